@@ -1,0 +1,144 @@
+// The storage model every backend (HDF5, Zarr v2, Zarr v3, memory) speaks.
+// The AnnData element layer (registry.ts, elements/) is written against these
+// interfaces only, so the format is described once whatever the backend.
+
+/** Element data types, named as numpy names them. */
+export type DType =
+  | "bool"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "float16"
+  | "float32"
+  | "float64"
+  | "string";
+
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
+
+/**
+ * An n-dimensional array in memory, row-major (C order).
+ * - float16 data is a Uint16Array of IEEE 754 half-precision bit patterns
+ *   (Node 20 has no Float16Array);
+ * - bool data is a Uint8Array of 0/1;
+ * - int64 / uint64 data is BigInt64Array / BigUint64Array;
+ * - string data is a string[] (UTF-8 on disk).
+ */
+export interface NDArray {
+  dtype: DType;
+  shape: number[];
+  data: TypedArray | string[];
+}
+
+/**
+ * Attribute values. JSON-like values map as h5py / zarr-python map Python
+ * values: string -> UTF-8 string, integer number -> int64, other number ->
+ * float64, boolean -> bool, arrays of those -> 1-D arrays. An NDArray gives the
+ * exact dtype (for instance an empty float64 array, or uint64 values).
+ */
+export type AttrValue = string | number | boolean | bigint | null | NDArray | AttrValue[] | { [key: string]: AttrValue };
+export type Attrs = Record<string, AttrValue>;
+
+/** Compression of chunks. `shuffle` is the byte shuffle filter applied first. */
+export type Compression =
+  | { codec: "none" }
+  | { codec: "gzip"; level?: number; shuffle?: boolean }
+  | { codec: "zstd"; level?: number; shuffle?: boolean }
+  | { codec: "blosc"; cname?: "lz4" | "lz4hc" | "zstd" | "zlib" | "blosclz"; clevel?: number; shuffle?: "none" | "byte" | "bit" }
+  | { codec: "lzf"; shuffle?: boolean };
+
+export interface GroupInfo {
+  kind: "group";
+  path: string;
+  attrs: Attrs;
+}
+
+export interface ArrayInfo {
+  kind: "array";
+  path: string;
+  shape: number[];
+  dtype: DType;
+  /** Chunk shape; null for contiguous (unchunked) HDF5 datasets. */
+  chunks: number[] | null;
+  /** Shard shape for sharded Zarr v3 arrays. */
+  shards?: number[] | null;
+  /** Human-readable codec pipeline, e.g. "shuffle+gzip(4)", "zstd(0)", "lzf". */
+  compression: string;
+  attrs: Attrs;
+}
+
+export type NodeInfo = GroupInfo | ArrayInfo;
+
+/** Read side of a backend. Paths are "/"-separated, relative to the root ("" is the root). */
+export interface StoreReader {
+  readonly backend: "hdf5" | "zarr" | "memory";
+  /** The file path or URL, for error messages. */
+  readonly source: string;
+  readonly zarrFormat?: 2 | 3;
+  /** The node at `path`, or null if there is none. */
+  get(path: string): Promise<NodeInfo | null>;
+  /** Names of the children of the group at `path`, sorted. */
+  list(path: string): Promise<string[]>;
+  /** The whole array. */
+  readArray(path: string): Promise<NDArray>;
+  /** One hyperslab: `shape[i]` elements from `start[i]` on every axis. */
+  readBlock(path: string, start: number[], shape: number[]): Promise<NDArray>;
+  close(): Promise<void>;
+}
+
+export interface CreateArrayOptions {
+  shape: number[];
+  dtype: DType;
+  /** Chunk shape; defaults chosen by the backend. */
+  chunks?: number[];
+  /** Zarr v3 only: shard shape (a multiple of chunks); null disables sharding. */
+  shards?: number[] | null;
+  compression?: Compression;
+  attrs?: Attrs;
+}
+
+/**
+ * Streaming writer of one array. Blocks must start on write-unit boundaries
+ * (the chunk, or for sharded arrays the shard) and span whole units, except
+ * where they end at the array's edge. Use `RowAppender` (streaming.ts) to
+ * write rows in order without caring about units.
+ */
+export interface ArrayWriter {
+  readonly info: ArrayInfo;
+  /** The write unit: chunks, or shards where the array is sharded. */
+  readonly unit: number[];
+  setBlock(start: number[], block: NDArray): Promise<void>;
+  /** Flushes everything of this array; metadata may still be written at the store's close. */
+  close(): Promise<void>;
+}
+
+/** Write side of a backend. Output appears under its final name only at `close()`. */
+export interface StoreWriter {
+  readonly backend: "hdf5" | "zarr" | "memory";
+  readonly target: string;
+  readonly zarrFormat?: 2 | 3;
+  createGroup(path: string, attrs?: Attrs): Promise<void>;
+  createArray(path: string, options: CreateArrayOptions): Promise<ArrayWriter>;
+  /** Convenience: create an array and write all of `data`. */
+  writeArray(path: string, data: NDArray, options?: Omit<CreateArrayOptions, "shape" | "dtype">): Promise<void>;
+  /** Adds or replaces attributes of an existing group or array. */
+  setAttrs(path: string, attrs: Attrs): Promise<void>;
+  /** Finishes: metadata, consolidated metadata, rename from the temporary name. */
+  close(): Promise<void>;
+  /** Gives up: removes the temporary output; the target is left as it was. */
+  abort(): Promise<void>;
+}
