@@ -79,6 +79,12 @@ export interface ArrayInfo {
   /** Human-readable codec pipeline, e.g. "shuffle+gzip(4)", "zstd(0)", "lzf". */
   compression: string;
   attrs: Attrs;
+  /**
+   * Set for compound (structured) arrays, as legacy h5ad files and rec-arrays
+   * hold: the fields in order. `dtype` is then that of the first field, and
+   * the array is read with `readRecords`, not `readArray`.
+   */
+  fields?: { name: string; dtype: DType }[];
 }
 
 export type NodeInfo = GroupInfo | ArrayInfo;
@@ -97,6 +103,8 @@ export interface StoreReader {
   readArray(path: string): Promise<NDArray>;
   /** One hyperslab: `shape[i]` elements from `start[i]` on every axis. */
   readBlock(path: string, start: number[], shape: number[]): Promise<NDArray>;
+  /** A compound array (ArrayInfo.fields set) as one 1-D array per field. */
+  readRecords?(path: string): Promise<Record<string, NDArray>>;
   close(): Promise<void>;
 }
 

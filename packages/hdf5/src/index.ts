@@ -1,1 +1,3 @@
-export {};
+// @cellfolio/hdf5: the HDF5 file format in TypeScript, knowing nothing of AnnData.
+export * from "./writer/index.js";
+export * from "./reader/index.js";

@@ -1,0 +1,2 @@
+// The HDF5 metadata and chunk-index reader over byte ranges.
+export {};
