@@ -7,3 +7,4 @@ export { openZarr, createZarr, type OpenZarrOptions, type CreateZarrOptions } fr
 export { openHdf5, createHdf5, type OpenHdf5Options, type CreateHdf5Options } from "./hdf5/index.js";
 export { openStore, createStore, type CreateStoreOptions } from "./store.js";
 export { readElem, writeElem } from "./registry.js";
+export { float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
