@@ -1,0 +1,401 @@
+// A single-cell image dataset opened lazily: obs, var and uns are read at
+// open (small); the image array only as metadata. Cells are read chunk by
+// chunk through the chunk cache, by row or by cellID.
+import { type ArrayInfo, float16ToFloat32, float32ToFloat16, type NDArray, openStore, type StoreReader, type TypedArray } from "@cellfolio/format";
+import { ChunkCache } from "./cache.js";
+import { attrValue, type Column, type Frame, readFrame, readPlainGroup } from "./elements.js";
+import { DatasetError } from "./errors.js";
+import { type FetchLike, HDF5_SIGNATURE, isUrl, probeRange } from "./sources/http.js";
+
+export const IMAGES_PATH = "obsm/single_cell_images";
+
+export interface OpenDatasetOptions {
+  /** Read from this already open store instead of opening `source`. */
+  store?: StoreReader;
+  /** Byte budget of the chunk cache (default 256 MiB); or a cache shared between datasets. */
+  cacheBytes?: number;
+  cache?: ChunkCache;
+  /** obs column holding the cellIDs (default `scportrait_cell_id`, then `cellID`, `cell_id`). */
+  cellIdColumn?: string;
+  /** Chunk reads under way at once (default 64). */
+  concurrency?: number;
+  /** HTTP: the fetch used for the first range check (tests count requests with it). */
+  fetch?: FetchLike;
+  fetchInit?: RequestInit;
+}
+
+export type ChannelSelector = number | string;
+export type Crop = number | { y: number; x: number; size: number };
+
+export interface ReadOptions {
+  /** Channels by index or name (var `channels`), in the order given; default all. */
+  channels?: ChannelSelector[];
+  /** A square window: a size (centred) or its top-left corner and size. */
+  crop?: Crop;
+  /** Output type: float32 (default) or float16 bit patterns in a Uint16Array. */
+  dtype?: "float32" | "float16";
+}
+
+export interface Cells {
+  data: Float32Array | Uint16Array;
+  /** [n, channels, size, size] */
+  shape: [number, number, number, number];
+  cellIds: number[];
+  rows: number[];
+}
+
+/** What `uns/single_cell_images` (and the image array's attributes) say. */
+export interface SingleCellImagesInfo {
+  nCells?: number;
+  nChannels?: number;
+  nMasks?: number;
+  nImageChannels?: number;
+  imageSize?: number;
+  channelNames?: string[];
+  channelMapping?: string[];
+  normalization?: boolean;
+  normalizationRange?: [number, number];
+  compression?: string;
+  extractionPreset?: string;
+  extractionParams?: unknown;
+  /** Everything found, as read (keys as on disk). */
+  raw: Record<string, unknown>;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : Array.isArray(v) && v.length === 1 ? num(v[0]) : undefined);
+const strs = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : undefined);
+const str = (v: unknown) => (typeof v === "string" ? v : Array.isArray(v) && v.length === 1 ? String(v[0]) : undefined);
+
+function scInfo(raw: Record<string, unknown>): SingleCellImagesInfo {
+  const lo = num(raw.normalization_range_lower);
+  const hi = num(raw.normalization_range_upper);
+  const range = Array.isArray(raw.normalization_range) ? raw.normalization_range.map(Number) : lo !== undefined && hi !== undefined ? [lo, hi] : undefined;
+  let params: unknown = raw.extraction_params;
+  if (typeof params === "string") {
+    try {
+      params = JSON.parse(params);
+    } catch {}
+  }
+  return {
+    nCells: num(raw.n_cells),
+    nChannels: num(raw.n_channels),
+    nMasks: num(raw.n_masks),
+    nImageChannels: num(raw.n_image_channels),
+    imageSize: num(raw.image_size) ?? num(raw.image_size_x),
+    channelNames: strs(raw.channel_names),
+    channelMapping: strs(raw.channel_mapping),
+    normalization: raw.normalization === undefined ? undefined : Boolean(typeof raw.normalization === "object" ? (raw.normalization as unknown[])[0] : raw.normalization),
+    normalizationRange: range as [number, number] | undefined,
+    compression: str(raw.compression),
+    extractionPreset: str(raw.extraction_preset),
+    extractionParams: params,
+    raw,
+  };
+}
+
+let half: Float32Array | null = null;
+/** All 65,536 half values as float32 (float16 chunks are copied with one lookup per pixel). */
+function halfTable(): Float32Array {
+  if (!half) half = float16ToFloat32(Uint16Array.from({ length: 65536 }, (_, i) => i));
+  return half;
+}
+
+/** A small counting semaphore: bounds the reads under way. */
+class Limiter {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+export class Dataset {
+  /** Rows of obs by cellID. */
+  private readonly rowOf = new Map<number, number>();
+  private readonly limiter: Limiter;
+  readonly cache: ChunkCache;
+  /** [n cells, channels, size, size] of the stored images. */
+  readonly shape: [number, number, number, number];
+  readonly chunks: [number, number, number, number];
+
+  constructor(
+    readonly source: string,
+    readonly store: StoreReader,
+    readonly obs: Frame & { cellIds: number[] },
+    readonly var_: Frame,
+    /** Channel names, masks first (var `channels`, else uns, else var's index). */
+    readonly channelNames: string[],
+    readonly info: SingleCellImagesInfo,
+    /** The image array's metadata (nothing of its data is read at open). */
+    readonly images: ArrayInfo,
+    options: OpenDatasetOptions,
+  ) {
+    this.cache = options.cache ?? new ChunkCache(options.cacheBytes);
+    this.limiter = new Limiter(options.concurrency ?? 64);
+    this.shape = images.shape as [number, number, number, number];
+    this.chunks = (images.chunks ?? images.shape) as [number, number, number, number];
+    obs.cellIds.forEach((id, row) => {
+      if (!this.rowOf.has(id)) this.rowOf.set(id, row);
+    });
+  }
+
+  get nCells(): number {
+    return this.shape[0];
+  }
+  get imageSize(): number {
+    return this.shape[2];
+  }
+  get cellIds(): number[] {
+    return this.obs.cellIds;
+  }
+
+  /** The row of a cellID. */
+  rowOfCellId(id: number | bigint): number {
+    const row = this.rowOf.get(Number(id));
+    if (row === undefined) throw new DatasetError(this.source, "obs", "no cell with this cellID", { id });
+    return row;
+  }
+
+  /** Channel selectors -> channel indices. */
+  resolveChannels(channels?: ChannelSelector[]): number[] {
+    if (!channels) return Array.from({ length: this.shape[1] }, (_, i) => i);
+    return channels.map((c) => {
+      if (typeof c === "number") {
+        if (!Number.isInteger(c) || c < 0 || c >= this.shape[1]) {
+          throw new DatasetError(this.source, "var", `channel index out of range (0..${this.shape[1] - 1})`, { id: c });
+        }
+        return c;
+      }
+      const i = this.channelNames.indexOf(c);
+      if (i < 0) throw new DatasetError(this.source, "var/channels", `no such channel; channels are ${this.channelNames.join(", ")}`, { id: c });
+      return i;
+    });
+  }
+
+  getCell(row: number, options: ReadOptions = {}): Promise<Cells> {
+    return this.getCells([row], options);
+  }
+
+  getByCellId(ids: number | bigint | (number | bigint)[], options: ReadOptions = {}): Promise<Cells> {
+    const list = Array.isArray(ids) ? ids : [ids];
+    return this.getCells(
+      list.map((id) => this.rowOfCellId(id)),
+      options,
+    );
+  }
+
+  /** Cells by row, in the order given (repeats allowed); each chunk needed is read once. */
+  async getCells(rows: ArrayLike<number>, options: ReadOptions = {}): Promise<Cells> {
+    const n = this.shape[0];
+    const chans = this.resolveChannels(options.channels);
+    const { y: cy0, x: cx0, size: s } = this.cropWindow(options.crop);
+    const nOut = rows.length;
+    const nc = chans.length;
+    const out = new Float32Array(nOut * nc * s * s);
+    // Output slots by row, and which rows / channels each chunk covers.
+    const slotsOfRow = new Map<number, number[]>();
+    for (let i = 0; i < nOut; i++) {
+      const r = rows[i];
+      if (!Number.isInteger(r) || r < 0 || r >= n) throw new DatasetError(this.source, IMAGES_PATH, `row out of range (0..${n - 1})`, { id: r });
+      const l = slotsOfRow.get(r);
+      if (l) l.push(i);
+      else slotsOfRow.set(r, [i]);
+    }
+    const [kn, kc, ky, kx] = this.chunks;
+    const needed = new Map<string, number[]>();
+    const yChunks = range(Math.floor(cy0 / ky), Math.floor((cy0 + s - 1) / ky));
+    const xChunks = range(Math.floor(cx0 / kx), Math.floor((cx0 + s - 1) / kx));
+    const cChunks = [...new Set(chans.map((c) => Math.floor(c / kc)))];
+    for (const r of slotsOfRow.keys()) {
+      const rn = Math.floor(r / kn);
+      for (const cc of cChunks) for (const yy of yChunks) for (const xx of xChunks) needed.set(`${rn},${cc},${yy},${xx}`, [rn, cc, yy, xx]);
+    }
+    const want = options.dtype === "float16" ? "float16" : "float32";
+    await Promise.all(
+      [...needed.values()].map(async (coords) => {
+        const chunk = await this.readChunk(coords);
+        this.copyChunk(chunk, coords, slotsOfRow, chans, cy0, cx0, s, out);
+      }),
+    );
+    const cellIds = Array.from(rows, (r) => this.obs.cellIds[r]);
+    return {
+      data: want === "float16" ? float32ToFloat16(out) : out,
+      shape: [nOut, nc, s, s],
+      cellIds,
+      rows: Array.from(rows),
+    };
+  }
+
+  private cropWindow(crop?: Crop): { y: number; x: number; size: number } {
+    const S = this.shape[2];
+    if (crop === undefined) return { y: 0, x: 0, size: S };
+    const w = typeof crop === "number" ? { y: Math.floor((S - crop) / 2), x: Math.floor((S - crop) / 2), size: crop } : crop;
+    if (!(w.size > 0) || w.y < 0 || w.x < 0 || w.y + w.size > S || w.x + w.size > this.shape[3] || !Number.isInteger(w.size)) {
+      throw new DatasetError(this.source, IMAGES_PATH, `crop ${JSON.stringify(crop)} does not fit the ${S} x ${this.shape[3]} images`);
+    }
+    return w;
+  }
+
+  /** One chunk (clipped at the array's edge), through the cache. */
+  readChunk(coords: number[]): Promise<NDArray> {
+    const start = coords.map((c, a) => c * this.chunks[a]);
+    const count = start.map((s0, a) => Math.min(this.chunks[a], this.shape[a] - s0));
+    return this.cache.get(`${this.source}#${coords.join(",")}`, () =>
+      this.limiter.run(async () => {
+        try {
+          return await this.store.readBlock(IMAGES_PATH, start, count);
+        } catch (err) {
+          throw new DatasetError(this.source, IMAGES_PATH, `cannot read chunk (${coords.join(", ")}) (cells ${start[0]}..${start[0] + count[0] - 1}): ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
+      }),
+    );
+  }
+
+  private copyChunk(
+    chunk: NDArray,
+    coords: number[],
+    slotsOfRow: Map<number, number[]>,
+    chans: number[],
+    cy0: number,
+    cx0: number,
+    s: number,
+    out: Float32Array,
+  ): void {
+    const [bn, bc, by, bx] = chunk.shape;
+    const r0 = coords[0] * this.chunks[0];
+    const c0 = coords[1] * this.chunks[1];
+    const y0 = coords[2] * this.chunks[2];
+    const x0 = coords[3] * this.chunks[3];
+    // The part of the crop window inside this chunk.
+    const ya = Math.max(y0, cy0);
+    const yb = Math.min(y0 + by, cy0 + s);
+    const xa = Math.max(x0, cx0);
+    const xb = Math.min(x0 + bx, cx0 + s);
+    if (ya >= yb || xa >= xb) return;
+    const src = chunk.data as TypedArray;
+    const lut = chunk.dtype === "float16" ? halfTable() : null;
+    const big = src instanceof BigInt64Array || src instanceof BigUint64Array;
+    const nc = chans.length;
+    const plane = s * s;
+    for (let rr = 0; rr < bn; rr++) {
+      const slots = slotsOfRow.get(r0 + rr);
+      if (!slots) continue;
+      for (let j = 0; j < nc; j++) {
+        const cc = chans[j] - c0;
+        if (cc < 0 || cc >= bc) continue;
+        const srcPlane = (rr * bc + cc) * by * bx;
+        for (const slot of slots) {
+          const dstPlane = (slot * nc + j) * plane;
+          for (let y = ya; y < yb; y++) {
+            let si = srcPlane + (y - y0) * bx + (xa - x0);
+            let di = dstPlane + (y - cy0) * s + (xa - cx0);
+            const end = di + (xb - xa);
+            if (lut) {
+              const h = src as Uint16Array;
+              while (di < end) out[di++] = lut[h[si++]];
+            } else if (big) {
+              while (di < end) out[di++] = Number((src as BigInt64Array)[si++]);
+            } else {
+              const a = src as Float32Array;
+              while (di < end) out[di++] = a[si++];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** An obs column by name. */
+  column(name: string): Column {
+    const c = this.obs.columns[name];
+    if (!c) throw new DatasetError(this.source, `obs/${name}`, `no such obs column; columns are ${Object.keys(this.obs.columns).join(", ")}`);
+    return c;
+  }
+
+  close(): Promise<void> {
+    this.cache.clear();
+    return this.store.close();
+  }
+}
+
+function range(a: number, b: number): number[] {
+  const r: number[] = [];
+  for (let i = a; i <= b; i++) r.push(i);
+  return r;
+}
+
+async function openSource(source: string, options: OpenDatasetOptions): Promise<StoreReader> {
+  if (options.store) return options.store;
+  const zarr = /\.zarr\/?$/i.test(source) || /\.zarr\.zip$/i.test(source);
+  if (isUrl(source)) {
+    if (!zarr) {
+      // HDF5 over HTTP: the file must be there and answer range requests.
+      const head = await probeRange(source, { fetch: options.fetch, init: options.fetchInit });
+      if (!HDF5_SIGNATURE.every((b, i) => head[i] === b)) {
+        throw new DatasetError(source, "", "not an HDF5 file (no HDF5 signature at offset 0)");
+      }
+    }
+  } else {
+    const { checkLocal } = await import("./sources/local.js");
+    await checkLocal(source);
+  }
+  try {
+    return await openStore(source);
+  } catch (err) {
+    if (err instanceof DatasetError) throw err;
+    throw new DatasetError(source, "", `cannot open: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Opens a single-cell image dataset (.h5sc / .h5ad / .zarr; a path or an
+ * http(s) URL). Reads obs, var and uns/single_cell_images, and only the
+ * metadata of obsm/single_cell_images.
+ */
+export async function openDataset(source: string, options: OpenDatasetOptions = {}): Promise<Dataset> {
+  const store = await openSource(source, options);
+  const name = options.store ? store.source || source : source;
+  try {
+    const images = await store.get(IMAGES_PATH);
+    if (!images) throw new DatasetError(name, IMAGES_PATH, "missing: not a single-cell image dataset (no obsm/single_cell_images)");
+    if (images.kind !== "array" || images.shape.length !== 4) {
+      throw new DatasetError(name, IMAGES_PATH, `expected a 4-d array (cells, channels, size, size), found ${images.kind === "array" ? `shape [${images.shape}]` : "a group"}`);
+    }
+    const obs = await readFrame(store, "obs");
+    const var_ = (await store.get("var")) ? await readFrame(store, "var") : { index: [], columns: {}, categorical: {} };
+    // uns info: cellfolio's encoded dict or scPortrait's untagged group, then
+    // scPortrait's attributes on the image array for what is still missing.
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(images.attrs)) if (!k.startsWith("encoding-")) raw[k] = attrValue(v);
+    if ((await store.get("uns/single_cell_images"))?.kind === "group") Object.assign(raw, await readPlainGroup(store, "uns/single_cell_images"));
+    const info = scInfo(raw);
+    const n = images.shape[0];
+    const idName = options.cellIdColumn ?? ["scportrait_cell_id", "cellID", "cell_id"].find((c) => c in obs.columns);
+    let cellIds: number[];
+    if (idName) {
+      const col = obs.columns[idName];
+      if (!col) throw new DatasetError(name, `obs/${idName}`, "no such obs column for the cellIDs");
+      cellIds = Array.from(col as ArrayLike<unknown>, (v) => Number(v));
+    } else {
+      cellIds = Array.from({ length: n }, (_, i) => i);
+    }
+    if (cellIds.length !== n) throw new DatasetError(name, "obs", `has ${cellIds.length} rows but ${IMAGES_PATH} has ${n} cells`);
+    const chanCol = var_.columns.channels;
+    const channelNames = Array.isArray(chanCol) ? chanCol : (info.channelNames ?? (var_.index.length ? var_.index : Array.from({ length: images.shape[1] }, (_, i) => String(i))));
+    return new Dataset(name, store, { ...obs, cellIds }, var_, channelNames, info, images, options);
+  } catch (err) {
+    if (!options.store) await store.close().catch(() => {});
+    if (err instanceof DatasetError) throw err;
+    throw new DatasetError(name, "", (err as Error).message, { cause: err });
+  }
+}

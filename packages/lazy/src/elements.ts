@@ -1,0 +1,98 @@
+// The few AnnData elements a single-cell image dataset needs eagerly (obs,
+// var, uns/single_cell_images), read straight from StoreReader primitives so
+// that opening reads only these small arrays.
+import type { AttrValue, NDArray, StoreReader, TypedArray } from "@cellfolio/format";
+import { DatasetError } from "./errors.js";
+
+export type Column = TypedArray | string[];
+
+export interface Frame {
+  /** The index (obs / var names). */
+  index: string[];
+  /** Columns in column-order; categoricals decoded to their category strings. */
+  columns: Record<string, Column>;
+  /** Categorical columns: codes (-1 = missing) and categories. */
+  categorical: Record<string, { codes: Int32Array; categories: string[] }>;
+}
+
+/** Strings out of an attribute that may be a JS array or a string NDArray. */
+export function attrStrings(v: AttrValue | undefined): string[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v)) return v.map((x) => String(x));
+  if (typeof v === "object" && "data" in v && "dtype" in v) return Array.from(v.data as ArrayLike<unknown>, (x) => String(x));
+  return [String(v)];
+}
+
+/** An NDArray as a plain JS value: 0-d -> scalar, 1-d -> array; bigints become numbers. */
+export function toValue(a: NDArray): unknown {
+  const conv = (x: unknown) => (typeof x === "bigint" ? Number(x) : a.dtype === "bool" ? Boolean(x) : x);
+  const data = a.data as ArrayLike<unknown>;
+  if (a.shape.length === 0) return conv(data[0]);
+  return Array.from(data, conv);
+}
+
+/** An attribute as a plain JS value (NDArrays unpacked as `toValue` does). */
+export function attrValue(v: AttrValue): unknown {
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && "data" in v && "dtype" in v && "shape" in v) {
+    return toValue(v as NDArray);
+  }
+  if (typeof v === "bigint") return Number(v);
+  return v;
+}
+
+function asStrings(a: NDArray): string[] {
+  return Array.from(a.data as ArrayLike<unknown>, (x) => (typeof x === "string" ? x : String(x)));
+}
+
+async function readColumn(store: StoreReader, path: string, frame: Frame, name: string): Promise<Column> {
+  const node = await store.get(path);
+  if (!node) throw new DatasetError(store.source, path, "column listed in column-order is missing");
+  if (node.kind === "array") {
+    const a = await store.readArray(path);
+    return a.dtype === "string" ? asStrings(a) : (a.data as TypedArray);
+  }
+  const enc = node.attrs["encoding-type"];
+  if (enc === "categorical") {
+    const codes = await store.readArray(`${path}/codes`);
+    const categories = asStrings(await store.readArray(`${path}/categories`));
+    const c = Int32Array.from(codes.data as ArrayLike<number>, Number);
+    frame.categorical[name] = { codes: c, categories };
+    return Array.from(c, (k) => (k < 0 ? "" : categories[k]));
+  }
+  if (typeof enc === "string" && enc.startsWith("nullable")) {
+    const values = await store.readArray(`${path}/values`);
+    return values.dtype === "string" ? asStrings(values) : (values.data as TypedArray);
+  }
+  throw new DatasetError(store.source, path, `unsupported column encoding ${JSON.stringify(enc)}`);
+}
+
+/** A dataframe group (anndata dataframe 0.2.0 / 0.1.0). */
+export async function readFrame(store: StoreReader, path: string): Promise<Frame> {
+  const node = await store.get(path);
+  if (!node) throw new DatasetError(store.source, path, "missing (expected an AnnData dataframe)");
+  if (node.kind !== "group") throw new DatasetError(store.source, path, "expected a dataframe group, found an array");
+  const indexName = typeof node.attrs._index === "string" ? node.attrs._index : "_index";
+  let order = attrStrings(node.attrs["column-order"]);
+  if (order.length === 0 && node.attrs["column-order"] === undefined) {
+    order = (await store.list(path)).filter((n) => n !== indexName && n !== "__categories");
+  }
+  const frame: Frame = { index: [], columns: {}, categorical: {} };
+  const idx = await store.get(`${path}/${indexName}`);
+  if (idx?.kind === "array") frame.index = asStrings(await store.readArray(`${path}/${indexName}`));
+  for (const name of order) frame.columns[name] = await readColumn(store, `${path}/${name}`, frame, name);
+  return frame;
+}
+
+/** A group's children as plain values (encoded dict or h5py's untagged group); subgroups recurse. */
+export async function readPlainGroup(store: StoreReader, path: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const name of await store.list(path)) {
+    const p = `${path}/${name}`;
+    const node = await store.get(p);
+    if (!node) continue;
+    if (node.kind === "group") out[name] = await readPlainGroup(store, p);
+    else out[name] = toValue(await store.readArray(p));
+  }
+  return out;
+}
