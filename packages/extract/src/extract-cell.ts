@@ -1,0 +1,353 @@
+// One cell's stack [masks..., channels...] as float16 bits, for both presets
+// (spec single-cell-dataset.md §3). Everything works on the support (the mask's
+// box grown by the dilation and the blur radius): outside it the weights are
+// exactly 0, so every plane there is one constant. All buffers live in a
+// Scratch made once per worker: no allocation per cell.
+import type { CellInfo, LabelPlane } from "./kernels/cells.js";
+import { dilateDisk, diskHalfWidths } from "./kernels/dilate.js";
+import { fillHoles } from "./kernels/fill-holes.js";
+import { halfFromBits, toHalf } from "./kernels/float16.js";
+import { blurBinary, GaussianKernel } from "./kernels/gaussian.js";
+import { QuantileSelector } from "./kernels/quantile.js";
+import { emptyRect, isEmpty, type Rect } from "./kernels/rect.js";
+import type { ExtractionParams } from "./presets.js";
+
+export type { CellInfo, LabelPlane } from "./kernels/cells.js";
+export { CellAccumulator, findCells, roundHalfEven } from "./kernels/cells.js";
+
+export type ChannelPlane = Uint8Array | Uint16Array | Float32Array | ArrayLike<number>;
+
+/**
+ * Planes of a window of the slide holding every pixel of the cell's crop that lies
+ * in the image: h x w row-major, window origin (y0, x0) in slide coordinates.
+ * Crop pixels outside the image (border "pad") are zeros.
+ */
+export interface Window {
+  y0: number;
+  x0: number;
+  height: number;
+  width: number;
+  imageHeight: number;
+  imageWidth: number;
+  channels: ChannelPlane[];
+  nucleus: LabelPlane;
+  cytosol: LabelPlane | null;
+}
+
+/** Number of mask planes stored before the channels: nucleus, and cytosol when given. */
+export function maskCount(_params: ExtractionParams, hasCytosol: boolean): number {
+  return hasCytosol ? 2 : 1;
+}
+
+/** Reusable buffers of one worker for one parameter set. */
+export class Scratch {
+  readonly S: number;
+  readonly kernel: GaussianKernel;
+  readonly halfWidths: Int32Array;
+  readonly nMask: Uint8Array;
+  readonly cMask: Uint8Array;
+  readonly dMask: Uint8Array;
+  readonly tmp: Float32Array;
+  readonly wN: Float32Array;
+  readonly wC: Float32Array;
+  readonly xbuf: Float32Array;
+  readonly fbuf: Float32Array;
+  readonly ubuf: Uint32Array;
+  readonly stack: Int32Array;
+  readonly sel = new QuantileSelector();
+  readonly q = new Float64Array(2);
+  readonly nBox: Rect = emptyRect();
+  readonly cBox: Rect = emptyRect();
+  readonly dBox: Rect = emptyRect();
+  readonly nSupport: Rect = emptyRect();
+  readonly cSupport: Rect = emptyRect();
+  readonly valid: Rect = emptyRect();
+
+  constructor(
+    readonly params: ExtractionParams,
+    readonly nChannels: number,
+  ) {
+    const S = params.size;
+    const n = S * S;
+    this.S = S;
+    this.kernel = new GaussianKernel(params.sigma, S);
+    this.halfWidths = diskHalfWidths(params.dilation);
+    this.nMask = new Uint8Array(n);
+    this.cMask = new Uint8Array(n);
+    this.dMask = new Uint8Array(n);
+    this.tmp = new Float32Array(n);
+    this.wN = new Float32Array(n);
+    this.wC = new Float32Array(n);
+    this.xbuf = new Float32Array(n);
+    this.fbuf = new Float32Array(n);
+    this.ubuf = new Uint32Array(this.fbuf.buffer);
+    this.stack = new Int32Array(n);
+  }
+}
+
+export function createScratch(params: ExtractionParams, nChannels: number): Scratch {
+  return new Scratch(params, nChannels);
+}
+
+const ONE = 0x3c00; // float16 1.0
+
+/**
+ * Binary crop of `labels == id` into `mask` (S x S, zeroed first) over the valid
+ * part of `scan` (crop coordinates); `box` becomes the tight box of its ones.
+ */
+function cropMask(labels: LabelPlane, win: Window, oy: number, ox: number, id: number, scan: Rect, S: number, mask: Uint8Array, box: Rect): void {
+  mask.fill(0);
+  let y0 = S;
+  let y1 = 0;
+  let x0 = S;
+  let x1 = 0;
+  const ww = win.width;
+  for (let y = scan.y0; y < scan.y1; y++) {
+    const src = (oy + y - win.y0) * ww + (ox - win.x0);
+    const row = y * S;
+    let any = false;
+    for (let x = scan.x0; x < scan.x1; x++) {
+      if (labels[src + x] === id) {
+        mask[row + x] = 1;
+        if (x < x0) x0 = x;
+        if (x >= x1) x1 = x + 1;
+        any = true;
+      }
+    }
+    if (any) {
+      if (y < y0) y0 = y;
+      y1 = y + 1;
+    }
+  }
+  if (y1 <= y0) {
+    box.y0 = box.y1 = box.x0 = box.x1 = 0;
+  } else {
+    box.y0 = y0;
+    box.y1 = y1;
+    box.x0 = x0;
+    box.x1 = x1;
+  }
+}
+
+/** Channel values of the crop over rect r into xbuf (S stride), zeros outside the valid part. */
+function cropChannel(ch: ChannelPlane, win: Window, oy: number, ox: number, r: Rect, valid: Rect, S: number, xbuf: Float32Array): void {
+  const cx0 = Math.max(r.x0, valid.x0);
+  const cx1 = Math.min(r.x1, valid.x1);
+  for (let y = r.y0; y < r.y1; y++) {
+    const row = y * S;
+    if (y < valid.y0 || y >= valid.y1 || cx1 <= cx0) {
+      xbuf.fill(0, row + r.x0, row + r.x1);
+      continue;
+    }
+    if (cx0 > r.x0) xbuf.fill(0, row + r.x0, row + cx0);
+    if (cx1 < r.x1) xbuf.fill(0, row + cx1, row + r.x1);
+    const src = (oy + y - win.y0) * win.width + (ox - win.x0);
+    for (let x = cx0; x < cx1; x++) xbuf[row + x] = ch[src + x];
+  }
+}
+
+/** numpy.quantile of the channel's whole crop (zeros outside the image). */
+function channelQuantiles(ch: ChannelPlane, win: Window, oy: number, ox: number, valid: Rect, s: Scratch): void {
+  const S = s.S;
+  const sel = s.sel;
+  const [q0, q1] = s.params.quantiles;
+  sel.reset(S * S, q0, q1);
+  const area = isEmpty(valid) ? 0 : (valid.y1 - valid.y0) * (valid.x1 - valid.x0);
+  if (area > 0) {
+    for (let y = valid.y0; y < valid.y1; y++) {
+      const src = (oy + y - win.y0) * win.width + (ox - win.x0);
+      sel.push(ch, src + valid.x0, src + valid.x1);
+    }
+  }
+  sel.pushZeros(S * S - area);
+  sel.result(s.q);
+}
+
+/** A 0/1 mask plane as float16 into out[base ...]. */
+function writeBinary(mask: Uint8Array, box: Rect, S: number, out: Uint16Array, base: number): void {
+  out.fill(0, base, base + S * S);
+  for (let y = box.y0; y < box.y1; y++) {
+    const row = y * S;
+    for (let x = box.x0; x < box.x1; x++) if (mask[row + x] !== 0) out[base + row + x] = ONE;
+  }
+}
+
+/**
+ * The plane whose values are `outside` everywhere but the rect r, where they are
+ * (fbuf - sub) * mul (or fbuf itself when mul is 1 and sub 0), as float16.
+ */
+function writeScaled(s: Scratch, r: Rect, sub: number, mul: number, outside: number, out: Uint16Array, base: number): void {
+  const S = s.S;
+  out.fill(toHalf(outside), base, base + S * S);
+  const f = s.fbuf;
+  const u = s.ubuf;
+  const plain = sub === 0 && mul === 1;
+  for (let y = r.y0; y < r.y1; y++) {
+    const row = y * S;
+    if (!plain) for (let i = row + r.x0; i < row + r.x1; i++) f[i] = (f[i] - sub) * mul;
+    for (let i = row + r.x0; i < row + r.x1; i++) out[base + i] = halfFromBits(u[i]);
+  }
+}
+
+function area(r: Rect): number {
+  return isEmpty(r) ? 0 : (r.y1 - r.y0) * (r.x1 - r.x0);
+}
+
+/**
+ * Write the cell's stack [masks..., channels...] as float16 bits,
+ * (maskCount + C) * S * S values, into out (from out[0]).
+ */
+export function extractCell(win: Window, cell: CellInfo, params: ExtractionParams, scratch: Scratch, out: Uint16Array): { cytosolMissing: boolean } {
+  const s = scratch;
+  const S = s.S;
+  if (params.size !== S) throw new Error(`extractCell: scratch made for size ${S}, params ask ${params.size}`);
+  const w = S / 2;
+  const oy = cell.cy - w; // crop origin, slide coordinates
+  const ox = cell.cx - w;
+  const nC = win.channels.length;
+  const hasCyto = win.cytosol !== null;
+  const nM = hasCyto ? 2 : 1;
+  if (out.length < (nM + nC) * S * S) throw new RangeError(`extractCell: output holds ${out.length} values, needs ${(nM + nC) * S * S}`);
+
+  // The part of the crop inside both the image and the window.
+  const v = s.valid;
+  v.y0 = Math.max(0, Math.max(win.y0, 0) - oy);
+  v.x0 = Math.max(0, Math.max(win.x0, 0) - ox);
+  v.y1 = Math.min(S, Math.min(win.y0 + win.height, win.imageHeight) - oy);
+  v.x1 = Math.min(S, Math.min(win.x0 + win.width, win.imageWidth) - ox);
+  if (v.y1 < v.y0) v.y1 = v.y0;
+  if (v.x1 < v.x0) v.x1 = v.x0;
+
+  // Nucleus: only its bounding box can hold the id.
+  const scan = s.dBox; // reused as a temporary rect here
+  scan.y0 = Math.max(v.y0, cell.y0 - oy);
+  scan.y1 = Math.min(v.y1, cell.y1 - oy);
+  scan.x0 = Math.max(v.x0, cell.x0 - ox);
+  scan.x1 = Math.min(v.x1, cell.x1 - ox);
+  if (scan.y1 < scan.y0) scan.y1 = scan.y0;
+  if (scan.x1 < scan.x0) scan.x1 = scan.x0;
+  cropMask(win.nucleus, win, oy, ox, cell.id, scan, S, s.nMask, s.nBox);
+  let cytosolMissing = false;
+  if (hasCyto) {
+    cropMask(win.cytosol as LabelPlane, win, oy, ox, cell.id, v, S, s.cMask, s.cBox);
+    cytosolMissing = isEmpty(s.cBox);
+  }
+
+  if (params.preset === "classic") classic(win, oy, ox, s, hasCyto, out);
+  else scportrait(win, oy, ox, s, hasCyto, out);
+  return { cytosolMissing };
+}
+
+function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boolean, out: Uint16Array): void {
+  const S = s.S;
+  const SS = S * S;
+  const nM = hasCyto ? 2 : 1;
+  writeBinary(s.nMask, s.nBox, S, out, 0);
+  blurBinary(s.nMask, S, S, s.nBox, s.kernel, s.tmp, s.wN, s.nSupport);
+  if (hasCyto) {
+    fillHoles(s.cMask, S, s.cBox, s.stack);
+    writeBinary(s.cMask, s.cBox, S, out, SS);
+    dilateDisk(s.cMask, s.dMask, S, S, s.cBox, s.halfWidths, s.dBox);
+    blurBinary(s.dMask, S, S, s.dBox, s.kernel, s.tmp, s.wC, s.cSupport);
+  }
+  const f = s.fbuf;
+  for (let k = 0; k < win.channels.length; k++) {
+    const ch = win.channels[k];
+    const nuclear = k === s.params.nuclearChannel || !hasCyto;
+    const W = nuclear ? s.wN : s.wC;
+    const r = nuclear ? s.nSupport : s.cSupport;
+    const base = (nM + k) * SS;
+    if (isEmpty(r)) {
+      out.fill(0, base, base + SS);
+      continue;
+    }
+    channelQuantiles(ch, win, oy, ox, s.valid, s);
+    const lo = s.q[0];
+    const hi = s.q[1];
+    cropChannel(ch, win, oy, ox, r, s.valid, S, s.xbuf);
+    const x = s.xbuf;
+    // normalise, clip, weight; min / max of the products (0 outside the support)
+    let mn = area(r) < SS ? 0 : Number.POSITIVE_INFINITY;
+    let mx = area(r) < SS ? 0 : Number.NEGATIVE_INFINITY;
+    const scale = hi !== lo;
+    const inv = scale ? 1 / (hi - lo) : 1;
+    for (let y = r.y0; y < r.y1; y++) {
+      const row = y * S;
+      for (let i = row + r.x0; i < row + r.x1; i++) {
+        let t = x[i];
+        if (scale) {
+          t = (t - lo) * inv;
+          t = t < 0 ? 0 : t > 1 ? 1 : t;
+        }
+        f[i] = t * W[i];
+      }
+      for (let i = row + r.x0; i < row + r.x1; i++) {
+        const t = f[i];
+        if (t < mn) mn = t;
+        if (t > mx) mx = t;
+      }
+    }
+    if (mx !== mn) writeScaled(s, r, mn, 1 / (mx - mn), (0 - mn) / (mx - mn), out, base);
+    else writeScaled(s, r, 0, 1, 0, out, base);
+  }
+}
+
+function scportrait(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boolean, out: Uint16Array): void {
+  const S = s.S;
+  const SS = S * S;
+  const nM = hasCyto ? 2 : 1;
+  // Soft masks: gaussian(fill_holes(mask == id), sigma).
+  fillHoles(s.nMask, S, s.nBox, s.stack);
+  blurBinary(s.nMask, S, S, s.nBox, s.kernel, s.tmp, s.wN, s.nSupport);
+  copyPlane(s.wN, s.nSupport, s);
+  writeScaled(s, s.nSupport, 0, 1, 0, out, 0);
+  if (hasCyto) {
+    fillHoles(s.cMask, S, s.cBox, s.stack);
+    blurBinary(s.cMask, S, S, s.cBox, s.kernel, s.tmp, s.wC, s.cSupport);
+    copyPlane(s.wC, s.cSupport, s);
+    writeScaled(s, s.cSupport, 0, 1, 0, out, SS);
+  }
+  const W = hasCyto ? s.wC : s.wN;
+  const r = hasCyto ? s.cSupport : s.nSupport;
+  const f = s.fbuf;
+  const x = s.xbuf;
+  const sel = s.sel;
+  const [q0, q1] = s.params.quantiles;
+  for (let k = 0; k < win.channels.length; k++) {
+    const base = (nM + k) * SS;
+    if (isEmpty(r)) {
+      out.fill(0, base, base + SS);
+      continue;
+    }
+    cropChannel(win.channels[k], win, oy, ox, r, s.valid, S, x);
+    sel.reset(SS, q0, q1);
+    sel.pushZeros(SS - area(r));
+    for (let y = r.y0; y < r.y1; y++) {
+      const row = y * S;
+      for (let i = row + r.x0; i < row + r.x1; i++) f[i] = x[i] * W[i];
+      sel.push(f, row + r.x0, row + r.x1);
+    }
+    sel.result(s.q);
+    const lo = s.q[0];
+    const hi = s.q[1];
+    if (hi === lo) {
+      writeScaled(s, r, 0, 1, 0, out, base); // left unscaled
+      continue;
+    }
+    const inv = 1 / (hi - lo);
+    for (let y = r.y0; y < r.y1; y++) {
+      const row = y * S;
+      for (let i = row + r.x0; i < row + r.x1; i++) {
+        const t = (f[i] - lo) * inv;
+        f[i] = t < 0 ? 0 : t > 1 ? 1 : t;
+      }
+    }
+    const o = -lo * inv;
+    writeScaled(s, r, 0, 1, o < 0 ? 0 : o > 1 ? 1 : o, out, base);
+  }
+}
+
+function copyPlane(src: Float32Array, r: Rect, s: Scratch): void {
+  const S = s.S;
+  for (let y = r.y0; y < r.y1; y++) s.fbuf.set(src.subarray(y * S + r.x0, y * S + r.x1), y * S + r.x0);
+}
