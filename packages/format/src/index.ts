@@ -1,10 +1,30 @@
-export type * from "./types.js";
-export type * from "./model.js";
-export { FormatError } from "./errors.js";
+export {
+  type ReadAnnDataOptions,
+  type ReadAnnDataResult,
+  readAnnData,
+  type WriteAnnDataOptions,
+  writeAnnData,
+  writeAnnDataTo,
+} from "./anndata.js";
+export { annDataBytes, type ConvertOptions, type ConvertProgress, type ConvertResult, convert } from "./convert.js";
 export { allocate, copyBlock, itemSize, numpyTypestr, product, sliceArray, strides, typedArrayFor } from "./dtype.js";
-export { RowAppender } from "./streaming.js";
-export { openZarr, createZarr, type OpenZarrOptions, type CreateZarrOptions } from "./zarr/index.js";
-export { openHdf5, createHdf5, type OpenHdf5Options, type CreateHdf5Options } from "./hdf5/index.js";
-export { openStore, createStore, type CreateStoreOptions } from "./store.js";
-export { readElem, writeElem } from "./registry.js";
+export { type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
+export { FormatError } from "./errors.js";
 export { float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
+export { type CreateHdf5Options, createHdf5, type OpenHdf5Options, openHdf5 } from "./hdf5/index.js";
+export { createMemoryStore, MemoryStore } from "./memory.js";
+export type * from "./model.js";
+export {
+  DEFAULT_HANDLE_THRESHOLD,
+  ENCODINGS,
+  type EncodingSpec,
+  type ReadElemOptions,
+  readElem,
+  WRITERS,
+  type WriteElemOptions,
+  writeElem,
+} from "./registry.js";
+export { type CreateStoreOptions, createStore, openStore } from "./store.js";
+export { RowAppender } from "./streaming.js";
+export type * from "./types.js";
+export { type CreateZarrOptions, createZarr, type OpenZarrOptions, openZarr } from "./zarr/index.js";

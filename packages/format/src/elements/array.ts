@@ -1,0 +1,113 @@
+// Dense arrays (encoding "array" 0.2.0) and string arrays ("string-array" 0.2.0).
+// Large numeric arrays are handed out as ArrayHandles and written back block
+// by block, so converting a dataset never holds more than a few blocks.
+import { itemSize, product } from "../dtype.js";
+import { FormatError } from "../errors.js";
+import type { ArrayHandle, Elem } from "../model.js";
+import type { ArrayInfo, NDArray, NodeInfo } from "../types.js";
+import {
+  arrayBytes,
+  chunksFor,
+  encodingAttrs,
+  expectArray,
+  isHandle,
+  type ReadContext,
+  setExtraAttrs,
+  type WriteContext,
+  withExtra,
+} from "./context.js";
+
+/** Bytes per block handed from reader to writer when streaming an array. */
+const BLOCK_BYTES = 32 * 1024 * 1024;
+
+export async function readDenseArray(ctx: ReadContext, path: string, node: NodeInfo): Promise<Elem> {
+  const info = expectArray(ctx, path, node, "a dense array");
+  if (info.fields) throw new FormatError(ctx.reader.source, path, "a compound array where a dense array was expected");
+  let elem: Elem;
+  if (info.dtype !== "string" && info.shape.length > 0 && arrayBytes(info) >= ctx.handleThreshold) {
+    elem = { kind: "array-handle", reader: ctx.reader, path, info } satisfies ArrayHandle;
+  } else {
+    elem = await ctx.reader.readArray(path);
+  }
+  return setExtraAttrs(elem, info.attrs);
+}
+
+export async function readStringArray(ctx: ReadContext, path: string, node: NodeInfo): Promise<Elem> {
+  const info = expectArray(ctx, path, node, "a string array");
+  const arr = await ctx.reader.readArray(path);
+  if (arr.dtype !== "string") throw new FormatError(ctx.reader.source, path, `string-array holds ${arr.dtype}, expected strings`);
+  return setExtraAttrs(arr, info.attrs);
+}
+
+/** Writes a dense NDArray or streams an ArrayHandle, with `array` or `string-array` encoding. */
+export async function writeDenseArray(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
+  if (isHandle(elem)) return copyHandle(ctx, path, elem, withExtra(elem, encodingAttrs("array", "0.2.0")));
+  const arr = elem as NDArray;
+  const attrs =
+    arr.dtype === "string"
+      ? withExtra(elem, encodingAttrs("string-array", "0.2.0"))
+      : withExtra(elem, encodingAttrs("array", "0.2.0"));
+  await writePlainArray(ctx, path, arr, attrs);
+}
+
+/** Writes an in-memory array with the given attributes, in unit-sized pieces for progress. */
+export async function writePlainArray(ctx: WriteContext, path: string, arr: NDArray, attrs: ArrayInfo["attrs"]): Promise<void> {
+  const chunks = chunksFor(ctx, path, arr.shape, arr.dtype);
+  const compression = arr.shape.length === 0 ? undefined : ctx.compression;
+  await ctx.writer.writeArray(path, arr, { attrs, ...(chunks ? { chunks } : {}), ...(compression ? { compression } : {}) });
+  ctx.onBytes?.(product(arr.shape) * (arr.dtype === "string" ? 0 : itemSize(arr.dtype)));
+}
+
+/**
+ * Copies an array left on disk: blocks of whole write units along axis 0
+ * (about BLOCK_BYTES each), reading the next block while the last is written.
+ */
+export async function copyHandle(ctx: WriteContext, path: string, handle: ArrayHandle, attrs: ArrayInfo["attrs"]): Promise<void> {
+  const { info, reader } = handle;
+  const { shape, dtype } = info;
+  if (dtype === "string" || shape.length === 0 || product(shape) === 0) {
+    const arr = await reader.readArray(handle.path);
+    return writePlainArray(ctx, path, arr, attrs);
+  }
+  const chunks = chunksFor(ctx, path, shape, dtype, info.chunks);
+  const w = await ctx.writer.createArray(path, {
+    shape,
+    dtype,
+    attrs,
+    ...(chunks ? { chunks } : {}),
+    ...(ctx.compression ? { compression: ctx.compression } : {}),
+  });
+  const rowBytes = product(shape.slice(1)) * itemSize(dtype);
+  const unitRowBytes = w.unit[0] * rowBytes;
+  const blocks: { start: number[]; count: number[] }[] = [];
+  if (unitRowBytes <= BLOCK_BYTES * 2) {
+    // Whole rows: a block spans every other axis, so it covers whole units.
+    const rows = w.unit[0] * Math.max(1, Math.floor(BLOCK_BYTES / Math.max(1, unitRowBytes)));
+    for (let r = 0; r < shape[0]; r += rows) {
+      blocks.push({ start: [r, ...shape.slice(1).map(() => 0)], count: [Math.min(rows, shape[0] - r), ...shape.slice(1)] });
+    }
+  } else {
+    // Units are large in the other axes: one unit at a time, in C order.
+    const grid = shape.map((s, i) => Math.ceil(s / w.unit[i]));
+    const idx = new Array(shape.length).fill(0);
+    for (;;) {
+      const start = idx.map((k, i) => k * w.unit[i]);
+      blocks.push({ start, count: start.map((s, i) => Math.min(w.unit[i], shape[i] - s)) });
+      let a = shape.length - 1;
+      while (a >= 0 && ++idx[a] >= grid[a]) idx[a--] = 0;
+      if (a < 0) break;
+    }
+  }
+  let next = reader.readBlock(handle.path, blocks[0].start, blocks[0].count);
+  for (let i = 0; i < blocks.length; i++) {
+    const block = await next;
+    if (i + 1 < blocks.length) {
+      next = reader.readBlock(handle.path, blocks[i + 1].start, blocks[i + 1].count);
+      // Awaited in the next round; a failure must not surface as unhandled meanwhile.
+      next.catch(() => {});
+    }
+    await w.setBlock(blocks[i].start, block);
+    ctx.onBytes?.(product(blocks[i].count) * itemSize(dtype));
+  }
+  await w.close();
+}
