@@ -1,2 +1,7 @@
 // The streaming HDF5 writer (superblock, object headers, B-trees, heaps, filters).
-export {};
+
+export { guessChunks } from "./chunk-guess.js";
+export { type DatasetOptions, DatasetWriter, type ElementData } from "./dataset.js";
+export type { H5Type } from "./datatype.js";
+export type { H5Filter } from "./filter-pipeline.js";
+export { type AttributeValue, type CreateFileOptions, Hdf5Writer } from "./writer.js";

@@ -1,0 +1,42 @@
+// Keeps chunk encodings in flight in parallel, but appends their results to
+// the file one at a time in submission order, so the file layout is
+// deterministic; at most `limit` chunks are held at once.
+import type { EncodedChunk } from "./chunk-encoder.js";
+import type { FileSink } from "./file-sink.js";
+
+export class ChunkQueue {
+  private readonly steps: Promise<void>[] = [];
+  private tail: Promise<void> = Promise.resolve();
+  private error: unknown = null;
+
+  constructor(
+    private readonly sink: FileSink,
+    private readonly limit: number,
+  ) {}
+
+  /** Queues an encoding; `placed` gets the chunk's address once it is appended. */
+  async push(encoded: Promise<EncodedChunk>, placed: (address: number, chunk: EncodedChunk) => void): Promise<void> {
+    if (this.error) throw this.error;
+    encoded.catch(() => {}); // reported through the chain below
+    const step = this.tail.then(async () => {
+      if (this.error) return;
+      try {
+        const chunk = await encoded;
+        placed(this.sink.append(chunk.bytes), chunk);
+        await this.sink.backpressure();
+      } catch (e) {
+        this.error ??= e;
+      }
+    });
+    this.tail = step;
+    this.steps.push(step);
+    while (this.steps.length >= this.limit) await this.steps.shift();
+    if (this.error) throw this.error;
+  }
+
+  async drain(): Promise<void> {
+    await this.tail;
+    this.steps.length = 0;
+    if (this.error) throw this.error;
+  }
+}

@@ -1,0 +1,257 @@
+// One dataset being written: its storage (a reserved contiguous region, or
+// chunks appended through the shared queue and indexed by a v1 B-tree at
+// close) and the object header messages that describe it.
+import { blockRuns, copyBytesBox, copyItemsBox, product, stridesOf } from "./box.js";
+import { type BuiltNode, buildBTree } from "./btree-v1.js";
+import { type Bytes, textEncoder, UNDEF } from "./bytes.js";
+import { type EncodedChunk, encodeChunk } from "./chunk-encoder.js";
+import type { ChunkQueue } from "./chunk-queue.js";
+import { encodeDataspace } from "./dataspace.js";
+import { encodeDatatype, type H5Type, typeSize } from "./datatype.js";
+import type { FileSink } from "./file-sink.js";
+import { encodeFillValue } from "./fill-value.js";
+import { encodeFilterPipeline, type H5Filter } from "./filter-pipeline.js";
+import { encodeDescriptors, packCollections } from "./global-heap.js";
+import { encodeChunkedLayout, encodeContiguousLayout } from "./layout.js";
+import { type Message, MSG } from "./object-header.js";
+
+export interface DatasetOptions {
+  shape: number[];
+  type: H5Type;
+  /** Chunk shape; omitted or null: contiguous storage (filters need chunks). */
+  chunks?: number[] | null;
+  /** Maximum shape (null = unlimited); chunked datasets only. Defaults to `shape`. */
+  maxshape?: (number | null)[];
+  /** Applied in order, e.g. [shuffle, deflate]. */
+  filters?: H5Filter[];
+}
+
+/** Element data: raw little-endian values in any typed array, or strings for string types. */
+export type ElementData = ArrayBufferView | readonly string[];
+
+/** B-tree K for chunk indexes (the library default; superblock v0 cannot say otherwise). */
+const CHUNK_K = 32;
+
+interface ChunkRecord {
+  linear: number;
+  coords: number[];
+  address: number;
+  size: number;
+  mask: number;
+}
+
+export class DatasetWriter {
+  readonly shape: number[];
+  readonly type: H5Type;
+  readonly chunks: number[] | null;
+  readonly filters: H5Filter[];
+  readonly elementSize: number;
+  readonly maxshape?: (number | null)[];
+  private readonly chunkGrid: number[] = [];
+  private readonly records = new Map<number, ChunkRecord>();
+  private contiguousAddress = UNDEF;
+  private btreeAddress = UNDEF;
+
+  constructor(
+    readonly path: string,
+    options: DatasetOptions,
+    private readonly sink: FileSink,
+    private readonly queue: ChunkQueue,
+  ) {
+    const { shape, type } = options;
+    const where = `dataset /${path}`;
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`${where}: bad shape [${shape}]`);
+    this.shape = shape.slice();
+    this.type = type;
+    this.elementSize = typeSize(type);
+    this.filters = options.filters ?? [];
+    this.maxshape = options.maxshape;
+    const chunks = options.chunks ?? null;
+    if (chunks === null) {
+      if (this.filters.length > 0) throw new Error(`${where}: filters need a chunked layout`);
+      if (options.maxshape && options.maxshape.some((m, i) => m !== shape[i])) throw new Error(`${where}: a maxshape other than the shape needs a chunked layout`);
+      this.chunks = null;
+      const bytes = product(shape) * this.elementSize;
+      if (bytes > 0) this.contiguousAddress = sink.reserve(bytes);
+    } else {
+      if (chunks.length !== shape.length || shape.length === 0) throw new Error(`${where}: chunks [${chunks}] do not match shape [${shape}]`);
+      if (!chunks.every((c, i) => Number.isInteger(c) && c >= 1 && (c <= shape[i] || options.maxshape?.[i] !== shape[i])))
+        throw new Error(`${where}: chunk dims [${chunks}] must be >= 1 and <= the fixed dims of [${shape}]`);
+      if (product(chunks) * this.elementSize >= 2 ** 32) throw new Error(`${where}: chunks of 4 GiB or more`);
+      this.chunks = chunks.slice();
+      this.chunkGrid = shape.map((d, i) => Math.ceil(d / chunks[i]));
+    }
+  }
+
+  /** The write unit for `write` (chunk shape, or the whole shape if contiguous). */
+  get unit(): number[] {
+    return this.chunks ?? this.shape;
+  }
+
+  /**
+   * Writes a block at `start`. Chunked: the block must start on chunk
+   * boundaries and end on them or at the dataset's edge. Contiguous: any box.
+   */
+  async write(start: readonly number[], shape: readonly number[], data: ElementData): Promise<void> {
+    const rank = this.shape.length;
+    const where = `dataset /${this.path}`;
+    if (start.length !== rank || shape.length !== rank) throw new Error(`${where}: block of rank ${shape.length} for rank ${rank}`);
+    for (let i = 0; i < rank; i++) {
+      if (start[i] < 0 || start[i] + shape[i] > this.shape[i]) throw new Error(`${where}: block [${start}] + [${shape}] outside [${this.shape}]`);
+    }
+    const n = product(shape);
+    this.checkData(data, n, where);
+    if (n === 0) return;
+    if (this.chunks === null) return this.writeContiguous(start, shape, data);
+    const chunks = this.chunks;
+    for (let i = 0; i < rank; i++) {
+      const end = start[i] + shape[i];
+      if (start[i] % chunks[i] !== 0 || (end % chunks[i] !== 0 && end !== this.shape[i]))
+        throw new Error(`${where}: block [${start}] + [${shape}] is not aligned to chunks [${chunks}]`);
+    }
+    const first = start.map((s, i) => s / chunks[i]);
+    const count = shape.map((s, i) => Math.ceil(s / chunks[i]));
+    const idx = new Array(rank).fill(0);
+    for (;;) {
+      const coords = first.map((f, i) => f + idx[i]);
+      const origin = coords.map((c, i) => c * chunks[i]);
+      const extent = origin.map((o, i) => Math.min(chunks[i], this.shape[i] - o));
+      const whole = extent.every((e, i) => e === chunks[i] && shape[i] === e);
+      let chunkData: ElementData;
+      if (whole) chunkData = data;
+      else {
+        const from = origin.map((o, i) => o - start[i]);
+        const zero = new Array(rank).fill(0);
+        if (isStrings(data)) {
+          const out = new Array<string>(product(chunks)).fill("");
+          copyItemsBox(data, shape, from, out, chunks, zero, extent);
+          chunkData = out;
+        } else {
+          const out = new Uint8Array(product(chunks) * this.elementSize);
+          copyBytesBox(asBytes(data), shape, from, out, chunks, zero, extent, this.elementSize);
+          chunkData = out;
+        }
+      }
+      await this.placeChunk(coords, chunkData, !whole);
+      let a = rank - 1;
+      while (a >= 0) {
+        if (++idx[a] < count[a]) break;
+        idx[a] = 0;
+        a--;
+      }
+      if (a < 0) return;
+    }
+  }
+
+  /** Writes one whole chunk (edge chunks too hold a full chunk's elements). */
+  writeChunk(coords: readonly number[], data: ElementData): Promise<void> {
+    return this.placeChunk(coords, data, false);
+  }
+
+  /** `owned`: the data is a private copy (else copied, as the caller may reuse its buffer). */
+  private async placeChunk(coords: readonly number[], data: ElementData, owned: boolean): Promise<void> {
+    const chunks = this.chunks;
+    const where = `dataset /${this.path}`;
+    if (!chunks) throw new Error(`${where}: writeChunk on a contiguous dataset`);
+    if (coords.length !== chunks.length || coords.some((c, i) => !(c >= 0 && c < this.chunkGrid[i]))) throw new Error(`${where}: no chunk [${coords}]`);
+    this.checkData(data, product(chunks), where);
+    const raw = owned || isStrings(data) ? this.rawBytes(data) : asBytes(data as ArrayBufferView).slice();
+    const strides = stridesOf(this.chunkGrid);
+    const linear = coords.reduce((s, c, i) => s + c * strides[i], 0);
+    const encoded: Promise<EncodedChunk> = this.filters.length ? encodeChunk(raw, this.filters, this.elementSize) : Promise.resolve({ bytes: raw, mask: 0 });
+    await this.queue.push(encoded, (address, chunk) => {
+      this.records.set(linear, { linear, coords: coords.slice(), address, size: chunk.bytes.length, mask: chunk.mask });
+    });
+  }
+
+  private checkData(data: ElementData, n: number, where: string): void {
+    const strings = isStrings(data);
+    const wantStrings = this.type.class === "vlen-string" || (this.type.class === "fixed-string" && strings);
+    if (strings !== wantStrings) throw new Error(`${where}: ${strings ? "strings" : "a typed array"} given for ${this.type.class} elements`);
+    const got = strings ? data.length : data.byteLength / this.elementSize;
+    if (got !== n) throw new Error(`${where}: ${got} elements given for a block of ${n}`);
+  }
+
+  /** Element bytes as stored; vlen strings are appended to the global heap here. */
+  private rawBytes(data: ElementData): Uint8Array {
+    if (!isStrings(data)) return asBytes(data);
+    const items = data.map((s) => textEncoder.encode(s));
+    if (this.type.class === "fixed-string") {
+      const size = this.elementSize;
+      const out = new Uint8Array(items.length * size);
+      items.forEach((b, i) => {
+        if (b.length > size) throw new Error(`dataset /${this.path}: string of ${b.length} bytes in a ${size}-byte string type`);
+        out.set(b, i * size);
+      });
+      return out;
+    }
+    const { collections, refs } = packCollections(items);
+    const addresses = collections.map((c) => this.sink.append(c));
+    return encodeDescriptors(items, refs, addresses);
+  }
+
+  private async writeContiguous(start: readonly number[], shape: readonly number[], data: ElementData): Promise<void> {
+    const raw = this.rawBytes(data);
+    const size = this.elementSize;
+    for (const [offset, blockOffset, run] of blockRuns(this.shape, start, shape)) {
+      this.sink.writeAt(this.contiguousAddress + offset * size, raw.subarray(blockOffset * size, (blockOffset + run) * size));
+    }
+    await this.sink.backpressure();
+  }
+
+  /** Builds the chunk B-tree (after all chunks are placed). */
+  buildIndex(alloc: (size: number) => number): BuiltNode[] {
+    if (!this.chunks || this.records.size === 0) return [];
+    const chunks = this.chunks;
+    const rank = chunks.length;
+    const recs = [...this.records.values()].sort((a, b) => a.linear - b.linear);
+    type Key = { size: number; mask: number; offsets: number[] };
+    const keys: Key[] = recs.map((r) => ({ size: r.size, mask: r.mask, offsets: [...r.coords.map((c, i) => c * chunks[i]), 0] }));
+    const last = recs[recs.length - 1];
+    const end = [...last.coords.map((c, i) => c * chunks[i]), 0];
+    end[rank - 1] += chunks[rank - 1];
+    keys.push({ size: 0, mask: 0, offsets: end });
+    const tree = buildBTree<Key>(
+      {
+        type: 1,
+        maxChildren: 2 * CHUNK_K,
+        keySize: 8 + 8 * (rank + 1),
+        writeKey: (out: Bytes, k: Key) => {
+          out.u32(k.size).u32(k.mask);
+          for (const o of k.offsets) out.u64(o);
+        },
+      },
+      keys,
+      recs.map((r) => r.address),
+      alloc,
+    );
+    this.btreeAddress = tree.root;
+    return tree.nodes;
+  }
+
+  /** Dataspace, datatype, fill value, filter pipeline, layout (h5py's order). */
+  messages(): Message[] {
+    const chunked = this.chunks !== null;
+    const out: Message[] = [
+      { type: MSG.dataspace, body: encodeDataspace(this.shape, chunked ? this.maxshape : undefined) },
+      { type: MSG.datatype, flags: 1, body: encodeDatatype(this.type) },
+      { type: MSG.fillValue, flags: 1, body: encodeFillValue(chunked, this.type.class === "vlen-string") },
+    ];
+    if (this.chunks) {
+      const chunkBytes = product(this.chunks) * this.elementSize;
+      if (this.filters.length) out.push({ type: MSG.filterPipeline, flags: 1, body: encodeFilterPipeline(this.filters, this.elementSize, chunkBytes) });
+      out.push({ type: MSG.layout, body: encodeChunkedLayout(this.btreeAddress, this.chunks, this.elementSize) });
+    } else {
+      out.push({ type: MSG.layout, body: encodeContiguousLayout(this.contiguousAddress, product(this.shape) * this.elementSize) });
+    }
+    return out;
+  }
+}
+
+function isStrings(d: ElementData): d is readonly string[] {
+  return Array.isArray(d);
+}
+
+function asBytes(d: ArrayBufferView): Uint8Array {
+  return d instanceof Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}

@@ -1,0 +1,130 @@
+// The output file: written under `<path>.tmp-<random>`, appended through a
+// write-behind buffer (few large writes instead of one per chunk), renamed
+// onto the final path at close.
+import { randomBytes } from "node:crypto";
+import { access, type FileHandle, open, rename, rm } from "node:fs/promises";
+
+const BUFFER_SIZE = 4 << 20;
+const MAX_PENDING_WRITES = 4;
+
+export class FileSink {
+  /** Address of the next appended byte. */
+  end = 0;
+  private buf = new Uint8Array(BUFFER_SIZE);
+  private bufStart = 0;
+  private bufLen = 0;
+  private readonly pending = new Set<Promise<unknown>>();
+  private error: unknown = null;
+
+  private constructor(
+    readonly path: string,
+    readonly tmpPath: string,
+    private readonly fh: FileHandle,
+    private readonly overwrite: boolean,
+  ) {}
+
+  static async create(path: string, overwrite: boolean): Promise<FileSink> {
+    if (!overwrite && (await exists(path))) throw new Error(`${path}: already exists (pass overwrite to replace it)`);
+    const tmpPath = `${path}.tmp-${randomBytes(6).toString("hex")}`;
+    const fh = await open(tmpPath, "wx");
+    return new FileSink(path, tmpPath, fh, overwrite);
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t: Promise<void> = p.then(
+      () => {
+        this.pending.delete(t);
+      },
+      (e) => {
+        this.error ??= e;
+        this.pending.delete(t);
+      },
+    );
+    this.pending.add(t);
+  }
+
+  private flushBuffer(): void {
+    if (this.bufLen === 0) return;
+    const data = this.buf.subarray(0, this.bufLen);
+    this.track(this.fh.write(data, 0, data.length, this.bufStart));
+    this.buf = new Uint8Array(BUFFER_SIZE);
+    this.bufStart = this.end;
+    this.bufLen = 0;
+  }
+
+  /** Appends `bytes` (copied or written before they could change); returns their address. */
+  append(bytes: Uint8Array): number {
+    this.throwIfFailed();
+    const at = this.end;
+    if (bytes.length > BUFFER_SIZE / 4) {
+      this.flushBuffer();
+      this.track(this.fh.write(bytes, 0, bytes.length, at));
+      this.end += bytes.length;
+      this.bufStart = this.end;
+      return at;
+    }
+    if (this.bufLen + bytes.length > BUFFER_SIZE) this.flushBuffer();
+    this.buf.set(bytes, this.bufLen);
+    this.bufLen += bytes.length;
+    this.end += bytes.length;
+    return at;
+  }
+
+  /** Reserves `size` bytes (left as a hole, read as zeros) to be written with `writeAt`. */
+  reserve(size: number): number {
+    this.flushBuffer();
+    const at = this.end;
+    this.end += size;
+    this.bufStart = this.end;
+    return at;
+  }
+
+  /** Writes into a reserved region. */
+  writeAt(address: number, bytes: Uint8Array): void {
+    this.throwIfFailed();
+    this.track(this.fh.write(bytes, 0, bytes.length, address));
+  }
+
+  /** Waits while too many writes are in flight (keeps memory bounded). */
+  async backpressure(): Promise<void> {
+    while (this.pending.size > MAX_PENDING_WRITES) await Promise.race(this.pending);
+    this.throwIfFailed();
+  }
+
+  async flush(): Promise<void> {
+    this.flushBuffer();
+    while (this.pending.size > 0) await Promise.all(this.pending);
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.error) throw this.error;
+  }
+
+  /** Flushes, closes and renames onto the final path. */
+  async commit(): Promise<void> {
+    await this.flush();
+    await this.fh.close();
+    if (!this.overwrite && (await exists(this.path))) {
+      await rm(this.tmpPath, { force: true });
+      throw new Error(`${this.path}: appeared while writing (pass overwrite to replace it)`);
+    }
+    await rename(this.tmpPath, this.path);
+  }
+
+  async discard(): Promise<void> {
+    this.flushBuffer();
+    await Promise.allSettled([...this.pending]);
+    await this.fh.close().catch(() => {});
+    await rm(this.tmpPath, { force: true });
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
