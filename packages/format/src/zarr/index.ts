@@ -1,5 +1,15 @@
-// Zarr v2 / v3 backend: reading through zarrita, writing with our own writer.
+// Zarr v2 / v3 backend: our own reader (local directories, .zarr.zip, HTTP)
+// and our own writer (zarrita can neither write v2, shards, gzip, vlen-utf8 nor
+// consolidated metadata, nor read float16 on Node 20).
 import type { StoreReader, StoreWriter } from "../types.js";
+import { ZarrReader } from "./reader.js";
+import { ZarrWriter } from "./writer.js";
+
+export { decodeChunk, encodeChunk } from "./chunk.js";
+export { type ArrayMeta, floatToHalf, halfToFloat, parseV2, parseV3 } from "./metadata.js";
+export { forEachChunk, ZarrReader } from "./reader.js";
+export { type KeyStore, openKeyStore } from "./stores.js";
+export { DEFAULT_COMPRESSION, guessChunks, guessShards, ZarrWriter } from "./writer.js";
 
 export interface OpenZarrOptions {
   /** HTTP only: extra fetch options (headers). */
@@ -15,11 +25,11 @@ export interface CreateZarrOptions {
 }
 
 /** Opens a Zarr v2 or v3 store: a local directory, a `.zarr.zip` file, or an http(s) URL. */
-export async function openZarr(source: string, _options: OpenZarrOptions = {}): Promise<StoreReader> {
-  throw new Error(`openZarr(${source}): not implemented yet`);
+export async function openZarr(source: string, options: OpenZarrOptions = {}): Promise<StoreReader> {
+  return ZarrReader.open(source, options.fetchInit);
 }
 
 /** Creates a Zarr store at `path`, written under a temporary name until `close()`. */
-export async function createZarr(path: string, _options: CreateZarrOptions = {}): Promise<StoreWriter> {
-  throw new Error(`createZarr(${path}): not implemented yet`);
+export async function createZarr(path: string, options: CreateZarrOptions = {}): Promise<StoreWriter> {
+  return ZarrWriter.create(path, options);
 }

@@ -1,0 +1,251 @@
+// One chunk through its codec pipeline: bytes on disk <-> C-order elements.
+import { product, strides, typedArrayFor } from "../dtype.js";
+import type { DType, TypedArray } from "../types.js";
+import {
+  bloscDecode,
+  bloscEncode,
+  byteShuffle,
+  byteUnshuffle,
+  crc32c,
+  gzipDecode,
+  gzipEncode,
+  lz4Decode,
+  readU32,
+  writeU32,
+  zlibDecode,
+  zlibEncode,
+  zstdDecode,
+  zstdEncode,
+} from "./codecs.js";
+import type { ArrayCodec, ByteCodec, Pipeline, Serializer } from "./metadata.js";
+
+/** Decoded elements: a typed array, strings, or raw record bytes. */
+export type ChunkData = TypedArray | string[];
+
+const utf8 = new TextDecoder("utf-8");
+const utf8enc = new TextEncoder();
+
+async function decodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Array> {
+  switch (c.id) {
+    case "gzip":
+      return gzipDecode(b);
+    case "zlib":
+      return zlibDecode(b);
+    case "zstd":
+      return zstdDecode(b);
+    case "blosc":
+      return bloscDecode(b);
+    case "lz4":
+      return lz4Decode(b);
+    case "shuffle":
+      return byteUnshuffle(b, c.elementsize);
+    case "crc32c": {
+      if (b.length < 4) throw new Error("crc32c: chunk shorter than its checksum");
+      const body = b.subarray(0, b.length - 4);
+      if (crc32c(body) !== readU32(b, b.length - 4)) throw new Error("crc32c checksum mismatch");
+      return body;
+    }
+  }
+}
+
+export async function encodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Array> {
+  switch (c.id) {
+    case "gzip":
+      return gzipEncode(b, c.level);
+    case "zlib":
+      return zlibEncode(b, c.level);
+    case "zstd":
+      return zstdEncode(b, c.level);
+    case "blosc":
+      return bloscEncode(b, c);
+    case "shuffle":
+      return byteShuffle(b, c.elementsize);
+    case "crc32c": {
+      const out = new Uint8Array(b.length + 4);
+      out.set(b);
+      writeU32(out, b.length, crc32c(b));
+      return out;
+    }
+    case "lz4":
+      throw new Error("writing lz4 is not supported");
+  }
+}
+
+/** Elements from bytes, little endian and aligned (copied when needed). */
+export function viewNumeric(b: Uint8Array, dtype: DType, n: number, bigEndian: boolean): TypedArray {
+  const T = typedArrayFor(dtype as Exclude<DType, "string">);
+  const size = T.BYTES_PER_ELEMENT;
+  if (b.length !== n * size) throw new Error(`decoded ${b.length} bytes, expected ${n * size} (${n} x ${dtype})`);
+  let bytes = b;
+  if (bigEndian && size > 1) {
+    bytes = new Uint8Array(b.length);
+    for (let i = 0; i < b.length; i += size) for (let k = 0; k < size; k++) bytes[i + k] = b[i + size - 1 - k];
+  } else if (b.byteOffset % size !== 0) {
+    bytes = b.slice();
+  }
+  return new T(bytes.buffer, bytes.byteOffset, n);
+}
+
+function deserialize(s: Serializer, b: Uint8Array, n: number): ChunkData {
+  switch (s.kind) {
+    case "numeric":
+      return viewNumeric(b, s.dtype, n, s.bigEndian);
+    case "vlen-utf8":
+    case "vlen-bytes": {
+      if (b.length < 4) throw new Error("vlen chunk shorter than its 4-byte header");
+      const count = readU32(b, 0);
+      if (count !== n) throw new Error(`vlen chunk holds ${count} items, expected ${n}`);
+      const out = new Array<string>(n);
+      let pos = 4;
+      for (let i = 0; i < n; i++) {
+        if (pos + 4 > b.length) throw new Error("vlen chunk truncated");
+        const len = readU32(b, pos);
+        pos += 4;
+        if (pos + len > b.length) throw new Error("vlen chunk truncated");
+        out[i] = utf8.decode(b.subarray(pos, pos + len));
+        pos += len;
+      }
+      return out;
+    }
+    case "json2": {
+      const items = JSON.parse(utf8.decode(b)) as unknown[];
+      const values = items.slice(0, -2);
+      if (values.length !== n) throw new Error(`json2 chunk holds ${values.length} items, expected ${n}`);
+      return values.map((v) => (typeof v === "string" ? v : v === null ? "" : JSON.stringify(v)));
+    }
+    case "fixed-unicode": {
+      const w = s.chars * 4;
+      if (b.length !== n * w) throw new Error(`decoded ${b.length} bytes, expected ${n * w}`);
+      const dv = new DataView(b.buffer, b.byteOffset, b.length);
+      const out = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        let str = "";
+        for (let k = 0; k < s.chars; k++) {
+          const cp = dv.getUint32(i * w + k * 4, !s.bigEndian);
+          if (cp === 0) break;
+          str += String.fromCodePoint(cp);
+        }
+        out[i] = str;
+      }
+      return out;
+    }
+    case "fixed-bytes": {
+      if (b.length !== n * s.size) throw new Error(`decoded ${b.length} bytes, expected ${n * s.size}`);
+      const out = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        let end = (i + 1) * s.size;
+        while (end > i * s.size && b[end - 1] === 0) end--;
+        out[i] = utf8.decode(b.subarray(i * s.size, end));
+      }
+      return out;
+    }
+    case "record": {
+      if (b.length !== n * s.size) throw new Error(`decoded ${b.length} bytes, expected ${n * s.size}`);
+      return b.slice();
+    }
+  }
+}
+
+/** Reorders an array of shape `shape` so that output axis i is input axis perm[i]. */
+export function permute<T extends ChunkData>(src: T, shape: number[], perm: number[]): T {
+  const rank = shape.length;
+  const n = product(shape);
+  const out: any = Array.isArray(src) ? new Array(n) : new (src.constructor as any)(n);
+  const outShape = perm.map((a) => shape[a]);
+  const inStr = strides(shape);
+  const step = perm.map((a) => inStr[a]); // input stride of each output axis
+  const idx = new Array(rank).fill(0);
+  let inOff = 0;
+  for (let o = 0; o < n; o++) {
+    out[o] = (src as any)[inOff];
+    for (let a = rank - 1; a >= 0; a--) {
+      idx[a]++;
+      inOff += step[a];
+      if (idx[a] < outShape[a]) break;
+      inOff -= step[a] * outShape[a];
+      idx[a] = 0;
+    }
+  }
+  return out;
+}
+
+function decodeArray(c: ArrayCodec, data: ChunkData, shapeAfter: number[], dtypeBefore: DType): ChunkData {
+  switch (c.id) {
+    case "transpose": {
+      const inv = new Array(c.order.length);
+      c.order.forEach((a, i) => {
+        inv[a] = i;
+      });
+      return permute(data, shapeAfter, inv);
+    }
+    case "delta": {
+      const a = data as any;
+      if (typeof a[0] === "bigint") for (let i = 1; i < a.length; i++) a[i] = a[i - 1] + a[i];
+      else for (let i = 1; i < a.length; i++) a[i] = a[i - 1] + a[i];
+      return a;
+    }
+    case "fixedscaleoffset": {
+      const T = typedArrayFor(dtypeBefore as Exclude<DType, "string">);
+      const src = data as any;
+      const out = new T(src.length) as any;
+      for (let i = 0; i < src.length; i++) out[i] = Number(src[i]) / c.scale + c.offset;
+      return out;
+    }
+    case "identity":
+      return data;
+  }
+}
+
+export interface ChunkLayout {
+  pipeline: Pipeline;
+  dtype: DType;
+  shape: number[];
+}
+
+/** Bytes of one stored chunk -> its elements in C order (`shape`). */
+export async function decodeChunk(raw: Uint8Array, { pipeline, dtype, shape }: ChunkLayout): Promise<ChunkData> {
+  let b = raw;
+  for (let i = pipeline.byteCodecs.length - 1; i >= 0; i--) b = await decodeBytes(pipeline.byteCodecs[i], b);
+  const shapes = [shape];
+  const dtypes = [dtype];
+  for (const c of pipeline.arrayCodecs) {
+    const s = shapes[shapes.length - 1];
+    shapes.push(c.id === "transpose" ? c.order.map((a) => s[a]) : s);
+    dtypes.push(c.id === "fixedscaleoffset" ? c.astype : c.id === "delta" ? c.dtype : dtypes[dtypes.length - 1]);
+  }
+  let data = deserialize(pipeline.serializer, b, product(shape));
+  for (let i = pipeline.arrayCodecs.length - 1; i >= 0; i--) data = decodeArray(pipeline.arrayCodecs[i], data, shapes[i + 1], dtypes[i]);
+  if (!Array.isArray(data) && pipeline.serializer.kind !== "record" && dtype !== "string") {
+    const T = typedArrayFor(dtype);
+    if (!(data instanceof T)) {
+      const src = data as any;
+      const conv = new T(src.length) as any;
+      const big = dtype === "int64" || dtype === "uint64";
+      for (let i = 0; i < src.length; i++) conv[i] = big ? BigInt(src[i]) : Number(src[i]);
+      data = conv as TypedArray;
+    }
+  }
+  return data;
+}
+
+/** C-order elements of one full chunk -> the bytes to store (our writer's pipelines: no array codecs). */
+export async function encodeChunk(data: ChunkData, codecs: ByteCodec[]): Promise<Uint8Array> {
+  let b: Uint8Array;
+  if (Array.isArray(data)) {
+    const parts = data.map((s) => utf8enc.encode(s ?? ""));
+    let total = 4;
+    for (const p of parts) total += 4 + p.length;
+    b = new Uint8Array(total);
+    writeU32(b, 0, parts.length);
+    let pos = 4;
+    for (const p of parts) {
+      writeU32(b, pos, p.length);
+      b.set(p, pos + 4);
+      pos += 4 + p.length;
+    }
+  } else {
+    b = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  for (const c of codecs) b = await encodeBytes(c, b);
+  return b;
+}

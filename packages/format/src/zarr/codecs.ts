@@ -1,0 +1,204 @@
+// Byte-level codecs of Zarr chunks: compressors (gzip, zlib, zstd, blosc, lz4),
+// the byte shuffle, crc32c. Native node:zlib where it exists (it runs on the
+// libuv threadpool, so many chunks compress in parallel), the numcodecs wasm
+// builds otherwise. Blosc is framed here: numcodecs' wasm blosc always writes
+// typesize 4, which shuffles float16 and 8-byte data badly.
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+
+const gzipAsync = promisify(zlib.gzip);
+const gunzipAsync = promisify(zlib.gunzip);
+const deflateAsync = promisify(zlib.deflate);
+const inflateAsync = promisify(zlib.inflate);
+const unzipAsync = promisify(zlib.unzip);
+
+type WasmCodec = { encode(d: Uint8Array): Uint8Array | Promise<Uint8Array>; decode(d: Uint8Array): Uint8Array | Promise<Uint8Array> };
+
+// node:zlib zstd exists from Node 22.15 / 23.8; Node 20 has none.
+const nativeZstd = typeof (zlib as any).zstdCompress === "function";
+const zstdCompressAsync = nativeZstd ? promisify((zlib as any).zstdCompress) : null;
+const zstdDecompressAsync = nativeZstd ? promisify((zlib as any).zstdDecompress) : null;
+
+const wasmCache = new Map<string, Promise<WasmCodec>>();
+function wasm(name: "zstd" | "lz4" | "blosc", config: Record<string, unknown>): Promise<WasmCodec> {
+  const key = `${name}:${JSON.stringify(config)}`;
+  let c = wasmCache.get(key);
+  if (!c) {
+    c = (async () => {
+      const mod: any =
+        name === "zstd" ? await import("numcodecs/zstd") : name === "lz4" ? await import("numcodecs/lz4") : await import("numcodecs/blosc");
+      return mod.default.fromConfig({ id: name, ...config }) as WasmCodec;
+    })();
+    wasmCache.set(key, c);
+  }
+  return c;
+}
+
+export async function gzipEncode(data: Uint8Array, level: number): Promise<Uint8Array> {
+  return gzipAsync(data, { level });
+}
+export async function gzipDecode(data: Uint8Array): Promise<Uint8Array> {
+  // zlib.unzip accepts gzip and zlib streams: some writers label zlib data gzip.
+  return unzipAsync(data);
+}
+export async function zlibEncode(data: Uint8Array, level: number): Promise<Uint8Array> {
+  return deflateAsync(data, { level });
+}
+export async function zlibDecode(data: Uint8Array): Promise<Uint8Array> {
+  return inflateAsync(data).catch(() => gunzipAsync(data));
+}
+
+export async function zstdEncode(data: Uint8Array, level: number): Promise<Uint8Array> {
+  if (zstdCompressAsync) {
+    return zstdCompressAsync(data, { params: { [(zlib.constants as any).ZSTD_c_compressionLevel]: level } });
+  }
+  return (await wasm("zstd", { level })).encode(data);
+}
+export async function zstdDecode(data: Uint8Array): Promise<Uint8Array> {
+  if (zstdDecompressAsync) return zstdDecompressAsync(data);
+  return (await wasm("zstd", { level: 1 })).decode(data);
+}
+
+export async function lz4Decode(data: Uint8Array): Promise<Uint8Array> {
+  return (await wasm("lz4", { acceleration: 1 })).decode(data);
+}
+export async function lz4Encode(data: Uint8Array): Promise<Uint8Array> {
+  return (await wasm("lz4", { acceleration: 1 })).encode(data);
+}
+
+export async function bloscDecode(data: Uint8Array): Promise<Uint8Array> {
+  if (data.length < 16) throw new Error(`blosc: ${data.length} bytes, shorter than the 16-byte header`);
+  const nbytes = readU32(data, 4);
+  const cbytes = readU32(data, 12);
+  if (cbytes !== data.length) throw new Error(`blosc: header says ${cbytes} compressed bytes, chunk has ${data.length}`);
+  const out = await (await wasm("blosc", { cname: "lz4", clevel: 5, shuffle: 1 })).decode(data);
+  if (out.length !== nbytes) throw new Error(`blosc: decoded ${out.length} bytes, header says ${nbytes}`);
+  return out;
+}
+
+export interface BloscOptions {
+  cname: "lz4" | "lz4hc" | "zstd" | "zlib" | "blosclz";
+  clevel: number;
+  /** 0 none, 1 byte shuffle, 2 bit shuffle. */
+  shuffle: 0 | 1 | 2;
+  typesize: number;
+}
+
+// Blosc 1 frame: 16-byte header, block starts, then per block one stream
+// (the "don't split" flag is set) of int32 size + compressed bytes, or the raw
+// block when compressing does not make it smaller.
+const BLOSC_BLOCK = 256 * 1024;
+export async function bloscEncode(data: Uint8Array, opt: BloscOptions): Promise<Uint8Array> {
+  const typesize = Math.max(1, Math.min(255, opt.typesize));
+  const nbytes = data.length;
+  let blocksize = Math.min(BLOSC_BLOCK, nbytes);
+  blocksize -= blocksize % typesize;
+  if (blocksize === 0) blocksize = nbytes;
+  const nblocks = nbytes === 0 ? 0 : Math.ceil(nbytes / blocksize);
+  let shuffle = opt.shuffle;
+  if (shuffle === 2) shuffle = 1; // bit shuffle is not implemented here; byte shuffle reads everywhere
+  if (typesize === 1) shuffle = 0;
+  const code = opt.cname === "zstd" ? 4 : opt.cname === "zlib" ? 3 : 1; // lz4, lz4hc and blosclz go out as lz4 frames
+  const compress = async (block: Uint8Array): Promise<Uint8Array> => {
+    if (code === 4) return zstdEncode(block, Math.max(1, opt.clevel < 9 ? opt.clevel * 2 - 1 : 19));
+    if (code === 3) return zlibEncode(block, Math.max(1, Math.min(9, opt.clevel)));
+    const framed = await lz4Encode(block); // numcodecs' lz4: 4-byte size prefix + raw block
+    return framed.subarray(4);
+  };
+  const streams: Uint8Array[] = [];
+  const tasks: Promise<void>[] = [];
+  for (let b = 0; b < nblocks; b++) {
+    const raw = data.subarray(b * blocksize, Math.min(nbytes, (b + 1) * blocksize));
+    const src = shuffle ? byteShuffle(raw, typesize) : raw;
+    tasks.push(
+      compress(src).then((c) => {
+        streams[b] = c.length > 0 && c.length < src.length ? c : src;
+      }),
+    );
+  }
+  await Promise.all(tasks);
+  let flags = 0x10 | (code << 5) | (shuffle ? 1 : 0);
+  let total = 16 + 4 * nblocks;
+  for (const s of streams) total += 4 + s.length;
+  let out: Uint8Array;
+  if (total >= nbytes + 16) {
+    flags = 0x02 | 0x10 | (code << 5);
+    out = new Uint8Array(16 + nbytes);
+    out.set(data, 16);
+    total = 16 + nbytes;
+  } else {
+    out = new Uint8Array(total);
+    let pos = 16 + 4 * nblocks;
+    for (let b = 0; b < nblocks; b++) {
+      writeU32(out, 16 + 4 * b, pos);
+      writeU32(out, pos, streams[b].length);
+      out.set(streams[b], pos + 4);
+      pos += 4 + streams[b].length;
+    }
+  }
+  out[0] = 2;
+  out[1] = 1;
+  out[2] = flags;
+  out[3] = typesize;
+  writeU32(out, 4, nbytes);
+  writeU32(out, 8, blocksize);
+  writeU32(out, 12, total);
+  return out;
+}
+
+/** numcodecs' Shuffle: byte k of every element goes to plane k. */
+export function byteShuffle(src: Uint8Array, size: number): Uint8Array {
+  const n = Math.floor(src.length / size);
+  const out = new Uint8Array(src.length);
+  if (size === 2) {
+    for (let i = 0, j = 0; i < n; i++, j += 2) {
+      out[i] = src[j];
+      out[n + i] = src[j + 1];
+    }
+  } else {
+    for (let k = 0; k < size; k++) {
+      const base = k * n;
+      for (let i = 0; i < n; i++) out[base + i] = src[i * size + k];
+    }
+  }
+  out.set(src.subarray(n * size), n * size);
+  return out;
+}
+
+export function byteUnshuffle(src: Uint8Array, size: number): Uint8Array {
+  const n = Math.floor(src.length / size);
+  const out = new Uint8Array(src.length);
+  for (let k = 0; k < size; k++) {
+    const base = k * n;
+    for (let i = 0; i < n; i++) out[i * size + k] = src[base + i];
+  }
+  out.set(src.subarray(n * size), n * size);
+  return out;
+}
+
+let CRC_TABLE: Uint32Array | null = null;
+/** CRC-32C (Castagnoli), as the Zarr v3 crc32c codec stores it (little endian, after the data). */
+export function crc32c(data: Uint8Array): number {
+  if (!CRC_TABLE) {
+    CRC_TABLE = new Uint32Array(256);
+    for (let i = 0; i < 256; i++) {
+      let c = i;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+      CRC_TABLE[i] = c >>> 0;
+    }
+  }
+  const t = CRC_TABLE;
+  let crc = 0xffffffff;
+  for (let i = 0; i < data.length; i++) crc = t[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+export function readU32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+export function writeU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = (v >>> 24) & 0xff;
+}

@@ -1,0 +1,448 @@
+// Reading Zarr v2 / v3: metadata (consolidated when present), chunk keys,
+// only the chunks (and for shards, only the inner chunks) a block needs.
+import { allocate, copyBlock, product, typedArrayFor } from "../dtype.js";
+import { FormatError } from "../errors.js";
+import type { Attrs, DType, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
+import { type ChunkData, decodeChunk, viewNumeric } from "./chunk.js";
+import { readU32 } from "./codecs.js";
+import { parseJson } from "./json.js";
+import { type ArrayMeta, floatToHalf, parseV2, parseV3, type ShardSpec } from "./metadata.js";
+import { type KeyStore, openKeyStore } from "./stores.js";
+
+interface NodeDoc {
+  kind: "group" | "array";
+  /** v2: the .zarray document; v3: zarr.json. */
+  doc: any;
+  attrs: Record<string, unknown>;
+}
+
+/** How many chunk reads a block read keeps in flight. */
+const READ_CONCURRENCY = 16;
+const MAX_CACHED_SHARD_INDEXES = 512;
+const MISSING = 0xffffffffffffffffn;
+
+function join(p: string, key: string): string {
+  return p ? `${p}/${key}` : key;
+}
+
+function norm(p: string): string {
+  return p.replace(/^\/+|\/+$/g, "");
+}
+
+export class ZarrReader implements StoreReader {
+  readonly backend = "zarr" as const;
+  private metas = new Map<string, Promise<ArrayMeta | null>>();
+  private shardIndexes = new Map<string, Promise<BigUint64Array | null>>();
+
+  private constructor(
+    readonly source: string,
+    private readonly store: KeyStore,
+    readonly zarrFormat: 2 | 3,
+    private readonly consolidated: Map<string, NodeDoc> | null,
+  ) {}
+
+  static async open(source: string, init: RequestInit = {}): Promise<ZarrReader> {
+    let store: KeyStore;
+    try {
+      store = await openKeyStore(source, init);
+    } catch (e: any) {
+      const what = e?.code === "ENOENT" ? "no such file or directory" : e?.code === "EACCES" ? "permission denied" : String(e?.message ?? e);
+      throw new FormatError(source, "", `cannot open as Zarr: ${what}`, { cause: e });
+    }
+    try {
+      const fail = (msg: string): never => {
+        throw new FormatError(source, "", msg);
+      };
+      const rootV3 = await store.get("zarr.json");
+      if (rootV3) {
+        const doc = parseJson(rootV3, "zarr.json");
+        if (doc.zarr_format !== 3) fail(`zarr.json has zarr_format ${doc.zarr_format}, expected 3`);
+        let consolidated: Map<string, NodeDoc> | null = null;
+        const cm = doc.consolidated_metadata;
+        if (cm && cm.kind === "inline" && cm.metadata) {
+          consolidated = new Map();
+          consolidated.set("", { kind: doc.node_type, doc, attrs: doc.attributes ?? {} });
+          const add = (prefix: string, md: Record<string, any>) => {
+            for (const [k, d] of Object.entries(md)) {
+              const p = join(prefix, k);
+              consolidated?.set(p, { kind: d.node_type, doc: d, attrs: d.attributes ?? {} });
+              if (d.node_type === "group" && d.consolidated_metadata?.metadata) add(p, d.consolidated_metadata.metadata);
+            }
+          };
+          add("", cm.metadata);
+        }
+        return new ZarrReader(source, store, 3, consolidated);
+      }
+      const zmeta = await store.get(".zmetadata");
+      if (zmeta) {
+        const doc = parseJson(zmeta, ".zmetadata");
+        const md: Record<string, any> = doc.metadata ?? fail(".zmetadata has no 'metadata'");
+        const consolidated = new Map<string, NodeDoc>();
+        for (const [k, d] of Object.entries(md)) {
+          const slash = k.lastIndexOf("/");
+          const p = slash < 0 ? "" : k.slice(0, slash);
+          const name = k.slice(slash + 1);
+          if (name === ".zarray" || name === ".zgroup") {
+            const prev = consolidated.get(p);
+            consolidated.set(p, { kind: name === ".zarray" ? "array" : "group", doc: d, attrs: prev?.attrs ?? {} });
+          } else if (name === ".zattrs") {
+            const prev = consolidated.get(p);
+            if (prev) prev.attrs = d;
+            else consolidated.set(p, { kind: "group", doc: null, attrs: d });
+          }
+        }
+        return new ZarrReader(source, store, 2, consolidated);
+      }
+      if ((await store.get(".zgroup")) || (await store.get(".zarray"))) return new ZarrReader(source, store, 2, null);
+      return fail("not a Zarr store: no zarr.json, .zgroup, .zarray or .zmetadata at its root");
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+
+  private err(path: string, problem: string, cause?: unknown): FormatError {
+    return new FormatError(this.source, path, problem, { cause });
+  }
+
+  private async node(path: string): Promise<NodeDoc | null> {
+    path = norm(path);
+    if (this.consolidated) {
+      const n = this.consolidated.get(path);
+      if (n?.doc || !n) return n ?? null;
+    }
+    const read = async (key: string) => {
+      const b = await this.store.get(join(path, key));
+      return b ? parseJson(b, join(path, key)) : undefined;
+    };
+    try {
+      if (this.zarrFormat === 3) {
+        const d = await read("zarr.json");
+        return d ? { kind: d.node_type, doc: d, attrs: d.attributes ?? {} } : null;
+      }
+      const arr = await read(".zarray");
+      const grp = arr ? undefined : await read(".zgroup");
+      if (!arr && !grp) return null;
+      const attrs = (await read(".zattrs")) ?? {};
+      return { kind: arr ? "array" : "group", doc: arr ?? grp, attrs };
+    } catch (e: any) {
+      throw this.err(path, `bad metadata: ${e?.message ?? e}`, e);
+    }
+  }
+
+  private meta(path: string): Promise<ArrayMeta | null> {
+    path = norm(path);
+    let m = this.metas.get(path);
+    if (!m) {
+      m = (async () => {
+        const n = await this.node(path);
+        if (n?.kind !== "array") return null;
+        try {
+          return this.zarrFormat === 3 ? parseV3(n.doc) : parseV2(n.doc, n.attrs);
+        } catch (e: any) {
+          throw this.err(path, e?.message ?? String(e), e);
+        }
+      })();
+      m.catch(() => this.metas.delete(path));
+      this.metas.set(path, m);
+    }
+    return m;
+  }
+
+  private async arrayMeta(path: string): Promise<ArrayMeta> {
+    const m = await this.meta(path);
+    if (!m) {
+      const n = await this.node(path);
+      throw this.err(path, n ? "is a group, not an array" : "no such array");
+    }
+    return m;
+  }
+
+  async get(path: string): Promise<NodeInfo | null> {
+    path = norm(path);
+    const n = await this.node(path);
+    if (!n) return null;
+    if (n.kind === "group") return { kind: "group", path, attrs: n.attrs as Attrs };
+    const m = await this.arrayMeta(path);
+    return {
+      kind: "array",
+      path,
+      shape: m.shape,
+      dtype: m.dtype,
+      chunks: m.shard ? m.shard.chunks : m.chunks,
+      shards: m.shard ? m.chunks : null,
+      compression: m.compression,
+      attrs: n.attrs as Attrs,
+      ...(m.fields ? { fields: m.fields.map((f) => ({ name: f.name, dtype: f.dtype })) } : {}),
+    };
+  }
+
+  async list(path: string): Promise<string[]> {
+    path = norm(path);
+    const n = await this.node(path);
+    if (n?.kind !== "group") throw this.err(path, n ? "is an array, not a group" : "no such group");
+    if (this.consolidated) {
+      const out: string[] = [];
+      const pre = path ? `${path}/` : "";
+      for (const k of this.consolidated.keys()) {
+        if (k?.startsWith(pre) && !k.slice(pre.length).includes("/")) out.push(k.slice(pre.length));
+      }
+      return out.sort();
+    }
+    const names = await this.store.listDir(path);
+    if (names === null) throw this.err(path, "cannot list a group over HTTP without consolidated metadata (.zmetadata or consolidated_metadata in zarr.json)");
+    const out: string[] = [];
+    await Promise.all(
+      names
+        .filter((x) => !x.startsWith("."))
+        .map(async (name) => {
+          if (this.zarrFormat === 3 && name === "zarr.json") return;
+          if (await this.node(join(path, name))) out.push(name);
+        }),
+    );
+    return out.sort();
+  }
+
+  async readArray(path: string): Promise<NDArray> {
+    const m = await this.arrayMeta(path);
+    return this.readBlock(path, m.shape.map(() => 0), m.shape);
+  }
+
+  async readBlock(path: string, start: number[], shape: number[]): Promise<NDArray> {
+    path = norm(path);
+    const m = await this.arrayMeta(path);
+    if (m.fields) throw this.err(path, "is a structured (record) array: read it with readRecords");
+    const rank = m.shape.length;
+    if (start.length !== rank || shape.length !== rank || start.some((s, i) => s < 0 || shape[i] < 0 || s + shape[i] > m.shape[i])) {
+      throw this.err(path, `block start ${JSON.stringify(start)} shape ${JSON.stringify(shape)} is outside the array's shape ${JSON.stringify(m.shape)}`);
+    }
+    const out = allocate(m.dtype, shape);
+    await this.readInto(path, m, start, shape, out.data);
+    return out;
+  }
+
+  /** Fills `dst` (C order, shape `shape`) with the box at `start`. */
+  private async readInto(path: string, m: ArrayMeta, start: number[], shape: number[], dst: TypedArray | string[]): Promise<void> {
+    if (product(shape) === 0) return;
+    const tasks: (() => Promise<void>)[] = [];
+    const grid = m.chunks;
+    forEachChunk(start, shape, grid, (idx) => {
+      const origin = idx.map((c, i) => c * grid[i]);
+      tasks.push(async () => {
+        const key = join(path, m.chunkKey(idx));
+        if (m.shard) {
+          await this.readShard(path, m, m.shard, key, origin, start, shape, dst);
+          return;
+        }
+        const raw = await this.store.get(key).catch((e) => {
+          throw this.err(path, `chunk ${m.chunkKey(idx)}: ${e?.message ?? e}`, e);
+        });
+        const box = overlap(origin, grid, start, shape, m.shape);
+        if (!raw) {
+          fillBox(dst, shape, box.dstStart, box.count, m);
+          return;
+        }
+        let data: ChunkData;
+        try {
+          data = await decodeChunk(raw, { pipeline: m.pipeline, dtype: m.dtype, shape: grid });
+        } catch (e: any) {
+          throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
+        }
+        copyBlock(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
+      });
+    });
+    await runPool(tasks, READ_CONCURRENCY);
+  }
+
+  private shardIndex(spec: ShardSpec, key: string, nInner: number, whole?: Uint8Array): Promise<BigUint64Array | null> {
+    let p = this.shardIndexes.get(key);
+    if (p && !whole) return p;
+    p = (async () => {
+      const size = nInner * 16 + (spec.indexCrc ? 4 : 0);
+      let b: Uint8Array | undefined;
+      if (whole) b = spec.indexLocation === "end" ? whole.subarray(whole.length - size) : whole.subarray(0, size);
+      else b = await this.store.getRange(key, spec.indexLocation === "end" ? -size : 0, size);
+      if (!b) return null;
+      if (b.length !== size) throw new Error(`shard index is ${b.length} bytes, expected ${size} (truncated shard?)`);
+      if (spec.indexCrc) {
+        const { crc32c } = await import("./codecs.js");
+        if (crc32c(b.subarray(0, size - 4)) !== readU32(b, size - 4)) throw new Error("shard index crc32c checksum mismatch");
+      }
+      const copy = b.slice(0, nInner * 16);
+      return new BigUint64Array(copy.buffer, 0, nInner * 2);
+    })();
+    p.catch(() => this.shardIndexes.delete(key));
+    if (this.shardIndexes.size >= MAX_CACHED_SHARD_INDEXES) this.shardIndexes.clear();
+    this.shardIndexes.set(key, p);
+    return p;
+  }
+
+  private async readShard(
+    path: string,
+    m: ArrayMeta,
+    spec: ShardSpec,
+    key: string,
+    shardOrigin: number[],
+    start: number[],
+    shape: number[],
+    dst: TypedArray | string[],
+  ): Promise<void> {
+    const inner = spec.chunks;
+    const perShard = m.chunks.map((s, i) => Math.ceil(s / inner[i]));
+    const nInner = product(perShard);
+    const shardKey = key.slice(path ? path.length + 1 : 0);
+    // The part of the block inside this shard.
+    const lo = shardOrigin.map((o, i) => Math.max(o, start[i]));
+    const hi = shardOrigin.map((o, i) => Math.min(o + m.chunks[i], start[i] + shape[i], m.shape[i]));
+    const wanted: number[][] = [];
+    forEachChunk(
+      lo.map((l, i) => l - shardOrigin[i]),
+      hi.map((h, i) => h - lo[i]),
+      inner,
+      (idx) => wanted.push(idx),
+    );
+    let whole: Uint8Array | undefined;
+    let index: BigUint64Array | null;
+    try {
+      if (wanted.length === nInner) {
+        whole = await this.store.get(key);
+        index = whole ? await this.shardIndex(spec, key, nInner, whole) : null;
+      } else {
+        index = await this.shardIndex(spec, key, nInner);
+      }
+    } catch (e: any) {
+      throw this.err(path, `shard ${shardKey}: ${e?.message ?? e}`, e);
+    }
+    const tasks = wanted.map((idx) => async () => {
+      const origin = idx.map((c, i) => shardOrigin[i] + c * inner[i]);
+      const box = overlap(origin, inner, start, shape, m.shape);
+      let flat = 0;
+      for (let i = 0; i < idx.length; i++) flat = flat * perShard[i] + idx[i];
+      const off = index ? index[2 * flat] : MISSING;
+      const len = index ? index[2 * flat + 1] : MISSING;
+      const label = `shard ${shardKey} inner chunk ${idx.join(",")}`;
+      if (off === MISSING && len === MISSING) {
+        fillBox(dst, shape, box.dstStart, box.count, m);
+        return;
+      }
+      let raw: Uint8Array | undefined;
+      try {
+        raw = whole ? whole.subarray(Number(off), Number(off + len)) : await this.store.getRange(key, Number(off), Number(len));
+        if (!raw || raw.length !== Number(len)) throw new Error(`truncated: ${raw?.length ?? 0} of ${len} bytes`);
+        const data = await decodeChunk(raw, { pipeline: spec.inner, dtype: m.dtype, shape: inner });
+        copyBlock(data, inner, box.srcStart, dst, shape, box.dstStart, box.count);
+      } catch (e: any) {
+        throw this.err(path, `${label}: cannot decode (${e?.message ?? e})`, e);
+      }
+    });
+    await runPool(tasks, READ_CONCURRENCY);
+  }
+
+  async readRecords(path: string): Promise<Record<string, NDArray>> {
+    path = norm(path);
+    const m = await this.arrayMeta(path);
+    if (!m.fields || m.pipeline.serializer.kind !== "record") throw this.err(path, "is not a structured (record) array");
+    const recSize = m.pipeline.serializer.size;
+    const n = product(m.shape);
+    // Read the records as bytes: each element is recSize bytes wide.
+    const bytes = new Uint8Array(n * recSize);
+    const byteShape = [...m.shape, recSize];
+    const tasks: (() => Promise<void>)[] = [];
+    forEachChunk(
+      m.shape.map(() => 0),
+      m.shape,
+      m.chunks,
+      (idx) => {
+        tasks.push(async () => {
+          const raw = await this.store.get(join(path, m.chunkKey(idx)));
+          if (!raw) return;
+          const origin = idx.map((c, i) => c * m.chunks[i]);
+          const box = overlap(origin, m.chunks, m.shape.map(() => 0), m.shape, m.shape);
+          let data: ChunkData;
+          try {
+            data = await decodeChunk(raw, { pipeline: m.pipeline, dtype: "uint8", shape: m.chunks });
+          } catch (e: any) {
+            throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
+          }
+          copyBlock(data, [...m.chunks, recSize], [...box.srcStart, 0], bytes, byteShape, [...box.dstStart, 0], [...box.count, recSize]);
+        });
+      },
+    );
+    await runPool(tasks, READ_CONCURRENCY);
+    const out: Record<string, NDArray> = {};
+    for (const f of m.fields) {
+      const size = typedArrayFor(f.dtype as Exclude<DType, "string">).BYTES_PER_ELEMENT;
+      const col = new Uint8Array(n * size);
+      for (let i = 0; i < n; i++) col.set(bytes.subarray(i * recSize + f.offset, i * recSize + f.offset + size), i * size);
+      out[f.name] = { dtype: f.dtype, shape: [...m.shape], data: viewNumeric(col, f.dtype, n, f.bigEndian) };
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+/** Calls `fn` with the index of every chunk of `grid` the box start/shape touches. */
+export function forEachChunk(start: number[], shape: number[], grid: number[], fn: (idx: number[]) => void): void {
+  const rank = grid.length;
+  if (shape.some((s) => s === 0)) return;
+  const lo = start.map((s, i) => Math.floor(s / grid[i]));
+  const hi = start.map((s, i) => Math.floor((s + shape[i] - 1) / grid[i]));
+  const idx = lo.slice();
+  for (;;) {
+    fn(idx.slice());
+    let a = rank - 1;
+    while (a >= 0) {
+      if (++idx[a] <= hi[a]) break;
+      idx[a] = lo[a];
+      a--;
+    }
+    if (a < 0) return;
+  }
+}
+
+function overlap(origin: number[], chunk: number[], start: number[], shape: number[], arrayShape: number[]) {
+  const srcStart: number[] = [];
+  const dstStart: number[] = [];
+  const count: number[] = [];
+  for (let i = 0; i < origin.length; i++) {
+    const lo = Math.max(origin[i], start[i]);
+    const hi = Math.min(origin[i] + chunk[i], start[i] + shape[i], arrayShape[i]);
+    srcStart.push(lo - origin[i]);
+    dstStart.push(lo - start[i]);
+    count.push(Math.max(0, hi - lo));
+  }
+  return { srcStart, dstStart, count };
+}
+
+function fillBox(dst: TypedArray | string[], shape: number[], at: number[], count: number[], m: ArrayMeta): void {
+  const f = m.fill;
+  if (f === null || f === 0 || f === false || f === "" || f === 0n) return; // allocate() gave zeros already
+  let v: unknown = f;
+  if (m.dtype === "float16") v = floatToHalf(Number(f));
+  else if (m.dtype === "bool") v = f ? 1 : 0;
+  else if (m.dtype === "int64" || m.dtype === "uint64") v = BigInt(f as any);
+  else if (m.dtype !== "string") v = Number(f);
+  const n = product(count);
+  const src: any = Array.isArray(dst) ? new Array(n).fill(v) : new (dst.constructor as any)(n).fill(v);
+  copyBlock(src, count, count.map(() => 0), dst, shape, at, count);
+}
+
+export async function runPool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failed: unknown = null;
+  const worker = async () => {
+    while (next < tasks.length && failed === null) {
+      const t = tasks[next++];
+      try {
+        await t();
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failed !== null) throw failed;
+}
