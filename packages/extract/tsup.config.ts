@@ -1,9 +1,11 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // worker.ts is the entry of the extraction worker threads (dist/worker.js),
+  // found beside dist/index.js at run time.
+  entry: ["src/index.ts", "src/worker.ts"],
   format: ["esm"],
-  dts: true,
+  dts: { entry: "src/index.ts" },
   sourcemap: true,
   clean: true,
   target: "node20",

@@ -1,1 +1,33 @@
-export {};
+// @cellfolio/extract: single-cell image extraction from an image and its
+// segmentation masks, streamed to an AnnData dataset (HDF5 .h5sc or Zarr).
+
+export { ExtractError } from "./errors.js";
+export {
+  type ImageInput,
+  type ImageSource,
+  openImageSource,
+  type PixelArray,
+  type PixelType,
+  StackedSource,
+  TiffSource,
+  ZarrSource,
+} from "./inputs/index.js";
+export { type LabelRows, type Labels, type LabelValue, parseCsv, readLabels } from "./inputs/labels-csv.js";
+export type { CellInfo } from "./kernels/cells.js";
+export {
+  HDF5_DEFAULT_COMPRESSION,
+  IMAGES_PATH,
+  type ImagesArrayLayout,
+  imagesArrayLayout,
+  type LayoutInfo,
+  obsFrame,
+  rowsPerShard,
+  singleCellImagesUns,
+  storedChannelNames,
+  varFrame,
+  writeLayoutHead,
+  writeLayoutTail,
+} from "./layout.js";
+export { type ExtractOptions, type ExtractSummary, extract } from "./pipeline.js";
+export { type ExtractionPlan, type PlanOptions, type PlanPart, planCells, planParts } from "./plan.js";
+export { type ExtractionParams, PRESETS, type Preset, resolveParams } from "./presets.js";

@@ -1,0 +1,419 @@
+// extract(): images + masks -> a single-cell image dataset on disk.
+//
+// The plan (plan.ts) fixes the rows from the nucleus mask alone. Then the slide
+// is read band of rows by band of rows (a band + the crop margin, the next band
+// read while the current one is computed), the cells of a band go across
+// worker threads in batches, and the finished stacks are written in row
+// (cellID) order through the format package's RowAppender, whose backend
+// compresses on the libuv threadpool while the workers compute. Memory: two
+// bands of the slide, the batches in flight and a bounded queue of finished
+// cells (spilled to a temporary file when ids are far from raster order).
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { type Compression, createStore, RowAppender, type StoreWriter } from "@cellfolio/format";
+import { packCells } from "./cell-batch.js";
+import { ExtractError } from "./errors.js";
+import { maskCount, type Window } from "./extract-cell.js";
+import { type ImageInput, openImageSource } from "./inputs/index.js";
+import { type LabelRows, type Labels, labelObsColumns, readLabels, unknownLabelIds } from "./inputs/labels-csv.js";
+import { holdsIntegers, type ImageSource, PIXEL_ARRAYS, type PixelArray } from "./inputs/source.js";
+import type { CellInfo } from "./kernels/cells.js";
+import { IMAGES_PATH, imagesArrayLayout, writeLayoutHead, writeLayoutTail } from "./layout.js";
+import { type ExtractionPlan, hasId, planCells } from "./plan.js";
+import { type ExtractionParams, ParamError, type Preset, resolveParams } from "./presets.js";
+import { InOrderRows } from "./row-order.js";
+import { type CellRunner, startRunner } from "./worker-pool.js";
+
+export interface ExtractOptions {
+  /** The image: a TIFF / OME-TIFF, a Zarr / OME-Zarr array (C, Y, X), one file per channel, or an ImageSource. */
+  image: ImageInput;
+  /** The nucleus label mask (integer, same H x W). */
+  nucleus: ImageInput;
+  /** The cytosol label mask (integer, same H x W); without it one mask is stored. */
+  cytosol?: ImageInput | null;
+  /** Output: `.h5sc` / `.h5ad` (HDF5) or `.zarr`. */
+  out: string;
+  preset?: Preset;
+  /** Crop size S (even, at most the image's height and width); default 128. */
+  size?: number;
+  sigma?: number;
+  dilation?: number;
+  quantiles?: [number, number];
+  nuclearChannel?: number;
+  /** Cells whose crop leaves the image: "drop" (default; ids reported) or "pad" with zeros. */
+  border?: "drop" | "pad";
+  /** Names of the image channels (default channel_0, channel_1, ...). */
+  channelNames?: string[];
+  /** Per-cell labels for obs: a CSV/TSV path with a cellID column, or rows. */
+  labels?: string | LabelRows;
+  /** The labels' id column when not cellID / cell_id / scportrait_cell_id / id / label. */
+  labelsIdColumn?: string;
+  /** Only these cells (ids of the nucleus mask). */
+  cellIds?: Iterable<number>;
+  /** Worker threads (default: all cores); 0 computes on the calling thread. */
+  threads?: number;
+  /** Zarr output: 3 (default, sharded) or 2. */
+  zarrFormat?: 2 | 3;
+  /** Codec of the stacks; default gzip 1 + shuffle for HDF5, the Zarr backend's default for Zarr. */
+  compression?: Compression;
+  /** Replace an existing output (only once the new one is complete). */
+  overwrite?: boolean;
+  /** Called as cells are written: (cells written, cells to write). */
+  onProgress?: (done: number, total: number) => void;
+  /** Bytes of slide held per band (default 256 MiB). */
+  bandBytes?: number;
+  /** Bytes of finished cells held waiting for their turn before spilling (default 256 MiB). */
+  queueBytes?: number;
+  /** Cells per batch handed to a worker (default 8). */
+  batchSize?: number;
+}
+
+export interface ExtractSummary {
+  cellsWritten: number;
+  /** Ids of cells not written because their crop leaves the image (border "drop"). */
+  droppedAtBorder: number[];
+  /** Ids of written cells that the cytosol mask does not hold (their cytosol mask is empty). */
+  missingCytosol: number[];
+  seconds: number;
+  cellsPerSecond: number;
+  output: string;
+  threads: number;
+  /** The stacks' codec pipeline as written. */
+  compression: string;
+  params: ExtractionParams;
+}
+
+const MiB = 1 << 20;
+
+function resolveOrThrow(o: ExtractOptions, nChannels?: number): ExtractionParams {
+  try {
+    return resolveParams(
+      { preset: o.preset, size: o.size, sigma: o.sigma, dilation: o.dilation, quantiles: o.quantiles, nuclearChannel: o.nuclearChannel, border: o.border },
+      nChannels,
+    );
+  } catch (e) {
+    if (e instanceof ParamError) throw new ExtractError(e.param, e.message.replace(/^extraction parameter "[^"]*": /, ""), { cause: e });
+    throw e;
+  }
+}
+
+function checkOutput(o: ExtractOptions): void {
+  if (typeof o.out !== "string" || o.out === "") throw new ExtractError("out", "missing; expected an output path ending in .h5sc, .h5ad or .zarr");
+  if (!/\.(h5sc|h5ad|h5|hdf5|zarr)\/?$/i.test(o.out)) {
+    throw new ExtractError(o.out, "unknown output kind; expected a path ending in .h5sc or .h5ad (HDF5) or .zarr (Zarr)");
+  }
+  if (existsSync(o.out) && !o.overwrite) throw new ExtractError(o.out, "already exists; expected a new path, or overwrite to replace it");
+  if (o.zarrFormat !== undefined && o.zarrFormat !== 2 && o.zarrFormat !== 3) {
+    throw new ExtractError("zarrFormat", `${o.zarrFormat}; expected 2 or 3`);
+  }
+}
+
+function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSource | null, params: ExtractionParams, o: ExtractOptions): void {
+  for (const [mask, what] of [
+    [nucleus, "nucleus mask"],
+    [cytosol, "cytosol mask"],
+  ] as const) {
+    if (!mask) continue;
+    if (mask.height !== image.height || mask.width !== image.width) {
+      throw new ExtractError(
+        mask.name,
+        `${what} is ${mask.height} x ${mask.width} pixels but the image ${image.name} is ${image.height} x ${image.width}; expected the same H x W`,
+      );
+    }
+    if (!holdsIntegers(mask)) throw new ExtractError(mask.name, `${what} holds ${mask.dtype} values; expected an integer label image`);
+    if (mask.channels !== 1) throw new ExtractError(mask.name, `${what} has ${mask.channels} channels; expected one label plane`);
+  }
+  if (params.size > image.height || params.size > image.width) {
+    throw new ExtractError("size", `${params.size} is larger than the image ${image.name} (${image.height} x ${image.width}); expected at most ${Math.min(image.height, image.width)}`);
+  }
+  if (o.channelNames && o.channelNames.length !== image.channels) {
+    throw new ExtractError("channelNames", `${o.channelNames.length} names for the ${image.channels} channel(s) of ${image.name}; expected one per channel`);
+  }
+}
+
+/** The band window: every pixel the crops of `cells` need, clipped to the image, in shared memory. */
+async function readBand(
+  cells: CellInfo[],
+  size: number,
+  image: ImageSource,
+  nucleus: ImageSource,
+  cytosol: ImageSource | null,
+): Promise<Window> {
+  const w = size / 2;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  let minX = Infinity;
+  let maxX = -Infinity;
+  for (const c of cells) {
+    if (c.cy < minY) minY = c.cy;
+    if (c.cy > maxY) maxY = c.cy;
+    if (c.cx < minX) minX = c.cx;
+    if (c.cx > maxX) maxX = c.cx;
+  }
+  const y0 = Math.max(0, minY - w);
+  const y1 = Math.min(image.height, maxY + w);
+  const x0 = Math.max(0, minX - w);
+  const x1 = Math.min(image.width, maxX + w);
+  const h = y1 - y0;
+  const wd = x1 - x0;
+  const [planes, nuc, cyt] = await Promise.all([
+    image.readWindow(y0, x0, h, wd),
+    nucleus.readWindow(y0, x0, h, wd),
+    cytosol ? cytosol.readWindow(y0, x0, h, wd) : null,
+  ]);
+  // Kernels take uint8 / uint16 / float32 channels; other types become float32.
+  const channelType = image.dtype === "uint8" || image.dtype === "uint16" ? image.dtype : "float32";
+  const shared = (type: keyof typeof PIXEL_ARRAYS, src: PixelArray): PixelArray => {
+    const T = PIXEL_ARRAYS[type];
+    const a = new T(new SharedArrayBuffer(h * wd * T.BYTES_PER_ELEMENT));
+    a.set(src);
+    return a;
+  };
+  return {
+    y0,
+    x0,
+    height: h,
+    width: wd,
+    imageHeight: image.height,
+    imageWidth: image.width,
+    channels: planes.map((p) => shared(channelType, p)) as Window["channels"],
+    nucleus: shared(nucleus.dtype, nuc[0]) as Window["nucleus"],
+    cytosol: cyt ? (shared((cytosol as ImageSource).dtype, cyt[0]) as Window["cytosol"]) : null,
+  };
+}
+
+/** Rows of the plan in spatial order, grouped in bands of at most `bandRows` slide rows of centroids. */
+function spatialBands(plan: ExtractionPlan, bandRows: number, rowStart: number, rowEnd: number): number[][] {
+  const rows: number[] = [];
+  for (let r = rowStart; r < rowEnd; r++) rows.push(r);
+  rows.sort((a, b) => plan.cells[a].cy - plan.cells[b].cy || plan.cells[a].cx - plan.cells[b].cx || a - b);
+  const bands: number[][] = [];
+  let current: number[] = [];
+  let bandStart = -1;
+  for (const r of rows) {
+    const cy = plan.cells[r].cy;
+    if (current.length > 0 && cy >= bandStart + bandRows) {
+      bands.push(current);
+      current = [];
+    }
+    if (current.length === 0) bandStart = cy;
+    current.push(r);
+  }
+  if (current.length > 0) bands.push(current);
+  return bands;
+}
+
+export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
+  const started = performance.now();
+  checkOutput(o);
+  let params = resolveOrThrow(o);
+  const threads = o.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 0) throw new ExtractError("threads", `${threads}; expected an integer >= 0`);
+
+  const opened: ImageSource[] = [];
+  const open = async (input: ImageInput) => {
+    const s = await openImageSource(input);
+    opened.push(s);
+    return s;
+  };
+  try {
+    const image = await open(o.image);
+    const nucleus = await open(o.nucleus);
+    const cytosol = o.cytosol ? await open(o.cytosol) : null;
+    params = resolveOrThrow(o, image.channels);
+    checkInputs(image, nucleus, cytosol, params, o);
+
+    const plan = await planCells(nucleus, { size: params.size, border: params.border, cellIds: o.cellIds });
+    let labels: Labels | null = null;
+    if (o.labels) {
+      labels = readLabels(o.labels, o.labelsIdColumn);
+      const unknown = unknownLabelIds(labels, (id) => hasId(plan.maskIds, id));
+      if (unknown.length > 0) {
+        throw new ExtractError(labels.source, `cellID(s) ${unknown.join(", ")} are not in the nucleus mask ${nucleus.name}; expected ids of labelled nuclei`);
+      }
+    }
+    if (plan.cells.length === 0) {
+      throw new ExtractError(
+        nucleus.name,
+        `none of its ${plan.maskIds.length} cell(s) has its ${params.size} x ${params.size} crop inside the ${image.height} x ${image.width} image; expected a smaller size, or border "pad"`,
+      );
+    }
+
+    const writer = await createStore(o.out, { zarrFormat: o.zarrFormat ?? 3, overwrite: o.overwrite });
+    try {
+      const result = await writeDataset(writer, plan, params, image, nucleus, cytosol, labels, threads, o);
+      await writer.close();
+      const seconds = (performance.now() - started) / 1000;
+      return {
+        cellsWritten: plan.cells.length,
+        droppedAtBorder: plan.droppedAtBorder,
+        missingCytosol: result.missingCytosol,
+        seconds,
+        cellsPerSecond: plan.cells.length / seconds,
+        output: o.out,
+        threads,
+        compression: result.compression,
+        params,
+      };
+    } catch (e) {
+      await writer.abort().catch(() => {});
+      throw e;
+    }
+  } finally {
+    await Promise.all(opened.map((s) => s.close().catch(() => {})));
+  }
+}
+
+export interface StreamOptions {
+  threads: number;
+  bandBytes?: number;
+  queueBytes?: number;
+  batchSize?: number;
+  /** Rows [rowStart, rowEnd) of the plan only (a part); all rows by default. */
+  rowStart?: number;
+  rowEnd?: number;
+}
+
+/**
+ * Extracts the rows of the plan and hands each stack (float16 bits, (C', S, S))
+ * to `sink` in row order, one call at a time. The core of extract(), usable for
+ * a part of the rows or with any sink.
+ */
+export async function streamStacks(
+  plan: ExtractionPlan,
+  params: ExtractionParams,
+  sources: { image: ImageSource; nucleus: ImageSource; cytosol: ImageSource | null },
+  sink: (row: number, stack: Uint16Array) => Promise<void>,
+  options: StreamOptions,
+): Promise<{ missingCytosol: number[]; spilledRows: number }> {
+  const { image, nucleus, cytosol } = sources;
+  const rowStart = options.rowStart ?? 0;
+  const rowEnd = options.rowEnd ?? plan.cells.length;
+  const size = params.size;
+  const stackLength = (maskCount(params, cytosol !== null) + image.channels) * size * size;
+  const rows = new InOrderRows(sink, stackLength, options.queueBytes ?? 256 * MiB, rowStart);
+
+  // Band height from the memory budget: a band's window is its rows plus the crop margin.
+  const bytesPerRow =
+    image.width * (image.channels * PIXEL_ARRAYS[image.dtype].BYTES_PER_ELEMENT + 2 * PIXEL_ARRAYS[nucleus.dtype].BYTES_PER_ELEMENT);
+  const bandRows = Math.max(1, Math.floor((options.bandBytes ?? 256 * MiB) / bytesPerRow) - size);
+  const bands = spatialBands(plan, bandRows, rowStart, rowEnd);
+  const batchSize = Math.max(1, options.batchSize ?? 8);
+  const missing: number[] = [];
+  let runner: CellRunner | null = null;
+  try {
+    runner = await startRunner(options.threads, params, image.channels, stackLength);
+    const maxInFlight = 2 * Math.max(1, options.threads);
+    let inFlight = 0;
+    let failure: unknown = null;
+    let wake: (() => void) | null = null;
+    const settled = () => {
+      inFlight--;
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    const tasks: Promise<void>[] = [];
+
+    const readAt = (b: number) => {
+      const p = readBand(
+        bands[b].map((r) => plan.cells[r]),
+        size,
+        image,
+        nucleus,
+        cytosol,
+      );
+      p.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+      return p;
+    };
+    let next: Promise<Window> | null = bands.length > 0 ? readAt(0) : null;
+    for (let b = 0; b < bands.length; b++) {
+      const win = await (next as Promise<Window>);
+      next = b + 1 < bands.length ? readAt(b + 1) : null;
+      const r = runner;
+      r.setBand(b, win);
+      const bandTasks: Promise<void>[] = [];
+      const bandRowsList = bands[b];
+      for (let k = 0; k < bandRowsList.length; k += batchSize) {
+        while (inFlight >= maxInFlight && failure === null) await new Promise<void>((res) => (wake = res));
+        if (failure !== null) throw failure;
+        await rows.waitForRoom();
+        const batchRows = bandRowsList.slice(k, k + batchSize);
+        const batchCells = batchRows.map((row) => plan.cells[row]);
+        inFlight++;
+        const t = r.run(b, packCells(batchCells)).then(
+          (res) => {
+            batchRows.forEach((row, j) => {
+              rows.put(row, res.out.subarray(j * stackLength, (j + 1) * stackLength));
+              if (res.missing[j]) missing.push(batchCells[j].id);
+            });
+            settled();
+          },
+          (e) => {
+            failure ??= e;
+            settled();
+          },
+        );
+        bandTasks.push(t);
+        tasks.push(t);
+      }
+      void Promise.all(bandTasks).then(() => r.releaseBand(b));
+    }
+    await Promise.all(tasks);
+    if (failure !== null) throw failure;
+    await rows.finish(rowEnd);
+  } finally {
+    rows.close();
+    await runner?.close();
+  }
+  missing.sort((a, b) => a - b);
+  return { missingCytosol: missing, spilledRows: rows.spilledRows };
+}
+
+async function writeDataset(
+  writer: StoreWriter,
+  plan: ExtractionPlan,
+  params: ExtractionParams,
+  image: ImageSource,
+  nucleus: ImageSource,
+  cytosol: ImageSource | null,
+  labels: Labels | null,
+  threads: number,
+  o: ExtractOptions,
+): Promise<{ missingCytosol: number[]; compression: string }> {
+  const n = plan.cells.length;
+  const nMasks = maskCount(params, cytosol !== null);
+  const channels = nMasks + image.channels;
+  const size = params.size;
+  const { rowsPerUnit: _, ...arrayOptions } = imagesArrayLayout(writer.backend, writer.zarrFormat, n, channels, size, o.compression);
+  await writeLayoutHead(writer);
+  const array = await writer.createArray(IMAGES_PATH, arrayOptions);
+  const appender = new RowAppender(array);
+  const sink = async (row: number, stack: Uint16Array) => {
+    await appender.append({ dtype: "float16", shape: [1, channels, size, size], data: stack });
+    o.onProgress?.(row + 1, n);
+  };
+  const { missingCytosol } = await streamStacks(plan, params, { image, nucleus, cytosol }, sink, {
+    threads,
+    bandBytes: o.bandBytes,
+    queueBytes: o.queueBytes,
+    batchSize: o.batchSize,
+  });
+  await appender.flush();
+  await array.close();
+  await writeLayoutTail(writer, {
+    cells: plan.cells,
+    nMasks,
+    imageChannelNames: o.channelNames ?? Array.from({ length: image.channels }, (_, k) => `channel_${k}`),
+    params,
+    compression: array.info.compression,
+    labelColumns: labels
+      ? labelObsColumns(
+          labels,
+          plan.cells.map((c) => c.id),
+        )
+      : undefined,
+    labelColumnOrder: labels?.columnOrder,
+  });
+  return { missingCytosol, compression: array.info.compression };
+}

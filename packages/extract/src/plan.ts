@@ -1,0 +1,120 @@
+// The plan of an extraction, deterministic from the nucleus mask and the
+// options alone: which cells are kept, in cellID order (row r of the output is
+// cells[r]), which are dropped at the border, and how rows split into parts
+// along write-unit (shard) boundaries so that parts never share a unit. Every
+// process that computes the plan from the same inputs gets the same one, which
+// is what lets parts of one store be written by separate jobs (issue 10).
+import { ExtractError } from "./errors.js";
+import type { ImageSource } from "./inputs/source.js";
+import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
+import { cropInside } from "./presets.js";
+
+export interface ExtractionPlan {
+  height: number;
+  width: number;
+  size: number;
+  border: "drop" | "pad";
+  /** Kept cells sorted by id: row r of the output holds cells[r]. */
+  cells: CellInfo[];
+  /** Ids of cells whose crop leaves the image, not written (border "drop"). */
+  droppedAtBorder: number[];
+  /** Every id of the nucleus mask, sorted (kept, dropped or not selected). */
+  maskIds: Float64Array;
+}
+
+export interface PlanOptions {
+  size: number;
+  border: "drop" | "pad";
+  /** Only these cells (ids of the nucleus mask); all cells when absent. */
+  cellIds?: Iterable<number>;
+  /** Bytes of mask held at once while scanning (default 64 MiB). */
+  bandBytes?: number;
+}
+
+/** Whether `sorted` (ascending) holds `id`. */
+export function hasId(sorted: Float64Array, id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === id;
+}
+
+/**
+ * One streaming pass over the nucleus mask, band of rows by band of rows: every
+ * cell's id, centroid and bounding box (a nucleus crossing bands is summed over
+ * them), then the border policy and the subset of ids.
+ */
+export async function planCells(nucleus: ImageSource, options: PlanOptions): Promise<ExtractionPlan> {
+  const { height, width } = nucleus;
+  const bytesPerRow = width * 8; // the widest mask dtype read
+  const bandRows = Math.max(1, Math.min(height, Math.floor((options.bandBytes ?? 64 << 20) / bytesPerRow)));
+  const acc = new CellAccumulator();
+  for (let y0 = 0; y0 < height; y0 += bandRows) {
+    const h = Math.min(bandRows, height - y0);
+    const [plane] = await nucleus.readWindow(y0, 0, h, width);
+    acc.add(plane, h, width, y0, 0);
+  }
+  const all = acc.finish();
+  const maskIds = Float64Array.from(all, (c) => c.id);
+  if (all.length === 0) throw new ExtractError(nucleus.name, "the nucleus mask holds no cells (only 0); expected labelled nuclei");
+
+  let selected = all;
+  if (options.cellIds) {
+    const wanted = new Set(options.cellIds);
+    const unknown = [...wanted].filter((id) => !hasId(maskIds, id));
+    if (unknown.length > 0) {
+      throw new ExtractError(
+        "cellIds",
+        `${unknown.length} id(s) not in the nucleus mask ${nucleus.name} (${unknown.slice(0, 10).join(", ")}${unknown.length > 10 ? ", ..." : ""}); expected ids of labelled nuclei`,
+      );
+    }
+    selected = all.filter((c) => wanted.has(c.id));
+  }
+  const cells: CellInfo[] = [];
+  const droppedAtBorder: number[] = [];
+  for (const c of selected) {
+    if (options.border === "pad" || cropInside(c.cy, c.cx, height, width, options.size)) cells.push(c);
+    else droppedAtBorder.push(c.id);
+  }
+  return { height, width, size: options.size, border: options.border, cells, droppedAtBorder, maskIds };
+}
+
+/** A part of the rows, [rowStart, rowEnd), made of whole write units. */
+export interface PlanPart {
+  /** 0-based part index. */
+  index: number;
+  count: number;
+  rowStart: number;
+  rowEnd: number;
+  /** Write units (shards) [unitStart, unitEnd) this part alone writes. */
+  unitStart: number;
+  unitEnd: number;
+}
+
+/**
+ * Splits `rows` rows into `count` parts along units of `rowsPerUnit` rows, as
+ * evenly as whole units allow; part i owns units [floor(iU/n), floor((i+1)U/n)).
+ * Parts may be empty when there are fewer units than parts.
+ */
+export function planParts(rows: number, rowsPerUnit: number, count: number): PlanPart[] {
+  if (!Number.isInteger(count) || count < 1) throw new ExtractError("parts", `${count}; expected a positive integer`);
+  const units = Math.ceil(rows / rowsPerUnit);
+  const parts: PlanPart[] = [];
+  for (let i = 0; i < count; i++) {
+    const unitStart = Math.floor((i * units) / count);
+    const unitEnd = Math.floor(((i + 1) * units) / count);
+    parts.push({
+      index: i,
+      count,
+      unitStart,
+      unitEnd,
+      rowStart: Math.min(rows, unitStart * rowsPerUnit),
+      rowEnd: Math.min(rows, unitEnd * rowsPerUnit),
+    });
+  }
+  return parts;
+}

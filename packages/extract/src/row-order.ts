@@ -1,0 +1,132 @@
+// Finished cells arrive in spatial order (bands of the slide) but are written
+// in row (cellID) order. This holds the early arrivals, hands rows to the
+// writer as soon as they are next, and keeps memory bounded: when too much is
+// held only because an earlier row is still to come (ids not in raster order),
+// the held rows go to a temporary spill file and come back when their turn comes.
+import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export class InOrderRows {
+  private readonly held = new Map<number, Uint16Array>();
+  private readonly spilled = new Map<number, number>();
+  private heldBytes = 0;
+  private next: number;
+  private pumping = false;
+  private waiters: (() => void)[] = [];
+  private spillFd: number | null = null;
+  private spillPath = "";
+  private spillSlots = 0;
+  /** The first error of the writer; the pipeline checks it and stops. */
+  error: unknown = null;
+  /** Rows that went through the spill file (for the summary / tests). */
+  spilledRows = 0;
+
+  constructor(
+    private readonly sink: (row: number, stack: Uint16Array) => Promise<void>,
+    private readonly rowLength: number,
+    private readonly budgetBytes: number,
+    /** The first row to write (a part of the rows starts past 0). */
+    firstRow = 0,
+  ) {
+    this.next = firstRow;
+  }
+
+  /** The next row to write. */
+  get nextRow(): number {
+    return this.next;
+  }
+
+  put(row: number, stack: Uint16Array): void {
+    this.held.set(row, stack);
+    this.heldBytes += stack.byteLength;
+    void this.pump();
+  }
+
+  /** Resolves once there is room for more results (spilling if the writer waits on a row still to come). */
+  async waitForRoom(): Promise<void> {
+    while (this.heldBytes > this.budgetBytes && this.error === null) {
+      if (!this.pumping && !this.held.has(this.next)) this.spill();
+      else await this.progress();
+    }
+    if (this.error !== null) throw this.error;
+  }
+
+  /** Resolves when every row before `endRow` is written. */
+  async finish(endRow: number): Promise<void> {
+    while (this.next < endRow && this.error === null) {
+      if (!this.pumping && !this.held.has(this.next) && !this.spilled.has(this.next)) {
+        throw new Error(`row ${this.next} never arrived`);
+      }
+      await this.progress();
+    }
+    if (this.error !== null) throw this.error;
+  }
+
+  close(): void {
+    if (this.spillFd !== null) {
+      closeSync(this.spillFd);
+      rmSync(this.spillPath, { force: true });
+      this.spillFd = null;
+    }
+    this.held.clear();
+    this.spilled.clear();
+  }
+
+  private progress(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  private notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
+  }
+
+  private spill(): void {
+    if (this.spillFd === null) {
+      this.spillPath = path.join(tmpdir(), `cellfolio-spill-${process.pid}-${Date.now()}.bin`);
+      this.spillFd = openSync(this.spillPath, "w+");
+    }
+    // The rows furthest from their turn go first.
+    const rows = [...this.held.keys()].sort((a, b) => b - a);
+    for (const row of rows) {
+      if (this.heldBytes <= this.budgetBytes / 2) break;
+      const stack = this.held.get(row) as Uint16Array;
+      const slot = this.spillSlots++;
+      writeSync(this.spillFd, stack, 0, stack.byteLength, slot * this.rowLength * 2);
+      this.spilled.set(row, slot);
+      this.held.delete(row);
+      this.heldBytes -= stack.byteLength;
+      this.spilledRows++;
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        let stack = this.held.get(this.next);
+        if (stack) {
+          this.held.delete(this.next);
+          this.heldBytes -= stack.byteLength;
+        } else {
+          const slot = this.spilled.get(this.next);
+          if (slot === undefined || this.spillFd === null) break;
+          this.spilled.delete(this.next);
+          stack = new Uint16Array(this.rowLength);
+          readSync(this.spillFd, stack, 0, stack.byteLength, slot * this.rowLength * 2);
+        }
+        await this.sink(this.next, stack);
+        this.next++;
+        this.notify();
+      }
+    } catch (e) {
+      this.error ??= e;
+    } finally {
+      this.pumping = false;
+      this.notify();
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// A worker thread of the pipeline: holds the bands of the slide it is sent
+// (shared memory, no copy), extracts batches of cells with one scratch, and
+// hands each batch's stacks back by transfer.
+import { parentPort } from "node:worker_threads";
+import { CELL_FIELDS, extractBatch } from "./cell-batch.js";
+import { createScratch, type Scratch, type Window } from "./extract-cell.js";
+import type { ExtractionParams } from "./presets.js";
+import type { WorkerReply, WorkerRequest } from "./worker-pool.js";
+
+if (!parentPort) throw new Error("worker.ts runs as a worker thread");
+const port = parentPort;
+const bands = new Map<number, Window>();
+let params: ExtractionParams | null = null;
+let scratch: Scratch | null = null;
+let stackLength = 0;
+
+port.on("message", (msg: WorkerRequest) => {
+  switch (msg.type) {
+    case "init":
+      params = msg.params;
+      stackLength = msg.stackLength;
+      scratch = createScratch(msg.params, msg.nChannels);
+      break;
+    case "band":
+      bands.set(msg.band, msg.win);
+      break;
+    case "release":
+      bands.delete(msg.band);
+      break;
+    case "task": {
+      let reply: WorkerReply;
+      try {
+        const win = bands.get(msg.band);
+        if (!win || !params || !scratch) throw new Error(`worker: band ${msg.band} or init missing`);
+        const n = msg.cells.length / CELL_FIELDS;
+        const out = new Uint16Array(n * stackLength);
+        const missing = extractBatch(win, msg.cells, params, scratch, out, stackLength);
+        reply = { task: msg.task, out, missing };
+        port.postMessage(reply, [out.buffer]);
+      } catch (e) {
+        reply = { task: msg.task, error: (e as Error).stack ?? String(e) };
+        port.postMessage(reply);
+      }
+      break;
+    }
+  }
+});
