@@ -2,12 +2,12 @@
 // of Python's, and stores moved between Python and the in-memory store as
 // plain node lists, so the element layer is judged by anndata itself.
 import path from "node:path";
-import { float16ToFloat32 } from "../../src/float16.js";
+import { py, TEST_DATA } from "../../../../test-utils/oracle.js";
 import { loadArray } from "../../src/elements/context.js";
+import { float16ToFloat32 } from "../../src/float16.js";
 import { MemoryStore } from "../../src/memory.js";
 import type { AnnData, DataFrame, Elem } from "../../src/model.js";
 import type { Attrs, DType, NDArray } from "../../src/types.js";
-import { TEST_DATA, py } from "../../../../test-utils/oracle.js";
 
 export const ANNDATA_DATA = path.join(TEST_DATA, "anndata");
 
@@ -242,7 +242,8 @@ export async function nodesOf(store: MemoryStore): Promise<NodeJson[]> {
       for (const c of await store.list(p)) await walk(p === "" ? c : `${p}/${c}`);
     } else {
       const a = await store.readArray(p);
-      out.push({ path: p, kind: "array", attrs, dtype: a.dtype, shape: a.shape, data: jsonData(a) });
+      const data = a.dtype === "bool" ? Array.from(a.data as Uint8Array, (x) => x !== 0) : jsonData(a);
+      out.push({ path: p, kind: "array", attrs, dtype: a.dtype, shape: a.shape, data });
     }
   };
   await walk("");

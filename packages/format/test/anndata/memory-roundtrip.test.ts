@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { py } from "../../../../test-utils/oracle.js";
 import { readAnnData, writeAnnData } from "../../src/anndata.js";
 import { MemoryStore } from "../../src/memory.js";
-import { py } from "../../../../test-utils/oracle.js";
-import { ANNDATA_DATA, PY_DUMP, PY_NODES_TO_ZARR, dumpAnnData, memoryFromNodes, nodesFromPython, nodesOf } from "./helpers.js";
+import { ANNDATA_DATA, dumpAnnData, memoryFromNodes, nodesFromPython, nodesOf, PY_DUMP, PY_NODES_TO_ZARR } from "./helpers.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-anndata-mem-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
