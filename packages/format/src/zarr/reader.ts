@@ -185,7 +185,7 @@ export class ZarrReader implements StoreReader {
       const out: string[] = [];
       const pre = path ? `${path}/` : "";
       for (const k of this.consolidated.keys()) {
-        if (k?.startsWith(pre) && !k.slice(pre.length).includes("/")) out.push(k.slice(pre.length));
+        if (k !== "" && k.startsWith(pre) && !k.slice(pre.length).includes("/")) out.push(k.slice(pre.length));
       }
       return out.sort();
     }
