@@ -77,7 +77,7 @@ export class CellAccumulator {
     if (mask.length < height * width) throw new RangeError(`findCells: mask has ${mask.length} values, expected ${height} x ${width}`);
     let lastId = 0;
     let k = -1;
-    const box = this.box;
+    let box = this.box;
     for (let y = 0; y < height; y++) {
       const row = y * width;
       const gy = y + originY;
@@ -93,6 +93,7 @@ export class CellAccumulator {
         while (x < width && mask[row + x] === v) x++;
         if (v !== lastId) {
           k = this.slot(v);
+          box = this.box; // slot() may have grown the arrays
           lastId = v;
         }
         const len = x - a;

@@ -228,6 +228,18 @@ with np.errstate(all="ignore"):
 });
 
 describe("findCells: centroid (mean, rounded half to even) and bounding box", () => {
+  it("keeps every label when there are more than its initial capacity", () => {
+    const W = 200;
+    const m = new Uint32Array(40 * W);
+    for (let i = 0; i < 3000; i++) m[2 * i + (i % 2)] = 100000 + i; // 3000 two-column-apart pixels
+    const cells = findCells(m, 40, W);
+    expect(cells.length).toBe(3000);
+    cells.forEach((c, i) => {
+      const p = 2 * i + (i % 2);
+      expect([c.id, c.y0, c.x0, c.y1, c.x1, c.area]).toEqual([100000 + i, Math.floor(p / W), p % W, Math.floor(p / W) + 1, (p % W) + 1, 1]);
+    });
+  });
+
   it("matches numpy / scipy find_objects on a random label mask, also when added in tiles", () => {
     const rand = rng(9);
     const H = 57;

@@ -45,7 +45,20 @@ export function makeSlide(o: SlideOptions): SyntheticSlide {
   const maxR = o.maxRadius ?? Math.max(2, Math.floor(spacing / 5));
   const nucleus = new Int32Array(H * W);
   const cytosol = new Int32Array(H * W);
-  const signal = new Float32Array(C * H * W);
+  const n = H * W;
+  // background noise first, then every cell adds its stain (no float copy of the slide)
+  const scale = dtype === "uint8" ? 200 : dtype === "uint16" ? 40000 : 1;
+  const top = dtype === "uint8" ? 255 : dtype === "uint16" ? 65535 : Number.POSITIVE_INFINITY;
+  const channels: (Uint8Array | Uint16Array | Float32Array)[] = [];
+  for (let c = 0; c < C; c++) {
+    const plane = dtype === "uint8" ? new Uint8Array(n) : dtype === "uint16" ? new Uint16Array(n) : new Float32Array(n);
+    for (let i = 0; i < n; i++) plane[i] = dtype === "float32" ? 0.05 * rand() : Math.round(0.05 * rand() * scale);
+    channels.push(plane);
+  }
+  const add = (c: number, p: number, v: number) => {
+    const plane = channels[c];
+    plane[p] = dtype === "float32" ? plane[p] + v : Math.min(top, plane[p] + Math.round(v * scale));
+  };
   const ids: number[] = [];
   let id = 0;
   // ids are not dense: gaps test that nothing assumes id == index + 1
@@ -74,27 +87,16 @@ export function makeSlide(o: SlideOptions): SyntheticSlide {
           const dc = ((y - cy) / cyy) ** 2 + ((x - cx) / cxx) ** 2;
           const p = y * W + x;
           if (dn <= 1) nucleus[p] = id;
-          // a ring-shaped hole in the cytosol, between nucleus and border
+          // a crescent-shaped hole in the cytosol, between nucleus and border
           const inHole = holey && dc > 0.45 && dc < 0.6 && x > cx;
           if (dc <= 1 && !missingCyto && !inHole) cytosol[p] = id;
           if (dc <= 1) {
-            signal[p] += bright * (dn <= 1 ? 1 : 0.2); // nuclear stain
-            for (let c = 1; c < C; c++) signal[c * H * W + p] += bright * (0.3 + 0.7 * Math.exp(-dc)) * (c % 2 ? 1 : 0.5);
+            add(0, p, bright * (dn <= 1 ? 1 : 0.2)); // nuclear stain
+            for (let c = 1; c < C; c++) add(c, p, bright * (0.3 + 0.7 * Math.exp(-dc)) * (c % 2 ? 1 : 0.5));
           }
         }
       }
     }
-  }
-  const channels: (Uint8Array | Uint16Array | Float32Array)[] = [];
-  for (let c = 0; c < C; c++) {
-    const n = H * W;
-    const plane = dtype === "uint8" ? new Uint8Array(n) : dtype === "uint16" ? new Uint16Array(n) : new Float32Array(n);
-    const scale = dtype === "uint8" ? 200 : dtype === "uint16" ? 40000 : 1;
-    for (let i = 0; i < n; i++) {
-      const v = (signal[c * n + i] + 0.05 * rand()) * scale;
-      plane[i] = dtype === "float32" ? v : Math.round(v);
-    }
-    channels.push(plane);
   }
   return { height: H, width: W, channels, nucleus, cytosol, ids };
 }

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Compute-only extraction speed, one core: cellfolio's extractCell vs
+// packages/extract/reference/extract_reference.py (NumPy / SciPy / skimage), same
+// synthetic slide, same run. No reading of inputs and no writing: that is the
+// end-to-end benchmark's job.
+//
+//   node bench/extract-kernels.mjs
+//   CELLS=2000 PRESET=classic SIZE=128 PY_CELLS=300 node bench/extract-kernels.mjs
+//
+// CELLS      cells on the slide (default 20000)
+// SIZE       crop size S (default 128); CHANNELS (default 3)
+// PRESET     classic | scportrait (default classic)
+// SPACING    grid spacing of the cells in px (default 44: cells under ~42 px across)
+// PY_CELLS   cells the Python reference extracts (default: all); its rate is per cell
+// CHECK      cells compared pixel by pixel against the reference (default 100)
+// STAGES     1: also time the stages (masks+blur / channels) on the same cells
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const env = (k, d) => (process.env[k] !== undefined ? process.env[k] : d);
+const CELLS = Number(env("CELLS", 20000));
+const S = Number(env("SIZE", 128));
+const C = Number(env("CHANNELS", 3));
+const PRESET = env("PRESET", "classic");
+const SPACING = Number(env("SPACING", 44));
+const CHECK = Number(env("CHECK", 100));
+
+const work = mkdtempSync(path.join(tmpdir(), "cellfolio-bench-kernels-"));
+try {
+  // The kernels straight from source (no dependency on the package's build).
+  const entry = path.join(work, "entry.ts");
+  writeFileSync(
+    entry,
+    `export * from ${JSON.stringify(path.join(root, "packages/extract/src/extract-cell.ts"))};
+export * from ${JSON.stringify(path.join(root, "packages/extract/src/presets.ts"))};
+export { fromHalf } from ${JSON.stringify(path.join(root, "packages/extract/src/kernels/float16.ts"))};
+export { makeSlide } from ${JSON.stringify(path.join(root, "packages/extract/test/kernels/synthetic-slide.ts"))};`,
+  );
+  const bundle = path.join(work, "kernels.mjs");
+  await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "node", target: "node20", outfile: bundle, logLevel: "error" });
+  const K = await import(pathToFileURL(bundle).href);
+
+  const side = Math.ceil(Math.sqrt(CELLS)) * SPACING;
+  const rows = Math.ceil(CELLS / Math.ceil(Math.sqrt(CELLS)));
+  const H = rows * SPACING;
+  const W = side;
+  console.log(`slide ${H} x ${W}, ${C} channels uint16, spacing ${SPACING}; preset ${PRESET}, S = ${S}`);
+  const slide = K.makeSlide({ height: H, width: W, nChannels: C, dtype: "uint16", spacing: SPACING, seed: 42, maxRadius: Math.floor(SPACING / 4) });
+  const params = K.resolveParams({ preset: PRESET, size: S, border: "pad" });
+
+  // --- ours -------------------------------------------------------------
+  let t = performance.now();
+  const cells = K.findCells(slide.nucleus, H, W);
+  const tFind = performance.now() - t;
+  const win = { y0: 0, x0: 0, height: H, width: W, imageHeight: H, imageWidth: W, channels: slide.channels, nucleus: slide.nucleus, cytosol: slide.cytosol };
+  const scratch = K.createScratch(params, C);
+  const per = (K.maskCount(params, true) + C) * S * S;
+  const out = new Uint16Array(per);
+  let sizeSum = 0;
+  for (const c of cells) sizeSum += Math.max(c.y1 - c.y0, c.x1 - c.x0);
+  // warm-up on a few cells, then the timed pass over all of them
+  for (let i = 0; i < Math.min(200, cells.length); i++) K.extractCell(win, cells[i], params, scratch, out);
+  t = performance.now();
+  for (const c of cells) K.extractCell(win, c, params, scratch, out);
+  const tOurs = (performance.now() - t) / 1000;
+  const oursRate = cells.length / tOurs;
+  console.log(`cells: ${cells.length} (mean nucleus box ${(sizeSum / cells.length).toFixed(1)} px); findCells over the slide ${tFind.toFixed(0)} ms`);
+  console.log(`cellfolio   : ${oursRate.toFixed(0)} cells/s (${((tOurs / cells.length) * 1e6).toFixed(0)} us/cell), one core`);
+
+  // --- reference ----------------------------------------------------------
+  const files = { image: path.join(work, "img"), nucleus: path.join(work, "nuc"), cytosol: path.join(work, "cyt"), out: path.join(work, "ref.out") };
+  writeFileSync(files.image, Buffer.concat(slide.channels.map((c) => Buffer.from(c.buffer))));
+  writeFileSync(files.nucleus, Buffer.from(slide.nucleus.buffer));
+  writeFileSync(files.cytosol, Buffer.from(slide.cytosol.buffer));
+  const manifestBase = { image: files.image, dtype: "uint16", channels: C, height: H, width: W, nucleus: files.nucleus, nucleus_dtype: "int32", cytosol: files.cytosol, cytosol_dtype: "int32", params };
+  const pyCells = Number(env("PY_CELLS", cells.length));
+  const pyIds = cells.slice(0, pyCells).map((c) => c.id);
+  const runRef = (m) => {
+    const mf = path.join(work, "manifest.json");
+    writeFileSync(mf, JSON.stringify(m));
+    const stdout = execFileSync("/usr/bin/python3", [path.join(root, "packages/extract/reference/extract_reference.py"), "run", mf], {
+      env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+      maxBuffer: 1 << 28,
+    });
+    return JSON.parse(stdout.toString().trim().split("\n").pop());
+  };
+  const ref = runRef({ ...manifestBase, ids: pyIds, out: null });
+  const refRate = pyIds.length / ref.compute_seconds;
+  console.log(`reference   : ${refRate.toFixed(0)} cells/s (${((ref.compute_seconds / pyIds.length) * 1e6).toFixed(0)} us/cell) over ${pyIds.length} cells, one core`);
+  console.log(`ratio       : ${(oursRate / refRate).toFixed(1)}x`);
+
+  // --- same numbers? ------------------------------------------------------
+  if (CHECK > 0) {
+    const step = Math.max(1, Math.floor(cells.length / CHECK));
+    const checkCells = cells.filter((_, i) => i % step === 0).slice(0, CHECK);
+    runRef({ ...manifestBase, ids: checkCells.map((c) => c.id), out: files.out });
+    const raw = readFileSync(files.out);
+    const refStacks = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+    let worst = 0;
+    checkCells.forEach((c, i) => {
+      K.extractCell(win, c, params, scratch, out);
+      for (let j = 0; j < per; j++) worst = Math.max(worst, Math.abs(K.fromHalf(out[j]) - K.fromHalf(refStacks[i * per + j])));
+    });
+    console.log(`check       : ${checkCells.length} cells, max abs difference to the reference ${worst.toExponential(2)}`);
+  }
+
+  if (env("STAGES", "0") === "1" && K.stageTimes) {
+    const st = K.stageTimes(win, cells, params, scratch, out);
+    console.log(`stages (us/cell): ${Object.entries(st).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
