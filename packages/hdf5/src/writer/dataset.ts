@@ -69,7 +69,7 @@ export class DatasetWriter {
     const chunks = options.chunks ?? null;
     if (chunks === null) {
       if (this.filters.length > 0) throw new Error(`${where}: filters need a chunked layout`);
-      if (options.maxshape && options.maxshape.some((m, i) => m !== shape[i])) throw new Error(`${where}: a maxshape other than the shape needs a chunked layout`);
+      if (options.maxshape?.some((m, i) => m !== shape[i])) throw new Error(`${where}: a maxshape other than the shape needs a chunked layout`);
       this.chunks = null;
       const bytes = product(shape) * this.elementSize;
       if (bytes > 0) this.contiguousAddress = sink.reserve(bytes);

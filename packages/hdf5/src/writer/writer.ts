@@ -16,7 +16,7 @@ import { type Message, MSG, planObjectHeader } from "./object-header.js";
 import { encodeSuperblock, SUPERBLOCK_SIZE } from "./superblock.js";
 import { type PlannedGroup, planGroup } from "./symbol-table.js";
 
-/** An attribute value: `shape` [] for a scalar, [n] for a 1-D array. */
+/** An attribute value: `shape` [] for a scalar, [n] for a 1-D array (any rank works). */
 export interface AttributeValue {
   type: H5Type;
   shape: number[];
@@ -132,8 +132,7 @@ export class Hdf5Writer {
     const node = this.lookup(path);
     const where = `${this.sink.path}: /${splitPath(path).join("/")}`;
     if (!node) throw new Error(`${where}: no such group or dataset`);
-    if (value.shape.length > 1) throw new Error(`${where}: attribute ${name}: only scalars and 1-D arrays`);
-    const n = value.shape.length ? value.shape[0] : 1;
+    const n = value.shape.reduce((a, b) => a * b, 1);
     const got = Array.isArray(value.data) ? value.data.length : (value.data as ArrayBufferView).byteLength / typeSize(value.type);
     if (got !== n) throw new Error(`${where}: attribute ${name}: ${got} values for shape [${value.shape}]`);
     node.attrs.set(name, value);
