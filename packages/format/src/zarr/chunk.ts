@@ -81,7 +81,7 @@ export function viewNumeric(b: Uint8Array, dtype: DType, n: number, bigEndian: b
     bytes = new Uint8Array(b.length);
     for (let i = 0; i < b.length; i += size) for (let k = 0; k < size; k++) bytes[i + k] = b[i + size - 1 - k];
   } else if (b.byteOffset % size !== 0) {
-    bytes = b.slice();
+    bytes = new Uint8Array(b); // a copy (Buffer#slice would be a view)
   }
   return new T(bytes.buffer, bytes.byteOffset, n);
 }
@@ -141,7 +141,7 @@ function deserialize(s: Serializer, b: Uint8Array, n: number): ChunkData {
     }
     case "record": {
       if (b.length !== n * s.size) throw new Error(`decoded ${b.length} bytes, expected ${n * s.size}`);
-      return b.slice();
+      return new Uint8Array(b);
     }
   }
 }

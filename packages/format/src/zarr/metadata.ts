@@ -34,7 +34,11 @@ export interface RecordField {
   name: string;
   dtype: DType;
   offset: number;
+  /** Bytes of the field in each record. */
+  size: number;
   bigEndian: boolean;
+  /** Fixed-width strings: numpy "U" (UTF-32) or "S" (bytes). */
+  text?: "U" | "S";
 }
 
 export interface Pipeline {
@@ -140,9 +144,16 @@ export function parseV2(meta: any, attrs: Record<string, unknown>): ArrayMeta {
     let offset = 0;
     for (const f of t) {
       if (f.length > 2) problem(`record field ${f[0]} with a sub-array shape is not supported`);
+      const txt = /^([<>|=]?)([US])(\d+)$/.exec(f[1]);
+      if (txt) {
+        const size = Number(txt[3]) * (txt[2] === "U" ? 4 : 1);
+        fields.push({ name: f[0], dtype: "string", offset, size, bigEndian: txt[1] === ">", text: txt[2] as "U" | "S" });
+        offset += size;
+        continue;
+      }
       const p = parseTypestr(f[1]);
       if (!p) problem(`record field ${f[0]} has unsupported dtype ${f[1]}`);
-      fields.push({ name: f[0], dtype: p.dtype, offset, bigEndian: p.bigEndian });
+      fields.push({ name: f[0], dtype: p.dtype, offset, size: itemSize(p.dtype), bigEndian: p.bigEndian });
       offset += itemSize(p.dtype);
     }
     serializer = { kind: "record", size: offset, fields };

@@ -1,8 +1,8 @@
 // Reading Zarr v2 / v3: metadata (consolidated when present), chunk keys,
 // only the chunks (and for shards, only the inner chunks) a block needs.
-import { allocate, copyBlock, product, typedArrayFor } from "../dtype.js";
+import { allocate, copyBlock, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
-import type { Attrs, DType, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
+import type { Attrs, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, decodeChunk, viewNumeric } from "./chunk.js";
 import { readU32 } from "./codecs.js";
 import { parseJson } from "./json.js";
@@ -268,7 +268,7 @@ export class ZarrReader implements StoreReader {
         const { crc32c } = await import("./codecs.js");
         if (crc32c(b.subarray(0, size - 4)) !== readU32(b, size - 4)) throw new Error("shard index crc32c checksum mismatch");
       }
-      const copy = b.slice(0, nInner * 16);
+      const copy = new Uint8Array(b.subarray(0, nInner * 16)); // aligned copy
       return new BigUint64Array(copy.buffer, 0, nInner * 2);
     })();
     p.catch(() => this.shardIndexes.delete(key));
@@ -371,10 +371,20 @@ export class ZarrReader implements StoreReader {
     await runPool(tasks, READ_CONCURRENCY);
     const out: Record<string, NDArray> = {};
     for (const f of m.fields) {
-      const size = typedArrayFor(f.dtype as Exclude<DType, "string">).BYTES_PER_ELEMENT;
-      const col = new Uint8Array(n * size);
-      for (let i = 0; i < n; i++) col.set(bytes.subarray(i * recSize + f.offset, i * recSize + f.offset + size), i * size);
-      out[f.name] = { dtype: f.dtype, shape: [...m.shape], data: viewNumeric(col, f.dtype, n, f.bigEndian) };
+      const col = new Uint8Array(n * f.size);
+      for (let i = 0; i < n; i++) col.set(bytes.subarray(i * recSize + f.offset, i * recSize + f.offset + f.size), i * f.size);
+      const data = f.text
+        ? (decodeChunk(col, {
+            pipeline: {
+              arrayCodecs: [],
+              byteCodecs: [],
+              serializer: f.text === "U" ? { kind: "fixed-unicode", chars: f.size / 4, bigEndian: f.bigEndian } : { kind: "fixed-bytes", size: f.size },
+            },
+            dtype: "string",
+            shape: [n],
+          }) as Promise<string[]>)
+        : viewNumeric(col, f.dtype, n, f.bigEndian);
+      out[f.name] = { dtype: f.dtype, shape: [...m.shape], data: await data };
     }
     return out;
   }
