@@ -25,8 +25,8 @@ export {
   singleCellImagesUns,
   storedChannelNames,
   varFrame,
-  writeLayoutHead,
-  writeLayoutTail,
+  writeObsVarUns,
+  writeRootAndObsm,
 } from "./layout.js";
 export { type ExtractOptions, type ExtractSummary, extract } from "./pipeline.js";
 export { type ExtractionPlan, type PlanOptions, type PlanPart, planCells, planParts } from "./plan.js";

@@ -163,14 +163,14 @@ export function singleCellImagesUns(info: LayoutInfo): Dict {
   };
 }
 
-/** The root group's attributes and the obsm group, written before the stacks stream in. */
-export async function writeLayoutHead(writer: StoreWriter): Promise<void> {
+/** The root group's attributes and the obsm group. */
+export async function writeRootAndObsm(writer: StoreWriter): Promise<void> {
   await writer.setAttrs("", { "encoding-type": "anndata", "encoding-version": "0.1.0" });
   await writer.createGroup("obsm", { "encoding-type": "dict", "encoding-version": "0.1.0" });
 }
 
-/** obs, var, uns and the empty mappings anndata writes, once the stacks are written. */
-export async function writeLayoutTail(writer: StoreWriter, info: LayoutInfo): Promise<void> {
+/** obs, var, uns and the empty mappings anndata writes (all known from the plan, so written before the stacks). */
+export async function writeObsVarUns(writer: StoreWriter, info: LayoutInfo): Promise<void> {
   await writeElem(writer, "obs", obsFrame(info));
   await writeElem(writer, "var", varFrame(info.nMasks, info.imageChannelNames));
   await writeElem(writer, "uns", { kind: "dict", items: { single_cell_images: singleCellImagesUns(info) } });

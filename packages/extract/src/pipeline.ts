@@ -18,7 +18,7 @@ import { type ImageInput, openImageSource } from "./inputs/index.js";
 import { type LabelRows, type Labels, labelObsColumns, readLabels, unknownLabelIds } from "./inputs/labels-csv.js";
 import { holdsIntegers, type ImageSource, PIXEL_ARRAYS, type PixelArray } from "./inputs/source.js";
 import type { CellInfo } from "./kernels/cells.js";
-import { IMAGES_PATH, imagesArrayLayout, writeLayoutHead, writeLayoutTail } from "./layout.js";
+import { IMAGES_PATH, imagesArrayLayout, writeObsVarUns, writeRootAndObsm } from "./layout.js";
 import { type ExtractionPlan, hasId, planCells } from "./plan.js";
 import { type ExtractionParams, ParamError, type Preset, resolveParams } from "./presets.js";
 import { InOrderRows } from "./row-order.js";
@@ -386,22 +386,12 @@ async function writeDataset(
   const channels = nMasks + image.channels;
   const size = params.size;
   const { rowsPerUnit: _, ...arrayOptions } = imagesArrayLayout(writer.backend, writer.zarrFormat, n, channels, size, o.compression);
-  await writeLayoutHead(writer);
+  await writeRootAndObsm(writer);
   const array = await writer.createArray(IMAGES_PATH, arrayOptions);
-  const appender = new RowAppender(array);
-  const sink = async (row: number, stack: Uint16Array) => {
-    await appender.append({ dtype: "float16", shape: [1, channels, size, size], data: stack });
-    o.onProgress?.(row + 1, n);
-  };
-  const { missingCytosol } = await streamStacks(plan, params, { image, nucleus, cytosol }, sink, {
-    threads,
-    bandBytes: o.bandBytes,
-    queueBytes: o.queueBytes,
-    batchSize: o.batchSize,
-  });
-  await appender.flush();
-  await array.close();
-  await writeLayoutTail(writer, {
+  // obs / var / uns are known from the plan: written first, they sit before the
+  // stacks in an HDF5 file (one range request for a remote reader) and nothing
+  // is appended to the file while stack chunks are still being compressed.
+  await writeObsVarUns(writer, {
     cells: plan.cells,
     nMasks,
     imageChannelNames: o.channelNames ?? Array.from({ length: image.channels }, (_, k) => `channel_${k}`),
@@ -415,5 +405,18 @@ async function writeDataset(
       : undefined,
     labelColumnOrder: labels?.columnOrder,
   });
+  const appender = new RowAppender(array);
+  const sink = async (row: number, stack: Uint16Array) => {
+    await appender.append({ dtype: "float16", shape: [1, channels, size, size], data: stack });
+    o.onProgress?.(row + 1, n);
+  };
+  const { missingCytosol } = await streamStacks(plan, params, { image, nucleus, cytosol }, sink, {
+    threads,
+    bandBytes: o.bandBytes,
+    queueBytes: o.queueBytes,
+    batchSize: o.batchSize,
+  });
+  await appender.flush();
+  await array.close();
   return { missingCytosol, compression: array.info.compression };
 }

@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PYTHON12 } from "../../../../test-utils/oracle.js";
 import { openImageSource } from "../../src/inputs/index.js";
 import { TiffSource } from "../../src/inputs/tiff.js";
-import { planCells, planParts } from "../../src/plan.js";
 import { streamStacks } from "../../src/pipeline.js";
+import { planCells, planParts } from "../../src/plan.js";
 import { resolveParams } from "../../src/presets.js";
 import { makeSlide, maxAbsDiff, reference, type Slide, tempDir } from "./helpers.js";
 

@@ -1,0 +1,311 @@
+// extract() end to end: small synthetic TIFFs -> .h5sc / .zarr (v2, v3), read
+// back by anndata 0.8 / h5py 3.7 (Debian 12) and zarr-python 3 (Debian 13),
+// values against the NumPy/SciPy reference, bytes equal across thread counts.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { hasDebian13, hostPath, py, py13 } from "../../../../test-utils/oracle.js";
+import { extract } from "../../src/pipeline.js";
+import { makeSlide, maxAbsDiff, type ReferenceResult, reference, type Slide, tempDir } from "./helpers.js";
+
+let slide: Slide;
+let ref: ReferenceResult;
+let labelsCsv: string;
+const SIZE = 32;
+
+beforeAll(() => {
+  slide = makeSlide({ height: 200, width: 260, channels: 3, seed: 5 });
+  ref = reference(slide, { size: SIZE });
+  // Labels for every other kept cell (and one dropped at the border): the rest are missing values.
+  labelsCsv = path.join(slide.dir, "labels.csv");
+  const rows = ref.ids.filter((_, k) => k % 2 === 0).map((id, k) => `${id},${k % 3 === 0 ? "mitotic" : "interphase"},${id * 0.5},${k}`);
+  writeFileSync(labelsCsv, `cellID,phase,score,plate\n${rows.join("\n")}\n${ref.dropped[0]},"mitotic, late",1.5,7\n`);
+});
+
+/** The stacks as stored, read by the Python side, as float16 bits. */
+function readStacksPy(file: string, kind: "h5" | "zarr2"): Uint16Array {
+  const raw = path.join(path.dirname(file), `${path.basename(file)}.readback.f16`);
+  py(
+    `
+import json, sys, numpy as np
+p = json.loads(sys.stdin.read())
+if p["kind"] == "h5":
+    import h5py
+    a = h5py.File(p["file"], "r")["obsm/single_cell_images"][()]
+else:
+    import zarr
+    a = zarr.open(p["file"], mode="r")["obsm/single_cell_images"][()]
+a.astype("<f2").tofile(p["raw"])
+print("{}")
+`,
+    { file, kind, raw },
+  );
+  const b = readFileSync(raw);
+  return new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2);
+}
+
+describe("extract to HDF5 (.h5sc)", () => {
+  let out: string;
+  let summary: Awaited<ReturnType<typeof extract>>;
+
+  beforeAll(async () => {
+    out = path.join(tempDir("h5"), "cells.h5sc");
+    const progress: number[] = [];
+    summary = await extract({
+      image: slide.image,
+      nucleus: slide.nucleus,
+      cytosol: slide.cytosol,
+      out,
+      size: SIZE,
+      labels: labelsCsv,
+      channelNames: ["dna", "a", "b"],
+      threads: 2,
+      onProgress: (done, total) => {
+        progress.push(done);
+        expect(total).toBe(ref.ids.length);
+      },
+    });
+    expect(progress.at(-1)).toBe(ref.ids.length);
+  });
+
+  it("reports what it wrote", () => {
+    expect(summary.cellsWritten).toBe(ref.ids.length);
+    expect(summary.droppedAtBorder).toEqual(ref.dropped);
+    expect(summary.missingCytosol).toEqual(ref.cytosol_missing);
+    expect(summary.missingCytosol).toEqual([slide.missing]);
+    expect(summary.cellsPerSecond).toBeGreaterThan(0);
+    expect(summary.output).toBe(out);
+  });
+
+  it("opens in anndata 0.8 and h5py with the spec's layout", () => {
+    const r = py(
+      `
+import json, sys, anndata, h5py, numpy as np
+p = json.loads(sys.stdin.read())
+ad = anndata.read_h5ad(p["file"])
+f = h5py.File(p["file"], "r")
+d = f["obsm/single_cell_images"]
+u = ad.uns["single_cell_images"]
+print(json.dumps({
+  "n_obs": ad.n_obs, "n_vars": ad.n_vars, "obs_names": list(ad.obs_names[:3]),
+  "ids": [int(i) for i in ad.obs["scportrait_cell_id"]], "id_dtype": str(ad.obs["scportrait_cell_id"].dtype),
+  "cy": ad.obs["centroid_y"].tolist(), "cx": ad.obs["centroid_x"].tolist(),
+  "phase": [None if isinstance(v, float) else v for v in ad.obs["phase"].astype(object)], "phase_dtype": str(ad.obs["phase"].dtype),
+  "score": [None if np.isnan(v) else v for v in ad.obs["score"]],
+  "channels": list(ad.var["channels"]), "mapping": list(ad.var["channel_mapping"].astype(str)),
+  "obsm_shape": list(ad.obsm["single_cell_images"].shape), "obsm_dtype": str(ad.obsm["single_cell_images"].dtype),
+  "chunks": list(d.chunks), "compression": d.compression, "shuffle": d.shuffle, "dtype": str(d.dtype),
+  "root": {k: str(v) for k, v in f.attrs.items()},
+  "uns": {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in u.items()},
+}, default=str))
+`,
+      { file: out },
+    );
+    const n = ref.ids.length;
+    expect(r.n_obs).toBe(n);
+    expect(r.n_vars).toBe(5);
+    expect(r.obs_names).toEqual(["0", "1", "2"]);
+    expect(r.ids).toEqual(ref.ids);
+    expect(r.id_dtype).toBe("uint64");
+    r.cy.forEach((v: number, k: number) => expect(v).toBeCloseTo(ref.centroids[k][0], 10));
+    r.cx.forEach((v: number, k: number) => expect(v).toBeCloseTo(ref.centroids[k][1], 10));
+    expect(r.phase_dtype).toBe("category");
+    expect(r.phase.filter((v: string | null) => v !== null).length).toBe(Math.ceil(n / 2));
+    expect(r.phase[0]).toBe("mitotic");
+    expect(r.score[0]).toBe(ref.ids[0] * 0.5);
+    expect(r.score[1]).toBeNull();
+    expect(r.channels).toEqual(["nucleus_mask", "cytosol_mask", "dna", "a", "b"]);
+    expect(r.mapping).toEqual(["mask", "mask", "image_channel", "image_channel", "image_channel"]);
+    expect(r.obsm_shape).toEqual([n, 5, SIZE, SIZE]);
+    expect(r.obsm_dtype).toBe("float16");
+    expect(r.chunks).toEqual([1, 1, SIZE, SIZE]);
+    expect(r.compression).toBe("gzip");
+    expect(r.shuffle).toBe(true);
+    expect(r.root).toEqual({ "encoding-type": "anndata", "encoding-version": "0.1.0" });
+    expect(r.uns.n_cells).toBe(n);
+    expect(r.uns.n_channels).toBe(5);
+    expect(r.uns.n_masks).toBe(2);
+    expect(r.uns.n_image_channels).toBe(3);
+    expect(r.uns.image_size).toBe(SIZE);
+    expect(r.uns.normalization).toBe(true);
+    expect(r.uns.normalization_range_lower).toBe(0.001);
+    expect(r.uns.normalization_range_upper).toBe(0.999);
+    expect(r.uns.channel_names).toEqual(r.channels);
+    expect(r.uns.extraction_preset).toBe("classic");
+    expect(JSON.parse(r.uns.extraction_params).size).toBe(SIZE);
+  });
+
+  it("stores the reference's stacks within float16 precision", () => {
+    const got = readStacksPy(out, "h5");
+    expect(maxAbsDiff(got, ref.stacks).max).toBeLessThanOrEqual(1e-3);
+  });
+
+  it("writes the same bytes with 1 and 2 threads", async () => {
+    const other = path.join(tempDir("h5t1"), "cells.h5sc");
+    await extract({ image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol, out: other, size: SIZE, labels: labelsCsv, channelNames: ["dna", "a", "b"], threads: 1 });
+    expect(readFileSync(other).equals(readFileSync(out))).toBe(true);
+  });
+});
+
+describe("extract to Zarr", () => {
+  it("v2: anndata 0.8's read_zarr loads it, values equal the reference", async () => {
+    const out = path.join(tempDir("z2"), "cells.zarr");
+    const s = await extract({ image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol, out, size: SIZE, zarrFormat: 2, threads: 2 });
+    expect(s.cellsWritten).toBe(ref.ids.length);
+    const r = py(
+      `
+import json, sys, anndata
+p = json.loads(sys.stdin.read())
+ad = anndata.read_zarr(p["file"])
+print(json.dumps({"ids": [int(i) for i in ad.obs["scportrait_cell_id"]], "shape": list(ad.obsm["single_cell_images"].shape),
+  "channels": list(ad.var["channels"]), "n_cells": int(ad.uns["single_cell_images"]["n_cells"])}))
+`,
+      { file: out },
+    );
+    expect(r.ids).toEqual(ref.ids);
+    expect(r.shape).toEqual([ref.ids.length, 5, SIZE, SIZE]);
+    expect(r.channels).toEqual(["nucleus_mask", "cytosol_mask", "channel_0", "channel_1", "channel_2"]);
+    expect(r.n_cells).toBe(ref.ids.length);
+    expect(maxAbsDiff(readStacksPy(out, "zarr2"), ref.stacks).max).toBeLessThanOrEqual(1e-3);
+  });
+
+  it("a subset of cell ids, labels given as rows", async () => {
+    const out = path.join(tempDir("subset"), "cells.zarr");
+    const ids = [ref.ids[3], ref.ids[1], ref.dropped[0], ref.ids[7]];
+    const s = await extract({
+      image: slide.image,
+      nucleus: slide.nucleus,
+      cytosol: slide.cytosol,
+      out,
+      size: SIZE,
+      zarrFormat: 2,
+      cellIds: ids,
+      labels: [
+        { cellID: ref.ids[1], condition: "drug" },
+        { cellID: ref.ids[7], condition: "control" },
+      ],
+    });
+    expect(s.droppedAtBorder).toEqual([ref.dropped[0]]);
+    const sub = reference(slide, { size: SIZE }, { ids });
+    const r = py(
+      `
+import json, sys, anndata
+p = json.loads(sys.stdin.read())
+ad = anndata.read_zarr(p["file"])
+print(json.dumps({"ids": [int(i) for i in ad.obs["scportrait_cell_id"]], "condition": [None if isinstance(v, float) else v for v in ad.obs["condition"].astype(object)]}))
+`,
+      { file: out },
+    );
+    expect(r.ids).toEqual(sub.ids);
+    expect(r.condition).toEqual(sub.ids.map((id) => (id === ref.ids[1] ? "drug" : id === ref.ids[7] ? "control" : null)));
+    expect(maxAbsDiff(readStacksPy(out, "zarr2"), sub.stacks).max).toBeLessThanOrEqual(1e-3);
+  });
+
+  it.skipIf(!hasDebian13())("v3 (default): sharded, zarr-python 3 reads the stacks and obs, equal to the reference; same bytes for 1 and 2 threads", async () => {
+    const dir = tempDir("z3");
+    const out = path.join(dir, "cells.zarr");
+    await extract({ image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol, out, size: SIZE, threads: 2 });
+    const raw = path.join(dir, "stacks.f16");
+    const r = py13(
+      `
+import json, sys, zarr, numpy as np
+p = json.loads(sys.stdin.read())
+g = zarr.open_group(p["file"], mode="r")
+a = g["obsm/single_cell_images"]
+a[...].astype("<f2").tofile(p["raw"])
+ids = g["obs/scportrait_cell_id"][...]
+print(json.dumps({"shape": list(a.shape), "chunks": list(a.chunks), "shards": list(a.shards) if a.shards else None,
+  "ids": ids.tolist(), "id_dtype": str(ids.dtype), "enc": a.attrs["encoding-type"], "format": a.metadata.zarr_format}))
+`,
+      { file: hostPath(out), raw: hostPath(raw) },
+    );
+    expect(r.format).toBe(3);
+    expect(r.shape).toEqual([ref.ids.length, 5, SIZE, SIZE]);
+    expect(r.chunks).toEqual([1, 5, SIZE, SIZE]);
+    expect(r.shards?.[0]).toBeGreaterThan(1);
+    expect(r.ids).toEqual(ref.ids);
+    expect(r.id_dtype).toBe("uint64");
+    expect(r.enc).toBe("array");
+    const b = readFileSync(raw);
+    expect(maxAbsDiff(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2), ref.stacks).max).toBeLessThanOrEqual(1e-3);
+
+    const other = path.join(tempDir("z3t1"), "cells.zarr");
+    await extract({ image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol, out: other, size: SIZE, threads: 1 });
+    const shard = (root: string) => readFileSync(path.join(root, "obsm/single_cell_images/c/0/0/0/0"));
+    expect(shard(other).equals(shard(out))).toBe(true);
+  });
+});
+
+describe("bad input", () => {
+  const base = () => ({ image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol, size: SIZE, threads: 1 });
+
+  async function refused(options: Partial<Parameters<typeof extract>[0]>, message: RegExp): Promise<void> {
+    const dir = tempDir("bad");
+    await expect(extract({ ...base(), ...options, out: path.join(dir, "cells.h5sc") })).rejects.toThrow(message);
+    // Nothing half-written: no output, no temporary sibling.
+    expect(readdirSync(dir)).toEqual([]);
+  }
+
+  it("image and masks of different H x W", async () => {
+    const small = makeSlide({ height: 120, width: 260, channels: 1, seed: 2 });
+    await refused({ nucleus: small.nucleus }, /nucleus\.tif: nucleus mask is 120 x 260 pixels but the image .* is 200 x 260.*expected the same H x W/);
+  });
+
+  it("a mask that is not integer", async () => {
+    await refused({ cytosol: slide.image }, /image\.tif: cytosol mask has 3 channels; expected one label plane/);
+    const f = makeSlide({ height: 200, width: 260, channels: 1, seed: 2, dtype: "float32" });
+    await refused({ nucleus: f.image }, /nucleus mask holds float32 values; expected an integer label image/);
+  });
+
+  it("no cells at all", async () => {
+    const dir = tempDir("empty");
+    py(`import json,sys,numpy as np,tifffile; p=json.loads(sys.stdin.read()); tifffile.imwrite(p, np.zeros((200,260),np.int32)); print("{}")`, `${dir}/zero.tif`);
+    await refused({ nucleus: `${dir}/zero.tif` }, /holds no cells/);
+  });
+
+  it("odd crop size, or larger than the image", async () => {
+    await refused({ size: 31 }, /^size: expected an even integer/);
+    await refused({ size: 256 }, /size: 256 is larger than the image .* \(200 x 260\); expected at most 200/);
+  });
+
+  it("channel index out of range", async () => {
+    await refused({ nuclearChannel: 3 }, /nuclearChannel: expected an index below the image's 3 channel/);
+  });
+
+  it("labels CSV with unknown ids", async () => {
+    const csv = path.join(tempDir("labels"), "labels.csv");
+    writeFileSync(csv, `cellID,phase\n${ref.ids[0]},a\n99999,b\n`);
+    await refused({ labels: csv }, /labels\.csv: cellID\(s\) 99999 are not in the nucleus mask/);
+  });
+
+  it("an output that exists, without overwrite; with overwrite it is replaced", async () => {
+    const dir = tempDir("exists");
+    const out = path.join(dir, "cells.h5sc");
+    writeFileSync(out, "keep me");
+    await expect(extract({ ...base(), out })).rejects.toThrow(/cells\.h5sc: already exists; expected a new path, or overwrite/);
+    expect(readFileSync(out, "utf8")).toBe("keep me");
+    await extract({ ...base(), out, overwrite: true });
+    expect(readFileSync(out).subarray(0, 8).toString("latin1")).toBe("\x89HDF\r\n\x1a\n");
+    expect(readdirSync(dir)).toEqual(["cells.h5sc"]);
+  });
+
+  it("a failure midway leaves nothing behind", async () => {
+    const dir = tempDir("midway");
+    const out = path.join(dir, "cells.zarr");
+    const image = {
+      name: "broken",
+      height: 200,
+      width: 260,
+      channels: 3,
+      dtype: "uint16" as const,
+      calls: 0,
+      async readWindow(_y0: number, _x0: number, h: number, w: number) {
+        if (++this.calls > 1) throw new Error("disk on fire");
+        return [0, 1, 2].map(() => new Uint16Array(h * w));
+      },
+      async close() {},
+    };
+    await expect(extract({ ...base(), image, out, bandBytes: 200_000 })).rejects.toThrow(/disk on fire/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
