@@ -107,8 +107,12 @@ print(json.dumps({
     expect(r.obs_names).toEqual(["0", "1", "2"]);
     expect(r.ids).toEqual(ref.ids);
     expect(r.id_dtype).toBe("uint64");
-    r.cy.forEach((v: number, k: number) => expect(v).toBeCloseTo(ref.centroids[k][0], 10));
-    r.cx.forEach((v: number, k: number) => expect(v).toBeCloseTo(ref.centroids[k][1], 10));
+    r.cy.forEach((v: number, k: number) => {
+      expect(v).toBeCloseTo(ref.centroids[k][0], 10);
+    });
+    r.cx.forEach((v: number, k: number) => {
+      expect(v).toBeCloseTo(ref.centroids[k][1], 10);
+    });
     expect(r.phase_dtype).toBe("category");
     expect(r.phase.filter((v: string | null) => v !== null).length).toBe(Math.ceil(n / 2));
     expect(r.phase[0]).toBe("mitotic");
