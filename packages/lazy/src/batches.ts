@@ -55,6 +55,7 @@ export async function* batches(ds: Dataset, options: BatchOptions = {}): AsyncGe
   const prefetch = Math.max(0, options.prefetch ?? 2);
   const order = options.rows ? Int32Array.from(options.rows) : Int32Array.from({ length: ds.nCells }, (_, i) => i);
   if (options.shuffle ?? true) shuffleInPlace(order, mulberry32(options.seed ?? 0));
+  await (options.labelColumn ? ds.load() : ds.loadIndex());
   const labels = options.labelColumn ? labelsOf(ds, options.labelColumn).values : null;
   ds.resolveChannels(options.channels); // fail now, not in the first read
   const nBatches = options.dropLast ? Math.floor(order.length / batchSize) : Math.ceil(order.length / batchSize);

@@ -3,7 +3,7 @@
 // chunk through the chunk cache, by row or by cellID.
 import { type ArrayInfo, float16ToFloat32, float32ToFloat16, type NDArray, openStore, type StoreReader, type TypedArray } from "@cellfolio/format";
 import { ChunkCache } from "./cache.js";
-import { attrValue, type Column, type Frame, readFrame, readPlainGroup } from "./elements.js";
+import { attrValue, type Column, type Frame, frameColumns, readFrame, readPlainGroup } from "./elements.js";
 import { DatasetError } from "./errors.js";
 import { type FetchLike, HDF5_SIGNATURE, isUrl, probeRange } from "./sources/http.js";
 
@@ -17,6 +17,12 @@ export interface OpenDatasetOptions {
   cache?: ChunkCache;
   /** obs column holding the cellIDs (default `scportrait_cell_id`, then `cellID`, `cell_id`). */
   cellIdColumn?: string;
+  /**
+   * Read all of obs, var and uns at open (default true). With false, opening
+   * reads only the metadata, the cellIDs and the channel names (a consolidated
+   * Zarr opens in 3 requests); `await ds.load()` reads the rest.
+   */
+  eager?: boolean;
   /** Chunk reads under way at once (default 64). */
   concurrency?: number;
   /** HTTP: the fetch used for the first range check (tests count requests with it). */
@@ -118,33 +124,94 @@ class Limiter {
 }
 
 export class Dataset {
+  private ids: number[] | null = null;
+  private names: string[] | null = null;
   /** Rows of obs by cellID. */
-  private readonly rowOf = new Map<number, number>();
+  private rowOf = new Map<number, number>();
+  private indexLoading: Promise<void> | null = null;
   private readonly limiter: Limiter;
   readonly cache: ChunkCache;
   /** [n cells, channels, size, size] of the stored images. */
   readonly shape: [number, number, number, number];
   readonly chunks: [number, number, number, number];
+  /** obs: all columns once loaded (`load()`; opening does it unless `eager: false`). */
+  obs: Frame = emptyFrame();
+  /** var (the channels): all columns once loaded. */
+  var_: Frame = emptyFrame();
+  /** uns/single_cell_images; until `load()`, only what the image array's attributes say. */
+  info: SingleCellImagesInfo;
+  /** Whether obs, var and uns are all read. */
+  loaded = false;
 
   constructor(
     readonly source: string,
     readonly store: StoreReader,
-    readonly obs: Frame & { cellIds: number[] },
-    readonly var_: Frame,
-    /** Channel names, masks first (var `channels`, else uns, else var's index). */
-    readonly channelNames: string[],
-    readonly info: SingleCellImagesInfo,
     /** The image array's metadata (nothing of its data is read at open). */
     readonly images: ArrayInfo,
+    /** The obs column holding the cellIDs (none: the row numbers are the ids). */
+    readonly cellIdColumn: string | undefined,
     options: OpenDatasetOptions,
   ) {
     this.cache = options.cache ?? new ChunkCache(options.cacheBytes);
     this.limiter = new Limiter(options.concurrency ?? 64);
     this.shape = images.shape as [number, number, number, number];
     this.chunks = (images.chunks ?? images.shape) as [number, number, number, number];
-    obs.cellIds.forEach((id, row) => {
+    this.info = scInfo(imageAttrs(images));
+  }
+
+  /** The cellID of every row (after `loadIndex()`, which every read does first). */
+  get cellIds(): number[] {
+    if (!this.ids) throw new DatasetError(this.source, "obs", "cellIDs not loaded yet (opened with eager: false): await dataset.loadIndex() first");
+    return this.ids;
+  }
+
+  /** Channel names, masks first: var `channels`, else uns `channel_names`, else var's index. */
+  get channelNames(): string[] {
+    if (!this.names) throw new DatasetError(this.source, "var", "channel names not loaded yet (opened with eager: false): await dataset.loadIndex() first");
+    return this.names;
+  }
+
+  /** Reads the cellIDs and the channel names (one small array each), once. */
+  loadIndex(): Promise<void> {
+    if (this.ids && this.names) return Promise.resolve();
+    this.indexLoading ??= (async () => {
+      const [obs, var_] = await Promise.all([
+        this.cellIdColumn ? readFrame(this.store, "obs", [this.cellIdColumn]) : emptyFrame(),
+        this.store.get("var").then((v) => (v ? readFrame(this.store, "var", ["channels"]) : emptyFrame())),
+      ]);
+      if (!var_.columns.channels && !this.info.channelNames) {
+        // no names but the index: read it (small)
+        if (await this.store.get("var")) var_.index = (await readFrame(this.store, "var")).index;
+      }
+      this.setIndex(obs, var_);
+    })().catch((err) => {
+      this.indexLoading = null;
+      throw err;
+    });
+    return this.indexLoading;
+  }
+
+  private setIndex(obs: Frame, var_: Frame): void {
+    const n = this.shape[0];
+    let ids: number[];
+    if (this.cellIdColumn) {
+      const col = obs.columns[this.cellIdColumn];
+      if (!col) throw new DatasetError(this.source, `obs/${this.cellIdColumn}`, "no such obs column for the cellIDs");
+      ids = Array.from(col as ArrayLike<unknown>, (v) => Number(v));
+    } else {
+      ids = Array.from({ length: n }, (_, i) => i);
+    }
+    if (ids.length !== n) throw new DatasetError(this.source, "obs", `has ${ids.length} rows but ${IMAGES_PATH} has ${n} cells`);
+    const chan = var_.columns.channels;
+    this.names = Array.isArray(chan) ? chan : (this.info.channelNames ?? (var_.index.length ? var_.index : Array.from({ length: this.shape[1] }, (_, i) => String(i))));
+    if (this.names.length !== this.shape[1]) {
+      throw new DatasetError(this.source, "var", `names ${this.names.length} channels but ${IMAGES_PATH} has ${this.shape[1]}`);
+    }
+    this.rowOf = new Map();
+    ids.forEach((id, row) => {
       if (!this.rowOf.has(id)) this.rowOf.set(id, row);
     });
+    this.ids = ids;
   }
 
   get nCells(): number {
@@ -153,12 +220,9 @@ export class Dataset {
   get imageSize(): number {
     return this.shape[2];
   }
-  get cellIds(): number[] {
-    return this.obs.cellIds;
-  }
-
-  /** The row of a cellID. */
+  /** The row of a cellID (after `loadIndex()`). */
   rowOfCellId(id: number | bigint): number {
+    if (!this.ids) throw new DatasetError(this.source, "obs", "cellIDs not loaded yet: await dataset.loadIndex() first");
     const row = this.rowOf.get(Number(id));
     if (row === undefined) throw new DatasetError(this.source, "obs", "no cell with this cellID", { id });
     return row;
@@ -184,7 +248,8 @@ export class Dataset {
     return this.getCells([row], options);
   }
 
-  getByCellId(ids: number | bigint | (number | bigint)[], options: ReadOptions = {}): Promise<Cells> {
+  async getByCellId(ids: number | bigint | (number | bigint)[], options: ReadOptions = {}): Promise<Cells> {
+    await this.loadIndex();
     const list = Array.isArray(ids) ? ids : [ids];
     return this.getCells(
       list.map((id) => this.rowOfCellId(id)),
@@ -194,6 +259,7 @@ export class Dataset {
 
   /** Cells by row, in the order given (repeats allowed); each chunk needed is read once. */
   async getCells(rows: ArrayLike<number>, options: ReadOptions = {}): Promise<Cells> {
+    await this.loadIndex();
     const n = this.shape[0];
     const chans = this.resolveChannels(options.channels);
     const { y: cy0, x: cx0, size: s } = this.cropWindow(options.crop);
@@ -225,7 +291,8 @@ export class Dataset {
         this.copyChunk(chunk, coords, slotsOfRow, chans, cy0, cx0, s, out);
       }),
     );
-    const cellIds = Array.from(rows, (r) => this.obs.cellIds[r]);
+    const ids = this.cellIds;
+    const cellIds = Array.from(rows, (r) => ids[r]);
     return {
       data: want === "float16" ? float32ToFloat16(out) : out,
       shape: [nOut, nc, s, s],
@@ -315,8 +382,20 @@ export class Dataset {
     }
   }
 
+  /** Reads all of obs, var and uns/single_cell_images (opening does this unless `eager: false`). */
+  async load(): Promise<void> {
+    if (this.loaded) return;
+    const { obs, var_, info } = await readTables(this.store, this.images);
+    this.obs = obs;
+    this.var_ = var_;
+    this.info = info;
+    this.setIndex(obs, var_);
+    this.loaded = true;
+  }
+
   /** An obs column by name. */
   column(name: string): Column {
+    if (!this.loaded) throw new DatasetError(this.source, `obs/${name}`, "obs is not loaded yet (opened with eager: false): await dataset.load() first");
     const c = this.obs.columns[name];
     if (!c) throw new DatasetError(this.source, `obs/${name}`, `no such obs column; columns are ${Object.keys(this.obs.columns).join(", ")}`);
     return c;
@@ -334,26 +413,42 @@ function range(a: number, b: number): number[] {
   return r;
 }
 
+const emptyFrame = (): Frame => ({ index: [], columns: {}, categorical: {} });
+
+/** The image array's own attributes (scPortrait keeps the uns keys there too). */
+function imageAttrs(images: ArrayInfo): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(images.attrs)) if (!k.startsWith("encoding-")) raw[k] = attrValue(v);
+  return raw;
+}
+
+/** obs, var and uns/single_cell_images in full. */
+async function readTables(store: StoreReader, images: ArrayInfo): Promise<{ obs: Frame; var_: Frame; info: SingleCellImagesInfo }> {
+  const [obs, var_, uns] = await Promise.all([
+    readFrame(store, "obs"),
+    store.get("var").then((v) => (v ? readFrame(store, "var") : emptyFrame())),
+    // cellfolio's encoded dict or scPortrait's untagged group; the image
+    // array's attributes fill in what is missing.
+    store.get("uns/single_cell_images").then((g) => (g?.kind === "group" ? readPlainGroup(store, "uns/single_cell_images") : {})),
+  ]);
+  return { obs, var_, info: scInfo({ ...imageAttrs(images), ...uns }) };
+}
+
 async function openSource(source: string, options: OpenDatasetOptions): Promise<StoreReader> {
   if (options.store) return options.store;
-  const zarr = /\.zarr\/?$/i.test(source) || /\.zarr\.zip$/i.test(source);
-  if (isUrl(source)) {
-    if (!zarr) {
-      // HDF5 over HTTP: the file must be there and answer range requests.
-      const head = await probeRange(source, { fetch: options.fetch, init: options.fetchInit });
-      if (!HDF5_SIGNATURE.every((b, i) => head[i] === b)) {
-        throw new DatasetError(source, "", "not an HDF5 file (no HDF5 signature at offset 0)");
-      }
+  if (isUrl(source) && !/\.zarr(\.zip)?\/?$/i.test(new URL(source).pathname)) {
+    // HDF5 over HTTP: the file must be there and answer range requests.
+    const head = await probeRange(source, { fetch: options.fetch, init: options.fetchInit });
+    if (!HDF5_SIGNATURE.every((b, i) => head[i] === b)) {
+      throw new DatasetError(source, "", "not an HDF5 file (no HDF5 signature at offset 0)");
     }
-  } else {
-    const { checkLocal } = await import("./sources/local.js");
-    await checkLocal(source);
   }
   try {
     return await openStore(source);
   } catch (err) {
     if (err instanceof DatasetError) throw err;
-    throw new DatasetError(source, "", `cannot open: ${(err as Error).message}`, { cause: err });
+    const fe = err as { problem?: string; message: string };
+    throw new DatasetError(source, "", `cannot open: ${fe.problem ?? fe.message}`, { cause: err });
   }
 }
 
@@ -371,28 +466,11 @@ export async function openDataset(source: string, options: OpenDatasetOptions = 
     if (images.kind !== "array" || images.shape.length !== 4) {
       throw new DatasetError(name, IMAGES_PATH, `expected a 4-d array (cells, channels, size, size), found ${images.kind === "array" ? `shape [${images.shape}]` : "a group"}`);
     }
-    const obs = await readFrame(store, "obs");
-    const var_ = (await store.get("var")) ? await readFrame(store, "var") : { index: [], columns: {}, categorical: {} };
-    // uns info: cellfolio's encoded dict or scPortrait's untagged group, then
-    // scPortrait's attributes on the image array for what is still missing.
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(images.attrs)) if (!k.startsWith("encoding-")) raw[k] = attrValue(v);
-    if ((await store.get("uns/single_cell_images"))?.kind === "group") Object.assign(raw, await readPlainGroup(store, "uns/single_cell_images"));
-    const info = scInfo(raw);
-    const n = images.shape[0];
-    const idName = options.cellIdColumn ?? ["scportrait_cell_id", "cellID", "cell_id"].find((c) => c in obs.columns);
-    let cellIds: number[];
-    if (idName) {
-      const col = obs.columns[idName];
-      if (!col) throw new DatasetError(name, `obs/${idName}`, "no such obs column for the cellIDs");
-      cellIds = Array.from(col as ArrayLike<unknown>, (v) => Number(v));
-    } else {
-      cellIds = Array.from({ length: n }, (_, i) => i);
-    }
-    if (cellIds.length !== n) throw new DatasetError(name, "obs", `has ${cellIds.length} rows but ${IMAGES_PATH} has ${n} cells`);
-    const chanCol = var_.columns.channels;
-    const channelNames = Array.isArray(chanCol) ? chanCol : (info.channelNames ?? (var_.index.length ? var_.index : Array.from({ length: images.shape[1] }, (_, i) => String(i))));
-    return new Dataset(name, store, { ...obs, cellIds }, var_, channelNames, info, images, options);
+    const obsColumns = await frameColumns(store, "obs");
+    const idName = options.cellIdColumn ?? ["scportrait_cell_id", "cellID", "cell_id"].find((c) => obsColumns.includes(c));
+    const ds = new Dataset(name, store, images, idName, options);
+    if (options.eager ?? true) await ds.load();
+    return ds;
   } catch (err) {
     if (!options.store) await store.close().catch(() => {});
     if (err instanceof DatasetError) throw err;

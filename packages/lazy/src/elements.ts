@@ -67,8 +67,18 @@ async function readColumn(store: StoreReader, path: string, frame: Frame, name: 
   throw new DatasetError(store.source, path, `unsupported column encoding ${JSON.stringify(enc)}`);
 }
 
-/** A dataframe group (anndata dataframe 0.2.0 / 0.1.0). */
-export async function readFrame(store: StoreReader, path: string): Promise<Frame> {
+/** Column names of a dataframe group, from its attributes (no data read). */
+export async function frameColumns(store: StoreReader, path: string): Promise<string[]> {
+  const node = await store.get(path);
+  if (node?.kind !== "group") return [];
+  return attrStrings(node.attrs["column-order"]);
+}
+
+/**
+ * A dataframe group (anndata dataframe 0.2.0 / 0.1.0): its index and all
+ * columns, or only `only` (and then not the index).
+ */
+export async function readFrame(store: StoreReader, path: string, only?: string[]): Promise<Frame> {
   const node = await store.get(path);
   if (!node) throw new DatasetError(store.source, path, "missing (expected an AnnData dataframe)");
   if (node.kind !== "group") throw new DatasetError(store.source, path, "expected a dataframe group, found an array");
@@ -78,21 +88,34 @@ export async function readFrame(store: StoreReader, path: string): Promise<Frame
     order = (await store.list(path)).filter((n) => n !== indexName && n !== "__categories");
   }
   const frame: Frame = { index: [], columns: {}, categorical: {} };
-  const idx = await store.get(`${path}/${indexName}`);
-  if (idx?.kind === "array") frame.index = asStrings(await store.readArray(`${path}/${indexName}`));
-  for (const name of order) frame.columns[name] = await readColumn(store, `${path}/${name}`, frame, name);
+  if (only) {
+    order = order.filter((c) => only.includes(c));
+  } else {
+    const idx = await store.get(`${path}/${indexName}`);
+    if (idx?.kind === "array") frame.index = asStrings(await store.readArray(`${path}/${indexName}`));
+  }
+  // Columns in parallel: over HTTP each is a request of its own.
+  const cols = await Promise.all(order.map((name) => readColumn(store, `${path}/${name}`, frame, name)));
+  order.forEach((name, i) => {
+    frame.columns[name] = cols[i];
+  });
   return frame;
 }
 
 /** A group's children as plain values (encoded dict or h5py's untagged group); subgroups recurse. */
 export async function readPlainGroup(store: StoreReader, path: string): Promise<Record<string, unknown>> {
+  const names = await store.list(path);
+  const values = await Promise.all(
+    names.map(async (name) => {
+      const p = `${path}/${name}`;
+      const node = await store.get(p);
+      if (!node) return undefined;
+      return node.kind === "group" ? readPlainGroup(store, p) : toValue(await store.readArray(p));
+    }),
+  );
   const out: Record<string, unknown> = {};
-  for (const name of await store.list(path)) {
-    const p = `${path}/${name}`;
-    const node = await store.get(p);
-    if (!node) continue;
-    if (node.kind === "group") out[name] = await readPlainGroup(store, p);
-    else out[name] = toValue(await store.readArray(p));
-  }
+  names.forEach((name, i) => {
+    if (values[i] !== undefined) out[name] = values[i];
+  });
   return out;
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Benchmark of @cellfolio/lazy against h5py and zarr-python, same reads, same
+// run: random single-cell reads by cellID, and shuffled batches of 256, from
+// a local .h5sc (h5py-written, lzf, chunks (1, 1, S, S)) and a local Zarr v2
+// store (zarr-python 2, blosc-lz4, chunks (1, C, S, S)).
+//
+//   npx turbo run build --filter=@cellfolio/lazy
+//   node bench/lazy-read.mjs
+//
+// Sizes by env: LAZY_BENCH_CELLS (50000), LAZY_BENCH_CHANNELS (5),
+// LAZY_BENCH_SIZE (64), LAZY_BENCH_READS (random reads, 5000),
+// LAZY_BENCH_BATCHES (batches of 256, 40), LAZY_BENCH_DIR (a temp dir;
+// datasets are made once and kept there when the variable is set).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { batches, openDataset } from "../packages/lazy/dist/index.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const env = (k, d) => Number(process.env[k] ?? d);
+const N = env("LAZY_BENCH_CELLS", 50000);
+const C = env("LAZY_BENCH_CHANNELS", 5);
+const S = env("LAZY_BENCH_SIZE", 64);
+const READS = env("LAZY_BENCH_READS", 5000);
+const BATCHES = env("LAZY_BENCH_BATCHES", 40);
+const keep = Boolean(process.env.LAZY_BENCH_DIR);
+const dir = process.env.LAZY_BENCH_DIR ?? mkdtempSync(path.join(tmpdir(), "lazy-bench-"));
+const peer = path.join(here, "lazy_read_peer.py");
+const python = (...args) => JSON.parse(execFileSync("/usr/bin/python3", [peer, ...args.map(String)], { encoding: "utf8", maxBuffer: 1 << 26 }).trim().split("\n").pop());
+
+const sub = path.join(dir, `n${N}-c${C}-s${S}`);
+if (!existsSync(path.join(sub, "bench.zarr", ".zmetadata"))) {
+  mkdirSync(sub, { recursive: true });
+  const t = performance.now();
+  python("make", sub, N, C, S);
+  console.log(`made ${N} cells x ${C} x ${S} x ${S} (float16) in ${((performance.now() - t) / 1000).toFixed(1)} s: ${sub}`);
+}
+
+/** A seeded PRNG, for the random cellIDs. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function jsRandom(file) {
+  const ds = await openDataset(file, { cacheBytes: 0 });
+  const rand = prng(1);
+  const ids = Array.from({ length: READS }, () => ds.cellIds[Math.floor(rand() * ds.nCells)]);
+  const t = performance.now();
+  let sink = 0;
+  for (const id of ids) sink += (await ds.getByCellId(id)).data[0];
+  const s = (performance.now() - t) / 1000;
+  await ds.close();
+  return { cells: READS, seconds: s, cellsPerSecond: READS / s, sink };
+}
+
+async function jsBatches(file) {
+  const ds = await openDataset(file, { cacheBytes: 0 });
+  const t = performance.now();
+  let cells = 0;
+  let b = 0;
+  for await (const batch of batches(ds, { batchSize: 256, shuffle: true, seed: 1, prefetch: 2 })) {
+    cells += batch.rows.length;
+    if (++b >= BATCHES) break;
+  }
+  const s = (performance.now() - t) / 1000;
+  await ds.close();
+  return { cells, seconds: s, cellsPerSecond: cells / s };
+}
+
+const rows = [];
+for (const [name, file] of [
+  ["HDF5 (.h5sc, lzf)", path.join(sub, "bench.h5sc")],
+  ["Zarr v2 (blosc)", path.join(sub, "bench.zarr")],
+]) {
+  const pyName = file.endsWith(".zarr") ? "zarr-python" : "h5py";
+  const jr = await jsRandom(file);
+  const pr = python("read", file, "random", READS, 1);
+  rows.push([name, `random reads by cellID (${READS})`, jr.cellsPerSecond, pyName, pr.cellsPerSecond, pr.peakRssMB]);
+  const jb = await jsBatches(file);
+  const pb = python("read", file, "batches", BATCHES, 1);
+  rows.push([name, `shuffled batches of 256 (${BATCHES})`, jb.cellsPerSecond, pyName, pb.cellsPerSecond, pb.peakRssMB]);
+}
+const rss = process.resourceUsage().maxRSS / 1024;
+console.log(`\n${N} cells, ${C} channels, ${S} x ${S} float16; node ${process.version}; peak RSS node ${rss.toFixed(0)} MB (whole run)\n`);
+console.log("| dataset | reads | cellfolio cells/s | peer | peer cells/s | ratio | peer peak RSS MB |");
+console.log("|---|---|---|---|---|---|---|");
+for (const [d, what, js, pn, pc, prss] of rows) {
+  console.log(`| ${d} | ${what} | ${js.toFixed(0)} | ${pn} | ${pc.toFixed(0)} | ${(js / pc).toFixed(2)} | ${prss.toFixed(0)} |`);
+}
+if (!keep) rmSync(dir, { recursive: true, force: true });
