@@ -289,3 +289,34 @@ for n in inp["nodes"]:
             d = root.create_dataset(p, data=a)
         d.attrs.update(n["attrs"])
 `;
+
+/** zarr-python 3 (Debian 13): every array of `a` equal (dtype, shape, values) to the same path in `b`; attributes equal. */
+export const PY13_COMPARE = `
+import json, sys, numpy as np, zarr
+inp = json.loads(sys.stdin.read())
+a = zarr.open_group(inp["a"], mode="r")
+b = zarr.open_group(inp["b"], mode="r")
+n = 0
+bad = []
+def walk(ga, gb, p):
+    global n
+    if dict(ga.attrs) != dict(gb.attrs): bad.append(("attrs", p, dict(ga.attrs), dict(gb.attrs)))
+    for k, x in ga.members():
+        q = p + "/" + k
+        try:
+            y = gb[k]
+        except KeyError:
+            bad.append(("missing", q)); continue
+        if isinstance(x, zarr.Group): walk(x, y, q); continue
+        n += 1
+        va, vb = x[...], y[...]
+        if dict(x.attrs) != dict(y.attrs): bad.append(("attrs", q, dict(x.attrs), dict(y.attrs)))
+        if va.shape != vb.shape: bad.append(("shape", q, va.shape, vb.shape)); continue
+        if va.dtype.kind in "OUT" or vb.dtype.kind in "OUT":
+            if [str(s) for s in va.ravel()] != [str(s) for s in vb.ravel()]: bad.append(("strings", q))
+        elif va.dtype != vb.dtype: bad.append(("dtype", q, str(va.dtype), str(vb.dtype)))
+        elif not np.array_equal(va, vb, equal_nan=va.dtype.kind == "f"): bad.append(("values", q))
+    if len(list(gb.members())) != len(list(ga.members())): bad.append(("members", p))
+walk(a, b, "")
+print(json.dumps({"arrays": n, "bad": [str(x) for x in bad], "fa": a.metadata.zarr_format, "fb": b.metadata.zarr_format}))
+`;

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readAnnData, writeAnnData } from "../../src/anndata.js";
+import { readAnnData, } from "../../src/anndata.js";
 import { FormatError } from "../../src/errors.js";
 import { MemoryStore } from "../../src/memory.js";
 import type { ArrayHandle, Dict, Elem } from "../../src/model.js";
