@@ -10,7 +10,7 @@ import { hasDebian13, hostPath, py, py13 } from "../../../../test-utils/oracle.j
 import { readAnnData, writeAnnData } from "../../src/anndata.js";
 import { readElem } from "../../src/registry.js";
 import { openStore } from "../../src/store.js";
-import { ANNDATA_DATA, dumpAnnData, dumpElem, nodesFromPython, PY_DUMP } from "./helpers.js";
+import { ANNDATA_DATA, dumpAnnData, dumpElem, nodesFromPython, PY_DUMP, PY13_COMPARE } from "./helpers.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-anndata-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
