@@ -1,8 +1,11 @@
 // TIFF / OME-TIFF input through geotiff: every page of the full resolution
 // (multi-page) and every sample of a page (multi-sample, chunky or planar) is
 // a channel; windows are decoded tile by tile / strip by strip, so only the
-// strips of a window are read.
+// strips of a window are read. Uncompressed strips (what tifffile writes by
+// default: one strip per page) are read row by row straight from the file,
+// since geotiff would decode a whole strip (a whole page) for every window.
 import { existsSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from "geotiff";
 import { ExtractError } from "../errors.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "./source.js";
@@ -27,11 +30,34 @@ function pixelType(path: string, image: GeoTIFFImage, page: number): PixelType {
   );
 }
 
+/** Where the rows of an uncompressed, stripped, little-endian page lie in the file. */
+interface RawStrips {
+  offsets: number[];
+  rowsPerStrip: number;
+  samples: number;
+  /** 1 chunky (samples interleaved), 2 planar (one set of strips per sample). */
+  planar: number;
+  bytes: number;
+}
+
+async function rawStrips(tiff: GeoTIFF, page: GeoTIFFImage): Promise<RawStrips | null> {
+  const fd = page.fileDirectory;
+  const compression = fd.getValue("Compression") ?? 1;
+  const predictor = fd.hasTag("Predictor") ? Number((fd.getValue as (t: string) => unknown)("Predictor")) : 1;
+  if (compression !== 1 || predictor !== 1 || !fd.hasTag("StripOffsets") || !(tiff as unknown as { littleEndian: boolean }).littleEndian) return null;
+  const offsets = Array.from((await fd.loadValue("StripOffsets")) as ArrayLike<number | bigint>, Number);
+  const rowsPerStrip = Math.min(Number(fd.getValue("RowsPerStrip") ?? page.getHeight()), page.getHeight());
+  return { offsets, rowsPerStrip, samples: page.getSamplesPerPixel(), planar: Number(fd.getValue("PlanarConfiguration") ?? 1), bytes: page.getBitsPerSample() / 8 };
+}
+
 export class TiffSource implements ImageSource {
+  private file: FileHandle | null = null;
+
   private constructor(
     readonly name: string,
     private readonly tiff: GeoTIFF,
     private readonly pages: GeoTIFFImage[],
+    private readonly raw: (RawStrips | null)[],
     readonly height: number,
     readonly width: number,
     readonly channels: number,
@@ -62,13 +88,53 @@ export class TiffSource implements ImageSource {
       pages.push(page);
       channels += page.getSamplesPerPixel();
     }
-    return new TiffSource(path, tiff, pages, height, width, channels, dtype);
+    // A float16 page is decoded by geotiff (to float32); raw rows only for types stored as read.
+    const raw = await Promise.all(pages.map((p) => (p.getBitsPerSample() === 16 && p.getSampleFormat() === 3 ? null : rawStrips(tiff, p))));
+    return new TiffSource(path, tiff, pages, raw, height, width, channels, dtype);
+  }
+
+  /** Rows [y0, y0 + h), columns [x0, x0 + w) of an uncompressed stripped page, straight from the file. */
+  private async readRaw(r: RawStrips, y0: number, x0: number, h: number, w: number): Promise<PixelArray[]> {
+    this.file ??= await open(this.name, "r");
+    const T = PIXEL_ARRAYS[this.dtype];
+    const perPlane = r.planar === 2 ? r.samples : 1;
+    const spp = r.planar === 2 ? 1 : r.samples;
+    const rowBytes = this.width * spp * r.bytes;
+    const stripsPerPlane = Math.ceil(this.height / r.rowsPerStrip);
+    const planes = Array.from({ length: r.samples }, () => new T(h * w));
+    const buf = new Uint8Array(Math.min(h, r.rowsPerStrip) * rowBytes);
+    for (let p = 0; p < perPlane; p++) {
+      for (let y = y0; y < y0 + h; ) {
+        const strip = Math.floor(y / r.rowsPerStrip);
+        const rows = Math.min(y0 + h, (strip + 1) * r.rowsPerStrip) - y;
+        const pos = r.offsets[p * stripsPerPlane + strip] + (y - strip * r.rowsPerStrip) * rowBytes;
+        const { bytesRead } = await this.file.read(buf, 0, rows * rowBytes, pos);
+        if (bytesRead < rows * rowBytes) throw new ExtractError(this.name, `truncated file: rows ${y}..${y + rows} end past its end`);
+        const view = new (T as unknown as new (b: ArrayBufferLike, o: number, n: number) => PixelArray)(buf.buffer, 0, (rows * rowBytes) / r.bytes);
+        for (let s = 0; s < spp; s++) {
+          const plane = planes[p + s];
+          for (let k = 0; k < rows; k++) {
+            const src = k * this.width * spp + x0 * spp + s;
+            const dst = (y - y0 + k) * w;
+            if (spp === 1) plane.set(view.subarray(src, src + w), dst);
+            else for (let x = 0; x < w; x++) plane[dst + x] = view[src + x * spp];
+          }
+        }
+        y += rows;
+      }
+    }
+    return planes;
   }
 
   async readWindow(y0: number, x0: number, h: number, w: number): Promise<PixelArray[]> {
     const planes: PixelArray[] = [];
     const want = PIXEL_ARRAYS[this.dtype];
-    for (const page of this.pages) {
+    for (const [k, page] of this.pages.entries()) {
+      const raw = this.raw[k];
+      if (raw) {
+        planes.push(...(await this.readRaw(raw, y0, x0, h, w)));
+        continue;
+      }
       let rasters: ArrayLike<number>[];
       try {
         rasters = (await page.readRasters({ window: [x0, y0, x0 + w, y0 + h], interleave: false })) as unknown as ArrayLike<number>[];
@@ -81,6 +147,8 @@ export class TiffSource implements ImageSource {
   }
 
   async close(): Promise<void> {
+    await this.file?.close();
+    this.file = null;
     await (this.tiff as unknown as { close?: () => Promise<void> }).close?.();
   }
 }

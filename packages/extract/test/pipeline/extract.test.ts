@@ -240,6 +240,32 @@ print(json.dumps({"shape": list(a.shape), "chunks": list(a.chunks), "shards": li
   });
 });
 
+describe("Zarr inputs", () => {
+  it("an OME-Zarr image and Zarr masks (int64, uint16) give the reference's stacks", async () => {
+    const dir = tempDir("zin");
+    py(
+      `
+import json, sys, numpy as np, tifffile, zarr
+p = json.loads(sys.stdin.read())
+img = tifffile.imread(p["image"])
+g = zarr.open_group(p["dir"] + "/image.ome.zarr", mode="w")
+g.attrs["multiscales"] = [{"version": "0.4", "axes": [{"name": "c", "type": "channel"}, {"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
+                           "datasets": [{"path": "0"}]}]
+g.create_dataset("0", data=img, chunks=(1, 64, 64))
+zarr.save_array(p["dir"] + "/nucleus.zarr", tifffile.imread(p["nucleus"]).astype(np.int64), chunks=(50, 70))
+zarr.save_array(p["dir"] + "/cytosol.zarr", tifffile.imread(p["cytosol"]).astype(np.uint16), chunks=(64, 64))
+print("{}")
+`,
+      { dir, image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol },
+    );
+    const out = path.join(dir, "cells.h5sc");
+    const s = await extract({ image: `${dir}/image.ome.zarr`, nucleus: `${dir}/nucleus.zarr`, cytosol: `${dir}/cytosol.zarr`, out, size: SIZE, threads: 2, bandBytes: 2_000_000 });
+    expect(s.cellsWritten).toBe(ref.ids.length);
+    expect(s.droppedAtBorder).toEqual(ref.dropped);
+    expect(maxAbsDiff(readStacksPy(out, "h5"), ref.stacks).max).toBeLessThanOrEqual(1e-3);
+  });
+});
+
 describe("bad input", () => {
   const base = () => ({ image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol, size: SIZE, threads: 1 });
 

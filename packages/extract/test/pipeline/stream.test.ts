@@ -51,6 +51,10 @@ tifffile.imwrite(d + "/planar.tif", a, photometric="rgb", planarconfig="separate
 tifffile.imwrite(d + "/tiled.ome.tif", a, metadata={"axes": "CYX"}, tile=(16, 16), compression="zlib")
 tifffile.imwrite(d + "/float.tif", (a / 3).astype(np.float32), photometric="minisblack")
 tifffile.imwrite(d + "/u8.tif", (a % 251).astype(np.uint8), photometric="minisblack")
+tifffile.imwrite(d + "/strips.tif", a, photometric="minisblack", rowsperstrip=5)
+tifffile.imwrite(d + "/planar-strips.tif", a, photometric="rgb", planarconfig="separate", rowsperstrip=4)
+tifffile.imwrite(d + "/zlib-strips.tif", a, photometric="minisblack", rowsperstrip=7, compression="zlib")
+tifffile.imwrite(d + "/big-endian.tif", a, photometric="minisblack", byteorder=">")
 print(json.dumps(tifffile.imread(d + "/pages.tif")[:, 5:17, 20:31].tolist()))
 `;
     const r = spawnSync(PYTHON12, ["-c", code, dir], { encoding: "utf8" });
@@ -63,6 +67,10 @@ print(json.dumps(tifffile.imread(d + "/pages.tif")[:, 5:17, 20:31].tolist()))
       ["tiled.ome.tif", 1],
       ["float.tif", 1 / 3],
       ["u8.tif", 0],
+      ["strips.tif", 1],
+      ["planar-strips.tif", 1],
+      ["zlib-strips.tif", 1],
+      ["big-endian.tif", 1],
     ] as const) {
       const src = await TiffSource.open(`${dir}/${file}`);
       expect([src.channels, src.height, src.width], file).toEqual([3, 37, 53]);
