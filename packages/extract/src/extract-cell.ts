@@ -154,10 +154,8 @@ function channelQuantiles(ch: ChannelPlane, win: Window, oy: number, ox: number,
   sel.reset(S * S, q0, q1);
   const area = isEmpty(valid) ? 0 : (valid.y1 - valid.y0) * (valid.x1 - valid.x0);
   if (area > 0) {
-    for (let y = valid.y0; y < valid.y1; y++) {
-      const src = (oy + y - win.y0) * win.width + (ox - win.x0);
-      sel.push(ch, src + valid.x0, src + valid.x1);
-    }
+    const src = (oy + valid.y0 - win.y0) * win.width + (ox - win.x0) + valid.x0;
+    sel.pushRows(ch, src, win.width, valid.y1 - valid.y0, valid.x1 - valid.x0);
   }
   sel.pushZeros(S * S - area);
   sel.result(s.q);
@@ -184,8 +182,13 @@ function writeScaled(s: Scratch, r: Rect, sub: number, mul: number, outside: num
   const plain = sub === 0 && mul === 1;
   for (let y = r.y0; y < r.y1; y++) {
     const row = y * S;
-    if (!plain) for (let i = row + r.x0; i < row + r.x1; i++) f[i] = (f[i] - sub) * mul;
-    for (let i = row + r.x0; i < row + r.x1; i++) out[base + i] = halfFromBits(u[i]);
+    const end = row + r.x1;
+    if (!plain) for (let i = row + r.x0; i < end; i++) f[i] = (f[i] - sub) * mul;
+    for (let i = row + r.x0; i < end; i++) {
+      const a = u[i];
+      // positive normal halfs inline (the common case), the rest through halfFromBits
+      out[base + i] = a >= 0x38800000 && a < 0x477ff000 ? (a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13 : halfFromBits(a);
+    }
   }
 }
 
@@ -273,20 +276,26 @@ function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boole
     const inv = scale ? 1 / (hi - lo) : 1;
     for (let y = r.y0; y < r.y1; y++) {
       const row = y * S;
-      for (let i = row + r.x0; i < row + r.x1; i++) {
-        let t = x[i];
-        if (scale) {
-          t = (t - lo) * inv;
-          t = t < 0 ? 0 : t > 1 ? 1 : t;
+      const end = row + r.x1;
+      if (scale) {
+        for (let i = row + r.x0; i < end; i++) {
+          const t = Math.min(1, Math.max(0, (x[i] - lo) * inv)) * W[i];
+          f[i] = t;
+          mn = Math.min(mn, t);
+          mx = Math.max(mx, t);
         }
-        f[i] = t * W[i];
-      }
-      for (let i = row + r.x0; i < row + r.x1; i++) {
-        const t = f[i];
-        if (t < mn) mn = t;
-        if (t > mx) mx = t;
+      } else {
+        for (let i = row + r.x0; i < end; i++) {
+          const t = x[i] * W[i];
+          f[i] = t;
+          mn = Math.min(mn, t);
+          mx = Math.max(mx, t);
+        }
       }
     }
+    // min / max of what is stored (float32), as the reference's min-max sees it
+    mn = Math.fround(mn);
+    mx = Math.fround(mx);
     if (mx !== mn) writeScaled(s, r, mn, 1 / (mx - mn), (0 - mn) / (mx - mn), out, base);
     else writeScaled(s, r, 0, 1, 0, out, base);
   }

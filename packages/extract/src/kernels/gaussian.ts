@@ -7,6 +7,8 @@
 // of the first / last row when the support touches the plane's edge.
 import { growRect, isEmpty, type Rect } from "./rect.js";
 
+const PAD = 4;
+
 export class GaussianKernel {
   readonly radius: number;
   /** weights[k + radius], k in [-radius, radius], normalised as scipy does. */
@@ -15,6 +17,8 @@ export class GaussianKernel {
   readonly cum: Float64Array;
   readonly offset: number;
   readonly total: number;
+  /** weights with PAD zeros on both sides: padded[k + radius + PAD], zero beyond the kernel. */
+  readonly padded: Float64Array;
 
   /** A kernel usable on planes up to maxSide pixels on a side. */
   constructor(
@@ -31,6 +35,8 @@ export class GaussianKernel {
     }
     for (let i = 0; i < w.length; i++) w[i] /= sum;
     this.weights = w;
+    this.padded = new Float64Array(2 * r + 1 + 2 * PAD);
+    this.padded.set(w, PAD);
     this.offset = maxSide + r + 2;
     const cum = new Float64Array(2 * this.offset + 1);
     let acc = 0;
@@ -67,10 +73,13 @@ export function blurBinary(
   const w = k.weights;
   const sx0 = support.x0;
   const sx1 = support.x1;
-  // Pass 1: rows of the box, columns of the support.
-  for (let y = box.y0; y < box.y1; y++) {
+  const y0 = box.y0;
+  const y1 = box.y1;
+  // Pass 1: rows of the box, columns of the support, written transposed
+  // (tmp[x * height + y]) so that pass 2 reads each column contiguously.
+  for (let x = sx0; x < sx1; x++) tmp.fill(0, x * height + y0, x * height + y1);
+  for (let y = y0; y < y1; y++) {
     const row = y * width;
-    tmp.fill(0, row + sx0, row + sx1);
     let x = box.x0;
     while (x < box.x1) {
       if (mask[row + x] === 0) {
@@ -86,23 +95,46 @@ export function blurBinary(
       const xb = Math.min(width, be + r);
       const hi = be - 1 + off;
       const lo = ae - 1 + off;
-      for (let xx = xa; xx < xb; xx++) tmp[row + xx] += cum[hi - xx] - cum[lo - xx];
+      for (let xx = xa; xx < xb; xx++) tmp[xx * height + y] += cum[hi - xx] - cum[lo - xx];
     }
   }
-  // Pass 2: every support row gathers the pass-1 rows within the radius.
-  const topEdge = box.y0 === 0;
-  const bottomEdge = box.y1 === height;
-  for (let y = support.y0; y < support.y1; y++) {
-    const orow = y * width;
-    out.fill(0, orow + sx0, orow + sx1);
-    const i0 = Math.max(box.y0, y - r);
-    const i1 = Math.min(box.y1, y + r + 1);
-    for (let i = i0; i < i1; i++) {
-      let c = w[i - y + r];
-      if (i === 0 && topEdge) c += cum[-y - 1 + off]; // taps above row 0
-      if (i === height - 1 && bottomEdge) c += k.total - cum[height - 1 - y + off]; // taps below the last row
-      const irow = i * width;
-      for (let x = sx0; x < sx1; x++) out[orow + x] += c * tmp[irow + x];
+  // Pass 2: support pixels gather their column of pass-1 values within the
+  // radius, four rows at a time (one load feeds four independent sums; the
+  // zero-padded weights make taps beyond the kernel vanish). "nearest" adds the
+  // taps beyond the first / last row.
+  const topEdge = y0 === 0;
+  const bottomEdge = y1 === height;
+  const total = k.total;
+  const wp = k.padded;
+  const sy0 = support.y0;
+  const sy1 = support.y1;
+  for (let x = sx0; x < sx1; x++) {
+    const col = x * height;
+    for (let y = sy0; y < sy1; y += 4) {
+      const ia = Math.max(y0, y - r);
+      const ib = Math.min(y1, y + 3 + r + 1);
+      // wp index of tap (i - (y + j)) is i - y - j + r + PAD
+      const wo = r + PAD - y - col;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let i = col + ia; i < col + ib; i++) {
+        const t = tmp[i];
+        const b = wo + i;
+        a0 += wp[b] * t;
+        a1 += wp[b - 1] * t;
+        a2 += wp[b - 2] * t;
+        a3 += wp[b - 3] * t;
+      }
+      const n = Math.min(4, sy1 - y);
+      for (let j = 0; j < n; j++) {
+        const yy = y + j;
+        let acc = j === 0 ? a0 : j === 1 ? a1 : j === 2 ? a2 : a3;
+        if (topEdge && yy < r) acc += cum[-yy - 1 + off] * tmp[col];
+        if (bottomEdge && yy + r > height - 1) acc += (total - cum[height - 1 - yy + off]) * tmp[col + height - 1];
+        out[yy * width + x] = acc;
+      }
     }
   }
   return support;

@@ -106,13 +106,42 @@ export class QuantileSelector {
     let highMin = this.highMin;
     for (; i < end; i++) {
       const v = values[i];
-      if (v < lowMax) {
-        this.insertLow(v);
+      if (v < lowMax || v > highMin) {
+        // rare: the value is among the most extreme so far
+        if (v < lowMax) this.insertLow(v);
+        if (v > highMin) this.insertHigh(v);
         lowMax = this.lowMax;
-      }
-      if (v > highMin) {
-        this.insertHigh(v);
         highMin = this.highMin;
+      }
+    }
+  }
+
+  /** Add `rows` rows of `cols` values, row r starting at values[start + r * stride]. */
+  pushRows(values: ArrayLike<number>, start: number, stride: number, rows: number, cols: number): void {
+    if (rows <= 0 || cols <= 0) return;
+    if (this.useBuffer || cols < 2) {
+      for (let r = 0; r < rows; r++) this.push(values, start + r * stride, start + r * stride + cols);
+      return;
+    }
+    // the first row fills the lists (as push does), the rest run the tight loop
+    this.push(values, start, start + cols);
+    if (this.nLo < this.kLo || this.nHi < this.kHi) {
+      for (let r = 1; r < rows; r++) this.push(values, start + r * stride, start + r * stride + cols);
+      return;
+    }
+    this.pushed += (rows - 1) * cols;
+    let lowMax = this.lowMax;
+    let highMin = this.highMin;
+    for (let r = 1; r < rows; r++) {
+      const end = start + r * stride + cols;
+      for (let i = start + r * stride; i < end; i++) {
+        const v = values[i];
+        if (v < lowMax || v > highMin) {
+          if (v < lowMax) this.insertLow(v);
+          if (v > highMin) this.insertHigh(v);
+          lowMax = this.lowMax;
+          highMin = this.highMin;
+        }
       }
     }
   }
