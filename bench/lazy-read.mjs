@@ -9,8 +9,9 @@
 //
 // Sizes by env: LAZY_BENCH_CELLS (50000), LAZY_BENCH_CHANNELS (5),
 // LAZY_BENCH_SIZE (64), LAZY_BENCH_READS (random reads, 5000),
-// LAZY_BENCH_BATCHES (batches of 256, 40), LAZY_BENCH_DIR (a temp dir;
-// datasets are made once and kept there when the variable is set).
+// LAZY_BENCH_BATCHES (batches of 256, 40), LAZY_BENCH_FORMATS ("h5,zarr"),
+// LAZY_BENCH_DIR (a temp dir; datasets are made once and kept there when the
+// variable is set).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +26,7 @@ const C = env("LAZY_BENCH_CHANNELS", 5);
 const S = env("LAZY_BENCH_SIZE", 64);
 const READS = env("LAZY_BENCH_READS", 5000);
 const BATCHES = env("LAZY_BENCH_BATCHES", 40);
+const FORMATS = (process.env.LAZY_BENCH_FORMATS ?? "h5,zarr").split(",");
 const keep = Boolean(process.env.LAZY_BENCH_DIR);
 const dir = process.env.LAZY_BENCH_DIR ?? mkdtempSync(path.join(tmpdir(), "lazy-bench-"));
 const peer = path.join(here, "lazy_read_peer.py");
@@ -79,7 +81,7 @@ const rows = [];
 for (const [name, file] of [
   ["HDF5 (.h5sc, lzf)", path.join(sub, "bench.h5sc")],
   ["Zarr v2 (blosc)", path.join(sub, "bench.zarr")],
-]) {
+].filter(([, f]) => FORMATS.includes(f.endsWith(".zarr") ? "zarr" : "h5"))) {
   const pyName = file.endsWith(".zarr") ? "zarr-python" : "h5py";
   const jr = await jsRandom(file);
   const pr = python("read", file, "random", READS, 1);

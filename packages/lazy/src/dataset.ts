@@ -265,7 +265,10 @@ export class Dataset {
     const { y: cy0, x: cx0, size: s } = this.cropWindow(options.crop);
     const nOut = rows.length;
     const nc = chans.length;
-    const out = new Float32Array(nOut * nc * s * s);
+    const want = options.dtype === "float16" ? "float16" : "float32";
+    // float16 out of float16 copies the bits; everything else goes through float32.
+    const direct = want === "float16" && this.images.dtype === "float16";
+    const out = direct ? new Uint16Array(nOut * nc * s * s) : new Float32Array(nOut * nc * s * s);
     // Output slots by row, and which rows / channels each chunk covers.
     const slotsOfRow = new Map<number, number[]>();
     for (let i = 0; i < nOut; i++) {
@@ -284,7 +287,6 @@ export class Dataset {
       const rn = Math.floor(r / kn);
       for (const cc of cChunks) for (const yy of yChunks) for (const xx of xChunks) needed.set(`${rn},${cc},${yy},${xx}`, [rn, cc, yy, xx]);
     }
-    const want = options.dtype === "float16" ? "float16" : "float32";
     await Promise.all(
       [...needed.values()].map(async (coords) => {
         const chunk = await this.readChunk(coords);
@@ -294,7 +296,7 @@ export class Dataset {
     const ids = this.cellIds;
     const cellIds = Array.from(rows, (r) => ids[r]);
     return {
-      data: want === "float16" ? float32ToFloat16(out) : out,
+      data: want === "float16" && out instanceof Float32Array ? float32ToFloat16(out) : out,
       shape: [nOut, nc, s, s],
       cellIds,
       rows: Array.from(rows),
@@ -336,7 +338,7 @@ export class Dataset {
     cy0: number,
     cx0: number,
     s: number,
-    out: Float32Array,
+    out: Float32Array | Uint16Array,
   ): void {
     const [bn, bc, by, bx] = chunk.shape;
     const r0 = coords[0] * this.chunks[0];
@@ -350,8 +352,6 @@ export class Dataset {
     const xb = Math.min(x0 + bx, cx0 + s);
     if (ya >= yb || xa >= xb) return;
     const src = chunk.data as TypedArray;
-    const lut = chunk.dtype === "float16" ? halfTable() : null;
-    const big = src instanceof BigInt64Array || src instanceof BigUint64Array;
     const nc = chans.length;
     const plane = s * s;
     for (let rr = 0; rr < bn; rr++) {
@@ -360,23 +360,10 @@ export class Dataset {
       for (let j = 0; j < nc; j++) {
         const cc = chans[j] - c0;
         if (cc < 0 || cc >= bc) continue;
-        const srcPlane = (rr * bc + cc) * by * bx;
+        const si = (rr * bc + cc) * by * bx + (ya - y0) * bx + (xa - x0);
         for (const slot of slots) {
-          const dstPlane = (slot * nc + j) * plane;
-          for (let y = ya; y < yb; y++) {
-            let si = srcPlane + (y - y0) * bx + (xa - x0);
-            let di = dstPlane + (y - cy0) * s + (xa - cx0);
-            const end = di + (xb - xa);
-            if (lut) {
-              const h = src as Uint16Array;
-              while (di < end) out[di++] = lut[h[si++]];
-            } else if (big) {
-              while (di < end) out[di++] = Number((src as BigInt64Array)[si++]);
-            } else {
-              const a = src as Float32Array;
-              while (di < end) out[di++] = a[si++];
-            }
-          }
+          const di = (slot * nc + j) * plane + (ya - cy0) * s + (xa - cx0);
+          copyRect(src, chunk.dtype, out, si, bx, di, s, yb - ya, xb - xa);
         }
       }
     }
@@ -404,6 +391,46 @@ export class Dataset {
   close(): Promise<void> {
     this.cache.clear();
     return this.store.close();
+  }
+}
+
+/**
+ * Copies a rect of `rows` x `len` values (source row stride `sStride`,
+ * destination `dStride`), converting to the destination's type. One small
+ * monomorphic loop per case, so that V8 keeps each tight.
+ */
+function copyRect(src: TypedArray, dtype: string, out: Float32Array | Uint16Array, si: number, sStride: number, di: number, dStride: number, rows: number, len: number): void {
+  if (out instanceof Uint16Array) {
+    // float16 out of float16: the bits as they are
+    for (let y = 0; y < rows; y++) out.set((src as Uint16Array).subarray(si + y * sStride, si + y * sStride + len), di + y * dStride);
+  } else if (dtype === "float16") {
+    halfRect(src as Uint16Array, halfTable(), out, si, sStride, di, dStride, rows, len);
+  } else if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
+    for (let y = 0; y < rows; y++) for (let x = 0; x < len; x++) out[di + y * dStride + x] = Number(src[si + y * sStride + x]);
+  } else if (src instanceof Float32Array) {
+    for (let y = 0; y < rows; y++) out.set(src.subarray(si + y * sStride, si + y * sStride + len), di + y * dStride);
+  } else {
+    for (let y = 0; y < rows; y++) out.set(src.subarray(si + y * sStride, si + y * sStride + len), di + y * dStride);
+  }
+}
+
+/**
+ * float16 bits -> float32 by shifting the bits: normal numbers (all but
+ * zeros, subnormals, inf and NaN) need no table, and a 256 KiB table would
+ * miss the cache on every other pixel.
+ */
+function halfRect(src: Uint16Array, lut: Float32Array, out: Float32Array, si: number, sStride: number, di: number, dStride: number, rows: number, len: number): void {
+  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  for (let y = 0; y < rows; y++) {
+    let a = si + y * sStride;
+    let b = di + y * dStride;
+    const end = b + len;
+    while (b < end) {
+      const h = src[a++];
+      const e = h & 0x7c00;
+      if (e !== 0 && e !== 0x7c00) bits[b++] = ((h & 0x8000) << 16) | (((h & 0x7fff) << 13) + 0x38000000);
+      else out[b++] = lut[h];
+    }
   }
 }
 

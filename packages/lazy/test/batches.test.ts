@@ -1,0 +1,99 @@
+// Training batches and splits over a dataset zarr-python wrote; every batch's
+// images and labels checked against what zarr-python reads for its rows.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batches, type Dataset, openDataset, split } from "../src/index.js";
+import { CHANNELS, type Fixtures, makeFixtures, N_CELLS, pythonRead, SIZE } from "./fixtures.js";
+
+let fx: Fixtures;
+let ds: Dataset;
+let all: { ids: number[]; images: number[] };
+const dir = mkdtempSync(path.join(tmpdir(), "lazy-batches-"));
+const plane = SIZE * SIZE;
+const C = CHANNELS.length;
+beforeAll(async () => {
+  fx = makeFixtures(dir);
+  ds = await openDataset(fx.zarr2);
+  all = pythonRead(fx.zarr2, Array.from({ length: N_CELLS }, (_, i) => i));
+});
+afterAll(async () => {
+  await ds?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("batches", () => {
+  it("visit every row once, shuffled by the seed, with images and labels of those rows", async () => {
+    const seen: number[] = [];
+    const codes = ds.obs.categorical.label.codes;
+    let n = 0;
+    for await (const b of batches(ds, { batchSize: 16, shuffle: true, seed: 3, channels: ["DNA", "PH3"], labelColumn: "label", prefetch: 2 })) {
+      n++;
+      expect(b.images).toBeInstanceOf(Float32Array);
+      expect(b.shape).toEqual([b.rows.length, 2, SIZE, SIZE]);
+      expect(b.labels).toBeInstanceOf(Int32Array);
+      b.rows.forEach((r, i) => {
+        expect(b.cellIds[i]).toBe(all.ids[r]);
+        expect(b.labels![i]).toBe(codes[r]);
+        for (const [j, ch] of [2, 3].entries()) {
+          const want = all.images.slice((r * C + ch) * plane, (r * C + ch + 1) * plane);
+          expect(Array.from(b.images.subarray((i * 2 + j) * plane, (i * 2 + j + 1) * plane))).toEqual(want);
+        }
+      });
+      seen.push(...b.rows);
+    }
+    expect(n).toBe(Math.ceil(N_CELLS / 16));
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: N_CELLS }, (_, i) => i));
+    expect(seen).not.toEqual([...seen].sort((a, b) => a - b));
+    // same seed, same order; another seed, another order
+    const again: number[] = [];
+    for await (const b of batches(ds, { batchSize: 16, seed: 3 })) again.push(...b.rows);
+    expect(again).toEqual(seen);
+    const other: number[] = [];
+    for await (const b of batches(ds, { batchSize: 16, seed: 4 })) other.push(...b.rows);
+    expect(other).not.toEqual(seen);
+  });
+
+  it("dropLast, no shuffle, a subset of rows and float labels", async () => {
+    const sizes: number[] = [];
+    const rows: number[] = [];
+    for await (const b of batches(ds, { batchSize: 16, shuffle: false, dropLast: true, labelColumn: "score", prefetch: 0 })) {
+      sizes.push(b.rows.length);
+      rows.push(...b.rows);
+      expect(b.labels).toBeInstanceOf(Float32Array);
+      b.rows.forEach((r, i) => {
+        expect(b.labels![i]).toBeCloseTo(Number(ds.obs.columns.score[r]), 5);
+      });
+    }
+    expect(sizes).toEqual([16, 16]);
+    expect(rows).toEqual(Array.from({ length: 32 }, (_, i) => i));
+    const sub: number[] = [];
+    for await (const b of batches(ds, { batchSize: 4, rows: [5, 6, 7], shuffle: false })) sub.push(...b.rows);
+    expect(sub).toEqual([5, 6, 7]);
+  });
+
+  it("bad options fail before any read", async () => {
+    const it1 = batches(ds, { channels: ["nope"] });
+    await expect(it1.next()).rejects.toThrow(/no such channel/);
+    const it2 = batches(ds, { labelColumn: "nope" });
+    await expect(it2.next()).rejects.toThrow(/obs\/nope.*no such obs column/);
+  });
+});
+
+describe("split", () => {
+  it("by fractions: disjoint, complete, seeded", () => {
+    const s = split(ds, { fractions: { train: 0.5, val: 0.25, test: 0.25 }, seed: 1 });
+    expect([s.train.length, s.val.length, s.test.length]).toEqual([20, 10, 10]);
+    const union = [...s.train, ...s.val, ...s.test].sort((a, b) => a - b);
+    expect(union).toEqual(Array.from({ length: N_CELLS }, (_, i) => i));
+    expect(split(ds, { fractions: { train: 0.5, val: 0.25, test: 0.25 }, seed: 1 })).toEqual(s);
+    expect(split(ds, { fractions: { train: 0.5, val: 0.25, test: 0.25 }, seed: 2 }).train).not.toEqual(s.train);
+  });
+  it("by an obs column", () => {
+    const s = split(ds, { column: "label" });
+    const labels = ds.obs.columns.label as string[];
+    expect(Object.keys(s).sort()).toEqual([...new Set(labels)].sort());
+    for (const [k, rows] of Object.entries(s)) for (const r of rows) expect(labels[r]).toBe(k);
+  });
+});
