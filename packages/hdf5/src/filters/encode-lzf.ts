@@ -5,10 +5,7 @@
 // Distances reach 8192 bytes, lengths 264. A hash of the next 3 bytes finds
 // candidate matches; every candidate is verified, so the table needs no reset.
 
-const HASH_LOG = 14;
-const MAX_DISTANCE = 8192;
-const MAX_MATCH = 264;
-const table = new Int32Array(1 << HASH_LOG);
+const TABLE = new Int32Array(1 << 14);
 
 /**
  * Compresses `src` into `dst`; returns the compressed length, or 0 when the
@@ -16,15 +13,28 @@ const table = new Int32Array(1 << HASH_LOG);
  * filter's bit set in the chunk's filter mask).
  */
 export function lzfCompress(src: Uint8Array, dst: Uint8Array): number {
+  return lzfCompressWith(src, dst, TABLE);
+}
+
+/**
+ * The compressor itself, self-contained (no outer references) so the worker
+ * pool can run its source text; `table` is a 2^14 hash table of positions.
+ */
+export function lzfCompressWith(src: Uint8Array, dst: Uint8Array, table: Int32Array): number {
+  const HASH_LOG = 14;
+  const MAX_DISTANCE = 8192;
+  const MAX_MATCH = 264;
   const n = src.length;
   if (n === 0) return 0;
   const limit = dst.length - 4; // room for one back reference plus a control byte
   let op = 1; // dst[0] is the control byte of the first literal run
   let run = 0;
   let ip = 0;
+  let v = n > 1 ? (src[0] << 8) | src[1] : 0; // the next 3 bytes, rolled one byte at a time
   while (ip + 2 < n) {
     if (op >= limit) return 0;
-    const h = Math.imul((src[ip] << 16) | (src[ip + 1] << 8) | src[ip + 2], 0x9e3779b1) >>> (32 - HASH_LOG);
+    v = ((v << 8) | src[ip + 2]) & 0xffffff;
+    const h = Math.imul(v, 0x9e3779b1) >>> (32 - HASH_LOG);
     const ref = table[h];
     table[h] = ip;
     const dist = ip - ref;
@@ -50,6 +60,7 @@ export function lzfCompress(src: Uint8Array, dst: Uint8Array): number {
         const p = ip - 1;
         table[Math.imul((src[p] << 16) | (src[p + 1] << 8) | src[p + 2], 0x9e3779b1) >>> (32 - HASH_LOG)] = p;
       }
+      v = ip + 1 < n ? (src[ip] << 8) | src[ip + 1] : 0;
       continue;
     }
     dst[op++] = src[ip++];

@@ -8,7 +8,15 @@ export function shuffleBytes(src: Uint8Array, size: number, dst: Uint8Array = ne
     return dst;
   }
   const n = Math.floor(src.length / size);
-  if (size === 2) {
+  if (size === 2 && (src.byteOffset & 1) === 0) {
+    // one 16-bit load per element (little-endian hosts: low byte first)
+    const words = new Uint16Array(src.buffer, src.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const w = words[i];
+      dst[i] = w & 0xff;
+      dst[n + i] = w >>> 8;
+    }
+  } else if (size === 2) {
     for (let i = 0, j = 0; i < n; i++, j += 2) {
       dst[i] = src[j];
       dst[n + i] = src[j + 1];

@@ -11,6 +11,7 @@ import { encodeDatatype, type H5Type, typeSize } from "./datatype.js";
 import type { FileSink } from "./file-sink.js";
 import { encodeFillValue } from "./fill-value.js";
 import { encodeFilterPipeline, type H5Filter } from "./filter-pipeline.js";
+import type { FilterPool } from "./filter-pool.js";
 import { encodeDescriptors, packCollections } from "./global-heap.js";
 import { encodeChunkedLayout, encodeContiguousLayout } from "./layout.js";
 import { type Message, MSG } from "./object-header.js";
@@ -57,6 +58,7 @@ export class DatasetWriter {
     options: DatasetOptions,
     private readonly sink: FileSink,
     private readonly queue: ChunkQueue,
+    private readonly pool: () => FilterPool,
   ) {
     const { shape, type } = options;
     const where = `dataset /${path}`;
@@ -158,10 +160,19 @@ export class DatasetWriter {
     const raw = owned || isStrings(data) ? this.rawBytes(data) : asBytes(data as ArrayBufferView).slice();
     const strides = stridesOf(this.chunkGrid);
     const linear = coords.reduce((s, c, i) => s + c * strides[i], 0);
-    const encoded: Promise<EncodedChunk> = this.filters.length ? encodeChunk(raw, this.filters, this.elementSize) : Promise.resolve({ bytes: raw, mask: 0 });
-    await this.queue.push(encoded, (address, chunk) => {
+    const record = (address: number, chunk: EncodedChunk) => {
       this.records.set(linear, { linear, coords: coords.slice(), address, size: chunk.bytes.length, mask: chunk.mask });
-    });
+    };
+    if (this.filters.length === 0) {
+      // nothing to compute: append now (the sink copies it), no queue round trip
+      record(this.sink.append(raw), { bytes: raw, mask: 0 });
+      await this.sink.backpressure();
+      return;
+    }
+    // JS filters (shuffle, lzf) go to worker threads; deflate alone uses zlib's threadpool
+    const jsFilters = this.filters.some((f) => f.id === "lzf") || this.filters.every((f) => f.id === "shuffle");
+    const encoded = jsFilters ? this.pool().encode(raw, this.filters, this.elementSize) : encodeChunk(raw, this.filters, this.elementSize);
+    await this.queue.push(encoded, record);
   }
 
   private checkData(data: ElementData, n: number, where: string): void {

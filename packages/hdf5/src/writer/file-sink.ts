@@ -11,6 +11,8 @@ export class FileSink {
   /** Address of the next appended byte. */
   end = 0;
   private buf = new Uint8Array(BUFFER_SIZE);
+  /** Write buffers whose writes completed, reused (fewer 4 MiB allocations for the GC). */
+  private readonly spare: Uint8Array[] = [];
   private bufStart = 0;
   private bufLen = 0;
   private readonly pending = new Set<Promise<unknown>>();
@@ -45,9 +47,9 @@ export class FileSink {
 
   private flushBuffer(): void {
     if (this.bufLen === 0) return;
-    const data = this.buf.subarray(0, this.bufLen);
-    this.track(this.fh.write(data, 0, data.length, this.bufStart));
-    this.buf = new Uint8Array(BUFFER_SIZE);
+    const full = this.buf;
+    this.track(this.fh.write(full, 0, this.bufLen, this.bufStart).then(() => this.spare.length < MAX_PENDING_WRITES && this.spare.push(full)));
+    this.buf = this.spare.pop() ?? new Uint8Array(BUFFER_SIZE);
     this.bufStart = this.end;
     this.bufLen = 0;
   }

@@ -11,6 +11,7 @@ import { ChunkQueue } from "./chunk-queue.js";
 import { type DatasetOptions, DatasetWriter, type ElementData } from "./dataset.js";
 import { type H5Type, typeSize } from "./datatype.js";
 import { FileSink } from "./file-sink.js";
+import { FilterPool } from "./filter-pool.js";
 import { encodeDescriptors, packCollections } from "./global-heap.js";
 import { type Message, MSG, planObjectHeader } from "./object-header.js";
 import { encodeSuperblock, SUPERBLOCK_SIZE } from "./superblock.js";
@@ -28,6 +29,8 @@ export interface CreateFileOptions {
   overwrite?: boolean;
   /** Chunks encoded in parallel at most (memory: this many chunks held). Default 4 x cores. */
   concurrency?: number;
+  /** Worker threads for the JS filters (shuffle, lzf), started on first use. Default: the core count. */
+  workers?: number;
 }
 
 interface GroupNode {
@@ -50,8 +53,13 @@ export class Hdf5Writer {
   private readonly root: GroupNode = { kind: "group", children: new Map(), attrs: new Map() };
   private readonly queue: ChunkQueue;
   private state: "open" | "closed" | "failed" = "open";
+  private filterPool: FilterPool | null = null;
 
-  private constructor(private readonly sink: FileSink, concurrency: number) {
+  private constructor(
+    private readonly sink: FileSink,
+    concurrency: number,
+    private readonly workers: number,
+  ) {
     this.queue = new ChunkQueue(sink, concurrency);
     sink.reserve(SUPERBLOCK_SIZE);
   }
@@ -59,7 +67,7 @@ export class Hdf5Writer {
   /** Starts a file at `path` (written as `<path>.tmp-<random>` until close). */
   static async create(path: string, options: CreateFileOptions = {}): Promise<Hdf5Writer> {
     const sink = await FileSink.create(path, options.overwrite ?? false);
-    return new Hdf5Writer(sink, options.concurrency ?? Math.max(4, 4 * availableParallelism()));
+    return new Hdf5Writer(sink, options.concurrency ?? Math.max(4, 4 * availableParallelism()), options.workers ?? availableParallelism());
   }
 
   get path(): string {
@@ -117,7 +125,10 @@ export class Hdf5Writer {
     this.check();
     const [parent, name] = this.parentOf(path);
     if (parent.children.has(name)) throw new Error(`${this.sink.path}: /${path} already exists`);
-    const dataset = new DatasetWriter(splitPath(path).join("/"), options, this.sink, this.queue);
+    const dataset = new DatasetWriter(splitPath(path).join("/"), options, this.sink, this.queue, () => {
+      this.filterPool ??= new FilterPool(this.workers);
+      return this.filterPool;
+    });
     parent.children.set(name, { kind: "dataset", dataset, attrs: new Map() });
     return dataset;
   }
@@ -150,6 +161,8 @@ export class Hdf5Writer {
       this.state = "failed";
       await this.sink.discard();
       throw e;
+    } finally {
+      await this.filterPool?.close();
     }
   }
 
@@ -158,6 +171,7 @@ export class Hdf5Writer {
     if (this.state === "closed") return;
     this.state = "failed";
     await this.queue.drain().catch(() => {});
+    await this.filterPool?.close();
     await this.sink.discard();
   }
 

@@ -1,0 +1,88 @@
+// worker_threads for the filters that run in JS (shuffle, lzf): chunks go to
+// the least busy worker with their buffer transferred, not copied. The
+// workers run the same functions as the main thread, from their source text,
+// so the pool needs no separate build entry.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { lzfCompressWith } from "../filters/encode-lzf.js";
+import { shuffleBytes } from "../filters/encode-shuffle.js";
+import type { EncodedChunk } from "./chunk-encoder.js";
+import type { H5Filter } from "./filter-pipeline.js";
+
+const WORKER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const zlib = require("node:zlib");
+const lzfCompressWith = ${lzfCompressWith.toString()};
+const shuffleBytes = ${shuffleBytes.toString()};
+const table = new Int32Array(1 << 14);
+parentPort.on("message", ({ id, buffer, filters, size }) => {
+  try {
+    let data = new Uint8Array(buffer);
+    let mask = 0;
+    for (let i = 0; i < filters.length; i++) {
+      const f = filters[i];
+      if (f.id === "shuffle") data = shuffleBytes(data, size);
+      else if (f.id === "deflate") data = new Uint8Array(zlib.deflateSync(data, { level: f.level }));
+      else {
+        const out = new Uint8Array(data.length);
+        const n = lzfCompressWith(data, out, table);
+        if (n === 0) mask |= 1 << i;
+        else data = out.subarray(0, n);
+      }
+    }
+    if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) data = data.slice();
+    parentPort.postMessage({ id, buffer: data.buffer, mask }, [data.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ id, error: String(e && e.stack || e) });
+  }
+});
+`;
+
+interface Job {
+  resolve: (c: EncodedChunk) => void;
+  reject: (e: Error) => void;
+}
+
+export class FilterPool {
+  private readonly workers: { worker: Worker; busy: number }[] = [];
+  private readonly jobs = new Map<number, Job>();
+  private nextId = 0;
+
+  constructor(size = availableParallelism()) {
+    for (let i = 0; i < Math.max(1, size); i++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const slot = { worker, busy: 0 };
+      worker.on("message", (m: { id: number; buffer?: ArrayBuffer; mask?: number; error?: string }) => {
+        if (--slot.busy === 0) worker.unref(); // an idle pool does not keep the process alive
+        const job = this.jobs.get(m.id)!;
+        this.jobs.delete(m.id);
+        if (m.error) job.reject(new Error(`filter worker: ${m.error}`));
+        else job.resolve({ bytes: new Uint8Array(m.buffer!), mask: m.mask! });
+      });
+      worker.on("error", (e) => {
+        for (const j of this.jobs.values()) j.reject(e);
+        this.jobs.clear();
+      });
+      worker.unref();
+      this.workers.push(slot);
+    }
+  }
+
+  /** Runs the pipeline on `raw` in a worker; `raw`'s buffer is transferred when it owns it whole. */
+  encode(raw: Uint8Array, filters: readonly H5Filter[], elementSize: number): Promise<EncodedChunk> {
+    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer;
+    const buffer = (own ? raw.buffer : raw.slice().buffer) as ArrayBuffer;
+    let slot = this.workers[0];
+    for (const w of this.workers) if (w.busy < slot.busy) slot = w;
+    if (slot.busy++ === 0) slot.worker.ref();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.jobs.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, buffer, filters, size: elementSize }, [buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
