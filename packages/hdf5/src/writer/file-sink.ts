@@ -10,7 +10,7 @@ const MAX_PENDING_WRITES = 4;
 export class FileSink {
   /** Address of the next appended byte. */
   end = 0;
-  private buf = new Uint8Array(BUFFER_SIZE);
+  private buf: Uint8Array = new Uint8Array(BUFFER_SIZE);
   /** Write buffers whose writes completed, reused (fewer 4 MiB allocations for the GC). */
   private readonly spare: Uint8Array[] = [];
   private bufStart = 0;
