@@ -130,18 +130,20 @@ export class QuantileSelector {
       return;
     }
     this.pushed += (rows - 1) * cols;
-    let lowMax = this.lowMax;
-    let highMin = this.highMin;
+    // Integer pixels compare against integer bounds: small-integer compares, no
+    // conversion to double per value (lists are full here, so bounds are finite).
+    const ints = values instanceof Uint16Array || values instanceof Uint8Array;
     for (let r = 1; r < rows; r++) {
       const end = start + r * stride + cols;
-      for (let i = start + r * stride; i < end; i++) {
-        const v = values[i];
-        if (v < lowMax || v > highMin) {
-          if (v < lowMax) this.insertLow(v);
-          if (v > highMin) this.insertHigh(v);
-          lowMax = this.lowMax;
-          highMin = this.highMin;
-        }
+      let i = start + r * stride;
+      for (;;) {
+        i = ints
+          ? firstOutsideInt(values as Uint16Array, i, end, this.lowMax | 0, this.highMin | 0)
+          : firstOutside(values, i, end, this.lowMax, this.highMin);
+        if (i >= end) break;
+        const v = values[i++];
+        if (v < this.lowMax) this.insertLow(v);
+        if (v > this.highMin) this.insertHigh(v);
       }
     }
   }
@@ -164,6 +166,24 @@ export class QuantileSelector {
     // rank i (ascending) is high[n - 1 - i]
     out[1] = lerp(this.high[n - 1 - i1], this.high[Math.max(n - 2 - i1, 0)], p1 - i1);
   }
+}
+
+/** Index of the first value in [i, end) below lo or above hi, or end: the hot loop. */
+function firstOutside(values: ArrayLike<number>, i: number, end: number, lo: number, hi: number): number {
+  for (; i < end; i++) {
+    const v = values[i];
+    if (v < lo || v > hi) return i;
+  }
+  return end;
+}
+
+/** firstOutside for integer pixels and integer bounds. */
+function firstOutsideInt(values: Uint16Array | Uint8Array, i: number, end: number, lo: number, hi: number): number {
+  for (; i < end; i++) {
+    const v = values[i];
+    if (v < lo || v > hi) return i;
+  }
+  return end;
 }
 
 /** numpy's _lerp: a + (b - a) t, computed from b's side when t >= 0.5. */

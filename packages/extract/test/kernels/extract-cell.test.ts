@@ -91,7 +91,15 @@ interface Case {
   dtype?: "uint8" | "uint16" | "float32";
   cytosol?: boolean;
   slide?: { height: number; width: number; spacing: number; maxRadius?: number };
+  /** Changes to the slide before extraction (constant channels and the like). */
+  mutate?: (s: SyntheticSlide) => void;
 }
+
+/** Channel 1 constant (hi == lo everywhere), channel 2 all zero. */
+const flatChannels = (s: SyntheticSlide) => {
+  s.channels[1].fill(7);
+  s.channels[2].fill(0);
+};
 
 const cases: Case[] = [
   { name: "classic S=32 sigma 5 (kernel wider than the crop)", params: { preset: "classic", size: 32 } },
@@ -103,7 +111,12 @@ const cases: Case[] = [
     params: { preset: "classic", size: 128, border: "pad" },
     slide: { height: 150, width: 170, spacing: 56, maxRadius: 14 },
   },
+  { name: "classic S=16: nuclei wider than the crop", params: { preset: "classic", size: 16, sigma: 1.5, dilation: 2 }, slide: { height: 100, width: 100, spacing: 30, maxRadius: 11 } },
+  { name: "classic S=32 pad, constant and zero channels (hi == lo)", params: { preset: "classic", size: 32, border: "pad" }, mutate: flatChannels },
+  { name: "classic S=96 pad on a 60 x 70 image (crop larger than the image)", params: { preset: "classic", size: 96, border: "pad" }, slide: { height: 60, width: 70, spacing: 22 } },
   { name: "scportrait S=32", params: { preset: "scportrait", size: 32 } },
+  { name: "scportrait S=16 pad: nuclei wider than the crop", params: { preset: "scportrait", size: 16, border: "pad" }, slide: { height: 100, width: 100, spacing: 30, maxRadius: 11 } },
+  { name: "scportrait S=32 pad, constant and zero channels", params: { preset: "scportrait", size: 32, border: "pad" }, mutate: flatChannels },
   { name: "scportrait S=50 sigma 2 pad, uint8", params: { preset: "scportrait", size: 50, sigma: 2, border: "pad" }, dtype: "uint8" },
   { name: "scportrait S=36 without cytosol, quantiles 0.02 / 0.98", params: { preset: "scportrait", size: 36, quantiles: [0.02, 0.98] }, cytosol: false },
 ];
@@ -117,6 +130,7 @@ describe("extractCell against extract_reference.py, every pixel within 1e-3", ()
       const dtype = c.dtype ?? "uint16";
       const sl = c.slide ?? { height: 110, width: 130, spacing: 26 };
       const slide = makeSlide({ ...sl, nChannels: 3, dtype, seed: serial + 1 });
+      c.mutate?.(slide);
       const ref = reference(slide, params, withCyto, dtype);
 
       const cells = findCells(slide.nucleus, slide.height, slide.width);
