@@ -186,8 +186,19 @@ function writeScaled(s: Scratch, r: Rect, sub: number, mul: number, outside: num
     if (!plain) for (let i = row + r.x0; i < end; i++) f[i] = (f[i] - sub) * mul;
     for (let i = row + r.x0; i < end; i++) {
       const a = u[i];
-      // positive normal halfs inline (the common case), the rest through halfFromBits
-      out[base + i] = a >= 0x38800000 && a < 0x477ff000 ? (a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13 : halfFromBits(a);
+      let h: number;
+      if (a >= 0x38800000) {
+        // positive normal halfs inline; negative, huge, inf, nan through halfFromBits
+        h = a < 0x477ff000 ? (a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13 : halfFromBits(a);
+      } else if (a < 0x33000000) {
+        h = 0; // below half the smallest subnormal half (blur tails)
+      } else {
+        // subnormal half: value * 2^24 rounded half to even
+        const t = f[i] * 16777216;
+        h = Math.round(t);
+        if (h - t === 0.5 && (h & 1) === 1) h--;
+      }
+      out[base + i] = h;
     }
   }
 }
