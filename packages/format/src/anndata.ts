@@ -68,6 +68,26 @@ async function readMapping(ctx: ReadContext, path: string): Promise<Record<strin
   return elem.items;
 }
 
+/**
+ * Files before anndata 0.7 kept the neighbour graphs in uns/neighbors; anndata
+ * moves 2-d distances / connectivities to obsp on read, and so do we.
+ */
+function moveNeighborGraphs(adata: AnnData): void {
+  const n = adata.uns.neighbors;
+  if (!n || !("kind" in n) || n.kind !== "dict") return;
+  for (const k of ["distances", "connectivities"]) {
+    const m = n.items[k];
+    if (!m || k in adata.obsp) continue;
+    const twoD =
+      ("kind" in m && (m.kind === "csr_matrix" || m.kind === "csc_matrix")) ||
+      (isNDArray(m) && m.shape.length === 2) ||
+      (isHandle(m) && m.info.shape.length === 2);
+    if (!twoD) continue;
+    adata.obsp[k] = m;
+    delete n.items[k];
+  }
+}
+
 /** Reads an AnnData (any version anndata wrote) from a path, URL or open store. */
 export async function readAnnData(source: string | StoreReader, options: ReadAnnDataOptions = {}): Promise<ReadAnnDataResult> {
   const reader = typeof source === "string" ? await openStore(source) : source;
@@ -120,6 +140,7 @@ export async function readAnnData(source: string | StoreReader, options: ReadAnn
       if (children.has(m)) adata[m] = (await attempt(ctx, m, () => readMapping(ctx, m))) ?? {};
     }
     for (const k of usedCategories) delete uns[k];
+    moveNeighborGraphs(adata);
 
     // raw: a group "raw" (0.7+), or anndata < 0.7's top-level raw.X / raw.var / raw.varm.
     const rawPrefix = children.has("raw") ? "raw/" : children.has("raw.X") || children.has("raw.var") ? "raw." : undefined;

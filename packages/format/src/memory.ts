@@ -13,7 +13,9 @@ import type {
   StoreWriter,
 } from "./types.js";
 
-type MemNode = { kind: "group"; attrs: Attrs } | { kind: "array"; info: ArrayInfo; data: NDArray };
+type MemNode =
+  | { kind: "group"; attrs: Attrs }
+  | { kind: "array"; info: ArrayInfo; data: NDArray; records?: Record<string, NDArray> };
 
 export function normalizePath(path: string): string {
   return path.replace(/^\/+|\/+$/g, "").replace(/\/{2,}/g, "/");
@@ -65,7 +67,8 @@ export class MemoryStore implements StoreReader, StoreWriter {
   }
 
   async readArray(path: string): Promise<NDArray> {
-    const { data } = this.array(path);
+    const { data, records } = this.array(path);
+    if (records) throw new FormatError(this.source, normalizePath(path), "a compound array: read it with readRecords");
     return { dtype: data.dtype, shape: [...data.shape], data: data.data.slice() as NDArray["data"] };
   }
 
@@ -75,6 +78,34 @@ export class MemoryStore implements StoreReader, StoreWriter {
       throw new FormatError(this.source, normalizePath(path), `block ${start}+${shape} outside shape ${data.shape}`);
     }
     return sliceArray(data, start, shape);
+  }
+
+  async readRecords(path: string): Promise<Record<string, NDArray>> {
+    const { records } = this.array(path);
+    if (!records) throw new FormatError(this.source, normalizePath(path), "not a compound array");
+    const out: Record<string, NDArray> = {};
+    for (const [k, v] of Object.entries(records)) out[k] = { ...v, shape: [...v.shape], data: v.data.slice() as NDArray["data"] };
+    return out;
+  }
+
+  /** Stores a compound (structured) array, one 1-D (or sub-array) NDArray per field, as legacy h5ad files hold. */
+  async writeRecords(path: string, fields: Record<string, NDArray>, attrs: Attrs = {}): Promise<void> {
+    const p = normalizePath(path);
+    const names = Object.keys(fields);
+    if (names.length === 0) throw new FormatError(this.target, p, "a compound array needs fields");
+    this.ensureParents(p);
+    const first = fields[names[0]];
+    const info: ArrayInfo = {
+      kind: "array",
+      path: p,
+      shape: [first.shape[0]],
+      dtype: first.dtype,
+      chunks: null,
+      compression: "none",
+      attrs: structuredClone(attrs),
+      fields: names.map((name) => ({ name, dtype: fields[name].dtype })),
+    };
+    this.nodes.set(p, { kind: "array", info, data: first, records: fields });
   }
 
   async close(): Promise<void> {}

@@ -114,6 +114,10 @@ async function readUntagged(ctx: ReadContext, path: string, node: NodeInfo): Pro
   if (node.attrs["encoding-version"] !== undefined) throw new FormatError(source, path, "missing encoding-type");
   if (node.fields) return readRecArray(ctx, path, node);
   if (node.shape.length === 0) return readScalar(ctx, path, node);
+  // anndata < 0.7 stored string scalars in HDF5 as one-element string arrays; anndata reads them as strings.
+  if (node.dtype === "string" && node.shape.length === 1 && node.shape[0] === 1 && ctx.reader.backend !== "zarr") {
+    return readScalar(ctx, path, node);
+  }
   return node.dtype === "string" ? readStringArray(ctx, path, node) : readDenseArray(ctx, path, node);
 }
 

@@ -3,6 +3,7 @@
 // plain node lists, so the element layer is judged by anndata itself.
 import path from "node:path";
 import { py, TEST_DATA } from "../../../../test-utils/oracle.js";
+import { typedArrayFor } from "../../src/dtype.js";
 import { loadArray } from "../../src/elements/context.js";
 import { float16ToFloat32 } from "../../src/float16.js";
 import { MemoryStore } from "../../src/memory.js";
@@ -131,6 +132,8 @@ export interface NodeJson {
   dtype?: DType;
   shape?: number[];
   data?: unknown[];
+  /** Compound arrays: one entry per field. */
+  fields?: { name: string; dtype: DType; shape: number[]; data: unknown[] }[];
 }
 
 const PY_NODES = `
@@ -160,6 +163,17 @@ def arr_node(p, a, attrs):
     else:
         data = [jv(x) for x in v.ravel()]
     return {"path": p, "kind": "array", "attrs": attrs, "dtype": dtname(v.dtype), "shape": list(v.shape), "data": data}
+def rec_node(p, a, attrs):
+    v = a[()]
+    fields = []
+    for name in v.dtype.names:
+        x = np.asarray(v[name])
+        if x.dtype.kind == "S":
+            data = [y.decode() for y in x.ravel()]
+        else:
+            data = [jv(y) for y in x.ravel()]
+        fields.append({"name": name, "dtype": dtname(x.dtype) if x.dtype != np.float16 else "float16", "shape": list(x.shape), "data": data})
+    return {"path": p, "kind": "array", "attrs": attrs, "fields": fields}
 def attrs_of(o):
     return {k: jv(v) for k, v in o.attrs.items() if k != "categories"}
 `;
@@ -177,6 +191,7 @@ if p.endswith(".zarr"):
     def visit(name, o):
         if isinstance(o, zarr.Group): nodes.append({"path": name, "kind": "group", "attrs": attrs_of(o)})
         elif o.dtype.names is None: nodes.append(arr_node(name, o, attrs_of(o)))
+        else: nodes.append(rec_node(name, o, attrs_of(o)))
     root.visititems(visit)
 else:
     f = h5py.File(p, "r")
@@ -184,6 +199,7 @@ else:
     def visit(name, o):
         if isinstance(o, h5py.Group): nodes.append({"path": name, "kind": "group", "attrs": attrs_of(o)})
         elif o.dtype.names is None: nodes.append(arr_node(name, o, attrs_of(o)))
+        else: nodes.append(rec_node(name, o, attrs_of(o)))
     f.visititems(visit)
 print(json.dumps(nodes, allow_nan=False))
 `,
@@ -203,28 +219,33 @@ function attrsFromJson(attrs: Attrs): Attrs {
   return attrs;
 }
 
+function ndarrayFromJson(dtype: DType, shape: number[], values: unknown[]): NDArray {
+  let data: NDArray["data"];
+  if (dtype === "string") data = values.map(String);
+  else if (dtype === "int64") data = BigInt64Array.from(values as number[], (x) => BigInt(x));
+  else if (dtype === "uint64") data = BigUint64Array.from(values as number[], (x) => BigInt(x));
+  else {
+    const arr = new (typedArrayFor(dtype))(values.length);
+    values.forEach((x, i) => {
+      (arr as Float64Array)[i] = typeof x === "boolean" ? Number(x) : fromJson(x);
+    });
+    data = arr;
+  }
+  return { dtype, shape, data };
+}
+
 /** A MemoryStore holding the nodes. */
 export async function memoryFromNodes(nodes: NodeJson[], name = "memory"): Promise<MemoryStore> {
   const store = new MemoryStore(name);
   for (const n of nodes) {
     if (n.kind === "group") await store.createGroup(n.path, attrsFromJson(n.attrs));
-    else {
-      const dtype = n.dtype as DType;
-      const shape = n.shape ?? [];
-      let data: NDArray["data"];
-      if (dtype === "string") data = (n.data ?? []).map(String);
-      else if (dtype === "int64") data = BigInt64Array.from((n.data ?? []) as number[], (x) => BigInt(x));
-      else if (dtype === "uint64") data = BigUint64Array.from((n.data ?? []) as number[], (x) => BigInt(x));
-      else {
-        const { typedArrayFor } = await import("../../src/dtype.js");
-        const T = typedArrayFor(dtype);
-        const arr = new T((n.data ?? []).length);
-        (n.data ?? []).forEach((x, i) => {
-          (arr as Float64Array)[i] = typeof x === "boolean" ? Number(x) : fromJson(x);
-        });
-        data = arr;
-      }
-      await store.writeArray(n.path, { dtype, shape, data }, { attrs: attrsFromJson(n.attrs) });
+    else if (n.fields) {
+      const fields: Record<string, NDArray> = {};
+      for (const f of n.fields) fields[f.name] = ndarrayFromJson(f.dtype, f.shape, f.data);
+      await store.writeRecords(n.path, fields, attrsFromJson(n.attrs));
+    } else {
+      const arr = ndarrayFromJson(n.dtype as DType, n.shape ?? [], n.data ?? []);
+      await store.writeArray(n.path, arr, { attrs: attrsFromJson(n.attrs) });
     }
   }
   return store;
