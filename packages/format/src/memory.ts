@@ -59,7 +59,7 @@ export class MemoryStore implements StoreReader, StoreWriter {
     return names.sort();
   }
 
-  private array(path: string): { info: ArrayInfo; data: NDArray } {
+  private array(path: string): { info: ArrayInfo; data: NDArray; records?: Record<string, NDArray> } {
     const p = normalizePath(path);
     const node = this.nodes.get(p);
     if (node?.kind !== "array") throw new FormatError(this.source, p, "not an array");
