@@ -190,13 +190,11 @@ function writeScaled(s: Scratch, r: Rect, sub: number, mul: number, outside: num
       if (a >= 0x38800000) {
         // positive normal halfs inline; negative, huge, inf, nan through halfFromBits
         h = a < 0x477ff000 ? (a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13 : halfFromBits(a);
-      } else if (a < 0x33000000) {
-        h = 0; // below half the smallest subnormal half (blur tails)
       } else {
-        // subnormal half: value * 2^24 rounded half to even
-        const t = f[i] * 16777216;
-        h = Math.round(t);
-        if (h - t === 0.5 && (h & 1) === 1) h--;
+        // below 2^-14 (blur tails): adding 0.5 in float32 rounds the value to the
+        // subnormal half's grid, half to even, and leaves it in the low bits
+        f[i] += 0.5;
+        h = u[i] - 0x3f000000;
       }
       out[base + i] = h;
     }
@@ -278,30 +276,39 @@ function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boole
     channelQuantiles(ch, win, oy, ox, s.valid, s);
     const lo = s.q[0];
     const hi = s.q[1];
-    cropChannel(ch, win, oy, ox, r, s.valid, S, s.xbuf);
-    const x = s.xbuf;
+    // Read the slide directly where the support lies inside the image (the usual
+    // case); otherwise through a zero-padded copy.
+    const v = s.valid;
+    const direct = r.y0 >= v.y0 && r.y1 <= v.y1 && r.x0 >= v.x0 && r.x1 <= v.x1;
+    let src: ChannelPlane = s.xbuf;
+    let srcOff = 0; // src index = crop index + srcOff (per row for the direct case)
+    let srcStride = S;
+    if (direct) {
+      src = ch;
+      srcStride = win.width;
+      srcOff = (oy - win.y0) * win.width + (ox - win.x0);
+    } else {
+      cropChannel(ch, win, oy, ox, r, v, S, s.xbuf);
+    }
     // normalise, clip, weight; min / max of the products (0 outside the support)
     let mn = area(r) < SS ? 0 : Number.POSITIVE_INFINITY;
     let mx = area(r) < SS ? 0 : Number.NEGATIVE_INFINITY;
     const scale = hi !== lo;
     const inv = scale ? 1 / (hi - lo) : 1;
+    const nlo = scale ? lo : 0;
+    const hiClip = scale ? 1 : Number.POSITIVE_INFINITY;
+    const loClip = scale ? 0 : Number.NEGATIVE_INFINITY;
     for (let y = r.y0; y < r.y1; y++) {
       const row = y * S;
+      const so = y * srcStride + srcOff - row; // src index of crop index i is i + so
       const end = row + r.x1;
-      if (scale) {
-        for (let i = row + r.x0; i < end; i++) {
-          const t = Math.min(1, Math.max(0, (x[i] - lo) * inv)) * W[i];
-          f[i] = t;
-          mn = Math.min(mn, t);
-          mx = Math.max(mx, t);
-        }
-      } else {
-        for (let i = row + r.x0; i < end; i++) {
-          const t = x[i] * W[i];
-          f[i] = t;
-          mn = Math.min(mn, t);
-          mx = Math.max(mx, t);
-        }
+      for (let i = row + r.x0; i < end; i++) {
+        let t = (src[i + so] - nlo) * inv;
+        t = t < loClip ? loClip : t > hiClip ? hiClip : t;
+        t *= W[i];
+        f[i] = t;
+        if (t < mn) mn = t;
+        if (t > mx) mx = t;
       }
     }
     // min / max of what is stored (float32), as the reference's min-max sees it
