@@ -1,6 +1,7 @@
 // One chunk through its codec pipeline: bytes on disk <-> C-order elements.
 import { product, strides, typedArrayFor } from "../dtype.js";
 import type { DType, TypedArray } from "../types.js";
+import { runInWorker } from "./codec-pool.js";
 import {
   bloscDecode,
   bloscEncode,
@@ -202,10 +203,23 @@ export interface ChunkLayout {
   shape: number[];
 }
 
+/** The byte codecs of a pipeline, undone last to first. */
+export async function decodeByteCodecs(codecs: ByteCodec[], raw: Uint8Array): Promise<Uint8Array> {
+  let b = raw;
+  for (let i = codecs.length - 1; i >= 0; i--) b = await decodeBytes(codecs[i], b);
+  return b;
+}
+
+/** The byte codecs of a pipeline, first to last. */
+export async function encodeByteCodecs(codecs: ByteCodec[], raw: Uint8Array): Promise<Uint8Array> {
+  let b = raw;
+  for (const c of codecs) b = await encodeBytes(c, b);
+  return b;
+}
+
 /** Bytes of one stored chunk -> its elements in C order (`shape`). */
 export async function decodeChunk(raw: Uint8Array, { pipeline, dtype, shape }: ChunkLayout): Promise<ChunkData> {
-  let b = raw;
-  for (let i = pipeline.byteCodecs.length - 1; i >= 0; i--) b = await decodeBytes(pipeline.byteCodecs[i], b);
+  const b = await (runInWorker("decode", pipeline.byteCodecs, raw) ?? decodeByteCodecs(pipeline.byteCodecs, raw));
   const shapes = [shape];
   const dtypes = [dtype];
   for (const c of pipeline.arrayCodecs) {
@@ -246,6 +260,5 @@ export async function encodeChunk(data: ChunkData, codecs: ByteCodec[]): Promise
   } else {
     b = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
-  for (const c of codecs) b = await encodeBytes(c, b);
-  return b;
+  return runInWorker("encode", codecs, b) ?? encodeByteCodecs(codecs, b);
 }

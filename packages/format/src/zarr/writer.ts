@@ -28,7 +28,7 @@ const SHARD_THRESHOLD = 64 << 20;
 /** Uncompressed bytes of a default shard (anndata 0.13 aims at about 1 GB). */
 const SHARD_TARGET = 1 << 30;
 /** Uncompressed bytes of chunks being encoded or written at once, over all arrays. */
-const IN_FLIGHT_BYTES = 96 << 20;
+const IN_FLIGHT_BYTES = 32 << 20;
 const MISSING = 0xffffffffffffffffn;
 
 export interface ZarrWriterOptions {

@@ -1,0 +1,147 @@
+// Zarr write/read throughput: a float16 (N, 5, 128, 128) image stack, chunks
+// (1, 5, 128, 128), blosc lz4 + byte shuffle, to Zarr v2 and to Zarr v3 sharded,
+// here and with zarr-python 2 (Debian 12) and zarr-python 3 (Debian 13 root).
+//   npm run build -w @cellfolio/format   (or npx tsup in packages/format)
+//   BENCH_GB=2 node bench/zarr-io.mjs
+// Env: BENCH_GB (default 2), BENCH_DIR (default <repo>/tmp/bench-zarr, must be
+// under a path the Debian 13 root sees), BENCH_SHARD_ROWS (default 512 rows, 80 MB),
+// BENCH_BLOCK_ROWS (rows per read call, default 32), BENCH_PYTHON=0 to skip Python.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createZarr, openZarr } from "@cellfolio/format";
+
+const env = (k, d) => (process.env[k] !== undefined ? process.env[k] : d);
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const GB = Number(env("BENCH_GB", 2));
+const DIR = path.resolve(env("BENCH_DIR", path.join(REPO, "tmp/bench-zarr")));
+const SHARD_ROWS = Number(env("BENCH_SHARD_ROWS", 512));
+const BLOCK_ROWS = Number(env("BENCH_BLOCK_ROWS", 32));
+const ROW = [5, 128, 128];
+const ROW_ELEMS = 5 * 128 * 128;
+const N = Math.max(1, Math.round((GB * 1e9) / (ROW_ELEMS * 2)));
+const MB = (N * ROW_ELEMS * 2) / 1e6;
+const DEBIAN13 = "/opt/cellfolio-trixie";
+
+// A pool of 64 synthetic cells: smooth blobs per channel plus noise, in [0, 1],
+// as normalised crops look; rows cycle through the pool.
+function halfBits(v) {
+  const f = new Float32Array([v]);
+  const x = new Uint32Array(f.buffer)[0];
+  const e = ((x >>> 23) & 0xff) - 112;
+  if (e <= 0) return (x >>> 16) & 0x8000;
+  return ((x >>> 16) & 0x8000) | (e << 10) | ((x >>> 13) & 0x3ff);
+}
+const POOL = 64;
+const pool = new Uint16Array(POOL * ROW_ELEMS);
+let seed = 12345;
+const rnd = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
+for (let p = 0; p < POOL; p++) {
+  const cx = 48 + rnd() * 32;
+  const cy = 48 + rnd() * 32;
+  const r = 15 + rnd() * 25;
+  for (let c = 0; c < 5; c++) {
+    const amp = 0.3 + rnd() * 0.7;
+    for (let y = 0; y < 128; y++)
+      for (let x = 0; x < 128; x++) {
+        const d2 = ((x - cx) ** 2 + (y - cy) ** 2) / (r * r);
+        const v = c < 2 ? (d2 < 1 ? 1 : 0) * (0.5 + 0.5 * Math.exp(-d2)) : amp * Math.exp(-d2) + 0.02 * rnd();
+        pool[p * ROW_ELEMS + c * 128 * 128 + y * 128 + x] = halfBits(v);
+      }
+  }
+}
+
+const rss = () => process.resourceUsage().maxRSS / 1024;
+
+async function ours(name, zarrFormat, shards) {
+  const target = path.join(DIR, name);
+  rmSync(target, { recursive: true, force: true });
+  let t = performance.now();
+  const w = await createZarr(target, { zarrFormat, overwrite: true });
+  const aw = await w.createArray("x", {
+    shape: [N, ...ROW],
+    dtype: "float16",
+    chunks: [1, ...ROW],
+    shards,
+    compression: { codec: "blosc", cname: "lz4", clevel: 5, shuffle: "byte" },
+  });
+  for (let i = 0; i < N; i++) {
+    const p = i % POOL;
+    // A fresh row buffer per call, as a producer hands over rows it no longer uses.
+    await aw.setBlock([i, 0, 0, 0], { dtype: "float16", shape: [1, ...ROW], data: pool.slice(p * ROW_ELEMS, (p + 1) * ROW_ELEMS) });
+  }
+  await aw.close();
+  await w.close();
+  const write = (performance.now() - t) / 1000;
+  const r = await openZarr(target);
+  t = performance.now();
+  let check = 0;
+  for (let s = 0; s < N; s += BLOCK_ROWS) {
+    const k = Math.min(BLOCK_ROWS, N - s);
+    const b = await r.readBlock("x", [s, 0, 0, 0], [k, ...ROW]);
+    check += b.data[64 * 128 + 64];
+  }
+  const read = (performance.now() - t) / 1000;
+  await r.close();
+  return { write, read, check };
+}
+
+function python(name, v3) {
+  const target = path.join(DIR, name);
+  const arg = JSON.stringify({
+    path: v3 ? path.join("/host", target) : target,
+    n: N,
+    shard_rows: SHARD_ROWS,
+    block_rows: BLOCK_ROWS,
+    pool: v3 ? path.join("/host", DIR, "pool.f16") : path.join(DIR, "pool.f16"),
+  });
+  const script = path.join(REPO, "bench/zarr_io_peer.py");
+  const res = v3
+    ? spawnSync("chroot", [DEBIAN13, "/usr/bin/python3", path.join("/host", script), arg], { encoding: "utf8" })
+    : spawnSync("/usr/bin/python3", [script, arg], { encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`${name}: ${res.stderr}`);
+  const out = JSON.parse(res.stdout.trim().split("\n").pop());
+  rmSync(target, { recursive: true, force: true });
+  return out;
+}
+
+mkdirSync(DIR, { recursive: true });
+writeFileSync(path.join(DIR, "pool.f16"), pool);
+console.log(`float16 (${N}, 5, 128, 128) = ${MB.toFixed(0)} MB, chunks (1, 5, 128, 128), blosc lz4 shuffle; v3 shards of ${SHARD_ROWS} rows; reads of ${BLOCK_ROWS} rows`);
+const rows = [];
+const report = (label, r, theirs) => {
+  const w = MB / r.write;
+  const rd = MB / r.read;
+  const line = { label, write_MBps: w.toFixed(0), read_MBps: rd.toFixed(0) };
+  if (theirs) {
+    line.write_ratio = (w / (MB / theirs.write_s)).toFixed(2);
+    line.read_ratio = (rd / (MB / theirs.read_s)).toFixed(2);
+  }
+  rows.push(line);
+};
+const v2 = await ours("ours-v2.zarr", 2, null);
+const rssV2 = rss();
+rmSync(path.join(DIR, "ours-v2.zarr"), { recursive: true, force: true });
+const v3 = await ours("ours-v3.zarr", 3, [SHARD_ROWS, ...ROW]);
+rmSync(path.join(DIR, "ours-v3.zarr"), { recursive: true, force: true });
+const rssOurs = rss();
+let p2 = null;
+let p3 = null;
+if (env("BENCH_PYTHON", "1") !== "0") {
+  p2 = python("zp2-v2.zarr", false);
+  if (existsSync(path.join(DEBIAN13, "usr/bin/python3"))) p3 = python("zp3-v3.zarr", true);
+}
+report("cellfolio Zarr v2", v2, p2);
+if (p2) rows.push({ label: `zarr-python ${p2.zarr} v2`, write_MBps: (MB / p2.write_s).toFixed(0), read_MBps: (MB / p2.read_s).toFixed(0) });
+report("cellfolio Zarr v3 sharded", v3, p3);
+if (p3) rows.push({ label: `zarr-python ${p3.zarr} v3 sharded`, write_MBps: (MB / p3.write_s).toFixed(0), read_MBps: (MB / p3.read_s).toFixed(0) });
+console.table(rows);
+console.log(
+  `peak RSS: cellfolio ${rssOurs.toFixed(0)} MB (after v2: ${rssV2.toFixed(0)} MB)` +
+    (p2 ? `, zarr-python 2 ${p2.max_rss_mb.toFixed(0)} MB` : "") +
+    (p3 ? `, zarr-python 3 ${p3.max_rss_mb.toFixed(0)} MB` : ""),
+);

@@ -1,0 +1,52 @@
+"""zarr-python's side of bench/zarr-io.mjs: the same float16 (N, 5, 128, 128)
+array, the same chunks and codec (blosc lz4, byte shuffle, typesize 2), written
+then read. zarr-python 2 (Debian 12) writes Zarr v2 chunk by chunk; zarr-python 3
+(Debian 13 root) writes Zarr v3 sharded, one shard per assignment (writing a
+single chunk into a shard rewrites the shard). Prints one JSON line."""
+import json
+import resource
+import shutil
+import sys
+import time
+
+import numpy as np
+import zarr
+
+inp = json.loads(sys.argv[1])
+path, n, shard_rows, block_rows = inp["path"], inp["n"], inp["shard_rows"], inp["block_rows"]
+pool = np.fromfile(inp["pool"], dtype="<f2").reshape(-1, 5, 128, 128)
+shape = (n, 5, 128, 128)
+shutil.rmtree(path, ignore_errors=True)
+v3 = zarr.__version__.startswith("3")
+
+t0 = time.perf_counter()
+if v3:
+    from zarr.codecs import BloscCodec
+
+    a = zarr.create_array(
+        path, shape=shape, chunks=(1, 5, 128, 128), shards=(shard_rows, 5, 128, 128), dtype="float16",
+        compressors=[BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", typesize=2)], zarr_format=3,
+    )
+    for s in range(0, n, shard_rows):
+        k = min(shard_rows, n - s)
+        a[s : s + k] = pool[np.arange(s, s + k) % len(pool)]
+else:
+    from numcodecs import Blosc
+
+    a = zarr.open_array(path, mode="w", shape=shape, chunks=(1, 5, 128, 128), dtype="<f2",
+                        compressor=Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE))
+    for i in range(n):
+        a[i] = pool[i % len(pool)]
+t_write = time.perf_counter() - t0
+
+a = zarr.open_array(path, mode="r")
+t0 = time.perf_counter()
+check = 0.0
+for s in range(0, n, block_rows):
+    b = a[s : s + block_rows]
+    check += float(b[0, 0, 64, 64])
+t_read = time.perf_counter() - t0
+print(json.dumps({
+    "zarr": zarr.__version__, "write_s": t_write, "read_s": t_read, "check": check,
+    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))

@@ -1,0 +1,91 @@
+// Worker threads for the CPU-bound byte codecs. Used when the built worker
+// file is there (dist/); otherwise (tests on the TypeScript sources) codecs
+// run on the main thread. gzip, zlib and native zstd stay on the main thread:
+// node:zlib already runs them on the libuv threadpool.
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { ByteCodec } from "./metadata.js";
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+}
+
+let slots: Slot[] | null | undefined;
+let nextId = 1;
+const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void; slot: Slot }>();
+
+function workerFile(): string | null {
+  if (process.env.CELLFOLIO_ZARR_WORKERS === "0") return null;
+  for (const rel of ["./zarr/codec-worker.js", "./codec-worker.js"]) {
+    const f = fileURLToPath(new URL(rel, import.meta.url));
+    if (f.endsWith(".js") && existsSync(f) && !import.meta.url.endsWith(".ts")) return f;
+  }
+  return null;
+}
+
+function pool(): Slot[] | null {
+  if (slots !== undefined) return slots;
+  const file = workerFile();
+  if (!file) {
+    slots = null;
+    return slots;
+  }
+  const n = Math.max(1, Math.min(4, Number(process.env.CELLFOLIO_ZARR_WORKERS) || Math.min(2, availableParallelism())));
+  slots = [];
+  for (let i = 0; i < n; i++) {
+    const worker = new Worker(file);
+    const slot: Slot = { worker, busy: 0 };
+    worker.on("message", (m: { id: number; data?: Uint8Array; error?: string }) => {
+      const w = waiting.get(m.id);
+      if (!w) return;
+      waiting.delete(m.id);
+      slot.busy--;
+      if (slot.busy === 0) worker.unref();
+      if (m.error !== undefined) w.reject(new Error(m.error));
+      else w.resolve(m.data as Uint8Array);
+    });
+    worker.on("error", (e) => {
+      for (const [id, w] of waiting) {
+        if (w.slot === slot) {
+          waiting.delete(id);
+          w.reject(e);
+        }
+      }
+    });
+    worker.unref();
+    slots.push(slot);
+  }
+  return slots;
+}
+
+/** Whether a pipeline is worth sending to a worker (CPU work outside node:zlib). */
+function heavy(codecs: ByteCodec[], nativeZstd: boolean): boolean {
+  return codecs.some((c) => c.id === "blosc" || c.id === "lz4" || c.id === "shuffle" || (c.id === "zstd" && !nativeZstd));
+}
+
+const NATIVE_ZSTD = typeof (await import("node:zlib") as any).zstdCompress === "function";
+
+/**
+ * Runs `codecs` over `data` in a worker when there is one and it pays;
+ * returns null to mean "do it on this thread". `data` is transferred when it
+ * owns its whole buffer, so the caller must not use it afterwards.
+ */
+export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: Uint8Array): Promise<Uint8Array> | null {
+  // Below these sizes the message round trip costs more than the codec.
+  if (data.length < (op === "encode" ? 16384 : 1024) || !heavy(codecs, NATIVE_ZSTD)) return null;
+  const p = pool();
+  if (!p) return null;
+  let slot = p[0];
+  for (const s of p) if (s.busy < slot.busy) slot = s;
+  const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+  const id = nextId++;
+  if (slot.busy === 0) slot.worker.ref();
+  slot.busy++;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject, slot });
+    slot.worker.postMessage({ id, op, codecs, data: owned }, [owned.buffer as ArrayBuffer]);
+  });
+}
