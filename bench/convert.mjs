@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// cellfolio convert against Python's anndata on a single-cell image dataset:
+// h5ad -> Zarr v3 and back (cellfolio's convert) beside anndata 0.8's
+// read_h5ad + write_zarr (Zarr v2: anndata 0.8 writes no v3) and
+// read_zarr + write_h5ad, in the same run. MB/s of image data, ratios, peak
+// RSS of each process.
+//
+//   (cd packages/hdf5 && npx tsup) && (cd packages/format && npx tsup)
+//   node bench/convert.mjs                    (default 2 GB of images)
+//   BENCH_GB=0.1 node bench/convert.mjs       (a quick run)
+//
+// Env: BENCH_GB (image bytes, default 2), BENCH_INPUT (h5ad | zarr: the first
+// input, written by h5py / by anndata + zarr-python 2; default h5ad), BENCH_FILTER (input h5ad chunk filter:
+// lzf | gzip | none, default lzf as scPortrait writes), BENCH_DIR (work dir).
+// Input: obsm/single_cell_images float16 (N, 5, 128, 128), chunks (1, 1, 128, 128),
+// written with h5py as anndata lays it out, obs/var by anndata.
+// Outputs: Zarr with blosc lz4 + byte shuffle on both sides (zarr-python's
+// default), h5ad without compression on both sides (anndata's default).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const GB = Number(process.env.BENCH_GB ?? 2);
+const FILTER = process.env.BENCH_FILTER ?? "lzf";
+const INPUT = process.env.BENCH_INPUT ?? "h5ad";
+const CELL_BYTES = 5 * 128 * 128 * 2;
+const N = Math.max(16, Math.round((GB * 1e9) / CELL_BYTES));
+const BYTES = N * CELL_BYTES;
+const work = mkdtempSync(path.join(process.env.BENCH_DIR ?? tmpdir(), "cellfolio-bench-convert-"));
+
+function run(cmd, args, input) {
+  const r = spawnSync(cmd, args, { input, encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}\n${r.stdout}`);
+  const lines = r.stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+const MAKE_ZARR = `
+import sys, json, numpy as np, pandas as pd, anndata as ad, zarr, warnings
+warnings.filterwarnings("ignore")
+p, n = sys.argv[1], int(sys.argv[2])
+a = ad.AnnData(obs=pd.DataFrame({"scportrait_cell_id": np.arange(n, dtype=np.uint64)}, index=[str(i) for i in range(n)]),
+               var=pd.DataFrame(index=[str(i) for i in range(5)]))
+a.write_zarr(p)
+rng = np.random.default_rng(1)
+yy, xx = np.mgrid[:128, :128]
+cells = []
+for k in range(64):
+    blob = np.exp(-((yy - 64 - k % 7) ** 2 + (xx - 64 + k % 5) ** 2) / (2 * (18 + k % 9) ** 2))
+    st = np.stack([blob * (0.5 + 0.1 * c) + rng.normal(0, 0.02, blob.shape) for c in range(5)])
+    st[:, blob < 0.05] = 0
+    cells.append(np.clip(st, 0, 1).astype(np.float16))
+cells = np.stack(cells)
+g = zarr.open_group(p, mode="a")
+d = g["obsm"].create_dataset("single_cell_images", shape=(n, 5, 128, 128), dtype="f2", chunks=(1, 1, 128, 128))
+d.attrs.update({"encoding-type": "array", "encoding-version": "0.2.0"})
+for s in range(0, n, 256):
+    e = min(n, s + 256)
+    d[s:e] = cells[np.arange(s, e) % 64]
+print(json.dumps({"ok": True}))
+`;
+
+const MAKE = `
+import sys, json, numpy as np, pandas as pd, anndata as ad, h5py, warnings
+warnings.filterwarnings("ignore")
+p, n, filt = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+a = ad.AnnData(obs=pd.DataFrame({"scportrait_cell_id": np.arange(n, dtype=np.uint64)}, index=[str(i) for i in range(n)]),
+               var=pd.DataFrame(index=[str(i) for i in range(5)]))
+a.write_h5ad(p)
+rng = np.random.default_rng(1)
+yy, xx = np.mgrid[:128, :128]
+cells = []
+for k in range(64):
+    blob = np.exp(-((yy - 64 - k % 7) ** 2 + (xx - 64 + k % 5) ** 2) / (2 * (18 + k % 9) ** 2))
+    st = np.stack([blob * (0.5 + 0.1 * c) + rng.normal(0, 0.02, blob.shape) for c in range(5)])
+    st[:, blob < 0.05] = 0
+    cells.append(np.clip(st, 0, 1).astype(np.float16))
+cells = np.stack(cells)
+kw = {"compression": filt} if filt != "none" else {}
+with h5py.File(p, "a") as f:
+    d = f["obsm"].create_dataset("single_cell_images", shape=(n, 5, 128, 128), dtype="f2", chunks=(1, 1, 128, 128), **kw)
+    d.attrs["encoding-type"] = "array"; d.attrs["encoding-version"] = "0.2.0"
+    for s in range(0, n, 256):
+        e = min(n, s + 256)
+        d[s:e] = cells[np.arange(s, e) % 64]
+print(json.dumps({"ok": True}))
+`;
+
+const PY_CONVERT = `
+import sys, json, time, resource, anndata as ad, zarr, numcodecs, warnings
+warnings.filterwarnings("ignore")
+src, dst, direction = sys.argv[1], sys.argv[2], sys.argv[3]
+t = time.perf_counter()
+if direction == "to-zarr":
+    a = ad.read_h5ad(src)
+    a.write_zarr(dst)
+else:
+    a = ad.read_zarr(src)
+    a.write_h5ad(dst)
+dt = time.perf_counter() - t
+print(json.dumps({"seconds": dt, "rssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+`;
+
+const formatUrl = pathToFileURL(path.join(ROOT, "packages/format/dist/index.js")).href;
+const JS_CONVERT = `
+const { convert } = await import(${JSON.stringify(formatUrl)});
+const [src, dst, direction] = process.argv.slice(2);
+const t = performance.now();
+await convert(src, dst, direction === "to-zarr"
+  ? { zarrFormat: 3, compression: { codec: "blosc", cname: "lz4", clevel: 5, shuffle: "byte" } }
+  : { compression: { codec: "none" } });
+const seconds = (performance.now() - t) / 1000;
+console.log(JSON.stringify({ seconds, rssMB: process.resourceUsage().maxRSS / 1024 }));
+`;
+
+// A file, not --eval: worker threads inherit execArgv.
+const jsScript = path.join(work, "convert-one.mjs");
+writeFileSync(jsScript, JS_CONVERT);
+const js = (src, dst, dir) => run(process.execPath, [jsScript, src, dst, dir]);
+const pyc = (src, dst, dir) => run("/usr/bin/python3", ["-c", PY_CONVERT, src, dst, dir]);
+
+try {
+  const fromZarr = INPUT === "zarr";
+  const input = path.join(work, fromZarr ? "in.zarr" : "in.h5ad");
+  console.log(`input: ${N} cells, ${(BYTES / 1e6).toFixed(0)} MB of float16 images, ${fromZarr ? "Zarr v2 (blosc lz4)" : `h5ad, ${FILTER}`} chunks (1,1,128,128) — ${work}`);
+  if (fromZarr) run("/usr/bin/python3", ["-c", MAKE_ZARR, input, String(N)]);
+  else run("/usr/bin/python3", ["-c", MAKE, input, String(N), FILTER]);
+  const attempt = (f) => {
+    try {
+      return f();
+    } catch (e) {
+      return { error: String(e.message ?? e).split("\n")[0] };
+    }
+  };
+  const rows = [];
+  const step = (name, srcOurs, dstOurs, srcPy, dstPy, dir) =>
+    rows.push([name, attempt(() => js(srcOurs, dstOurs, dir)), attempt(() => pyc(srcPy, dstPy, dir))]);
+  if (fromZarr) {
+    step("zarr -> h5ad", input, path.join(work, "ours.h5ad"), input, path.join(work, "py.h5ad"), "to-h5ad");
+    step("h5ad -> zarr", path.join(work, "ours.h5ad"), path.join(work, "ours.zarr"), path.join(work, "py.h5ad"), path.join(work, "py.zarr"), "to-zarr");
+  } else {
+    step("h5ad -> zarr", input, path.join(work, "ours.zarr"), input, path.join(work, "py.zarr"), "to-zarr");
+    step("zarr -> h5ad", path.join(work, "ours.zarr"), path.join(work, "ours.h5ad"), path.join(work, "py.zarr"), path.join(work, "py.h5ad"), "to-h5ad");
+  }
+  const mbs = (r) => BYTES / 1e6 / r.seconds;
+  console.log("direction       cellfolio MB/s  anndata MB/s  ratio  cellfolio peak RSS  anndata peak RSS");
+  for (const [name, o, p] of rows) {
+    if (o.error || p.error) {
+      console.log(`${name.padEnd(15)} cellfolio: ${o.error ?? `${mbs(o).toFixed(0)} MB/s`}; anndata: ${p.error ?? `${mbs(p).toFixed(0)} MB/s`}`);
+      continue;
+    }
+    console.log(
+      `${name.padEnd(15)} ${mbs(o).toFixed(0).padStart(14)} ${mbs(p).toFixed(0).padStart(13)} ${(mbs(o) / mbs(p)).toFixed(2).padStart(6)} ${`${o.rssMB.toFixed(0)} MB`.padStart(19)} ${`${p.rssMB.toFixed(0)} MB`.padStart(17)}`,
+    );
+  }
+  console.log("(cellfolio writes Zarr v3 sharded; anndata 0.8 writes Zarr v2)");
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
