@@ -183,8 +183,8 @@ function writeScaled(s: Scratch, r: Rect, sub: number, mul: number, outside: num
   for (let y = r.y0; y < r.y1; y++) {
     const row = y * S;
     const end = row + r.x1;
-    if (!plain) for (let i = row + r.x0; i < end; i++) f[i] = (f[i] - sub) * mul;
     for (let i = row + r.x0; i < end; i++) {
+      if (!plain) f[i] = (f[i] - sub) * mul; // rounded to float32 by the store
       const a = u[i];
       let h: number;
       if (a >= 0x38800000) {
