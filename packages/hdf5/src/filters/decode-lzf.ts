@@ -1,0 +1,46 @@
+// LZF decompression (h5py's filter 32000, liblzf's format): literal runs
+// (control < 32: control + 1 bytes follow) and back references (length from
+// the top 3 bits, +1 byte when they are all set; offset from 13 bits).
+// Decodes into a caller's buffer so a chunk can land in place.
+
+/** Decodes `src` into `dst`; returns the number of bytes written. Throws on a corrupt stream. */
+export function lzfDecode(src: Uint8Array, dst: Uint8Array): number {
+  let ip = 0;
+  let op = 0;
+  const inEnd = src.length;
+  const outEnd = dst.length;
+  while (ip < inEnd) {
+    let ctrl = src[ip++];
+    if (ctrl < 32) {
+      ctrl++;
+      if (op + ctrl > outEnd) throw new Error("lzf: output overflow (corrupt stream or wrong chunk size)");
+      if (ip + ctrl > inEnd) throw new Error("lzf: input truncated in a literal run");
+      if (ctrl < 16) {
+        for (let i = 0; i < ctrl; i++) dst[op++] = src[ip++];
+      } else {
+        dst.set(src.subarray(ip, ip + ctrl), op);
+        ip += ctrl;
+        op += ctrl;
+      }
+    } else {
+      let len = ctrl >> 5;
+      if (len === 7) {
+        if (ip >= inEnd) throw new Error("lzf: input truncated in a back reference");
+        len += src[ip++];
+      }
+      if (ip >= inEnd) throw new Error("lzf: input truncated in a back reference");
+      let ref = op - ((ctrl & 0x1f) << 8) - 1 - src[ip++];
+      len += 2;
+      if (op + len > outEnd) throw new Error("lzf: output overflow (corrupt stream or wrong chunk size)");
+      if (ref < 0) throw new Error("lzf: back reference before the start of the output (corrupt stream)");
+      if (ref + len <= op) {
+        dst.copyWithin(op, ref, ref + len);
+        op += len;
+      } else {
+        // Overlapping copy repeats the pattern byte by byte.
+        for (let i = 0; i < len; i++) dst[op++] = dst[ref++];
+      }
+    }
+  }
+  return op;
+}

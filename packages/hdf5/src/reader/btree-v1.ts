@@ -1,0 +1,77 @@
+// Version 1 B-trees (format spec III.A.1): group nodes (keys are local heap
+// offsets, leaves point to symbol table nodes) and raw data chunk nodes (keys
+// are chunk size, filter mask and chunk offsets; leaves point to chunks).
+import type { FileContext } from "./context.js";
+
+export interface ChunkRecord {
+  /** Element offsets of the chunk's first element, one per dimension. */
+  offset: number[];
+  address: number;
+  size: number;
+  filterMask: number;
+}
+
+const MAX_DEPTH = 64;
+
+async function visit(
+  ctx: FileContext,
+  address: number,
+  nodeType: 0 | 1,
+  keySize: number,
+  path: string,
+  depth: number,
+  seen: Set<number>,
+  leaf: (keys: Uint8Array[], children: number[]) => void,
+  expectLevel?: number,
+): Promise<void> {
+  if (depth > MAX_DEPTH) throw new RangeError("B-tree deeper than 64 levels");
+  if (seen.has(address)) throw new RangeError(`B-tree node ${address} visited twice (cycle)`);
+  seen.add(address);
+  const headSize = 8 + 2 * ctx.offsetSize;
+  const h = await ctx.at(address, headSize, path, "B-tree node");
+  h.signature("TREE");
+  const type = h.u8();
+  const level = h.u8();
+  const entries = h.u16();
+  if (type !== nodeType) throw new RangeError(`B-tree node type ${type}, expected ${nodeType}`);
+  if (expectLevel !== undefined && level !== expectLevel) throw new RangeError(`B-tree node level ${level}, expected ${expectLevel}`);
+  const c = await ctx.at(address + headSize, entries * (keySize + ctx.offsetSize) + keySize, path, "B-tree node");
+  const keys: Uint8Array[] = [];
+  const children: number[] = [];
+  for (let i = 0; i < entries; i++) {
+    keys.push(c.take(keySize));
+    children.push(c.addr());
+  }
+  keys.push(c.take(keySize));
+  if (level === 0) {
+    leaf(keys, children);
+    return;
+  }
+  // Sibling subtrees are independent: read them concurrently.
+  await Promise.all(children.map((child) => visit(ctx, child, nodeType, keySize, path, depth + 1, seen, leaf, level - 1)));
+}
+
+/** Addresses of the symbol table nodes (SNOD) of a group's B-tree (in no particular order). */
+export async function groupNodes(ctx: FileContext, address: number, path: string): Promise<number[]> {
+  const out: number[] = [];
+  await visit(ctx, address, 0, ctx.lengthSize, path, 0, new Set(), (_keys, children) => {
+    out.push(...children);
+  });
+  return out;
+}
+
+/** Every chunk of a v1 B-tree chunk index (layout v1-v3). */
+export async function chunkRecords(ctx: FileContext, address: number, rank: number, path: string): Promise<ChunkRecord[]> {
+  const keySize = 8 + 8 * (rank + 1);
+  const out: ChunkRecord[] = [];
+  await visit(ctx, address, 1, keySize, path, 0, new Set(), (keys, children) => {
+    for (let i = 0; i < children.length; i++) {
+      const k = keys[i];
+      const dv = new DataView(k.buffer, k.byteOffset, k.byteLength);
+      const offset: number[] = [];
+      for (let d = 0; d < rank; d++) offset.push(Number(dv.getBigUint64(8 + 8 * d, true)));
+      out.push({ offset, address: children[i], size: dv.getUint32(0, true), filterMask: dv.getUint32(4, true) });
+    }
+  });
+  return out;
+}

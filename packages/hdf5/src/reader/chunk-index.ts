@@ -1,0 +1,141 @@
+// The chunk index of a chunked dataset: every allocated chunk's coordinates,
+// file offset, stored size and filter mask, whichever index the layout uses
+// (v1 B-tree for layout v3; single chunk, implicit, fixed array, extensible
+// array or v2 B-tree for layout v4).
+import { chunkRecords } from "./btree-v1.js";
+import { readBTree2, recordCursor } from "./btree-v2.js";
+import type { FileContext } from "./context.js";
+import { UNDEFINED } from "./cursor.js";
+import { readExtensibleArray } from "./extensible-array.js";
+import { readFixedArray } from "./fixed-array.js";
+import type { Layout } from "./messages.js";
+
+export interface ChunkInfo {
+  /** Element offsets of the chunk's first element (h5py's `chunk_offset`). */
+  offset: number[];
+  /** Absolute file offset of the stored chunk (h5py's `byte_offset`). */
+  address: number;
+  /** Stored (filtered) size in bytes. */
+  size: number;
+  /** Bit i set: filter i of the pipeline was not applied to this chunk. */
+  filterMask: number;
+}
+
+type ChunkedLayout = Extract<Layout, { class: "chunked" }>;
+
+export interface IndexInput {
+  layout: ChunkedLayout;
+  dims: number[];
+  maxDims: number[];
+  elementSize: number;
+}
+
+/** Chunks per dimension over the maximum dims (unlimited: over the current dims); the index linearises over these. */
+function maxChunks(input: IndexInput): number[] {
+  const { layout, dims, maxDims } = input;
+  return dims.map((d, i) => Math.ceil((maxDims[i] === UNDEFINED ? d : maxDims[i]) / layout.chunk[i]));
+}
+
+/** Element offsets of the chunk with linear index `idx` over `grid` (dimension order `order`). */
+function unlinearize(idx: number, grid: number[], order: number[], chunk: number[]): number[] {
+  const out = new Array(grid.length).fill(0);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const d = order[k];
+    const n = k === 0 ? Number.POSITIVE_INFINITY : grid[d];
+    const s = k === 0 ? idx : idx % n;
+    idx = k === 0 ? 0 : Math.floor(idx / n);
+    out[d] = s * chunk[d];
+  }
+  return out;
+}
+
+function inside(offset: number[], dims: number[]): boolean {
+  return offset.every((o, i) => o < dims[i]);
+}
+
+export async function readChunkIndex(ctx: FileContext, input: IndexInput, path: string): Promise<ChunkInfo[]> {
+  const { layout, dims, elementSize } = input;
+  const rank = dims.length;
+  const chunkBytes = layout.chunk.reduce((a, b) => a * b, 1) * elementSize;
+  const abs = (a: number) => ctx.base + a;
+  if (layout.address === UNDEFINED) return [];
+  return ctx.guard(path, `chunk index (${layout.index})`, async () => {
+    let out: ChunkInfo[];
+    switch (layout.index) {
+      case "btree-v1": {
+        const recs = await chunkRecords(ctx, layout.address, rank, path);
+        out = recs.map((r) => ({ offset: r.offset, address: abs(r.address), size: r.size, filterMask: r.filterMask }));
+        break;
+      }
+      case "single":
+        out = [
+          {
+            offset: new Array(rank).fill(0),
+            address: abs(layout.address),
+            size: layout.singleFilteredSize ?? chunkBytes,
+            filterMask: layout.singleFilterMask ?? 0,
+          },
+        ];
+        break;
+      case "implicit": {
+        const grid = maxChunks(input);
+        const order = grid.map((_, i) => i);
+        const n = grid.reduce((a, b) => a * b, 1);
+        out = [];
+        for (let i = 0; i < n; i++) {
+          const offset = unlinearize(i, grid, order, layout.chunk);
+          if (inside(offset, dims)) out.push({ offset, address: abs(layout.address + i * chunkBytes), size: chunkBytes, filterMask: 0 });
+        }
+        break;
+      }
+      case "fixed-array":
+      case "extensible-array": {
+        const entries =
+          layout.index === "fixed-array"
+            ? await readFixedArray(ctx, layout.address, path)
+            : await readExtensibleArray(ctx, layout.address, path);
+        const grid = maxChunks(input);
+        let order = grid.map((_, i) => i);
+        if (layout.index === "extensible-array") {
+          const unlim = input.maxDims.indexOf(UNDEFINED);
+          if (unlim > 0) order = [unlim, ...order.filter((d) => d !== unlim)];
+        }
+        out = [];
+        for (let i = 0; i < entries.length; i++) {
+          const e = entries[i];
+          if (e === null || e.address === UNDEFINED) continue;
+          const offset = unlinearize(i, grid, order, layout.chunk);
+          out.push({ offset, address: abs(e.address), size: e.size ?? chunkBytes, filterMask: e.filterMask ?? 0 });
+        }
+        break;
+      }
+      case "btree-v2": {
+        const tree = await readBTree2(ctx, layout.address, path);
+        out = tree.records.map((r) => {
+          const c = recordCursor(ctx, r);
+          const address = c.addr();
+          let size = chunkBytes;
+          let filterMask = 0;
+          if (tree.type === 11) {
+            size = c.uint(tree.recordSize - ctx.offsetSize - 4 - 8 * rank);
+            filterMask = c.u32();
+          }
+          const offset: number[] = [];
+          for (let d = 0; d < rank; d++) offset.push(c.u64() * layout.chunk[d]);
+          return { offset, address: abs(address), size, filterMask };
+        });
+        break;
+      }
+    }
+    for (const ch of out) {
+      if (ch.address + ch.size > ctx.fileSize) {
+        throw ctx.error(path, `chunk at [${ch.offset.join(", ")}] (address ${ch.address}, ${ch.size} bytes) is past the end of the file (${ctx.fileSize} bytes)`);
+      }
+    }
+    out.sort((a, b) => {
+      for (let d = 0; d < rank; d++) if (a.offset[d] !== b.offset[d]) return a.offset[d] - b.offset[d];
+      return 0;
+    });
+    return out;
+  });
+}

@@ -1,0 +1,66 @@
+// What every structure reader needs: the source, the metadata block cache and
+// the superblock's sizes. Addresses in the file are relative to the base address.
+import { BlockCache, type ByteSource } from "../source.js";
+import { Cursor, UNDEFINED } from "./cursor.js";
+import { Hdf5Error } from "./errors.js";
+
+export class FileContext {
+  offsetSize = 8;
+  lengthSize = 8;
+  base = 0;
+  readonly meta: BlockCache;
+
+  constructor(
+    readonly source: ByteSource,
+    readonly fileSize: number,
+    metaBlockSize?: number,
+  ) {
+    this.meta = new BlockCache(source, fileSize, metaBlockSize);
+  }
+
+  get name(): string {
+    return this.source.name;
+  }
+
+  error(path: string, problem: string, cause?: unknown): Hdf5Error {
+    return new Hdf5Error(this.name, path, problem, cause === undefined ? undefined : { cause });
+  }
+
+  /** The absolute file offset of a (relative) address, checked against the file size. */
+  abs(addr: number, length: number, path: string, what: string): number {
+    if (addr === UNDEFINED) throw this.error(path, `${what}: undefined address`);
+    const a = this.base + addr;
+    if (a < 0 || a + length > this.fileSize) {
+      throw this.error(
+        path,
+        `${what} at address ${addr} (+${length} bytes) is past the end of the file (${this.fileSize} bytes): truncated or corrupt file`,
+      );
+    }
+    return a;
+  }
+
+  /** A cursor over `length` metadata bytes at `addr`. */
+  async at(addr: number, length: number, path: string, what: string): Promise<Cursor> {
+    const a = this.abs(addr, length, path, what);
+    const b = await this.meta.read(a, length);
+    return new Cursor(b, 0, this.offsetSize, this.lengthSize);
+  }
+
+  /** A cursor over up to `length` bytes at `addr`, fewer if the file ends first (for structures whose size is read from their start). */
+  async upTo(addr: number, length: number, path: string, what: string): Promise<Cursor> {
+    const a = this.abs(addr, 1, path, what);
+    const b = await this.meta.read(a, Math.min(length, this.fileSize - a));
+    return new Cursor(b, 0, this.offsetSize, this.lengthSize);
+  }
+
+  /** Runs `fn`, turning structure errors (truncation, bad signature) into errors naming the file and object. */
+  async guard<T>(path: string, what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof Hdf5Error) throw e;
+      if (e instanceof RangeError || e instanceof TypeError) throw this.error(path, `${what}: ${e.message}`, e);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,293 @@
+// A dataset: its shape, type, layout and filters, the chunk index, and
+// hyperslab reads that fetch only the chunks they need (adjacent chunks in
+// one read), decode them in parallel and copy them into the output in place.
+import { type ChunkInfo, readChunkIndex } from "./chunk-index.js";
+import type { FileContext } from "./context.js";
+import { UNDEFINED } from "./cursor.js";
+import { type Datatype, describeDatatype } from "./datatype.js";
+import type { Attribute } from "./file.js";
+import type { GlobalHeap } from "./global-heap.js";
+import { copyBox, forEachRun, product } from "./hyperslab.js";
+import type { Dataspace, Filter, Layout } from "./messages.js";
+import { decodeChunk, FILTER_NAMES, unsupportedFilter } from "./pipeline.js";
+import { decodeValues, type Values } from "./values.js";
+
+export interface ReadOptions {
+  /** Chunk groups read and decoded at once (default 4). */
+  concurrency?: number;
+}
+
+/** Adjacent chunks closer than this are fetched in one read. */
+const GAP = 16 * 1024;
+/** Largest single read when coalescing chunks or contiguous runs. */
+const MAX_READ = 8 * 1024 * 1024;
+
+export class Dataset {
+  readonly kind = "dataset";
+  private index?: Promise<{ list: ChunkInfo[]; byKey: Map<number, ChunkInfo> }>;
+
+  constructor(
+    private readonly ctx: FileContext,
+    private readonly heap: GlobalHeap,
+    readonly path: string,
+    readonly address: number,
+    readonly dataspace: Dataspace,
+    readonly datatype: Datatype,
+    readonly layout: Layout,
+    readonly filters: Filter[],
+    readonly fillValue: Uint8Array | undefined,
+    private readonly attrsLoader: () => Promise<Attribute[]>,
+  ) {}
+
+  /** The dataset's attributes, decoded. */
+  attributes(): Promise<Attribute[]> {
+    return this.attrsLoader();
+  }
+
+  get shape(): number[] {
+    return this.dataspace.dims;
+  }
+
+  /** Maximum dims; -1 where unlimited. */
+  get maxShape(): number[] {
+    return this.dataspace.maxDims;
+  }
+
+  get chunks(): number[] | null {
+    return this.layout.class === "chunked" ? this.layout.chunk : null;
+  }
+
+  get size(): number {
+    return this.dataspace.kind === "null" ? 0 : product(this.shape);
+  }
+
+  /** Every allocated chunk, in chunk-coordinate order. */
+  async chunkIndex(): Promise<ChunkInfo[]> {
+    return (await this.loadIndex()).list;
+  }
+
+  private loadIndex() {
+    const layout = this.layout;
+    if (layout.class !== "chunked") throw this.ctx.error(this.path, "not a chunked dataset");
+    this.index ??= (async () => {
+      const list = await readChunkIndex(
+        this.ctx,
+        { layout, dims: this.shape, maxDims: this.maxShape, elementSize: this.datatype.size },
+        this.path,
+      );
+      const byKey = new Map<number, ChunkInfo>();
+      const grid = this.shape.map((d, i) => Math.ceil(d / layout.chunk[i]));
+      for (const c of list) byKey.set(this.chunkKey(c.offset.map((o, i) => o / layout.chunk[i]), grid), c);
+      return { list, byKey };
+    })();
+    this.index.catch(() => {
+      this.index = undefined;
+    });
+    return this.index;
+  }
+
+  private chunkKey(scaled: number[], grid: number[]): number {
+    let k = 0;
+    for (let i = 0; i < scaled.length; i++) k = k * grid[i] + scaled[i];
+    return k;
+  }
+
+  private checkBox(start: number[], count: number[]): void {
+    const dims = this.shape;
+    const ok =
+      start.length === dims.length &&
+      count.length === dims.length &&
+      start.every((s, i) => Number.isInteger(s) && Number.isInteger(count[i]) && s >= 0 && count[i] >= 0 && s + count[i] <= dims[i]);
+    if (!ok) {
+      throw this.ctx.error(this.path, `hyperslab start [${start.join(", ")}] count [${count.join(", ")}] outside the shape [${dims.join(", ")}]`);
+    }
+  }
+
+  /** The raw element bytes (file byte order) of a hyperslab, packed in C order. */
+  async readRaw(start?: number[], count?: number[], options: ReadOptions = {}): Promise<Uint8Array> {
+    start ??= this.shape.map(() => 0);
+    count ??= this.shape.slice();
+    this.checkBox(start, count);
+    const es = this.datatype.size;
+    const out = new Uint8Array(this.dataspace.kind === "null" ? 0 : product(count) * es);
+    if (out.length === 0) return out;
+    const layout = this.layout;
+    if (layout.class === "compact") {
+      if (layout.data.length < product(this.shape) * es) throw this.ctx.error(this.path, "compact data shorter than the dataset");
+      copyBox(layout.data, out, { srcShape: this.shape, srcStart: start, dstShape: count, dstStart: count.map(() => 0), count }, es);
+      return out;
+    }
+    if (layout.class === "contiguous") {
+      if (layout.address === UNDEFINED) {
+        this.fill(out);
+        return out;
+      }
+      const total = product(this.shape) * es;
+      const base = this.ctx.abs(layout.address, total, this.path, "contiguous data");
+      await this.readContiguous(base, start, count, out);
+      return out;
+    }
+    await this.readChunked(layout, start, count, out, options);
+    return out;
+  }
+
+  /** Decoded values of a hyperslab (see `Values`). */
+  async read(start?: number[], count?: number[], options: ReadOptions = {}): Promise<Values> {
+    const raw = await this.readRaw(start, count, options);
+    const n = count ? product(count) : this.size;
+    return decodeValues(raw, this.datatype, n, this.heap, this.path, this.ctx.offsetSize);
+  }
+
+  private fill(out: Uint8Array, from = 0, to = out.length): void {
+    const fv = this.fillValue;
+    if (!fv || fv.every((b) => b === 0)) return;
+    for (let i = from; i + fv.length <= to; i += fv.length) out.set(fv, i);
+  }
+
+  private async readContiguous(base: number, start: number[], count: number[], out: Uint8Array): Promise<void> {
+    const es = this.datatype.size;
+    const runs: { src: number; dst: number; len: number }[] = [];
+    forEachRun({ srcShape: this.shape, srcStart: start, dstShape: count, dstStart: count.map(() => 0), count }, es, (src, dst, len) => {
+      runs.push({ src, dst, len });
+    });
+    // Coalesce nearby runs into reads of at most MAX_READ.
+    let i = 0;
+    const reads: Promise<void>[] = [];
+    while (i < runs.length) {
+      let j = i + 1;
+      while (j < runs.length && runs[j].src - (runs[j - 1].src + runs[j - 1].len) <= GAP && runs[j].src + runs[j].len - runs[i].src <= MAX_READ) j++;
+      const group = runs.slice(i, j);
+      const from = group[0].src;
+      const to = group[group.length - 1].src + group[group.length - 1].len;
+      reads.push(
+        this.ctx.source.read(base + from, to - from).then((b) => {
+          for (const r of group) out.set(b.subarray(r.src - from, r.src - from + r.len), r.dst);
+        }),
+      );
+      if (reads.length >= 4) await Promise.all(reads.splice(0));
+      i = j;
+    }
+    await Promise.all(reads);
+  }
+
+  private async readChunked(
+    layout: Extract<Layout, { class: "chunked" }>,
+    start: number[],
+    count: number[],
+    out: Uint8Array,
+    options: ReadOptions,
+  ): Promise<void> {
+    const bad = unsupportedFilter(this.filters);
+    if (bad) {
+      throw this.ctx.error(this.path, `filter ${bad.id} (${FILTER_NAMES[bad.id] ?? (bad.name || "unknown")}) is not supported`);
+    }
+    const { byKey } = await this.loadIndex();
+    const es = this.datatype.size;
+    const chunk = layout.chunk;
+    const rank = chunk.length;
+    const rawSize = product(chunk) * es;
+    const grid = this.shape.map((d, i) => Math.ceil(d / chunk[i]));
+    const lo = start.map((s, i) => Math.floor(s / chunk[i]));
+    const hi = start.map((s, i) => Math.floor((s + count[i] - 1) / chunk[i]));
+    const present: ChunkInfo[] = [];
+    const missing: number[][] = [];
+    const scaled = lo.slice();
+    for (;;) {
+      const c = byKey.get(this.chunkKey(scaled, grid));
+      if (c) present.push(c);
+      else missing.push(scaled.map((s, i) => s * chunk[i]));
+      let a = rank - 1;
+      while (a >= 0) {
+        if (++scaled[a] <= hi[a]) break;
+        scaled[a] = lo[a];
+        a--;
+      }
+      if (a < 0) break;
+    }
+    const boxOf = (offset: number[]) => {
+      const s = offset.map((o, i) => Math.max(o, start[i]));
+      const e = offset.map((o, i) => Math.min(o + chunk[i], start[i] + count[i]));
+      return {
+        srcShape: chunk,
+        srcStart: s.map((x, i) => x - offset[i]),
+        dstShape: count,
+        dstStart: s.map((x, i) => x - start[i]),
+        count: e.map((x, i) => x - s[i]),
+      };
+    };
+    if (missing.length > 0 && this.fillValue && this.fillValue.some((b) => b !== 0)) {
+      const fillChunk = new Uint8Array(rawSize);
+      for (let i = 0; i < fillChunk.length; i += es) fillChunk.set(this.fillValue.subarray(0, es), i);
+      for (const m of missing) copyBox(fillChunk, out, boxOf(m), es);
+    }
+    present.sort((a, b) => a.address - b.address);
+    const groups: ChunkInfo[][] = [];
+    for (let i = 0; i < present.length; ) {
+      let j = i + 1;
+      while (
+        j < present.length &&
+        present[j].address - (present[j - 1].address + present[j - 1].size) <= GAP &&
+        present[j].address >= present[j - 1].address + present[j - 1].size &&
+        present[j].address + present[j].size - present[i].address <= MAX_READ
+      )
+        j++;
+      groups.push(present.slice(i, j));
+      i = j;
+    }
+    const isEdge = (c: ChunkInfo) => c.offset.some((o, i) => o + chunk[i] > this.shape[i]);
+    const one = async (group: ChunkInfo[]) => {
+      const from = group[0].address;
+      const last = group[group.length - 1];
+      const bytes = await this.ctx.source.read(from, last.address + last.size - from);
+      await Promise.all(
+        group.map(async (c) => {
+          const stored = bytes.subarray(c.address - from, c.address - from + c.size);
+          const box = boxOf(c.offset);
+          // A chunk that lands as one run in the output is decoded straight into it.
+          let target: Uint8Array | undefined;
+          let runs = 0;
+          let dstRun = 0;
+          forEachRun(box, es, (s, d, len) => {
+            runs++;
+            if (s === 0 && len === rawSize) dstRun = d;
+          });
+          if (runs === 1 && product(box.count) * es === rawSize) target = out.subarray(dstRun, dstRun + rawSize);
+          const mask = layout.unfilteredEdges && isEdge(c) ? 0xffffffff : c.filterMask;
+          let decoded: Uint8Array;
+          try {
+            decoded = this.filters.length === 0 ? stored : await decodeChunk(stored, this.filters, mask, rawSize, es, target);
+          } catch (e) {
+            throw this.ctx.error(this.path, `chunk at [${c.offset.join(", ")}] (address ${c.address}): ${(e as Error).message}`, e);
+          }
+          if (decoded.length !== rawSize) {
+            throw this.ctx.error(this.path, `chunk at [${c.offset.join(", ")}] holds ${decoded.length} bytes, expected ${rawSize}`);
+          }
+          if (decoded !== target) copyBox(decoded, out, box, es);
+        }),
+      );
+    };
+    await runLimited(groups, options.concurrency ?? 4, one);
+  }
+
+  describe(): string {
+    return `${describeDatatype(this.datatype)} [${this.shape.join(", ")}]`;
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects. */
+export async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (next < items.length && failed === undefined) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}

@@ -1,0 +1,288 @@
+// An HDF5 file opened over a byte source: path lookup through groups (symbol
+// tables, compact links, dense links), attributes, datasets.
+import { type ByteSource, openSource, type HttpSourceOptions, SourceError } from "../source.js";
+import { readBTree2, recordCursor } from "./btree-v2.js";
+import { FileContext } from "./context.js";
+import { Cursor, UNDEFINED } from "./cursor.js";
+import { type Datatype, parseDatatype } from "./datatype.js";
+import { Dataset } from "./dataset.js";
+import { Hdf5Error } from "./errors.js";
+import { FractalHeap } from "./fractal-heap.js";
+import { GlobalHeap } from "./global-heap.js";
+import {
+  type DenseInfo,
+  type Link,
+  MSG,
+  parseAttribute,
+  parseAttributeInfo,
+  parseDataspace,
+  parseFillValue,
+  parseFilterPipeline,
+  parseLayout,
+  parseLink,
+  parseLinkInfo,
+  parseSharedAddress,
+  type RawAttribute,
+} from "./messages.js";
+import { type HeaderMessage, readObjectHeader } from "./object-header.js";
+import { readSuperblock, type Superblock } from "./superblock.js";
+import { symbolTableLinks } from "./symbol-table.js";
+import { decodeValues, type Values } from "./values.js";
+
+export interface OpenOptions extends HttpSourceOptions {
+  /** Size of the aligned blocks metadata is read in (default 64 KiB). */
+  metaBlockSize?: number;
+}
+
+export interface Attribute {
+  name: string;
+  datatype: Datatype;
+  /** null for a null dataspace (h5py's Empty); [] for a scalar. */
+  shape: number[] | null;
+  value: Values;
+}
+
+export class Group {
+  readonly kind = "group";
+  private links?: Promise<Map<string, Link>>;
+
+  constructor(
+    private readonly file: Hdf5File,
+    readonly path: string,
+    readonly address: number,
+    private readonly messages: HeaderMessage[],
+  ) {}
+
+  /** Links by name (hard, soft, external). */
+  linkMap(): Promise<Map<string, Link>> {
+    this.links ??= this.file.readLinks(this.messages, this.path);
+    return this.links;
+  }
+
+  /** Names of the members, sorted. */
+  async keys(): Promise<string[]> {
+    return [...(await this.linkMap()).keys()].sort();
+  }
+
+  attributes(): Promise<Attribute[]> {
+    return this.file.readAttributes(this.messages, this.path);
+  }
+}
+
+export type Node = Group | Dataset;
+
+export class Hdf5File {
+  private readonly nodes = new Map<number, Promise<Node>>();
+  readonly heap: GlobalHeap;
+
+  private constructor(
+    readonly ctx: FileContext,
+    readonly superblock: Superblock,
+  ) {
+    this.heap = new GlobalHeap(ctx);
+  }
+
+  static async open(source: ByteSource | string, options: OpenOptions = {}): Promise<Hdf5File> {
+    const src = typeof source === "string" ? await openSource(source, options) : source;
+    try {
+      let size: number;
+      try {
+        size = await src.size();
+      } catch (e) {
+        throw new Hdf5Error(src.name, "", e instanceof SourceError ? e.message.slice(src.name.length + 2) : String(e), { cause: e });
+      }
+      const ctx = new FileContext(src, size, options.metaBlockSize);
+      const sb = await readSuperblock(ctx);
+      ctx.offsetSize = sb.offsetSize;
+      ctx.lengthSize = sb.lengthSize;
+      ctx.base = sb.baseAddress;
+      if (sb.endOfFile !== UNDEFINED && ctx.base + sb.endOfFile > size) {
+        throw ctx.error("", `truncated file: the superblock says it ends at ${ctx.base + sb.endOfFile} bytes, the file has ${size}`);
+      }
+      return new Hdf5File(ctx, sb);
+    } catch (e) {
+      await src.close?.();
+      throw e;
+    }
+  }
+
+  get name(): string {
+    return this.ctx.name;
+  }
+
+  get source(): ByteSource {
+    return this.ctx.source;
+  }
+
+  async close(): Promise<void> {
+    await this.ctx.source.close?.();
+  }
+
+  /** The object at `path` ("" or "/" is the root), or null if no link leads there. */
+  async get(path: string): Promise<Node | null> {
+    const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+    let node: Node = await this.node(this.superblock.rootAddress, "");
+    let depth = 0;
+    for (let i = 0; i < parts.length; i++) {
+      if (node.kind !== "group") return null;
+      const link = (await node.linkMap()).get(parts[i]);
+      if (!link) return null;
+      const here = parts.slice(0, i + 1).join("/");
+      if (link.kind === "soft") {
+        if (++depth > 16) throw this.ctx.error(here, "too many levels of soft links");
+        const target = link.target!.startsWith("/") ? link.target! : [...parts.slice(0, i), link.target].join("/");
+        const t = await this.get(target);
+        if (!t) return null;
+        node = t;
+        continue;
+      }
+      if (link.kind === "external") throw this.ctx.error(here, `external link to ${link.target} is not supported`);
+      node = await this.node(link.address, here);
+    }
+    return node;
+  }
+
+  async group(path: string): Promise<Group> {
+    const n = await this.get(path);
+    if (!n) throw this.ctx.error(path, "no such group");
+    if (n.kind !== "group") throw this.ctx.error(path, "is a dataset, expected a group");
+    return n;
+  }
+
+  async dataset(path: string): Promise<Dataset> {
+    const n = await this.get(path);
+    if (!n) throw this.ctx.error(path, "no such dataset");
+    if (n.kind !== "dataset") throw this.ctx.error(path, "is a group, expected a dataset");
+    return n;
+  }
+
+  /** The object whose header is at `address` (cached: hard links to one object share it). */
+  node(address: number, path: string): Promise<Node> {
+    let p = this.nodes.get(address);
+    if (!p) {
+      p = this.loadNode(address, path);
+      p.catch(() => this.nodes.delete(address));
+      this.nodes.set(address, p);
+    }
+    return p;
+  }
+
+  private async loadNode(address: number, path: string): Promise<Node> {
+    const ctx = this.ctx;
+    ctx.abs(address, 1, path, "object header");
+    const messages = await readObjectHeader(ctx, address, path);
+    const find = (t: number) => messages.find((m) => m.type === t);
+    const layoutMsg = find(MSG.LAYOUT);
+    if (!layoutMsg) return new Group(this, path, address, messages);
+    return ctx.guard(path, "dataset header", async () => {
+      const cur = (b: Uint8Array) => new Cursor(b, 0, ctx.offsetSize, ctx.lengthSize);
+      const dsMsg = find(MSG.DATASPACE);
+      const dtMsg = find(MSG.DATATYPE);
+      if (!dsMsg || !dtMsg) throw new RangeError("dataset without dataspace or datatype message");
+      const dataspace = parseDataspace(cur(dsMsg.data));
+      const datatype = await this.datatypeOf(dtMsg, path);
+      const layout = parseLayout(cur(layoutMsg.data));
+      const fMsg = find(MSG.FILTERS);
+      const filters = fMsg ? parseFilterPipeline(cur(fMsg.data)) : [];
+      const fill = find(MSG.FILL) ?? find(MSG.FILL_OLD);
+      const fillValue = fill ? parseFillValue(cur(fill.data), fill.type === MSG.FILL_OLD) : undefined;
+      return new Dataset(ctx, this.heap, path, address, dataspace, datatype, layout, filters, fillValue, () =>
+        this.readAttributes(messages, path),
+      );
+    });
+  }
+
+  private async datatypeOf(m: HeaderMessage, path: string): Promise<Datatype> {
+    const cur = new Cursor(m.data, 0, this.ctx.offsetSize, this.ctx.lengthSize);
+    if (m.flags & 0x02) return this.committedDatatype(parseSharedAddress(cur), path);
+    return parseDatatype(cur);
+  }
+
+  /** A committed (named) datatype: the datatype message of the object header it lives in. */
+  private async committedDatatype(address: number, path: string): Promise<Datatype> {
+    const msgs = await readObjectHeader(this.ctx, address, path);
+    const dt = msgs.find((x) => x.type === MSG.DATATYPE);
+    if (!dt) throw this.ctx.error(path, `committed datatype at ${address} has no datatype message`);
+    return parseDatatype(new Cursor(dt.data, 0, this.ctx.offsetSize, this.ctx.lengthSize));
+  }
+
+  /** @internal */
+  async readLinks(messages: HeaderMessage[], path: string): Promise<Map<string, Link>> {
+    const ctx = this.ctx;
+    const cur = (b: Uint8Array) => new Cursor(b, 0, ctx.offsetSize, ctx.lengthSize);
+    const links: Link[] = [];
+    await ctx.guard(path, "group links", async () => {
+      for (const m of messages) {
+        if (m.type === MSG.SYMBOL_TABLE) {
+          const c = cur(m.data);
+          const btree = c.addr();
+          const heap = c.addr();
+          links.push(...(await symbolTableLinks(ctx, btree, heap, path)));
+        } else if (m.type === MSG.LINK) {
+          links.push(parseLink(cur(m.data)));
+        } else if (m.type === MSG.LINK_INFO) {
+          const info = parseLinkInfo(cur(m.data));
+          if (info.heap !== UNDEFINED && info.nameIndex !== UNDEFINED) {
+            for (const obj of await this.denseObjects(info, path, "links")) links.push(parseLink(cur(obj)));
+          }
+        }
+      }
+    });
+    return new Map(links.map((l) => [l.name, l]));
+  }
+
+  /** The heap objects (link or attribute messages) of dense storage, in name-index order. */
+  private async denseObjects(info: DenseInfo, path: string, what: string): Promise<Uint8Array[]> {
+    const ctx = this.ctx;
+    const [heap, tree] = await Promise.all([FractalHeap.open(ctx, info.heap, path), readBTree2(ctx, info.nameIndex, path)]);
+    return Promise.all(
+      tree.records.map((r) => {
+        const c = recordCursor(ctx, r);
+        if (tree.type === 5) {
+          c.u32(); // name hash
+          return heap.object(c.take(r.length - 4));
+        }
+        if (tree.type === 8) return heap.object(c.take(8));
+        throw ctx.error(path, `dense ${what}: unexpected v2 B-tree record type ${tree.type}`);
+      }),
+    );
+  }
+
+  /** @internal */
+  async readAttributes(messages: HeaderMessage[], path: string): Promise<Attribute[]> {
+    const ctx = this.ctx;
+    const raws: RawAttribute[] = [];
+    await ctx.guard(path, "attributes", async () => {
+      for (const m of messages) {
+        if (m.type === MSG.ATTRIBUTE) {
+          raws.push(parseAttribute(new Cursor(m.data, 0, ctx.offsetSize, ctx.lengthSize)));
+        } else if (m.type === MSG.ATTRIBUTE_INFO) {
+          const info = parseAttributeInfo(new Cursor(m.data, 0, ctx.offsetSize, ctx.lengthSize));
+          if (info.heap !== UNDEFINED && info.nameIndex !== UNDEFINED) {
+            for (const obj of await this.denseObjects(info, path, "attributes")) {
+              raws.push(parseAttribute(new Cursor(obj, 0, ctx.offsetSize, ctx.lengthSize)));
+            }
+          }
+        }
+      }
+    });
+    return Promise.all(
+      raws.map(async (a) => {
+        const where = `${path}@${a.name}`;
+        return ctx.guard(where, "attribute", async () => {
+          const datatype = a.sharedAddress !== undefined ? await this.committedDatatype(a.sharedAddress, where) : a.datatype;
+          const shape = a.dataspace.kind === "null" ? null : a.dataspace.dims;
+          const n = shape === null ? 0 : shape.reduce((x, y) => x * y, 1);
+          if (a.data.length < n * datatype.size) throw new RangeError(`attribute data shorter than ${n} elements of ${datatype.size} bytes`);
+          const value = await decodeValues(a.data.subarray(0, n * datatype.size), datatype, n, this.heap, where, ctx.offsetSize);
+          return { name: a.name, datatype, shape, value };
+        });
+      }),
+    );
+  }
+}
+
+/** Opens an HDF5 file on disk, over http(s), or over any byte source. */
+export function openHdf5File(source: ByteSource | string, options: OpenOptions = {}): Promise<Hdf5File> {
+  return Hdf5File.open(source, options);
+}

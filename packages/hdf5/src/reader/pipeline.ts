@@ -1,0 +1,83 @@
+// A chunk's filter pipeline undone, last filter first, skipping the filters
+// its filter mask marks as not applied.
+import { inflateAsync } from "../filters/decode-deflate.js";
+import { checkFletcher32 } from "../filters/decode-fletcher32.js";
+import { lzfDecode } from "../filters/decode-lzf.js";
+import { unshuffle } from "../filters/decode-shuffle.js";
+import type { Filter } from "./messages.js";
+
+export const FILTER_NAMES: Record<number, string> = {
+  1: "deflate",
+  2: "shuffle",
+  3: "fletcher32",
+  4: "szip",
+  5: "nbit",
+  6: "scaleoffset",
+  307: "bzip2",
+  32000: "lzf",
+  32001: "blosc",
+  32004: "lz4",
+  32008: "bitshuffle",
+  32015: "zstd",
+};
+
+const SUPPORTED = new Set([1, 2, 3, 32000]);
+
+/** The first filter we cannot decode, or undefined. */
+export function unsupportedFilter(filters: Filter[]): Filter | undefined {
+  return filters.find((f) => !SUPPORTED.has(f.id));
+}
+
+export function describeFilters(filters: Filter[]): string {
+  if (filters.length === 0) return "none";
+  return filters.map((f) => (f.id === 1 ? `gzip(${f.values[0] ?? 0})` : (FILTER_NAMES[f.id] ?? (f.name || `filter ${f.id}`)))).join("+");
+}
+
+/**
+ * Decodes one stored chunk into its raw bytes (`rawSize` of them, the full
+ * chunk). `into`, when given and of size `rawSize`, receives the result of
+ * the last decoding step where that step can write in place (lzf, shuffle).
+ */
+export async function decodeChunk(
+  stored: Uint8Array,
+  filters: Filter[],
+  mask: number,
+  rawSize: number,
+  elementSize: number,
+  into?: Uint8Array,
+): Promise<Uint8Array> {
+  let buf = stored;
+  for (let i = filters.length - 1; i >= 0; i--) {
+    if (mask & (1 << i)) continue;
+    const f = filters[i];
+    const last = !filters.slice(0, i).some((_, j) => !(mask & (1 << j)));
+    switch (f.id) {
+      case 1:
+        buf = await inflateAsync(buf, rawSize);
+        break;
+      case 2: {
+        const size = f.values[0] ?? elementSize;
+        const dst = last && into && into.length === buf.length ? into : new Uint8Array(buf.length);
+        unshuffle(buf, dst, size);
+        buf = dst;
+        break;
+      }
+      case 3:
+        buf = checkFletcher32(buf);
+        break;
+      case 32000: {
+        const size = Math.max(rawSize, f.values[2] ?? 0);
+        const dst = last && into && into.length === size ? into : new Uint8Array(size);
+        const n = lzfDecode(buf, dst);
+        buf = n === dst.length ? dst : dst.subarray(0, n);
+        break;
+      }
+      default:
+        throw new Error(`filter ${f.id} (${FILTER_NAMES[f.id] ?? f.name ?? "unknown"}) is not supported`);
+    }
+  }
+  if (buf.length !== rawSize) {
+    throw new Error(`decoded chunk has ${buf.length} bytes, expected ${rawSize}`);
+  }
+  return buf;
+}

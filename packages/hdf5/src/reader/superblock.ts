@@ -1,0 +1,83 @@
+// The superblock (format spec III.A): versions 0-3. It gives the sizes of
+// addresses and lengths and where the root group is.
+import { Cursor } from "./cursor.js";
+import type { FileContext } from "./context.js";
+
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export interface Superblock {
+  version: number;
+  /** Absolute offset of the superblock (a user block may come first). */
+  offset: number;
+  offsetSize: number;
+  lengthSize: number;
+  baseAddress: number;
+  endOfFile: number;
+  /** Object header address of the root group. */
+  rootAddress: number;
+  /** v0/v1: the root group's symbol table (B-tree and local heap) from the root entry's scratch pad. */
+  rootSymbolTable?: { btree: number; heap: number };
+}
+
+/** Finds and parses the superblock: at 0, 512, 1024, 2048, ... */
+export async function readSuperblock(ctx: FileContext): Promise<Superblock> {
+  for (let off = 0; off + 8 <= ctx.fileSize; off = off === 0 ? 512 : off * 2) {
+    const head = await ctx.meta.read(off, 8);
+    if (!SIGNATURE.every((b, i) => head[i] === b)) continue;
+    return ctx.guard("", "superblock", async () => {
+      const c = new Cursor(await ctx.meta.read(off, Math.min(256, ctx.fileSize - off)), 8);
+      return parse(c, off);
+    });
+  }
+  throw ctx.error("", "not an HDF5 file (no HDF5 signature at 0, 512, 1024, ...)");
+}
+
+function parse(c: Cursor, offset: number): Superblock {
+  const version = c.u8();
+  if (version === 0 || version === 1) {
+    c.skip(4); // free-space, root symbol table entry and shared-header versions, reserved
+    const offsetSize = c.u8();
+    const lengthSize = c.u8();
+    checkSizes(offsetSize, lengthSize);
+    c.skip(1);
+    c.skip(4); // group leaf / internal node K
+    c.skip(4); // consistency flags
+    if (version === 1) c.skip(4); // indexed storage K + reserved
+    const s = new Cursor(c.bytes, c.pos, offsetSize, lengthSize);
+    const baseAddress = s.addr();
+    s.addr(); // free-space info
+    const endOfFile = s.addr();
+    s.addr(); // driver info
+    // Root group symbol table entry.
+    s.addr(); // link name offset
+    const rootAddress = s.addr();
+    const cacheType = s.u32();
+    s.skip(4);
+    let rootSymbolTable: Superblock["rootSymbolTable"];
+    if (cacheType === 1) {
+      const btree = s.addr();
+      const heap = s.addr();
+      rootSymbolTable = { btree, heap };
+    }
+    return { version, offset, offsetSize, lengthSize, baseAddress, endOfFile, rootAddress, rootSymbolTable };
+  }
+  if (version === 2 || version === 3) {
+    const offsetSize = c.u8();
+    const lengthSize = c.u8();
+    checkSizes(offsetSize, lengthSize);
+    c.u8(); // flags
+    const s = new Cursor(c.bytes, c.pos, offsetSize, lengthSize);
+    const baseAddress = s.addr();
+    s.addr(); // superblock extension
+    const endOfFile = s.addr();
+    const rootAddress = s.addr();
+    return { version, offset, offsetSize, lengthSize, baseAddress, endOfFile, rootAddress };
+  }
+  throw new RangeError(`unsupported superblock version ${version}`);
+}
+
+function checkSizes(o: number, l: number): void {
+  if (![2, 4, 8].includes(o) || ![2, 4, 8].includes(l)) {
+    throw new RangeError(`unsupported address/length sizes ${o}/${l}`);
+  }
+}
