@@ -5,7 +5,7 @@
 import { readAnnData, writeAnnDataTo } from "./anndata.js";
 import { itemSize, product } from "./dtype.js";
 import type { ChunksOption } from "./elements/context.js";
-import { isHandle, isNDArray } from "./elements/context.js";
+import { isHandle, isNDArray, problemCause } from "./elements/context.js";
 import { FormatError } from "./errors.js";
 import type { AnnData, Elem } from "./model.js";
 import { createStore, openStore } from "./store.js";
@@ -94,8 +94,9 @@ export async function convert(input: string, output: string, options: ConvertOpt
     if (problems.length > 0 && !options.allowProblems) {
       const first = problems[0];
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
-      const msg = first.message.startsWith(reader.source) ? first.message : `${reader.source}: /${first.path}: ${first.message}`;
-      throw new FormatError(reader.source, first.path, `cannot convert: ${msg.slice(msg.indexOf(": ") + 2)}${more}`);
+      const cause = problemCause.get(first);
+      if (cause instanceof FormatError) throw new FormatError(cause.source, cause.elementPath, `${cause.problem}${more}`, { cause });
+      throw new FormatError(reader.source, first.path, `${first.message}${more}`, { cause });
     }
     const bytesTotal = annDataBytes(adata);
     let bytesDone = 0;

@@ -143,13 +143,18 @@ export async function readWhole(ctx: ReadContext, path: string, what: string): P
   return ctx.reader.readArray(path);
 }
 
+/** The error behind each recorded problem (for callers that rethrow it). */
+export const problemCause = new WeakMap<ReadProblem, unknown>();
+
 /** Runs `fn`; on failure records the problem (when collecting) and returns undefined. */
 export async function attempt<T>(ctx: ReadContext, path: string, fn: () => Promise<T>): Promise<T | undefined> {
   if (!ctx.problems) return fn();
   try {
     return await fn();
   } catch (err) {
-    ctx.problems.push({ path, message: err instanceof Error ? err.message : String(err) });
+    const problem: ReadProblem = { path, message: err instanceof Error ? err.message : String(err) };
+    problemCause.set(problem, err);
+    ctx.problems.push(problem);
     return undefined;
   }
 }
