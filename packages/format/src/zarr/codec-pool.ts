@@ -36,7 +36,9 @@ function pool(): Slot[] | null {
   const n = Math.max(1, Math.min(4, Number(process.env.CELLFOLIO_ZARR_WORKERS) || Math.min(2, availableParallelism())));
   slots = [];
   for (let i = 0; i < n; i++) {
-    const worker = new Worker(file);
+    // Not the parent's --input-type / --eval flags: the worker is a module file.
+    const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(a));
+    const worker = new Worker(file, { execArgv });
     const slot: Slot = { worker, busy: 0 };
     worker.on("message", (m: { id: number; data?: Uint8Array; error?: string }) => {
       const w = waiting.get(m.id);
@@ -48,6 +50,7 @@ function pool(): Slot[] | null {
       else w.resolve(m.data as Uint8Array);
     });
     worker.on("error", (e) => {
+      slots = null; // a crashed worker: later chunks run on the main thread
       for (const [id, w] of waiting) {
         if (w.slot === slot) {
           waiting.delete(id);

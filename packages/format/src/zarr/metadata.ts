@@ -359,8 +359,9 @@ export function byteCodecsFor(c: Compression, dtype: DType): ByteCodec[] {
     case "zstd":
       return [...(c.shuffle && size > 1 ? [{ id: "shuffle", elementsize: size } as ByteCodec] : []), { id: "zstd", level: c.level ?? 3 }];
     case "blosc": {
-      const sh = c.shuffle === "none" ? 0 : c.shuffle === "bit" ? 2 : 1;
-      return [{ id: "blosc", cname: c.cname ?? "lz4", clevel: c.clevel ?? 5, shuffle: sh as 0 | 1 | 2, typesize: size }];
+      // Our blosc encoder does byte shuffle only: "bit" is written (and declared) as byte shuffle.
+      const sh = c.shuffle === "none" ? 0 : 1;
+      return [{ id: "blosc", cname: c.cname ?? "lz4", clevel: c.clevel ?? 5, shuffle: sh as 0 | 1, typesize: size }];
     }
     case "lzf":
       throw new Error("lzf is an HDF5 filter; Zarr has no lzf codec");
