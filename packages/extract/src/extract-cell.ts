@@ -10,7 +10,7 @@ import { halfFromBits, toHalf } from "./kernels/float16.js";
 import { blurBinary, GaussianKernel } from "./kernels/gaussian.js";
 import { QuantileSelector } from "./kernels/quantile.js";
 import { emptyRect, isEmpty, type Rect } from "./kernels/rect.js";
-import type { ExtractionParams } from "./presets.js";
+import { type ExtractionParams, ParamError } from "./presets.js";
 
 export type { CellInfo, LabelPlane } from "./kernels/cells.js";
 export { CellAccumulator, findCells, roundHalfEven } from "./kernels/cells.js";
@@ -85,7 +85,13 @@ export class Scratch {
   }
 }
 
+/**
+ * Buffers for extractCell with these parameters on images of nChannels channels
+ * (checked: the nuclear channel must exist). One per worker, reused for every cell.
+ */
 export function createScratch(params: ExtractionParams, nChannels: number): Scratch {
+  if (params.nuclearChannel >= nChannels)
+    throw new ParamError("nuclearChannel", `expected an index below the image's ${nChannels} channel(s), got ${params.nuclearChannel}`);
   return new Scratch(params, nChannels);
 }
 
@@ -207,12 +213,18 @@ function area(r: Rect): number {
 
 /**
  * Write the cell's stack [masks..., channels...] as float16 bits,
- * (maskCount + C) * S * S values, into out (from out[0]).
+ * (maskCount + C) * S * S values, into out (from out[0]). The window must hold
+ * every pixel of the crop [cy - S/2, cy + S/2) x [cx - S/2, cx + S/2) that lies in
+ * the image; crop pixels outside the image are zeros (border "pad").
+ * `cytosolMissing`: the cell's id has no pixel in the cytosol crop (its cytosol
+ * mask, and so the weight of the non-nuclear channels, is all zero).
  */
 export function extractCell(win: Window, cell: CellInfo, params: ExtractionParams, scratch: Scratch, out: Uint16Array): { cytosolMissing: boolean } {
   const s = scratch;
   const S = s.S;
-  if (params.size !== S) throw new Error(`extractCell: scratch made for size ${S}, params ask ${params.size}`);
+  const sp = s.params;
+  if (params !== sp && (params.size !== sp.size || params.preset !== sp.preset || params.sigma !== sp.sigma || params.dilation !== sp.dilation))
+    throw new Error("extractCell: the scratch was made for other parameters (size, preset, sigma or dilation)");
   const w = S / 2;
   const oy = cell.cy - w; // crop origin, slide coordinates
   const ox = cell.cx - w;

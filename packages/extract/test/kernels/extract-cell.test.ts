@@ -186,5 +186,12 @@ describe("parameters", () => {
     expect(() => resolveParams({ nuclearChannel: 3 }, 3)).toThrow(/nuclearChannel.*3 channel/);
     expect(() => resolveParams({ border: "wrap" as never })).toThrow(/border/);
     expect(() => resolveParams({ preset: "fancy" as never })).toThrow(/preset/);
+    expect(() => createScratch(resolveParams({ nuclearChannel: 2 }), 2)).toThrow(/nuclearChannel.*2 channel/);
+    const slide = makeSlide({ height: 40, width: 40, spacing: 20 });
+    const [cell] = findCells(slide.nucleus, 40, 40);
+    const win: Window = { y0: 0, x0: 0, height: 40, width: 40, imageHeight: 40, imageWidth: 40, channels: slide.channels, nucleus: slide.nucleus, cytosol: null };
+    const scratch = createScratch(resolveParams({ size: 16 }), 3);
+    expect(() => extractCell(win, cell, resolveParams({ size: 16, sigma: 2 }), scratch, new Uint16Array(4 * 256))).toThrow(/other parameters/);
+    expect(() => extractCell(win, cell, resolveParams({ size: 16 }), scratch, new Uint16Array(10))).toThrow(/needs 1024/);
   });
 });
