@@ -52,3 +52,8 @@ export function extractBatch(
   }
   return missing;
 }
+
+/** A result buffer of `bytes` bytes: a view of `reuse` when that is large enough (no allocation). */
+export function resultBuffer(bytes: number, reuse?: ArrayBuffer): Uint16Array {
+  return reuse && reuse.byteLength >= bytes ? new Uint16Array(reuse, 0, bytes / 2) : new Uint16Array(bytes / 2);
+}

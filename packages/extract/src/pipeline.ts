@@ -60,9 +60,9 @@ export interface ExtractOptions {
   overwrite?: boolean;
   /** Called as cells are written: (cells written, cells to write). */
   onProgress?: (done: number, total: number) => void;
-  /** Bytes of slide held per band (default 256 MiB). */
+  /** Bytes of slide held per band (default 64 MiB; two bands are held, the next one read ahead). */
   bandBytes?: number;
-  /** Bytes of finished cells held waiting for their turn before spilling (default 256 MiB). */
+  /** Bytes of finished cells held waiting for their turn before spilling (default 128 MiB). */
   queueBytes?: number;
   /** Cells per batch handed to a worker (default 8). */
   batchSize?: number;
@@ -156,19 +156,26 @@ async function readBand(
   const x1 = Math.min(image.width, maxX + w);
   const h = y1 - y0;
   const wd = x1 - x0;
-  const [planes, nuc, cyt] = await Promise.all([
-    image.readWindow(y0, x0, h, wd),
-    nucleus.readWindow(y0, x0, h, wd),
-    cytosol ? cytosol.readWindow(y0, x0, h, wd) : null,
-  ]);
   // Kernels take uint8 / uint16 / float32 channels; other types become float32.
   const channelType = image.dtype === "uint8" || image.dtype === "uint16" ? image.dtype : "float32";
-  const shared = (type: keyof typeof PIXEL_ARRAYS, src: PixelArray): PixelArray => {
+  const shared = (type: keyof typeof PIXEL_ARRAYS): PixelArray => {
     const T = PIXEL_ARRAYS[type];
-    const a = new T(new SharedArrayBuffer(h * wd * T.BYTES_PER_ELEMENT));
-    a.set(src);
-    return a;
+    return new T(new SharedArrayBuffer(h * wd * T.BYTES_PER_ELEMENT));
   };
+  const channels = Array.from({ length: image.channels }, () => shared(channelType));
+  const nucleusPlane = shared(nucleus.dtype);
+  const cytosolPlane = cytosol ? shared(cytosol.dtype) : null;
+  // Sources read straight into the shared planes where they can; otherwise copy.
+  const fill = (dst: PixelArray[], got: PixelArray[]) => {
+    got.forEach((g, k) => {
+      if (g !== dst[k]) dst[k].set(g);
+    });
+  };
+  await Promise.all([
+    image.readWindow(y0, x0, h, wd, channels).then((p) => fill(channels, p)),
+    nucleus.readWindow(y0, x0, h, wd, [nucleusPlane]).then((p) => fill([nucleusPlane], p)),
+    cytosol && cytosolPlane ? cytosol.readWindow(y0, x0, h, wd, [cytosolPlane]).then((p) => fill([cytosolPlane], p)) : null,
+  ]);
   return {
     y0,
     x0,
@@ -176,9 +183,9 @@ async function readBand(
     width: wd,
     imageHeight: image.height,
     imageWidth: image.width,
-    channels: planes.map((p) => shared(channelType, p)) as Window["channels"],
-    nucleus: shared(nucleus.dtype, nuc[0]) as Window["nucleus"],
-    cytosol: cyt ? (shared((cytosol as ImageSource).dtype, cyt[0]) as Window["cytosol"]) : null,
+    channels: channels as Window["channels"],
+    nucleus: nucleusPlane as Window["nucleus"],
+    cytosol: cytosolPlane as Window["cytosol"],
   };
 }
 
@@ -272,12 +279,19 @@ export interface StreamOptions {
   /** Rows [rowStart, rowEnd) of the plan only (a part); all rows by default. */
   rowStart?: number;
   rowEnd?: number;
+  /**
+   * Whether the sink lets go of each stack once its promise resolves (default
+   * true): then result buffers are reused. false when the sink keeps them (the
+   * writer holds a block until its write completes).
+   */
+  recycle?: boolean;
 }
 
 /**
  * Extracts the rows of the plan and hands each stack (float16 bits, (C', S, S))
  * to `sink` in row order, one call at a time. The core of extract(), usable for
- * a part of the rows or with any sink.
+ * a part of the rows or with any sink. With `recycle` (the default) the sink
+ * must copy what it keeps: the stack's buffer is reused once its promise resolves.
  */
 export async function streamStacks(
   plan: ExtractionPlan,
@@ -291,12 +305,24 @@ export async function streamStacks(
   const rowEnd = options.rowEnd ?? plan.cells.length;
   const size = params.size;
   const stackLength = (maskCount(params, cytosol !== null) + image.channels) * size * size;
-  const rows = new InOrderRows(sink, stackLength, options.queueBytes ?? 256 * MiB, rowStart);
+  // Result buffers come back to the workers once all their rows are written or
+  // spilled (the sink copies what it keeps), so batches do not allocate.
+  const rowsLeft = new Map<ArrayBufferLike, number>();
+  const free: ArrayBuffer[] = [];
+  const release = (stack: Uint16Array) => {
+    const left = (rowsLeft.get(stack.buffer) ?? 1) - 1;
+    if (left > 0) rowsLeft.set(stack.buffer, left);
+    else {
+      rowsLeft.delete(stack.buffer);
+      if (options.recycle !== false && free.length < 8) free.push(stack.buffer as ArrayBuffer);
+    }
+  };
+  const rows = new InOrderRows(sink, stackLength, options.queueBytes ?? 128 * MiB, rowStart, release);
 
   // Band height from the memory budget: a band's window is its rows plus the crop margin.
   const bytesPerRow =
     image.width * (image.channels * PIXEL_ARRAYS[image.dtype].BYTES_PER_ELEMENT + 2 * PIXEL_ARRAYS[nucleus.dtype].BYTES_PER_ELEMENT);
-  const bandRows = Math.max(1, Math.floor((options.bandBytes ?? 256 * MiB) / bytesPerRow) - size);
+  const bandRows = Math.max(1, Math.floor((options.bandBytes ?? 64 * MiB) / bytesPerRow) - size);
   const bands = spatialBands(plan, bandRows, rowStart, rowEnd);
   const batchSize = Math.max(1, options.batchSize ?? 8);
   const missing: number[] = [];
@@ -341,8 +367,9 @@ export async function streamStacks(
         const batchRows = bandRowsList.slice(k, k + batchSize);
         const batchCells = batchRows.map((row) => plan.cells[row]);
         inFlight++;
-        const t = r.run(b, packCells(batchCells)).then(
+        const t = r.run(b, packCells(batchCells), free.pop()).then(
           (res) => {
+            rowsLeft.set(res.out.buffer, batchRows.length);
             batchRows.forEach((row, j) => {
               rows.put(row, res.out.subarray(j * stackLength, (j + 1) * stackLength));
               if (res.missing[j]) missing.push(batchCells[j].id);
@@ -405,9 +432,16 @@ async function writeDataset(
       : undefined,
     labelColumnOrder: labels?.columnOrder,
   });
-  const appender = new RowAppender(array);
+  // A write unit of one row (HDF5 chunks, Zarr v2): each stack goes to the
+  // writer as it is, no copy; the writer may hold it, so its buffer is not
+  // reused. Units of many rows (shards) are gathered by a RowAppender (a copy).
+  const direct = array.unit[0] === 1;
+  const appender = direct ? null : new RowAppender(array);
+  const zeros = [0, 0, 0];
   const sink = async (row: number, stack: Uint16Array) => {
-    await appender.append({ dtype: "float16", shape: [1, channels, size, size], data: stack });
+    const block = { dtype: "float16" as const, shape: [1, channels, size, size], data: stack };
+    if (appender) await appender.append(block);
+    else await array.setBlock([row, ...zeros], block);
     o.onProgress?.(row + 1, n);
   };
   const { missingCytosol } = await streamStacks(plan, params, { image, nucleus, cytosol }, sink, {
@@ -415,8 +449,9 @@ async function writeDataset(
     bandBytes: o.bandBytes,
     queueBytes: o.queueBytes,
     batchSize: o.batchSize,
+    recycle: !direct,
   });
-  await appender.flush();
+  await appender?.flush();
   await array.close();
   return { missingCytosol, compression: array.info.compression };
 }

@@ -28,6 +28,8 @@ export class InOrderRows {
     private readonly budgetBytes: number,
     /** The first row to write (a part of the rows starts past 0). */
     firstRow = 0,
+    /** Called once a held stack is no longer needed (written or spilled), so its buffer can be reused. */
+    private readonly release: (stack: Uint16Array) => void = () => {},
   ) {
     this.next = firstRow;
   }
@@ -99,6 +101,7 @@ export class InOrderRows {
       this.held.delete(row);
       this.heldBytes -= stack.byteLength;
       this.spilledRows++;
+      this.release(stack);
     }
   }
 
@@ -108,10 +111,12 @@ export class InOrderRows {
     try {
       for (;;) {
         let stack = this.held.get(this.next);
+        let fromSpill = false;
         if (stack) {
           this.held.delete(this.next);
           this.heldBytes -= stack.byteLength;
         } else {
+          fromSpill = true;
           const slot = this.spilled.get(this.next);
           if (slot === undefined || this.spillFd === null) break;
           this.spilled.delete(this.next);
@@ -119,6 +124,7 @@ export class InOrderRows {
           readSync(this.spillFd, stack, 0, stack.byteLength, slot * this.rowLength * 2);
         }
         await this.sink(this.next, stack);
+        if (!fromSpill) this.release(stack);
         this.next++;
         this.notify();
       }

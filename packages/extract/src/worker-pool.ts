@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { CELL_FIELDS, extractBatch } from "./cell-batch.js";
+import { CELL_FIELDS, extractBatch, resultBuffer } from "./cell-batch.js";
 import { createScratch, type Scratch, type Window } from "./extract-cell.js";
 import type { ExtractionParams } from "./presets.js";
 
@@ -15,7 +15,7 @@ export type WorkerRequest =
   | { type: "init"; params: ExtractionParams; nChannels: number; stackLength: number }
   | { type: "band"; band: number; win: Window }
   | { type: "release"; band: number }
-  | { type: "task"; task: number; band: number; cells: Float64Array };
+  | { type: "task"; task: number; band: number; cells: Float64Array; out?: ArrayBuffer };
 
 export type WorkerReply = { task: number; out: Uint16Array; missing: Uint8Array } | { task: number; error: string };
 
@@ -30,7 +30,8 @@ export interface CellRunner {
   readonly threads: number;
   setBand(band: number, win: Window): void;
   releaseBand(band: number): void;
-  run(band: number, cells: Float64Array): Promise<BatchResult>;
+  /** Extracts a batch; `out`, when given, is a buffer to reuse for the result (handed over). */
+  run(band: number, cells: Float64Array, out?: ArrayBuffer): Promise<BatchResult>;
   close(): Promise<void>;
 }
 
@@ -56,10 +57,10 @@ class InlineRunner implements CellRunner {
     this.bands.delete(band);
   }
 
-  async run(band: number, cells: Float64Array): Promise<BatchResult> {
+  async run(band: number, cells: Float64Array, reuse?: ArrayBuffer): Promise<BatchResult> {
     const win = this.bands.get(band);
     if (!win) throw new Error(`band ${band} not set`);
-    const out = new Uint16Array((cells.length / CELL_FIELDS) * this.stackLength);
+    const out = resultBuffer((cells.length / CELL_FIELDS) * this.stackLength * 2, reuse);
     const missing = extractBatch(win, cells, this.params, this.scratch, out, this.stackLength);
     // Let the writer's callbacks run between batches.
     await new Promise((r) => setImmediate(r));
@@ -97,6 +98,7 @@ async function workerFile(): Promise<string> {
 interface Pending {
   band: number;
   cells: Float64Array;
+  out?: ArrayBuffer;
   resolve: (r: BatchResult) => void;
   reject: (e: Error) => void;
 }
@@ -148,7 +150,7 @@ class ThreadRunner implements CellRunner {
       const p = this.queue.shift() as Pending;
       const task = this.nextTask++;
       this.running.set(task, p);
-      w.postMessage({ type: "task", task, band: p.band, cells: p.cells } satisfies WorkerRequest);
+      w.postMessage({ type: "task", task, band: p.band, cells: p.cells, out: p.out } satisfies WorkerRequest, p.out ? [p.out] : []);
     }
   }
 
@@ -160,10 +162,10 @@ class ThreadRunner implements CellRunner {
     for (const w of this.workers) w.postMessage({ type: "release", band } satisfies WorkerRequest);
   }
 
-  run(band: number, cells: Float64Array): Promise<BatchResult> {
+  run(band: number, cells: Float64Array, out?: ArrayBuffer): Promise<BatchResult> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ band, cells, resolve, reject });
+      this.queue.push({ band, cells, out, resolve, reject });
       this.pump();
     });
   }

@@ -2,7 +2,7 @@
 // (shared memory, no copy), extracts batches of cells with one scratch, and
 // hands each batch's stacks back by transfer.
 import { parentPort } from "node:worker_threads";
-import { CELL_FIELDS, extractBatch } from "./cell-batch.js";
+import { CELL_FIELDS, extractBatch, resultBuffer } from "./cell-batch.js";
 import { createScratch, type Scratch, type Window } from "./extract-cell.js";
 import type { ExtractionParams } from "./presets.js";
 import type { WorkerReply, WorkerRequest } from "./worker-pool.js";
@@ -33,10 +33,10 @@ port.on("message", (msg: WorkerRequest) => {
         const win = bands.get(msg.band);
         if (!win || !params || !scratch) throw new Error(`worker: band ${msg.band} or init missing`);
         const n = msg.cells.length / CELL_FIELDS;
-        const out = new Uint16Array(n * stackLength);
+        const out = resultBuffer(n * stackLength * 2, msg.out);
         const missing = extractBatch(win, msg.cells, params, scratch, out, stackLength);
         reply = { task: msg.task, out, missing };
-        port.postMessage(reply, [out.buffer]);
+        port.postMessage(reply, [out.buffer as ArrayBuffer]);
       } catch (e) {
         reply = { task: msg.task, error: (e as Error).stack ?? String(e) };
         port.postMessage(reply);

@@ -25,9 +25,11 @@ export interface ImageSource {
   readonly integer?: boolean;
   /**
    * One plane per channel of the window rows [y0, y0 + h) x columns [x0, x0 + w),
-   * each h * w row-major, of the source's dtype.
+   * each h * w row-major, of the source's dtype. `into`, when given, holds one
+   * plane per channel of the source's dtype that the source may fill and return
+   * (saving a copy); callers check what came back.
    */
-  readWindow(y0: number, x0: number, h: number, w: number): Promise<PixelArray[]>;
+  readWindow(y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]>;
   close(): Promise<void>;
 }
 
@@ -69,8 +71,14 @@ export class StackedSource implements ImageSource {
     this.dtype = types.size === 1 ? parts[0].dtype : "float32";
   }
 
-  async readWindow(y0: number, x0: number, h: number, w: number): Promise<PixelArray[]> {
-    const planes = (await Promise.all(this.parts.map((p) => p.readWindow(y0, x0, h, w)))).flat();
+  async readWindow(y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]> {
+    let c = 0;
+    const slices = this.parts.map((p) => {
+      const s = into?.slice(c, c + p.channels);
+      c += p.channels;
+      return s;
+    });
+    const planes = (await Promise.all(this.parts.map((p, k) => p.readWindow(y0, x0, h, w, slices[k])))).flat();
     return this.dtype === this.parts[0].dtype && this.parts.every((p) => p.dtype === this.dtype)
       ? planes
       : planes.map((p) => (p instanceof Float32Array ? p : Float32Array.from(p)));

@@ -94,14 +94,17 @@ export class TiffSource implements ImageSource {
   }
 
   /** Rows [y0, y0 + h), columns [x0, x0 + w) of an uncompressed stripped page, straight from the file. */
-  private async readRaw(r: RawStrips, y0: number, x0: number, h: number, w: number): Promise<PixelArray[]> {
+  private async readRaw(r: RawStrips, y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]> {
     this.file ??= await open(this.name, "r");
     const T = PIXEL_ARRAYS[this.dtype];
     const perPlane = r.planar === 2 ? r.samples : 1;
     const spp = r.planar === 2 ? 1 : r.samples;
     const rowBytes = this.width * spp * r.bytes;
     const stripsPerPlane = Math.ceil(this.height / r.rowsPerStrip);
-    const planes = Array.from({ length: r.samples }, () => new T(h * w));
+    const planes = Array.from({ length: r.samples }, (_, k) => {
+      const t = into?.[k];
+      return t instanceof T && t.length === h * w ? t : new T(h * w);
+    });
     const buf = new Uint8Array(Math.min(h, r.rowsPerStrip) * rowBytes);
     for (let p = 0; p < perPlane; p++) {
       for (let y = y0; y < y0 + h; ) {
@@ -126,13 +129,13 @@ export class TiffSource implements ImageSource {
     return planes;
   }
 
-  async readWindow(y0: number, x0: number, h: number, w: number): Promise<PixelArray[]> {
+  async readWindow(y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]> {
     const planes: PixelArray[] = [];
     const want = PIXEL_ARRAYS[this.dtype];
     for (const [k, page] of this.pages.entries()) {
       const raw = this.raw[k];
       if (raw) {
-        planes.push(...(await this.readRaw(raw, y0, x0, h, w)));
+        planes.push(...(await this.readRaw(raw, y0, x0, h, w, into?.slice(planes.length, planes.length + raw.samples))));
         continue;
       }
       let rasters: ArrayLike<number>[];

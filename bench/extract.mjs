@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// End-to-end extraction: synthetic slide (TIFFs) -> .h5sc with the compressed
+// write, cellfolio (all cores, worker threads) vs scPortrait's stack
+// (bench/extract_peer.py: tifffile + the NumPy/SciPy/skimage reference + h5py,
+// one process) in the same run, on the same slide and codec.
+//
+//   npx turbo run build --filter=@cellfolio/extract && node bench/extract.mjs
+//   CELLS=2000 PEER_CELLS=300 node bench/extract.mjs
+//
+// CELLS        cells on the slide (default 20000); SIZE crop S (128); CHANNELS (3)
+// SPACING      grid spacing in px (default 44: cells up to ~42 px across)
+// THREADS      our worker threads (default: all cores)
+// FORMAT       h5sc (default) or zarr (ours only; the peer writes h5py)
+// COMPRESSION  gzip (default: gzip 1 + shuffle) | lzf | none, both sides (HDF5)
+// PRESET       classic (default) | scportrait
+// PEER_CELLS   cells the Python peer extracts (default: all); its rate is per cell
+// RSS_SCALING  1: also run ours on a slide of CELLS/4 cells and print both peak RSS
+// SLIDE_DIR    where slides are kept between runs (default: the temp dir)
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const PY = "/usr/bin/python3";
+const PEER = path.join(here, "extract_peer.py");
+
+// Child mode: one extraction in a fresh process, so its peak RSS is its own.
+if (process.argv[2] === "--ours") {
+  const { extract } = await import(path.join(root, "packages/extract/dist/index.js"));
+  const summary = await extract(JSON.parse(process.argv[3]));
+  const { droppedAtBorder, missingCytosol: _, ...rest } = summary;
+  const cpu = process.cpuUsage(); // every thread of the process
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(JSON.stringify({ ...rest, dropped: droppedAtBorder.length, cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+const env = (k, d) => process.env[k] ?? d;
+const CELLS = Number(env("CELLS", 20000));
+const S = Number(env("SIZE", 128));
+const C = Number(env("CHANNELS", 3));
+const SPACING = Number(env("SPACING", 44));
+const THREADS = Number(env("THREADS", availableParallelism()));
+const FORMAT = env("FORMAT", "h5sc");
+const COMPRESSION = env("COMPRESSION", "gzip");
+const PRESET = env("PRESET", "classic");
+const PEER_CELLS = env("PEER_CELLS", "") === "" ? null : Number(env("PEER_CELLS"));
+const SLIDE_DIR = env("SLIDE_DIR", tmpdir());
+const codec = { gzip: { codec: "gzip", level: 1, shuffle: true }, lzf: { codec: "lzf" }, none: { codec: "none" } }[COMPRESSION];
+if (!codec) throw new Error(`COMPRESSION=${COMPRESSION}: expected gzip, lzf or none`);
+
+function slide(cells) {
+  const dir = path.join(SLIDE_DIR, `cellfolio-bench-extract-slide-${cells}-${C}-${SPACING}`);
+  if (!existsSync(path.join(dir, "cytosol.tif"))) {
+    const t = performance.now();
+    const r = spawnSync(PY, [PEER, "make", dir, JSON.stringify({ cells, channels: C, spacing: SPACING })], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`extract_peer.py make failed:\n${r.stderr}`);
+    console.log(`made slide ${dir} (${JSON.parse(r.stdout.trim())?.height} px high) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  return { image: path.join(dir, "image.tif"), nucleus: path.join(dir, "nucleus.tif"), cytosol: path.join(dir, "cytosol.tif") };
+}
+
+function ours(files, out) {
+  const options = { ...files, out, size: S, preset: PRESET, border: "pad", threads: THREADS, overwrite: true, ...(FORMAT === "h5sc" ? { compression: codec } : {}) };
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--ours", JSON.stringify(options)], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`ours failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+const work = path.join(tmpdir(), `cellfolio-bench-extract-${process.pid}`);
+mkdirSync(work, { recursive: true });
+try {
+  const files = slide(CELLS);
+  console.log(`${CELLS} cells, ${C} channels uint16, S = ${S}, preset ${PRESET}, border pad; output ${FORMAT}${FORMAT === "h5sc" ? `, ${COMPRESSION}` : ""}; ${THREADS} threads`);
+
+  const oursOut = path.join(work, `ours.${FORMAT}`);
+  const a = ours(files, oursOut);
+  console.log(`cellfolio : ${a.cellsWritten} cells in ${a.seconds.toFixed(2)} s = ${a.cellsPerSecond.toFixed(0)} cells/s (${(a.cellsPerSecond / Math.max(1, THREADS)).toFixed(0)} per core), codec ${a.compression}, peak RSS ${a.peakRssMb.toFixed(0)} MB; ${(a.cellsWritten / a.cpuSeconds).toFixed(0)} cells per CPU second`);
+
+  let peer = null;
+  if (PEER_CELLS !== 0) {
+    const peerOut = path.join(work, "peer.h5sc");
+    const m = { ...files, out: peerOut, params: { preset: PRESET, size: S, border: "pad" }, compression: COMPRESSION, cells: PEER_CELLS };
+    const r = spawnSync(PY, [PEER, "run", JSON.stringify(m)], {
+      encoding: "utf8",
+      env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+    });
+    if (r.status !== 0) throw new Error(`extract_peer.py run failed:\n${r.stderr}`);
+    peer = JSON.parse(r.stdout.trim().split("\n").pop());
+    console.log(`python    : ${peer.cells} cells in ${peer.seconds.toFixed(2)} s = ${peer.cells_per_second.toFixed(1)} cells/s (one core), peak RSS ${peer.peak_rss_mb.toFixed(0)} MB; ${(peer.cells / peer.cpu_seconds).toFixed(1)} cells per CPU second`);
+    console.log(
+      `ratio     : ${(a.cellsPerSecond / peer.cells_per_second).toFixed(1)}x total, ${(a.cellsPerSecond / Math.max(1, THREADS) / peer.cells_per_second).toFixed(1)}x per core (wall); ${(a.cellsWritten / a.cpuSeconds / (peer.cells / peer.cpu_seconds)).toFixed(1)}x per CPU second`,
+    );
+    if (FORMAT === "h5sc") {
+      // Same numbers? The peer's rows are the first rows of ours (both in cellID order).
+      const check = spawnSync(
+        PY,
+        [
+          "-c",
+          `import sys, h5py, numpy as np
+a = h5py.File(sys.argv[1], "r")["obsm/single_cell_images"]; b = h5py.File(sys.argv[2], "r")["obsm/single_cell_images"]
+n = min(len(b), 200)
+print(float(np.abs(a[:n].astype(np.float32) - b[:n].astype(np.float32)).max()), n)`,
+          oursOut,
+          peerOut,
+        ],
+        { encoding: "utf8" },
+      );
+      const [diff, n] = check.stdout.trim().split(" ");
+      console.log(`check     : first ${n} cells, max abs difference ${Number(diff).toExponential(2)}`);
+    }
+  }
+  if (env("RSS_SCALING", "0") === "1") {
+    const quarter = Math.max(1, Math.round(CELLS / 4));
+    const b = ours(slide(quarter), path.join(work, `quarter.${FORMAT}`));
+    console.log(`RSS       : ${quarter} cells ${b.peakRssMb.toFixed(0)} MB, ${CELLS} cells ${a.peakRssMb.toFixed(0)} MB (slide input ${((CELLS / quarter) * 1).toFixed(0)}x larger)`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
