@@ -1,6 +1,6 @@
 // Reading Zarr v2 / v3: metadata (consolidated when present), chunk keys,
 // only the chunks (and for shards, only the inner chunks) a block needs.
-import { allocate, copyBlock, product } from "../dtype.js";
+import { allocate, copyBlock, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import type { Attrs, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, decodeChunk, viewNumeric } from "./chunk.js";
@@ -19,6 +19,7 @@ interface NodeDoc {
 /** How many chunk reads a block read keeps in flight. */
 const READ_CONCURRENCY = 16;
 const MAX_CACHED_SHARD_INDEXES = 512;
+const WHOLE_SHARD_BYTES = 64 << 20;
 const MISSING = 0xffffffffffffffffn;
 
 function join(p: string, key: string): string {
@@ -304,7 +305,8 @@ export class ZarrReader implements StoreReader {
     let whole: Uint8Array | undefined;
     let index: BigUint64Array | null;
     try {
-      if (wanted.length === nInner) {
+      // A whole shard in one request when every inner chunk is wanted and it is small enough to hold.
+      if (wanted.length === nInner && product(m.chunks) * Math.max(1, itemSize(m.dtype)) <= WHOLE_SHARD_BYTES) {
         whole = await this.store.get(key);
         index = whole ? await this.shardIndex(spec, key, nInner, whole) : null;
       } else {

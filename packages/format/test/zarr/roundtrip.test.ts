@@ -55,7 +55,19 @@ async function writeAll(target: string, zarrFormat: 2 | 3, shards?: number[]): P
   // A scalar and an empty array, as anndata writes them.
   await w.writeArray("scalar", { dtype: "float64", shape: [], data: new Float64Array([3.25]) });
   await w.writeArray("empty", { dtype: "int32", shape: [0], data: new Int32Array(0) });
-  out.push({ name: "scalar", dtype: "float64", values: 3.25 }, { name: "empty", dtype: "int32", values: [] });
+  await w.writeArray("string-scalar", { dtype: "string", shape: [], data: ["ünïcode scalar"] });
+  // Array-valued attributes go out as JSON lists, as zarr-python writes numpy arrays.
+  await w.setAttrs("scalar", {
+    f16: { dtype: "float16", shape: [2], data: new Uint16Array([0x3c00, 0xc000]) },
+    i64: { dtype: "int64", shape: [2, 2], data: new BigInt64Array([1n, -2n, 3n, 4n]) },
+    flag: true,
+    nan: Number.NaN,
+  });
+  out.push(
+    { name: "scalar", dtype: "float64", values: 3.25 },
+    { name: "empty", dtype: "int32", values: [] },
+    { name: "string-scalar", dtype: "string", values: "ünïcode scalar" },
+  );
   await w.close();
   return out;
 }
@@ -76,6 +88,10 @@ describe("Zarr v2 written here", async () => {
     expect(got["gzip/float16"].dtype).toBe("float16");
     expect(got["gzip/bool"].dtype).toBe("bool");
     expect(got["gzip/string"].dtype).toBe("object");
+    expect(got.scalar.attrs).toMatchObject({ f16: [1, -2], i64: [
+      [1, -2],
+      [3, 4],
+    ], flag: true, nan: "NaN" });
   });
   it("reads equal here, in blocks that cut chunks", async () => {
     const r = await openZarr(target);
