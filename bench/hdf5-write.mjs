@@ -62,7 +62,7 @@ async function child(args) {
   const cells = new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2);
   const filters = { gzip: [{ id: "deflate", level: 1 }], "shuffle+gzip": [{ id: "shuffle" }, { id: "deflate", level: 1 }], lzf: [{ id: "lzf" }], none: [] }[args.codec];
   const t0 = performance.now();
-  const w = await Hdf5Writer.create(args.out, { overwrite: true });
+  const w = await Hdf5Writer.create(args.out, { overwrite: true, concurrency: Number(process.env.BENCH_CONCURRENCY) || undefined, workers: Number(process.env.BENCH_WORKERS) || undefined });
   const d = w.createDataset("images", { shape: [args.n, 5, 128, 128], type: { class: "float", size: 2 }, chunks: [1, 1, 128, 128], filters });
   const block = new Uint16Array(args.batch * CELL);
   for (let start = 0; start < args.n; start += args.batch) {

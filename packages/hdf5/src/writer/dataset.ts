@@ -118,11 +118,15 @@ export class DatasetWriter {
       const coords = first.map((f, i) => f + idx[i]);
       const origin = coords.map((c, i) => c * chunks[i]);
       const extent = origin.map((o, i) => Math.min(chunks[i], this.shape[i] - o));
-      const whole = extent.every((e, i) => e === chunks[i] && shape[i] === e);
+      const from = origin.map((o, i) => o - start[i]);
+      const run = contiguousRun(shape, from, extent, chunks);
       let chunkData: ElementData;
-      if (whole) chunkData = data;
-      else {
-        const from = origin.map((o, i) => o - start[i]);
+      let owned = true;
+      if (run) {
+        // the chunk is one run of the block's memory: a view, no gather
+        owned = false;
+        chunkData = isStrings(data) ? data.slice(run[0], run[0] + run[1]) : asBytes(data).subarray(run[0] * this.elementSize, (run[0] + run[1]) * this.elementSize);
+      } else {
         const zero = new Array(rank).fill(0);
         if (isStrings(data)) {
           const out = new Array<string>(product(chunks)).fill("");
@@ -134,7 +138,7 @@ export class DatasetWriter {
           chunkData = out;
         }
       }
-      await this.placeChunk(coords, chunkData, !whole);
+      await this.placeChunk(coords, chunkData, owned);
       let a = rank - 1;
       while (a >= 0) {
         if (++idx[a] < count[a]) break;
@@ -157,7 +161,8 @@ export class DatasetWriter {
     if (!chunks) throw new Error(`${where}: writeChunk on a contiguous dataset`);
     if (coords.length !== chunks.length || coords.some((c, i) => !(c >= 0 && c < this.chunkGrid[i]))) throw new Error(`${where}: no chunk [${coords}]`);
     this.checkData(data, product(chunks), where);
-    const raw = owned || isStrings(data) ? this.rawBytes(data) : asBytes(data as ArrayBufferView).slice();
+    // the caller may reuse its buffer once we return: copy, unless appended right now (no filters)
+    const raw = owned || isStrings(data) || this.filters.length === 0 ? this.rawBytes(data) : asBytes(data as ArrayBufferView).slice();
     const strides = stridesOf(this.chunkGrid);
     const linear = coords.reduce((s, c, i) => s + c * strides[i], 0);
     const record = (address: number, chunk: EncodedChunk) => {
@@ -257,6 +262,22 @@ export class DatasetWriter {
     }
     return out;
   }
+}
+
+/**
+ * If the box `from`/`extent` of a C-order block is a full chunk lying in one
+ * run of the block's memory, its [element offset, length]; else null.
+ */
+function contiguousRun(blockShape: readonly number[], from: readonly number[], extent: readonly number[], chunks: readonly number[]): [number, number] | null {
+  if (!extent.every((e, i) => e === chunks[i])) return null;
+  const rank = blockShape.length;
+  let a = 0;
+  while (a < rank - 1 && extent[a] === 1) a++;
+  for (let b = a + 1; b < rank; b++) if (extent[b] !== blockShape[b]) return null;
+  const strides = stridesOf(blockShape);
+  let offset = 0;
+  for (let i = 0; i < rank; i++) offset += from[i] * strides[i];
+  return [offset, product(extent)];
 }
 
 function isStrings(d: ElementData): d is readonly string[] {
