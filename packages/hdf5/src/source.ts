@@ -1,7 +1,7 @@
 // Byte-range sources: the reader never needs a whole file, only ranges of it,
 // so the same code reads a local file (positional reads on a FileHandle) and a
 // remote one (HTTP Range requests).
-import { open as openFile, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open as openFile } from "node:fs/promises";
 
 export interface ByteSource {
   /** Exactly `length` bytes from `offset`; rejects if the range passes the end. */

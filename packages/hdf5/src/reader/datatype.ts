@@ -1,6 +1,6 @@
 // The datatype message (format spec IV.A.2.d): every class h5py and anndata
 // write, parsed into a plain description.
-import { Cursor, decodeFixedString } from "./cursor.js";
+import { type Cursor, decodeFixedString } from "./cursor.js";
 
 export type Datatype =
   | { class: "integer"; size: number; signed: boolean; littleEndian: boolean }

@@ -1,11 +1,11 @@
 // An HDF5 file opened over a byte source: path lookup through groups (symbol
 // tables, compact links, dense links), attributes, datasets.
-import { type ByteSource, openSource, type HttpSourceOptions, SourceError } from "../source.js";
+import { type ByteSource, type HttpSourceOptions, openSource, SourceError } from "../source.js";
 import { readBTree2, recordCursor } from "./btree-v2.js";
 import { FileContext } from "./context.js";
 import { Cursor, UNDEFINED } from "./cursor.js";
-import { type Datatype, parseDatatype } from "./datatype.js";
 import { Dataset } from "./dataset.js";
+import { type Datatype, parseDatatype } from "./datatype.js";
 import { Hdf5Error } from "./errors.js";
 import { FractalHeap } from "./fractal-heap.js";
 import { GlobalHeap } from "./global-heap.js";
@@ -154,6 +154,32 @@ export class Hdf5File {
     if (!n) throw this.ctx.error(path, "no such dataset");
     if (n.kind !== "dataset") throw this.ctx.error(path, "is a group, expected a dataset");
     return n;
+  }
+
+  private paths?: Promise<Map<number, string>>;
+
+  /**
+   * The path of the object whose header is at `address` (what an object
+   * reference holds), found by walking the tree once; null if no link leads there.
+   */
+  async pathOf(address: number): Promise<string | null> {
+    this.paths ??= (async () => {
+      const map = new Map<number, string>();
+      const walk = async (g: Group, depth: number): Promise<void> => {
+        if (depth > 64) return;
+        for (const link of (await g.linkMap()).values()) {
+          if (link.kind !== "hard" || map.has(link.address)) continue;
+          const p = g.path ? `${g.path}/${link.name}` : link.name;
+          map.set(link.address, `/${p}`);
+          const n = await this.node(link.address, p);
+          if (n.kind === "group") await walk(n, depth + 1);
+        }
+      };
+      map.set(this.superblock.rootAddress, "/");
+      await walk((await this.node(this.superblock.rootAddress, "")) as Group, 0);
+      return map;
+    })();
+    return (await this.paths).get(address) ?? null;
   }
 
   /** The object whose header is at `address` (cached: hard links to one object share it). */

@@ -2,7 +2,7 @@
 // with fixed maximum dimensions. Entries are in chunk order; large arrays are
 // split in pages with an initialisation bitmap.
 import type { FileContext } from "./context.js";
-import { Cursor, UNDEFINED } from "./cursor.js";
+import { type Cursor, UNDEFINED } from "./cursor.js";
 
 export interface IndexEntry {
   address: number;

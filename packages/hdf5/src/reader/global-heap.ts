@@ -1,7 +1,7 @@
 // Global heap collections (format spec III.E): the bytes of variable-length
 // strings and sequences. Collections are read whole (a few KB) and cached.
 import type { FileContext } from "./context.js";
-import { Cursor } from "./cursor.js";
+import type { Cursor } from "./cursor.js";
 
 export class GlobalHeap {
   private readonly collections = new Map<number, Promise<Map<number, Uint8Array>>>();

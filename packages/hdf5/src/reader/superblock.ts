@@ -1,7 +1,8 @@
 // The superblock (format spec III.A): versions 0-3. It gives the sizes of
 // addresses and lengths and where the root group is.
-import { Cursor } from "./cursor.js";
+
 import type { FileContext } from "./context.js";
+import { Cursor } from "./cursor.js";
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 

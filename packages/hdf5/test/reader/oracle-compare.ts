@@ -12,7 +12,8 @@ type Enc =
   | { str: string }
   | { strs: string[]; shape: number[] }
   | { fields: Record<string, Enc>; shape: number[] }
-  | { b64: string; dtype: string; shape: number[] };
+  | { b64: string; dtype: string; shape: number[] }
+  | { refs: string[]; shape: number[] };
 
 /** numpy's dtype.str for our datatype, as h5py maps HDF5 types. */
 export function numpyStr(t: Datatype): string {
@@ -40,7 +41,12 @@ function bytesOf(v: Values): Uint8Array | undefined {
   return undefined;
 }
 
-export function compareValues(where: string, ours: Values, shape: number[] | null, exp: Enc, diffs: string[]): void {
+export async function compareValues(where: string, ours: Values, shape: number[] | null, exp: Enc, diffs: string[], file?: Hdf5File): Promise<void> {
+  if ("refs" in exp) {
+    const paths = ours instanceof BigUint64Array && file ? await Promise.all(Array.from(ours, (a) => file.pathOf(Number(a)))) : [];
+    if (JSON.stringify(paths) !== JSON.stringify(exp.refs)) diffs.push(`${where}: references to ${paths} vs ${exp.refs}`);
+    return;
+  }
   if ("empty" in exp) {
     if (shape !== null) diffs.push(`${where}: expected an empty (null dataspace) value, got shape [${shape}]`);
     return;
@@ -61,7 +67,7 @@ export function compareValues(where: string, ours: Values, shape: number[] | nul
     const rec = ours as Record<string, Values>;
     for (const [k, e] of Object.entries(exp.fields)) {
       if (!(k in rec)) diffs.push(`${where}: missing field ${k}`);
-      else compareValues(`${where}.${k}`, rec[k], e.shape ?? [], e, diffs);
+      else await compareValues(`${where}.${k}`, rec[k], (e as any).shape ?? [], e, diffs, file);
     }
     return;
   }
@@ -76,12 +82,12 @@ export function compareValues(where: string, ours: Values, shape: number[] | nul
   }
 }
 
-function compareAttrs(where: string, ours: Attribute[], exp: Record<string, Enc>, diffs: string[]): void {
+async function compareAttrs(where: string, ours: Attribute[], exp: Record<string, Enc>, diffs: string[], file: Hdf5File): Promise<void> {
   const names = ours.map((a) => a.name).sort();
   const expNames = Object.keys(exp).sort();
   if (JSON.stringify(names) !== JSON.stringify(expNames)) diffs.push(`${where}: attribute names ${names} vs ${expNames}`);
   for (const a of ours) {
-    if (exp[a.name]) compareValues(`${where}@${a.name}`, a.value, a.shape, exp[a.name], diffs);
+    if (exp[a.name]) await compareValues(`${where}@${a.name}`, a.value, a.shape, exp[a.name], diffs, file);
   }
 }
 
@@ -98,13 +104,13 @@ export async function compareFile(file: Hdf5File, dump: Record<string, any>, dif
       continue;
     }
     if (node.kind === "group") {
-      compareAttrs(`/${name}`, await node.attributes(), e.attrs, diffs);
+      await compareAttrs(`/${name}`, await node.attributes(), e.attrs, diffs, file);
       const keys = await node.keys();
       if (JSON.stringify(keys) !== JSON.stringify(e.keys)) diffs.push(`/${name}: members ${keys} vs ${e.keys}`);
       continue;
     }
     const ds = node as Dataset;
-    compareAttrs(`/${name}`, await ds.attributes(), e.attrs, diffs);
+    await compareAttrs(`/${name}`, await ds.attributes(), e.attrs, diffs, file);
     const shape = ds.dataspace.kind === "null" ? null : ds.shape;
     if (JSON.stringify(shape) !== JSON.stringify(e.shape)) diffs.push(`/${name}: shape ${shape} vs ${e.shape}`);
     if (numpyStr(ds.datatype) !== e.dtype) diffs.push(`/${name}: dtype ${numpyStr(ds.datatype)} vs ${e.dtype}`);
@@ -130,7 +136,7 @@ export async function compareFile(file: Hdf5File, dump: Record<string, any>, dif
     if (e.values) {
       try {
         const v = await ds.read();
-        compareValues(`/${name}`, v, shape, e.values, diffs);
+        await compareValues(`/${name}`, v, shape, e.values, diffs, file);
       } catch (err) {
         diffs.push(`/${name}: read failed: ${(err as Error).message}`);
       }

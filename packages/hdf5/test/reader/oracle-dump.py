@@ -15,15 +15,17 @@ def enc(v):
         return {"str": v.decode("utf-8", "replace")}
     if isinstance(v, str):
         return {"str": v}
+    if isinstance(v, h5py.Reference):
+        return {"refs": [f[v].name], "shape": []}
     a = np.asarray(v)
+    if h5py.check_ref_dtype(a.dtype) is not None or (a.dtype.kind == "O" and a.size and isinstance(a.ravel()[0], h5py.Reference)):
+        return {"refs": [f[r].name for r in a.ravel()], "shape": list(a.shape)}
     if a.dtype.kind == "O" or a.dtype.kind in "SU":
         return {"strs": [x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x) for x in a.ravel().tolist()], "shape": list(a.shape)}
     if a.dtype.names:
         return {"fields": {n: enc(a[n]) for n in a.dtype.names}, "shape": list(a.shape)}
     if a.dtype.kind == "b":
         a = a.astype("u1")
-    if a.dtype.kind == "O":
-        return {"refs": len(a)}
     le = a.astype(a.dtype.newbyteorder("<"))
     return {"b64": base64.b64encode(np.ascontiguousarray(le).tobytes()).decode(), "dtype": a.dtype.newbyteorder("<").str, "shape": list(a.shape)}
 
@@ -47,7 +49,7 @@ with h5py.File(args["file"], "r") as f:
                 else:
                     infos = [obj.id.get_chunk_info(i) for i in range(obj.id.get_num_chunks())]
                 e["chunk_info"] = [{"offset": list(ci.chunk_offset), "address": ci.byte_offset, "size": ci.size, "mask": ci.filter_mask} for ci in infos]
-            if args.get("values") and h5py.check_ref_dtype(obj.dtype) is None:
+            if args.get("values"):
                 e["values"] = enc(obj[()])
         out[name] = e
     visit("", f)
