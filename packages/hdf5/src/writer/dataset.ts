@@ -77,7 +77,11 @@ export class DatasetWriter {
       if (bytes > 0) this.contiguousAddress = sink.reserve(bytes);
     } else {
       if (chunks.length !== shape.length || shape.length === 0) throw new Error(`${where}: chunks [${chunks}] do not match shape [${shape}]`);
-      if (!chunks.every((c, i) => Number.isInteger(c) && c >= 1 && (c <= shape[i] || options.maxshape?.[i] !== shape[i])))
+      if (options.maxshape && (options.maxshape.length !== shape.length || options.maxshape.some((m, i) => m !== null && m < shape[i])))
+        throw new Error(`${where}: maxshape [${options.maxshape}] does not fit shape [${shape}]`);
+      // HDF5: a chunk may not exceed a fixed-size (not unlimited) dimension's maximum
+      const max = (i: number) => (options.maxshape ? options.maxshape[i] : shape[i]);
+      if (!chunks.every((c, i) => Number.isInteger(c) && c >= 1 && (max(i) === null || c <= (max(i) as number))))
         throw new Error(`${where}: chunk dims [${chunks}] must be >= 1 and <= the fixed dims of [${shape}]`);
       if (product(chunks) * this.elementSize >= 2 ** 32) throw new Error(`${where}: chunks of 4 GiB or more`);
       this.chunks = chunks.slice();

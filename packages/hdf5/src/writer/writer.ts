@@ -97,13 +97,13 @@ export class Hdf5Writer {
     const parts = splitPath(path);
     if (parts.length === 0) throw new Error(`${this.sink.path}: the root already exists`);
     let node: GroupNode = this.root;
-    for (const part of parts.slice(0, -1)) {
-      let next = node.children.get(part);
+    for (let i = 0; i < parts.length - 1; i++) {
+      let next = node.children.get(parts[i]);
       if (!next) {
         next = { kind: "group", children: new Map(), attrs: new Map() };
-        node.children.set(part, next);
+        node.children.set(parts[i], next);
       }
-      if (next.kind !== "group") throw new Error(`${this.sink.path}: /${path}: /${part} is a dataset, not a group`);
+      if (next.kind !== "group") throw new Error(`${this.sink.path}: /${parts.join("/")}: /${parts.slice(0, i + 1).join("/")} is a dataset, not a group`);
       node = next;
     }
     const name = parts[parts.length - 1];
