@@ -1,0 +1,31 @@
+import type { Compression } from "@cellfolio/format";
+import { UsageError } from "../errors.js";
+
+/** "gzip", "gzip:4", "zstd:3", "blosc", "blosc:lz4:5", "lzf", "none"; "+shuffle" suffix adds the byte shuffle. */
+export function parseCompression(text: string): Compression {
+  const shuffle = text.endsWith("+shuffle");
+  const [codec, a, b] = text.replace(/\+shuffle$/, "").split(":");
+  const level = (s: string | undefined, name: string, max: number) => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`--compression ${name} level must be 0..${max}, got "${s}"`);
+    return n;
+  };
+  switch (codec) {
+    case "none":
+      return { codec: "none" };
+    case "gzip":
+      return { codec: "gzip", level: level(a, "gzip", 9), shuffle };
+    case "zstd":
+      return { codec: "zstd", level: level(a, "zstd", 22), shuffle };
+    case "lzf":
+      return { codec: "lzf", shuffle };
+    case "blosc": {
+      const cname = (a ?? "lz4") as "lz4";
+      if (!["lz4", "lz4hc", "zstd", "zlib", "blosclz"].includes(cname)) throw new UsageError(`unknown blosc compressor "${a}"`);
+      return { codec: "blosc", cname, clevel: level(b, "blosc", 9), shuffle: "byte" };
+    }
+    default:
+      throw new UsageError(`--compression must be none, gzip[:level], zstd[:level], blosc[:cname[:level]] or lzf, got "${text}"`);
+  }
+}
