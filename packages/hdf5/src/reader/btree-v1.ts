@@ -23,6 +23,7 @@ async function visit(
   seen: Set<number>,
   leaf: (keys: Uint8Array[], children: number[]) => void,
   expectLevel?: number,
+  want?: (left: Uint8Array, right: Uint8Array) => boolean,
 ): Promise<void> {
   if (depth > MAX_DEPTH) throw new RangeError("B-tree deeper than 64 levels");
   if (seen.has(address)) throw new RangeError(`B-tree node ${address} visited twice (cycle)`);
@@ -47,8 +48,13 @@ async function visit(
     leaf(keys, children);
     return;
   }
-  // Sibling subtrees are independent: read them concurrently.
-  await Promise.all(children.map((child) => visit(ctx, child, nodeType, keySize, path, depth + 1, seen, leaf, level - 1)));
+  // Sibling subtrees are independent: read them concurrently (only those
+  // whose key range can hold what is wanted).
+  await Promise.all(
+    children
+      .filter((_, i) => !want || want(keys[i], keys[i + 1]))
+      .map((child) => visit(ctx, child, nodeType, keySize, path, depth + 1, seen, leaf, level - 1, want)),
+  );
 }
 
 /** Addresses of the symbol table nodes (SNOD) of a group's B-tree (in no particular order). */
@@ -60,10 +66,32 @@ export async function groupNodes(ctx: FileContext, address: number, path: string
   return out;
 }
 
-/** Every chunk of a v1 B-tree chunk index (layout v1-v3). */
-export async function chunkRecords(ctx: FileContext, address: number, rank: number, path: string): Promise<ChunkRecord[]> {
+/** Chunk offsets of a key, compared in C order. */
+function compareKey(k: Uint8Array, offset: number[]): number {
+  const dv = new DataView(k.buffer, k.byteOffset, k.byteLength);
+  for (let d = 0; d < offset.length; d++) {
+    const v = Number(dv.getBigUint64(8 + 8 * d, true));
+    if (v !== offset[d]) return v < offset[d] ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * The chunks of a v1 B-tree chunk index (layout v1-v3); with `range`, only
+ * the subtrees whose keys can hold chunks between the first and last chunk
+ * offsets given (C order), so one small read visits one path down the tree.
+ */
+export async function chunkRecords(
+  ctx: FileContext,
+  address: number,
+  rank: number,
+  path: string,
+  range?: { first: number[]; last: number[] },
+): Promise<ChunkRecord[]> {
   const keySize = 8 + 8 * (rank + 1);
   const out: ChunkRecord[] = [];
+  // Child i holds chunks from key i (inclusive) to key i+1 (exclusive).
+  const want = range ? (left: Uint8Array, right: Uint8Array) => compareKey(left, range.last) <= 0 && compareKey(right, range.first) > 0 : undefined;
   await visit(ctx, address, 1, keySize, path, 0, new Set(), (keys, children) => {
     for (let i = 0; i < children.length; i++) {
       const k = keys[i];
@@ -72,6 +100,6 @@ export async function chunkRecords(ctx: FileContext, address: number, rank: numb
       for (let d = 0; d < rank; d++) offset.push(Number(dv.getBigUint64(8 + 8 * d, true)));
       out.push({ offset, address: children[i], size: dv.getUint32(0, true), filterMask: dv.getUint32(4, true) });
     }
-  });
+  }, undefined, want);
   return out;
 }

@@ -53,7 +53,12 @@ function inside(offset: number[], dims: number[]): boolean {
   return offset.every((o, i) => o < dims[i]);
 }
 
-export async function readChunkIndex(ctx: FileContext, input: IndexInput, path: string): Promise<ChunkInfo[]> {
+export async function readChunkIndex(
+  ctx: FileContext,
+  input: IndexInput,
+  path: string,
+  range?: { first: number[]; last: number[] },
+): Promise<ChunkInfo[]> {
   const { layout, dims, elementSize } = input;
   const rank = dims.length;
   const chunkBytes = layout.chunk.reduce((a, b) => a * b, 1) * elementSize;
@@ -63,7 +68,7 @@ export async function readChunkIndex(ctx: FileContext, input: IndexInput, path: 
     let out: ChunkInfo[];
     switch (layout.index) {
       case "btree-v1": {
-        const recs = await chunkRecords(ctx, layout.address, rank, path);
+        const recs = await chunkRecords(ctx, layout.address, rank, path, range);
         out = recs.map((r) => ({ offset: r.offset, address: abs(r.address), size: r.size, filterMask: r.filterMask }));
         break;
       }

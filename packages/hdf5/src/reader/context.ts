@@ -15,7 +15,9 @@ export class FileContext {
     readonly fileSize: number,
     metaBlockSize?: number,
   ) {
-    this.meta = new BlockCache(source, fileSize, metaBlockSize);
+    // Remote files: smaller blocks, since h5py interleaves metadata with data.
+    const remote = /^https?:/i.test(source.name);
+    this.meta = new BlockCache(source, fileSize, metaBlockSize ?? (remote ? 16 * 1024 : 64 * 1024));
   }
 
   get name(): string {

@@ -86,6 +86,25 @@ export class Dataset {
     return this.index;
   }
 
+  /**
+   * The chunks of the box of chunk coordinates lo..hi. A v1 B-tree is searched
+   * only along the paths to those chunks until the whole index is loaded
+   * (a small read over HTTP then costs a few node reads, not the whole index).
+   */
+  private async chunksFor(layout: Extract<Layout, { class: "chunked" }>, lo: number[], hi: number[], grid: number[]): Promise<Map<number, ChunkInfo>> {
+    const nChunks = product(hi.map((h, i) => h - lo[i] + 1));
+    if (layout.index !== "btree-v1" || this.index || nChunks > 256) return (await this.loadIndex()).byKey;
+    const list = await readChunkIndex(
+      this.ctx,
+      { layout, dims: this.shape, maxDims: this.maxShape, elementSize: this.datatype.size },
+      this.path,
+      { first: lo.map((c, i) => c * layout.chunk[i]), last: hi.map((c, i) => c * layout.chunk[i]) },
+    );
+    const byKey = new Map<number, ChunkInfo>();
+    for (const c of list) byKey.set(this.chunkKey(c.offset.map((o, i) => o / layout.chunk[i]), grid), c);
+    return byKey;
+  }
+
   private chunkKey(scaled: number[], grid: number[]): number {
     let k = 0;
     for (let i = 0; i < scaled.length; i++) k = k * grid[i] + scaled[i];
@@ -181,7 +200,6 @@ export class Dataset {
     if (bad) {
       throw this.ctx.error(this.path, `filter ${bad.id} (${FILTER_NAMES[bad.id] ?? (bad.name || "unknown")}) is not supported`);
     }
-    const { byKey } = await this.loadIndex();
     const es = this.datatype.size;
     const chunk = layout.chunk;
     const rank = chunk.length;
@@ -189,6 +207,7 @@ export class Dataset {
     const grid = this.shape.map((d, i) => Math.ceil(d / chunk[i]));
     const lo = start.map((s, i) => Math.floor(s / chunk[i]));
     const hi = start.map((s, i) => Math.floor((s + count[i] - 1) / chunk[i]));
+    const byKey = await this.chunksFor(layout, lo, hi, grid);
     const present: ChunkInfo[] = [];
     const missing: number[][] = [];
     const scaled = lo.slice();

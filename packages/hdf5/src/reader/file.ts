@@ -30,7 +30,7 @@ import { symbolTableLinks } from "./symbol-table.js";
 import { decodeValues, type Values } from "./values.js";
 
 export interface OpenOptions extends HttpSourceOptions {
-  /** Size of the aligned blocks metadata is read in (default 64 KiB). */
+  /** Size of the aligned blocks metadata is read in (default 64 KiB local, 16 KiB over HTTP). */
   metaBlockSize?: number;
 }
 
