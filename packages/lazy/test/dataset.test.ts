@@ -1,0 +1,108 @@
+// Local reads of datasets written by h5py / anndata / zarr-python, judged
+// against what h5py and zarr-python read from the same files.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { float32ToFloat16 } from "@cellfolio/format";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SHARED_FIXTURES } from "../../../test-utils/oracle.js";
+import { DatasetError, openDataset } from "../src/index.js";
+import { CHANNELS, type Fixtures, makeFixtures, N_CELLS, pythonRead, SIZE } from "./fixtures.js";
+
+let fx: Fixtures;
+const dir = mkdtempSync(path.join(tmpdir(), "lazy-local-"));
+beforeAll(() => {
+  fx = makeFixtures(dir);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const kinds = ["h5lzf", "h5gzip", "zarr2", "zarr3"] as const;
+
+/** Plane (cell i, channel c) of a flat (n, C, S, S) list, cropped. */
+function plane(values: ArrayLike<number>, i: number, c: number, nc: number, S: number, y0 = 0, x0 = 0, s = S): number[] {
+  const out: number[] = [];
+  const base = (i * nc + c) * S * S;
+  for (let y = y0; y < y0 + s; y++) for (let x = x0; x < x0 + s; x++) out.push(values[base + y * S + x]);
+  return out;
+}
+
+describe.each(kinds)("%s", (kind) => {
+  const file = () => fx[kind];
+  it("opens with obs, var, uns and the array's metadata", async (ctx) => {
+    if (!file()) return ctx.skip();
+    const ds = await openDataset(file()!);
+    const py = pythonRead(file()!, []);
+    expect(ds.nCells).toBe(N_CELLS);
+    expect(ds.shape).toEqual([N_CELLS, CHANNELS.length, SIZE, SIZE]);
+    expect(ds.cellIds).toEqual(py.ids);
+    expect(ds.channelNames).toEqual(CHANNELS);
+    expect(ds.info.nMasks).toBe(2);
+    expect(ds.info.imageSize).toBe(SIZE);
+    expect(ds.obs.categorical.label.categories).toEqual(["interphase", "mitotic", "unknown"]);
+    expect(ds.obs.columns.score).toHaveLength(N_CELLS);
+    // Opening read nothing of the images.
+    expect(ds.cache.stats.misses).toBe(0);
+    await ds.close();
+  });
+
+  it("reads cells by cellID equal to h5py / zarr-python", async (ctx) => {
+    if (!file()) return ctx.skip();
+    const ds = await openDataset(file()!);
+    const rows = [17, 0, N_CELLS - 1, 17];
+    const ids = rows.map((r) => ds.cellIds[r]);
+    const got = await ds.getByCellId(ids);
+    const want = pythonRead(file()!, rows);
+    expect(got.shape).toEqual(want.shape);
+    expect(got.cellIds).toEqual(ids);
+    expect(Array.from(got.data)).toEqual(want.images);
+    // The repeated cell's chunks were read once.
+    expect(ds.chunks[0]).toBe(1);
+    expect(ds.cache.stats.misses).toBe(3 * Math.ceil(CHANNELS.length / ds.chunks[1]));
+    // by row gives the same
+    const one = await ds.getCell(17);
+    expect(Array.from(one.data)).toEqual(want.images.slice(0, CHANNELS.length * SIZE * SIZE));
+    expect(ds.cache.stats.misses).toBe(3 * Math.ceil(CHANNELS.length / ds.chunks[1]));
+    await ds.close();
+  });
+
+  it("subsets channels by name and index, crops, and returns float16 on request", async (ctx) => {
+    if (!file()) return ctx.skip();
+    const ds = await openDataset(file()!);
+    const want = pythonRead(file()!, [5]);
+    const got = await ds.getCell(5, { channels: ["PH3", 0], crop: 16 });
+    expect(got.shape).toEqual([1, 2, 16, 16]);
+    expect(Array.from(got.data.subarray(0, 256))).toEqual(plane(want.images, 0, 3, CHANNELS.length, SIZE, 8, 8, 16));
+    expect(Array.from(got.data.subarray(256))).toEqual(plane(want.images, 0, 0, CHANNELS.length, SIZE, 8, 8, 16));
+    const corner = await ds.getCell(5, { channels: ["CellBody"], crop: { y: 3, x: 11, size: 10 } });
+    expect(Array.from(corner.data)).toEqual(plane(want.images, 0, 4, CHANNELS.length, SIZE, 3, 11, 10));
+    const half = await ds.getCell(5, { dtype: "float16" });
+    expect(half.data).toBeInstanceOf(Uint16Array);
+    expect(Array.from(half.data)).toEqual(Array.from(float32ToFloat16(want.images)));
+    await ds.close();
+  });
+
+  it("names the dataset, element and id in errors", async (ctx) => {
+    if (!file()) return ctx.skip();
+    const ds = await openDataset(file()!);
+    await expect(ds.getByCellId(999_999)).rejects.toThrow(DatasetError);
+    await expect(ds.getByCellId(999_999)).rejects.toThrow(/obs.*999999.*no cell with this cellID/);
+    await expect(ds.getCell(0, { channels: ["GFP"] })).rejects.toThrow(/var\/channels.*GFP.*no such channel/);
+    await expect(ds.getCell(0, { channels: [9] })).rejects.toThrow(/channel index out of range/);
+    await expect(ds.getCell(N_CELLS)).rejects.toThrow(/row out of range/);
+    await expect(ds.getCell(0, { crop: 40 })).rejects.toThrow(/crop 40 does not fit/);
+    expect(() => ds.rowOfCellId(-1)).toThrow(file()!);
+    await ds.close();
+  });
+});
+
+describe("bad input", () => {
+  it("a dataset without obsm/single_cell_images", async () => {
+    const zarr = path.join(SHARED_FIXTURES, "anndata-js/0.10/anndata-no-X.zarr");
+    await expect(openDataset(zarr)).rejects.toThrow(/anndata-no-X\.zarr: \/obsm\/single_cell_images: missing/);
+    const h5ad = path.join(SHARED_FIXTURES, "anndata-archives/v0.7.8/adata.h5ad");
+    await expect(openDataset(h5ad)).rejects.toThrow(/adata\.h5ad: \/obsm\/single_cell_images: missing/);
+  });
+  it("a path that does not exist", async () => {
+    await expect(openDataset(path.join(dir, "nope.h5sc"))).rejects.toThrow(/nope\.h5sc.*no such file/);
+  });
+});
