@@ -123,12 +123,18 @@ export class Dataset {
   }
 
   /** The raw element bytes (file byte order) of a hyperslab, packed in C order. */
-  async readRaw(start?: number[], count?: number[], options: ReadOptions = {}): Promise<Uint8Array> {
+  readRaw(start?: number[], count?: number[], options: ReadOptions = {}): Promise<Uint8Array> {
+    return this.ctx.guard(this.path, "read", () => this.readRawUnguarded(start, count, options));
+  }
+
+  private async readRawUnguarded(start?: number[], count?: number[], options: ReadOptions = {}): Promise<Uint8Array> {
     start ??= this.shape.map(() => 0);
     count ??= this.shape.slice();
     this.checkBox(start, count);
     const es = this.datatype.size;
-    const out = new Uint8Array(this.dataspace.kind === "null" ? 0 : product(count) * es);
+    const bytes = this.dataspace.kind === "null" ? 0 : product(count) * es;
+    if (bytes > 2 ** 32) throw this.ctx.error(this.path, `a read of ${bytes} bytes at once is too large: read it block by block`);
+    const out = new Uint8Array(bytes);
     if (out.length === 0) return out;
     const layout = this.layout;
     if (layout.class === "compact") {
@@ -154,7 +160,7 @@ export class Dataset {
   async read(start?: number[], count?: number[], options: ReadOptions = {}): Promise<Values> {
     const raw = await this.readRaw(start, count, options);
     const n = count ? product(count) : this.size;
-    return decodeValues(raw, this.datatype, n, this.heap, this.path, this.ctx.offsetSize);
+    return this.ctx.guard(this.path, "decoding values", () => decodeValues(raw, this.datatype, n, this.heap, this.path, this.ctx.offsetSize));
   }
 
   private fill(out: Uint8Array, from = 0, to = out.length): void {
