@@ -93,7 +93,7 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
   };
 
   const checkElem = async (path: string, node: NodeInfo, inUns: boolean): Promise<void> => {
-    const type = str(node.attrs, "encoding-type");
+    let type = str(node.attrs, "encoding-type");
     const version = str(node.attrs, "encoding-version");
     if (type === undefined) {
       if (node.kind === "group" && inUns) {
@@ -105,13 +105,15 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
       }
       if (node.kind === "array" && inUns) return; // h5py-written plain arrays in uns read as arrays
       err(path, "missing encoding-type attribute");
-      return;
+      // A dataframe that lost its tag is still checked as one: its columns may hold more problems.
+      if (node.kind !== "group" || typeof node.attrs._index !== "string") return;
+      type = "dataframe";
     }
     if (!(type in KNOWN)) {
       err(path, `unknown encoding-type "${type}"`);
       return;
     }
-    if (version === undefined) err(path, `encoding-type "${type}" without encoding-version`);
+    if (version === undefined && node.attrs["encoding-type"] !== undefined) err(path, `encoding-type "${type}" without encoding-version`);
     else if (!KNOWN[type].includes(version)) warn(path, `encoding-version "${version}" of "${type}" is not one this reader knows (${KNOWN[type].join(", ")})`);
     const needArray = ["array", "string-array", "numeric-scalar", "string", "rec-array", "bytes"].includes(type);
     if (needArray && node.kind !== "array") {
