@@ -30,7 +30,9 @@ export class ChunkQueue {
     });
     this.tail = step;
     this.steps.push(step);
-    while (this.steps.length >= this.limit) await this.steps.shift();
+    // at the limit, wait until half have been written: chunks are then submitted
+    // in bursts, which the worker pool sends as one message per worker
+    if (this.steps.length >= this.limit) while (this.steps.length > this.limit >> 1) await this.steps.shift();
     if (this.error) throw this.error;
   }
 

@@ -27,7 +27,7 @@ export interface AttributeValue {
 export interface CreateFileOptions {
   /** Replace an existing file at close (it is left alone until then). */
   overwrite?: boolean;
-  /** Chunks encoded in parallel at most (memory: this many chunks held). Default 4 x cores. */
+  /** Chunks encoded in parallel at most (memory: this many chunks held). Default 8 x cores, at least 16. */
   concurrency?: number;
   /** Worker threads for the JS filters (shuffle, lzf), started on first use. Default: the core count. */
   workers?: number;
@@ -67,7 +67,7 @@ export class Hdf5Writer {
   /** Starts a file at `path` (written as `<path>.tmp-<random>` until close). */
   static async create(path: string, options: CreateFileOptions = {}): Promise<Hdf5Writer> {
     const sink = await FileSink.create(path, options.overwrite ?? false);
-    return new Hdf5Writer(sink, options.concurrency ?? Math.max(4, 4 * availableParallelism()), options.workers ?? availableParallelism());
+    return new Hdf5Writer(sink, options.concurrency ?? Math.max(16, 8 * availableParallelism()), options.workers ?? availableParallelism());
   }
 
   get path(): string {
