@@ -8,7 +8,8 @@
 //   BENCH_BIG=1 node bench/hdf5-write.mjs          (> 4 GB file, no filter;
 //                                                   h5py checks its last chunk)
 // Env: BENCH_GB, BENCH_CODECS, BENCH_BATCH (cells per write, 16), BENCH_DIR.
-// Each writer runs in its own process, so peak RSS is its own.
+// Each writer runs in its own process, so peak RSS and CPU time are its own
+// (CPU seconds, user + system, show the cost when other work shares the cores).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,7 +76,8 @@ async function child(args) {
   }
   await w.close();
   const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ seconds, max_rss_mb: process.resourceUsage().maxRSS / 1024 }));
+  const ru = process.resourceUsage();
+  console.log(JSON.stringify({ seconds, cpu_seconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, max_rss_mb: ru.maxRSS / 1024 }));
 }
 
 function runOurs(args) {
@@ -129,8 +131,8 @@ print(json.dumps({"n": n, "last_equal": bool((last.view("u2") == cells[(n - 1) %
     const codecs = (process.env.BENCH_CODECS ?? "gzip,shuffle+gzip,lzf,none").split(",");
     const mb = (n * CELL_BYTES) / 2 ** 20;
     console.log(`float16 (${n}, 5, 128, 128), chunks (1, 1, 128, 128), ${mb.toFixed(0)} MB uncompressed, ${batch} cells per write`);
-    console.log("| codec | ours MB/s | h5py MB/s | ours / h5py | ratio ours | ratio h5py | RSS ours MB | RSS h5py MB |");
-    console.log("|---|---|---|---|---|---|---|---|");
+    console.log("| codec | ours MB/s | h5py MB/s | ours / h5py | ratio ours | ratio h5py | CPU s ours | CPU s h5py | RSS ours MB | RSS h5py MB |");
+    console.log("|---|---|---|---|---|---|---|---|---|---|");
     for (const codec of codecs) {
       const oursOut = path.join(dir, `ours-${codec}.h5`);
       const pyOut = path.join(dir, `h5py-${codec}.h5`);
@@ -144,7 +146,7 @@ print(json.dumps({"n": n, "last_equal": bool((last.view("u2") == cells[(n - 1) %
       const mo = mb / ours.seconds;
       const mp = mb / h5.seconds;
       console.log(
-        `| ${codec} | ${mo.toFixed(0)} | ${mp.toFixed(0)} | ${(mo / mp).toFixed(2)} | ${((n * CELL_BYTES) / so).toFixed(2)} | ${((n * CELL_BYTES) / sp).toFixed(2)} | ${ours.max_rss_mb.toFixed(0)} | ${h5.max_rss_mb.toFixed(0)} |`,
+        `| ${codec} | ${mo.toFixed(0)} | ${mp.toFixed(0)} | ${(mo / mp).toFixed(2)} | ${((n * CELL_BYTES) / so).toFixed(2)} | ${((n * CELL_BYTES) / sp).toFixed(2)} | ${ours.cpu_seconds.toFixed(1)} | ${h5.cpu_seconds.toFixed(1)} | ${ours.max_rss_mb.toFixed(0)} | ${h5.max_rss_mb.toFixed(0)} |`,
       );
     }
   } finally {

@@ -23,4 +23,5 @@ with h5py.File(args["out"], "w") as f:
         idx = [(start + i) % k for i in range(m)]
         d[start:start + m] = cells[idx]
 elapsed = time.perf_counter() - t0
-print(json.dumps({"seconds": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": elapsed, "cpu_seconds": ru.ru_utime + ru.ru_stime, "max_rss_mb": ru.ru_maxrss / 1024}))
