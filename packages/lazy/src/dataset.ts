@@ -283,7 +283,8 @@ export class Dataset {
     const yChunks = range(Math.floor(cy0 / ky), Math.floor((cy0 + s - 1) / ky));
     const xChunks = range(Math.floor(cx0 / kx), Math.floor((cx0 + s - 1) / kx));
     const cChunks = [...new Set(chans.map((c) => Math.floor(c / kc)))];
-    for (const r of slotsOfRow.keys()) {
+    // Chunks in row order: neighbouring reads in the file and in the chunk index.
+    for (const r of [...slotsOfRow.keys()].sort((a, b) => a - b)) {
       const rn = Math.floor(r / kn);
       for (const cc of cChunks) for (const yy of yChunks) for (const xx of xChunks) needed.set(`${rn},${cc},${yy},${xx}`, [rn, cc, yy, xx]);
     }

@@ -28,7 +28,7 @@ beforeAll(async () => {
       labels: path.join(SAMPLE, "labels.csv"),
       channelNames: ["DNA", "PH3", "CellBody"],
       size: 48,
-      threads: 1,
+      threads: 0,
       out: outputs[name],
       ...extra,
     });
