@@ -58,7 +58,7 @@ export class DatasetWriter {
     options: DatasetOptions,
     private readonly sink: FileSink,
     private readonly queue: ChunkQueue,
-    private readonly pool: () => FilterPool,
+    private readonly pool: () => FilterPool | null,
   ) {
     const { shape, type } = options;
     const where = `dataset /${path}`;
@@ -178,9 +178,10 @@ export class DatasetWriter {
       await this.sink.backpressure();
       return;
     }
-    // JS filters (shuffle, lzf) go to worker threads; deflate alone uses zlib's threadpool
-    const jsFilters = this.filters.some((f) => f.id === "lzf") || this.filters.every((f) => f.id === "shuffle");
-    const encoded = jsFilters ? this.pool().encode(raw, this.filters, this.elementSize) : encodeChunk(raw, this.filters, this.elementSize);
+    // filters run in worker threads (deflateSync there costs what zlib costs in C;
+    // the async zlib API spends about as much again on the main thread per chunk)
+    const pool = this.pool();
+    const encoded = pool ? pool.encode(raw, this.filters, this.elementSize) : encodeChunk(raw, this.filters, this.elementSize);
     await this.queue.push(encoded, record);
   }
 

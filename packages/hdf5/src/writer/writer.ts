@@ -29,7 +29,10 @@ export interface CreateFileOptions {
   overwrite?: boolean;
   /** Chunks encoded in parallel at most (memory: this many chunks held). Default 8 x cores, at least 16. */
   concurrency?: number;
-  /** Worker threads for the JS filters (shuffle, lzf), started on first use. Default: the core count. */
+  /**
+   * Worker threads running the filters, started on first use. Default: the
+   * core count. 0: filters on the main thread, deflate on zlib's threadpool.
+   */
   workers?: number;
 }
 
@@ -126,6 +129,7 @@ export class Hdf5Writer {
     const [parent, name] = this.parentOf(path);
     if (parent.children.has(name)) throw new Error(`${this.sink.path}: /${path} already exists`);
     const dataset = new DatasetWriter(splitPath(path).join("/"), options, this.sink, this.queue, () => {
+      if (this.workers === 0) return null;
       this.filterPool ??= new FilterPool(this.workers);
       return this.filterPool;
     });
