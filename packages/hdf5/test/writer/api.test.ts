@@ -83,4 +83,24 @@ print(json.dumps({"maxshape": [m if m is not None else -1 for m in d.maxshape], 
     );
     expect(got).toEqual({ maxshape: [-1, 3], v: Array.from({ length: 15 }, (_, i) => i / 2) });
   });
+
+  it("with workers: 0 the filters run on the main thread (deflate on zlib's threadpool) and h5py reads the same values", async () => {
+    const file = path.join(dir, "noworkers.h5");
+    const w = await Hdf5Writer.create(file, { workers: 0 });
+    const data = Uint16Array.from({ length: 600 }, (_, i) => (i % 7 === 0 ? 0 : 0x3c00 + (i % 50)));
+    const sets = { sg: [{ id: "shuffle" }, { id: "deflate", level: 1 }], lzf: [{ id: "lzf" }], sl: [{ id: "shuffle" }, { id: "lzf" }] } as const;
+    for (const [name, filters] of Object.entries(sets)) {
+      await w.createDataset(name, { shape: [6, 100], type: { class: "int", size: 2, signed: false }, chunks: [4, 30], filters: [...filters] }).write([0, 0], [6, 100], data);
+    }
+    await w.close();
+    const got = py(
+      `
+import h5py, json, sys
+f = h5py.File(json.loads(sys.stdin.read())["p"], "r")
+print(json.dumps({k: f[k][()].ravel().tolist() for k in f}))
+`,
+      { p: file },
+    );
+    for (const name of Object.keys(sets)) expect(got[name], name).toEqual(Array.from(data));
+  });
 });
