@@ -50,12 +50,21 @@ def gaussian(img, sigma):
 def find_cells(nucleus):
     """id -> (mean row, mean col, rounded row, rounded col), rounded half to even."""
     cells = {}
-    slices = ndimage.find_objects(nucleus)
+    ids = None
+    labels = nucleus
+    if nucleus.size and int(nucleus.max()) > 1 << 24:
+        # sparse huge ids: find_objects would allocate one slot per id value
+        ids, inverse = np.unique(nucleus, return_inverse=True)
+        labels = inverse.reshape(nucleus.shape)
+        if ids[0] != 0:  # keep 0 as background
+            ids = np.concatenate([[0], ids])
+            labels = labels + 1
+    slices = ndimage.find_objects(labels)
     for i, sl in enumerate(slices):
         if sl is None:
             continue
-        cid = i + 1
-        ys, xs = np.nonzero(nucleus[sl] == cid)
+        cid = i + 1 if ids is None else int(ids[i + 1])
+        ys, xs = np.nonzero(labels[sl] == i + 1)
         my = float((ys + sl[0].start).mean())
         mx = float((xs + sl[1].start).mean())
         cells[cid] = (my, mx, int(np.round(my)), int(np.round(mx)))
