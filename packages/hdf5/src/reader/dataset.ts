@@ -5,6 +5,7 @@ import { type ChunkInfo, readChunkIndex } from "./chunk-index.js";
 import type { FileContext } from "./context.js";
 import { UNDEFINED } from "./cursor.js";
 import { type Datatype, describeDatatype } from "./datatype.js";
+import { ChunkDecodeError, sharedPool } from "./decode-pool.js";
 import type { Attribute } from "./file.js";
 import type { GlobalHeap } from "./global-heap.js";
 import { copyBox, forEachRun, product } from "./hyperslab.js";
@@ -15,7 +16,16 @@ import { decodeValues, type Values } from "./values.js";
 export interface ReadOptions {
   /** Chunk groups read and decoded at once (default 4). */
   concurrency?: number;
+  /**
+   * Decode compressed chunks on worker threads (default true when a read
+   * spans several chunks; the pool size is CELLFOLIO_HDF5_WORKERS, default
+   * one per core up to 4). false decodes on the main thread / libuv pool.
+   */
+  workers?: boolean;
 }
+
+/** Groups of fewer chunks than this are decoded on the main thread (a worker round trip costs more). */
+const MIN_POOL_CHUNKS = 4;
 
 /** Adjacent chunks closer than this are fetched in one read. */
 const GAP = 16 * 1024;
@@ -260,10 +270,29 @@ export class Dataset {
       i = j;
     }
     const isEdge = (c: ChunkInfo) => c.offset.some((o, i) => o + chunk[i] > this.shape[i]);
+    const maskOf = (c: ChunkInfo) => (layout.unfilteredEdges && isEdge(c) ? 0xffffffff : c.filterMask);
+    const pool = this.filters.length > 0 && options.workers !== false ? sharedPool() : undefined;
     const one = async (group: ChunkInfo[]) => {
       const from = group[0].address;
       const last = group[group.length - 1];
       const bytes = await this.ctx.source.read(from, last.address + last.size - from);
+      if (pool && group.length >= MIN_POOL_CHUNKS) {
+        let decoded: Uint8Array;
+        try {
+          decoded = await pool.decode({
+            bytes,
+            chunks: group.map((c) => ({ offset: c.address - from, size: c.size, mask: maskOf(c) })),
+            filters: this.filters,
+            rawSize,
+            elementSize: es,
+          });
+        } catch (e) {
+          const c = group[e instanceof ChunkDecodeError ? e.chunk : 0];
+          throw this.ctx.error(this.path, `chunk at [${c.offset.join(", ")}] (address ${c.address}): ${(e as Error).message}`, e);
+        }
+        for (let k = 0; k < group.length; k++) copyBox(decoded.subarray(k * rawSize, (k + 1) * rawSize), out, boxOf(group[k].offset), es);
+        return;
+      }
       await Promise.all(
         group.map(async (c) => {
           const stored = bytes.subarray(c.address - from, c.address - from + c.size);
@@ -277,7 +306,7 @@ export class Dataset {
             if (s === 0 && len === rawSize) dstRun = d;
           });
           if (runs === 1 && product(box.count) * es === rawSize) target = out.subarray(dstRun, dstRun + rawSize);
-          const mask = layout.unfilteredEdges && isEdge(c) ? 0xffffffff : c.filterMask;
+          const mask = maskOf(c);
           let decoded: Uint8Array;
           try {
             decoded = this.filters.length === 0 ? stored : await decodeChunk(stored, this.filters, mask, rawSize, es, target);
