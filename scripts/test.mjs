@@ -19,6 +19,8 @@ try {
   process.exit(res.status || 1);
 }
 const skipped = report.numPendingTests + report.numTodoTests;
-console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
+// A test file that fails to load has no failed tests of its own: count it as one failure.
+const failedFiles = report.testResults.filter((f) => f.status === "failed" && f.assertionResults.every((a) => a.status !== "failed")).length;
+console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests + failedFiles} failed, ${skipped} skipped`);
 const ok = res.status === 0 && report.numFailedTests === 0 && report.numTotalTestSuites > 0 && report.success;
 process.exit(ok ? 0 : 1);

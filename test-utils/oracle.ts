@@ -3,7 +3,7 @@
 // in the Debian 13 root that .ci/setup-system.sh builds. Tests pass data in and
 // out as JSON on stdin/stdout; scripts print one JSON document.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 
 export const PYTHON12 = "/usr/bin/python3";
@@ -41,9 +41,19 @@ export function hasDebian13(): boolean {
   return existsSync(path.join(DEBIAN13_ROOT, "host", "usr")) && existsSync(path.join(DEBIAN13_ROOT, "usr/bin/python3"));
 }
 
-/** A host path as the Debian 13 root sees it (the host's / is bound at /host). */
+/**
+ * A host path as the Debian 13 root sees it (the host's / is bound at /host).
+ * Symlinks are resolved on the host first: an absolute link target would
+ * otherwise point inside the root.
+ */
 export function hostPath(p: string): string {
-  return path.join("/host", path.resolve(p));
+  let head = path.resolve(p);
+  const tail: string[] = [];
+  while (!existsSync(head) && path.dirname(head) !== head) {
+    tail.unshift(path.basename(head));
+    head = path.dirname(head);
+  }
+  return path.join("/host", realpathSync(head), ...tail);
 }
 
 /**
