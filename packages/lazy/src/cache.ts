@@ -59,6 +59,28 @@ export class ChunkCache {
     return p;
   }
 
+  /** Whether `key` is held or being read. */
+  has(key: string): boolean {
+    return this.done.has(key) || this.pending.has(key);
+  }
+
+  /**
+   * Several chunks by one read: `loadAll` resolves to them in the order of
+   * `keys`; if it fails, each chunk falls back to `loadOne(i)`, so that one
+   * bad chunk fails alone. Keys already held or under way are served as `get` does.
+   */
+  getTogether(keys: string[], loadAll: () => Promise<NDArray[]>, loadOne: (i: number) => Promise<NDArray>): Promise<NDArray>[] {
+    let all: Promise<NDArray[]> | null = null;
+    const once = () => {
+      if (!all) {
+        all = loadAll();
+        all.catch(() => {}); // each chunk handles the failure below
+      }
+      return all;
+    };
+    return keys.map((key, i) => this.get(key, () => once().then((a) => a[i], () => loadOne(i))));
+  }
+
   private put(key: string, chunk: NDArray): void {
     const size = byteSize(chunk);
     if (size > this.maxBytes) return;

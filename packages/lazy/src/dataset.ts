@@ -1,7 +1,7 @@
 // A single-cell image dataset opened lazily: obs, var and uns are read at
 // open (small); the image array only as metadata. Cells are read chunk by
 // chunk through the chunk cache, by row or by cellID.
-import { type ArrayInfo, float16ToFloat32, float32ToFloat16, type NDArray, openStore, type StoreReader, type TypedArray } from "@cellfolio/format";
+import { type ArrayInfo, float16ToFloat32, float32ToFloat16, type NDArray, openStore, type StoreReader, sliceArray, type TypedArray } from "@cellfolio/format";
 import { ChunkCache } from "./cache.js";
 import { attrValue, type Column, type Frame, frameColumns, readFrame, readPlainGroup } from "./elements.js";
 import { DatasetError } from "./errors.js";
@@ -279,21 +279,42 @@ export class Dataset {
       else slotsOfRow.set(r, [i]);
     }
     const [kn, kc, ky, kx] = this.chunks;
-    const needed = new Map<string, number[]>();
     const yChunks = range(Math.floor(cy0 / ky), Math.floor((cy0 + s - 1) / ky));
     const xChunks = range(Math.floor(cx0 / kx), Math.floor((cx0 + s - 1) / kx));
-    const cChunks = [...new Set(chans.map((c) => Math.floor(c / kc)))];
-    // Chunks in row order: neighbouring reads in the file and in the chunk index.
-    for (const r of [...slotsOfRow.keys()].sort((a, b) => a - b)) {
-      const rn = Math.floor(r / kn);
-      for (const cc of cChunks) for (const yy of yChunks) for (const xx of xChunks) needed.set(`${rn},${cc},${yy},${xx}`, [rn, cc, yy, xx]);
+    const cChunks = [...new Set(chans.map((c) => Math.floor(c / kc)))].sort((a, b) => a - b);
+    const rowChunks = [...new Set([...slotsOfRow.keys()].map((r) => Math.floor(r / kn)))].sort((a, b) => a - b);
+    const reads: Promise<void>[] = [];
+    // Chunks in row order (neighbouring reads in the file and in the chunk
+    // index); runs of neighbouring channel chunks not yet held are read as one
+    // block, which costs a backend about half as much as chunk by chunk.
+    for (const rn of rowChunks) {
+      for (const yy of yChunks) {
+        for (const xx of xChunks) {
+          let run: number[] = [];
+          const flush = () => {
+            if (run.length === 0) return;
+            const chunks = run.length === 1 ? [this.readChunk([rn, run[0], yy, xx])] : this.readChunkRun(rn, run, yy, xx);
+            run.forEach((cc, i) => {
+              const coords = [rn, cc, yy, xx];
+              reads.push(chunks[i].then((chunk) => this.copyChunk(chunk, coords, slotsOfRow, chans, cy0, cx0, s, out)));
+            });
+            run = [];
+          };
+          for (const cc of cChunks) {
+            if (this.cache.has(this.chunkKey([rn, cc, yy, xx]))) {
+              flush();
+              run.push(cc);
+              flush();
+            } else {
+              if (run.length && run[run.length - 1] !== cc - 1) flush();
+              run.push(cc);
+            }
+          }
+          flush();
+        }
+      }
     }
-    await Promise.all(
-      [...needed.values()].map(async (coords) => {
-        const chunk = await this.readChunk(coords);
-        this.copyChunk(chunk, coords, slotsOfRow, chans, cy0, cx0, s, out);
-      }),
-    );
+    await Promise.all(reads);
     const ids = this.cellIds;
     const cellIds = Array.from(rows, (r) => ids[r]);
     return {
@@ -314,20 +335,60 @@ export class Dataset {
     return w;
   }
 
+  private chunkKey(coords: number[]): string {
+    return `${this.source}#${coords.join(",")}`;
+  }
+
+  /** Start and count of the chunk at `coords`, clipped at the array's edge. */
+  private chunkBox(coords: number[]): { start: number[]; count: number[] } {
+    const start = coords.map((c, a) => c * this.chunks[a]);
+    return { start, count: start.map((s0, a) => Math.min(this.chunks[a], this.shape[a] - s0)) };
+  }
+
   /** One chunk (clipped at the array's edge), through the cache. */
   readChunk(coords: number[]): Promise<NDArray> {
-    const start = coords.map((c, a) => c * this.chunks[a]);
-    const count = start.map((s0, a) => Math.min(this.chunks[a], this.shape[a] - s0));
-    return this.cache.get(`${this.source}#${coords.join(",")}`, () =>
+    return this.cache.get(this.chunkKey(coords), () => this.loadChunk(coords));
+  }
+
+  private loadChunk(coords: number[]): Promise<NDArray> {
+    const { start, count } = this.chunkBox(coords);
+    return this.limiter.run(async () => {
+      try {
+        return await this.store.readBlock(IMAGES_PATH, start, count);
+      } catch (err) {
+        throw new DatasetError(this.source, IMAGES_PATH, `cannot read chunk (${coords.join(", ")}) (cells ${start[0]}..${start[0] + count[0] - 1}): ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    });
+  }
+
+  /** Neighbouring channel chunks `ccs` of one row chunk, read as one block and cached chunk by chunk. */
+  private readChunkRun(rn: number, ccs: number[], yy: number, xx: number): Promise<NDArray>[] {
+    const coords = ccs.map((cc) => [rn, cc, yy, xx]);
+    const first = this.chunkBox(coords[0]);
+    const last = this.chunkBox(coords[coords.length - 1]);
+    const start = first.start;
+    const count = [first.count[0], last.start[1] + last.count[1] - start[1], first.count[2], first.count[3]];
+    const loadAll = () =>
       this.limiter.run(async () => {
-        try {
-          return await this.store.readBlock(IMAGES_PATH, start, count);
-        } catch (err) {
-          throw new DatasetError(this.source, IMAGES_PATH, `cannot read chunk (${coords.join(", ")}) (cells ${start[0]}..${start[0] + count[0] - 1}): ${(err as Error).message}`, {
-            cause: err,
-          });
-        }
-      }),
+        const block = await this.store.readBlock(IMAGES_PATH, start, count);
+        return coords.map((c) => {
+          const box = this.chunkBox(c);
+          const off = box.start[1] - start[1];
+          if (count[0] === 1) {
+            // one row: each chunk is a contiguous part of the block
+            const plane = count[2] * count[3];
+            const data = (block.data as TypedArray).subarray(off * plane, (off + box.count[1]) * plane);
+            return { dtype: block.dtype, shape: box.count, data } as NDArray;
+          }
+          return sliceArray(block, [0, off, 0, 0], box.count);
+        });
+      });
+    return this.cache.getTogether(
+      coords.map((c) => this.chunkKey(c)),
+      loadAll,
+      (i) => this.loadChunk(coords[i]),
     );
   }
 
