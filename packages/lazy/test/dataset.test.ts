@@ -65,6 +65,16 @@ describe.each(kinds)("%s", (kind) => {
     await ds.close();
   });
 
+  it("coalesces concurrent requests for the same cells into one read per chunk", async (ctx) => {
+    if (!file()) return ctx.skip();
+    const ds = await openDataset(file()!);
+    const [a, b, c] = await Promise.all([ds.getCell(9), ds.getCell(9, { channels: ["DNA"] }), ds.getCells([9, 9])]);
+    expect(ds.cache.stats.misses).toBe(Math.ceil(CHANNELS.length / ds.chunks[1]));
+    expect(Array.from(c.data.subarray(0, a.data.length))).toEqual(Array.from(a.data));
+    expect(Array.from(b.data)).toEqual(Array.from(a.data.subarray(2 * SIZE * SIZE, 3 * SIZE * SIZE)));
+    await ds.close();
+  });
+
   it("subsets channels by name and index, crops, and returns float16 on request", async (ctx) => {
     if (!file()) return ctx.skip();
     const ds = await openDataset(file()!);
