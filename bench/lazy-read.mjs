@@ -63,6 +63,22 @@ async function jsRandom(file) {
   return { cells: READS, seconds: s, cellsPerSecond: READS / s, sink };
 }
 
+/** The same reads, 16 under way at a time (as a viewer or a data loader issues them). */
+async function jsRandomConcurrent(file) {
+  const ds = await openDataset(file, { cacheBytes: 0 });
+  const rand = prng(1);
+  const ids = Array.from({ length: READS }, () => ds.cellIds[Math.floor(rand() * ds.nCells)]);
+  const t = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) await ds.getByCellId(ids[next++]);
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  const s = (performance.now() - t) / 1000;
+  await ds.close();
+  return { cells: READS, seconds: s, cellsPerSecond: READS / s };
+}
+
 async function jsBatches(file) {
   const ds = await openDataset(file, { cacheBytes: 0 });
   const t = performance.now();
@@ -86,6 +102,8 @@ for (const [name, file] of [
   const jr = await jsRandom(file);
   const pr = python("read", file, "random", READS, 1);
   rows.push([name, `random reads by cellID (${READS})`, jr.cellsPerSecond, pyName, pr.cellsPerSecond, pr.peakRssMB]);
+  const jc = await jsRandomConcurrent(file);
+  rows.push([name, `random reads by cellID, 16 at a time (peer: one at a time)`, jc.cellsPerSecond, pyName, pr.cellsPerSecond, pr.peakRssMB]);
   const jb = await jsBatches(file);
   const pb = python("read", file, "batches", BATCHES, 1);
   rows.push([name, `shuffled batches of 256 (${BATCHES})`, jb.cellsPerSecond, pyName, pb.cellsPerSecond, pb.peakRssMB]);
