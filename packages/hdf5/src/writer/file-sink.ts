@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { access, type FileHandle, open, rename, rm } from "node:fs/promises";
 
 const BUFFER_SIZE = 4 << 20;
-const MAX_PENDING_WRITES = 4;
+const MAX_PENDING_WRITES = 2;
 
 export class FileSink {
   /** Address of the next appended byte. */
