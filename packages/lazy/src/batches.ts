@@ -39,7 +39,7 @@ export function labelsOf(ds: Dataset, column: string): { values: Int32Array | Fl
   if (cat) return { values: cat.codes, categories: cat.categories };
   const col: Column = ds.column(column);
   if (Array.isArray(col)) {
-    // Strings: codes in order of first appearance of the sorted distinct values.
+    // Strings: codes are indices into the sorted distinct values.
     const categories = [...new Set(col)].sort();
     const code = new Map(categories.map((c, i) => [c, i]));
     return { values: Int32Array.from(col, (v) => code.get(v)!), categories };

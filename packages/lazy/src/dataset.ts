@@ -25,7 +25,7 @@ export interface OpenDatasetOptions {
   eager?: boolean;
   /** Chunk reads under way at once (default 64). */
   concurrency?: number;
-  /** HTTP: the fetch used for the first range check (tests count requests with it). */
+  /** HTTP: the fetch used for the range check made before opening an HDF5 URL. */
   fetch?: FetchLike;
   fetchInit?: RequestInit;
 }
@@ -112,13 +112,15 @@ class Limiter {
   private readonly queue: (() => void)[] = [];
   constructor(private readonly max: number) {}
   async run<T>(fn: () => Promise<T>): Promise<T> {
+    // A freed slot passes straight to the next waiter, so the bound holds.
     if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
-    this.active++;
+    else this.active++;
     try {
       return await fn();
     } finally {
-      this.active--;
-      this.queue.shift()?.();
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }
