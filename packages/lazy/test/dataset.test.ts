@@ -39,6 +39,15 @@ describe.each(kinds)("%s", (kind) => {
     expect(ds.info.nMasks).toBe(2);
     expect(ds.info.imageSize).toBe(SIZE);
     expect(ds.obs.categorical.label.categories).toEqual(["interphase", "mitotic", "unknown"]);
+    if (kind.startsWith("h5")) {
+      // scPortrait's untagged uns group and the image array's attributes (byte strings)
+      expect(ds.info.compression).toBe(kind === "h5lzf" ? "lzf" : "gzip");
+      expect(ds.info.normalization).toBe(true);
+      expect(ds.info.normalizationRange).toEqual([0.001, 0.999]);
+      expect(ds.info.channelNames).toEqual(CHANNELS);
+      expect(ds.info.channelMapping).toEqual(["mask", "mask", "image_channel", "image_channel", "image_channel"]);
+      expect(ds.info.nCells).toBe(N_CELLS);
+    }
     expect(ds.obs.columns.score).toHaveLength(N_CELLS);
     // Opening read nothing of the images.
     expect(ds.cache.stats.misses).toBe(0);
