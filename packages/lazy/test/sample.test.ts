@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { extract } from "@cellfolio/extract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasDebian13, hostPath, py, py13, TEST_DATA } from "../../../test-utils/oracle.js";
 import { batches, openDataset } from "../src/index.js";
@@ -11,17 +12,15 @@ import { batches, openDataset } from "../src/index.js";
 const SAMPLE = path.join(TEST_DATA, "sample");
 const dir = mkdtempSync(path.join(tmpdir(), "lazy-sample-"));
 const outputs: Record<string, string> = {};
-let extract: ((o: Record<string, unknown>) => Promise<{ cellsWritten: number }>) | null = null;
 
 beforeAll(async () => {
-  // The extract package (built dist) writes the datasets; it is a sibling, not a dependency of lazy.
-  extract = (await import("@cellfolio/extract" as string)).extract;
+  // The extract package (a devDependency: its built dist) writes the datasets.
   for (const [name, extra] of [
     ["sample.zarr", { zarrFormat: 3 }],
     ["sample.h5sc", {}],
   ] as const) {
     outputs[name] = path.join(dir, name);
-    await extract!({
+    await extract({
       image: path.join(SAMPLE, "image.tif"),
       nucleus: path.join(SAMPLE, "nucleus.tif"),
       cytosol: path.join(SAMPLE, "cytosol.tif"),
