@@ -106,7 +106,9 @@ for (const [name, file] of [
   rows.push([name, `random reads by cellID, 16 at a time (peer: one at a time)`, jc.cellsPerSecond, pyName, pr.cellsPerSecond, pr.peakRssMB]);
   const jb = await jsBatches(file);
   const pb = python("read", file, "batches", BATCHES, 1);
-  rows.push([name, `shuffled batches of 256 (${BATCHES})`, jb.cellsPerSecond, pyName, pb.cellsPerSecond, pb.peakRssMB]);
+  rows.push([name, `shuffled batches of 256 (${BATCHES}); peer row by row as a DataLoader`, jb.cellsPerSecond, pyName, pb.cellsPerSecond, pb.peakRssMB]);
+  const pf = python("read", file, "batches-fancy", BATCHES, 1);
+  rows.push([name, `shuffled batches of 256 (${BATCHES}); peer one fancy-indexed read a batch`, jb.cellsPerSecond, pyName, pf.cellsPerSecond, pf.peakRssMB]);
 }
 const rss = process.resourceUsage().maxRSS / 1024;
 console.log(`\n${N} cells, ${C} channels, ${S} x ${S} float16; node ${process.version}; peak RSS node ${rss.toFixed(0)} MB (whole run)\n`);

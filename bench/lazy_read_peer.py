@@ -4,7 +4,7 @@
 zarr-python doing the same reads as @cellfolio/lazy.
 
     lazy_read_peer.py make DIR N C S
-    lazy_read_peer.py read PATH MODE K SEED      (MODE: random | batches)
+    lazy_read_peer.py read PATH MODE K SEED      (MODE: random | batches | batches-fancy)
 
 Prints one JSON line.
 """
@@ -106,14 +106,20 @@ def read(path, mode, k, seed):
             total += float(x[0, 0, 0])
         cells_read = k
     else:
+        # "batches": row by row as a PyTorch DataLoader asks a map-style
+        # Dataset (scPortrait's H5ScSingleCellDataset); "batches-fancy": one
+        # fancy-indexed read per batch (rows sorted, as h5py requires).
         order = rng.permutation(n)
         cells_read = 0
         for b in range(k):
-            rows = np.sort(order[b * 256 : (b + 1) * 256])
+            rows = order[b * 256 : (b + 1) * 256]
             if len(rows) == 0:
                 break
-            # h5py: fancy indexing with increasing rows; zarr-python: orthogonal selection
-            x = img.oindex[rows] if path.endswith(".zarr") else img[rows]
+            if mode == "batches":
+                x = np.stack([img[int(r)] for r in rows])
+            else:
+                rows = np.sort(rows)
+                x = img.oindex[rows] if path.endswith(".zarr") else img[rows]
             x = x.astype(np.float32)
             cells_read += len(rows)
     dt = time.perf_counter() - t0
