@@ -51,7 +51,7 @@ export function labelsOf(ds: Dataset, column: string): { values: Int32Array | Fl
 /** The batches of `ds` as an async iterator, reading ahead. */
 export async function* batches(ds: Dataset, options: BatchOptions = {}): AsyncGenerator<Batch> {
   const batchSize = options.batchSize ?? 32;
-  if (!(batchSize >= 1)) throw new DatasetError(ds.source, "", `batchSize must be >= 1, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new DatasetError(ds.source, "", `batchSize must be an integer >= 1, got ${batchSize}`);
   const prefetch = Math.max(0, options.prefetch ?? 2);
   const order = options.rows ? Int32Array.from(options.rows) : Int32Array.from({ length: ds.nCells }, (_, i) => i);
   if (options.shuffle ?? true) shuffleInPlace(order, mulberry32(options.seed ?? 0));
