@@ -26,9 +26,10 @@ const C = env("LAZY_BENCH_CHANNELS", 5);
 const S = env("LAZY_BENCH_SIZE", 64);
 const READS = env("LAZY_BENCH_READS", 5000);
 const BATCHES = env("LAZY_BENCH_BATCHES", 40);
-const FORMATS = (process.env.LAZY_BENCH_FORMATS ?? "h5,zarr").split(",");
-const keep = Boolean(process.env.LAZY_BENCH_DIR);
-const dir = process.env.LAZY_BENCH_DIR ?? mkdtempSync(path.join(tmpdir(), "lazy-bench-"));
+const envText = (k) => process.env[k];
+const FORMATS = (envText("LAZY_BENCH_FORMATS") ?? "h5,zarr").split(",");
+const keep = Boolean(envText("LAZY_BENCH_DIR"));
+const dir = envText("LAZY_BENCH_DIR") ?? mkdtempSync(path.join(tmpdir(), "lazy-bench-"));
 const peer = path.join(here, "lazy_read_peer.py");
 const python = (...args) => JSON.parse(execFileSync("/usr/bin/python3", [peer, ...args.map(String)], { encoding: "utf8", maxBuffer: 1 << 26 }).trim().split("\n").pop());
 
