@@ -26,6 +26,7 @@ export function lzfCompressWith(src: Uint8Array, dst: Uint8Array, table: Int32Ar
   const MAX_MATCH = 264;
   const n = src.length;
   if (n === 0) return 0;
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const limit = dst.length - 4; // room for one back reference plus a control byte
   let op = 1; // dst[0] is the control byte of the first literal run
   let run = 0;
@@ -41,6 +42,8 @@ export function lzfCompressWith(src: Uint8Array, dst: Uint8Array, table: Int32Ar
     if (dist > 0 && dist <= MAX_DISTANCE && src[ref] === src[ip] && src[ref + 1] === src[ip + 1] && src[ref + 2] === src[ip + 2]) {
       let len = 3;
       const maxLen = Math.min(MAX_MATCH, n - ip);
+      // 4 bytes per step while it can (long runs, e.g. the zeros around a cell)
+      while (len + 4 <= maxLen && view.getUint32(ref + len, true) === view.getUint32(ip + len, true)) len += 4;
       while (len < maxLen && src[ref + len] === src[ip + len]) len++;
       if (run > 0) dst[op - run - 1] = run - 1;
       else op--; // the reserved control byte is not needed
