@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 pkgs=(python3-anndata python3-h5py python3-zarr python3-numcodecs python3-scipy
-      python3-skimage python3-tifffile python3-pandas hdf5-tools debootstrap)
+      python3-skimage python3-tifffile python3-pandas python3-pil python3-torch hdf5-tools debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
