@@ -1,12 +1,13 @@
 // Entry of the `cellfolio` command: picks the subcommand and maps errors to
 // exit codes (0 ok, 1 invalid input or validation failure, 2 usage error).
-import { EXIT, UsageError } from "./errors.js";
+
+import type { Command } from "./command.js";
 import { convertCommand } from "./commands/convert.js";
-import { extractCommand } from "./commands/extract.js";
 import { exportCommand } from "./commands/export.js";
+import { extractCommand } from "./commands/extract.js";
 import { infoCommand } from "./commands/info.js";
 import { validateCommand } from "./commands/validate.js";
-import type { Command } from "./command.js";
+import { EXIT, UsageError } from "./errors.js";
 
 export const COMMANDS: Command[] = [extractCommand, convertCommand, infoCommand, validateCommand, exportCommand];
 

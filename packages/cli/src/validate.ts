@@ -114,7 +114,7 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
       return;
     }
     if (version === undefined && node.attrs["encoding-type"] !== undefined) err(path, `encoding-type "${type}" without encoding-version`);
-    else if (!KNOWN[type].includes(version)) warn(path, `encoding-version "${version}" of "${type}" is not one this reader knows (${KNOWN[type].join(", ")})`);
+    else if (version !== undefined && !KNOWN[type].includes(version)) warn(path, `encoding-version "${version}" of "${type}" is not one this reader knows (${KNOWN[type].join(", ")})`);
     const needArray = ["array", "string-array", "numeric-scalar", "string", "rec-array", "bytes"].includes(type);
     if (needArray && node.kind !== "array") {
       err(path, `encoding-type "${type}" must be an array, found a group`);

@@ -1,11 +1,11 @@
 // The built `cellfolio` binary run as a user runs it, judged by Python's
 // anndata, h5py and zarr-python.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, TEST_DATA, hasDebian13, hostPath, py, py13 } from "../../../test-utils/oracle.js";
+import { hasDebian13, hostPath, py, py13, REPO_ROOT, TEST_DATA } from "../../../test-utils/oracle.js";
 
 const BIN = path.join(REPO_ROOT, "packages/cli/dist/bin.js");
 const SAMPLE = path.join(TEST_DATA, "sample");

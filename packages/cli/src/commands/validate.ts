@@ -28,7 +28,7 @@ example: cellfolio validate out/sample.h5sc`,
     if (p.positionals.length !== 1) throw new UsageError(`expected one FILE_OR_URL\nusage: ${usage}`);
     const source = p.positionals[0];
     const reader = await openStore(source);
-    let problems;
+    let problems: Awaited<ReturnType<typeof validateStore>>;
     try {
       problems = await validateStore(reader, { readData: p.values["metadata-only"] !== true });
     } finally {
