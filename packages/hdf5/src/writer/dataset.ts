@@ -117,6 +117,7 @@ export class DatasetWriter {
     }
     const first = start.map((s, i) => s / chunks[i]);
     const count = shape.map((s, i) => Math.ceil(s / chunks[i]));
+    if (this.filters.length === 0 && !isStrings(data) && (await this.writeUnfilteredRun(first, count, shape, asBytes(data)))) return;
     const idx = new Array(rank).fill(0);
     for (;;) {
       const coords = first.map((f, i) => f + idx[i]);
@@ -151,6 +152,40 @@ export class DatasetWriter {
       }
       if (a < 0) return;
     }
+  }
+
+  /**
+   * Unfiltered chunks that follow each other in the block's memory, in chunk
+   * order, are also consecutive in the file: one write straight from the
+   * caller's buffer (no copy), awaited so the buffer is free on return.
+   * False if the block is not laid out so.
+   */
+  private async writeUnfilteredRun(first: number[], count: number[], shape: readonly number[], bytes: Uint8Array): Promise<boolean> {
+    const chunks = this.chunks!;
+    const rank = chunks.length;
+    const total = product(count);
+    const chunkElems = product(chunks);
+    if (total * chunkElems !== product(shape)) return false; // edge chunks are padded
+    // chunk k (in C order over the block's chunks) starts at element k * chunkElems iff
+    // chunks span the block on every axis after the last one they split, and are 1 before it
+    let j = rank - 1;
+    while (j >= 0 && chunks[j] === shape[j]) j--;
+    for (let i = 0; i < j; i++) if (chunks[i] !== 1) return false;
+    const address = this.sink.reserve(bytes.length);
+    const strides = stridesOf(this.chunkGrid);
+    const chunkBytes = chunkElems * this.elementSize;
+    const idx = new Array(rank).fill(0);
+    for (let k = 0; k < total; k++) {
+      const coords = first.map((f, i) => f + idx[i]);
+      const linear = coords.reduce((s, c, i) => s + c * strides[i], 0);
+      this.records.set(linear, { linear, coords, address: address + k * chunkBytes, size: chunkBytes, mask: 0 });
+      for (let b = rank - 1; b >= 0; b--) {
+        if (++idx[b] < count[b]) break;
+        idx[b] = 0;
+      }
+    }
+    await this.sink.writeNow(address, bytes);
+    return true;
   }
 
   /** Writes one whole chunk (edge chunks too hold a full chunk's elements). */

@@ -87,6 +87,12 @@ export class FileSink {
     this.track(this.fh.write(bytes, 0, bytes.length, address));
   }
 
+  /** Writes straight from `bytes` into a reserved region; resolves once written (then `bytes` may be reused). */
+  async writeNow(address: number, bytes: Uint8Array): Promise<void> {
+    this.throwIfFailed();
+    await this.fh.write(bytes, 0, bytes.length, address);
+  }
+
   /** Waits while too many writes are in flight (keeps memory bounded). */
   async backpressure(): Promise<void> {
     while (this.pending.size > MAX_PENDING_WRITES) await Promise.race(this.pending);

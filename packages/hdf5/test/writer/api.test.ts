@@ -103,4 +103,32 @@ print(json.dumps({k: f[k][()].ravel().tolist() for k in f}))
     );
     for (const name of Object.keys(sets)) expect(got[name], name).toEqual(Array.from(data));
   });
+
+  it("unfiltered chunks that tile a block in order go out as one write, indexed chunk by chunk", async () => {
+    const file = path.join(dir, "runs.h5");
+    const w = await Hdf5Writer.create(file);
+    const shape = [5, 3, 2, 4];
+    const data = Uint16Array.from({ length: 120 }, (_, i) => i * 3 + 1);
+    // chunks (1, 1, 2, 4): one write per block of rows; (2, 3, 2, 4): rows in twos, edge row padded
+    const a = w.createDataset("a", { shape, type: { class: "int", size: 2, signed: false }, chunks: [1, 1, 2, 4] });
+    await a.write([0, 0, 0, 0], [2, 3, 2, 4], data.subarray(0, 48));
+    await a.write([2, 0, 0, 0], [3, 3, 2, 4], data.subarray(48));
+    const b = w.createDataset("b", { shape, type: { class: "int", size: 2, signed: false }, chunks: [2, 3, 2, 4] });
+    await b.write([0, 0, 0, 0], shape, data);
+    // a strided layout (chunks split the last axis) takes the gather path
+    const c = w.createDataset("c", { shape, type: { class: "int", size: 2, signed: false }, chunks: [1, 3, 2, 2] });
+    await c.write([0, 0, 0, 0], shape, data);
+    await w.close();
+    const got = py(
+      `
+import h5py, json, sys
+f = h5py.File(json.loads(sys.stdin.read())["p"], "r")
+print(json.dumps({k: {"v": f[k][()].ravel().tolist(), "n": f[k].id.get_num_chunks()} for k in f}))
+`,
+      { p: file },
+    );
+    expect(got.a).toEqual({ v: Array.from(data), n: 15 });
+    expect(got.b).toEqual({ v: Array.from(data), n: 3 });
+    expect(got.c).toEqual({ v: Array.from(data), n: 10 });
+  });
 });
