@@ -8,7 +8,17 @@ export function shuffleBytes(src: Uint8Array, size: number, dst: Uint8Array = ne
     return dst;
   }
   const n = Math.floor(src.length / size);
-  if (size === 2 && (src.byteOffset & 1) === 0) {
+  if (size === 2 && (src.byteOffset & 3) === 0 && (dst.byteOffset & 1) === 0 && n % 2 === 0) {
+    // two elements per 32-bit load, two bytes per 16-bit store (little-endian hosts)
+    const pairs = new Uint32Array(src.buffer, src.byteOffset, n >> 1);
+    const lo = new Uint16Array(dst.buffer, dst.byteOffset, n >> 1);
+    const hi = new Uint16Array(dst.buffer, dst.byteOffset + n, n >> 1);
+    for (let i = 0; i < pairs.length; i++) {
+      const w = pairs[i];
+      lo[i] = (w & 0xff) | ((w >>> 8) & 0xff00);
+      hi[i] = ((w >>> 8) & 0xff) | ((w >>> 16) & 0xff00);
+    }
+  } else if (size === 2 && (src.byteOffset & 1) === 0) {
     // one 16-bit load per element (little-endian hosts: low byte first)
     const words = new Uint16Array(src.buffer, src.byteOffset, n);
     for (let i = 0; i < n; i++) {
