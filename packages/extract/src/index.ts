@@ -28,6 +28,6 @@ export {
   writeObsVarUns,
   writeRootAndObsm,
 } from "./layout.js";
-export { type ExtractOptions, type ExtractSummary, extract } from "./pipeline.js";
+export { type ExtractOptions, type ExtractSummary, extract, type StreamOptions, streamStacks } from "./pipeline.js";
 export { type ExtractionPlan, type PlanOptions, type PlanPart, planCells, planParts } from "./plan.js";
 export { type ExtractionParams, PRESETS, type Preset, resolveParams } from "./presets.js";

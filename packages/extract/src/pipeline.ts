@@ -60,7 +60,7 @@ export interface ExtractOptions {
   overwrite?: boolean;
   /** Called as cells are written: (cells written, cells to write). */
   onProgress?: (done: number, total: number) => void;
-  /** Bytes of slide held per band (default 64 MiB; two bands are held, the next one read ahead). */
+  /** Bytes of slide held per band (default 32 MiB; three bands are held: the one computed, the next one read ahead, the last batches of the previous one). */
   bandBytes?: number;
   /** Bytes of finished cells held waiting for their turn before spilling (default 128 MiB). */
   queueBytes?: number;
@@ -132,12 +132,27 @@ function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSou
 }
 
 /** The band window: every pixel the crops of `cells` need, clipped to the image, in shared memory. */
+/**
+ * Shared buffers of one band, reused for band after band: a worker frees a
+ * band's memory only when its own GC runs, which a worker that allocates
+ * nothing may never do, so bands are not left to the GC.
+ */
+type BandSlot = SharedArrayBuffer[];
+
+function sharedPlane(slot: BandSlot, k: number, type: keyof typeof PIXEL_ARRAYS, n: number): PixelArray {
+  const T = PIXEL_ARRAYS[type];
+  const bytes = n * T.BYTES_PER_ELEMENT;
+  if (!slot[k] || slot[k].byteLength < bytes) slot[k] = new SharedArrayBuffer(bytes);
+  return new (T as unknown as new (b: ArrayBufferLike, o: number, n: number) => PixelArray)(slot[k], 0, n);
+}
+
 async function readBand(
   cells: CellInfo[],
   size: number,
   image: ImageSource,
   nucleus: ImageSource,
   cytosol: ImageSource | null,
+  slot: BandSlot,
 ): Promise<Window> {
   const w = size / 2;
   let minY = Infinity;
@@ -158,13 +173,10 @@ async function readBand(
   const wd = x1 - x0;
   // Kernels take uint8 / uint16 / float32 channels; other types become float32.
   const channelType = image.dtype === "uint8" || image.dtype === "uint16" ? image.dtype : "float32";
-  const shared = (type: keyof typeof PIXEL_ARRAYS): PixelArray => {
-    const T = PIXEL_ARRAYS[type];
-    return new T(new SharedArrayBuffer(h * wd * T.BYTES_PER_ELEMENT));
-  };
-  const channels = Array.from({ length: image.channels }, () => shared(channelType));
-  const nucleusPlane = shared(nucleus.dtype);
-  const cytosolPlane = cytosol ? shared(cytosol.dtype) : null;
+  const C = image.channels;
+  const channels = Array.from({ length: C }, (_, k) => sharedPlane(slot, k, channelType, h * wd));
+  const nucleusPlane = sharedPlane(slot, C, nucleus.dtype, h * wd);
+  const cytosolPlane = cytosol ? sharedPlane(slot, C + 1, cytosol.dtype, h * wd) : null;
   // Sources read straight into the shared planes where they can; otherwise copy.
   const fill = (dst: PixelArray[], got: PixelArray[]) => {
     got.forEach((g, k) => {
@@ -322,7 +334,7 @@ export async function streamStacks(
   // Band height from the memory budget: a band's window is its rows plus the crop margin.
   const bytesPerRow =
     image.width * (image.channels * PIXEL_ARRAYS[image.dtype].BYTES_PER_ELEMENT + 2 * PIXEL_ARRAYS[nucleus.dtype].BYTES_PER_ELEMENT);
-  const bandRows = Math.max(1, Math.floor((options.bandBytes ?? 64 * MiB) / bytesPerRow) - size);
+  const bandRows = Math.max(1, Math.floor((options.bandBytes ?? 32 * MiB) / bytesPerRow) - size);
   const bands = spatialBands(plan, bandRows, rowStart, rowEnd);
   const batchSize = Math.max(1, options.batchSize ?? 8);
   const missing: number[] = [];
@@ -341,14 +353,22 @@ export async function streamStacks(
     };
     const tasks: Promise<void>[] = [];
 
+    // Three slots: the band being computed, the next one being read, and the
+    // previous one whose last batches may still run.
+    const slots: BandSlot[] = [[], [], []];
+    const bandDone: Promise<void>[] = [];
     const readAt = (b: number) => {
-      const p = readBand(
-        bands[b].map((r) => plan.cells[r]),
-        size,
-        image,
-        nucleus,
-        cytosol,
-      );
+      const p = (async () => {
+        if (b >= 3) await bandDone[b - 3];
+        return readBand(
+          bands[b].map((r) => plan.cells[r]),
+          size,
+          image,
+          nucleus,
+          cytosol,
+          slots[b % 3],
+        );
+      })();
       p.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
       return p;
     };
@@ -384,7 +404,7 @@ export async function streamStacks(
         bandTasks.push(t);
         tasks.push(t);
       }
-      void Promise.all(bandTasks).then(() => r.releaseBand(b));
+      bandDone[b] = Promise.all(bandTasks).then(() => r.releaseBand(b));
     }
     await Promise.all(tasks);
     if (failure !== null) throw failure;
@@ -433,8 +453,9 @@ async function writeDataset(
     labelColumnOrder: labels?.columnOrder,
   });
   // A write unit of one row (HDF5 chunks, Zarr v2): each stack goes to the
-  // writer as it is, no copy; the writer may hold it, so its buffer is not
-  // reused. Units of many rows (shards) are gathered by a RowAppender (a copy).
+  // writer as it is, without a RowAppender copy. Both backends copy a block
+  // into their chunks within setBlock, so its buffer is free for reuse once
+  // setBlock resolves. Units of many rows (shards) are gathered by a RowAppender.
   const direct = array.unit[0] === 1;
   const appender = direct ? null : new RowAppender(array);
   const zeros = [0, 0, 0];
@@ -449,7 +470,6 @@ async function writeDataset(
     bandBytes: o.bandBytes,
     queueBytes: o.queueBytes,
     batchSize: o.batchSize,
-    recycle: !direct,
   });
   await appender?.flush();
   await array.close();

@@ -27,7 +27,7 @@ export interface PlanOptions {
   border: "drop" | "pad";
   /** Only these cells (ids of the nucleus mask); all cells when absent. */
   cellIds?: Iterable<number>;
-  /** Bytes of mask held at once while scanning (default 64 MiB). */
+  /** Bytes of mask held at once while scanning (default 32 MiB). */
   bandBytes?: number;
 }
 
@@ -51,7 +51,7 @@ export function hasId(sorted: Float64Array, id: number): boolean {
 export async function planCells(nucleus: ImageSource, options: PlanOptions): Promise<ExtractionPlan> {
   const { height, width } = nucleus;
   const bytesPerRow = width * 8; // the widest mask dtype read
-  const bandRows = Math.max(1, Math.min(height, Math.floor((options.bandBytes ?? 64 << 20) / bytesPerRow)));
+  const bandRows = Math.max(1, Math.min(height, Math.floor((options.bandBytes ?? 32 << 20) / bytesPerRow)));
   const acc = new CellAccumulator();
   for (let y0 = 0; y0 < height; y0 += bandRows) {
     const h = Math.min(bandRows, height - y0);
