@@ -6,6 +6,8 @@ import { type FileHandle, open as openFile } from "node:fs/promises";
 export interface ByteSource {
   /** Exactly `length` bytes from `offset`; rejects if the range passes the end. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Optional: reads `dst.length` bytes at `offset` straight into `dst` (no copy). */
+  readInto?(offset: number, dst: Uint8Array): Promise<void>;
   size(): Promise<number>;
   close?(): Promise<void>;
   /** The file path or URL, for error messages. */
@@ -56,14 +58,22 @@ export class FileSource implements ByteSource {
       throw new SourceError(this.name, `read of ${length} bytes at ${offset} passes the end of the file (${this.fileSize} bytes)`);
     }
     const buf = new Uint8Array(length);
+    await this.readInto(offset, buf);
+    return buf;
+  }
+
+  async readInto(offset: number, dst: Uint8Array): Promise<void> {
+    const length = dst.length;
+    if (offset < 0 || offset + length > this.fileSize) {
+      throw new SourceError(this.name, `read of ${length} bytes at ${offset} passes the end of the file (${this.fileSize} bytes)`);
+    }
     let done = 0;
     // A positional read may return fewer bytes than asked (large reads).
     while (done < length) {
-      const { bytesRead } = await this.handle.read(buf, done, length - done, offset + done);
+      const { bytesRead } = await this.handle.read(dst, done, length - done, offset + done);
       if (bytesRead === 0) throw new SourceError(this.name, `unexpected end of file at ${offset + done}`);
       done += bytesRead;
     }
-    return buf;
   }
 
   async close(): Promise<void> {

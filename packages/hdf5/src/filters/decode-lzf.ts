@@ -15,13 +15,9 @@ export function lzfDecode(src: Uint8Array, dst: Uint8Array): number {
       ctrl++;
       if (op + ctrl > outEnd) throw new Error("lzf: output overflow (corrupt stream or wrong chunk size)");
       if (ip + ctrl > inEnd) throw new Error("lzf: input truncated in a literal run");
-      if (ctrl < 16) {
-        for (let i = 0; i < ctrl; i++) dst[op++] = src[ip++];
-      } else {
-        dst.set(src.subarray(ip, ip + ctrl), op);
-        ip += ctrl;
-        op += ctrl;
-      }
+      // Runs are at most 32 bytes: a plain loop beats creating a subarray.
+      const end = ip + ctrl;
+      while (ip < end) dst[op++] = src[ip++];
     } else {
       let len = ctrl >> 5;
       if (len === 7) {
@@ -33,12 +29,13 @@ export function lzfDecode(src: Uint8Array, dst: Uint8Array): number {
       len += 2;
       if (op + len > outEnd) throw new Error("lzf: output overflow (corrupt stream or wrong chunk size)");
       if (ref < 0) throw new Error("lzf: back reference before the start of the output (corrupt stream)");
-      if (ref + len <= op) {
+      if (len > 64 && ref + len <= op) {
         dst.copyWithin(op, ref, ref + len);
         op += len;
       } else {
-        // Overlapping copy repeats the pattern byte by byte.
-        for (let i = 0; i < len; i++) dst[op++] = dst[ref++];
+        // Short or overlapping copies byte by byte (an overlap repeats the pattern).
+        const end = op + len;
+        while (op < end) dst[op++] = dst[ref++];
       }
     }
   }

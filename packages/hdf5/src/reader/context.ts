@@ -8,6 +8,8 @@ export class FileContext {
   offsetSize = 8;
   lengthSize = 8;
   base = 0;
+  /** How v1 B-tree chunk indexes are used: "load" whole, "search" per read, "auto" (search remote files for the first small reads). */
+  indexMode: "auto" | "load" | "search" = "auto";
   readonly meta: BlockCache;
 
   constructor(

@@ -26,6 +26,8 @@ export interface ReadOptions {
 
 /** Groups of fewer chunks than this are decoded on the main thread (a worker round trip costs more). */
 const MIN_POOL_CHUNKS = 4;
+/** Decoded bytes per job sent to a worker. */
+const POOL_BATCH_BYTES = 1 << 20;
 
 /** Adjacent chunks closer than this are fetched in one read. */
 const GAP = 16 * 1024;
@@ -34,6 +36,7 @@ const MAX_READ = 8 * 1024 * 1024;
 
 export class Dataset {
   readonly kind = "dataset";
+  private prunedLookups = 0;
   private index?: Promise<{ list: ChunkInfo[]; byKey: Map<number, ChunkInfo> }>;
 
   constructor(
@@ -103,7 +106,14 @@ export class Dataset {
    */
   private async chunksFor(layout: Extract<Layout, { class: "chunked" }>, lo: number[], hi: number[], grid: number[]): Promise<Map<number, ChunkInfo>> {
     const nChunks = product(hi.map((h, i) => h - lo[i] + 1));
-    if (layout.index !== "btree-v1" || this.index || nChunks > 256) return (await this.loadIndex()).byKey;
+    // Local files load the whole index at once (cheap); remote ones search it
+    // for the first small reads, then load it whole.
+    const mode = this.ctx.indexMode;
+    const search =
+      layout.index === "btree-v1" &&
+      !this.index &&
+      (mode === "search" || (mode === "auto" && /^https?:/i.test(this.ctx.name) && nChunks <= 256 && ++this.prunedLookups <= 64));
+    if (!search) return (await this.loadIndex()).byKey;
     const list = await readChunkIndex(
       this.ctx,
       { layout, dims: this.shape, maxDims: this.maxShape, elementSize: this.datatype.size },
@@ -272,25 +282,59 @@ export class Dataset {
     const isEdge = (c: ChunkInfo) => c.offset.some((o, i) => o + chunk[i] > this.shape[i]);
     const maskOf = (c: ChunkInfo) => (layout.unfilteredEdges && isEdge(c) ? 0xffffffff : c.filterMask);
     const pool = this.filters.length > 0 && options.workers !== false ? sharedPool() : undefined;
+    const source = this.ctx.source;
     const one = async (group: ChunkInfo[]) => {
       const from = group[0].address;
       const last = group[group.length - 1];
-      const bytes = await this.ctx.source.read(from, last.address + last.size - from);
-      if (pool && group.length >= MIN_POOL_CHUNKS) {
-        let decoded: Uint8Array;
-        try {
-          decoded = await pool.decode({
-            bytes,
-            chunks: group.map((c) => ({ offset: c.address - from, size: c.size, mask: maskOf(c) })),
-            filters: this.filters,
-            rawSize,
-            elementSize: es,
+      // Unfiltered chunks that lie in the output as one run, in file order: read straight into it.
+      if (this.filters.length === 0 && source.readInto) {
+        let dst = -1;
+        let ok = true;
+        for (let k = 0; k < group.length && ok; k++) {
+          const c = group[k];
+          const box = boxOf(c.offset);
+          let runs = 0;
+          let d0 = 0;
+          forEachRun(box, es, (s0, d, len) => {
+            runs++;
+            d0 = d;
+            ok &&= s0 === 0 && len === rawSize;
           });
-        } catch (e) {
-          const c = group[e instanceof ChunkDecodeError ? e.chunk : 0];
-          throw this.ctx.error(this.path, `chunk at [${c.offset.join(", ")}] (address ${c.address}): ${(e as Error).message}`, e);
+          ok &&= runs === 1 && c.size === rawSize && (k === 0 || (d0 === dst + rawSize && c.address === group[k - 1].address + rawSize));
+          dst = d0;
         }
-        for (let k = 0; k < group.length; k++) copyBox(decoded.subarray(k * rawSize, (k + 1) * rawSize), out, boxOf(group[k].offset), es);
+        if (ok) {
+          const start0 = dst - (group.length - 1) * rawSize;
+          await source.readInto(from, out.subarray(start0, start0 + group.length * rawSize));
+          return;
+        }
+      }
+      const bytes = await source.read(from, last.address + last.size - from);
+      if (pool && group.length >= MIN_POOL_CHUNKS) {
+        // Split the read into batches of about 1 MB decoded so that every worker has work.
+        const per = Math.max(MIN_POOL_CHUNKS, Math.floor(POOL_BATCH_BYTES / rawSize));
+        const batches: ChunkInfo[][] = [];
+        for (let i = 0; i < group.length; i += per) batches.push(group.slice(i, i + per));
+        await Promise.all(
+          batches.map(async (batch) => {
+            const b0 = batch[0].address;
+            const bl = batch[batch.length - 1];
+            let decoded: Uint8Array;
+            try {
+              decoded = await pool.decode({
+                bytes: batches.length === 1 ? bytes : bytes.slice(b0 - from, bl.address + bl.size - from),
+                chunks: batch.map((c) => ({ offset: c.address - b0, size: c.size, mask: maskOf(c) })),
+                filters: this.filters,
+                rawSize,
+                elementSize: es,
+              });
+            } catch (e) {
+              const c = batch[e instanceof ChunkDecodeError ? e.chunk : 0];
+              throw this.ctx.error(this.path, `chunk at [${c.offset.join(", ")}] (address ${c.address}): ${(e as Error).message}`, e);
+            }
+            for (let k = 0; k < batch.length; k++) copyBox(decoded.subarray(k * rawSize, (k + 1) * rawSize), out, boxOf(batch[k].offset), es);
+          }),
+        );
         return;
       }
       await Promise.all(

@@ -32,6 +32,13 @@ import { decodeValues, type Values } from "./values.js";
 export interface OpenOptions extends HttpSourceOptions {
   /** Size of the aligned blocks metadata is read in (default 64 KiB local, 16 KiB over HTTP). */
   metaBlockSize?: number;
+  /**
+   * v1 B-tree chunk indexes: "load" reads a dataset's whole index at its
+   * first read; "search" walks only the paths to the chunks each read needs;
+   * "auto" (default) loads for local files and searches remote ones for their
+   * first 64 small reads.
+   */
+  chunkIndex?: "auto" | "load" | "search";
 }
 
 export interface Attribute {
@@ -96,6 +103,7 @@ export class Hdf5File {
       ctx.offsetSize = sb.offsetSize;
       ctx.lengthSize = sb.lengthSize;
       ctx.base = sb.baseAddress;
+      ctx.indexMode = options.chunkIndex ?? "auto";
       if (sb.endOfFile !== UNDEFINED && ctx.base + sb.endOfFile > size) {
         throw ctx.error("", `truncated file: the superblock says it ends at ${ctx.base + sb.endOfFile} bytes, the file has ${size}`);
       }
