@@ -14,6 +14,10 @@
 // - object references (anndata 0.7's `categories` attribute), in attributes
 //   and datasets, as the absolute path of the object they point to
 //   ("/obs/__categories/cell_type"), dtype "string".
+//
+// h5wasm is the fallback for one thing only: datasets of local files whose
+// filters our reader does not decode (blosc, zstd, bitshuffle, lz4, bzip2...:
+// h5wasm-plugins has them). Everything else, including lzf, is ours.
 import {
   type Attribute,
   type Dataset,
@@ -24,6 +28,7 @@ import {
   isBoolEnum,
   type Node,
   SourceError,
+  unsupportedFilter,
   type Values,
 } from "@cellfolio/hdf5";
 import { FormatError } from "../errors.js";
@@ -235,6 +240,9 @@ class Hdf5Reader implements StoreReader {
     const dtype = dtypeOf(t);
     if (!dtype) throw new FormatError(this.source, path, `datatype ${t.class} is not supported`);
     if (d.dataspace.kind === "null") return { dtype, shape: [0], data: dtype === "string" ? [] : toData(await d.read(), dtype) };
+    if (d.layout.class === "chunked" && unsupportedFilter(d.filters) && !/^https?:/i.test(this.source)) {
+      return this.readWithH5wasm(path, start, shape, dtype);
+    }
     const v = await d.read(start, shape, { concurrency: this.options.concurrency });
     if (t.class === "reference") return { dtype, shape: shape.slice(), data: await referencePaths(this.file, v) };
     return { dtype, shape: shape.slice(), data: toData(v, dtype) };
@@ -257,7 +265,34 @@ class Hdf5Reader implements StoreReader {
     });
   }
 
+  private h5wasmFile?: Promise<any>;
+
+  /** The fallback for filters we do not decode: h5wasm with its plugins, opened lazily, in place. */
+  private async readWithH5wasm(path: string, start: number[], shape: number[], dtype: DType): Promise<NDArray> {
+    this.h5wasmFile ??= (async () => {
+      const h5wasm = (await import("h5wasm/node")).default;
+      const Module = await h5wasm.ready;
+      const pluginsModule = "h5wasm-plugins"; // (untyped package)
+      const plugins: any = await import(pluginsModule);
+      plugins.install_local_plugins(Module);
+      // Without this a failed filter returns garbage instead of throwing.
+      (Module as any).activate_throwing_error_handler?.();
+      return new h5wasm.File(this.source, "r");
+    })();
+    const f = await this.h5wasmFile;
+    const d = f.get(path);
+    if (dtype === "float16" || dtype === "bool") {
+      // h5wasm has no float16: read the raw 2-byte (or 1-byte) values as unsigned integers.
+      d._metadata = { ...d.metadata, type: 0, signed: false, size: dtype === "bool" ? 1 : 2, enum_type: undefined };
+    }
+    const ranges = start.map((s, i) => [s, s + shape[i]]);
+    const v = ranges.length === 0 ? d.value : d.slice(ranges);
+    const data = dtype === "string" ? Array.from(v as string[]) : toData(v as TypedArray, dtype);
+    return { dtype, shape: shape.slice(), data };
+  }
+
   async close(): Promise<void> {
+    if (this.h5wasmFile) (await this.h5wasmFile.catch(() => null))?.close();
     await this.file.close();
   }
 }

@@ -4,6 +4,7 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Hdf5File } from "@cellfolio/hdf5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { py, SHARED_FIXTURES } from "../../../../test-utils/oracle.js";
 import { FormatError } from "../../src/errors.js";
@@ -80,5 +81,35 @@ describe("openHdf5 equals h5py", () => {
       await r.close();
     }
     await expect(openHdf5(path.join(dir, "does-not-exist.h5ad"))).rejects.toThrow(/does-not-exist\.h5ad.*no such file/);
+  });
+});
+
+describe("filters our reader does not decode", () => {
+  it("a zstd dataset (written by h5wasm with its plugin) is read through the h5wasm fallback", async () => {
+    const file = path.join(dir, "zstd.h5");
+    const h5wasm = (await import("h5wasm/node")).default;
+    const Module = await h5wasm.ready;
+    const pluginsModule = "h5wasm-plugins";
+    const plugins: any = await import(pluginsModule);
+    plugins.install_local_plugins(Module);
+    const values = new Float32Array(1000).map((_, i) => i * 0.25 - 7);
+    const w = new h5wasm.File(file, "w");
+    w.create_dataset({ name: "z", data: values, shape: [100, 10], dtype: "<f4", chunks: [10, 10], compression: 32015, compression_opts: [] });
+    w.close();
+    const r = await openHdf5(file);
+    try {
+      const info = await r.get("z");
+      expect(info).toMatchObject({ dtype: "float32", shape: [100, 10], chunks: [10, 10], compression: "zstd" });
+      const block = await r.readBlock("z", [37, 2], [5, 6]);
+      const expected: number[] = [];
+      for (let i = 37; i < 42; i++) for (let j = 2; j < 8; j++) expected.push(values[i * 10 + j]);
+      expect(Array.from(block.data as Float32Array)).toEqual(expected);
+    } finally {
+      await r.close();
+    }
+    // Our reader alone names the filter it cannot decode.
+    const f = await Hdf5File.open(file);
+    await expect((await f.dataset("z")).read()).rejects.toThrow(/zstd\.h5: \/z: filter 32015 \(zstd\) is not supported/);
+    await f.close();
   });
 });

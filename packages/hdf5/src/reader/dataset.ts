@@ -24,8 +24,8 @@ export interface ReadOptions {
   workers?: boolean;
 }
 
-/** Groups of fewer chunks than this are decoded on the main thread (a worker round trip costs more). */
-const MIN_POOL_CHUNKS = 4;
+/** Groups of fewer chunks than this (one cell's stack) are decoded on the main thread / libuv pool: a worker round trip costs more. */
+const MIN_POOL_CHUNKS = 16;
 /** Decoded bytes per job sent to a worker. */
 const POOL_BATCH_BYTES = 1 << 20;
 
