@@ -125,7 +125,7 @@ async function bloscDecodeJs(src: Uint8Array): Promise<Uint8Array | null> {
       }
       pos += csize;
     }
-    if (shuffled) out.set(byteUnshuffle(tmp.subarray(0, bsize), typesize), b * blocksize);
+    if (shuffled) byteUnshuffleInto(tmp.subarray(0, bsize), typesize, out.subarray(b * blocksize, b * blocksize + bsize));
   }
   return out;
 }
@@ -278,13 +278,20 @@ export function byteShuffle(src: Uint8Array, size: number): Uint8Array {
 }
 
 export function byteUnshuffle(src: Uint8Array, size: number): Uint8Array {
-  const n = Math.floor(src.length / size);
   const out = new Uint8Array(src.length);
-  if (size === 2) {
-    const u16 = new Uint16Array(out.buffer, 0, n);
-    for (let i = 0; i < n; i++) u16[i] = src[i] | (src[n + i] << 8);
-  } else if (size === 4) {
-    const u32 = new Uint32Array(out.buffer, 0, n);
+  byteUnshuffleInto(src, size, out);
+  return out;
+}
+
+/** Undoes the byte shuffle of `src` into `out` (same length). */
+export function byteUnshuffleInto(src: Uint8Array, size: number, out: Uint8Array): void {
+  const n = Math.floor(src.length / size);
+  if (size === 2 && out.byteOffset % 2 === 0) {
+    const u16 = new Uint16Array(out.buffer, out.byteOffset, n);
+    const hi = src.subarray(n, 2 * n);
+    for (let i = 0; i < n; i++) u16[i] = src[i] | (hi[i] << 8);
+  } else if (size === 4 && out.byteOffset % 4 === 0) {
+    const u32 = new Uint32Array(out.buffer, out.byteOffset, n);
     const n2 = 2 * n;
     const n3 = 3 * n;
     for (let i = 0; i < n; i++) u32[i] = (src[i] | (src[n + i] << 8) | (src[n2 + i] << 16) | (src[n3 + i] << 24)) >>> 0;
@@ -295,7 +302,6 @@ export function byteUnshuffle(src: Uint8Array, size: number): Uint8Array {
     }
   }
   out.set(src.subarray(n * size), n * size);
-  return out;
 }
 
 let CRC_TABLE: Uint32Array | null = null;

@@ -1,10 +1,11 @@
 // Reading Zarr v2 / v3: metadata (consolidated when present), chunk keys,
 // only the chunks (and for shards, only the inner chunks) a block needs.
-import { allocate, copyBlock, itemSize, product } from "../dtype.js";
+import { allocate, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import type { Attrs, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, decodeChunk, viewNumeric } from "./chunk.js";
 import { readU32 } from "./codecs.js";
+import { copyBox } from "./copy.js";
 import { parseJson } from "./json.js";
 import { type ArrayMeta, floatToHalf, parseV2, parseV3, type ShardSpec } from "./metadata.js";
 import { type KeyStore, openKeyStore } from "./stores.js";
@@ -249,7 +250,7 @@ export class ZarrReader implements StoreReader {
         } catch (e: any) {
           throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
         }
-        copyBlock(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
+        copyBox(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
       });
     });
     await runPool(tasks, READ_CONCURRENCY);
@@ -332,7 +333,7 @@ export class ZarrReader implements StoreReader {
         raw = whole ? whole.subarray(Number(off), Number(off + len)) : await this.store.getRange(key, Number(off), Number(len));
         if (!raw || raw.length !== Number(len)) throw new Error(`truncated: ${raw?.length ?? 0} of ${len} bytes`);
         const data = await decodeChunk(raw, { pipeline: spec.inner, dtype: m.dtype, shape: inner });
-        copyBlock(data, inner, box.srcStart, dst, shape, box.dstStart, box.count);
+        copyBox(data, inner, box.srcStart, dst, shape, box.dstStart, box.count);
       } catch (e: any) {
         throw this.err(path, `${label}: cannot decode (${e?.message ?? e})`, e);
       }
@@ -366,7 +367,7 @@ export class ZarrReader implements StoreReader {
           } catch (e: any) {
             throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
           }
-          copyBlock(data, [...m.chunks, recSize], [...box.srcStart, 0], bytes, byteShape, [...box.dstStart, 0], [...box.count, recSize]);
+          copyBox(data, [...m.chunks, recSize], [...box.srcStart, 0], bytes, byteShape, [...box.dstStart, 0], [...box.count, recSize]);
         });
       },
     );
@@ -439,7 +440,7 @@ function fillBox(dst: TypedArray | string[], shape: number[], at: number[], coun
   else if (m.dtype !== "string") v = Number(f);
   const n = product(count);
   const src: any = Array.isArray(dst) ? new Array(n).fill(v) : new (dst.constructor as any)(n).fill(v);
-  copyBlock(src, count, count.map(() => 0), dst, shape, at, count);
+  copyBox(src, count, count.map(() => 0), dst, shape, at, count);
 }
 
 export async function runPool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {

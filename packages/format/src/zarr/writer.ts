@@ -5,11 +5,12 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { allocate, copyBlock, itemSize, product } from "../dtype.js";
+import { allocate, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, NDArray, StoreWriter } from "../types.js";
 import { type ChunkData, encodeChunk } from "./chunk.js";
 import { crc32c, writeU32 } from "./codecs.js";
+import { copyBox } from "./copy.js";
 import { stringifyJson } from "./json.js";
 import { type ByteCodec, byteCodecsFor, describe, halfToFloat, v2ArrayJson, v3ArrayJson } from "./metadata.js";
 import { forEachChunk } from "./reader.js";
@@ -382,7 +383,7 @@ class ZarrArrayWriter implements ArrayWriter {
       const count = origin.map((o, i) => Math.min(chunks[i], shape[i] - o));
       // Edge chunks are stored whole, padded with the fill value (zeros).
       const data = allocate(dtype, chunks).data;
-      copyBlock(
+      copyBox(
         block.data,
         block.shape,
         origin.map((o, i) => o - start[i]),
