@@ -64,7 +64,7 @@ export interface ExtractOptions {
   bandBytes?: number;
   /** Bytes of finished cells held waiting for their turn before spilling (default 128 MiB). */
   queueBytes?: number;
-  /** Cells per batch handed to a worker (default 8). */
+  /** Cells per batch handed to a worker (default 32: fewer, larger messages cost the main thread less). */
   batchSize?: number;
 }
 
@@ -336,7 +336,7 @@ export async function streamStacks(
     image.width * (image.channels * PIXEL_ARRAYS[image.dtype].BYTES_PER_ELEMENT + 2 * PIXEL_ARRAYS[nucleus.dtype].BYTES_PER_ELEMENT);
   const bandRows = Math.max(1, Math.floor((options.bandBytes ?? 32 * MiB) / bytesPerRow) - size);
   const bands = spatialBands(plan, bandRows, rowStart, rowEnd);
-  const batchSize = Math.max(1, options.batchSize ?? 8);
+  const batchSize = Math.max(1, options.batchSize ?? 32);
   const missing: number[] = [];
   let runner: CellRunner | null = null;
   try {
