@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import zlib from "node:zlib";
 import type { ByteCodec } from "./metadata.js";
 
 interface Slot {
@@ -69,7 +70,7 @@ function heavy(codecs: ByteCodec[], nativeZstd: boolean): boolean {
   return codecs.some((c) => c.id === "blosc" || c.id === "lz4" || c.id === "shuffle" || (c.id === "zstd" && !nativeZstd));
 }
 
-const NATIVE_ZSTD = typeof (await import("node:zlib") as any).zstdCompress === "function";
+const NATIVE_ZSTD = typeof (zlib as any).zstdCompress === "function";
 
 /**
  * Runs `codecs` over `data` in a worker when there is one and it pays;

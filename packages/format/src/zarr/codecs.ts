@@ -50,7 +50,9 @@ export async function zlibDecode(data: Uint8Array): Promise<Uint8Array> {
 
 export async function zstdEncode(data: Uint8Array, level: number): Promise<Uint8Array> {
   if (zstdCompressAsync) {
-    return zstdCompressAsync(data, { params: { [(zlib.constants as any).ZSTD_c_compressionLevel]: level } });
+    // pledgedSrcSize puts the content size in the frame header, which numcodecs' decoder requires
+    // (node's streaming compressor leaves it out otherwise).
+    return zstdCompressAsync(data, { pledgedSrcSize: data.length, params: { [(zlib.constants as any).ZSTD_c_compressionLevel]: level } });
   }
   return (await wasm("zstd", { level })).encode(data);
 }
