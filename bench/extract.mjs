@@ -11,7 +11,7 @@
 // SPACING      grid spacing in px (default 44: cells up to ~42 px across)
 // THREADS      our worker threads (default: all cores)
 // FORMAT       h5sc (default) or zarr (ours only; the peer writes h5py)
-// COMPRESSION  gzip (default: gzip 1 + shuffle) | lzf | none, both sides (HDF5)
+// COMPRESSION  gzip (default: gzip 1, our default) | gzip-shuffle | lzf | none, both sides (HDF5)
 // PRESET       classic (default) | scportrait
 // PEER_CELLS   cells the Python peer extracts (default: all); its rate is per cell
 // RSS_SCALING  1: also run ours on a slide of CELLS/4 cells and print both peak RSS
@@ -49,8 +49,13 @@ const COMPRESSION = env("COMPRESSION", "gzip");
 const PRESET = env("PRESET", "classic");
 const PEER_CELLS = env("PEER_CELLS", "") === "" ? null : Number(env("PEER_CELLS"));
 const SLIDE_DIR = env("SLIDE_DIR", tmpdir());
-const codec = { gzip: { codec: "gzip", level: 1, shuffle: true }, lzf: { codec: "lzf" }, none: { codec: "none" } }[COMPRESSION];
-if (!codec) throw new Error(`COMPRESSION=${COMPRESSION}: expected gzip, lzf or none`);
+const codec = {
+  gzip: { codec: "gzip", level: 1 },
+  "gzip-shuffle": { codec: "gzip", level: 1, shuffle: true },
+  lzf: { codec: "lzf" },
+  none: { codec: "none" },
+}[COMPRESSION];
+if (!codec) throw new Error(`COMPRESSION=${COMPRESSION}: expected gzip, gzip-shuffle, lzf or none`);
 
 function slide(cells) {
   const dir = path.join(SLIDE_DIR, `cellfolio-bench-extract-slide-${cells}-${C}-${SPACING}`);

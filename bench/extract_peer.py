@@ -7,7 +7,7 @@ make OUTDIR '{"cells": N, "channels": C, "spacing": px, "seed": s}'
     cytosol.tif (int32), written by tifffile with its defaults.
 
 run '{"image": ..., "nucleus": ..., "cytosol": ..., "out": ..., "params": {...},
-      "compression": "gzip" | "lzf" | "none", "cells": N | null}'
+      "compression": "gzip" | "gzip-shuffle" | "lzf" | "none", "cells": N | null}'
     scPortrait's stack end to end on one core: tifffile reads the whole slide,
     the NumPy/SciPy/skimage reference (packages/extract/reference) extracts
     every cell, h5py writes obsm/single_cell_images (N, C', S, S) float16 with
@@ -88,7 +88,9 @@ def run(m):
     n_masks = 2 if cytosol is not None else 1
     S = p["size"]
     comp = m.get("compression", "gzip")
-    kw = {"gzip": {"compression": "gzip", "compression_opts": 1, "shuffle": True}, "lzf": {"compression": "lzf"}, "none": {}}[comp]
+    kw = {"gzip": {"compression": "gzip", "compression_opts": 1},
+          "gzip-shuffle": {"compression": "gzip", "compression_opts": 1, "shuffle": True},
+          "lzf": {"compression": "lzf"}, "none": {}}[comp]
     with h5py.File(m["out"], "w") as f:
         f.attrs["encoding-type"] = "anndata"
         f.attrs["encoding-version"] = "0.1.0"

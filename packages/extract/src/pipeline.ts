@@ -54,7 +54,7 @@ export interface ExtractOptions {
   threads?: number;
   /** Zarr output: 3 (default, sharded) or 2. */
   zarrFormat?: 2 | 3;
-  /** Codec of the stacks; default gzip 1 + shuffle for HDF5, the Zarr backend's default for Zarr. */
+  /** Codec of the stacks; default gzip 1 for HDF5, the Zarr backend's default for Zarr. */
   compression?: Compression;
   /** Replace an existing output (only once the new one is complete). */
   overwrite?: boolean;

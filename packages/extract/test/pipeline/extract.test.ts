@@ -124,7 +124,7 @@ print(json.dumps({
     expect(r.obsm_dtype).toBe("float16");
     expect(r.chunks).toEqual([1, 1, SIZE, SIZE]);
     expect(r.compression).toBe("gzip");
-    expect(r.shuffle).toBe(true);
+    expect(r.shuffle).toBe(false);
     expect(r.root).toEqual({ "encoding-type": "anndata", "encoding-version": "0.1.0" });
     expect(r.uns.n_cells).toBe(n);
     expect(r.uns.n_channels).toBe(5);
