@@ -49,7 +49,7 @@ export function compareAttr(where: string, ours: AttrValue, e: Enc, diffs: strin
     } else {
       const a = ours as NDArray;
       const b = a && typeof a === "object" && "data" in a ? bytesOf(a) : undefined;
-      if (!b || !b.equals(Buffer.from(e.b64, "base64")) || JSON.stringify(a.shape) !== JSON.stringify(e.shape)) {
+      if (!b?.equals(Buffer.from(e.b64, "base64")) || JSON.stringify(a.shape) !== JSON.stringify(e.shape)) {
         diffs.push(`${where}: numeric attribute differs (${JSON.stringify(ours, (_k, v) => (typeof v === "bigint" ? String(v) : v)).slice(0, 120)})`);
       }
     }
@@ -67,7 +67,7 @@ export function compareArray(where: string, ours: NDArray, e: Enc, diffs: string
     if (ours.dtype !== "string" || JSON.stringify(ours.data) !== JSON.stringify(e.strs)) diffs.push(`${where}: strings differ`);
   } else if (e.b64 !== undefined) {
     const b = bytesOf(ours);
-    if (!b || !b.equals(Buffer.from(e.b64, "base64"))) diffs.push(`${where}: values differ (${ours.dtype} vs ${e.dtype})`);
+    if (!b?.equals(Buffer.from(e.b64, "base64"))) diffs.push(`${where}: values differ (${ours.dtype} vs ${e.dtype})`);
     if (JSON.stringify(ours.shape) !== JSON.stringify(e.shape)) diffs.push(`${where}: shape ${ours.shape} vs ${e.shape}`);
   }
 }

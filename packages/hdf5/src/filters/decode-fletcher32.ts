@@ -7,7 +7,7 @@ export function fletcher32(data: Uint8Array): number {
   let len = data.length >> 1;
   let p = 0;
   while (len > 0) {
-    let t = len > 360 ? 360 : len;
+    let t = Math.min(len, 360);
     len -= t;
     do {
       sum1 += (data[p] << 8) | data[p + 1];

@@ -22,6 +22,12 @@ export interface ReadOptions {
    * one per core up to 4). false decodes on the main thread / libuv pool.
    */
   workers?: boolean;
+  /**
+   * readRaw only: the buffer to read into (exactly the hyperslab's bytes),
+   * reused across reads as h5py's read_direct does, so that big sequential
+   * reads allocate nothing.
+   */
+  into?: Uint8Array;
 }
 
 /** Groups of fewer chunks than this (one cell's stack) are decoded on the main thread / libuv pool: a worker round trip costs more. */
@@ -154,7 +160,11 @@ export class Dataset {
     const es = this.datatype.size;
     const bytes = this.dataspace.kind === "null" ? 0 : product(count) * es;
     if (bytes > 2 ** 32) throw this.ctx.error(this.path, `a read of ${bytes} bytes at once is too large: read it block by block`);
-    const out = new Uint8Array(bytes);
+    const reused = options.into !== undefined;
+    if (reused && options.into!.length !== bytes) {
+      throw this.ctx.error(this.path, `the buffer to read into has ${options.into!.length} bytes, the hyperslab ${bytes}`);
+    }
+    const out = options.into ?? new Uint8Array(bytes);
     if (out.length === 0) return out;
     const layout = this.layout;
     if (layout.class === "compact") {
@@ -164,6 +174,7 @@ export class Dataset {
     }
     if (layout.class === "contiguous") {
       if (layout.address === UNDEFINED) {
+        if (reused) out.fill(0);
         this.fill(out);
         return out;
       }
@@ -204,7 +215,10 @@ export class Dataset {
       const group = runs.slice(i, j);
       const from = group[0].src;
       const to = group[group.length - 1].src + group[group.length - 1].len;
-      reads.push(
+      const readInto = this.ctx.source.readInto?.bind(this.ctx.source);
+      if (group.length === 1 && readInto) {
+        reads.push(readInto(base + from, out.subarray(group[0].dst, group[0].dst + group[0].len)));
+      } else reads.push(
         this.ctx.source.read(base + from, to - from).then((b) => {
           for (const r of group) out.set(b.subarray(r.src - from, r.src - from + r.len), r.dst);
         }),
@@ -260,9 +274,10 @@ export class Dataset {
         count: e.map((x, i) => x - s[i]),
       };
     };
-    if (missing.length > 0 && this.fillValue && this.fillValue.some((b) => b !== 0)) {
+    // Missing chunks hold the fill value (zeros unless set; a reused buffer needs them written).
+    if (missing.length > 0 && ((this.fillValue && this.fillValue.some((b) => b !== 0)) || options.into)) {
       const fillChunk = new Uint8Array(rawSize);
-      for (let i = 0; i < fillChunk.length; i += es) fillChunk.set(this.fillValue.subarray(0, es), i);
+      if (this.fillValue) for (let i = 0; i < fillChunk.length; i += es) fillChunk.set(this.fillValue.subarray(0, es), i);
       for (const m of missing) copyBox(fillChunk, out, boxOf(m), es);
     }
     present.sort((a, b) => a.address - b.address);
