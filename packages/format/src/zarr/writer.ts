@@ -442,7 +442,9 @@ class ZarrArrayWriter implements ArrayWriter {
     st.index[2 * flat] = BigInt(offset);
     st.index[2 * flat + 1] = BigInt(encoded.length);
     const fh = await st.fh;
-    const w = fh.write(encoded, 0, encoded.length, offset);
+    // Keep only completion, not the resolved { buffer }: holding the buffers kept
+    // every compressed chunk of an open shard in memory (805 MB peak for 655 MB written).
+    const w = fh.write(encoded, 0, encoded.length, offset).then(() => undefined);
     st.writes.push(w);
     await w;
     if (++st.written === st.expected) await this.finishShard(key, st);
