@@ -17,9 +17,10 @@ export interface ReadOptions {
   /** Chunk groups read and decoded at once (default 4). */
   concurrency?: number;
   /**
-   * Decode compressed chunks on worker threads (default true when a read
-   * spans several chunks; the pool size is CELLFOLIO_HDF5_WORKERS, default
-   * one per core up to 4). false decodes on the main thread / libuv pool.
+   * Decode compressed chunks on worker threads. Off by default: measured on
+   * the shared 2-core machine the main thread (lzf in JS, deflate on the libuv
+   * pool) was as fast or faster; set CELLFOLIO_HDF5_WORKERS=N (N > 0) or pass
+   * true to try it where cores are free.
    */
   workers?: boolean;
   /**
@@ -296,7 +297,8 @@ export class Dataset {
     }
     const isEdge = (c: ChunkInfo) => c.offset.some((o, i) => o + chunk[i] > this.shape[i]);
     const maskOf = (c: ChunkInfo) => (layout.unfilteredEdges && isEdge(c) ? 0xffffffff : c.filterMask);
-    const pool = this.filters.length > 0 && options.workers !== false ? sharedPool() : undefined;
+    const useWorkers = options.workers ?? Number(process.env.CELLFOLIO_HDF5_WORKERS ?? 0) > 0;
+    const pool = this.filters.length > 0 && useWorkers ? sharedPool() : undefined;
     const source = this.ctx.source;
     const one = async (group: ChunkInfo[]) => {
       const from = group[0].address;

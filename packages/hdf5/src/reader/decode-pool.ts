@@ -148,12 +148,11 @@ export class DecodePool {
 
 let shared: DecodePool | undefined;
 
-/** The process-wide pool: CELLFOLIO_HDF5_WORKERS workers (default: one per core, at most 4; 0 disables). */
+/** The process-wide pool: CELLFOLIO_HDF5_WORKERS workers when set, else one per core (at most 4). */
 export function sharedPool(): DecodePool | undefined {
   if (shared === undefined) {
     const env = process.env.CELLFOLIO_HDF5_WORKERS;
-    const n = env !== undefined ? Number(env) : Math.min(4, availableParallelism());
-    if (!(n > 0)) return undefined;
+    const n = env !== undefined && Number(env) > 0 ? Number(env) : Math.min(4, availableParallelism());
     shared = new DecodePool(n);
   }
   return shared;
