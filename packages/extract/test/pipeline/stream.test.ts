@@ -142,6 +142,33 @@ describe("streamed stacks", () => {
     expect(maxAbsDiff(a.out, ref.stacks).max).toBeLessThanOrEqual(1e-3);
   });
 
+  it("a part of the rows (planParts along units) gives exactly those rows of the whole run", async () => {
+    const params = resolveParams({ size: 32 });
+    const whole = await stacks(params, 2);
+    const image = await openImageSource(slide.image);
+    const nucleus = await openImageSource(slide.nucleus);
+    const cytosol = await openImageSource(slide.cytosol);
+    const plan = await planCells(nucleus, { size: 32, border: "drop" });
+    const rowLength = 5 * 32 * 32;
+    const parts = planParts(plan.cells.length, 8, 3);
+    for (const part of parts) {
+      const rows: number[] = [];
+      const out = new Uint16Array((part.rowEnd - part.rowStart) * rowLength);
+      await streamStacks(
+        plan,
+        params,
+        { image, nucleus, cytosol },
+        async (row, stack) => {
+          rows.push(row);
+          out.set(stack, (row - part.rowStart) * rowLength);
+        },
+        { threads: 2, rowStart: part.rowStart, rowEnd: part.rowEnd },
+      );
+      expect(rows).toEqual(Array.from({ length: part.rowEnd - part.rowStart }, (_, k) => part.rowStart + k));
+      expect(Buffer.from(out.buffer).equals(Buffer.from(whole.out.buffer, part.rowStart * rowLength * 2, out.byteLength))).toBe(true);
+    }
+  });
+
   it("spills finished cells to disk when ids are far from raster order, with the same bytes", async () => {
     const params = resolveParams({ size: 32 });
     const free = await stacks(params, 2);
