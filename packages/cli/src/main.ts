@@ -7,9 +7,10 @@ import { exportCommand } from "./commands/export.js";
 import { extractCommand } from "./commands/extract.js";
 import { infoCommand } from "./commands/info.js";
 import { validateCommand } from "./commands/validate.js";
+import { viewCommand } from "./commands/view.js";
 import { EXIT, UsageError } from "./errors.js";
 
-export const COMMANDS: Command[] = [extractCommand, convertCommand, infoCommand, validateCommand, exportCommand];
+export const COMMANDS: Command[] = [extractCommand, convertCommand, infoCommand, validateCommand, exportCommand, viewCommand];
 
 function help(): string {
   const lines = [

@@ -1,0 +1,291 @@
+// The viewer page: opens a dataset by URL (?url= or the field), shows its
+// summary, the virtualised grid, the channel picker, filter / group by obs
+// and the detail of one cell.
+import "./shims/globals.js";
+import { type Column, type Dataset, openDataset } from "@cellfolio/lazy";
+import { escapeHtml, Grid } from "./grid.js";
+import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric } from "./obs.js";
+import { cellCanvas, type Display, OUTLINE_COLORS } from "./render.js";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Cells held for drawing: all channels of each, bounded (oldest dropped first). */
+const MAX_HELD = 6000;
+
+interface State {
+  ds: Dataset;
+  held: Map<number, { data: Float32Array; offset: number }>;
+  masks: number[];
+  shown: number[];
+  selected: Set<number>;
+  detailRow: number | null;
+}
+
+let state: State | null = null;
+let grid: Grid | null = null;
+
+function status(msg: string, error = false): void {
+  const el = $("status");
+  el.textContent = msg;
+  el.className = error ? "error" : "";
+}
+
+function display(): Display {
+  const rgb = (document.querySelector('input[name="mode"]:checked') as HTMLInputElement).value === "rgb";
+  const sel = (id: string) => Number(($(id) as HTMLSelectElement).value);
+  const outlines = ($("outlines") as HTMLInputElement).checked && state ? state.masks.map((channel, i) => ({ channel, color: OUTLINE_COLORS[i % OUTLINE_COLORS.length] })) : [];
+  return { rgb, channels: rgb ? [sel("ch-r"), sel("ch-g"), sel("ch-b")] : [sel("ch-grey")], outlines, gain: Number(($("gain") as HTMLInputElement).value) };
+}
+
+async function open(url: string): Promise<void> {
+  const abs = new URL(url, location.href).href;
+  status(`opening ${abs} …`);
+  document.body.dataset.state = "opening";
+  const t0 = performance.now();
+  await state?.ds.close().catch(() => {});
+  state = null;
+  const ds = await openDataset(abs, { eager: false, cacheBytes: 128 * 2 ** 20, concurrency: 16 });
+  await ds.load();
+  const names = ds.channelNames;
+  const mapping = ds.info.channelMapping ?? names.map((n) => (/mask/i.test(n) ? "mask" : "image"));
+  const masks = names.map((_, i) => i).filter((i) => mapping[i] === "mask");
+  const images = names.map((_, i) => i).filter((i) => mapping[i] !== "mask");
+  state = { ds, held: new Map(), masks, shown: [], selected: new Set(), detailRow: null };
+  summary(ds, mapping);
+  channelPicker(names, mapping, images);
+  obsControls(ds);
+  const u = new URL(location.href);
+  u.searchParams.set("url", url);
+  history.replaceState(null, "", u);
+  ($("url") as HTMLInputElement).value = url;
+  grid ??= new Grid($("grid"), {
+    get size() {
+      return state?.ds.imageSize ?? 64;
+    },
+    display,
+    cell: (r) => state?.held.get(r),
+    fetch: fetchRows,
+    cellId: (r) => state?.ds.cellIds[r] ?? r,
+    isSelected: (r) => state?.selected.has(r) ?? false,
+    onClick: (r, ev) => (ev.ctrlKey || ev.metaKey || ev.shiftKey ? toggle(r) : showDetail(r)),
+  });
+  refresh();
+  document.body.dataset.state = "open";
+  status(`${ds.nCells.toLocaleString()} cells · opened in ${Math.round(performance.now() - t0)} ms`);
+}
+
+async function fetchRows(rows: number[]): Promise<void> {
+  const s = state;
+  if (!s) return;
+  const sorted = [...rows].sort((a, b) => a - b);
+  const cells = await s.ds.getCells(sorted);
+  const per = cells.shape[1] * cells.shape[2] * cells.shape[3];
+  for (let i = 0; i < sorted.length; i++) s.held.set(sorted[i], { data: cells.data as Float32Array, offset: i * per });
+  for (const k of s.held.keys()) {
+    if (s.held.size <= MAX_HELD) break;
+    s.held.delete(k);
+  }
+}
+
+function summary(ds: Dataset, mapping: string[]): void {
+  const [n, c, S] = ds.shape;
+  const bytes = n * c * S * S * (ds.images.dtype === "float16" ? 2 : 4);
+  const items: [string, string][] = [
+    ["source", ds.source.split("/").filter(Boolean).pop() ?? ds.source],
+    ["cells", n.toLocaleString()],
+    ["channels", ds.channelNames.map((nm, i) => `${nm}${mapping[i] === "mask" ? " (mask)" : ""}`).join(", ")],
+    ["size", `${S} × ${S} px`],
+    ["preset", ds.info.extractionPreset ?? "–"],
+    ["stored", `${ds.images.dtype}, chunks ${ds.chunks.join("×")}`],
+    ["images", `${(bytes / 2 ** 20).toFixed(1)} MiB`],
+  ];
+  $("summary-list").innerHTML = items.map(([k, v]) => `<dt>${k}</dt><dd data-key="${k}">${escapeHtml(v)}</dd>`).join("");
+}
+
+function channelPicker(names: string[], mapping: string[], images: number[]): void {
+  const opts = (none: boolean) =>
+    (none ? '<option value="-1">—</option>' : "") + names.map((n, i) => `<option value="${i}">${escapeHtml(n)}${mapping[i] === "mask" ? " (mask)" : ""}</option>`).join("");
+  const set = (id: string, v: number, none: boolean) => {
+    const el = $(id) as HTMLSelectElement;
+    el.innerHTML = opts(none);
+    el.value = String(v);
+  };
+  set("ch-grey", images[0] ?? 0, false);
+  set("ch-r", images[1] ?? images[0] ?? -1, true);
+  set("ch-g", images[0] ?? -1, true);
+  set("ch-b", images[2] ?? -1, true);
+}
+
+function obsControls(ds: Dataset): void {
+  const cols = Object.keys(ds.obs.columns);
+  const opts = cols.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join("");
+  ($("filter-col") as HTMLSelectElement).innerHTML = `<option value="">filter: none</option>${opts}`;
+  ($("group-col") as HTMLSelectElement).innerHTML = `<option value="">group: none</option>${opts}`;
+  $("filter-values").innerHTML = "";
+}
+
+/** The filter as the controls set it. */
+function currentFilter(): Filter | null {
+  const column = ($("filter-col") as HTMLSelectElement).value;
+  if (!column) return null;
+  const range = $("filter-values").querySelectorAll<HTMLInputElement>("input[type=number]");
+  if (range.length === 2) return { column, min: Number(range[0].value), max: Number(range[1].value) };
+  const values = new Set([...$("filter-values").querySelectorAll<HTMLInputElement>("input[type=checkbox]:checked")].map((i) => i.value));
+  return { column, values };
+}
+
+function filterControls(): void {
+  const s = state;
+  const column = ($("filter-col") as HTMLSelectElement).value;
+  const box = $("filter-values");
+  box.innerHTML = "";
+  if (!s || !column) {
+    refresh();
+    return;
+  }
+  const c: Column = s.ds.obs.columns[column];
+  const values = distinct(c);
+  if (isNumeric(c) && values.length > 24) {
+    const lo = Number(values[0].value);
+    const hi = Number(values[values.length - 1].value);
+    box.innerHTML = `<label>from <input type="number" step="any" value="${lo}" /></label><label>to <input type="number" step="any" value="${hi}" /></label>`;
+  } else {
+    box.innerHTML = values
+      .slice(0, 200)
+      .map((v) => `<label><input type="checkbox" value="${escapeHtml(v.value)}" checked /> ${escapeHtml(v.value)} <span class="dim">(${v.count})</span></label>`)
+      .join("");
+  }
+  refresh();
+}
+
+/** Filter, group and lay out the grid again. */
+function refresh(): void {
+  const s = state;
+  if (!s || !grid) return;
+  const all = Array.from({ length: s.ds.nCells }, (_, i) => i);
+  s.shown = applyFilter(all, s.ds.obs.columns, currentFilter());
+  const gcol = ($("group-col") as HTMLSelectElement).value;
+  grid.setGroups(groupRows(s.shown, gcol ? s.ds.obs.columns[gcol] : undefined));
+  $("shown").textContent = `${s.shown.length.toLocaleString()} of ${s.ds.nCells.toLocaleString()} cells shown`;
+  $("shown").dataset.count = String(s.shown.length);
+}
+
+function toggle(row: number): void {
+  const s = state;
+  if (!s) return;
+  if (s.selected.has(row)) s.selected.delete(row);
+  else s.selected.add(row);
+  selectionChanged();
+}
+
+function selectionChanged(): void {
+  const s = state;
+  if (!s) return;
+  const ids = [...s.selected].sort((a, b) => a - b).map((r) => s.ds.cellIds[r]);
+  $("selected-count").textContent = `${ids.length.toLocaleString()} cells selected`;
+  ($("id-list") as HTMLTextAreaElement).value = ids.join("\n");
+  grid?.redraw();
+}
+
+async function showDetail(row: number): Promise<void> {
+  const s = state;
+  if (!s) return;
+  s.detailRow = row;
+  const ds = s.ds;
+  const id = ds.cellIds[row];
+  const panel = $("detail");
+  panel.hidden = false;
+  panel.dataset.cellId = String(id);
+  $("detail-title").textContent = `cell ${id}`;
+  const obs = ds.obs.columns;
+  const cy = obs.centroid_y?.[row];
+  const cx = obs.centroid_x?.[row];
+  const rowsHtml = [
+    ["cellID", String(id)],
+    ["row", String(row)],
+    ...(cy !== undefined && cx !== undefined ? [["centroid (y, x)", `${fmt(Number(cy))}, ${fmt(Number(cx))}`]] : []),
+    ...Object.entries(obs)
+      .filter(([k]) => !["centroid_y", "centroid_x", ds.cellIdColumn].includes(k))
+      .map(([k, c]) => [k, typeof c[row] === "number" ? fmt(c[row] as number) : String(c[row])]),
+  ];
+  $("detail-obs").innerHTML = rowsHtml.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td data-key="${escapeHtml(k)}">${escapeHtml(v)}</td></tr>`).join("");
+  if (!s.held.has(row)) await fetchRows([row]);
+  const held = s.held.get(row);
+  if (!held || s.detailRow !== row) return;
+  const S = ds.imageSize;
+  const d = display();
+  $("detail-composite").replaceChildren(cellCanvas(held.data, held.offset, S, d));
+  $("detail-channels").replaceChildren(
+    ...ds.channelNames.map((name, ch) => {
+      const f = document.createElement("figure");
+      const c = cellCanvas(held.data, held.offset, S, { rgb: false, channels: [ch], outlines: [], gain: d.gain });
+      c.dataset.channel = name;
+      const cap = document.createElement("figcaption");
+      cap.textContent = name;
+      f.append(c, cap);
+      return f;
+    }),
+  );
+}
+
+async function copyIds(): Promise<void> {
+  const text = ($("id-list") as HTMLTextAreaElement).value;
+  const n = text ? text.split("\n").length : 0;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    ($("id-list") as HTMLTextAreaElement).select();
+    document.execCommand("copy");
+  }
+  status(`copied ${n} cellIDs`);
+}
+
+function wire(): void {
+  document.body.classList.add("mode-grey");
+  $("open-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const url = ($("url") as HTMLInputElement).value.trim();
+    if (url) open(url).catch(fail);
+  });
+  for (const el of document.querySelectorAll('input[name="mode"]')) {
+    el.addEventListener("change", () => {
+      const rgb = (document.querySelector('input[name="mode"]:checked') as HTMLInputElement).value === "rgb";
+      document.body.classList.toggle("mode-rgb", rgb);
+      document.body.classList.toggle("mode-grey", !rgb);
+      redrawAll();
+    });
+  }
+  for (const id of ["ch-grey", "ch-r", "ch-g", "ch-b", "outlines", "gain"]) $(id).addEventListener("input", redrawAll);
+  $("filter-col").addEventListener("change", filterControls);
+  $("filter-values").addEventListener("change", refresh);
+  $("group-col").addEventListener("change", refresh);
+  $("select-shown").addEventListener("click", () => {
+    for (const r of state?.shown ?? []) state?.selected.add(r);
+    selectionChanged();
+  });
+  $("select-none").addEventListener("click", () => {
+    state?.selected.clear();
+    selectionChanged();
+  });
+  $("copy-ids").addEventListener("click", () => void copyIds());
+  $("detail-close").addEventListener("click", () => {
+    $("detail").hidden = true;
+    if (state) state.detailRow = null;
+  });
+  const url = new URLSearchParams(location.search).get("url");
+  if (url) open(url).catch(fail);
+  else status("enter a dataset URL (a .zarr directory or an .h5sc / .h5ad file served over HTTP)");
+}
+
+function redrawAll(): void {
+  grid?.redraw();
+  if (state?.detailRow != null) void showDetail(state.detailRow);
+}
+
+function fail(err: unknown): void {
+  document.body.dataset.state = "error";
+  status((err as Error).message ?? String(err), true);
+  console.error(err);
+}
+
+wire();
