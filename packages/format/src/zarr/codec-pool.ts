@@ -15,6 +15,7 @@ interface Slot {
 }
 
 let slots: Slot[] | null | undefined;
+const QUEUE_PER_WORKER = 4;
 let nextId = 1;
 const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void; slot: Slot }>();
 
@@ -84,6 +85,8 @@ export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: 
   if (!p) return null;
   let slot = p[0];
   for (const s of p) if (s.busy < slot.busy) slot = s;
+  // Every worker has a queue: this thread takes the chunk itself rather than wait idle.
+  if (slot.busy >= QUEUE_PER_WORKER) return null;
   const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
   const id = nextId++;
   if (slot.busy === 0) slot.worker.ref();
