@@ -2,7 +2,7 @@
 # (float16 (N, 5, 128, 128), chunks (1, 1, 128, 128), one codec). "read":
 # reads it in the same blocks and the same random cells as the JS readers;
 # prints one JSON line.
-import json, resource, sys, time
+import json, os, resource, sys, time
 import h5py, numpy as np
 
 args = json.loads(sys.argv[1])
@@ -23,6 +23,10 @@ if args["mode"] == "write":
         for s in range(0, n, 64):
             m = min(64, n - s)
             d[s:s + m] = cells[[(s + i) % 64 for i in range(m)]]
+    # Flush to disk so that the first reader does not race the writeback of dirty pages.
+    fd = os.open(args["file"], os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
     print(json.dumps({"ok": True}))
 else:
     block = args["block"]

@@ -1,6 +1,7 @@
 // Byte-range sources: the reader never needs a whole file, only ranges of it,
 // so the same code reads a local file (positional reads on a FileHandle) and a
 // remote one (HTTP Range requests).
+import { readSync } from "node:fs";
 import { type FileHandle, open as openFile } from "node:fs/promises";
 
 export interface ByteSource {
@@ -27,6 +28,9 @@ export class SourceError extends Error {
 
 /** A local file read with positional reads; nothing is read until asked. */
 export class FileSource implements ByteSource {
+  /** Reads up to this many bytes are synchronous preads (0: always asynchronous). */
+  static syncBelow = 256 * 1024;
+
   private constructor(
     readonly name: string,
     private handle: FileHandle,
@@ -68,6 +72,16 @@ export class FileSource implements ByteSource {
       throw new SourceError(this.name, `read of ${length} bytes at ${offset} passes the end of the file (${this.fileSize} bytes)`);
     }
     let done = 0;
+    if (length <= FileSource.syncBelow) {
+      // Small reads (a cell, a B-tree node) are served from the page cache in
+      // microseconds: a synchronous pread beats the threadpool round trip.
+      while (done < length) {
+        const n = readSync(this.handle.fd, dst, done, length - done, offset + done);
+        if (n === 0) throw new SourceError(this.name, `unexpected end of file at ${offset + done}`);
+        done += n;
+      }
+      return;
+    }
     // A positional read may return fewer bytes than asked (large reads).
     while (done < length) {
       const { bytesRead } = await this.handle.read(dst, done, length - done, offset + done);
