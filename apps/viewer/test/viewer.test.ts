@@ -1,0 +1,158 @@
+// The viewer end to end: the built app and a dataset served by `cellfolio
+// view`'s server on 127.0.0.1, Debian's chromium driving it. Expected values
+// come from zarr-python 3 reading the same store.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasDebian13, hostPath, py13, TEST_DATA } from "../../../test-utils/oracle.js";
+import { buildViewer, CHROMIUM, canvasPixels, cli, gridIds, launch, serveDataset, shot } from "./harness.js";
+
+const canRun = existsSync(CHROMIUM) && hasDebian13();
+const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-viewer-"));
+let browser: Browser;
+let dist: string;
+
+beforeAll(async () => {
+  if (!canRun) return;
+  dist = buildViewer();
+  browser = await launch();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** What zarr-python 3 reads: cellIDs, an obs column and the images of some rows. */
+function pythonRead(store: string, column: string, rows: number[]): { ids: number[]; column: number[]; images: number[][]; shape: number[] } {
+  return py13(
+    `
+import json, sys, numpy as np, zarr
+inp = json.loads(sys.stdin.read())
+g = zarr.open_group(inp["path"], mode="r")
+imgs = g["obsm/single_cell_images"]
+print(json.dumps({"ids": [int(i) for i in g["obs/scportrait_cell_id"][:]],
+  "column": [float(v) for v in g["obs/" + inp["column"]][:]],
+  "images": [imgs[r].astype(np.float32).ravel().tolist() for r in inp["rows"]], "shape": list(imgs.shape)}))
+`,
+    { path: hostPath(store), column, rows },
+  );
+}
+
+describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
+  const store = path.join(tmp, "sample.zarr");
+  let page: Page;
+  let server: Awaited<ReturnType<typeof serveDataset>>;
+  let truth: ReturnType<typeof pythonRead>;
+
+  beforeAll(async () => {
+    const s = path.join(TEST_DATA, "sample");
+    cli(["extract", "--image", `${s}/image.tif`, "--nucleus", `${s}/nucleus.tif`, "--cytosol", `${s}/cytosol.tif`, "--labels", `${s}/labels.csv`, "--channel-names", "DNA,PH3,cellbody", "--size", "48", "--out", store, "--quiet"]);
+    truth = pythonRead(store, "mitotic", [2]);
+    server = await serveDataset(store, dist);
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.url);
+    await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await page?.close();
+    await server?.close();
+  });
+
+  it("shows every cell, in obs order, with the summary", async () => {
+    const n = truth.ids.length;
+    expect(n).toBeGreaterThan(100);
+    expect(await page.getAttribute("#shown", "data-count")).toBe(String(n));
+    expect(await page.textContent('#summary-list dd[data-key="cells"]')).toBe(n.toLocaleString("en-US"));
+    expect(await page.textContent('#summary-list dd[data-key="size"]')).toBe(`${truth.shape[2]} × ${truth.shape[3]} px`);
+    const first = (await gridIds(page)).flat();
+    expect(first).toEqual(truth.ids.slice(0, first.length));
+    // the thumbnails are drawn once their cells arrive (tile 0: not the placeholder colour)
+    await page.waitForFunction(() => {
+      const c = document.querySelector(".line canvas") as HTMLCanvasElement;
+      const d = (c.getContext("2d") as CanvasRenderingContext2D).getImageData(0, 0, 96, 96).data;
+      return d.some((v, i) => i % 4 === 0 && v > 100);
+    });
+    await shot(page, "sample-grid");
+    // scrolled to the end: the last line holds the last cells
+    await page.$eval("#grid", (g) => g.scrollTo(0, g.scrollHeight));
+    await page.waitForTimeout(300);
+    const lines = await gridIds(page);
+    expect(lines[lines.length - 1].at(-1)).toBe(truth.ids[n - 1]);
+    await page.$eval("#grid", (g) => g.scrollTo(0, 0));
+    await page.waitForTimeout(300);
+  });
+
+  it("a click on a thumbnail opens that cell: its cellID, obs values and pixels as zarr-python reads them", async () => {
+    const col = 2; // third tile of the first line
+    await page.click(".line >> nth=0 >> canvas", { position: { x: col * 102 + 48, y: 48 } });
+    await page.waitForSelector('#detail-channels canvas[data-channel="DNA"]');
+    expect(await page.getAttribute("#detail", "data-cell-id")).toBe(String(truth.ids[col]));
+    expect(await page.textContent('#detail-obs td[data-key="mitotic"]')).toBe(String(truth.column[col]));
+    const [, C, S] = truth.shape;
+    expect(C).toBe(5);
+    const dna = 2; // nucleus_mask, cytosol_mask, DNA, PH3, cellbody
+    const px = await canvasPixels(page, '#detail-channels canvas[data-channel="DNA"]');
+    const want = truth.images[0].slice(dna * S * S, (dna + 1) * S * S);
+    let worst = 0;
+    for (let i = 0; i < S * S; i++) worst = Math.max(worst, Math.abs(px[i * 4] - Math.min(255, Math.max(0, want[i] * 255))));
+    expect(worst).toBeLessThanOrEqual(0.5 + 1e-9); // rounding only
+    expect(Math.max(...want)).toBeGreaterThan(0.2); // a real cell, not an empty crop
+    await shot(page, "sample-detail");
+  });
+
+  it("switching channels changes the pixels (grey DNA -> grey PH3 -> RGB composite)", async () => {
+    const sel = ".line >> nth=0 >> canvas";
+    const dna = await canvasPixels(page, sel);
+    await page.selectOption("#ch-grey", { label: "PH3" });
+    const ph3 = await canvasPixels(page, sel);
+    let changed = 0;
+    for (let i = 0; i < dna.length; i += 4) if (dna[i] !== ph3[i]) changed++;
+    expect(changed / (dna.length / 4)).toBeGreaterThan(0.02);
+    await shot(page, "sample-ph3");
+    await page.check('input[name="mode"][value="rgb"]');
+    const rgb = await canvasPixels(page, sel);
+    let coloured = 0;
+    for (let i = 0; i < rgb.length; i += 4) if (rgb[i] !== rgb[i + 1] || rgb[i + 1] !== rgb[i + 2]) coloured++;
+    expect(coloured).toBeGreaterThan(100);
+    await shot(page, "sample-rgb");
+    await page.check('input[name="mode"][value="grey"]');
+    await page.selectOption("#ch-grey", { label: "DNA" });
+  });
+
+  it("a filter on mitotic narrows the grid to the mitotic cells; group by shows both classes", async () => {
+    const mitotic = truth.ids.filter((_, i) => truth.column[i] === 1);
+    expect(mitotic.length).toBeGreaterThan(0);
+    await page.selectOption("#filter-col", "mitotic");
+    await page.uncheck('#filter-values input[value="0"]');
+    expect(await page.getAttribute("#shown", "data-count")).toBe(String(mitotic.length));
+    expect((await gridIds(page)).flat()).toEqual(mitotic);
+    await page.waitForTimeout(400);
+    await shot(page, "sample-mitotic");
+    // select them all and take the cellID list
+    await page.click("#select-shown");
+    expect((await page.inputValue("#id-list")).split("\n").map(Number)).toEqual(mitotic);
+    await page.click("#select-none");
+    await page.selectOption("#filter-col", "");
+    await page.selectOption("#group-col", "mitotic");
+    const heads = () => page.$$eval(".group-head", (els) => els.map((e) => e.textContent));
+    expect((await heads())[0]).toBe(`0 ${truth.ids.length - mitotic.length} cells`);
+    await page.$eval("#grid", (g) => g.scrollTo(0, g.scrollHeight));
+    await page.waitForTimeout(400);
+    expect((await heads()).at(-1)).toBe(`1 ${mitotic.length} cells`);
+    expect((await gridIds(page)).flat().slice(-mitotic.length)).toEqual(mitotic);
+    await shot(page, "sample-grouped");
+    await page.selectOption("#group-col", "");
+  });
+
+  it("ctrl-click selects cells for the cellID list", async () => {
+    await page.click(".line >> nth=0 >> canvas", { position: { x: 48, y: 48 }, modifiers: ["Control"] });
+    await page.click(".line >> nth=1 >> canvas", { position: { x: 102 + 48, y: 48 }, modifiers: ["Control"] });
+    const lines = await gridIds(page);
+    expect((await page.inputValue("#id-list")).split("\n").map(Number)).toEqual([lines[0][0], lines[1][1]]);
+    expect(await page.textContent("#selected-count")).toBe("2 cells selected");
+  });
+});
