@@ -301,31 +301,34 @@ export class Dataset {
     const pool = this.filters.length > 0 && useWorkers ? sharedPool() : undefined;
     const source = this.ctx.source;
     const one = async (group: ChunkInfo[]) => {
-      const from = group[0].address;
-      const last = group[group.length - 1];
-      // Unfiltered chunks that lie in the output as one run, in file order: read straight into it.
+      // Unfiltered chunks that lie in the output as one whole run are read
+      // straight into it, neighbours in both file and output in one read.
       if (this.filters.length === 0 && source.readInto) {
-        let dst = -1;
-        let ok = true;
-        for (let k = 0; k < group.length && ok; k++) {
-          const c = group[k];
-          const box = boxOf(c.offset);
+        const direct: { file: number; dst: number; len: number }[] = [];
+        const rest: ChunkInfo[] = [];
+        for (const c of group) {
           let runs = 0;
           let d0 = 0;
-          forEachRun(box, es, (s0, d, len) => {
+          let whole = c.size === rawSize;
+          forEachRun(boxOf(c.offset), es, (s0, d, len) => {
             runs++;
             d0 = d;
-            ok &&= s0 === 0 && len === rawSize;
+            whole &&= s0 === 0 && len === rawSize;
           });
-          ok &&= runs === 1 && c.size === rawSize && (k === 0 || (d0 === dst + rawSize && c.address === group[k - 1].address + rawSize));
-          dst = d0;
+          if (!whole || runs !== 1) {
+            rest.push(c);
+            continue;
+          }
+          const prev = direct[direct.length - 1];
+          if (prev && prev.file + prev.len === c.address && prev.dst + prev.len === d0) prev.len += rawSize;
+          else direct.push({ file: c.address, dst: d0, len: rawSize });
         }
-        if (ok) {
-          const start0 = dst - (group.length - 1) * rawSize;
-          await source.readInto(from, out.subarray(start0, start0 + group.length * rawSize));
-          return;
-        }
+        await Promise.all(direct.map((r) => source.readInto!(r.file, out.subarray(r.dst, r.dst + r.len))));
+        if (rest.length === 0) return;
+        group = rest;
       }
+      const from = group[0].address;
+      const last = group[group.length - 1];
       const bytes = await source.read(from, last.address + last.size - from);
       if (pool && group.length >= MIN_POOL_CHUNKS) {
         // Split the read into batches of about 1 MB decoded so that every worker has work.
