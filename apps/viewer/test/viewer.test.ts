@@ -7,6 +7,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasDebian13, hostPath, py13, TEST_DATA } from "../../../test-utils/oracle.js";
+import { cellIdOf, SHARD, writeBigDataset } from "./big-dataset.js";
 import { buildViewer, CHROMIUM, canvasPixels, cli, gridIds, launch, serveDataset, shot } from "./harness.js";
 
 const canRun = existsSync(CHROMIUM) && hasDebian13();
@@ -154,5 +155,86 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
     const lines = await gridIds(page);
     expect((await page.inputValue("#id-list")).split("\n").map(Number)).toEqual([lines[0][0], lines[1][1]]);
     expect(await page.textContent("#selected-count")).toBe("2 cells selected");
+  });
+});
+
+/** Waits until the page has made no request for `quietMs`. */
+async function settle(page: Page, log: unknown[], quietMs = 500): Promise<void> {
+  let n = -1;
+  while (n !== log.length) {
+    n = log.length;
+    await page.waitForTimeout(quietMs);
+  }
+}
+
+describe.skipIf(!canRun)("a large dataset: scrolling reads only the cells in view", () => {
+  const N = Number(process.env.VIEWER_BIG_CELLS ?? 50_000);
+  const store = path.join(tmp, "cells.zarr");
+  let page: Page;
+  let server: Awaited<ReturnType<typeof serveDataset>>;
+  /** Image reads (shard index or chunk) since `from` in the log: the shards they touch and how many read chunks. */
+  const imageReads = (from: number) => {
+    const reads = server.log.slice(from).filter((r) => r.path.includes("/obsm/single_cell_images/c/"));
+    const shards = new Set(reads.map((r) => Number(/\/c\/(\d+)\//.exec(r.path)?.[1])));
+    return { shards, chunks: reads.filter((r) => !r.range?.startsWith("bytes=-")).length, all: reads.length };
+  };
+  const visibleRows = async () => (await gridIds(page)).flat().map((id) => (id - cellIdOf(0)) / 2);
+  const shardsOf = (rows: number[]) => new Set(rows.map((r) => Math.floor(r / SHARD)));
+
+  beforeAll(async () => {
+    writeBigDataset(store, N);
+    server = await serveDataset(store, dist);
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.url);
+    await page.waitForSelector("body[data-state=open]", { timeout: 60_000 });
+    await settle(page, server.log);
+  }, 180_000);
+
+  afterAll(async () => {
+    await page?.close();
+    await server?.close();
+  });
+
+  it("opens with the cells of the first screen only", async () => {
+    expect(await page.getAttribute("#shown", "data-count")).toBe(String(N));
+    const rows = await visibleRows();
+    expect(rows.length).toBeGreaterThan(20);
+    expect(rows.slice(0, 3)).toEqual([0, 1, 2]);
+    const r = imageReads(0);
+    expect(r.chunks).toBeGreaterThan(0);
+    expect(r.chunks).toBeLessThanOrEqual(rows.length); // one chunk a cell, each read once
+    expect([...r.shards].every((s) => shardsOf(rows).has(s))).toBe(true);
+    await shot(page, "large-top");
+  });
+
+  it("a fast scroll reads nothing on the way; where it stops, only the cells in view", async () => {
+    const from = server.log.length;
+    // 25 scroll steps 15 ms apart down to the middle of the dataset, then stop
+    await page.$eval("#grid", async (g) => {
+      for (let i = 1; i <= 25; i++) {
+        g.scrollTo(0, (g.scrollHeight * 0.5 * i) / 25);
+        await new Promise((r) => setTimeout(r, 15));
+      }
+    });
+    await settle(page, server.log);
+    const rows = await visibleRows();
+    expect(Math.min(...rows)).toBeGreaterThan(N * 0.45);
+    const r = imageReads(from);
+    const inView = shardsOf(rows);
+    expect([...r.shards].filter((s) => !inView.has(s))).toEqual([]);
+    expect(r.chunks).toBeGreaterThan(0);
+    expect(r.chunks).toBeLessThanOrEqual(rows.length);
+    // all the thumbnails in view are drawn
+    const drawn = await page.$$eval(".line canvas", (cs) =>
+      cs.every((c) => {
+        const cv = c as HTMLCanvasElement;
+        const d = (cv.getContext("2d") as CanvasRenderingContext2D).getImageData(0, 0, cv.width, 80).data;
+        return d.some((v, i) => i % 4 === 1 && v > 150);
+      }),
+    );
+    expect(drawn).toBe(true);
+    await shot(page, "large-middle");
+    const total = imageReads(0);
+    expect(total.all).toBeLessThan(N / 50);
   });
 });
