@@ -14,7 +14,7 @@
 // COMPRESSION  gzip (default: gzip 1, our default) | gzip-shuffle | lzf | none, both sides (HDF5)
 // PRESET       classic (default) | scportrait
 // PEER_CELLS   cells the Python peer extracts (default: all); its rate is per cell
-// RSS_SCALING  1: also run ours on a slide of CELLS/4 cells and print both peak RSS
+// RSS_SCALING  1: also run ours on a slide of CELLS/4 cells (same width) and print both peak RSS
 // SLIDE_DIR    where slides are kept between runs (default: the temp dir)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
@@ -57,11 +57,12 @@ const codec = {
 }[COMPRESSION];
 if (!codec) throw new Error(`COMPRESSION=${COMPRESSION}: expected gzip, gzip-shuffle, lzf or none`);
 
-function slide(cells) {
-  const dir = path.join(SLIDE_DIR, `cellfolio-bench-extract-slide-${cells}-${C}-${SPACING}`);
+/** A slide of `cells` cells, `cols` cells wide (default: square). */
+function slide(cells, cols = null) {
+  const dir = path.join(SLIDE_DIR, `cellfolio-bench-extract-slide-${cells}-${C}-${SPACING}${cols ? `-${cols}` : ""}`);
   if (!existsSync(path.join(dir, "cytosol.tif"))) {
     const t = performance.now();
-    const r = spawnSync(PY, [PEER, "make", dir, JSON.stringify({ cells, channels: C, spacing: SPACING })], { encoding: "utf8" });
+    const r = spawnSync(PY, [PEER, "make", dir, JSON.stringify({ cells, channels: C, spacing: SPACING, cols })], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`extract_peer.py make failed:\n${r.stderr}`);
     console.log(`made slide ${dir} (${JSON.parse(r.stdout.trim())?.height} px high) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
@@ -119,9 +120,11 @@ print(float(np.abs(a[:n].astype(np.float32) - b[:n].astype(np.float32)).max()), 
     }
   }
   if (env("RSS_SCALING", "0") === "1") {
+    // As wide as the full slide, a quarter of its height: the memory of a band
+    // depends on the slide's width, not on how many cells it holds.
     const quarter = Math.max(1, Math.round(CELLS / 4));
-    const b = ours(slide(quarter), path.join(work, `quarter.${FORMAT}`));
-    console.log(`RSS       : ${quarter} cells ${b.peakRssMb.toFixed(0)} MB, ${CELLS} cells ${a.peakRssMb.toFixed(0)} MB (slide input ${((CELLS / quarter) * 1).toFixed(0)}x larger)`);
+    const b = ours(slide(quarter, Math.ceil(Math.sqrt(CELLS))), path.join(work, `quarter.${FORMAT}`));
+    console.log(`RSS       : ${quarter} cells ${b.peakRssMb.toFixed(0)} MB, ${CELLS} cells ${a.peakRssMb.toFixed(0)} MB (same slide width, 4x the rows and cells)`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

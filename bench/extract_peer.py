@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The Python side of bench/extract.mjs.
 
-make OUTDIR '{"cells": N, "channels": C, "spacing": px, "seed": s}'
+make OUTDIR '{"cells": N, "channels": C, "spacing": px, "seed": s, "cols": n | null}'
     A synthetic slide (cells on a jittered grid, nuclei and cytosols of up to
     ~spacing px across, uint16 channels) as image.tif (C, H, W), nucleus.tif and
     cytosol.tif (int32), written by tifffile with its defaults.
@@ -32,7 +32,7 @@ def make(out, cfg):
 
     n, C, sp = cfg["cells"], cfg.get("channels", 3), cfg.get("spacing", 44)
     rng = np.random.default_rng(cfg.get("seed", 7))
-    cols = int(np.ceil(np.sqrt(n)))
+    cols = cfg.get("cols") or int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
     H, W = rows * sp, cols * sp
     nucleus = np.zeros((H, W), np.int32)

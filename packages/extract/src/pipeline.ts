@@ -19,6 +19,7 @@ import { type LabelRows, type Labels, labelObsColumns, readLabels, unknownLabelI
 import { holdsIntegers, type ImageSource, PIXEL_ARRAYS, type PixelArray } from "./inputs/source.js";
 import type { CellInfo } from "./kernels/cells.js";
 import { IMAGES_PATH, imagesArrayLayout, writeObsVarUns, writeRootAndObsm } from "./layout.js";
+import { extractPart, type PartSpec } from "./parts.js";
 import { type ExtractionPlan, hasId, planCells } from "./plan.js";
 import { type ExtractionParams, ParamError, type Preset, resolveParams } from "./presets.js";
 import { InOrderRows } from "./row-order.js";
@@ -62,10 +63,14 @@ export interface ExtractOptions {
   onProgress?: (done: number, total: number) => void;
   /** Bytes of slide held per band (default 32 MiB; three bands are held: the one computed, the next one read ahead, the last batches of the previous one). */
   bandBytes?: number;
-  /** Bytes of finished cells held waiting for their turn before spilling (default 128 MiB). */
+  /** Bytes of finished cells held waiting for their turn before spilling (default 64 MiB). */
   queueBytes?: number;
   /** Cells per batch handed to a worker (default 32: fewer, larger messages cost the main thread less). */
   batchSize?: number;
+  /** Zarr v3: rows per shard (default about 32 MiB of stacks); parts split along shards. */
+  shardRows?: number;
+  /** Part I of N of a cluster extraction (parts.ts): only this part's shards of the .zarr store; `finalizeParts` completes it. */
+  part?: PartSpec;
 }
 
 export interface ExtractSummary {
@@ -85,7 +90,7 @@ export interface ExtractSummary {
 
 const MiB = 1 << 20;
 
-function resolveOrThrow(o: ExtractOptions, nChannels?: number): ExtractionParams {
+export function resolveOrThrow(o: ExtractOptions, nChannels?: number): ExtractionParams {
   try {
     return resolveParams(
       { preset: o.preset, size: o.size, sigma: o.sigma, dilation: o.dilation, quantiles: o.quantiles, nuclearChannel: o.nuclearChannel, border: o.border },
@@ -108,7 +113,7 @@ function checkOutput(o: ExtractOptions): void {
   }
 }
 
-function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSource | null, params: ExtractionParams, o: ExtractOptions): void {
+export function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSource | null, params: ExtractionParams, o: ExtractOptions): void {
   for (const [mask, what] of [
     [nucleus, "nucleus mask"],
     [cytosol, "cytosol mask"],
@@ -223,6 +228,7 @@ function spatialBands(plan: ExtractionPlan, bandRows: number, rowStart: number, 
 }
 
 export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
+  if (o.part) return extractPart(o, o.part);
   const started = performance.now();
   checkOutput(o);
   let params = resolveOrThrow(o);
@@ -326,10 +332,10 @@ export async function streamStacks(
     if (left > 0) rowsLeft.set(stack.buffer, left);
     else {
       rowsLeft.delete(stack.buffer);
-      if (options.recycle !== false && free.length < 8) free.push(stack.buffer as ArrayBuffer);
+      if (options.recycle !== false && free.length < 2 * Math.max(1, options.threads)) free.push(stack.buffer as ArrayBuffer);
     }
   };
-  const rows = new InOrderRows(sink, stackLength, options.queueBytes ?? 128 * MiB, rowStart, release);
+  const rows = new InOrderRows(sink, stackLength, options.queueBytes ?? 64 * MiB, rowStart, release);
 
   // Band height from the memory budget: a band's window is its rows plus the crop margin.
   const bytesPerRow =
@@ -432,7 +438,7 @@ async function writeDataset(
   const nMasks = maskCount(params, cytosol !== null);
   const channels = nMasks + image.channels;
   const size = params.size;
-  const { rowsPerUnit: _, ...arrayOptions } = imagesArrayLayout(writer.backend, writer.zarrFormat, n, channels, size, o.compression);
+  const { rowsPerUnit: _, ...arrayOptions } = imagesArrayLayout(writer.backend, writer.zarrFormat, n, channels, size, o.compression, o.shardRows);
   await writeRootAndObsm(writer);
   const array = await writer.createArray(IMAGES_PATH, arrayOptions);
   // obs / var / uns are known from the plan: written first, they sit before the

@@ -52,6 +52,8 @@ async function rawStrips(tiff: GeoTIFF, page: GeoTIFFImage): Promise<RawStrips |
 
 export class TiffSource implements ImageSource {
   private file: FileHandle | null = null;
+  /** The read buffer, kept between windows (fresh buffers per window are garbage the GC is slow to see). */
+  private buf: Uint8Array | null = null;
 
   private constructor(
     readonly name: string,
@@ -105,7 +107,10 @@ export class TiffSource implements ImageSource {
       const t = into?.[k];
       return t instanceof T && t.length === h * w ? t : new T(h * w);
     });
-    const buf = new Uint8Array(Math.min(h, r.rowsPerStrip) * rowBytes);
+    const need = Math.min(h, r.rowsPerStrip) * rowBytes;
+    // Windows of one source are read one at a time; a concurrent read gets its own buffer.
+    const buf = this.buf && this.buf.byteLength >= need ? this.buf : new Uint8Array(need);
+    this.buf = null;
     for (let p = 0; p < perPlane; p++) {
       for (let y = y0; y < y0 + h; ) {
         const strip = Math.floor(y / r.rowsPerStrip);
@@ -126,6 +131,7 @@ export class TiffSource implements ImageSource {
         y += rows;
       }
     }
+    this.buf = buf;
     return planes;
   }
 
