@@ -28,6 +28,18 @@ export {
   writeObsVarUns,
   writeRootAndObsm,
 } from "./layout.js";
+export {
+  checkParts,
+  extractPart,
+  type FinalizeSummary,
+  finalizeParts,
+  isFinalized,
+  type PartRecord,
+  type PartSpec,
+  type PartSummary,
+  parsePart,
+  type StorePlan,
+} from "./parts.js";
 export { type ExtractOptions, type ExtractSummary, extract, type StreamOptions, streamStacks } from "./pipeline.js";
 export { type ExtractionPlan, type PlanOptions, type PlanPart, planCells, planParts } from "./plan.js";
 export { type ExtractionParams, PRESETS, type Preset, resolveParams } from "./presets.js";

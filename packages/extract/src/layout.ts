@@ -52,6 +52,8 @@ export function imagesArrayLayout(
   channels: number,
   size: number,
   compression?: Compression,
+  /** Zarr v3: rows per shard instead of rowsPerShard()'s ~32 MiB (small stores, tests of parts). */
+  shardRows?: number,
 ): ImagesArrayLayout {
   const shape = [rows, channels, size, size];
   const attrs = { "encoding-type": "array", "encoding-version": "0.2.0" };
@@ -60,7 +62,7 @@ export function imagesArrayLayout(
   }
   const chunks = [1, channels, size, size];
   if (backend === "zarr" && zarrFormat === 3) {
-    const r = rowsPerShard(channels * size * size * 2);
+    const r = shardRows ?? rowsPerShard(channels * size * size * 2);
     return { shape, dtype: "float16", chunks, shards: [r, channels, size, size], compression, attrs, rowsPerUnit: r };
   }
   return { shape, dtype: "float16", chunks, shards: null, compression, attrs, rowsPerUnit: 1 };

@@ -1,6 +1,6 @@
 // cellfolio extract: a slide image + segmentation masks -> a single-cell image dataset.
 import { availableParallelism } from "node:os";
-import { extract } from "@cellfolio/extract";
+import { extract, finalizeParts, parsePart } from "@cellfolio/extract";
 import { choice, int, list, num, parse, required, str } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
@@ -8,7 +8,7 @@ import { createProgress } from "../progress.js";
 import { parseCompression } from "./compression.js";
 
 const usage =
-  "cellfolio extract --image IMG --nucleus MASK [--cytosol MASK] --out OUT.h5sc|OUT.zarr [--size 128] [--preset classic|scportrait] [--nuclear-channel 0] [--channel-names a,b,c] [--labels cells.csv] [--border drop|pad] [--cell-ids 1,2,...] [--threads N] [--zarr-format 2|3] [--compression C] [--overwrite]";
+  "cellfolio extract --image IMG --nucleus MASK [--cytosol MASK] --out OUT.h5sc|OUT.zarr [--size 128] [--preset classic|scportrait] [--nuclear-channel 0] [--channel-names a,b,c] [--labels cells.csv] [--border drop|pad] [--cell-ids 1,2,...] [--threads N] [--zarr-format 2|3] [--compression C] [--overwrite] [--part I/N]\n       cellfolio extract --finalize OUT.zarr";
 
 export const extractCommand: Command = {
   name: "extract",
@@ -39,6 +39,14 @@ scPortrait as it is.
   --zarr-format 2|3      Zarr version for .zarr output (default 3)
   --compression C        gzip[:level], lzf, zstd[:level], blosc, none
   --overwrite            replace OUT if it exists
+  --shard-rows R         Zarr v3: cells per shard file (default: about 32 MiB of stacks)
+  --part I/N             cluster part I of N (0-based; e.g. a Slurm array task): writes
+                         only this part's shards of OUT.zarr and a part record; every
+                         part must get the same inputs and options
+  --finalize OUT.zarr    once all N parts are complete: obs, var, uns and the metadata;
+                         names the missing or incomplete parts otherwise (exit 1).
+                         Until then OUT.zarr is not a dataset. HDF5 from parts:
+                         cellfolio convert OUT.zarr OUT.h5sc afterwards
   --quiet                no progress
 
 example: cellfolio extract --image test-data/sample/image.tif --nucleus test-data/sample/nucleus.tif \\
@@ -65,10 +73,30 @@ example: cellfolio extract --image test-data/sample/image.tif --nucleus test-dat
         compression: { type: "string" },
         overwrite: { type: "boolean" },
         quiet: { type: "boolean" },
+        part: { type: "string" },
+        "shard-rows": { type: "string" },
+        finalize: { type: "string" },
       },
       usage,
     );
     if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"\nusage: ${usage}`);
+    const finalize = str(p, "finalize");
+    if (finalize !== undefined) {
+      const f = await finalizeParts(finalize);
+      process.stdout.write(`finalized ${f.output}: ${f.cells} cells from ${f.parts} parts in ${f.seconds.toFixed(2)} s\n`);
+      return 0;
+    }
+    const partText = str(p, "part");
+    let part: { index: number; count: number } | undefined;
+    if (partText !== undefined) {
+      const m = /^(\d+)\/(\d+)$/.exec(partText);
+      if (!m || Number(m[1]) >= Number(m[2])) throw new UsageError(`--part must be I/N with 0 <= I < N (e.g. 0/4), got "${partText}"`);
+      const out = str(p, "out") ?? "";
+      if (!/\.zarr\/?$/i.test(out)) {
+        throw new UsageError(`--part writes one Zarr store (one HDF5 file cannot take parallel writers): use --out OUT.zarr, finalize it, then cellfolio convert OUT.zarr OUT.h5sc`);
+      }
+      part = parsePart(partText);
+    }
     const cellIds = list(p, "cell-ids")?.map((s) => {
       if (!/^\d+$/.test(s)) throw new UsageError(`--cell-ids must be positive integers, got "${s}"`);
       return Number(s);
@@ -93,12 +121,14 @@ example: cellfolio extract --image test-data/sample/image.tif --nucleus test-dat
       zarrFormat: int(p, "zarr-format", { choices: [2, 3] }) as 2 | 3 | undefined,
       compression: compressionText === undefined ? undefined : parseCompression(compressionText),
       overwrite: p.values.overwrite === true,
+      part,
+      shardRows: int(p, "shard-rows", { min: 1 }),
       onProgress: (done: number, total: number) => progress.update(done, total),
     });
     progress.finish();
     const s = summary;
     const lines = [
-      `wrote ${s.cellsWritten} cells to ${s.output ?? str(p, "out")} in ${Number(s.seconds).toFixed(2)} s (${Number(s.cellsPerSecond).toFixed(0)} cells/s)`,
+      `wrote ${s.cellsWritten} cells${part ? ` (part ${part.index}/${part.count})` : ""} to ${s.output ?? str(p, "out")} in ${Number(s.seconds).toFixed(2)} s (${Number(s.cellsPerSecond).toFixed(0)} cells/s)`,
     ];
     if (s.droppedAtBorder?.length) lines.push(`dropped at the border: ${s.droppedAtBorder.length} cells (ids ${preview(s.droppedAtBorder)})`);
     if (s.missingCytosol?.length) lines.push(`missing from the cytosol mask: ${s.missingCytosol.length} cells (ids ${preview(s.missingCytosol)})`);
