@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py13, TEST_DATA } from "../../../test-utils/oracle.js";
+import { hasDebian13, hostPath, py, py13, TEST_DATA } from "../../../test-utils/oracle.js";
 import { cellIdOf, SHARD, writeBigDataset } from "./big-dataset.js";
 import { buildViewer, CHROMIUM, canvasPixels, cli, gridIds, launch, serveDataset, shot } from "./harness.js";
 
@@ -155,6 +155,55 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
     const lines = await gridIds(page);
     expect((await page.inputValue("#id-list")).split("\n").map(Number)).toEqual([lines[0][0], lines[1][1]]);
     expect(await page.textContent("#selected-count")).toBe("2 cells selected");
+  });
+});
+
+describe.skipIf(!canRun)("the sample as .h5sc: HDF5 over HTTP range requests in the browser", () => {
+  const file = path.join(tmp, "sample.h5sc");
+  let page: Page;
+  let server: Awaited<ReturnType<typeof serveDataset>>;
+
+  beforeAll(async () => {
+    const s = path.join(TEST_DATA, "sample");
+    cli(["extract", "--image", `${s}/image.tif`, "--nucleus", `${s}/nucleus.tif`, "--cytosol", `${s}/cytosol.tif`, "--labels", `${s}/labels.csv`, "--channel-names", "DNA,PH3,cellbody", "--size", "48", "--out", file, "--quiet"]);
+    server = await serveDataset(file, dist);
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.url);
+    await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await page?.close();
+    await server?.close();
+  });
+
+  it("shows the cells h5py reads, and a clicked cell's pixels", async () => {
+    const truth = py(
+      `
+import json, sys, numpy as np, h5py
+inp = json.loads(sys.stdin.read())
+with h5py.File(inp["path"], "r") as f:
+    ids = f["obs/scportrait_cell_id"][:]
+    img = f["obsm/single_cell_images"][1].astype(np.float32)
+print(json.dumps({"ids": [int(i) for i in ids], "shape": list(img.shape), "dna": img[2].ravel().tolist()}))
+`,
+      { path: file },
+    );
+    expect(await page.getAttribute("#shown", "data-count")).toBe(String(truth.ids.length));
+    const first = (await gridIds(page)).flat();
+    expect(first).toEqual(truth.ids.slice(0, first.length));
+    expect(server.log.filter((r) => r.path.startsWith("/data/")).every((r) => r.status === 206)).toBe(true);
+    await page.click(".line >> nth=0 >> canvas", { position: { x: 102 + 48, y: 48 } });
+    await page.waitForSelector('#detail-channels canvas[data-channel="DNA"]');
+    expect(await page.getAttribute("#detail", "data-cell-id")).toBe(String(truth.ids[1]));
+    const px = await canvasPixels(page, '#detail-channels canvas[data-channel="DNA"]');
+    const want: number[] = truth.dna;
+    let worst = 0;
+    want.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(px[i * 4] - Math.min(255, v * 255)));
+    });
+    expect(worst).toBeLessThanOrEqual(0.5 + 1e-9);
+    await shot(page, "sample-h5sc");
   });
 });
 
