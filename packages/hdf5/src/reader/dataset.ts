@@ -276,7 +276,7 @@ export class Dataset {
       };
     };
     // Missing chunks hold the fill value (zeros unless set; a reused buffer needs them written).
-    if (missing.length > 0 && ((this.fillValue && this.fillValue.some((b) => b !== 0)) || options.into)) {
+    if (missing.length > 0 && (this.fillValue?.some((b) => b !== 0) || options.into)) {
       const fillChunk = new Uint8Array(rawSize);
       if (this.fillValue) for (let i = 0; i < fillChunk.length; i += es) fillChunk.set(this.fillValue.subarray(0, es), i);
       for (const m of missing) copyBox(fillChunk, out, boxOf(m), es);
