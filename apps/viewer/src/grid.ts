@@ -21,6 +21,8 @@ export interface GridSource {
   fetch(rows: number[]): Promise<void>;
   cellId(row: number): number;
   isSelected(row: number): boolean;
+  /** The cell shown in the detail panel. */
+  isCurrent(row: number): boolean;
   onClick(row: number, ev: MouseEvent): void;
 }
 
@@ -184,8 +186,8 @@ export class Grid {
         ctx.fillRect(x, 0, this.tile, this.tile);
       }
       const sel = this.src.isSelected(r);
-      if (sel) {
-        ctx.strokeStyle = "#ffcc33";
+      if (sel || this.src.isCurrent(r)) {
+        ctx.strokeStyle = sel ? "#ffcc33" : "#4fb3ff";
         ctx.lineWidth = 3;
         ctx.strokeRect(x + 1.5, 1.5, this.tile - 3, this.tile - 3);
       }

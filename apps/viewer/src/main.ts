@@ -27,6 +27,7 @@ let grid: Grid | null = null;
 function status(msg: string, error = false): void {
   const el = $("status");
   el.textContent = msg;
+  el.title = msg; // long errors are cut on screen
   el.className = error ? "error" : "";
 }
 
@@ -67,6 +68,7 @@ async function open(url: string): Promise<void> {
     fetch: fetchRows,
     cellId: (r) => state?.ds.cellIds[r] ?? r,
     isSelected: (r) => state?.selected.has(r) ?? false,
+    isCurrent: (r) => state?.detailRow === r,
     onClick: (r, ev) => (ev.ctrlKey || ev.metaKey || ev.shiftKey ? toggle(r) : showDetail(r)),
   });
   refresh();
@@ -191,6 +193,7 @@ async function showDetail(row: number): Promise<void> {
   const s = state;
   if (!s) return;
   s.detailRow = row;
+  grid?.redraw();
   const ds = s.ds;
   const id = ds.cellIds[row];
   const panel = $("detail");
@@ -203,7 +206,7 @@ async function showDetail(row: number): Promise<void> {
   const rowsHtml = [
     ["cellID", String(id)],
     ["row", String(row)],
-    ...(cy !== undefined && cx !== undefined ? [["centroid (y, x)", `${fmt(Number(cy))}, ${fmt(Number(cx))}`]] : []),
+    ...(cy !== undefined && cx !== undefined ? [["centroid (y, x)", `${Number(cy).toFixed(1)}, ${Number(cx).toFixed(1)}`]] : []),
     ...Object.entries(obs)
       .filter(([k]) => !["centroid_y", "centroid_x", ds.cellIdColumn].includes(k))
       .map(([k, c]) => [k, typeof c[row] === "number" ? fmt(c[row] as number) : String(c[row])]),
@@ -215,6 +218,8 @@ async function showDetail(row: number): Promise<void> {
   const S = ds.imageSize;
   const d = display();
   $("detail-composite").replaceChildren(cellCanvas(held.data, held.offset, S, d));
+  // every channel at least at its full size (one image pixel a screen pixel)
+  $("detail-channels").style.gridTemplateColumns = `repeat(auto-fill, minmax(${Math.max(S, 100)}px, 1fr))`;
   $("detail-channels").replaceChildren(
     ...ds.channelNames.map((name, ch) => {
       const f = document.createElement("figure");
@@ -271,6 +276,7 @@ function wire(): void {
   $("detail-close").addEventListener("click", () => {
     $("detail").hidden = true;
     if (state) state.detailRow = null;
+    grid?.redraw();
   });
   const url = new URLSearchParams(location.search).get("url");
   if (url) open(url).catch(fail);

@@ -149,6 +149,27 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
     await page.selectOption("#group-col", "");
   });
 
+  it("opens from the URL field; a dataset that is not there gives a clear error", async () => {
+    const p2 = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    try {
+      await p2.goto(new URL("/", server.url).href);
+      expect(await p2.textContent("#status")).toContain("enter a dataset URL");
+      await p2.fill("#url", "/data/nothing.zarr");
+      await p2.press("#url", "Enter");
+      await p2.waitForSelector("body[data-state=error]");
+      const msg = await p2.textContent("#status.error");
+      expect(msg).toContain("nothing.zarr");
+      await shot(p2, "error");
+      await p2.fill("#url", "/data/sample.zarr");
+      await p2.click("#open-form button");
+      await p2.waitForSelector("body[data-state=open]");
+      expect(await p2.getAttribute("#shown", "data-count")).toBe(String(truth.ids.length));
+      expect(new URL(p2.url()).searchParams.get("url")).toBe("/data/sample.zarr");
+    } finally {
+      await p2.close();
+    }
+  });
+
   it("ctrl-click selects cells for the cellID list", async () => {
     await page.click(".line >> nth=0 >> canvas", { position: { x: 48, y: 48 }, modifiers: ["Control"] });
     await page.click(".line >> nth=1 >> canvas", { position: { x: 102 + 48, y: 48 }, modifiers: ["Control"] });
