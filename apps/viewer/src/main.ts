@@ -278,6 +278,21 @@ function wire(): void {
     if (state) state.detailRow = null;
     grid?.redraw();
   });
+  // in the detail: arrows step through the cells shown, Escape closes, Space selects
+  document.addEventListener("keydown", (ev) => {
+    const s = state;
+    if (!s || s.detailRow === null || (ev.target as HTMLElement).matches("input, select, textarea")) return;
+    const i = s.shown.indexOf(s.detailRow);
+    if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
+      const next = s.shown[i + (ev.key === "ArrowRight" ? 1 : -1)];
+      if (next !== undefined) void showDetail(next);
+    } else if (ev.key === "Escape") {
+      $("detail-close").click();
+    } else if (ev.key === " ") {
+      toggle(s.detailRow);
+    } else return;
+    ev.preventDefault();
+  });
   const url = new URLSearchParams(location.search).get("url");
   if (url) open(url).catch(fail);
   else status("enter a dataset URL (a .zarr directory or an .h5sc / .h5ad file served over HTTP)");

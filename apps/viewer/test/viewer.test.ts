@@ -176,6 +176,24 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
     const lines = await gridIds(page);
     expect((await page.inputValue("#id-list")).split("\n").map(Number)).toEqual([lines[0][0], lines[1][1]]);
     expect(await page.textContent("#selected-count")).toBe("2 cells selected");
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(server.url).origin });
+    await page.click("#copy-ids");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${lines[0][0]}\n${lines[1][1]}`);
+    expect(await page.textContent("#status")).toBe("copied 2 cellIDs");
+  });
+
+  it("arrow keys step the detail through the cells shown; Space selects, Escape closes", async () => {
+    await page.click("#select-none");
+    await page.click(".line >> nth=0 >> canvas", { position: { x: 48, y: 48 } });
+    await page.waitForSelector("#detail:not([hidden])");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    expect(await page.getAttribute("#detail", "data-cell-id")).toBe(String(truth.ids[2]));
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.press(" ");
+    expect(await page.inputValue("#id-list")).toBe(String(truth.ids[1]));
+    await page.keyboard.press("Escape");
+    expect(await page.isHidden("#detail")).toBe(true);
   });
 });
 
