@@ -54,6 +54,7 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
     truth = pythonRead(store, "mitotic", [2]);
     server = await serveDataset(store, dist);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on("pageerror", (e) => pageErrors.push(e.message));
     await page.goto(server.url);
     await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
   }, 120_000);
@@ -62,6 +63,7 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
     await page?.close();
     await server?.close();
   });
+  const pageErrors: string[] = [];
 
   it("shows every cell, in obs order, with the summary", async () => {
     const n = truth.ids.length;
@@ -194,6 +196,7 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
     expect(await page.inputValue("#id-list")).toBe(String(truth.ids[1]));
     await page.keyboard.press("Escape");
     expect(await page.isHidden("#detail")).toBe(true);
+    expect(pageErrors).toEqual([]);
   });
 });
 
