@@ -21,6 +21,9 @@ interface NodeDoc {
 const READ_CONCURRENCY = 16;
 const MAX_CACHED_SHARD_INDEXES = 512;
 const WHOLE_SHARD_BYTES = 64 << 20;
+/** Inner chunks this close (bytes) in a shard are read with one range request, up to COALESCE_MAX. */
+const COALESCE_GAP = 64 << 10;
+const COALESCE_MAX = 16 << 20;
 const MISSING = 0xffffffffffffffffn;
 
 function join(p: string, key: string): string {
@@ -316,6 +319,39 @@ export class ZarrReader implements StoreReader {
     } catch (e: any) {
       throw this.err(path, `shard ${shardKey}: ${e?.message ?? e}`, e);
     }
+    // Range coalescing: inner chunks close together in the shard are fetched in one request.
+    const ranges = new Map<number, () => Promise<Uint8Array | undefined>>();
+    if (index && !whole) {
+      const spans = wanted
+        .map((idx) => {
+          let flat = 0;
+          for (let i = 0; i < idx.length; i++) flat = flat * perShard[i] + idx[i];
+          return { flat, off: index[2 * flat], len: index[2 * flat + 1] };
+        })
+        .filter((x) => x.off !== MISSING)
+        .sort((a, b) => (a.off < b.off ? -1 : a.off > b.off ? 1 : 0));
+      let g = 0;
+      while (g < spans.length) {
+        const first = Number(spans[g].off);
+        let end = first + Number(spans[g].len);
+        let h = g + 1;
+        while (h < spans.length && Number(spans[h].off) - end <= COALESCE_GAP && Number(spans[h].off) + Number(spans[h].len) - first <= COALESCE_MAX) {
+          end = Math.max(end, Number(spans[h].off) + Number(spans[h].len));
+          h++;
+        }
+        let fetched: Promise<Uint8Array | undefined> | undefined;
+        const fetchGroup = () => {
+          fetched ??= this.store.getRange(key, first, end - first);
+          return fetched;
+        };
+        for (let i = g; i < h; i++) {
+          const rel = Number(spans[i].off) - first;
+          const len = Number(spans[i].len);
+          ranges.set(spans[i].flat, async () => (await fetchGroup())?.subarray(rel, rel + len));
+        }
+        g = h;
+      }
+    }
     const tasks = wanted.map((idx) => async () => {
       const origin = idx.map((c, i) => shardOrigin[i] + c * inner[i]);
       const box = overlap(origin, inner, start, shape, m.shape);
@@ -330,7 +366,7 @@ export class ZarrReader implements StoreReader {
       }
       let raw: Uint8Array | undefined;
       try {
-        raw = whole ? whole.subarray(Number(off), Number(off + len)) : await this.store.getRange(key, Number(off), Number(len));
+        raw = whole ? whole.subarray(Number(off), Number(off + len)) : await (ranges.get(flat) ?? (() => this.store.getRange(key, Number(off), Number(len))))();
         if (!raw || raw.length !== Number(len)) throw new Error(`truncated: ${raw?.length ?? 0} of ${len} bytes`);
         const data = await decodeChunk(raw, { pipeline: spec.inner, dtype: m.dtype, shape: inner });
         copyBox(data, inner, box.srcStart, dst, shape, box.dstStart, box.count);

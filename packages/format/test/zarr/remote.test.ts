@@ -128,6 +128,11 @@ describe("HTTP", () => {
     expect(requests).toHaveLength(2);
     expect(requests[0]).toMatch(/x\/c\/1\/0 bytes=-\d+/);
     expect(requests[1]).toMatch(/x\/c\/1\/0 bytes=\d+-\d+/);
+    // Four inner chunks of the same shard: one coalesced range request (the index is cached).
+    requests.length = 0;
+    const b4 = await r2.readBlock("x", [21, 0], [18, 6]);
+    expect(toPlain(b4)).toEqual((toPlain(a) as number[][]).slice(21, 39));
+    expect(requests).toHaveLength(1);
     await r2.close();
   });
 
