@@ -174,6 +174,7 @@ export class Grid {
     ctx.imageSmoothingEnabled = false;
     ctx.font = "11px ui-monospace, monospace";
     ctx.textBaseline = "top";
+    let all = true;
     (line.rows ?? []).forEach((r, k) => {
       const x = k * (this.tile + GAP);
       const held = this.src.cell(r);
@@ -182,6 +183,7 @@ export class Grid {
         sctx.putImageData(this.scratch as ImageData, 0, 0);
         ctx.drawImage(sc, x, 0, this.tile, this.tile);
       } else {
+        all = false;
         ctx.fillStyle = "#1c2127";
         ctx.fillRect(x, 0, this.tile, this.tile);
       }
@@ -194,6 +196,7 @@ export class Grid {
       ctx.fillStyle = sel ? "#ffcc33" : "#8893a0";
       ctx.fillText(String(this.src.cellId(r)), x + 2, this.tile + 2);
     });
+    c.dataset.drawn = all ? "1" : "0"; // every cell of the line drawn (tests wait on it)
   }
 
   /** Where a row's tile is on the page (for tests and keyboard use). */
