@@ -34,7 +34,8 @@ function status(msg: string, error = false): void {
 function display(): Display {
   const rgb = (document.querySelector('input[name="mode"]:checked') as HTMLInputElement).value === "rgb";
   const sel = (id: string) => Number(($(id) as HTMLSelectElement).value);
-  const outlines = ($("outlines") as HTMLInputElement).checked && state ? state.masks.map((channel, i) => ({ channel, color: OUTLINE_COLORS[i % OUTLINE_COLORS.length] })) : [];
+  // the first mask (the nucleus) drawn last: on top where the outlines meet
+  const outlines = ($("outlines") as HTMLInputElement).checked && state ? state.masks.map((channel, i) => ({ channel, color: OUTLINE_COLORS[i % OUTLINE_COLORS.length] })).reverse() : [];
   return { rgb, channels: rgb ? [sel("ch-r"), sel("ch-g"), sel("ch-b")] : [sel("ch-grey")], outlines, gain: Number(($("gain") as HTMLInputElement).value) };
 }
 
@@ -167,7 +168,7 @@ function refresh(): void {
   const all = Array.from({ length: s.ds.nCells }, (_, i) => i);
   s.shown = applyFilter(all, s.ds.obs.columns, currentFilter());
   const gcol = ($("group-col") as HTMLSelectElement).value;
-  grid.setGroups(groupRows(s.shown, gcol ? s.ds.obs.columns[gcol] : undefined));
+  grid.setGroups(groupRows(s.shown, gcol ? s.ds.obs.columns[gcol] : undefined).map((g) => ({ ...g, label: gcol ? `${gcol} = ${g.label}` : "" })));
   $("shown").textContent = `${s.shown.length.toLocaleString()} of ${s.ds.nCells.toLocaleString()} cells shown`;
   $("shown").dataset.count = String(s.shown.length);
 }
