@@ -3,7 +3,8 @@
 // per value.
 let table: Float32Array | null = null;
 
-function decodeOne(h: number): number {
+/** One half-precision bit pattern to its value. */
+export function float16BitsToNumber(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;
@@ -15,7 +16,7 @@ function decodeOne(h: number): number {
 function decodeTable(): Float32Array {
   if (!table) {
     table = new Float32Array(65536);
-    for (let i = 0; i < 65536; i++) table[i] = decodeOne(i);
+    for (let i = 0; i < 65536; i++) table[i] = float16BitsToNumber(i);
   }
   return table;
 }

@@ -10,7 +10,7 @@ export { annDataBytes, type ConvertOptions, type ConvertProgress, type ConvertRe
 export { allocate, copyBlock, itemSize, numpyTypestr, product, sliceArray, strides, typedArrayFor } from "./dtype.js";
 export { type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
 export { FormatError } from "./errors.js";
-export { float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
+export { float16BitsToNumber, float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
 export { type CreateHdf5Options, createHdf5, type OpenHdf5Options, openHdf5 } from "./hdf5/index.js";
 export { createMemoryStore, MemoryStore } from "./memory.js";
 export type * from "./model.js";

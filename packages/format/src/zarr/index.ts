@@ -6,7 +6,7 @@ import { ZarrReader } from "./reader.js";
 import { ZarrWriter } from "./writer.js";
 
 export { decodeChunk, encodeChunk } from "./chunk.js";
-export { type ArrayMeta, floatToHalf, halfToFloat, parseV2, parseV3 } from "./metadata.js";
+export { type ArrayMeta, parseV2, parseV3 } from "./metadata.js";
 export { forEachChunk, ZarrReader } from "./reader.js";
 export { type KeyStore, openKeyStore } from "./stores.js";
 export { DEFAULT_COMPRESSION, guessChunks, guessShards, ZarrWriter } from "./writer.js";

@@ -1,6 +1,8 @@
 // Zarr array metadata, v2 (.zarray) and v3 (zarr.json), parsed into one
 // description of how a chunk is stored, and written back as zarr-python writes it.
+
 import { itemSize } from "../dtype.js";
+import { float16BitsToNumber as halfToFloat } from "../float16.js";
 import type { Compression, DType } from "../types.js";
 
 /** Bytes -> bytes steps, in encode order. */
@@ -468,44 +470,4 @@ export function v3ArrayJson(
     node_type: "array",
     storage_transformers: [],
   };
-}
-
-// ---- half floats -----------------------------------------------------------
-
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-/** Round-to-nearest-even float -> IEEE half bits. */
-export function floatToHalf(v: number): number {
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-  e = h >>> 10;
-  return sign | h;
 }

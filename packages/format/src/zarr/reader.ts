@@ -2,12 +2,13 @@
 // only the chunks (and for shards, only the inner chunks) a block needs.
 import { allocate, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
+import { toFloat16Bits as floatToHalf } from "../float16.js";
 import type { Attrs, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, decodeChunk, viewNumeric } from "./chunk.js";
 import { readU32 } from "./codecs.js";
 import { copyBox } from "./copy.js";
 import { parseJson } from "./json.js";
-import { type ArrayMeta, floatToHalf, parseV2, parseV3, type ShardSpec } from "./metadata.js";
+import { type ArrayMeta, parseV2, parseV3, type ShardSpec } from "./metadata.js";
 import { type KeyStore, openKeyStore } from "./stores.js";
 
 interface NodeDoc {

@@ -7,12 +7,13 @@ import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:
 import path from "node:path";
 import { allocate, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
+import { float16BitsToNumber as halfToFloat } from "../float16.js";
 import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, NDArray, StoreWriter } from "../types.js";
 import { type ChunkData, encodeChunk } from "./chunk.js";
 import { crc32c, writeU32 } from "./codecs.js";
 import { copyBox } from "./copy.js";
 import { stringifyJson } from "./json.js";
-import { type ByteCodec, byteCodecsFor, describe, halfToFloat, v2ArrayJson, v3ArrayJson } from "./metadata.js";
+import { type ByteCodec, byteCodecsFor, describe, v2ArrayJson, v3ArrayJson } from "./metadata.js";
 import { forEachChunk } from "./reader.js";
 
 /**

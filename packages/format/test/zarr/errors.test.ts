@@ -52,7 +52,10 @@ describe("corrupt and truncated chunks", () => {
     const a = await writeOne(target, 3, [4, 6]);
     const shard0 = path.join(target, "grp/x/c/0/0");
     const b = readFileSync(shard0);
-    b.fill(0xff, 12, 30); // inside the first inner chunk's gzip stream
+    // Inner chunks land in the shard in the order their encoding finishes: find
+    // chunk 0,0 through the index at the end (4 inner chunks x offset/size + crc32c).
+    const first = Number(b.readBigUInt64LE(b.length - 4 - 4 * 16));
+    b.fill(0xff, first + 12, first + 30); // inside inner chunk 0,0's gzip stream
     writeFileSync(shard0, b);
     truncateSync(path.join(target, "grp/x/c/1/0"), 20);
     const r = await openZarr(target);

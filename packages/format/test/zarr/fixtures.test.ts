@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasDebian13, hostPath, py, py13, SHARED_FIXTURES } from "../../../../test-utils/oracle.js";
+import { float16BitsToNumber as halfToFloat } from "../../src/float16.js";
 import type { NDArray } from "../../src/types.js";
 import { openZarr } from "../../src/zarr/index.js";
-import { halfToFloat } from "../../src/zarr/metadata.js";
 
 const V3 = path.join(SHARED_FIXTURES, "zarr-python/v3.zarr");
 const V2 = path.join(SHARED_FIXTURES, "zarr-python/v2.zarr");

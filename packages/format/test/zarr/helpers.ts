@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../../../../test-utils/oracle.js";
 import { typedArrayFor } from "../../src/dtype.js";
+import { toFloat16Bits as floatToHalf, float16BitsToNumber as halfToFloat } from "../../src/float16.js";
 import type { DType, NDArray } from "../../src/types.js";
-import { floatToHalf, halfToFloat } from "../../src/zarr/metadata.js";
 
 export function scratch(tag: string): { dir: string; cleanup: () => void } {
   const base = path.join(REPO_ROOT, "tmp");
