@@ -333,6 +333,8 @@ interface ShardState {
   written: number;
   expected: number;
   writes: Promise<unknown>[];
+  /** Settles once the chunk handed in last has reserved its range. */
+  order: Promise<void>;
 }
 
 class ZarrArrayWriter implements ArrayWriter {
@@ -411,9 +413,9 @@ class ZarrArrayWriter implements ArrayWriter {
   }
 
   private async writeChunk(idx: number[], data: ChunkData): Promise<void> {
-    const encoded = await encodeChunk(data, this.codecs);
     const shards = this.info.shards;
     if (!shards) {
+      const encoded = await encodeChunk(data, this.codecs);
       const key = this.chunkKey(idx);
       const rel = this.info.path ? `${this.info.path}/${key}` : key;
       const slash = rel.lastIndexOf("/");
@@ -432,16 +434,31 @@ class ZarrArrayWriter implements ArrayWriter {
       const expected = product(origin.map((o, i) => Math.ceil(Math.min(shards[i], this.info.shape[i] - o) / chunks[i])));
       const index = new BigUint64Array(2 * product(per)).fill(MISSING);
       const fh = this.store.ensureDir(rel.slice(0, rel.lastIndexOf("/"))).then(() => open(path.join(this.store.tmp, ...rel.split("/")), "w"));
-      st = { fh, size: 0, index, written: 0, expected, writes: [] };
+      st = { fh, size: 0, index, written: 0, expected, writes: [], order: Promise.resolve() };
       this.shards.set(key, st);
     }
     let flat = 0;
     for (let i = 0; i < idx.length; i++) flat = flat * per[i] + (idx[i] - shardIdx[i] * per[i]);
-    // Reserve the range now; the positional write may finish in any order.
-    const offset = st.size;
-    st.size += encoded.length;
-    st.index[2 * flat] = BigInt(offset);
-    st.index[2 * flat + 1] = BigInt(encoded.length);
+    // Inner chunks take their place in the shard in the order they were handed
+    // in, not the order their encoding finishes: the same input gives the same
+    // shard bytes whatever the load or the number of codec threads.
+    const previous = st.order;
+    let reserved!: () => void;
+    st.order = new Promise<void>((resolve) => {
+      reserved = resolve;
+    });
+    let offset: number;
+    let encoded: Uint8Array;
+    try {
+      encoded = await encodeChunk(data, this.codecs);
+      await previous;
+      offset = st.size;
+      st.size += encoded.length;
+      st.index[2 * flat] = BigInt(offset);
+      st.index[2 * flat + 1] = BigInt(encoded.length);
+    } finally {
+      reserved();
+    }
     const fh = await st.fh;
     // Keep only completion, not the resolved { buffer }: holding the buffers kept
     // every compressed chunk of an open shard in memory (805 MB peak for 655 MB written).
