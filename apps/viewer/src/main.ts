@@ -5,7 +5,7 @@ import "./shims/globals.js";
 import { type Column, type Dataset, openDataset } from "@cellfolio/lazy";
 import { escapeHtml, Grid } from "./grid.js";
 import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric } from "./obs.js";
-import { cellCanvas, type Display, OUTLINE_COLORS } from "./render.js";
+import { cellCanvas, channelScales, type Display, OUTLINE_COLORS } from "./render.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -16,6 +16,8 @@ interface State {
   ds: Dataset;
   held: Map<number, { data: Float32Array; offset: number }>;
   masks: number[];
+  /** Display scale per channel, from the first cells read. */
+  scale: number[] | null;
   shown: number[];
   selected: Set<number>;
   detailRow: number | null;
@@ -36,7 +38,7 @@ function display(): Display {
   const sel = (id: string) => Number(($(id) as HTMLSelectElement).value);
   // the first mask (the nucleus) drawn last: on top where the outlines meet
   const outlines = ($("outlines") as HTMLInputElement).checked && state ? state.masks.map((channel, i) => ({ channel, color: OUTLINE_COLORS[i % OUTLINE_COLORS.length] })).reverse() : [];
-  return { rgb, channels: rgb ? [sel("ch-r"), sel("ch-g"), sel("ch-b")] : [sel("ch-grey")], outlines, gain: Number(($("gain") as HTMLInputElement).value) };
+  return { rgb, channels: rgb ? [sel("ch-r"), sel("ch-g"), sel("ch-b")] : [sel("ch-grey")], outlines, gain: Number(($("gain") as HTMLInputElement).value), scale: state?.scale ?? [] };
 }
 
 async function open(url: string): Promise<void> {
@@ -52,7 +54,7 @@ async function open(url: string): Promise<void> {
   const mapping = ds.info.channelMapping ?? names.map((n) => (/mask/i.test(n) ? "mask" : "image"));
   const masks = names.map((_, i) => i).filter((i) => mapping[i] === "mask");
   const images = names.map((_, i) => i).filter((i) => mapping[i] !== "mask");
-  state = { ds, held: new Map(), masks, shown: [], selected: new Set(), detailRow: null };
+  state = { ds, held: new Map(), masks, scale: null, shown: [], selected: new Set(), detailRow: null };
   summary(ds, mapping);
   channelPicker(names, mapping, images);
   obsControls(ds);
@@ -83,6 +85,10 @@ async function fetchRows(rows: number[]): Promise<void> {
   const sorted = [...rows].sort((a, b) => a - b);
   const cells = await s.ds.getCells(sorted);
   const per = cells.shape[1] * cells.shape[2] * cells.shape[3];
+  if (!s.scale) {
+    s.scale = channelScales(cells.data as Float32Array, sorted.length, cells.shape[1], cells.shape[2]);
+    for (const m of s.masks) s.scale[m] = 1;
+  }
   for (let i = 0; i < sorted.length; i++) s.held.set(sorted[i], { data: cells.data as Float32Array, offset: i * per });
   for (const k of s.held.keys()) {
     if (s.held.size <= MAX_HELD) break;
@@ -224,7 +230,7 @@ async function showDetail(row: number): Promise<void> {
   $("detail-channels").replaceChildren(
     ...ds.channelNames.map((name, ch) => {
       const f = document.createElement("figure");
-      const c = cellCanvas(held.data, held.offset, S, { rgb: false, channels: [ch], outlines: [], gain: d.gain });
+      const c = cellCanvas(held.data, held.offset, S, { ...d, rgb: false, channels: [ch], outlines: [] });
       c.dataset.channel = name;
       const cap = document.createElement("figcaption");
       cap.textContent = name;

@@ -1,6 +1,7 @@
 // Pixels of one cell from its float32 stack (C, S, S): one channel in grey or
 // up to three as an RGB composite, mask channels drawn as outlines. Values are
-// the stored intensities (extraction normalises to [0, 1]) times a gain.
+// the stored intensities (extraction normalises to [0, 1]; other data is
+// scaled per channel to its 99.5th percentile) times a gain.
 
 export interface Display {
   /** Channel per output colour: [grey] or [r, g, b]; -1 = none. */
@@ -9,6 +10,8 @@ export interface Display {
   /** Mask channels drawn as outlines, with their colours. */
   outlines: { channel: number; color: [number, number, number] }[];
   gain: number;
+  /** Per channel: the factor that brings its values to [0, 1] (1 for normalised data). */
+  scale: number[];
 }
 
 /**
@@ -17,9 +20,9 @@ export interface Display {
  */
 export function drawCell(data: Float32Array, cell: number, size: number, d: Display, out: Uint8ClampedArray, stride: number, x0: number, y0: number): void {
   const plane = size * size;
-  const g = 255 * d.gain;
   for (let k = 0; k < 3; k++) {
     const ch = d.rgb ? d.channels[k] : d.channels[0];
+    const g = 255 * d.gain * (d.scale[ch] ?? 1);
     const base = cell + ch * plane;
     for (let y = 0; y < size; y++) {
       let o = ((y0 + y) * stride + x0) * 4 + k;
@@ -69,3 +72,28 @@ export const OUTLINE_COLORS: [number, number, number][] = [
   [255, 64, 200],
   [80, 255, 255],
 ];
+
+/**
+ * Per channel: 1 if its values lie in [0, 1] (normalised, as extraction
+ * writes), else 1 / its 99.5th percentile, from the cells at hand (a sample
+ * of at most 100,000 values a channel).
+ */
+export function channelScales(data: Float32Array, cells: number, channels: number, size: number): number[] {
+  const plane = size * size;
+  const per = Math.min(100_000, cells * plane);
+  const step = Math.max(1, Math.floor((cells * plane) / per));
+  return Array.from({ length: channels }, (_, ch) => {
+    const sample = new Float32Array(Math.ceil((cells * plane) / step));
+    let n = 0;
+    let max = 0;
+    for (let i = 0; i < cells * plane; i += step) {
+      const v = data[Math.floor(i / plane) * channels * plane + ch * plane + (i % plane)];
+      sample[n++] = v;
+      if (v > max) max = v;
+    }
+    if (max <= 1) return 1;
+    const sorted = sample.subarray(0, n).sort();
+    const p = sorted[Math.min(n - 1, Math.floor(n * 0.995))];
+    return p > 0 ? 1 / p : 1 / max;
+  });
+}

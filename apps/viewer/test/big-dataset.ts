@@ -34,7 +34,8 @@ uns = root.create_group("uns"); enc(uns, "dict", "0.1.0")
 sci = uns.create_group("single_cell_images"); enc(sci, "dict", "0.1.0")
 strings(sci, "channel_mapping", ["mask", "mask", "image_channel"])
 obsm = root.create_group("obsm"); enc(obsm, "dict", "0.1.0")
-d = obsm.create_array("single_cell_images", shape=(N, C, S, S), dtype="float16", chunks=(1, C, S, S), shards=(SH, C, S, S))
+DT = inp["dtype"]
+d = obsm.create_array("single_cell_images", shape=(N, C, S, S), dtype=DT, chunks=(1, C, S, S), shards=(SH, C, S, S))
 enc(d, "array", "0.2.0")
 yy, xx = np.mgrid[0:S, 0:S].astype(np.float32)
 for s0 in range(0, N, SH):
@@ -44,11 +45,12 @@ for s0 in range(0, N, SH):
     blk = np.zeros((n, C, S, S), np.float32)
     blk[:, 2] = np.exp(-r2 / (2 * rng.uniform(2, 4, (n, 1, 1)) ** 2)) * rng.uniform(0.3, 1, (n, 1, 1))
     blk[:, 0] = r2 < 9; blk[:, 1] = r2 < 36
-    d[s0:s0 + n] = blk.astype(np.float16)
+    if DT == "uint16": blk[:, 2] *= 3000  # raw camera counts, not normalised
+    d[s0:s0 + n] = blk.astype(DT)
 zarr.consolidate_metadata(out)
 print(json.dumps({"ok": True}))
 `;
 
-export function writeBigDataset(out: string, n: number, size = 16): void {
-  py13(WRITE, { n, size, shard: SHARD, out: hostPath(out) });
+export function writeBigDataset(out: string, n: number, size = 16, dtype: "float16" | "uint16" = "float16"): void {
+  py13(WRITE, { n, size, shard: SHARD, out: hostPath(out), dtype });
 }

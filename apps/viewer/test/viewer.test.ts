@@ -249,6 +249,44 @@ print(json.dumps({"ids": [int(i) for i in ids], "shape": list(img.shape), "dna":
   });
 });
 
+describe.skipIf(!canRun)("raw uint16 intensities: each channel scaled to its range, not saturated", () => {
+  const store = path.join(tmp, "raw.zarr");
+  it("draws the detail linear in the stored values, with few saturated pixels", async () => {
+    writeBigDataset(store, 300, 16, "uint16");
+    const server = await serveDataset(store, dist);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    try {
+      await page.goto(server.url);
+      await page.waitForSelector("body[data-state=open]");
+      await page.waitForSelector('.line canvas[data-drawn="1"]');
+      await page.click(".line >> nth=0 >> canvas", { position: { x: 48, y: 48 } });
+      await page.waitForSelector('#detail-channels canvas[data-channel="DNA"]');
+      const dna: number[] = py13(
+        `
+import json, sys, numpy as np, zarr
+g = zarr.open_group(json.loads(sys.stdin.read())["path"], mode="r")
+print(json.dumps(g["obsm/single_cell_images"][0, 2].astype(np.float64).ravel().tolist()))
+`,
+        { path: hostPath(store) },
+      );
+      expect(Math.max(...dna)).toBeGreaterThan(500);
+      const px = await canvasPixels(page, '#detail-channels canvas[data-channel="DNA"]');
+      const grey = dna.map((_, i) => px[i * 4]);
+      const ratios = dna.map((v, i) => grey[i] / v).filter((_, i) => dna[i] > 0 && grey[i] > 10 && grey[i] < 255);
+      const k = ratios.sort((a, b) => a - b)[ratios.length >> 1];
+      const worst = Math.max(...dna.map((v, i) => Math.abs(grey[i] - Math.min(255, v * k))));
+      expect(worst).toBeLessThanOrEqual(1);
+      const lit = grey.filter((g) => g > 0);
+      expect(lit.filter((g) => g === 255).length / lit.length).toBeLessThan(0.1);
+      expect(Math.max(...grey)).toBeGreaterThan(60);
+      await shot(page, "raw-uint16");
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+});
+
 /** Waits until the page has made no request for `quietMs`. */
 async function settle(page: Page, log: unknown[], quietMs = 500): Promise<void> {
   let n = -1;

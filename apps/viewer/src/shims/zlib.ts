@@ -2,7 +2,7 @@
 // (fflate's inflateSync is raw deflate, unzlibSync the zlib stream.)
 // Decompression runs on the browser's native DecompressionStream (off the
 // main thread's JS, fast); fflate covers compression and the sync calls.
-import { deflateSync as fDeflate, gunzipSync as fGunzip, gzipSync as fGzip, inflateSync as fInflateRaw, unzlibSync as fUnzlib } from "fflate";
+import { zlibSync as fDeflate, deflateSync as fDeflateRaw, gunzipSync as fGunzip, gzipSync as fGzip, inflateSync as fInflateRaw, unzlibSync as fUnzlib } from "fflate";
 
 type Callback = (err: Error | null, out?: Uint8Array) => void;
 type Format = "gzip" | "deflate" | "deflate-raw";
@@ -49,9 +49,11 @@ export const inflateRaw = decompress("deflate-raw", fInflateRaw);
 export const unzip = decompress("auto", (d) => (d[0] === 0x1f ? fGunzip(d) : fUnzlib(d)));
 export const gzip = compress((d) => fGzip(d));
 export const deflate = compress((d) => fDeflate(d));
+export const deflateRaw = compress((d) => fDeflateRaw(d));
+export const deflateSync = (d: Uint8Array, o?: { level?: number }) => fDeflate(d, { level: (o?.level ?? 6) as 6 });
 export const inflateSync = (d: Uint8Array) => fUnzlib(d);
 export const inflateRawSync = (d: Uint8Array) => fInflateRaw(d);
 export const gunzipSync = (d: Uint8Array) => fGunzip(d);
 export const constants: Record<string, number> = {};
 
-export default { gunzip, inflate, inflateRaw, unzip, gzip, deflate, inflateSync, inflateRawSync, gunzipSync, constants };
+export default { gunzip, inflate, inflateRaw, unzip, gzip, deflate, deflateRaw, deflateSync, inflateSync, inflateRawSync, gunzipSync, constants };
