@@ -1,0 +1,80 @@
+// The page's pure parts in Node: filters, groups and pixels.
+import { describe, expect, it } from "vitest";
+import { applyFilter, distinct, groupRows } from "../src/obs.js";
+import { channelScales, drawCell } from "../src/render.js";
+
+describe("filter and group", () => {
+  const label = ["a", "b", "a", "c", "a", "b"];
+  const score = Float64Array.from([0.5, 1.5, 2.5, 3.5, 4.5, 9.5]);
+  const rows = [0, 1, 2, 3, 4, 5];
+
+  it("counts values, most frequent first for strings, in order for numbers", () => {
+    expect(distinct(label)).toEqual([
+      { value: "a", count: 3 },
+      { value: "b", count: 2 },
+      { value: "c", count: 1 },
+    ]);
+    expect(distinct(BigInt64Array.from([3n, 1n, 3n])).map((v) => v.value)).toEqual(["1", "3"]);
+  });
+
+  it("filters by ticked values or a numeric range (ends included)", () => {
+    expect(applyFilter(rows, { label }, { column: "label", values: new Set(["b", "c"]) })).toEqual([1, 3, 5]);
+    expect(applyFilter(rows, { score }, { column: "score", min: 1.5, max: 4.5 })).toEqual([1, 2, 3, 4]);
+    expect(applyFilter(rows, { score }, null)).toEqual(rows);
+  });
+
+  it("groups by value, and a numeric column with many values into 10 bins", () => {
+    expect(groupRows(rows, label)).toEqual([
+      { label: "a", rows: [0, 2, 4] },
+      { label: "b", rows: [1, 5] },
+      { label: "c", rows: [3] },
+    ]);
+    const many = Float64Array.from({ length: 100 }, (_, i) => i);
+    const bins = groupRows(
+      Array.from({ length: 100 }, (_, i) => i),
+      many,
+    );
+    expect(bins).toHaveLength(10);
+    expect(bins.map((b) => b.rows.length)).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
+    expect(bins[9].rows.at(-1)).toBe(99);
+  });
+});
+
+describe("pixels", () => {
+  // one cell, 2 channels (mask, image), 4 x 4
+  const S = 4;
+  const mask = [0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0];
+  const image = Array.from({ length: 16 }, (_, i) => i / 15);
+  const data = Float32Array.from([...mask, ...image]);
+
+  it("grey: value x 255 in R, G and B; a mask's edge pixels in its colour", () => {
+    const out = new Uint8ClampedArray(S * S * 4);
+    drawCell(data, 0, S, { rgb: false, channels: [1], outlines: [], gain: 1, scale: [] }, out, S, 0, 0);
+    expect(Array.from(out.subarray(4 * 15, 4 * 16))).toEqual([255, 255, 255, 255]);
+    expect(Array.from(out.subarray(4 * 3, 4 * 4))).toEqual([51, 51, 51, 255]); // 3/15 * 255
+    drawCell(data, 0, S, { rgb: false, channels: [1], outlines: [{ channel: 0, color: [1, 2, 3] }], gain: 1, scale: [] }, out, S, 0, 0);
+    // a 2 x 2 mask is all edge
+    for (const i of [5, 6, 9, 10]) expect(Array.from(out.subarray(4 * i, 4 * i + 3))).toEqual([1, 2, 3]);
+    expect(out[0]).toBe(0);
+  });
+
+  it("RGB: each colour from its channel, none black; into a larger canvas at an offset", () => {
+    const out = new Uint8ClampedArray(8 * 8 * 4);
+    drawCell(data, 0, S, { rgb: true, channels: [1, 0, -1], outlines: [], gain: 2, scale: [] }, out, 8, 4, 4);
+    const at = (y: number, x: number) => Array.from(out.subarray((y * 8 + x) * 4, (y * 8 + x) * 4 + 4));
+    expect(at(5, 5)).toEqual([170, 255, 0, 255]); // cell pixel (1, 1): 5/15 * 255 * 2; the mask 1 * 510, clamped
+    expect(at(0, 0)).toEqual([0, 0, 0, 0]); // outside the cell: untouched
+  });
+
+  it("scales: 1 for values in [0, 1], else 1 / the 99.5th percentile", () => {
+    // 10 cells of 2 channels, 10 x 10: channel 0 in [0, 1), channel 1 the numbers 0..999 (shuffled by cell)
+    const raw = new Float32Array(10 * 2 * 100);
+    for (let c = 0; c < 10; c++) {
+      for (let p = 0; p < 100; p++) {
+        raw[c * 200 + p] = p / 100;
+        raw[c * 200 + 100 + p] = ((c * 7) % 10) * 100 + p;
+      }
+    }
+    expect(channelScales(raw, 10, 2, 10)).toEqual([1, 1 / 995]);
+  });
+});
