@@ -87,6 +87,16 @@ export function copyBlock(
     return;
   }
   if (count.some((c) => c === 0)) return;
+  // Trailing axes that are whole in source, destination and box are one
+  // contiguous run: merge them, so a (1, 5, 128, 128) chunk is one `set`, not 640.
+  let k = rank - 1;
+  while (k > 0 && count[k] === srcShape[k] && count[k] === dstShape[k]) k--;
+  if (k < rank - 2) {
+    const whole = product(srcShape.slice(k + 1));
+    const merge = (v: readonly number[]) => [...v.slice(0, k), v[k] * whole];
+    copyBlock(src, merge(srcShape), merge(srcStart), dst, merge(dstShape), merge(dstStart), merge(count));
+    return;
+  }
   const srcStrides = strides(srcShape);
   const dstStrides = strides(dstShape);
   const run = count[rank - 1];

@@ -1,12 +1,11 @@
 // Reading Zarr v2 / v3: metadata (consolidated when present), chunk keys,
 // only the chunks (and for shards, only the inner chunks) a block needs.
-import { allocate, itemSize, product } from "../dtype.js";
+import { allocate, copyBlock, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
 import type { Attrs, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, decodeChunk, viewNumeric } from "./chunk.js";
 import { readU32 } from "./codecs.js";
-import { copyBox } from "./copy.js";
 import { parseJson } from "./json.js";
 import { type ArrayMeta, parseV2, parseV3, type ShardSpec } from "./metadata.js";
 import { type KeyStore, openKeyStore } from "./stores.js";
@@ -254,7 +253,7 @@ export class ZarrReader implements StoreReader {
         } catch (e: any) {
           throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
         }
-        copyBox(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
+        copyBlock(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
       });
     });
     await runPool(tasks, READ_CONCURRENCY);
@@ -370,7 +369,7 @@ export class ZarrReader implements StoreReader {
         raw = whole ? whole.subarray(Number(off), Number(off + len)) : await (ranges.get(flat) ?? (() => this.store.getRange(key, Number(off), Number(len))))();
         if (!raw || raw.length !== Number(len)) throw new Error(`truncated: ${raw?.length ?? 0} of ${len} bytes`);
         const data = await decodeChunk(raw, { pipeline: spec.inner, dtype: m.dtype, shape: inner });
-        copyBox(data, inner, box.srcStart, dst, shape, box.dstStart, box.count);
+        copyBlock(data, inner, box.srcStart, dst, shape, box.dstStart, box.count);
       } catch (e: any) {
         throw this.err(path, `${label}: cannot decode (${e?.message ?? e})`, e);
       }
@@ -404,7 +403,7 @@ export class ZarrReader implements StoreReader {
           } catch (e: any) {
             throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
           }
-          copyBox(data, [...m.chunks, recSize], [...box.srcStart, 0], bytes, byteShape, [...box.dstStart, 0], [...box.count, recSize]);
+          copyBlock(data, [...m.chunks, recSize], [...box.srcStart, 0], bytes, byteShape, [...box.dstStart, 0], [...box.count, recSize]);
         });
       },
     );
@@ -477,7 +476,7 @@ function fillBox(dst: TypedArray | string[], shape: number[], at: number[], coun
   else if (m.dtype !== "string") v = Number(f);
   const n = product(count);
   const src: any = Array.isArray(dst) ? new Array(n).fill(v) : new (dst.constructor as any)(n).fill(v);
-  copyBox(src, count, count.map(() => 0), dst, shape, at, count);
+  copyBlock(src, count, count.map(() => 0), dst, shape, at, count);
 }
 
 export async function runPool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {

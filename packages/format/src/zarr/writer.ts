@@ -5,13 +5,12 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { allocate, itemSize, product } from "../dtype.js";
+import { allocate, copyBlock, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { float16BitsToNumber as halfToFloat } from "../float16.js";
 import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, NDArray, StoreWriter } from "../types.js";
 import { type ChunkData, encodeChunk } from "./chunk.js";
 import { crc32c, writeU32 } from "./codecs.js";
-import { copyBox } from "./copy.js";
 import { stringifyJson } from "./json.js";
 import { type ByteCodec, byteCodecsFor, describe, v2ArrayJson, v3ArrayJson } from "./metadata.js";
 import { forEachChunk } from "./reader.js";
@@ -386,7 +385,7 @@ class ZarrArrayWriter implements ArrayWriter {
       const count = origin.map((o, i) => Math.min(chunks[i], shape[i] - o));
       // Edge chunks are stored whole, padded with the fill value (zeros).
       const data = allocate(dtype, chunks).data;
-      copyBox(
+      copyBlock(
         block.data,
         block.shape,
         origin.map((o, i) => o - start[i]),
