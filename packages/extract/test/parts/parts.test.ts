@@ -95,7 +95,10 @@ describe("extract --part I/N and --finalize", () => {
       seen = shardFilesUnder(scratch).length > 0;
       if (!seen) await new Promise((r) => setTimeout(r, 5));
     }
-    expect(seen).toBe(true);
+    if (!seen) {
+      const r = await victim.done;
+      expect.fail(`part 2/4 ended (exit ${r.code}) before it was seen writing shards: ${r.stderr}`);
+    }
     victim.child.kill("SIGKILL");
     expect((await victim.done).signal).toBe("SIGKILL");
 
