@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Python oracles the tests judge our output with:
+# Installs what the tests need: the Python oracles that judge our output,
+# Slurm + munge for the cluster test, chromium for the viewer test;
 # Debian 12 packages on this machine, and a Debian 13 root for zarr-python 3.
 # Idempotent: packages already present and an existing root are reused.
 set -euo pipefail
@@ -8,7 +9,8 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 pkgs=(python3-anndata python3-h5py python3-zarr python3-numcodecs python3-scipy
-      python3-skimage python3-tifffile python3-pandas python3-pil python3-torch hdf5-tools debootstrap)
+      python3-skimage python3-tifffile python3-pandas python3-pil python3-torch hdf5-tools debootstrap
+      slurm-wlm munge chromium)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
