@@ -75,6 +75,8 @@ def walk(ga, gb, p):
         xa, ya = x[...], y[...]
         if xa.dtype == np.float16:
             same = np.array_equal(xa.view(np.uint16), ya.view(np.uint16))
+        elif xa.dtype.kind == "f":
+            same = np.array_equal(xa, ya, equal_nan=True)  # cells without a label hold NaN
         else:
             same = np.array_equal(xa, ya)
         if not same:

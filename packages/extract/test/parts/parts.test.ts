@@ -3,7 +3,7 @@
 // must equal a single-process extraction of the same slide (zarr-python 3
 // judges every array, float16 bit for bit), and anndata must read it after
 // cellfolio convert. Faults: a part killed mid-write, two finalizes at once.
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Slide } from "../pipeline/helpers.js";
@@ -140,6 +140,22 @@ describe("extract --part I/N and --finalize", () => {
     expect(late.code).toBe(1);
     expect(late.stderr).toMatch(/already finalized/);
   }, 240_000);
+
+  it("labels from a CSV: finalize reads them again into obs, equal to a single run with the same labels", async () => {
+    const csv = path.join(work, "labels.csv");
+    const ids = slide.ids.slice(0, 500);
+    writeFileSync(csv, `cellID,score,kind\n${ids.map((id, k) => `${id},${(k * 0.37).toFixed(2)},${k % 3 === 0 ? "a" : "b"}`).join("\n")}\n`);
+    const withLabels = [...args, "--labels", csv];
+    const one = path.join(work, "labels-single.zarr");
+    expect(runCli(["extract", ...withLabels, "--out", one]).code).toBe(0);
+    const out = path.join(work, "labels-parts.zarr");
+    const runs = await Promise.all([0, 1].map((i) => startCli(["extract", ...withLabels, "--out", out, "--part", `${i}/2`]).done));
+    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+    expect(runCli(["extract", "--finalize", out]).code).toBe(0);
+    const cmp = compareStores(out, one);
+    expect(cmp.diffs).toEqual([]);
+    expect(cmp.arrays).toBeGreaterThan(10); // obs/score and obs/kind are there too
+  }, 120_000);
 
   it("refuses HDF5 output for parts, bad part specs and parts with other options", async () => {
     const h5 = runCli(["extract", ...args, "--out", path.join(work, "x.h5sc"), "--part", "0/2"]);
