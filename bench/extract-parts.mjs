@@ -29,8 +29,10 @@ if (process.argv[2] === "--child") {
   const { extract, finalizeParts } = await import(extractDist);
   const job = JSON.parse(process.argv[3]);
   const r = job.finalize ? await finalizeParts(job.finalize) : await extract(job);
+  const { readFileSync } = await import("node:fs");
+  const record = job.part ? JSON.parse(readFileSync(path.join(job.out, ".cellfolio/parts", `part-${job.part.index}.json`), "utf8")) : null;
   const cpu = process.cpuUsage(); // every thread of the process
-  console.log(JSON.stringify({ seconds: r.seconds, cells: r.cellsWritten ?? r.cells, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
+  console.log(JSON.stringify({ seconds: r.seconds, cells: r.cellsWritten ?? r.cells, cpuSeconds: (cpu.user + cpu.system) / 1e6, planSeconds: record?.timings?.plan ?? 0 }));
   process.exit(0);
 }
 
@@ -72,7 +74,8 @@ async function run(files, n, out) {
   const wall = (Math.max(...parts.map((p) => p.end)) - t0) / 1000;
   const fin = await child({ finalize: out });
   const cells = parts.reduce((s, p) => s + p.cells, 0);
-  return { parts, wall, cells, finalize: fin.seconds, cpu: parts.reduce((s, p) => s + p.cpuSeconds, 0) };
+  const plan = Math.max(...parts.map((p) => p.planSeconds));
+  return { parts, wall, cells, finalize: fin.seconds, cpu: parts.reduce((s, p) => s + p.cpuSeconds, 0), plan };
 }
 
 const work = path.join(tmpdir(), `cellfolio-bench-parts-${process.pid}`);
@@ -86,7 +89,7 @@ try {
     results.push({ n, ...r });
     const per = r.parts.map((p) => `${(p.cells / p.seconds).toFixed(0)}`).join(" / ");
     console.log(
-      `${n} part(s): ${r.cells} cells, wall ${r.wall.toFixed(2)} s, total ${(r.cells / r.wall).toFixed(0)} cells/s; per part ${per} cells/s; CPU ${((r.cpu / r.cells) * 1000).toFixed(2)} ms/cell (${(r.cpu / r.wall).toFixed(2)} cores busy); finalize ${(r.finalize * 1000).toFixed(0)} ms`,
+      `${n} part(s): ${r.cells} cells, wall ${r.wall.toFixed(2)} s, total ${(r.cells / r.wall).toFixed(0)} cells/s; per part ${per} cells/s; CPU ${((r.cpu / r.cells) * 1000).toFixed(2)} ms/cell (${(r.cpu / r.wall).toFixed(2)} cores busy); plan (mask scan, every part) ${r.plan.toFixed(2)} s; finalize ${(r.finalize * 1000).toFixed(0)} ms`,
     );
   }
   const quarter = Math.max(100, Math.round(CELLS / 4));

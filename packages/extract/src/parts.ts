@@ -74,6 +74,8 @@ export interface PartRecord {
   finished?: string;
   seconds?: number;
   cellsPerSecond?: number;
+  /** Seconds spent planning (the scan of the whole nucleus mask every part makes), extracting and writing, moving shards into place. */
+  timings?: { plan: number; extract: number; move: number };
 }
 
 /** extract()'s summary for the part's rows, plus where they sit in the whole. */
@@ -205,6 +207,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
     params = resolveOrThrow(o, image.channels);
     checkInputs(image, nucleus, cytosol, params, o);
     const plan = await planCells(nucleus, { size: params.size, border: params.border, cellIds: o.cellIds });
+    const planned = performance.now();
     if (typeof o.labels === "string") {
       const labels = readLabels(o.labels, o.labelsIdColumn);
       const unknown = unknownLabelIds(labels, (id) => hasId(plan.maskIds, id));
@@ -278,6 +281,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       await writer.abort().catch(() => {});
       throw e;
     }
+    const extracted = performance.now();
     const arrayDir = path.join(scratch, ...IMAGES_PATH.split("/"));
     const keys = (await listFiles(arrayDir)).filter((k) => k !== "zarr.json" && !k.startsWith("."));
     await moveFiles(arrayDir, path.join(store, ...IMAGES_PATH.split("/")), keys);
@@ -300,6 +304,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       finished: new Date().toISOString(),
       seconds,
       cellsPerSecond: cells.length / seconds,
+      timings: { plan: (planned - started) / 1000, extract: (extracted - planned) / 1000, move: (performance.now() - extracted) / 1000 },
     };
     await writeAtomic(recordPath(store, part.index), JSON.stringify(record));
     return {
