@@ -10,7 +10,7 @@ import type { Attribute } from "./file.js";
 import type { GlobalHeap } from "./global-heap.js";
 import { copyBox, forEachRun, product } from "./hyperslab.js";
 import type { Dataspace, Filter, Layout } from "./messages.js";
-import { decodeChunk, FILTER_NAMES, unsupportedFilter } from "./pipeline.js";
+import { decodeChunk, decodeChunkSync, FILTER_NAMES, hasDeflate, unsupportedFilter } from "./pipeline.js";
 import { decodeValues, type Values } from "./values.js";
 
 export interface ReadOptions {
@@ -357,34 +357,52 @@ export class Dataset {
         );
         return;
       }
-      await Promise.all(
-        group.map(async (c) => {
-          const stored = bytes.subarray(c.address - from, c.address - from + c.size);
-          const box = boxOf(c.offset);
-          // A chunk that lands as one run in the output is decoded straight into it.
-          let target: Uint8Array | undefined;
-          let runs = 0;
-          let dstRun = 0;
-          forEachRun(box, es, (s, d, len) => {
-            runs++;
-            if (s === 0 && len === rawSize) dstRun = d;
-          });
-          if (runs === 1 && product(box.count) * es === rawSize) target = out.subarray(dstRun, dstRun + rawSize);
-          const mask = maskOf(c);
-          let decoded: Uint8Array;
-          try {
-            decoded = this.filters.length === 0 ? stored : await decodeChunk(stored, this.filters, mask, rawSize, es, target);
-          } catch (e) {
-            throw this.ctx.error(this.path, `chunk at [${c.offset.join(", ")}] (address ${c.address}): ${(e as Error).message}`, e);
-          }
+      // lzf / shuffle / fletcher32 are decoded right here, chunk after chunk
+      // (a promise per chunk only costs); deflate goes to the libuv pool, all
+      // the group's chunks at once.
+      const inflating: Promise<void>[] = [];
+      for (const c of group) {
+        const stored = bytes.subarray(c.address - from, c.address - from + c.size);
+        const box = boxOf(c.offset);
+        // A chunk that lands as one run in the output is decoded straight into it.
+        let target: Uint8Array | undefined;
+        let runs = 0;
+        let dstRun = 0;
+        forEachRun(box, es, (s, d, len) => {
+          runs++;
+          if (s === 0 && len === rawSize) dstRun = d;
+        });
+        if (runs === 1 && product(box.count) * es === rawSize) target = out.subarray(dstRun, dstRun + rawSize);
+        const mask = maskOf(c);
+        const place = (decoded: Uint8Array) => {
           if (decoded.length !== rawSize) {
             throw this.ctx.error(this.path, `chunk at [${c.offset.join(", ")}] holds ${decoded.length} bytes, expected ${rawSize}`);
           }
           if (decoded !== target) copyBox(decoded, out, box, es);
-        }),
-      );
+        };
+        const failed = (e: unknown) => this.ctx.error(this.path, `chunk at [${c.offset.join(", ")}] (address ${c.address}): ${(e as Error).message}`, e);
+        if (this.filters.length === 0) place(stored);
+        else if (!hasDeflate(this.filters, mask)) {
+          let decoded: Uint8Array;
+          try {
+            decoded = decodeChunkSync(stored, this.filters, mask, rawSize, es, target);
+          } catch (e) {
+            for (const p of inflating) p.catch(() => {}); // the read fails with this chunk's error
+            throw failed(e);
+          }
+          place(decoded);
+        } else {
+          inflating.push(
+            decodeChunk(stored, this.filters, mask, rawSize, es, target).then(place, (e) => {
+              throw failed(e);
+            }),
+          );
+        }
+      }
+      if (inflating.length > 0) await Promise.all(inflating);
     };
-    await runLimited(groups, options.concurrency ?? 4, one);
+    if (groups.length === 1) await one(groups[0]);
+    else await runLimited(groups, options.concurrency ?? 4, one);
   }
 
   describe(): string {

@@ -126,8 +126,23 @@ export class Hdf5File {
     await this.ctx.source.close?.();
   }
 
+  /** Objects found by path, kept: the file is read-only, and a reader asks for the same dataset at every read. */
+  private readonly byPath = new Map<string, Node>();
+
   /** The object at `path` ("" or "/" is the root), or null if no link leads there. */
-  async get(path: string): Promise<Node | null> {
+  get(path: string): Promise<Node | null> {
+    const hit = this.byPath.get(path);
+    if (hit) return Promise.resolve(hit);
+    return this.resolve(path).then((n) => {
+      if (n) {
+        if (this.byPath.size >= 4096) this.byPath.clear();
+        this.byPath.set(path, n);
+      }
+      return n;
+    });
+  }
+
+  private async resolve(path: string): Promise<Node | null> {
     const parts = path.split("/").filter((p) => p !== "" && p !== ".");
     let node: Node = await this.node(this.superblock.rootAddress, "");
     let depth = 0;

@@ -1,6 +1,6 @@
 // A chunk's filter pipeline undone, last filter first, skipping the filters
 // its filter mask marks as not applied.
-import { inflateAsync } from "../filters/decode-deflate.js";
+import { inflateAsync, inflateNow } from "../filters/decode-deflate.js";
 import { checkFletcher32 } from "../filters/decode-fletcher32.js";
 import { lzfDecode } from "../filters/decode-lzf.js";
 import { unshuffle } from "../filters/decode-shuffle.js";
@@ -33,6 +33,40 @@ export function describeFilters(filters: Filter[]): string {
   return filters.map((f) => (f.id === 1 ? `gzip(${f.values[0] ?? 0})` : (FILTER_NAMES[f.id] ?? (f.name || `filter ${f.id}`)))).join("+");
 }
 
+/** Whether undoing the pipeline under `mask` has a deflate step (inflated on the libuv pool, asynchronously). */
+export function hasDeflate(filters: Filter[], mask: number): boolean {
+  for (let i = 0; i < filters.length; i++) if (filters[i].id === 1 && !(mask & (1 << i))) return true;
+  return false;
+}
+
+/** One step other than deflate undone: lzf, shuffle or fletcher32 (into `into` where the step can write in place). */
+function undoStep(f: Filter, buf: Uint8Array, last: boolean, into: Uint8Array | undefined, rawSize: number, elementSize: number): Uint8Array {
+  switch (f.id) {
+    case 2: {
+      const size = f.values[0] ?? elementSize;
+      const dst = last && into && into.length === buf.length ? into : new Uint8Array(buf.length);
+      unshuffle(buf, dst, size);
+      return dst;
+    }
+    case 3:
+      return checkFletcher32(buf);
+    case 32000: {
+      const size = Math.max(rawSize, f.values[2] ?? 0);
+      const dst = last && into && into.length === size ? into : new Uint8Array(size);
+      const n = lzfDecode(buf, dst);
+      return n === dst.length ? dst : dst.subarray(0, n);
+    }
+    default:
+      throw new Error(`filter ${f.id} (${FILTER_NAMES[f.id] ?? f.name ?? "unknown"}) is not supported`);
+  }
+}
+
+/** Whether no filter before `i` is applied under `mask` (step `i` is the last one undone). */
+function lastStep(i: number, mask: number): boolean {
+  for (let j = 0; j < i; j++) if (!(mask & (1 << j))) return false;
+  return true;
+}
+
 /**
  * Decodes one stored chunk into its raw bytes (`rawSize` of them, the full
  * chunk). `into`, when given and of size `rawSize`, receives the result of
@@ -46,35 +80,36 @@ export async function decodeChunk(
   elementSize: number,
   into?: Uint8Array,
 ): Promise<Uint8Array> {
+  if (!hasDeflate(filters, mask)) return decodeChunkSync(stored, filters, mask, rawSize, elementSize, into);
   let buf = stored;
   for (let i = filters.length - 1; i >= 0; i--) {
     if (mask & (1 << i)) continue;
     const f = filters[i];
-    const last = !filters.slice(0, i).some((_, j) => !(mask & (1 << j)));
-    switch (f.id) {
-      case 1:
-        buf = await inflateAsync(buf, rawSize);
-        break;
-      case 2: {
-        const size = f.values[0] ?? elementSize;
-        const dst = last && into && into.length === buf.length ? into : new Uint8Array(buf.length);
-        unshuffle(buf, dst, size);
-        buf = dst;
-        break;
-      }
-      case 3:
-        buf = checkFletcher32(buf);
-        break;
-      case 32000: {
-        const size = Math.max(rawSize, f.values[2] ?? 0);
-        const dst = last && into && into.length === size ? into : new Uint8Array(size);
-        const n = lzfDecode(buf, dst);
-        buf = n === dst.length ? dst : dst.subarray(0, n);
-        break;
-      }
-      default:
-        throw new Error(`filter ${f.id} (${FILTER_NAMES[f.id] ?? f.name ?? "unknown"}) is not supported`);
-    }
+    buf = f.id === 1 ? await inflateAsync(buf, rawSize) : undoStep(f, buf, lastStep(i, mask), into, rawSize, elementSize);
+  }
+  if (buf.length !== rawSize) {
+    throw new Error(`decoded chunk has ${buf.length} bytes, expected ${rawSize}`);
+  }
+  return buf;
+}
+
+/**
+ * decodeChunk on the calling thread, for pipelines without deflate (lzf,
+ * shuffle, fletcher32: JS either way, so a promise per chunk only costs).
+ */
+export function decodeChunkSync(
+  stored: Uint8Array,
+  filters: Filter[],
+  mask: number,
+  rawSize: number,
+  elementSize: number,
+  into?: Uint8Array,
+): Uint8Array {
+  let buf = stored;
+  for (let i = filters.length - 1; i >= 0; i--) {
+    if (mask & (1 << i)) continue;
+    const f = filters[i];
+    buf = f.id === 1 ? inflateNow(buf) : undoStep(f, buf, lastStep(i, mask), into, rawSize, elementSize);
   }
   if (buf.length !== rawSize) {
     throw new Error(`decoded chunk has ${buf.length} bytes, expected ${rawSize}`);
