@@ -2,6 +2,7 @@
 // with threads: 0) runs. Cells travel as a flat Float64Array, CELL_FIELDS
 // numbers each, so a task message is one copy, not an array of objects.
 
+import { encodeChunkSync, type H5Filter } from "@cellfolio/hdf5";
 import { extractCell, type Scratch, type Window } from "./extract-cell.js";
 import type { CellInfo } from "./kernels/cells.js";
 import type { ExtractionParams } from "./presets.js";
@@ -56,4 +57,85 @@ export function extractBatch(
 /** A result buffer of `bytes` bytes: a view of `reuse` when that is large enough (no allocation). */
 export function resultBuffer(bytes: number, reuse?: ArrayBuffer): Uint16Array {
   return reuse && reuse.byteLength >= bytes ? new Uint16Array(reuse, 0, bytes / 2) : new Uint16Array(bytes / 2);
+}
+
+/**
+ * Chunk encoding done where the stacks are made (the extraction worker): the
+ * HDF5 dataset's filter pipeline, run on each (S, S) plane of every stack, so
+ * the main thread only appends finished chunks to the file.
+ */
+export interface ChunkEncoding {
+  filters: H5Filter[];
+  /** Bytes per element (2: float16). */
+  elementSize: number;
+  /** Elements per chunk: a stack is stackLength / chunkElements chunks. */
+  chunkElements: number;
+}
+
+/**
+ * An encoded row is one self-contained record (so the row queue can hold or
+ * spill it as a unit): per chunk a u32 LE encoded size, then per chunk a u8
+ * filter mask, then the chunks back to back.
+ */
+export interface EncodedRow {
+  bytes: Uint8Array;
+  sizes: Uint32Array;
+  masks: Uint8Array;
+}
+
+export function parseEncodedRow(record: Uint8Array, chunks: number): EncodedRow {
+  const sizes = new Uint32Array(chunks);
+  const masks = new Uint8Array(chunks);
+  for (let k = 0; k < chunks; k++) {
+    const o = 4 * k;
+    sizes[k] = (record[o] | (record[o + 1] << 8) | (record[o + 2] << 16) | (record[o + 3] << 24)) >>> 0;
+    masks[k] = record[4 * chunks + k];
+  }
+  return { bytes: record.subarray(5 * chunks), sizes, masks };
+}
+
+/** Growable scratch of encodeBatch (one per thread). */
+export interface EncodeScratch {
+  buf: Uint8Array;
+}
+
+/**
+ * Encodes the n stacks of `out` as records (see EncodedRow) into one exact
+ * buffer; `offsets[k]`..`offsets[k + 1]` is row k's record.
+ */
+export function encodeBatch(out: Uint16Array, n: number, stackLength: number, enc: ChunkEncoding, scratch: EncodeScratch): { records: Uint8Array; offsets: Uint32Array } {
+  const raw = new Uint8Array(out.buffer, out.byteOffset, n * stackLength * 2);
+  const chunks = stackLength / enc.chunkElements;
+  const chunkBytes = enc.chunkElements * enc.elementSize;
+  const offsets = new Uint32Array(n + 1);
+  let at = 0;
+  const room = (bytes: number) => {
+    if (at + bytes <= scratch.buf.length) return;
+    const grown = new Uint8Array(Math.max(2 * scratch.buf.length, at + bytes));
+    grown.set(scratch.buf.subarray(0, at));
+    scratch.buf = grown;
+  };
+  for (let k = 0; k < n; k++) {
+    offsets[k] = at;
+    const header = at;
+    room(5 * chunks);
+    at += 5 * chunks;
+    for (let c = 0; c < chunks; c++) {
+      const from = (k * chunks + c) * chunkBytes;
+      const e = encodeChunkSync(raw.subarray(from, from + chunkBytes), enc.filters, enc.elementSize);
+      room(e.bytes.length);
+      const buf = scratch.buf;
+      buf.set(e.bytes, at);
+      at += e.bytes.length;
+      const size = e.bytes.length;
+      const o = header + 4 * c;
+      buf[o] = size & 0xff;
+      buf[o + 1] = (size >>> 8) & 0xff;
+      buf[o + 2] = (size >>> 16) & 0xff;
+      buf[o + 3] = size >>> 24;
+      buf[header + 4 * chunks + c] = e.mask;
+    }
+  }
+  offsets[n] = at;
+  return { records: scratch.buf.slice(0, at), offsets };
 }

@@ -3,33 +3,36 @@
 // writer as soon as they are next, and keeps memory bounded: when too much is
 // held only because an earlier row is still to come (ids not in raster order),
 // the held rows go to a temporary spill file and come back when their turn comes.
+// A row is any typed array (a stack, or an encoded row of variable length).
 import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-export class InOrderRows {
-  private readonly held = new Map<number, Uint16Array>();
-  private readonly spilled = new Map<number, number>();
+export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
+  private readonly held = new Map<number, T>();
+  /** Spilled rows: [byte offset in the spill file, byte length]. */
+  private readonly spilled = new Map<number, [number, number]>();
   private heldBytes = 0;
   private next: number;
   private pumping = false;
   private waiters: (() => void)[] = [];
   private spillFd: number | null = null;
   private spillPath = "";
-  private spillSlots = 0;
+  private spillEnd = 0;
   /** The first error of the writer; the pipeline checks it and stops. */
   error: unknown = null;
   /** Rows that went through the spill file (for the summary / tests). */
   spilledRows = 0;
 
   constructor(
-    private readonly sink: (row: number, stack: Uint16Array) => Promise<void>,
-    private readonly rowLength: number,
+    private readonly sink: (row: number, stack: T) => Promise<void>,
+    /** A row read back from the spill file, from its bytes. */
+    private readonly revive: (bytes: Uint8Array) => T,
     private readonly budgetBytes: number,
     /** The first row to write (a part of the rows starts past 0). */
     firstRow = 0,
     /** Called once a held stack is no longer needed (written or spilled), so its buffer can be reused. */
-    private readonly release: (stack: Uint16Array) => void = () => {},
+    private readonly release: (stack: T) => void = () => {},
   ) {
     this.next = firstRow;
   }
@@ -39,7 +42,7 @@ export class InOrderRows {
     return this.next;
   }
 
-  put(row: number, stack: Uint16Array): void {
+  put(row: number, stack: T): void {
     this.held.set(row, stack);
     this.heldBytes += stack.byteLength;
     void this.pump();
@@ -94,10 +97,10 @@ export class InOrderRows {
     const rows = [...this.held.keys()].sort((a, b) => b - a);
     for (const row of rows) {
       if (this.heldBytes <= this.budgetBytes / 2) break;
-      const stack = this.held.get(row) as Uint16Array;
-      const slot = this.spillSlots++;
-      writeSync(this.spillFd, stack, 0, stack.byteLength, slot * this.rowLength * 2);
-      this.spilled.set(row, slot);
+      const stack = this.held.get(row) as T;
+      writeSync(this.spillFd, new Uint8Array(stack.buffer, stack.byteOffset, stack.byteLength), 0, stack.byteLength, this.spillEnd);
+      this.spilled.set(row, [this.spillEnd, stack.byteLength]);
+      this.spillEnd += stack.byteLength;
       this.held.delete(row);
       this.heldBytes -= stack.byteLength;
       this.spilledRows++;
@@ -117,11 +120,12 @@ export class InOrderRows {
           this.heldBytes -= stack.byteLength;
         } else {
           fromSpill = true;
-          const slot = this.spilled.get(this.next);
-          if (slot === undefined || this.spillFd === null) break;
+          const where = this.spilled.get(this.next);
+          if (where === undefined || this.spillFd === null) break;
           this.spilled.delete(this.next);
-          stack = new Uint16Array(this.rowLength);
-          readSync(this.spillFd, stack, 0, stack.byteLength, slot * this.rowLength * 2);
+          const bytes = new Uint8Array(where[1]);
+          readSync(this.spillFd, bytes, 0, where[1], where[0]);
+          stack = this.revive(bytes);
         }
         await this.sink(this.next, stack);
         if (!fromSpill) this.release(stack);

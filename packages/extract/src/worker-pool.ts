@@ -7,21 +7,27 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { CELL_FIELDS, extractBatch, resultBuffer } from "./cell-batch.js";
+import { CELL_FIELDS, type ChunkEncoding, type EncodeScratch, encodeBatch, extractBatch, resultBuffer } from "./cell-batch.js";
 import { createScratch, type Scratch, type Window } from "./extract-cell.js";
 import type { ExtractionParams } from "./presets.js";
 
 export type WorkerRequest =
-  | { type: "init"; params: ExtractionParams; nChannels: number; stackLength: number }
+  | { type: "init"; params: ExtractionParams; nChannels: number; stackLength: number; encoding?: ChunkEncoding }
   | { type: "band"; band: number; win: Window }
   | { type: "release"; band: number }
   | { type: "task"; task: number; band: number; cells: Float64Array; out?: ArrayBuffer };
 
-export type WorkerReply = { task: number; out: Uint16Array; missing: Uint8Array } | { task: number; error: string };
+export type WorkerReply =
+  | { task: number; out: Uint16Array; missing: Uint8Array }
+  | { task: number; records: Uint8Array; offsets: Uint32Array; missing: Uint8Array }
+  | { task: number; error: string };
 
 export interface BatchResult {
-  /** stackLength float16 values per cell, batch order. */
-  out: Uint16Array;
+  /** stackLength float16 values per cell, batch order (without an encoding). */
+  out?: Uint16Array;
+  /** With an encoding: the cells' encoded rows (cell-batch.ts EncodedRow), cell k at offsets[k]..offsets[k + 1]. */
+  records?: Uint8Array;
+  offsets?: Uint32Array;
   /** 1 where the cell's id is missing from the cytosol mask. */
   missing: Uint8Array;
 }
@@ -40,11 +46,14 @@ class InlineRunner implements CellRunner {
   readonly threads = 0;
   private readonly bands = new Map<number, Window>();
   private readonly scratch: Scratch;
+  private readonly encodeScratch: EncodeScratch = { buf: new Uint8Array(1 << 20) };
+  private raw: ArrayBuffer | undefined;
 
   constructor(
     private readonly params: ExtractionParams,
     nChannels: number,
     private readonly stackLength: number,
+    private readonly encoding?: ChunkEncoding,
   ) {
     this.scratch = createScratch(params, nChannels);
   }
@@ -60,11 +69,17 @@ class InlineRunner implements CellRunner {
   async run(band: number, cells: Float64Array, reuse?: ArrayBuffer): Promise<BatchResult> {
     const win = this.bands.get(band);
     if (!win) throw new Error(`band ${band} not set`);
-    const out = resultBuffer((cells.length / CELL_FIELDS) * this.stackLength * 2, reuse);
+    const n = cells.length / CELL_FIELDS;
+    const out = resultBuffer(n * this.stackLength * 2, this.encoding ? this.raw : reuse);
     const missing = extractBatch(win, cells, this.params, this.scratch, out, this.stackLength);
+    let result: BatchResult = { out, missing };
+    if (this.encoding) {
+      this.raw = out.buffer as ArrayBuffer;
+      result = { ...encodeBatch(out, n, this.stackLength, this.encoding, this.encodeScratch), missing };
+    }
     // Let the writer's callbacks run between batches.
     await new Promise((r) => setImmediate(r));
-    return { out, missing };
+    return result;
   }
 
   async close(): Promise<void> {}
@@ -139,7 +154,7 @@ class ThreadRunner implements CellRunner {
     this.idle.push(w);
     if (p) {
       if ("error" in msg) p.reject(new Error(`extraction worker: ${msg.error}`));
-      else p.resolve({ out: msg.out, missing: msg.missing });
+      else p.resolve(msg);
     }
     this.pump();
   }
@@ -175,13 +190,14 @@ class ThreadRunner implements CellRunner {
   }
 }
 
-export async function startRunner(threads: number, params: ExtractionParams, nChannels: number, stackLength: number): Promise<CellRunner> {
-  if (threads === 0) return new InlineRunner(params, nChannels, stackLength);
+/** `encoding`: batches come back as encoded rows, compressed on the thread that computed them. */
+export async function startRunner(threads: number, params: ExtractionParams, nChannels: number, stackLength: number, encoding?: ChunkEncoding): Promise<CellRunner> {
+  if (threads === 0) return new InlineRunner(params, nChannels, stackLength, encoding);
   const file = await workerFile();
   const workers: Worker[] = [];
   for (let i = 0; i < threads; i++) {
     const w = new Worker(pathToFileURL(file));
-    w.postMessage({ type: "init", params, nChannels, stackLength } satisfies WorkerRequest);
+    w.postMessage({ type: "init", params, nChannels, stackLength, encoding } satisfies WorkerRequest);
     workers.push(w);
   }
   return new ThreadRunner(workers);

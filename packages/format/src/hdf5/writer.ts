@@ -151,7 +151,19 @@ class Hdf5StoreWriter implements StoreWriter {
   }
 }
 
-class Hdf5ArrayWriter implements ArrayWriter {
+/**
+ * What an HDF5 array writer offers callers that encode chunks themselves (the
+ * extraction workers, where the stacks are made): the dataset's filters and
+ * a setBlock for chunks already run through them (@cellfolio/hdf5's
+ * encodeChunkSync). Found by `"setEncodedBlock" in writer`.
+ */
+export interface EncodedChunkTarget {
+  readonly chunkFilters: H5Filter[];
+  /** `bytes`: the block's chunks encoded, back to back in C order; sizes / masks per chunk. `bytes` must stay unchanged. */
+  setEncodedBlock(start: number[], shape: number[], bytes: Uint8Array, sizes: ArrayLike<number>, masks: ArrayLike<number>): Promise<void>;
+}
+
+class Hdf5ArrayWriter implements ArrayWriter, EncodedChunkTarget {
   readonly unit: number[];
 
   constructor(
@@ -166,6 +178,18 @@ class Hdf5ArrayWriter implements ArrayWriter {
     if (block.dtype !== this.info.dtype) this.store.wrap(this.info.path, new Error(`block of ${block.dtype} for a ${this.info.dtype} array`));
     try {
       await this.dataset.write(start, block.shape, block.data as ArrayBufferView | string[]);
+    } catch (e) {
+      this.store.wrap(this.info.path, e);
+    }
+  }
+
+  get chunkFilters(): H5Filter[] {
+    return this.dataset.filters.map((f) => ({ ...f }));
+  }
+
+  async setEncodedBlock(start: number[], shape: number[], bytes: Uint8Array, sizes: ArrayLike<number>, masks: ArrayLike<number>): Promise<void> {
+    try {
+      await this.dataset.writeEncoded(start, shape, bytes, sizes, masks);
     } catch (e) {
       this.store.wrap(this.info.path, e);
     }

@@ -2,8 +2,11 @@
 // threadpool (so several chunks compress in parallel); shuffle and lzf run
 // here in JS. An optional filter that fails (lzf not shrinking the chunk) is
 // skipped and its bit set in the chunk's filter mask, as HDF5 does.
+// encodeChunkSync is the same pipeline run synchronously, for callers that
+// encode in their own worker threads (where the data was made) and hand the
+// writer finished chunks (DatasetWriter.writeEncoded).
 import { promisify } from "node:util";
-import { deflate } from "node:zlib";
+import { constants, deflate, deflateSync } from "node:zlib";
 import { lzfCompress } from "../filters/encode-lzf.js";
 import { shuffleBytes } from "../filters/encode-shuffle.js";
 import type { H5Filter } from "./filter-pipeline.js";
@@ -22,13 +25,47 @@ export async function encodeChunk(raw: Uint8Array, filters: readonly H5Filter[],
     const f = filters[i];
     if (f.id === "shuffle") data = shuffleBytes(data, elementSize);
     else if (f.id === "deflate") {
-      const out = await deflateAsync(data, { level: f.level });
+      const out = await deflateAsync(data, { level: f.level, strategy: zlibStrategy(f) });
       data = new Uint8Array(out.buffer, out.byteOffset, out.length);
     } else {
       const out = new Uint8Array(data.length);
       const n = lzfCompress(data, out);
       if (n === 0) mask |= 1 << i;
       else data = out.subarray(0, n);
+    }
+  }
+  return { bytes: data, mask };
+}
+
+function zlibStrategy(f: H5Filter & { id: "deflate" }): number {
+  return f.strategy === "rle" ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY;
+}
+
+/** Scratch of encodeChunkSync: reused chunk after chunk (no per-chunk allocation for shuffle / lzf). */
+let shuffled = new Uint8Array(0);
+let lzfOut = new Uint8Array(0);
+
+/**
+ * encodeChunk, synchronously, on the calling thread. The result may be a view
+ * of a scratch buffer that the next call overwrites: copy it before then.
+ */
+export function encodeChunkSync(raw: Uint8Array, filters: readonly H5Filter[], elementSize: number): EncodedChunk {
+  let data = raw;
+  let mask = 0;
+  for (let i = 0; i < filters.length; i++) {
+    const f = filters[i];
+    if (f.id === "shuffle") {
+      if (shuffled.length < data.length) shuffled = new Uint8Array(data.length);
+      data = shuffleBytes(data, elementSize, shuffled.subarray(0, data.length));
+    } else if (f.id === "deflate") {
+      const out = deflateSync(data, { level: f.level, strategy: zlibStrategy(f) });
+      data = new Uint8Array(out.buffer, out.byteOffset, out.length);
+    } else {
+      if (lzfOut.length < data.length) lzfOut = new Uint8Array(data.length);
+      // lzf may not write into the buffer it reads (shuffle output is its own scratch)
+      const n = lzfCompress(data, lzfOut.subarray(0, data.length));
+      if (n === 0) mask |= 1 << i;
+      else data = lzfOut.subarray(0, n);
     }
   }
   return { bytes: data, mask };

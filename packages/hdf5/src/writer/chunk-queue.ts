@@ -36,6 +36,12 @@ export class ChunkQueue {
     if (this.error) throw this.error;
   }
 
+  /** Resolves once every queued chunk is appended (then an append goes after them). */
+  async idle(): Promise<void> {
+    await this.tail;
+    if (this.error) throw this.error;
+  }
+
   async drain(): Promise<void> {
     await this.tail;
     this.steps.length = 0;

@@ -188,6 +188,51 @@ export class DatasetWriter {
     return true;
   }
 
+  /**
+   * Writes a block whose chunks the caller already ran through this dataset's
+   * filters (encodeChunkSync, e.g. in the worker thread that made the data):
+   * `bytes` holds them back to back in C order over the block's chunks,
+   * `sizes[k]` / `masks[k]` are chunk k's encoded length and filter mask. The
+   * writer only appends and indexes them: one copy into the file buffer, no
+   * encoding queue. Keep `bytes` unchanged (a large block is written from place).
+   */
+  async writeEncoded(start: readonly number[], shape: readonly number[], bytes: Uint8Array, sizes: ArrayLike<number>, masks: ArrayLike<number>): Promise<void> {
+    const chunks = this.chunks;
+    const where = `dataset /${this.path}`;
+    if (!chunks) throw new Error(`${where}: encoded chunks for a contiguous dataset`);
+    const rank = chunks.length;
+    if (start.length !== rank || shape.length !== rank) throw new Error(`${where}: block of rank ${shape.length} for rank ${rank}`);
+    for (let i = 0; i < rank; i++) {
+      const end = start[i] + shape[i];
+      if (start[i] < 0 || end > this.shape[i]) throw new Error(`${where}: block [${start}] + [${shape}] outside [${this.shape}]`);
+      if (start[i] % chunks[i] !== 0 || (end % chunks[i] !== 0 && end !== this.shape[i]))
+        throw new Error(`${where}: block [${start}] + [${shape}] is not aligned to chunks [${chunks}]`);
+    }
+    const first = start.map((s, i) => s / chunks[i]);
+    const count = shape.map((s, i) => Math.ceil(s / chunks[i]));
+    const total = product(count);
+    if (sizes.length !== total || masks.length !== total) throw new Error(`${where}: ${sizes.length} chunk sizes for a block of ${total} chunks`);
+    let sum = 0;
+    for (let k = 0; k < total; k++) sum += sizes[k];
+    if (sum !== bytes.length) throw new Error(`${where}: encoded chunk sizes add up to ${sum} bytes, but ${bytes.length} were given`);
+    // after the chunks still being encoded by the queue: the file stays in submission order
+    await this.queue.idle();
+    let address = this.sink.append(bytes);
+    const strides = stridesOf(this.chunkGrid);
+    const idx = new Array(rank).fill(0);
+    for (let k = 0; k < total; k++) {
+      const coords = first.map((f, i) => f + idx[i]);
+      const linear = coords.reduce((s, c, i) => s + c * strides[i], 0);
+      this.records.set(linear, { linear, coords, address, size: sizes[k], mask: masks[k] });
+      address += sizes[k];
+      for (let b = rank - 1; b >= 0; b--) {
+        if (++idx[b] < count[b]) break;
+        idx[b] = 0;
+      }
+    }
+    await this.sink.backpressure();
+  }
+
   /** Writes one whole chunk (edge chunks too hold a full chunk's elements). */
   writeChunk(coords: readonly number[], data: ElementData): Promise<void> {
     return this.placeChunk(coords, data, false);

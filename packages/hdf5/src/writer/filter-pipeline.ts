@@ -3,7 +3,13 @@
 // lzf (id 32000: filter version 4, liblzf version 0x0105, chunk bytes).
 import { Bytes, pad8, textEncoder } from "./bytes.js";
 
-export type H5Filter = { id: "shuffle" } | { id: "deflate"; level: number } | { id: "lzf" };
+/**
+ * A filter of a dataset's pipeline. Deflate's `strategy` is the encoder's
+ * business only (not stored; every inflate reads it): "rle" finds runs of a
+ * repeated byte only, faster than level 1's string matching and, on images
+ * with large zero areas, about as small.
+ */
+export type H5Filter = { id: "shuffle" } | { id: "deflate"; level: number; strategy?: "default" | "rle" } | { id: "lzf" };
 
 export const FILTER_IDS = { deflate: 1, shuffle: 2, lzf: 32000 } as const;
 

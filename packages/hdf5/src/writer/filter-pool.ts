@@ -25,7 +25,7 @@ parentPort.on("message", (batch) => {
       for (let i = 0; i < filters.length; i++) {
         const f = filters[i];
         if (f.id === "shuffle") data = shuffleBytes(data, size);
-        else if (f.id === "deflate") data = new Uint8Array(zlib.deflateSync(data, { level: f.level }));
+        else if (f.id === "deflate") data = new Uint8Array(zlib.deflateSync(data, { level: f.level, strategy: f.strategy === "rle" ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY }));
         else {
           const out = new Uint8Array(data.length);
           const n = lzfCompressWith(data, out, table);

@@ -1,5 +1,6 @@
 // The streaming HDF5 writer (superblock, object headers, B-trees, heaps, filters).
 
+export { type EncodedChunk, encodeChunkSync } from "./chunk-encoder.js";
 export { guessChunks } from "./chunk-guess.js";
 export { type DatasetOptions, DatasetWriter, type ElementData } from "./dataset.js";
 export type { H5Type } from "./datatype.js";
