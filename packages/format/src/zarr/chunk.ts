@@ -217,9 +217,13 @@ export async function encodeByteCodecs(codecs: ByteCodec[], raw: Uint8Array): Pr
   return b;
 }
 
-/** Bytes of one stored chunk -> its elements in C order (`shape`). */
-export async function decodeChunk(raw: Uint8Array, { pipeline, dtype, shape }: ChunkLayout): Promise<ChunkData> {
-  const b = await (runInWorker("decode", pipeline.byteCodecs, raw) ?? decodeByteCodecs(pipeline.byteCodecs, raw));
+/**
+ * Bytes of one stored chunk -> its elements in C order (`shape`). `here`:
+ * decode on this thread (a lone small read, where a worker round trip costs
+ * more than it saves).
+ */
+export async function decodeChunk(raw: Uint8Array, { pipeline, dtype, shape }: ChunkLayout, here = false): Promise<ChunkData> {
+  const b = await ((here ? null : runInWorker("decode", pipeline.byteCodecs, raw)) ?? decodeByteCodecs(pipeline.byteCodecs, raw));
   const shapes = [shape];
   const dtypes = [dtype];
   for (const c of pipeline.arrayCodecs) {

@@ -213,7 +213,19 @@ export class ZarrReader implements StoreReader {
     return this.readBlock(path, m.shape.map(() => 0), m.shape);
   }
 
+  /** readBlock calls under way: a lone one of few chunks decodes them on this thread. */
+  private blockReads = 0;
+
   async readBlock(path: string, start: number[], shape: number[]): Promise<NDArray> {
+    this.blockReads++;
+    try {
+      return await this.readBlockAlone(path, start, shape);
+    } finally {
+      this.blockReads--;
+    }
+  }
+
+  private async readBlockAlone(path: string, start: number[], shape: number[]): Promise<NDArray> {
     path = norm(path);
     const m = await this.arrayMeta(path);
     if (m.fields) throw this.err(path, "is a structured (record) array: read it with readRecords");
@@ -231,6 +243,7 @@ export class ZarrReader implements StoreReader {
     if (product(shape) === 0) return;
     const tasks: (() => Promise<void>)[] = [];
     const grid = m.chunks;
+    let here = false;
     forEachChunk(start, shape, grid, (idx) => {
       const origin = idx.map((c, i) => c * grid[i]);
       tasks.push(async () => {
@@ -249,13 +262,16 @@ export class ZarrReader implements StoreReader {
         }
         let data: ChunkData;
         try {
-          data = await decodeChunk(raw, { pipeline: m.pipeline, dtype: m.dtype, shape: grid });
+          data = await decodeChunk(raw, { pipeline: m.pipeline, dtype: m.dtype, shape: grid }, here);
         } catch (e: any) {
           throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
         }
         copyBlock(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
       });
     });
+    // One read of a few chunks with no other under way (one cell, one at a
+    // time): the worker round trip would cost more than the decode.
+    here = this.blockReads <= 1 && tasks.length <= 4;
     await runPool(tasks, READ_CONCURRENCY);
   }
 
