@@ -29,14 +29,16 @@ async function visit(
   if (seen.has(address)) throw new RangeError(`B-tree node ${address} visited twice (cycle)`);
   seen.add(address);
   const headSize = 8 + 2 * ctx.offsetSize;
-  const h = await ctx.at(address, headSize, path, "B-tree node");
+  // Chunk B-tree nodes lie among the chunks: read exactly them (local files).
+  const read = nodeType === 1 ? ctx.direct.bind(ctx) : ctx.at.bind(ctx);
+  const h = await read(address, headSize, path, "B-tree node");
   h.signature("TREE");
   const type = h.u8();
   const level = h.u8();
   const entries = h.u16();
   if (type !== nodeType) throw new RangeError(`B-tree node type ${type}, expected ${nodeType}`);
   if (expectLevel !== undefined && level !== expectLevel) throw new RangeError(`B-tree node level ${level}, expected ${expectLevel}`);
-  const c = await ctx.at(address + headSize, entries * (keySize + ctx.offsetSize) + keySize, path, "B-tree node");
+  const c = await read(address + headSize, entries * (keySize + ctx.offsetSize) + keySize, path, "B-tree node");
   const keys: Uint8Array[] = [];
   const children: number[] = [];
   for (let i = 0; i < entries; i++) {
@@ -93,12 +95,15 @@ export async function chunkRecords(
   // Child i holds chunks from key i (inclusive) to key i+1 (exclusive).
   const want = range ? (left: Uint8Array, right: Uint8Array) => compareKey(left, range.last) <= 0 && compareKey(right, range.first) > 0 : undefined;
   await visit(ctx, address, 1, keySize, path, 0, new Set(), (keys, children) => {
+    if (children.length === 0) return;
+    // One view for the node (its keys share a buffer); 64-bit offsets as two
+    // 32-bit halves (no BigInt per value: a whole index has 100,000s of them).
+    const dv = new DataView(keys[0].buffer);
     for (let i = 0; i < children.length; i++) {
-      const k = keys[i];
-      const dv = new DataView(k.buffer, k.byteOffset, k.byteLength);
-      const offset: number[] = [];
-      for (let d = 0; d < rank; d++) offset.push(Number(dv.getBigUint64(8 + 8 * d, true)));
-      out.push({ offset, address: children[i], size: dv.getUint32(0, true), filterMask: dv.getUint32(4, true) });
+      const at = keys[i].byteOffset;
+      const offset: number[] = new Array(rank);
+      for (let d = 0; d < rank; d++) offset[d] = dv.getUint32(at + 8 + 8 * d, true) + dv.getUint32(at + 12 + 8 * d, true) * 4294967296;
+      out.push({ offset, address: children[i], size: dv.getUint32(at, true), filterMask: dv.getUint32(at + 4, true) });
     }
   }, undefined, want);
   return out;

@@ -69,7 +69,9 @@ export async function readChunkIndex(
     switch (layout.index) {
       case "btree-v1": {
         const recs = await chunkRecords(ctx, layout.address, rank, path, range);
-        out = recs.map((r) => ({ offset: r.offset, address: abs(r.address), size: r.size, filterMask: r.filterMask }));
+        // the records become the ChunkInfos (same fields; no second object per chunk)
+        for (const r of recs) r.address = abs(r.address);
+        out = recs;
         break;
       }
       case "single":
@@ -137,10 +139,22 @@ export async function readChunkIndex(
         throw ctx.error(path, `chunk at [${ch.offset.join(", ")}] (address ${ch.address}, ${ch.size} bytes) is past the end of the file (${ctx.fileSize} bytes)`);
       }
     }
-    out.sort((a, b) => {
+    if (!sortedByOffset(out, rank)) out.sort((a, b) => {
       for (let d = 0; d < rank; d++) if (a.offset[d] !== b.offset[d]) return a.offset[d] - b.offset[d];
       return 0;
     });
     return out;
   });
+}
+
+/** Whether the chunks are already in C order of their offsets (a B-tree's leaves mostly come so). */
+function sortedByOffset(list: ChunkInfo[], rank: number): boolean {
+  for (let i = 1; i < list.length; i++) {
+    const a = list[i - 1].offset;
+    const b = list[i].offset;
+    let d = 0;
+    while (d < rank && a[d] === b[d]) d++;
+    if (d < rank && a[d] > b[d]) return false;
+  }
+  return true;
 }

@@ -11,6 +11,8 @@ export class FileContext {
   /** How v1 B-tree chunk indexes are used: "load" whole, "search" per read, "auto" (search remote files for the first small reads). */
   indexMode: "auto" | "load" | "search" = "auto";
   readonly meta: BlockCache;
+  /** An http(s) source: metadata goes through the block cache to save requests. */
+  readonly remote: boolean;
 
   constructor(
     readonly source: ByteSource,
@@ -19,6 +21,7 @@ export class FileContext {
   ) {
     // Remote files: smaller blocks, since h5py interleaves metadata with data.
     const remote = /^https?:/i.test(source.name);
+    this.remote = remote;
     this.meta = new BlockCache(source, fileSize, metaBlockSize ?? (remote ? 16 * 1024 : 64 * 1024));
   }
 
@@ -48,6 +51,17 @@ export class FileContext {
     const a = this.abs(addr, length, path, what);
     const b = await this.meta.read(a, length);
     return new Cursor(b, 0, this.offsetSize, this.lengthSize);
+  }
+
+  /**
+   * A cursor over `length` bytes at `addr` read as they are, past the block
+   * cache, for a local file (a B-tree node among chunks: a 64 KiB block would
+   * read mostly chunk data); through the cache for a remote one (requests).
+   */
+  async direct(addr: number, length: number, path: string, what: string): Promise<Cursor> {
+    if (this.remote) return this.at(addr, length, path, what);
+    const a = this.abs(addr, length, path, what);
+    return new Cursor(await this.source.read(a, length), 0, this.offsetSize, this.lengthSize);
   }
 
   /** A cursor over up to `length` bytes at `addr`, fewer if the file ends first (for structures whose size is read from their start). */

@@ -97,7 +97,12 @@ export class Dataset {
       );
       const byKey = new Map<number, ChunkInfo>();
       const grid = this.shape.map((d, i) => Math.ceil(d / layout.chunk[i]));
-      for (const c of list) byKey.set(this.chunkKey(c.offset.map((o, i) => o / layout.chunk[i]), grid), c);
+      const chunk = layout.chunk;
+      for (const c of list) {
+        let k = 0;
+        for (let i = 0; i < grid.length; i++) k = k * grid[i] + c.offset[i] / chunk[i];
+        byKey.set(k, c);
+      }
       return { list, byKey };
     })();
     this.index.catch(() => {
