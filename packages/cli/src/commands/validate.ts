@@ -1,4 +1,7 @@
 // cellfolio validate: every problem with its element path; exit 1 if any.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { checkParts, isFinalized } from "@cellfolio/extract";
 import { openStore } from "@cellfolio/format";
 import { parse } from "../args.js";
 import type { Command } from "../command.js";
@@ -27,6 +30,7 @@ example: cellfolio validate out/sample.h5sc`,
     const p = parse(argv, { "metadata-only": { type: "boolean" }, json: { type: "boolean" } }, usage);
     if (p.positionals.length !== 1) throw new UsageError(`expected one FILE_OR_URL\nusage: ${usage}`);
     const source = p.positionals[0];
+    await refuseUnfinishedParts(source);
     const reader = await openStore(source);
     let problems: Awaited<ReturnType<typeof validateStore>>;
     try {
@@ -44,3 +48,11 @@ example: cellfolio validate out/sample.h5sc`,
     return errors.length === 0 ? 0 : 1;
   },
 };
+
+/** A store that cluster parts are still filling is not a dataset yet: say what is left to do. */
+async function refuseUnfinishedParts(source: string): Promise<void> {
+  if (!existsSync(path.join(source, ".cellfolio", "plan.json")) || (await isFinalized(source))) return;
+  const { problems } = await checkParts(source);
+  const state = problems.length ? `${problems.join("; ")}; then run` : "every part is complete: run";
+  throw new Error(`${source}: an unfinished extraction in parts (no AnnData yet): ${state} cellfolio extract --finalize ${source}`);
+}

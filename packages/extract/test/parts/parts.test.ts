@@ -50,6 +50,7 @@ describe("extract --part I/N and --finalize", () => {
     expect(zarrRefuses(out).refused).toBe(true);
     const v = runCli(["validate", out]);
     expect(v.code).toBe(1);
+    expect(v.stderr).toContain(`every part is complete: run cellfolio extract --finalize ${out}`);
 
     const f = runCli(["extract", "--finalize", out]);
     expect(f.stderr).toBe("");
