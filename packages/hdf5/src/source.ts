@@ -9,6 +9,11 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
   /** Optional: reads `dst.length` bytes at `offset` straight into `dst` (no copy). */
   readInto?(offset: number, dst: Uint8Array): Promise<void>;
+  /**
+   * Optional: the same, done synchronously when the source can (a small read
+   * of a local file); false when it cannot, and nothing was read.
+   */
+  readIntoNow?(offset: number, dst: Uint8Array): boolean;
   size(): Promise<number>;
   close?(): Promise<void>;
   /** The file path or URL, for error messages. */
@@ -66,22 +71,35 @@ export class FileSource implements ByteSource {
     return buf;
   }
 
-  async readInto(offset: number, dst: Uint8Array): Promise<void> {
+  readIntoNow(offset: number, dst: Uint8Array): boolean {
+    if (dst.length > FileSource.syncBelow) return false;
+    this.readSmall(offset, dst);
+    return true;
+  }
+
+  /** A synchronous pread loop (a cell, a B-tree node: from the page cache in microseconds). */
+  private readSmall(offset: number, dst: Uint8Array): void {
     const length = dst.length;
     if (offset < 0 || offset + length > this.fileSize) {
       throw new SourceError(this.name, `read of ${length} bytes at ${offset} passes the end of the file (${this.fileSize} bytes)`);
     }
     let done = 0;
-    if (length <= FileSource.syncBelow) {
-      // Small reads (a cell, a B-tree node) are served from the page cache in
-      // microseconds: a synchronous pread beats the threadpool round trip.
-      while (done < length) {
-        const n = readSync(this.handle.fd, dst, done, length - done, offset + done);
-        if (n === 0) throw new SourceError(this.name, `unexpected end of file at ${offset + done}`);
-        done += n;
-      }
-      return;
+    while (done < length) {
+      const n = readSync(this.handle.fd, dst, done, length - done, offset + done);
+      if (n === 0) throw new SourceError(this.name, `unexpected end of file at ${offset + done}`);
+      done += n;
     }
+  }
+
+  async readInto(offset: number, dst: Uint8Array): Promise<void> {
+    const length = dst.length;
+    if (offset < 0 || offset + length > this.fileSize) {
+      throw new SourceError(this.name, `read of ${length} bytes at ${offset} passes the end of the file (${this.fileSize} bytes)`);
+    }
+    // Small reads (a cell, a B-tree node) are served from the page cache in
+    // microseconds: a synchronous pread beats the threadpool round trip.
+    if (length <= FileSource.syncBelow) return this.readSmall(offset, dst);
+    let done = 0;
     // A positional read may return fewer bytes than asked (large reads).
     while (done < length) {
       const { bytesRead } = await this.handle.read(dst, done, length - done, offset + done);

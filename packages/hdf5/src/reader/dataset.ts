@@ -36,6 +36,9 @@ const MIN_POOL_CHUNKS = 16;
 /** Decoded bytes per job sent to a worker. */
 const POOL_BATCH_BYTES = 1 << 20;
 
+/** Largest group of stored chunks read into the reused scratch buffer. */
+const SCRATCH_MAX = 256 * 1024;
+
 /** Adjacent chunks closer than this are fetched in one read. */
 const GAP = 16 * 1024;
 /** Largest single read when coalescing chunks or contiguous runs. */
@@ -44,6 +47,8 @@ const MAX_READ = 8 * 1024 * 1024;
 export class Dataset {
   readonly kind = "dataset";
   private prunedLookups = 0;
+  /** Stored bytes of small synchronous reads, reused (see readChunked). */
+  private scratch = new Uint8Array(0);
   private index?: Promise<{ list: ChunkInfo[]; byKey: Map<number, ChunkInfo> }>;
 
   constructor(
@@ -305,6 +310,7 @@ export class Dataset {
     const useWorkers = options.workers ?? Number(process.env.CELLFOLIO_HDF5_WORKERS ?? 0) > 0;
     const pool = this.filters.length > 0 && useWorkers ? sharedPool() : undefined;
     const source = this.ctx.source;
+    const inflates = this.filters.some((f) => f.id === 1);
     const one = async (group: ChunkInfo[]) => {
       // Unfiltered chunks that lie in the output as one whole run are read
       // straight into it, neighbours in both file and output in one read.
@@ -334,7 +340,15 @@ export class Dataset {
       }
       const from = group[0].address;
       const last = group[group.length - 1];
-      const bytes = await source.read(from, last.address + last.size - from);
+      const span = last.address + last.size - from;
+      let bytes: Uint8Array;
+      if (!inflates && !pool && source.readIntoNow && span <= SCRATCH_MAX) {
+        // Read and decoded with no await between: a scratch buffer kept by
+        // the dataset serves every read (no allocation per cell).
+        if (this.scratch.length < span) this.scratch = new Uint8Array(Math.max(span, 2 * this.scratch.length));
+        bytes = this.scratch.subarray(0, span);
+        if (!source.readIntoNow(from, bytes)) bytes = await source.read(from, span);
+      } else bytes = await source.read(from, span);
       if (pool && group.length >= MIN_POOL_CHUNKS) {
         // Split the read into batches of about 1 MB decoded so that every worker has work.
         const per = Math.max(MIN_POOL_CHUNKS, Math.floor(POOL_BATCH_BYTES / rawSize));
