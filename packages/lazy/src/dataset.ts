@@ -270,7 +270,11 @@ export class Dataset {
     const want = options.dtype === "float16" ? "float16" : "float32";
     // float16 out of float16 copies the bits; everything else goes through float32.
     const direct = want === "float16" && this.images.dtype === "float16";
-    const out = direct ? new Uint16Array(nOut * nc * s * s) : new Float32Array(nOut * nc * s * s);
+    // Every value of the output is written below (each chunk under the
+    // window is copied; missing chunks come as fill values), so it starts
+    // unzeroed: zeroing 80 KiB a cell showed in profiles.
+    const nValues = nOut * nc * s * s;
+    const out = direct ? new Uint16Array(unzeroed(nValues * 2)) : new Float32Array(unzeroed(nValues * 4));
     // Output slots by row, and which rows / channels each chunk covers.
     const slotsOfRow = new Map<number, number[]>();
     for (let i = 0; i < nOut; i++) {
@@ -510,6 +514,13 @@ function halfRect(src: Uint16Array, lut: Float32Array, out: Float32Array, si: nu
     const end = b + len;
     while (b < end) out[b++] = lut[src[a++]];
   }
+}
+
+/** An ArrayBuffer of `bytes` whose contents are not zeroed (the caller writes all of it). */
+function unzeroed(bytes: number): ArrayBuffer {
+  // Node's Buffer; a browser (the viewer) has only zeroed ArrayBuffers.
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): { buffer: ArrayBufferLike } } }).Buffer;
+  return B ? (B.allocUnsafeSlow(bytes).buffer as ArrayBuffer) : new ArrayBuffer(bytes);
 }
 
 function range(a: number, b: number): number[] {
