@@ -16,6 +16,9 @@
 // PEER_CELLS   cells the Python peer extracts (default: all); its rate is per cell
 // RSS_SCALING  1: also run ours on a slide of CELLS/4 cells (same width) and print both peak RSS
 // SLIDE_DIR    where slides are kept between runs (default: the temp dir)
+//
+// On a machine shared with other work, compare cells per CPU second: the wall
+// rate depends on how many cores the other processes leave us.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -84,7 +87,7 @@ try {
 
   const oursOut = path.join(work, `ours.${FORMAT}`);
   const a = ours(files, oursOut);
-  console.log(`cellfolio : ${a.cellsWritten} cells in ${a.seconds.toFixed(2)} s = ${a.cellsPerSecond.toFixed(0)} cells/s (${(a.cellsPerSecond / Math.max(1, THREADS)).toFixed(0)} per core), codec ${a.compression}, peak RSS ${a.peakRssMb.toFixed(0)} MB; ${(a.cellsWritten / a.cpuSeconds).toFixed(0)} cells per CPU second`);
+  console.log(`cellfolio : ${a.cellsWritten} cells in ${a.seconds.toFixed(2)} s = ${a.cellsPerSecond.toFixed(0)} cells/s (${(a.cellsPerSecond / Math.max(1, THREADS)).toFixed(0)} per core), codec ${a.compression}, peak RSS ${a.peakRssMb.toFixed(0)} MB; ${(a.cellsWritten / a.cpuSeconds).toFixed(0)} cells per CPU second (${((1e6 * a.cpuSeconds) / a.cellsWritten).toFixed(0)} us CPU per cell, ${(a.cpuSeconds / a.seconds).toFixed(2)} cores busy on average)`);
 
   let peer = null;
   if (PEER_CELLS !== 0) {

@@ -493,7 +493,8 @@ async function writeDataset(
   const stream = { threads, bandBytes: o.bandBytes, queueBytes: o.queueBytes, batchSize: o.batchSize };
   const sources = { image, nucleus, cytosol };
   const target = encodedChunkTarget(array);
-  if (direct && target) {
+  // (Unfiltered chunks go as they are: the writer writes a row straight from its buffer.)
+  if (direct && target && target.chunkFilters.length > 0) {
     // HDF5: each (S, S) plane is a chunk, compressed in the worker that made
     // it; the main thread only appends finished chunks and indexes them.
     const encoding: ChunkEncoding = { filters: stackFilters(target.chunkFilters), elementSize: 2, chunkElements: size * size };
