@@ -175,7 +175,9 @@ export class Dataset {
     if (reused && options.into!.length !== bytes) {
       throw this.ctx.error(this.path, `the buffer to read into has ${options.into!.length} bytes, the hyperslab ${bytes}`);
     }
-    const out = options.into ?? new Uint8Array(bytes);
+    // A chunked read writes every byte (missing chunks get their fill), so
+    // its output need not be zeroed first.
+    const out = options.into ?? (this.layout.class === "chunked" ? unzeroed(bytes) : new Uint8Array(bytes));
     if (out.length === 0) return out;
     const layout = this.layout;
     if (layout.class === "compact") {
@@ -285,8 +287,8 @@ export class Dataset {
         count: e.map((x, i) => x - s[i]),
       };
     };
-    // Missing chunks hold the fill value (zeros unless set; a reused buffer needs them written).
-    if (missing.length > 0 && (this.fillValue?.some((b) => b !== 0) || options.into)) {
+    // Missing chunks hold the fill value (zeros unless set), written: the output starts unzeroed or reused.
+    if (missing.length > 0) {
       const fillChunk = new Uint8Array(rawSize);
       if (this.fillValue) for (let i = 0; i < fillChunk.length; i += es) fillChunk.set(this.fillValue.subarray(0, es), i);
       for (const m of missing) copyBox(fillChunk, out, boxOf(m), es);
@@ -427,6 +429,14 @@ export class Dataset {
   describe(): string {
     return `${describeDatatype(this.datatype)} [${this.shape.join(", ")}]`;
   }
+}
+
+/** `bytes` bytes not zeroed (Node's Buffer); zeroed where there is no Buffer (browsers). */
+function unzeroed(bytes: number): Uint8Array {
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
+  if (!B) return new Uint8Array(bytes);
+  const b = B.allocUnsafeSlow(bytes);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects. */
