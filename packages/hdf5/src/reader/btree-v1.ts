@@ -108,3 +108,28 @@ export async function chunkRecords(
   }, undefined, want);
   return out;
 }
+
+/**
+ * Every chunk of a v1 B-tree chunk index handed to `fn` as it is decoded
+ * (`offset` is one array reused across calls): no object per chunk, for
+ * indexes of 100,000s of chunks kept in typed arrays.
+ */
+export async function forEachChunkRecord(
+  ctx: FileContext,
+  address: number,
+  rank: number,
+  path: string,
+  fn: (offset: number[], address: number, size: number, filterMask: number) => void,
+): Promise<void> {
+  const keySize = 8 + 8 * (rank + 1);
+  const offset: number[] = new Array(rank).fill(0);
+  await visit(ctx, address, 1, keySize, path, 0, new Set(), (keys, children) => {
+    if (children.length === 0) return;
+    const dv = new DataView(keys[0].buffer);
+    for (let i = 0; i < children.length; i++) {
+      const at = keys[i].byteOffset;
+      for (let d = 0; d < rank; d++) offset[d] = dv.getUint32(at + 8 + 8 * d, true) + dv.getUint32(at + 12 + 8 * d, true) * 4294967296;
+      fn(offset, children[i], dv.getUint32(at, true), dv.getUint32(at + 4, true));
+    }
+  });
+}

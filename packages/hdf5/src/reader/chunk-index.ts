@@ -2,7 +2,7 @@
 // file offset, stored size and filter mask, whichever index the layout uses
 // (v1 B-tree for layout v3; single chunk, implicit, fixed array, extensible
 // array or v2 B-tree for layout v4).
-import { chunkRecords } from "./btree-v1.js";
+import { chunkRecords, forEachChunkRecord } from "./btree-v1.js";
 import { readBTree2, recordCursor } from "./btree-v2.js";
 import type { FileContext } from "./context.js";
 import { UNDEFINED } from "./cursor.js";
@@ -157,4 +157,80 @@ function sortedByOffset(list: ChunkInfo[], rank: number): boolean {
     if (d < rank && a[d] > b[d]) return false;
   }
   return true;
+}
+
+/** Lookups of chunks by linear chunk number (C order over the chunk grid). */
+export interface ChunkLookup {
+  get(key: number): ChunkInfo | undefined;
+}
+
+/**
+ * A v1 B-tree chunk index held in typed arrays by chunk number (16 bytes a
+ * chunk, no object per chunk: an index of 250,000 chunks is 4 MB and costs
+ * the garbage collector nothing). ChunkInfos are made on lookup.
+ */
+export class DenseChunkIndex implements ChunkLookup {
+  private constructor(
+    private readonly grid: number[],
+    private readonly chunk: number[],
+    /** Absolute file offset, -1 where the chunk is not allocated. */
+    private readonly address: Float64Array,
+    private readonly size: Uint32Array,
+    private readonly mask: Uint32Array,
+  ) {}
+
+  /** Grids larger than this many chunks keep the list of objects instead. */
+  static readonly MAX_CHUNKS = 1 << 24;
+
+  static async read(ctx: FileContext, input: IndexInput, path: string): Promise<DenseChunkIndex | null> {
+    const { layout, dims } = input;
+    if (layout.index !== "btree-v1") return null;
+    const rank = dims.length;
+    const grid = dims.map((d, i) => Math.ceil(d / layout.chunk[i]));
+    const n = grid.reduce((a, b) => a * b, 1);
+    if (n > DenseChunkIndex.MAX_CHUNKS) return null;
+    const address = new Float64Array(n).fill(-1);
+    const size = new Uint32Array(n);
+    const mask = new Uint32Array(n);
+    if (layout.address !== UNDEFINED) {
+      await ctx.guard(path, "chunk index (btree-v1)", () =>
+        forEachChunkRecord(ctx, layout.address, rank, path, (offset, addr, bytes, filterMask) => {
+          let key = 0;
+          for (let d = 0; d < rank; d++) {
+            const c = offset[d] / layout.chunk[d];
+            // (beyond the current shape: a dataset shrunk after writing; never read)
+            if (c >= grid[d] || !Number.isInteger(c)) return;
+            key = key * grid[d] + c;
+          }
+          const a = ctx.base + addr;
+          if (a + bytes > ctx.fileSize) {
+            throw ctx.error(path, `chunk at [${offset.join(", ")}] (address ${a}, ${bytes} bytes) is past the end of the file (${ctx.fileSize} bytes)`);
+          }
+          address[key] = a;
+          size[key] = bytes;
+          mask[key] = filterMask;
+        }),
+      );
+    }
+    return new DenseChunkIndex(grid, layout.chunk, address, size, mask);
+  }
+
+  get(key: number): ChunkInfo | undefined {
+    const a = this.address[key];
+    if (a === undefined || a < 0) return undefined;
+    const offset: number[] = new Array(this.grid.length);
+    let k = key;
+    for (let d = this.grid.length - 1; d >= 0; d--) {
+      offset[d] = (k % this.grid[d]) * this.chunk[d];
+      k = Math.floor(k / this.grid[d]);
+    }
+    return { offset, address: a, size: this.size[key], filterMask: this.mask[key] };
+  }
+
+  /** Every allocated chunk, in chunk-coordinate order. */
+  list(): ChunkInfo[] {
+    const out: ChunkInfo[] = [];
+    for (let k = 0; k < this.address.length; k++) if (this.address[k] >= 0) out.push(this.get(k)!);
+    return out;
+  }
 }

@@ -1,7 +1,7 @@
 // A dataset: its shape, type, layout and filters, the chunk index, and
 // hyperslab reads that fetch only the chunks they need (adjacent chunks in
 // one read), decode them in parallel and copy them into the output in place.
-import { type ChunkInfo, readChunkIndex } from "./chunk-index.js";
+import { type ChunkInfo, type ChunkLookup, DenseChunkIndex, readChunkIndex } from "./chunk-index.js";
 import type { FileContext } from "./context.js";
 import { UNDEFINED } from "./cursor.js";
 import { type Datatype, describeDatatype } from "./datatype.js";
@@ -49,7 +49,7 @@ export class Dataset {
   private prunedLookups = 0;
   /** Stored bytes of small synchronous reads, reused (see readChunked). */
   private scratch = new Uint8Array(0);
-  private index?: Promise<{ list: ChunkInfo[]; byKey: Map<number, ChunkInfo> }>;
+  private index?: Promise<{ list: () => ChunkInfo[]; byKey: ChunkLookup }>;
 
   constructor(
     private readonly ctx: FileContext,
@@ -88,13 +88,16 @@ export class Dataset {
 
   /** Every allocated chunk, in chunk-coordinate order. */
   async chunkIndex(): Promise<ChunkInfo[]> {
-    return (await this.loadIndex()).list;
+    return (await this.loadIndex()).list();
   }
 
   private loadIndex() {
     const layout = this.layout;
     if (layout.class !== "chunked") throw this.ctx.error(this.path, "not a chunked dataset");
     this.index ??= (async () => {
+      const input = { layout, dims: this.shape, maxDims: this.maxShape, elementSize: this.datatype.size };
+      const dense = await DenseChunkIndex.read(this.ctx, input, this.path);
+      if (dense) return { list: () => dense.list(), byKey: dense };
       const list = await readChunkIndex(
         this.ctx,
         { layout, dims: this.shape, maxDims: this.maxShape, elementSize: this.datatype.size },
@@ -108,7 +111,7 @@ export class Dataset {
         for (let i = 0; i < grid.length; i++) k = k * grid[i] + c.offset[i] / chunk[i];
         byKey.set(k, c);
       }
-      return { list, byKey };
+      return { list: () => list, byKey };
     })();
     this.index.catch(() => {
       this.index = undefined;
@@ -121,7 +124,7 @@ export class Dataset {
    * only along the paths to those chunks until the whole index is loaded
    * (a small read over HTTP then costs a few node reads, not the whole index).
    */
-  private async chunksFor(layout: Extract<Layout, { class: "chunked" }>, lo: number[], hi: number[], grid: number[]): Promise<Map<number, ChunkInfo>> {
+  private async chunksFor(layout: Extract<Layout, { class: "chunked" }>, lo: number[], hi: number[], grid: number[]): Promise<ChunkLookup> {
     const nChunks = product(hi.map((h, i) => h - lo[i] + 1));
     // Local files load the whole index at once (cheap); remote ones search it
     // for the first small reads, then load it whole.
