@@ -52,16 +52,24 @@ function prng(seed) {
   };
 }
 
+/** CPU time (user + system, all threads of this process) per cell since `c0`, in microseconds. */
+function cpuPerCell(c0, cells) {
+  const u = process.cpuUsage(c0);
+  return (u.user + u.system) / cells;
+}
+
 async function jsRandom(file) {
   const ds = await openDataset(file, { cacheBytes: 0 });
   const rand = prng(1);
   const ids = Array.from({ length: READS }, () => ds.cellIds[Math.floor(rand() * ds.nCells)]);
+  const c0 = process.cpuUsage();
   const t = performance.now();
   let sink = 0;
   for (const id of ids) sink += (await ds.getByCellId(id)).data[0];
   const s = (performance.now() - t) / 1000;
+  const cpu = cpuPerCell(c0, READS);
   await ds.close();
-  return { cells: READS, seconds: s, cellsPerSecond: READS / s, sink };
+  return { cells: READS, seconds: s, cellsPerSecond: READS / s, cpu, sink };
 }
 
 /** The same reads, 16 under way at a time (as a viewer or a data loader issues them). */
@@ -69,6 +77,7 @@ async function jsRandomConcurrent(file) {
   const ds = await openDataset(file, { cacheBytes: 0 });
   const rand = prng(1);
   const ids = Array.from({ length: READS }, () => ds.cellIds[Math.floor(rand() * ds.nCells)]);
+  const c0 = process.cpuUsage();
   const t = performance.now();
   let next = 0;
   const worker = async () => {
@@ -76,12 +85,14 @@ async function jsRandomConcurrent(file) {
   };
   await Promise.all(Array.from({ length: 16 }, worker));
   const s = (performance.now() - t) / 1000;
+  const cpu = cpuPerCell(c0, READS);
   await ds.close();
-  return { cells: READS, seconds: s, cellsPerSecond: READS / s };
+  return { cells: READS, seconds: s, cellsPerSecond: READS / s, cpu };
 }
 
 async function jsBatches(file) {
   const ds = await openDataset(file, { cacheBytes: 0 });
+  const c0 = process.cpuUsage();
   const t = performance.now();
   let cells = 0;
   let b = 0;
@@ -90,8 +101,9 @@ async function jsBatches(file) {
     if (++b >= BATCHES) break;
   }
   const s = (performance.now() - t) / 1000;
+  const cpu = cpuPerCell(c0, cells);
   await ds.close();
-  return { cells, seconds: s, cellsPerSecond: cells / s };
+  return { cells, seconds: s, cellsPerSecond: cells / s, cpu };
 }
 
 const rows = [];
@@ -102,20 +114,20 @@ for (const [name, file] of [
   const pyName = file.endsWith(".zarr") ? "zarr-python" : "h5py";
   const jr = await jsRandom(file);
   const pr = python("read", file, "random", READS, 1);
-  rows.push([name, `random reads by cellID (${READS})`, jr.cellsPerSecond, pyName, pr.cellsPerSecond, pr.peakRssMB]);
+  rows.push([name, `random reads by cellID (${READS})`, jr.cellsPerSecond, jr.cpu, pyName, pr.cellsPerSecond, pr.peakRssMB]);
   const jc = await jsRandomConcurrent(file);
-  rows.push([name, `random reads by cellID, 16 at a time (peer: one at a time)`, jc.cellsPerSecond, pyName, pr.cellsPerSecond, pr.peakRssMB]);
+  rows.push([name, `random reads by cellID, 16 at a time (peer: one at a time)`, jc.cellsPerSecond, jc.cpu, pyName, pr.cellsPerSecond, pr.peakRssMB]);
   const jb = await jsBatches(file);
   const pb = python("read", file, "batches", BATCHES, 1);
-  rows.push([name, `shuffled batches of 256 (${BATCHES}); peer row by row as a DataLoader`, jb.cellsPerSecond, pyName, pb.cellsPerSecond, pb.peakRssMB]);
+  rows.push([name, `shuffled batches of 256 (${BATCHES}); peer row by row as a DataLoader`, jb.cellsPerSecond, jb.cpu, pyName, pb.cellsPerSecond, pb.peakRssMB]);
   const pf = python("read", file, "batches-fancy", BATCHES, 1);
-  rows.push([name, `shuffled batches of 256 (${BATCHES}); peer one fancy-indexed read a batch`, jb.cellsPerSecond, pyName, pf.cellsPerSecond, pf.peakRssMB]);
+  rows.push([name, `shuffled batches of 256 (${BATCHES}); peer one fancy-indexed read a batch`, jb.cellsPerSecond, jb.cpu, pyName, pf.cellsPerSecond, pf.peakRssMB]);
 }
 const rss = process.resourceUsage().maxRSS / 1024;
 console.log(`\n${N} cells, ${C} channels, ${S} x ${S} float16; node ${process.version}; peak RSS node ${rss.toFixed(0)} MB (whole run)\n`);
-console.log("| dataset | reads | cellfolio cells/s | peer | peer cells/s | ratio | peer peak RSS MB |");
-console.log("|---|---|---|---|---|---|---|");
-for (const [d, what, js, pn, pc, prss] of rows) {
-  console.log(`| ${d} | ${what} | ${js.toFixed(0)} | ${pn} | ${pc.toFixed(0)} | ${(js / pc).toFixed(2)} | ${prss.toFixed(0)} |`);
+console.log("| dataset | reads | cellfolio cells/s | cellfolio CPU us/cell | peer | peer cells/s | ratio | peer peak RSS MB |");
+console.log("|---|---|---|---|---|---|---|---|");
+for (const [d, what, js, cpu, pn, pc, prss] of rows) {
+  console.log(`| ${d} | ${what} | ${js.toFixed(0)} | ${cpu.toFixed(0)} | ${pn} | ${pc.toFixed(0)} | ${(js / pc).toFixed(2)} | ${prss.toFixed(0)} |`);
 }
 if (!keep) rmSync(dir, { recursive: true, force: true });
