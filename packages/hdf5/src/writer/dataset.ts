@@ -3,6 +3,7 @@
 // close) and the object header messages that describe it.
 import { blockRuns, copyBytesBox, copyItemsBox, product, stridesOf } from "./box.js";
 import { type BuiltNode, buildBTree } from "./btree-v1.js";
+import { ChunkRecords } from "./chunk-records.js";
 import { type Bytes, textEncoder, UNDEF } from "./bytes.js";
 import { type EncodedChunk, encodeChunk } from "./chunk-encoder.js";
 import type { ChunkQueue } from "./chunk-queue.js";
@@ -33,13 +34,6 @@ export type ElementData = ArrayBufferView | readonly string[];
 /** B-tree K for chunk indexes (the library default; superblock v0 cannot say otherwise). */
 const CHUNK_K = 32;
 
-interface ChunkRecord {
-  linear: number;
-  coords: number[];
-  address: number;
-  size: number;
-  mask: number;
-}
 
 export class DatasetWriter {
   readonly shape: number[];
@@ -49,7 +43,7 @@ export class DatasetWriter {
   readonly elementSize: number;
   readonly maxshape?: (number | null)[];
   private readonly chunkGrid: number[] = [];
-  private readonly records = new Map<number, ChunkRecord>();
+  private readonly records = new ChunkRecords();
   private contiguousAddress = UNDEF;
   private btreeAddress = UNDEF;
 
@@ -178,7 +172,7 @@ export class DatasetWriter {
     for (let k = 0; k < total; k++) {
       const coords = first.map((f, i) => f + idx[i]);
       const linear = coords.reduce((s, c, i) => s + c * strides[i], 0);
-      this.records.set(linear, { linear, coords, address: address + k * chunkBytes, size: chunkBytes, mask: 0 });
+      this.records.add(linear, address + k * chunkBytes, chunkBytes, 0);
       for (let b = rank - 1; b >= 0; b--) {
         if (++idx[b] < count[b]) break;
         idx[b] = 0;
@@ -223,7 +217,7 @@ export class DatasetWriter {
     for (let k = 0; k < total; k++) {
       const coords = first.map((f, i) => f + idx[i]);
       const linear = coords.reduce((s, c, i) => s + c * strides[i], 0);
-      this.records.set(linear, { linear, coords, address, size: sizes[k], mask: masks[k] });
+      this.records.add(linear, address, sizes[k], masks[k]);
       address += sizes[k];
       for (let b = rank - 1; b >= 0; b--) {
         if (++idx[b] < count[b]) break;
@@ -250,7 +244,7 @@ export class DatasetWriter {
     const strides = stridesOf(this.chunkGrid);
     const linear = coords.reduce((s, c, i) => s + c * strides[i], 0);
     const record = (address: number, chunk: EncodedChunk) => {
-      this.records.set(linear, { linear, coords: coords.slice(), address, size: chunk.bytes.length, mask: chunk.mask });
+      this.records.add(linear, address, chunk.bytes.length, chunk.mask);
     };
     if (this.filters.length === 0) {
       // nothing to compute: append now (the sink copies it), no queue round trip
@@ -302,28 +296,42 @@ export class DatasetWriter {
 
   /** Builds the chunk B-tree (after all chunks are placed). */
   buildIndex(alloc: (size: number) => number): BuiltNode[] {
-    if (!this.chunks || this.records.size === 0) return [];
+    if (!this.chunks || this.records.count === 0) return [];
     const chunks = this.chunks;
+    const grid = this.chunkGrid;
     const rank = chunks.length;
-    const recs = [...this.records.values()].sort((a, b) => a.linear - b.linear);
-    type Key = { size: number; mask: number; offsets: number[] };
-    const keys: Key[] = recs.map((r) => ({ size: r.size, mask: r.mask, offsets: [...r.coords.map((c, i) => c * chunks[i]), 0] }));
-    const last = recs[recs.length - 1];
-    const end = [...last.coords.map((c, i) => c * chunks[i]), 0];
-    end[rank - 1] += chunks[rank - 1];
-    keys.push({ size: 0, mask: 0, offsets: end });
-    const tree = buildBTree<Key>(
+    const records = this.records;
+    const order = records.order();
+    const m = order.length;
+    // Keys are positions in `order` (m: the end key after the last chunk), written from the records.
+    const offsets = new Array<number>(rank);
+    const chunkOffsets = (linear: number) => {
+      for (let i = rank - 1; i >= 0; i--) {
+        offsets[i] = (linear % grid[i]) * chunks[i];
+        linear = Math.floor(linear / grid[i]);
+      }
+      return offsets;
+    };
+    const keys = Array.from({ length: m + 1 }, (_, i) => i);
+    const children = Array.from(order, (r) => records.addressOf(r));
+    const tree = buildBTree<number>(
       {
         type: 1,
         maxChildren: 2 * CHUNK_K,
         keySize: 8 + 8 * (rank + 1),
-        writeKey: (out: Bytes, k: Key) => {
-          out.u32(k.size).u32(k.mask);
-          for (const o of k.offsets) out.u64(o);
+        writeKey: (out: Bytes, k: number) => {
+          const r = order[Math.min(k, m - 1)];
+          const o = chunkOffsets(records.linearOf(r));
+          if (k === m) {
+            out.u32(0).u32(0);
+            o[rank - 1] += chunks[rank - 1];
+          } else out.u32(records.sizeOf(r)).u32(records.maskOf(r));
+          for (const v of o) out.u64(v);
+          out.u64(0);
         },
       },
       keys,
-      recs.map((r) => r.address),
+      children,
       alloc,
     );
     this.btreeAddress = tree.root;

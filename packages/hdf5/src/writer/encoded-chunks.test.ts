@@ -100,6 +100,26 @@ describe("chunks encoded by the caller (writeEncoded)", () => {
     expect(py(READ, { path: a }).values).toEqual(py(READ, { path: b }).values);
   });
 
+  it("chunks written out of order and written twice: the index (a B-tree of several levels) points at the last write of each", async () => {
+    const file = path.join(dir, "order.h5");
+    const n = 300; // 300 chunks: more than one B-tree node holds (64)
+    const w = await Hdf5Writer.create(file, { workers: 0 });
+    const ds = w.createDataset("x", { shape: [n, 4], type: { class: "int", size: 4, signed: true }, chunks: [1, 4], filters: [{ id: "deflate", level: 1, strategy: "rle" }] });
+    const want = new Int32Array(n * 4);
+    const put = async (r: number, base: number) => {
+      const row = Int32Array.from({ length: 4 }, (_, j) => base + r * 10 + j);
+      want.set(row, r * 4);
+      const e = encodeChunkSync(new Uint8Array(row.buffer), ds.filters, 4);
+      await ds.writeEncoded([r, 0], [1, 4], e.bytes.slice(), [e.bytes.length], [e.mask]);
+    };
+    for (let r = n - 1; r >= 0; r -= 2) await put(r, 0); // odd rows, last to first
+    for (let r = 0; r < n; r += 2) await put(r, 0); // even rows
+    for (const r of [7, 150, 0, 299]) await put(r, 100_000); // again, other values
+    await w.close();
+    const got = py(READ, { path: file });
+    expect(got.values).toEqual(Array.from(want));
+  });
+
   it("refuses sizes that do not add up, a wrong chunk count and unaligned blocks", async () => {
     const w = await Hdf5Writer.create(path.join(dir, "bad.h5"));
     const ds = w.createDataset("x", { shape: [2, 2, 4, 4], type: { class: "int", size: 2, signed: false }, chunks: [1, 1, 4, 4], filters: [{ id: "lzf" }] });
