@@ -3,10 +3,10 @@
 // close) and the object header messages that describe it.
 import { blockRuns, copyBytesBox, copyItemsBox, product, stridesOf } from "./box.js";
 import { type BuiltNode, buildBTree } from "./btree-v1.js";
-import { ChunkRecords } from "./chunk-records.js";
 import { type Bytes, textEncoder, UNDEF } from "./bytes.js";
 import { type EncodedChunk, encodeChunk } from "./chunk-encoder.js";
 import type { ChunkQueue } from "./chunk-queue.js";
+import { ChunkRecords } from "./chunk-records.js";
 import { encodeDataspace } from "./dataspace.js";
 import { encodeDatatype, type H5Type, typeSize } from "./datatype.js";
 import type { FileSink } from "./file-sink.js";
