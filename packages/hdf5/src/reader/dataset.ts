@@ -436,8 +436,9 @@ export class Dataset {
 
 /** `bytes` bytes not zeroed (Node's Buffer); zeroed where there is no Buffer (browsers). */
 function unzeroed(bytes: number): Uint8Array {
-  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
-  if (!B) return new Uint8Array(bytes);
+  // A page may define a Buffer of its own without allocUnsafeSlow (the viewer's shim does).
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow?(n: number): Uint8Array } }).Buffer;
+  if (typeof B?.allocUnsafeSlow !== "function") return new Uint8Array(bytes);
   const b = B.allocUnsafeSlow(bytes);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
