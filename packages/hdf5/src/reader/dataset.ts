@@ -8,7 +8,7 @@ import { type Datatype, describeDatatype } from "./datatype.js";
 import { ChunkDecodeError, sharedPool } from "./decode-pool.js";
 import type { Attribute } from "./file.js";
 import type { GlobalHeap } from "./global-heap.js";
-import { copyBox, forEachRun, product } from "./hyperslab.js";
+import { copyBox, forEachRun, product } from "../box.js";
 import type { Dataspace, Filter, Layout } from "./messages.js";
 import { decodeChunk, decodeChunkSync, FILTER_NAMES, hasDeflate, unsupportedFilter } from "./pipeline.js";
 import { decodeValues, type Values } from "./values.js";

@@ -1,6 +1,6 @@
-// Boxes of elements: copying a box between two C-order byte arrays as few
-// long runs as possible (trailing dimensions that are whole in both arrays
-// merge into one run).
+// Boxes of elements of C-order arrays, shared by the reader and the writer:
+// copying a box as few long runs as possible (trailing dimensions that are
+// whole in both arrays merge into one run).
 
 export interface Box {
   srcShape: number[];
