@@ -41,7 +41,7 @@ print(json.dumps({
 `;
 
 describe("cellfolio (built binary)", () => {
-  const h5 = path.join(dir, "sample.h5sc");
+  const h5 = path.join(dir, "out", "sample.h5sc"); // out/ does not exist yet, as in the README
   let ref: any;
 
   beforeAll(() => {
@@ -106,7 +106,7 @@ print(json.dumps({"chunks": list(d.chunks), "compression": d.compression, "enc":
   });
 
   it("converts h5sc -> zarr v3 -> zarr v2 -> h5ad with anndata finding the same content", () => {
-    const v3 = path.join(dir, "sample.zarr");
+    const v3 = path.join(dir, "new-folder", "sample.zarr"); // a folder that does not exist yet
     const v2 = path.join(dir, "sample-v2.zarr");
     const back = path.join(dir, "back.h5ad");
     expect(cellfolio("convert", h5, v3, "--quiet").code).toBe(0);

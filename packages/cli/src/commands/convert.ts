@@ -3,6 +3,7 @@ import { convert } from "@cellfolio/format";
 import { int, list, parse, str } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
+import { ensureParentDir } from "../paths.js";
 import { createProgress, fmtBytes } from "../progress.js";
 import { parseCompression } from "./compression.js";
 
@@ -51,6 +52,7 @@ example: cellfolio convert out/sample.h5sc out/sample.zarr`,
     const compression = compressionText === undefined ? undefined : parseCompression(compressionText);
     const progress = createProgress("convert", "B", process.stderr, p.values.quiet === true);
     const t0 = performance.now();
+    await ensureParentDir(output);
     const result = await convert(input, output, {
       zarrFormat,
       chunks,

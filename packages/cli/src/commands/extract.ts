@@ -4,6 +4,7 @@ import { extract, finalizeParts, parsePart } from "@cellfolio/extract";
 import { choice, int, list, num, parse, required, str } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
+import { ensureParentDir } from "../paths.js";
 import { createProgress } from "../progress.js";
 import { parseCompression } from "./compression.js";
 
@@ -102,6 +103,7 @@ example: cellfolio extract --image test-data/sample/image.tif --nucleus test-dat
       return Number(s);
     });
     const compressionText = str(p, "compression");
+    await ensureParentDir(required(p, "out", usage));
     const progress = createProgress("extract", "cells", process.stderr, p.values.quiet === true);
     const summary = await extract({
       image: required(p, "image", usage),
