@@ -44,7 +44,7 @@ async function childOurs(a) {
   for (const c of a.cells) {
     const b = await d.readRaw([c, 0, 0, 0], [1, 5, 128, 128]);
     const u = new Uint16Array(b.buffer, b.byteOffset, b.length / 2);
-    for (let i = 0; i < u.length; i++) total += u[i];
+    for (let i = 0; i < u.length; i += 61) total += u[i]; // a sample, as the peer sums
   }
   const rnd = (performance.now() - t1) / 1000;
   await f.close();
@@ -68,7 +68,7 @@ async function childH5wasm(a) {
   let total = 0;
   for (const c of a.cells) {
     const u = d.slice([[c, c + 1], [], [], []]);
-    for (let i = 0; i < u.length; i++) total += u[i];
+    for (let i = 0; i < u.length; i += 61) total += u[i];
   }
   const rnd = (performance.now() - t1) / 1000;
   f.close();

@@ -94,8 +94,9 @@ export async function decodeChunk(
 }
 
 /**
- * decodeChunk on the calling thread, for pipelines without deflate (lzf,
- * shuffle, fletcher32: JS either way, so a promise per chunk only costs).
+ * decodeChunk on the calling thread: pipelines without deflate (lzf,
+ * shuffle, fletcher32: JS either way, so a promise per chunk only costs),
+ * and deflate in small reads (inflateSync beats a threadpool round trip).
  */
 export function decodeChunkSync(
   stored: Uint8Array,
@@ -109,7 +110,7 @@ export function decodeChunkSync(
   for (let i = filters.length - 1; i >= 0; i--) {
     if (mask & (1 << i)) continue;
     const f = filters[i];
-    buf = f.id === 1 ? inflateNow(buf) : undoStep(f, buf, lastStep(i, mask), into, rawSize, elementSize);
+    buf = f.id === 1 ? inflateNow(buf, rawSize) : undoStep(f, buf, lastStep(i, mask), into, rawSize, elementSize);
   }
   if (buf.length !== rawSize) {
     throw new Error(`decoded chunk has ${buf.length} bytes, expected ${rawSize}`);

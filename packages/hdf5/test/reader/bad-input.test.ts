@@ -91,6 +91,8 @@ describe("bad input", () => {
     await expect(d.read()).rejects.toThrow(message);
     // The same on the worker pool: the error names the chunk that failed there.
     await expect(d.read(undefined, undefined, { workers: true })).rejects.toThrow(message);
+    // And in a small read, inflated on this thread.
+    await expect(d.read(bad.offset, [1, 1])).rejects.toThrow(message);
     // A box away from the bad chunk still reads.
     const good = chunks.find((c) => c.offset[0] !== bad.offset[0])!;
     const v = (await d.read(good.offset, [1, 1])) as Float32Array;
