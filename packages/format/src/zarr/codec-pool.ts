@@ -40,7 +40,14 @@ function pool(): Slot[] | null {
   for (let i = 0; i < n; i++) {
     // Not the parent's --input-type / --eval flags: the worker is a module file.
     const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(a));
-    const worker = new Worker(file, { execArgv });
+    let worker: Worker;
+    try {
+      worker = new Worker(file, { execArgv });
+    } catch {
+      // V8 and per-process flags (node --max-old-space-size=8192 ...) are refused in
+      // a worker's execArgv: start it without the parent's flags.
+      worker = new Worker(file, { execArgv: [] });
+    }
     const slot: Slot = { worker, busy: 0 };
     worker.on("message", (m: { id: number; data?: Uint8Array; error?: string }) => {
       const w = waiting.get(m.id);

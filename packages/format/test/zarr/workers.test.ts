@@ -40,6 +40,13 @@ print(json.dumps({"sumBits": int(a.view("<u2").astype(np.int64).sum()), "shape":
 `;
 
 describe.runIf(built)("codec workers (built package)", () => {
+  it("start under node flags a worker refuses (--max-old-space-size), as users run big jobs", () => {
+    const target = path.join(dir, "flags.zarr");
+    const res = spawnSync(process.execPath, ["--max-old-space-size=2048", "--stack-size=2000", "--input-type=module", "-e", SCRIPT, target, "2"], { encoding: "utf8" });
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout.trim().split("\n").pop() as string).same).toBe(true);
+  });
+
   for (const fmt of ["2", "3"]) {
     it(`v${fmt}: blosc chunks encoded and decoded in workers read equal here and in zarr-python`, () => {
       const target = path.join(dir, `w${fmt}.zarr`);
