@@ -1,3 +1,5 @@
 // @cellfolio/hdf5: the HDF5 file format in TypeScript, knowing nothing of AnnData.
-export * from "./writer/index.js";
+
+export { shuffleBytes, unshuffle } from "./filters/shuffle.js";
 export * from "./reader/index.js";
+export * from "./writer/index.js";

@@ -5,6 +5,7 @@
 // typesize 4, which shuffles float16 and 8-byte data badly.
 import { promisify } from "node:util";
 import zlib from "node:zlib";
+import { shuffleBytes, unshuffle } from "@cellfolio/hdf5";
 
 const gzipAsync = promisify(zlib.gzip);
 const gunzipAsync = promisify(zlib.gunzip);
@@ -86,6 +87,7 @@ export async function bloscDecode(data: Uint8Array): Promise<Uint8Array> {
  * fraction of lz4's speed. Returns null for what it leaves to the wasm build
  * (blosclz, snappy, bit shuffle).
  */
+let bloscScratch = new Uint8Array(0);
 async function bloscDecodeJs(src: Uint8Array): Promise<Uint8Array | null> {
   const flags = src[2];
   const typesize = src[3];
@@ -101,7 +103,9 @@ async function bloscDecodeJs(src: Uint8Array): Promise<Uint8Array | null> {
   const nblocks = Math.ceil(nbytes / blocksize);
   const leftover = nbytes % blocksize;
   const dontSplit = (flags & 0x10) !== 0;
-  const tmp = new Uint8Array(blocksize);
+  // lz4 decodes with no await, so its blocks can share one scratch; zlib / zstd await.
+  if (code === 1 && bloscScratch.length < blocksize) bloscScratch = new Uint8Array(blocksize);
+  const tmp = code === 1 ? bloscScratch : new Uint8Array(blocksize);
   for (let b = 0; b < nblocks; b++) {
     const last = b === nblocks - 1 && leftover > 0;
     const bsize = last ? leftover : blocksize;
@@ -127,7 +131,7 @@ async function bloscDecodeJs(src: Uint8Array): Promise<Uint8Array | null> {
       }
       pos += csize;
     }
-    if (shuffled) byteUnshuffleInto(tmp.subarray(0, bsize), typesize, out.subarray(b * blocksize, b * blocksize + bsize));
+    if (shuffled) unshuffle(tmp.subarray(0, bsize), out.subarray(b * blocksize, b * blocksize + bsize), typesize);
   }
   return out;
 }
@@ -260,63 +264,15 @@ export async function bloscEncode(data: Uint8Array, opt: BloscOptions): Promise<
   return out;
 }
 
-/** numcodecs' Shuffle: byte k of every element goes to plane k. */
+/** numcodecs' Shuffle and blosc's byte shuffle: the same transform as HDF5's filter, one implementation. */
 export function byteShuffle(src: Uint8Array, size: number): Uint8Array {
-  const n = Math.floor(src.length / size);
-  const out = new Uint8Array(src.length);
-  if (size === 2 && src.byteOffset % 2 === 0) {
-    const u16 = new Uint16Array(src.buffer, src.byteOffset, n);
-    for (let i = 0; i < n; i++) {
-      const v = u16[i];
-      out[i] = v;
-      out[n + i] = v >>> 8;
-    }
-  } else if (size === 4 && src.byteOffset % 4 === 0) {
-    const u32 = new Uint32Array(src.buffer, src.byteOffset, n);
-    const n2 = 2 * n;
-    const n3 = 3 * n;
-    for (let i = 0; i < n; i++) {
-      const v = u32[i];
-      out[i] = v;
-      out[n + i] = v >>> 8;
-      out[n2 + i] = v >>> 16;
-      out[n3 + i] = v >>> 24;
-    }
-  } else {
-    for (let k = 0; k < size; k++) {
-      const base = k * n;
-      for (let i = 0, j = k; i < n; i++, j += size) out[base + i] = src[j];
-    }
-  }
-  out.set(src.subarray(n * size), n * size);
-  return out;
+  return shuffleBytes(src, size);
 }
 
 export function byteUnshuffle(src: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(src.length);
-  byteUnshuffleInto(src, size, out);
+  unshuffle(src, out, size);
   return out;
-}
-
-/** Undoes the byte shuffle of `src` into `out` (same length). */
-export function byteUnshuffleInto(src: Uint8Array, size: number, out: Uint8Array): void {
-  const n = Math.floor(src.length / size);
-  if (size === 2 && out.byteOffset % 2 === 0) {
-    const u16 = new Uint16Array(out.buffer, out.byteOffset, n);
-    const hi = src.subarray(n, 2 * n);
-    for (let i = 0; i < n; i++) u16[i] = src[i] | (hi[i] << 8);
-  } else if (size === 4 && out.byteOffset % 4 === 0) {
-    const u32 = new Uint32Array(out.buffer, out.byteOffset, n);
-    const n2 = 2 * n;
-    const n3 = 3 * n;
-    for (let i = 0; i < n; i++) u32[i] = (src[i] | (src[n + i] << 8) | (src[n2 + i] << 16) | (src[n3 + i] << 24)) >>> 0;
-  } else {
-    for (let k = 0; k < size; k++) {
-      const base = k * n;
-      for (let i = 0, j = k; i < n; i++, j += size) out[j] = src[base + i];
-    }
-  }
-  out.set(src.subarray(n * size), n * size);
 }
 
 let CRC_TABLE: Uint32Array | null = null;

@@ -1,6 +1,8 @@
 // A dataset: its shape, type, layout and filters, the chunk index, and
 // hyperslab reads that fetch only the chunks they need (adjacent chunks in
 // one read), decode them in parallel and copy them into the output in place.
+
+import { copyBox, forEachRun, product } from "../box.js";
 import { type ChunkInfo, type ChunkLookup, DenseChunkIndex, readChunkIndex } from "./chunk-index.js";
 import type { FileContext } from "./context.js";
 import { UNDEFINED } from "./cursor.js";
@@ -8,7 +10,6 @@ import { type Datatype, describeDatatype } from "./datatype.js";
 import { ChunkDecodeError, sharedPool } from "./decode-pool.js";
 import type { Attribute } from "./file.js";
 import type { GlobalHeap } from "./global-heap.js";
-import { copyBox, forEachRun, product } from "../box.js";
 import type { Dataspace, Filter, Layout } from "./messages.js";
 import { decodeChunk, decodeChunkSync, FILTER_NAMES, hasDeflate, unsupportedFilter } from "./pipeline.js";
 import { decodeValues, type Values } from "./values.js";

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { checkFletcher32, fletcher32 } from "../filters/decode-fletcher32.js";
 import { lzfDecode } from "../filters/decode-lzf.js";
-import { unshuffle } from "../filters/decode-shuffle.js";
+import { unshuffle } from "../filters/shuffle.js";
 import type { Filter } from "./messages.js";
 
 export interface PoolJob {

@@ -3,7 +3,7 @@
 import { inflateAsync, inflateNow } from "../filters/decode-deflate.js";
 import { checkFletcher32 } from "../filters/decode-fletcher32.js";
 import { lzfDecode } from "../filters/decode-lzf.js";
-import { unshuffle } from "../filters/decode-shuffle.js";
+import { unshuffle } from "../filters/shuffle.js";
 import type { Filter } from "./messages.js";
 
 export const FILTER_NAMES: Record<number, string> = {

@@ -8,7 +8,7 @@
 import { promisify } from "node:util";
 import { constants, deflate, deflateSync } from "node:zlib";
 import { lzfCompress } from "../filters/encode-lzf.js";
-import { shuffleBytes } from "../filters/encode-shuffle.js";
+import { shuffleBytes } from "../filters/shuffle.js";
 import type { H5Filter } from "./filter-pipeline.js";
 
 const deflateAsync = promisify(deflate);

@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { lzfCompressWith } from "../filters/encode-lzf.js";
-import { shuffleBytes } from "../filters/encode-shuffle.js";
+import { shuffleBytes } from "../filters/shuffle.js";
 import type { EncodedChunk } from "./chunk-encoder.js";
 import type { H5Filter } from "./filter-pipeline.js";
 
