@@ -2,6 +2,7 @@
 // that the consumer finds the next batch decoded when it asks for it; and a
 // split of the rows into train / val / test.
 
+import { itemSize, product } from "@cellfolio/format";
 import type { ChannelSelector, Crop, Dataset } from "./dataset.js";
 import type { Column } from "./elements.js";
 import { DatasetError } from "./errors.js";
@@ -59,10 +60,12 @@ export async function* batches(ds: Dataset, options: BatchOptions = {}): AsyncGe
   const labels = options.labelColumn ? labelsOf(ds, options.labelColumn).values : null;
   ds.resolveChannels(options.channels); // fail now, not in the first read
   const nBatches = options.dropLast ? Math.floor(order.length / batchSize) : Math.ceil(order.length / batchSize);
+  // The chunk cache pays from the second epoch only if all the images fit in it; otherwise an epoch just churns it.
+  const cache = product(ds.shape) * itemSize(ds.images.dtype) <= ds.cache.maxBytes;
 
   const load = async (b: number): Promise<Batch> => {
     const rows = order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize));
-    const cells = await ds.getCells(rows, { channels: options.channels, crop: options.crop });
+    const cells = await ds.getCells(rows, { channels: options.channels, crop: options.crop, cache });
     let lab: Int32Array | Float32Array | null = null;
     if (labels) {
       lab = labels instanceof Int32Array ? new Int32Array(rows.length) : new Float32Array(rows.length);

@@ -55,6 +55,30 @@ describe("batches", () => {
     expect(other).not.toEqual(seen);
   });
 
+  it("a dataset larger than the cache budget is read row by row, not through the cache, with the same values", async () => {
+    const small = await openDataset(fx.h5lzf, { cacheBytes: 64 * 1024 }); // less than the images
+    const want = pythonRead(fx.h5lzf, Array.from({ length: N_CELLS }, (_, i) => i));
+    let n = 0;
+    for await (const b of batches(small, { batchSize: 8, seed: 1, channels: [4, 1] })) {
+      b.rows.forEach((r, i) => {
+        for (const [j, ch] of [4, 1].entries()) {
+          const w = want.images.slice((r * C + ch) * plane, (r * C + ch + 1) * plane);
+          expect(Array.from(b.images.subarray((i * 2 + j) * plane, (i * 2 + j + 1) * plane))).toEqual(w);
+        }
+      });
+      n += b.rows.length;
+    }
+    expect(n).toBe(N_CELLS);
+    expect(small.cache.stats.misses).toBe(0);
+    expect(small.cache.size).toBe(0);
+    await small.close();
+    // one that fits is kept for the next epoch
+    for await (const _ of batches(ds, { batchSize: 32, seed: 1 })) void _;
+    const misses = ds.cache.stats.misses;
+    for await (const _ of batches(ds, { batchSize: 32, seed: 2 })) void _;
+    expect(ds.cache.stats.misses).toBe(misses);
+  });
+
   it("dropLast, no shuffle, a subset of rows and float labels", async () => {
     const sizes: number[] = [];
     const rows: number[] = [];

@@ -100,6 +100,39 @@ describe.each(kinds)("%s", (kind) => {
     await ds.close();
   });
 
+  it("without a cache (one-pass reads, batches of big datasets): cells row by row, equal to h5py / zarr-python", async (ctx) => {
+    if (!file()) return ctx.skip();
+    const ds = await openDataset(file()!, { cacheBytes: 0 });
+    const rows = [17, 0, N_CELLS - 1, 17, 5];
+    const want = pythonRead(file()!, rows);
+    const got = await ds.getCells(rows);
+    expect(got.shape).toEqual(want.shape);
+    expect(Array.from(got.data)).toEqual(want.images);
+    // channels out of order and apart (runs of channel chunks), a crop, float16
+    const sub = await ds.getCell(5, { channels: ["CellBody", 0, "PH3"], crop: { y: 3, x: 11, size: 10 } });
+    expect(sub.shape).toEqual([1, 3, 10, 10]);
+    const five = 4 * CHANNELS.length * SIZE * SIZE; // row 5 is the fifth cell of `want`
+    const w5 = want.images.slice(five, five + CHANNELS.length * SIZE * SIZE);
+    expect(Array.from(sub.data.subarray(0, 100))).toEqual(plane(w5, 0, 4, CHANNELS.length, SIZE, 3, 11, 10));
+    expect(Array.from(sub.data.subarray(100, 200))).toEqual(plane(w5, 0, 0, CHANNELS.length, SIZE, 3, 11, 10));
+    expect(Array.from(sub.data.subarray(200))).toEqual(plane(w5, 0, 3, CHANNELS.length, SIZE, 3, 11, 10));
+    const half = await ds.getCell(5, { dtype: "float16" });
+    expect(Array.from(half.data)).toEqual(Array.from(float32ToFloat16(w5)));
+    // nothing kept, and concurrent reads of one cell shared one read
+    expect(ds.cache.size).toBe(0);
+    let reads = 0;
+    const readBlock = ds.store.readBlock.bind(ds.store);
+    ds.store.readBlock = (...a) => {
+      reads++;
+      return readBlock(...a);
+    };
+    const [a, b] = await Promise.all([ds.getCell(9), ds.getCell(9)]);
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    expect(reads).toBe(1); // all channels are one run of chunks: one block read
+    expect(ds.cache.stats.misses).toBe(0); // the chunk path was never taken
+    await ds.close();
+  });
+
   it("names the dataset, element and id in errors", async (ctx) => {
     if (!file()) return ctx.skip();
     const ds = await openDataset(file()!);

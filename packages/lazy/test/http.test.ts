@@ -174,6 +174,12 @@ with h5py.File(p, "r") as f:
     const good = await ds.getCell(8);
     expect(Array.from(good.data)).toEqual(pythonRead(fx.h5gzip, [8]).images);
     await ds.close();
+    // The same without a cache (cells read row by row): the error still names the chunk.
+    const ds0 = await openDataset(url(bad), { cacheBytes: 0 });
+    await expect(ds0.getCell(7)).rejects.toThrow(/corrupt\.h5sc: \/obsm\/single_cell_images.*chunk \(7, 2, 0, 0\)/);
+    expect((await ds0.getCell(7, { channels: [0, 1, 3, 4] })).shape).toEqual([1, 4, SIZE, SIZE]);
+    expect(Array.from((await ds0.getCell(8)).data)).toEqual(Array.from(good.data));
+    await ds0.close();
 
     const cut = path.join(dir, "truncated.h5sc");
     copyFileSync(fx.h5gzip, cut);

@@ -233,9 +233,31 @@ export class ZarrReader implements StoreReader {
     if (start.length !== rank || shape.length !== rank || start.some((s, i) => s < 0 || shape[i] < 0 || s + shape[i] > m.shape[i])) {
       throw this.err(path, `block start ${JSON.stringify(start)} shape ${JSON.stringify(shape)} is outside the array's shape ${JSON.stringify(m.shape)}`);
     }
+    if (!m.shard && shape.every((n, i) => n === m.chunks[i] && start[i] % n === 0 && start[i] + n <= m.shape[i])) {
+      // Exactly one whole chunk (a cell of an image stack): its decoded array is
+      // the block, with no zeroed allocation and no copy.
+      const data = await this.chunkData(path, m, start.map((s0, i) => s0 / m.chunks[i]), this.blockReads <= 1);
+      if (data && (Array.isArray(data) || (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength))) {
+        return { dtype: m.dtype, shape, data } as NDArray;
+      }
+    }
     const out = allocate(m.dtype, shape);
     await this.readInto(path, m, start, shape, out.data);
     return out;
+  }
+
+  /** One chunk of a (not sharded) array, decoded; null where it is not stored (fill value). */
+  private async chunkData(path: string, m: ArrayMeta, idx: number[], here: boolean): Promise<ChunkData | null> {
+    const key = join(path, m.chunkKey(idx));
+    const raw = await this.store.get(key).catch((e) => {
+      throw this.err(path, `chunk ${m.chunkKey(idx)}: ${e?.message ?? e}`, e);
+    });
+    if (!raw) return null;
+    try {
+      return await decodeChunk(raw, { pipeline: m.pipeline, dtype: m.dtype, shape: m.chunks }, here);
+    } catch (e: any) {
+      throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
+    }
   }
 
   /** Fills `dst` (C order, shape `shape`) with the box at `start`. */
@@ -247,26 +269,14 @@ export class ZarrReader implements StoreReader {
     forEachChunk(start, shape, grid, (idx) => {
       const origin = idx.map((c, i) => c * grid[i]);
       tasks.push(async () => {
-        const key = join(path, m.chunkKey(idx));
         if (m.shard) {
-          await this.readShard(path, m, m.shard, key, origin, start, shape, dst);
+          await this.readShard(path, m, m.shard, join(path, m.chunkKey(idx)), origin, start, shape, dst);
           return;
         }
-        const raw = await this.store.get(key).catch((e) => {
-          throw this.err(path, `chunk ${m.chunkKey(idx)}: ${e?.message ?? e}`, e);
-        });
+        const data = await this.chunkData(path, m, idx, here);
         const box = overlap(origin, grid, start, shape, m.shape);
-        if (!raw) {
-          fillBox(dst, shape, box.dstStart, box.count, m);
-          return;
-        }
-        let data: ChunkData;
-        try {
-          data = await decodeChunk(raw, { pipeline: m.pipeline, dtype: m.dtype, shape: grid }, here);
-        } catch (e: any) {
-          throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
-        }
-        copyBlock(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
+        if (!data) fillBox(dst, shape, box.dstStart, box.count, m);
+        else copyBlock(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
       });
     });
     // One read of a few chunks with no other under way (one cell, one at a
