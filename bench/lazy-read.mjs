@@ -8,7 +8,8 @@
 //   node bench/lazy-read.mjs
 //
 // Sizes by env: LAZY_BENCH_CELLS (50000), LAZY_BENCH_CHANNELS (5),
-// LAZY_BENCH_SIZE (64), LAZY_BENCH_READS (random reads, 5000),
+// LAZY_BENCH_SIZE (64), LAZY_BENCH_READS (random reads, 5000), LAZY_BENCH_WARM
+// (untimed reads of other cells first, both sides, 1000),
 // LAZY_BENCH_BATCHES (batches of 256, 40), LAZY_BENCH_FORMATS ("h5,zarr"),
 // LAZY_BENCH_DIR (a temp dir; datasets are made once and kept there when the
 // variable is set).
@@ -26,6 +27,7 @@ const C = env("LAZY_BENCH_CHANNELS", 5);
 const S = env("LAZY_BENCH_SIZE", 64);
 const READS = env("LAZY_BENCH_READS", 5000);
 const BATCHES = env("LAZY_BENCH_BATCHES", 40);
+const WARM = env("LAZY_BENCH_WARM", 1000);
 const envText = (k) => process.env[k];
 const FORMATS = (envText("LAZY_BENCH_FORMATS") ?? "h5,zarr").split(",");
 const keep = Boolean(envText("LAZY_BENCH_DIR"));
@@ -58,10 +60,17 @@ function cpuPerCell(c0, cells) {
   return (u.user + u.system) / cells;
 }
 
+/** Untimed reads first, on both sides (other cells): the JIT compiles the read path, as it has in any run longer than a benchmark. */
+async function warm(ds) {
+  const rand = prng(7);
+  for (let i = 0; i < WARM; i++) await ds.getByCellId(ds.cellIds[Math.floor(rand() * ds.nCells)]);
+}
+
 async function jsRandom(file) {
   const ds = await openDataset(file, { cacheBytes: 0 });
   const rand = prng(1);
   const ids = Array.from({ length: READS }, () => ds.cellIds[Math.floor(rand() * ds.nCells)]);
+  await warm(ds);
   const c0 = process.cpuUsage();
   const t = performance.now();
   let sink = 0;
@@ -77,6 +86,7 @@ async function jsRandomConcurrent(file) {
   const ds = await openDataset(file, { cacheBytes: 0 });
   const rand = prng(1);
   const ids = Array.from({ length: READS }, () => ds.cellIds[Math.floor(rand() * ds.nCells)]);
+  await warm(ds);
   const c0 = process.cpuUsage();
   const t = performance.now();
   let next = 0;
@@ -92,6 +102,7 @@ async function jsRandomConcurrent(file) {
 
 async function jsBatches(file) {
   const ds = await openDataset(file, { cacheBytes: 0 });
+  await warm(ds);
   const c0 = process.cpuUsage();
   const t = performance.now();
   let cells = 0;
@@ -113,14 +124,14 @@ for (const [name, file] of [
 ].filter(([, f]) => FORMATS.includes(f.endsWith(".zarr") ? "zarr" : "h5"))) {
   const pyName = file.endsWith(".zarr") ? "zarr-python" : "h5py";
   const jr = await jsRandom(file);
-  const pr = python("read", file, "random", READS, 1);
+  const pr = python("read", file, "random", READS, 1, WARM);
   rows.push([name, `random reads by cellID (${READS})`, jr.cellsPerSecond, jr.cpu, pyName, pr.cellsPerSecond, pr.peakRssMB]);
   const jc = await jsRandomConcurrent(file);
   rows.push([name, `random reads by cellID, 16 at a time (peer: one at a time)`, jc.cellsPerSecond, jc.cpu, pyName, pr.cellsPerSecond, pr.peakRssMB]);
   const jb = await jsBatches(file);
-  const pb = python("read", file, "batches", BATCHES, 1);
+  const pb = python("read", file, "batches", BATCHES, 1, WARM);
   rows.push([name, `shuffled batches of 256 (${BATCHES}); peer row by row as a DataLoader`, jb.cellsPerSecond, jb.cpu, pyName, pb.cellsPerSecond, pb.peakRssMB]);
-  const pf = python("read", file, "batches-fancy", BATCHES, 1);
+  const pf = python("read", file, "batches-fancy", BATCHES, 1, WARM);
   rows.push([name, `shuffled batches of 256 (${BATCHES}); peer one fancy-indexed read a batch`, jb.cellsPerSecond, jb.cpu, pyName, pf.cellsPerSecond, pf.peakRssMB]);
 }
 const rss = process.resourceUsage().maxRSS / 1024;

@@ -4,7 +4,7 @@
 zarr-python doing the same reads as @cellfolio/lazy.
 
     lazy_read_peer.py make DIR N C S
-    lazy_read_peer.py read PATH MODE K SEED      (MODE: random | batches | batches-fancy)
+    lazy_read_peer.py read PATH MODE K SEED [WARM]   (MODE: random | batches | batches-fancy; WARM untimed reads first)
 
 Prints one JSON line.
 """
@@ -83,7 +83,7 @@ def make(d, n, c, s):
     print(json.dumps({"h5": h5, "zarr": zp}))
 
 
-def read(path, mode, k, seed):
+def read(path, mode, k, seed, warm=0):
     rng = np.random.default_rng(seed)
     if path.endswith(".zarr"):
         import zarr
@@ -97,6 +97,9 @@ def read(path, mode, k, seed):
         ids, img = g["obs/scportrait_cell_id"][:], g["obsm/single_cell_images"]
     row_of = {int(i): r for r, i in enumerate(ids)}
     n = len(ids)
+    # untimed reads of other cells first, as the JS side does
+    for r in np.random.default_rng(seed + 1000).integers(0, n, warm):
+        img[int(r)].astype(np.float32)
     t0 = time.perf_counter()
     total = 0.0
     if mode == "random":
@@ -131,4 +134,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:
-        read(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        read(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]) if len(sys.argv) > 6 else 0)
