@@ -40,6 +40,8 @@ else:
             m = min(block, n - s)
             d.read_direct(buf, np.s_[s:s + m], np.s_[0:m])
         seq = time.perf_counter() - t0
+        for c in json.load(open(args["warm"])) if "warm" in args else []:
+            d[c]
         t0 = time.perf_counter()
         total = 0
         for c in cells:
