@@ -49,6 +49,9 @@ const SCRATCH_MAX = 256 * 1024;
  */
 const SYNC_INFLATE_MAX = 8;
 
+/** Decoded bytes between two turns of the event loop in a long synchronous decode (see readChunked). */
+const YIELD_BYTES = 2 * 1024 * 1024;
+
 /** Adjacent chunks closer than this are fetched in one read. */
 const GAP = 16 * 1024;
 /** Largest single read when coalescing chunks or contiguous runs. */
@@ -358,12 +361,17 @@ export class Dataset {
       const last = group[group.length - 1];
       const span = last.address + last.size - from;
       let bytes: Uint8Array;
+      let scratch = false;
       if (!inflates && !pool && source.readIntoNow && span <= SCRATCH_MAX) {
         // Read and decoded with no await between: a scratch buffer kept by
         // the dataset serves every read (no allocation per cell).
         if (this.scratch.length < span) this.scratch = new Uint8Array(Math.max(span, 2 * this.scratch.length));
         bytes = this.scratch.subarray(0, span);
-        if (!source.readIntoNow(from, bytes)) bytes = await source.read(from, span);
+        scratch = true;
+        if (!source.readIntoNow(from, bytes)) {
+          bytes = await source.read(from, span);
+          scratch = false;
+        }
       } else bytes = await source.read(from, span);
       if (pool && group.length >= MIN_POOL_CHUNKS) {
         // Split the read into batches of about 1 MB decoded so that every worker has work.
@@ -396,7 +404,17 @@ export class Dataset {
       // (a promise per chunk only costs); deflate goes to the libuv pool, all
       // the group's chunks at once.
       const inflating: Promise<void>[] = [];
+      let decodedSinceYield = 0;
       for (const c of group) {
+        if (decodedSinceYield >= YIELD_BYTES && !scratch) {
+          // A long run of synchronous decoding lets the event loop turn now and
+          // then: other work of this thread (a Zarr writer's codec workers
+          // waiting for their next chunk, during a convert) is not starved.
+          // (Never from the shared scratch buffer: another read would reuse it.)
+          decodedSinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        decodedSinceYield += rawSize;
         const stored = bytes.subarray(c.address - from, c.address - from + c.size);
         const box = boxOf(c.offset);
         // A chunk that lands as one run in the output is decoded straight into it.
