@@ -334,7 +334,18 @@ interface ShardState {
   writes: Promise<unknown>[];
   /** Settles once the chunk handed in last has reserved its range. */
   order: Promise<void>;
+  /** Encoded chunks placed but not yet written, from offset `pendingAt`: written together (see SHARD_WRITE_BYTES). */
+  pending: Uint8Array[];
+  pendingAt: number;
+  placed: number;
 }
+
+/**
+ * A shard's inner chunks go to disk in writes of about this many bytes, not
+ * one write each: a convert to Zarr v3 spent 770 ms of its main thread
+ * dispatching 15,000 chunk writes of ~16 KB.
+ */
+const SHARD_WRITE_BYTES = 1 << 20;
 
 class ZarrArrayWriter implements ArrayWriter {
   readonly unit: number[];
@@ -433,7 +444,7 @@ class ZarrArrayWriter implements ArrayWriter {
       const expected = product(origin.map((o, i) => Math.ceil(Math.min(shards[i], this.info.shape[i] - o) / chunks[i])));
       const index = new BigUint64Array(2 * product(per)).fill(MISSING);
       const fh = this.store.ensureDir(rel.slice(0, rel.lastIndexOf("/"))).then(() => open(path.join(this.store.tmp, ...rel.split("/")), "w"));
-      st = { fh, size: 0, index, written: 0, expected, writes: [], order: Promise.resolve() };
+      st = { fh, size: 0, index, written: 0, expected, writes: [], order: Promise.resolve(), pending: [], pendingAt: 0, placed: 0 };
       this.shards.set(key, st);
     }
     let flat = 0;
@@ -446,30 +457,40 @@ class ZarrArrayWriter implements ArrayWriter {
     st.order = new Promise<void>((resolve) => {
       reserved = resolve;
     });
-    let offset: number;
-    let encoded: Uint8Array;
+    let flush: { at: number; bytes: Uint8Array[] } | null = null;
     try {
-      encoded = await encodeChunk(data, this.codecs);
+      const encoded = await encodeChunk(data, this.codecs);
       await previous;
-      offset = st.size;
+      const offset = st.size;
       st.size += encoded.length;
       st.index[2 * flat] = BigInt(offset);
       st.index[2 * flat + 1] = BigInt(encoded.length);
+      // Placed in order: the pending chunks are one contiguous run of the shard.
+      st.pending.push(encoded);
+      // (at most 512 buffers a write: below the system's limit of buffers per writev)
+      st.placed++;
+      if (st.size - st.pendingAt >= SHARD_WRITE_BYTES || st.pending.length >= 512 || st.placed === st.expected) flush = takePending(st);
     } finally {
       reserved();
     }
+    if (flush) await this.writeRun(st, flush);
+    if (++st.written === st.expected) await this.finishShard(key, st);
+  }
+
+  private async writeRun(st: ShardState, run: { at: number; bytes: Uint8Array[] }): Promise<void> {
     const fh = await st.fh;
-    // Keep only completion, not the resolved { buffer }: holding the buffers kept
+    // Keep only completion, not the resolved { buffers }: holding the buffers kept
     // every compressed chunk of an open shard in memory (805 MB peak for 655 MB written).
-    const w = fh.write(encoded, 0, encoded.length, offset).then(() => undefined);
+    const w = fh.writev(run.bytes, run.at).then(() => undefined);
     st.writes.push(w);
     await w;
-    if (++st.written === st.expected) await this.finishShard(key, st);
   }
 
   /** Appends the index (little-endian offset/size pairs + crc32c) and closes the shard file. */
   private async finishShard(key: string, st: ShardState): Promise<void> {
     this.shards.delete(key);
+    await st.order; // every chunk handed in has its place
+    if (st.pending.length) await this.writeRun(st, takePending(st));
     await Promise.all(st.writes);
     const idx = new Uint8Array(st.index.buffer.slice(0));
     const tail = new Uint8Array(idx.length + 4);
@@ -493,6 +514,14 @@ class ZarrArrayWriter implements ArrayWriter {
     for (const st of this.shards.values()) await (await st.fh.catch(() => null))?.close();
     this.shards.clear();
   }
+}
+
+/** The pending chunks of a shard and where they go; the shard starts a new run after them. */
+function takePending(st: ShardState): { at: number; bytes: Uint8Array[] } {
+  const run = { at: st.pendingAt, bytes: st.pending };
+  st.pending = [];
+  st.pendingAt = st.size;
+  return run;
 }
 
 async function exists(p: string): Promise<boolean> {
