@@ -118,17 +118,38 @@ class Limiter {
   private active = 0;
   private readonly queue: (() => void)[] = [];
   constructor(private readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  run<T>(fn: () => Promise<T>): Promise<T> {
     // A freed slot passes straight to the next waiter, so the bound holds.
-    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
-    else this.active++;
+    if (this.active < this.max) {
+      this.active++;
+      return this.after(fn);
+    }
+    return new Promise<void>((r) => this.queue.push(r)).then(() => this.after(fn));
+  }
+
+  /** Runs `fn` in a slot taken, and frees the slot when it settles (a throw included). */
+  private after<T>(fn: () => Promise<T>): Promise<T> {
+    let p: Promise<T>;
     try {
-      return await fn();
-    } finally {
+      p = fn();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    const done = () => {
       const next = this.queue.shift();
       if (next) next();
       else this.active--;
-    }
+    };
+    return p.then(
+      (v) => {
+        done();
+        return v;
+      },
+      (e) => {
+        done();
+        throw e;
+      },
+    );
   }
 }
 
@@ -258,7 +279,7 @@ export class Dataset {
   }
 
   async getByCellId(ids: number | bigint | (number | bigint)[], options: ReadOptions = {}): Promise<Cells> {
-    await this.loadIndex();
+    if (!this.ids) await this.loadIndex();
     const list = Array.isArray(ids) ? ids : [ids];
     return this.getCells(
       list.map((id) => this.rowOfCellId(id)),
@@ -268,7 +289,7 @@ export class Dataset {
 
   /** Cells by row, in the order given (repeats allowed); each chunk needed is read once. */
   async getCells(rows: ArrayLike<number>, options: ReadOptions = {}): Promise<Cells> {
-    await this.loadIndex();
+    if (!this.ids || !this.names) await this.loadIndex();
     const n = this.shape[0];
     const chans = this.resolveChannels(options.channels);
     const { y: cy0, x: cx0, size: s } = this.cropWindow(options.crop);
@@ -383,10 +404,16 @@ export class Dataset {
     const key = row + "," + c0 + "," + c1 + "," + y0 + "," + x0 + "," + s;
     const pending = this.rowReads.get(key);
     if (pending) return pending;
-    const p = this.limiter
-      .run(() => this.store.readBlock(IMAGES_PATH, [row, c0, y0, x0], [1, c1 - c0, s, s]))
-      .catch((err) => this.rowReadFailed(row, c0, c1, err))
-      .finally(() => this.rowReads.delete(key));
+    const p = this.limiter.run(() => this.store.readBlock(IMAGES_PATH, [row, c0, y0, x0], [1, c1 - c0, s, s])).then(
+      (block) => {
+        this.rowReads.delete(key);
+        return block;
+      },
+      (err) => {
+        this.rowReads.delete(key);
+        return this.rowReadFailed(row, c0, c1, err);
+      },
+    );
     this.rowReads.set(key, p);
     return p;
   }
