@@ -83,9 +83,10 @@ export function lz4Bound(n: number): number {
 /**
  * Compresses `src` into `dst` as one LZ4 block (greedy, one hash probe, as
  * lz4's fast mode); returns the compressed length, or 0 when it does not fit
- * in `dst` (blosc then stores the block raw).
+ * in `dst` (blosc then stores the block raw). `acceleration` as lz4's: after
+ * a miss the search steps that many bytes (blosc uses 10 - clevel).
  */
-export function lz4EncodeBlock(src: Uint8Array, dst: Uint8Array): number {
+export function lz4EncodeBlock(src: Uint8Array, dst: Uint8Array, acceleration = 1): number {
   const n = src.length;
   let op = 0;
   let anchor = 0;
@@ -101,7 +102,7 @@ export function lz4EncodeBlock(src: Uint8Array, dst: Uint8Array): number {
       // Find a match of 4 bytes at ip.
       let ref = -1;
       let step = 1;
-      let misses = 1 << SKIP_TRIGGER;
+      let misses = Math.max(1, acceleration) << SKIP_TRIGGER;
       while (ip <= ipLimit) {
         const seq = dv.getUint32(ip, true);
         const h = Math.imul(seq, 2654435761) >>> (32 - HASH_LOG);
@@ -186,9 +187,9 @@ export function lz4EncodeBlock(src: Uint8Array, dst: Uint8Array): number {
 }
 
 /** numcodecs' LZ4 codec: the decoded size (4 bytes, little endian), then one block. */
-export function lz4EncodeFramed(src: Uint8Array): Uint8Array {
+export function lz4EncodeFramed(src: Uint8Array, acceleration = 1): Uint8Array {
   const out = new Uint8Array(4 + lz4Bound(src.length));
-  const n = lz4EncodeBlock(src, out.subarray(4));
+  const n = lz4EncodeBlock(src, out.subarray(4), acceleration);
   out[0] = src.length & 0xff;
   out[1] = (src.length >>> 8) & 0xff;
   out[2] = (src.length >>> 16) & 0xff;
