@@ -123,19 +123,8 @@ export function lz4EncodeBlock(src: Uint8Array, dst: Uint8Array, acceleration = 
       }
       const lit = ip - anchor;
       if (op + lit + Math.floor(lit / 255) + 8 > dst.length) return 0;
-      const token = op++;
-      if (lit >= 15) {
-        dst[token] = 0xf0;
-        let l = lit - 15;
-        while (l >= 255) {
-          dst[op++] = 255;
-          l -= 255;
-        }
-        dst[op++] = l;
-      } else dst[token] = lit << 4;
-      if (lit > 16) dst.set(src.subarray(anchor, ip), op);
-      else for (let i = 0; i < lit; i++) dst[op + i] = src[anchor + i];
-      op += lit;
+      const token = op;
+      op = putLiterals(src, anchor, lit, dst, op);
       const off = ip - ref;
       dst[op++] = off & 0xff;
       dst[op++] = off >>> 8;
@@ -172,17 +161,22 @@ export function lz4EncodeBlock(src: Uint8Array, dst: Uint8Array, acceleration = 
   // The last literals.
   const lit = n - anchor;
   if (op + lit + Math.floor(lit / 255) + 2 > dst.length) return 0;
-  const token = op++;
+  return putLiterals(src, anchor, lit, dst, op);
+}
+
+/** A sequence's token (literal length; the match length is or-ed in after), its length bytes and literals; returns the next output position. */
+function putLiterals(src: Uint8Array, from: number, lit: number, dst: Uint8Array, op: number): number {
   if (lit >= 15) {
-    dst[token] = 0xf0;
+    dst[op++] = 0xf0;
     let l = lit - 15;
     while (l >= 255) {
       dst[op++] = 255;
       l -= 255;
     }
     dst[op++] = l;
-  } else dst[token] = lit << 4;
-  dst.set(src.subarray(anchor, n), op);
+  } else dst[op++] = lit << 4;
+  if (lit > 16) dst.set(src.subarray(from, from + lit), op);
+  else for (let i = 0; i < lit; i++) dst[op + i] = src[from + i];
   return op + lit;
 }
 
