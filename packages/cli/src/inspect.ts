@@ -87,7 +87,7 @@ function asStrings(v: unknown): string[] {
 
 export async function singleCellSummary(reader: StoreReader): Promise<SingleCellSummary | null> {
   const images = await reader.get("obsm/single_cell_images");
-  if (!images || images.kind !== "array") return null;
+  if (images?.kind !== "array") return null;
   const info = images as ArrayInfo;
   const group = "uns/single_cell_images";
   const num = async (key: string) => {

@@ -141,7 +141,7 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
       case "csr_matrix":
       case "csc_matrix": {
         const shape = await elemShape(path, node);
-        if (!shape || shape.length !== 2) err(path, `${type} needs a "shape" attribute of two integers`);
+        if (shape?.length !== 2) err(path, `${type} needs a "shape" attribute of two integers`);
         const data = await child("data", "array");
         const indices = await child("indices", "array");
         const indptr = await child("indptr", "array");
@@ -310,7 +310,7 @@ async function checkSingleCell(
   }
   const scalar = async (key: string) => {
     const a = await reader.get(`uns/single_cell_images/${key}`).catch(() => null);
-    if (!a || a.kind !== "array") return undefined;
+    if (a?.kind !== "array") return undefined;
     const v = await reader.readArray(`uns/single_cell_images/${key}`);
     const x = (v.data as ArrayLike<unknown>)[0];
     return typeof x === "bigint" ? Number(x) : (x as number);

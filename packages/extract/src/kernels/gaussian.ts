@@ -70,7 +70,6 @@ export function blurBinary(
   const r = k.radius;
   const cum = k.cum;
   const off = k.offset;
-  const w = k.weights;
   const sx0 = support.x0;
   const sx1 = support.x1;
   const y0 = box.y0;
