@@ -9,7 +9,8 @@
 //
 // Sizes by env: LAZY_BENCH_CELLS (50000), LAZY_BENCH_CHANNELS (5),
 // LAZY_BENCH_SIZE (64), LAZY_BENCH_READS (random reads, 5000), LAZY_BENCH_WARM
-// (untimed reads of other cells first, both sides, 1000),
+// (untimed reads of other cells first, both sides, 1000), LAZY_BENCH_ROUNDS
+// (rounds of both sides, medians reported, 3),
 // LAZY_BENCH_BATCHES (batches of 256, 40), LAZY_BENCH_FORMATS ("h5,zarr"),
 // LAZY_BENCH_DIR (a temp dir; datasets are made once and kept there when the
 // variable is set).
@@ -28,6 +29,7 @@ const S = env("LAZY_BENCH_SIZE", 64);
 const READS = env("LAZY_BENCH_READS", 5000);
 const BATCHES = env("LAZY_BENCH_BATCHES", 40);
 const WARM = env("LAZY_BENCH_WARM", 1000);
+const ROUNDS = env("LAZY_BENCH_ROUNDS", 3);
 const envText = (k) => process.env[k];
 const FORMATS = (envText("LAZY_BENCH_FORMATS") ?? "h5,zarr").split(",");
 const keep = Boolean(envText("LAZY_BENCH_DIR"));
@@ -117,28 +119,52 @@ async function jsBatches(file) {
   return { cells, seconds: s, cellsPerSecond: cells / s, cpu };
 }
 
+const median = (xs) => {
+  const v = [...xs].sort((x, y) => x - y);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+// ROUNDS rounds, ours then the peer's in each, so both see the same moods of a
+// shared machine; medians are reported, with the range of the per-round ratios.
 const rows = [];
 for (const [name, file] of [
   ["HDF5 (.h5sc, lzf)", path.join(sub, "bench.h5sc")],
   ["Zarr v2 (blosc)", path.join(sub, "bench.zarr")],
 ].filter(([, f]) => FORMATS.includes(f.endsWith(".zarr") ? "zarr" : "h5"))) {
   const pyName = file.endsWith(".zarr") ? "zarr-python" : "h5py";
-  const jr = await jsRandom(file);
-  const pr = python("read", file, "random", READS, 1, WARM);
-  rows.push([name, `random reads by cellID (${READS})`, jr.cellsPerSecond, jr.cpu, pyName, pr.cellsPerSecond, pr.peakRssMB]);
-  const jc = await jsRandomConcurrent(file);
-  rows.push([name, `random reads by cellID, 16 at a time (peer: one at a time)`, jc.cellsPerSecond, jc.cpu, pyName, pr.cellsPerSecond, pr.peakRssMB]);
-  const jb = await jsBatches(file);
-  const pb = python("read", file, "batches", BATCHES, 1, WARM);
-  rows.push([name, `shuffled batches of 256 (${BATCHES}); peer row by row as a DataLoader`, jb.cellsPerSecond, jb.cpu, pyName, pb.cellsPerSecond, pb.peakRssMB]);
-  const pf = python("read", file, "batches-fancy", BATCHES, 1, WARM);
-  rows.push([name, `shuffled batches of 256 (${BATCHES}); peer one fancy-indexed read a batch`, jb.cellsPerSecond, jb.cpu, pyName, pf.cellsPerSecond, pf.peakRssMB]);
+  const m = { jr: [], pr: [], jc: [], jb: [], pb: [], pf: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    m.jr.push(await jsRandom(file));
+    m.pr.push(python("read", file, "random", READS, 1, WARM));
+    m.jc.push(await jsRandomConcurrent(file));
+    m.jb.push(await jsBatches(file));
+    m.pb.push(python("read", file, "batches", BATCHES, 1, WARM));
+    m.pf.push(python("read", file, "batches-fancy", BATCHES, 1, WARM));
+  }
+  const row = (what, js, py) => {
+    const ratios = js.map((j, i) => j.cellsPerSecond / py[i].cellsPerSecond);
+    rows.push([
+      name,
+      what,
+      median(js.map((j) => j.cellsPerSecond)),
+      median(js.map((j) => j.cpu)),
+      pyName,
+      median(py.map((q) => q.cellsPerSecond)),
+      median(ratios),
+      `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`,
+      Math.max(...py.map((q) => q.peakRssMB)),
+    ]);
+  };
+  row(`random reads by cellID (${READS})`, m.jr, m.pr);
+  row("random reads by cellID, 16 at a time (peer: one at a time)", m.jc, m.pr);
+  row(`shuffled batches of 256 (${BATCHES}); peer row by row as a DataLoader`, m.jb, m.pb);
+  row(`shuffled batches of 256 (${BATCHES}); peer one fancy-indexed read a batch`, m.jb, m.pf);
 }
 const rss = process.resourceUsage().maxRSS / 1024;
-console.log(`\n${N} cells, ${C} channels, ${S} x ${S} float16; node ${process.version}; peak RSS node ${rss.toFixed(0)} MB (whole run)\n`);
-console.log("| dataset | reads | cellfolio cells/s | cellfolio CPU us/cell | peer | peer cells/s | ratio | peer peak RSS MB |");
-console.log("|---|---|---|---|---|---|---|---|");
-for (const [d, what, js, cpu, pn, pc, prss] of rows) {
-  console.log(`| ${d} | ${what} | ${js.toFixed(0)} | ${cpu.toFixed(0)} | ${pn} | ${pc.toFixed(0)} | ${(js / pc).toFixed(2)} | ${prss.toFixed(0)} |`);
+console.log(`\n${N} cells, ${C} channels, ${S} x ${S} float16; node ${process.version}; peak RSS node ${rss.toFixed(0)} MB (whole run); medians of ${ROUNDS} rounds\n`);
+console.log("| dataset | reads | cellfolio cells/s | cellfolio CPU us/cell | peer | peer cells/s | ratio | ratio per round | peer peak RSS MB |");
+console.log("|---|---|---|---|---|---|---|---|---|");
+for (const [d, what, js, cpu, pn, pc, ratio, range, prss] of rows) {
+  console.log(`| ${d} | ${what} | ${js.toFixed(0)} | ${cpu.toFixed(0)} | ${pn} | ${pc.toFixed(0)} | ${ratio.toFixed(2)} | ${range} | ${prss.toFixed(0)} |`);
 }
 if (!keep) rmSync(dir, { recursive: true, force: true });

@@ -606,6 +606,22 @@ function sameRect<T extends Uint16Array | Float32Array>(src: T, out: T, si: numb
  * bit shifts with a branch for zeros and subnormals (the branch mispredicts).
  */
 function halfRect(src: Uint16Array, lut: Float32Array, out: Float32Array, si: number, sStride: number, di: number, dStride: number, rows: number, len: number): void {
+  if (rows === 1 && ((src.byteOffset >> 1) + si) % 2 === 0 && len % 2 === 0) {
+    // One run (a whole plane): two halves per 32-bit load, and a pair of
+    // zeros (a masked cell's background) without the table.
+    const pairs = new Uint32Array(src.buffer, src.byteOffset + si * 2, len >> 1);
+    for (let k = 0, b = di; k < pairs.length; k++, b += 2) {
+      const w = pairs[k];
+      if (w === 0) {
+        out[b] = 0;
+        out[b + 1] = 0;
+      } else {
+        out[b] = lut[w & 0xffff];
+        out[b + 1] = lut[w >>> 16];
+      }
+    }
+    return;
+  }
   for (let y = 0; y < rows; y++) {
     let a = si + y * sStride;
     let b = di + y * dStride;
