@@ -11,7 +11,8 @@
 //
 // Env: BENCH_GB (image bytes, default 2), BENCH_INPUT (h5ad | zarr: the first
 // input, written by h5py / by anndata + zarr-python 2; default h5ad), BENCH_FILTER (input h5ad chunk filter:
-// lzf | gzip | none, default lzf as scPortrait writes), BENCH_DIR (work dir).
+// lzf | gzip | none, default lzf as scPortrait writes), BENCH_DIR (work dir),
+// BENCH_ROUNDS (rounds of both sides, medians reported; default 3).
 // Input: obsm/single_cell_images float16 (N, 5, 128, 128), chunks (1, 1, 128, 128),
 // written with h5py as anndata lays it out, obs/var by anndata.
 // Outputs: Zarr with blosc lz4 + byte shuffle on both sides (zarr-python's
@@ -28,6 +29,7 @@ const FILTER = process.env.BENCH_FILTER ?? "lzf";
 const INPUT = process.env.BENCH_INPUT ?? "h5ad";
 const CELL_BYTES = 5 * 128 * 128 * 2;
 const N = Math.max(16, Math.round((GB * 1e9) / CELL_BYTES));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BYTES = N * CELL_BYTES;
 const work = mkdtempSync(path.join(process.env.BENCH_DIR ?? tmpdir(), "cellfolio-bench-convert-"));
 
@@ -135,25 +137,43 @@ try {
       return { error: String(e.message ?? e).split("\n")[0] };
     }
   };
-  const rows = [];
-  const step = (name, srcOurs, dstOurs, srcPy, dstPy, dir) =>
-    rows.push([name, attempt(() => js(srcOurs, dstOurs, dir)), attempt(() => pyc(srcPy, dstPy, dir))]);
-  if (fromZarr) {
-    step("zarr -> h5ad", input, path.join(work, "ours.h5ad"), input, path.join(work, "py.h5ad"), "to-h5ad");
-    step("h5ad -> zarr", path.join(work, "ours.h5ad"), path.join(work, "ours.zarr"), path.join(work, "py.h5ad"), path.join(work, "py.zarr"), "to-zarr");
-  } else {
-    step("h5ad -> zarr", input, path.join(work, "ours.zarr"), input, path.join(work, "py.zarr"), "to-zarr");
-    step("zarr -> h5ad", path.join(work, "ours.zarr"), path.join(work, "ours.h5ad"), path.join(work, "py.zarr"), path.join(work, "py.h5ad"), "to-h5ad");
+  // ROUNDS rounds of both directions, ours then anndata in each step, so both
+  // see the same moods of a shared machine; medians and the per-round ratios.
+  const results = new Map();
+  const step = (name, srcOurs, dstOurs, srcPy, dstPy, dir) => {
+    for (const d of [dstOurs, dstPy]) rmSync(d, { recursive: true, force: true });
+    if (!results.has(name)) results.set(name, []);
+    results.get(name).push([attempt(() => js(srcOurs, dstOurs, dir)), attempt(() => pyc(srcPy, dstPy, dir))]);
+  };
+  for (let r = 0; r < ROUNDS; r++) {
+    if (fromZarr) {
+      step("zarr -> h5ad", input, path.join(work, "ours.h5ad"), input, path.join(work, "py.h5ad"), "to-h5ad");
+      step("h5ad -> zarr", path.join(work, "ours.h5ad"), path.join(work, "ours.zarr"), path.join(work, "py.h5ad"), path.join(work, "py.zarr"), "to-zarr");
+    } else {
+      step("h5ad -> zarr", input, path.join(work, "ours.zarr"), input, path.join(work, "py.zarr"), "to-zarr");
+      step("zarr -> h5ad", path.join(work, "ours.zarr"), path.join(work, "ours.h5ad"), path.join(work, "py.zarr"), path.join(work, "py.h5ad"), "to-h5ad");
+    }
   }
   const mbs = (r) => BYTES / 1e6 / r.seconds;
-  console.log("direction       cellfolio MB/s  anndata MB/s  ratio  cellfolio peak RSS  anndata peak RSS");
-  for (const [name, o, p] of rows) {
-    if (o.error || p.error) {
-      console.log(`${name.padEnd(15)} cellfolio: ${o.error ?? `${mbs(o).toFixed(0)} MB/s`}; anndata: ${p.error ?? `${mbs(p).toFixed(0)} MB/s`}`);
+  const median = (xs) => {
+    const v = [...xs].sort((a, b) => a - b);
+    const m = v.length >> 1;
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  console.log(`medians of ${ROUNDS} rounds`);
+  console.log("direction       cellfolio MB/s  anndata MB/s  ratio  ratio per round  cellfolio peak RSS  anndata peak RSS");
+  for (const [name, runs] of results) {
+    const bad = runs.find(([o, p]) => o.error || p.error);
+    if (bad) {
+      console.log(`${name.padEnd(15)} cellfolio: ${bad[0].error ?? "ok"}; anndata: ${bad[1].error ?? "ok"}`);
       continue;
     }
+    const ratios = runs.map(([o, p]) => mbs(o) / mbs(p));
+    const range = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
+    const rssO = Math.max(...runs.map(([o]) => o.rssMB));
+    const rssP = Math.max(...runs.map(([, p]) => p.rssMB));
     console.log(
-      `${name.padEnd(15)} ${mbs(o).toFixed(0).padStart(14)} ${mbs(p).toFixed(0).padStart(13)} ${(mbs(o) / mbs(p)).toFixed(2).padStart(6)} ${`${o.rssMB.toFixed(0)} MB`.padStart(19)} ${`${p.rssMB.toFixed(0)} MB`.padStart(17)}`,
+      `${name.padEnd(15)} ${median(runs.map(([o]) => mbs(o))).toFixed(0).padStart(14)} ${median(runs.map(([, p]) => mbs(p))).toFixed(0).padStart(13)} ${median(ratios).toFixed(2).padStart(6)} ${range.padStart(16)} ${`${rssO.toFixed(0)} MB`.padStart(19)} ${`${rssP.toFixed(0)} MB`.padStart(17)}`,
     );
   }
   console.log("(cellfolio writes Zarr v3 sharded; anndata 0.8 writes Zarr v2)");
