@@ -15,6 +15,7 @@ const zlib = require("node:zlib");
 const lzfCompressWith = ${lzfCompressWith.toString()};
 const shuffleBytes = ${shuffleBytes.toString()};
 const table = new Int32Array(1 << 14);
+const values = new Int32Array(1 << 14).fill(-1);
 parentPort.on("message", (batch) => {
   const results = [];
   const transfer = [];
@@ -28,7 +29,7 @@ parentPort.on("message", (batch) => {
         else if (f.id === "deflate") data = new Uint8Array(zlib.deflateSync(data, { level: f.level, strategy: f.strategy === "rle" ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY }));
         else {
           const out = new Uint8Array(data.length);
-          const n = lzfCompressWith(data, out, table);
+          const n = lzfCompressWith(data, out, table, values);
           if (n === 0) mask |= 1 << i;
           else data = out.subarray(0, n);
         }
