@@ -237,9 +237,14 @@ export class ZarrReader implements StoreReader {
       // Exactly one whole chunk (a cell of an image stack): its decoded array is
       // the block, with no zeroed allocation and no copy.
       const data = await this.chunkData(path, m, start.map((s0, i) => s0 / m.chunks[i]), this.blockReads <= 1);
-      if (data && (Array.isArray(data) || (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength))) {
-        return { dtype: m.dtype, shape, data } as NDArray;
+      if (!data) {
+        const out = allocate(m.dtype, shape);
+        fillBox(out.data, shape, shape.map(() => 0), shape, m);
+        return out;
       }
+      // A view into a larger buffer is copied, so the caller owns all of its buffer.
+      const owned = Array.isArray(data) || (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength);
+      return { dtype: m.dtype, shape, data: owned ? data : data.slice() } as NDArray;
     }
     const out = allocate(m.dtype, shape);
     await this.readInto(path, m, start, shape, out.data);

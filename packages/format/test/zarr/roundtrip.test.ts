@@ -221,3 +221,35 @@ print(json.dumps({"f16": f16.astype(float).tolist(), "strings": ["", "ü", "日�
     await r.close();
   });
 });
+
+describe("one whole chunk read alone (a cell)", () => {
+  it("equals zarr-python 2: stored chunks, and a chunk never written (its fill value)", async () => {
+    const target = path.join(dir, "cells-fill.zarr");
+    py(
+      `
+import json, sys, zarr, numpy as np
+p = json.loads(sys.stdin.read())
+a = zarr.open_array(p, mode="w", shape=(4, 3, 8, 8), chunks=(1, 3, 8, 8), dtype="<f2", fill_value=0.5)
+a[0] = np.arange(3 * 64, dtype="<f2").reshape(3, 8, 8) / 256
+a[2] = 1.0
+print(json.dumps({}))
+`,
+      target,
+    );
+    const theirs: { rows: number[][] } = py(
+      `
+import json, sys, zarr, numpy as np
+a = zarr.open_array(json.loads(sys.stdin.read()), mode="r")
+print(json.dumps({"rows": [a[i].view("<u2").ravel().tolist() for i in range(4)]}))
+`,
+      target,
+    );
+    const r = await openZarr(target);
+    for (let i = 0; i < 4; i++) {
+      const b = await r.readBlock("", [i, 0, 0, 0], [1, 3, 8, 8]);
+      expect(b.shape).toEqual([1, 3, 8, 8]);
+      expect(Array.from(b.data as Uint16Array), `row ${i}`).toEqual(theirs.rows[i]);
+    }
+    await r.close();
+  });
+});
