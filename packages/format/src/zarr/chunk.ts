@@ -1,12 +1,11 @@
 // One chunk through its codec pipeline: bytes on disk <-> C-order elements.
+import { shuffleBytes, unshuffle } from "@cellfolio/hdf5";
 import { product, strides, typedArrayFor } from "../dtype.js";
 import type { DType, TypedArray } from "../types.js";
 import { runInWorker } from "./codec-pool.js";
 import {
   bloscDecode,
   bloscEncode,
-  byteShuffle,
-  byteUnshuffle,
   crc32c,
   gzipDecode,
   gzipEncode,
@@ -38,8 +37,12 @@ async function decodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Array> {
       return bloscDecode(b);
     case "lz4":
       return lz4Decode(b);
-    case "shuffle":
-      return byteUnshuffle(b, c.elementsize);
+    case "shuffle": {
+      // numcodecs' Shuffle: the transform of HDF5's filter, one implementation
+      const out = new Uint8Array(b.length);
+      unshuffle(b, out, c.elementsize);
+      return out;
+    }
     case "crc32c": {
       if (b.length < 4) throw new Error("crc32c: chunk shorter than its checksum");
       const body = b.subarray(0, b.length - 4);
@@ -60,7 +63,7 @@ export async function encodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Arr
     case "blosc":
       return bloscEncode(b, c);
     case "shuffle":
-      return byteShuffle(b, c.elementsize);
+      return shuffleBytes(b, c.elementsize);
     case "crc32c": {
       const out = new Uint8Array(b.length + 4);
       out.set(b);

@@ -172,7 +172,7 @@ export async function bloscEncode(data: Uint8Array, opt: BloscOptions): Promise<
   const tasks: Promise<void>[] = [];
   for (let b = 0; b < nblocks; b++) {
     const raw = data.subarray(b * blocksize, Math.min(nbytes, (b + 1) * blocksize));
-    const src = shuffle ? byteShuffle(raw, typesize) : raw;
+    const src = shuffle ? shuffleBytes(raw, typesize) : raw;
     tasks.push(
       compress(src).then((c) => {
         streams[b] = c.length > 0 && c.length < src.length ? c : src;
@@ -206,17 +206,6 @@ export async function bloscEncode(data: Uint8Array, opt: BloscOptions): Promise<
   writeU32(out, 4, nbytes);
   writeU32(out, 8, blocksize);
   writeU32(out, 12, total);
-  return out;
-}
-
-/** numcodecs' Shuffle and blosc's byte shuffle: the same transform as HDF5's filter, one implementation. */
-export function byteShuffle(src: Uint8Array, size: number): Uint8Array {
-  return shuffleBytes(src, size);
-}
-
-export function byteUnshuffle(src: Uint8Array, size: number): Uint8Array {
-  const out = new Uint8Array(src.length);
-  unshuffle(src, out, size);
   return out;
 }
 
