@@ -1,5 +1,4 @@
 // @cellfolio/hdf5: the HDF5 file format in TypeScript, knowing nothing of AnnData.
 
-export { shuffleBytes, unshuffle } from "./filters/shuffle.js";
 export * from "./reader/index.js";
 export * from "./writer/index.js";

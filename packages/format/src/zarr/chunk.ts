@@ -1,5 +1,5 @@
 // One chunk through its codec pipeline: bytes on disk <-> C-order elements.
-import { shuffleBytes, unshuffle } from "@cellfolio/hdf5";
+import { shuffleBytes, unshuffle } from "@cellfolio/codecs";
 import { product, strides, typedArrayFor } from "../dtype.js";
 import type { DType, TypedArray } from "../types.js";
 import { runInWorker } from "./codec-pool.js";

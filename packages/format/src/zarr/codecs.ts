@@ -5,8 +5,8 @@
 // typesize 4, which shuffles float16 and 8-byte data badly.
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { shuffleBytes, unshuffle } from "@cellfolio/hdf5";
-import { lz4DecodeBlock, lz4DecodeFramed, lz4EncodeBlock, lz4EncodeFramed } from "./lz4.js";
+import { kernels, lz4DecodeBlock, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { lz4DecodeFramed, lz4EncodeFramed } from "./lz4.js";
 
 const gzipAsync = promisify(zlib.gzip);
 const gunzipAsync = promisify(zlib.gunzip);
@@ -75,6 +75,9 @@ export async function bloscDecode(data: Uint8Array): Promise<Uint8Array> {
   const nbytes = readU32(data, 4);
   const cbytes = readU32(data, 12);
   if (cbytes !== data.length) throw new Error(`blosc: header says ${cbytes} compressed bytes, chunk has ${data.length}`);
+  // lz4 frames (zarr-python's default) in one WebAssembly call; corrupt ones throw there
+  const lz4 = kernels().bloscDecode(data);
+  if (lz4) return lz4;
   const fast = await bloscDecodeJs(data).catch(() => null);
   if (fast) return fast;
   const out = await (await wasm("blosc", { cname: "lz4", clevel: 5, shuffle: 1 })).decode(data);
@@ -83,9 +86,9 @@ export async function bloscDecode(data: Uint8Array): Promise<Uint8Array> {
 }
 
 /**
- * Blosc 1 frames with lz4 / zlib / zstd streams and byte shuffle, decoded
- * here: numcodecs' wasm blosc copies in and out of its heap and runs at a
- * fraction of lz4's speed. Returns null for what it leaves to the wasm build
+ * Blosc 1 frames with zlib / zstd streams and byte shuffle, decoded here:
+ * numcodecs' wasm blosc copies in and out of its heap and runs at a fraction
+ * of their speed. Returns null for what it leaves to the wasm build
  * (blosclz, snappy, bit shuffle).
  */
 let bloscScratch = new Uint8Array(0);
@@ -160,13 +163,11 @@ export async function bloscEncode(data: Uint8Array, opt: BloscOptions): Promise<
   if (shuffle === 2) shuffle = 1; // bit shuffle is not implemented here; byte shuffle reads everywhere
   if (typesize === 1) shuffle = 0;
   const code = opt.cname === "zstd" ? 4 : opt.cname === "zlib" ? 3 : 1; // lz4, lz4hc and blosclz go out as lz4 frames
+  // c-blosc compresses lz4 with acceleration 10 - clevel: the same speed / ratio trade as zarr-python's.
+  if (code === 1) return kernels().bloscEncodeLz4(data, typesize, shuffle === 1, blocksize, Math.max(1, 10 - opt.clevel));
   const compress = async (block: Uint8Array): Promise<Uint8Array> => {
     if (code === 4) return zstdEncode(block, Math.max(1, opt.clevel < 9 ? opt.clevel * 2 - 1 : 19));
-    if (code === 3) return zlibEncode(block, Math.max(1, Math.min(9, opt.clevel)));
-    // A stream no shorter than its block is stored raw (below), so the output needs no more room.
-    // c-blosc compresses lz4 with acceleration 10 - clevel: the same speed / ratio trade as zarr-python's.
-    const out = new Uint8Array(block.length);
-    return out.subarray(0, lz4EncodeBlock(block, out, Math.max(1, 10 - opt.clevel)));
+    return zlibEncode(block, Math.max(1, Math.min(9, opt.clevel)));
   };
   const streams: Uint8Array[] = [];
   const tasks: Promise<void>[] = [];

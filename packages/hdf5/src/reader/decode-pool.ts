@@ -1,13 +1,13 @@
 // Decoding chunks on worker threads: the zlib convenience calls cost as much
 // in setup as in inflating a 32 KB chunk, so a group of adjacent chunks goes
-// to one worker that decodes them all with inflateSync (and lzf / shuffle /
-// fletcher32 in JS) and sends back one buffer. Workers are started lazily and
-// do not keep the process alive when idle.
+// to one worker that decodes them all with inflateSync (lzf and shuffle in
+// @cellfolio/codecs' WebAssembly, fletcher32 in JS) and sends back one
+// buffer. Workers are started lazily and do not keep the process alive when
+// idle.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { kernelsSource } from "@cellfolio/codecs";
 import { checkFletcher32, fletcher32 } from "../filters/decode-fletcher32.js";
-import { lzfDecode } from "../filters/decode-lzf.js";
-import { unshuffle } from "../filters/shuffle.js";
 import type { Filter } from "./messages.js";
 
 export interface PoolJob {
@@ -24,8 +24,7 @@ function workerSource(): string {
   return `
 const { parentPort } = require("node:worker_threads");
 const { inflateSync } = require("node:zlib");
-${lzfDecode.toString()}
-${unshuffle.toString()}
+${kernelsSource("kernels")}
 ${fletcher32.toString()}
 ${checkFletcher32.toString()}
 function decode(stored, filters, mask, rawSize, es) {
@@ -37,11 +36,11 @@ function decode(stored, filters, mask, rawSize, es) {
       try { const o = inflateSync(buf); buf = new Uint8Array(o.buffer, o.byteOffset, o.byteLength); }
       catch (e) { throw new Error("deflate: " + e.message); }
     } else if (f.id === 2) {
-      const dst = new Uint8Array(buf.length); unshuffle(buf, dst, f.values[0] || es); buf = dst;
+      const dst = new Uint8Array(buf.length); kernels.unshuffle(buf, dst, f.values[0] || es); buf = dst;
     } else if (f.id === 3) {
       buf = checkFletcher32(buf);
     } else if (f.id === 32000) {
-      const dst = new Uint8Array(Math.max(rawSize, f.values[2] || 0)); const n = lzfDecode(buf, dst); buf = dst.subarray(0, n);
+      const dst = new Uint8Array(Math.max(rawSize, f.values[2] || 0)); const n = kernels.lzfDecode(buf, dst); buf = dst.subarray(0, n);
     } else throw new Error("filter " + f.id + " is not supported");
   }
   if (buf.length !== rawSize) throw new Error("decoded chunk has " + buf.length + " bytes, expected " + rawSize);

@@ -1,9 +1,9 @@
 // A chunk's filter pipeline undone, last filter first, skipping the filters
 // its filter mask marks as not applied.
+
+import { lzfDecode, unshuffle } from "@cellfolio/codecs";
 import { inflateAsync, inflateNow } from "../filters/decode-deflate.js";
 import { checkFletcher32 } from "../filters/decode-fletcher32.js";
-import { lzfDecode } from "../filters/decode-lzf.js";
-import { unshuffle } from "../filters/shuffle.js";
 import type { Filter } from "./messages.js";
 
 export const FILTER_NAMES: Record<number, string> = {
@@ -95,7 +95,7 @@ export async function decodeChunk(
 
 /**
  * decodeChunk on the calling thread: pipelines without deflate (lzf,
- * shuffle, fletcher32: JS either way, so a promise per chunk only costs),
+ * shuffle, fletcher32: synchronous kernels, so a promise per chunk only costs),
  * and deflate in small reads (inflateSync beats a threadpool round trip).
  */
 export function decodeChunkSync(

@@ -1,14 +1,13 @@
 // Runs a chunk through the filter pipeline. Deflate goes to node:zlib's
 // threadpool (so several chunks compress in parallel); shuffle and lzf run
-// here in JS. An optional filter that fails (lzf not shrinking the chunk) is
+// here (WebAssembly kernels of @cellfolio/codecs). An optional filter that fails (lzf not shrinking the chunk) is
 // skipped and its bit set in the chunk's filter mask, as HDF5 does.
 // encodeChunkSync is the same pipeline run synchronously, for callers that
 // encode in their own worker threads (where the data was made) and hand the
 // writer finished chunks (DatasetWriter.writeEncoded).
 import { promisify } from "node:util";
 import { constants, deflate, deflateSync } from "node:zlib";
-import { lzfCompress } from "../filters/encode-lzf.js";
-import { shuffleBytes } from "../filters/shuffle.js";
+import { lzfCompress, shuffleBytes } from "@cellfolio/codecs";
 import type { H5Filter } from "./filter-pipeline.js";
 
 const deflateAsync = promisify(deflate);

@@ -1,21 +1,17 @@
-// worker_threads for the filters that run in JS (shuffle, lzf): chunks go to
-// the least busy worker with their buffer transferred, not copied. The
-// workers run the same functions as the main thread, from their source text,
-// so the pool needs no separate build entry.
+// worker_threads for the filters that run in WebAssembly (shuffle, lzf):
+// chunks go to the least busy worker with their buffer transferred, not
+// copied. The workers run the same kernels as the main thread, from source
+// text (@cellfolio/codecs' kernelsSource), so the pool needs no build entry.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { lzfCompressWith } from "../filters/encode-lzf.js";
-import { shuffleBytes } from "../filters/shuffle.js";
+import { kernelsSource } from "@cellfolio/codecs";
 import type { EncodedChunk } from "./chunk-encoder.js";
 import type { H5Filter } from "./filter-pipeline.js";
 
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const zlib = require("node:zlib");
-const lzfCompressWith = ${lzfCompressWith.toString()};
-const shuffleBytes = ${shuffleBytes.toString()};
-const table = new Int32Array(1 << 14);
-const values = new Int32Array(1 << 14).fill(-1);
+${kernelsSource("kernels")}
 parentPort.on("message", (batch) => {
   const results = [];
   const transfer = [];
@@ -25,11 +21,11 @@ parentPort.on("message", (batch) => {
       let mask = 0;
       for (let i = 0; i < filters.length; i++) {
         const f = filters[i];
-        if (f.id === "shuffle") data = shuffleBytes(data, size);
+        if (f.id === "shuffle") data = kernels.shuffleBytes(data, size);
         else if (f.id === "deflate") data = new Uint8Array(zlib.deflateSync(data, { level: f.level, strategy: f.strategy === "rle" ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY }));
         else {
           const out = new Uint8Array(data.length);
-          const n = lzfCompressWith(data, out, table, values);
+          const n = kernels.lzfCompress(data, out);
           if (n === 0) mask |= 1 << i;
           else data = out.subarray(0, n);
         }
