@@ -5,7 +5,9 @@
 //   BENCH_GB=2 node bench/zarr-io.mjs
 // Env: BENCH_GB (default 2), BENCH_DIR (default <repo>/tmp/bench-zarr, must be
 // under a path the Debian 13 root sees), BENCH_SHARD_ROWS (default 512 rows, 80 MB),
-// BENCH_BLOCK_ROWS (rows per read call, default 32), BENCH_PYTHON=0 to skip Python.
+// BENCH_BLOCK_ROWS (rows per read call, default 32), BENCH_READ_ROUNDS (reads of
+// the whole array on each side, default 3: the median is reported, the first
+// read of a process pays JIT and worker start-up), BENCH_PYTHON=0 to skip Python.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -18,6 +20,8 @@ const GB = Number(env("BENCH_GB", 2));
 const DIR = path.resolve(env("BENCH_DIR", path.join(REPO, "tmp/bench-zarr")));
 const SHARD_ROWS = Number(env("BENCH_SHARD_ROWS", 512));
 const BLOCK_ROWS = Number(env("BENCH_BLOCK_ROWS", 32));
+const READ_ROUNDS = Math.max(1, Number(env("BENCH_READ_ROUNDS", 3)));
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const ROW = [5, 128, 128];
 const ROW_ELEMS = 5 * 128 * 128;
 const N = Math.max(1, Math.round((GB * 1e9) / (ROW_ELEMS * 2)));
@@ -77,17 +81,21 @@ async function ours(name, zarrFormat, shards) {
   await aw.close();
   await w.close();
   const write = (performance.now() - t) / 1000;
-  const r = await openZarr(target);
-  t = performance.now();
+  const reads = [];
   let check = 0;
-  for (let s = 0; s < N; s += BLOCK_ROWS) {
-    const k = Math.min(BLOCK_ROWS, N - s);
-    const b = await r.readBlock("x", [s, 0, 0, 0], [k, ...ROW]);
-    check += b.data[64 * 128 + 64];
+  for (let round = 0; round < READ_ROUNDS; round++) {
+    const r = await openZarr(target);
+    t = performance.now();
+    check = 0;
+    for (let s = 0; s < N; s += BLOCK_ROWS) {
+      const k = Math.min(BLOCK_ROWS, N - s);
+      const b = await r.readBlock("x", [s, 0, 0, 0], [k, ...ROW]);
+      check += b.data[64 * 128 + 64];
+    }
+    reads.push((performance.now() - t) / 1000);
+    await r.close();
   }
-  const read = (performance.now() - t) / 1000;
-  await r.close();
-  return { write, read, check };
+  return { write, read: median(reads), reads, check };
 }
 
 function python(name, v3) {
@@ -97,6 +105,7 @@ function python(name, v3) {
     n: N,
     shard_rows: SHARD_ROWS,
     block_rows: BLOCK_ROWS,
+    read_rounds: READ_ROUNDS,
     pool: v3 ? path.join("/host", DIR, "pool.f16") : path.join(DIR, "pool.f16"),
   });
   const script = path.join(REPO, "bench/zarr_io_peer.py");
@@ -111,7 +120,9 @@ function python(name, v3) {
 
 mkdirSync(DIR, { recursive: true });
 writeFileSync(path.join(DIR, "pool.f16"), pool);
-console.log(`float16 (${N}, 5, 128, 128) = ${MB.toFixed(0)} MB, chunks (1, 5, 128, 128), blosc lz4 shuffle; v3 shards of ${SHARD_ROWS} rows; reads of ${BLOCK_ROWS} rows`);
+console.log(
+  `float16 (${N}, 5, 128, 128) = ${MB.toFixed(0)} MB, chunks (1, 5, 128, 128), blosc lz4 shuffle; v3 shards of ${SHARD_ROWS} rows; reads of ${BLOCK_ROWS} rows; read: median of ${READ_ROUNDS} rounds`,
+);
 const rows = [];
 const report = (label, r, theirs) => {
   const w = MB / r.write;
@@ -140,6 +151,8 @@ if (p2) rows.push({ label: `zarr-python ${p2.zarr} v2`, write_MBps: (MB / p2.wri
 report("cellfolio Zarr v3 sharded", v3, p3);
 if (p3) rows.push({ label: `zarr-python ${p3.zarr} v3 sharded`, write_MBps: (MB / p3.write_s).toFixed(0), read_MBps: (MB / p3.read_s).toFixed(0) });
 console.table(rows);
+const rounds = (s) => s.map((x) => (MB / x).toFixed(0)).join(", ");
+console.log(`read MB/s per round: cellfolio v2 ${rounds(v2.reads)}; v3 ${rounds(v3.reads)}` + (p2 ? `; zarr-python 2 ${rounds(p2.read_rounds_s)}` : "") + (p3 ? `; zarr-python 3 ${rounds(p3.read_rounds_s)}` : ""));
 console.log(
   `peak RSS: cellfolio ${rssOurs.toFixed(0)} MB (after v2: ${rssV2.toFixed(0)} MB)` +
     (p2 ? `, zarr-python 2 ${p2.max_rss_mb.toFixed(0)} MB` : "") +

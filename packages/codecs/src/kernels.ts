@@ -24,6 +24,11 @@ export interface Kernels {
    * frames this decoder leaves to others (zlib, zstd, blosclz, bit shuffle).
    */
   bloscDecode(src: Uint8Array): Uint8Array | null;
+  /**
+   * bloscDecode straight into `dst` (its length must be the frame's decoded
+   * size): false, with `dst` untouched, for frames left to others.
+   */
+  bloscDecodeInto(src: Uint8Array, dst: Uint8Array): boolean;
   /** A blosc 1 frame of lz4 streams, one a block, byte-shuffled when `shuffle`. */
   bloscEncodeLz4(src: Uint8Array, typesize: number, shuffle: boolean, blocksize: number, acceleration: number): Uint8Array;
 }
@@ -57,6 +62,20 @@ export function createKernels(wasmBase64: string): Kernels {
     "lzf: input truncated in a back reference",
     "lzf: back reference before the start of the output (corrupt stream)",
   ];
+
+  const bloscDecodeInto = (src: Uint8Array, dst: Uint8Array): boolean => {
+    if (src.length < 16) throw new Error(`blosc: ${src.length} bytes, shorter than the 16-byte header`);
+    const nbytes = (src[4] | (src[5] << 8) | (src[6] << 16) | (src[7] << 24)) >>> 0;
+    const blocksize = (src[8] | (src[9] << 8) | (src[10] << 16) | (src[11] << 24)) >>> 0;
+    if (nbytes !== dst.length) throw new Error(`blosc: frame holds ${nbytes} bytes, expected ${dst.length}`);
+    const [a, b, c] = place(src.length, nbytes, Math.min(blocksize, nbytes));
+    heap.set(src, a);
+    const n = x.bloscDecode(a, src.length, b, nbytes, c);
+    if (n === -2) return false;
+    if (n < 0) throw new Error("blosc: corrupt or truncated frame");
+    dst.set(heap.subarray(b, b + nbytes));
+    return true;
+  };
 
   return {
     lz4DecodeBlock(src, dst) {
@@ -117,14 +136,10 @@ export function createKernels(wasmBase64: string): Kernels {
     bloscDecode(src) {
       if (src.length < 16) throw new Error(`blosc: ${src.length} bytes, shorter than the 16-byte header`);
       const nbytes = (src[4] | (src[5] << 8) | (src[6] << 16) | (src[7] << 24)) >>> 0;
-      const blocksize = (src[8] | (src[9] << 8) | (src[10] << 16) | (src[11] << 24)) >>> 0;
-      const [a, b, c] = place(src.length, nbytes, Math.min(blocksize, nbytes));
-      heap.set(src, a);
-      const n = x.bloscDecode(a, src.length, b, nbytes, c);
-      if (n === -2) return null;
-      if (n < 0) throw new Error("blosc: corrupt or truncated frame");
-      return heap.slice(b, b + nbytes);
+      const out = new Uint8Array(nbytes);
+      return bloscDecodeInto(src, out) ? out : null;
     },
+    bloscDecodeInto,
     bloscEncodeLz4(src, typesize, shuffle, blocksize, acceleration) {
       // c-blosc wants a block no larger than the chunk, of whole elements
       blocksize = Math.min(blocksize, src.length);

@@ -227,6 +227,11 @@ export async function encodeByteCodecs(codecs: ByteCodec[], raw: Uint8Array): Pr
  */
 export async function decodeChunk(raw: Uint8Array, { pipeline, dtype, shape }: ChunkLayout, here = false): Promise<ChunkData> {
   const b = await ((here ? null : runInWorker("decode", pipeline.byteCodecs, raw)) ?? decodeByteCodecs(pipeline.byteCodecs, raw));
+  return chunkElements(b, { pipeline, dtype, shape });
+}
+
+/** A chunk's bytes after its byte codecs -> its elements (serializer and array codecs undone). */
+export function chunkElements(b: Uint8Array, { pipeline, dtype, shape }: ChunkLayout): ChunkData {
   const shapes = [shape];
   const dtypes = [dtype];
   for (const c of pipeline.arrayCodecs) {

@@ -28,13 +28,17 @@ let slots: Slot[] | null | undefined;
  */
 const QUEUE_PER_WORKER = 16;
 let nextId = 1;
-const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void; slot: Slot }>();
+const waiting = new Map<number, { resolve: (b: any) => void; reject: (e: Error) => void; slot: Slot }>();
 interface Job {
   id: number;
-  op: "encode" | "decode";
+  op: "encode" | "decode" | "read-decode";
   codecs: ByteCodec[];
-  data: Uint8Array;
-  resolve: (b: Uint8Array) => void;
+  /** encode / decode: the bytes (transferred); read-decode: none. */
+  data?: Uint8Array;
+  /** read-decode: chunk files the worker reads and decodes itself, each `chunkBytes` decoded. */
+  files?: string[];
+  chunkBytes?: number;
+  resolve: (b: any) => void;
   reject: (e: Error) => void;
 }
 const backlog: Job[] = [];
@@ -69,7 +73,7 @@ function pool(): Slot[] | null {
       worker = new Worker(file, { execArgv: [] });
     }
     const slot: Slot = { worker, busy: 0 };
-    worker.on("message", (m: { id: number; data?: Uint8Array; error?: string }) => {
+    worker.on("message", (m: { id: number; data?: unknown; error?: string }) => {
       const w = waiting.get(m.id);
       if (!w) return;
       waiting.delete(m.id);
@@ -78,7 +82,7 @@ function pool(): Slot[] | null {
       if (next) send(slot, next);
       else if (slot.busy === 0) worker.unref();
       if (m.error !== undefined) w.reject(new Error(m.error));
-      else w.resolve(m.data as Uint8Array);
+      else w.resolve(m.data);
     });
     worker.on("error", (e) => {
       slots = null; // a crashed worker: later chunks run on the main thread
@@ -123,9 +127,48 @@ export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: 
   });
 }
 
+/**
+ * A read-decode batch: the decoded chunks side by side in `bytes`; per file
+ * its offset there, null when there is no file, or the error's text.
+ */
+export interface FileBatch {
+  bytes: Uint8Array;
+  at: (number | null | string)[];
+}
+
+/**
+ * Reads and decodes chunk files in a worker, one batch per call: for block
+ * reads of many chunks from a local store, so this thread neither reads
+ * files nor decodes (it only places the chunks). Returns null to mean "do it
+ * on this thread" (no workers, or light codecs).
+ */
+export function readFilesInWorker(codecs: ByteCodec[], files: string[], chunkBytes: number): Promise<FileBatch> | null {
+  if (!heavy(codecs, NATIVE_ZSTD)) return null;
+  const p = pool();
+  if (!p) return null;
+  let slot = p[0];
+  for (const s of p) if (s.busy < slot.busy) slot = s;
+  return new Promise((resolve, reject) => {
+    const job: Job = { id: nextId++, op: "read-decode", codecs, files, chunkBytes, resolve, reject };
+    if (slot.busy >= QUEUE_PER_WORKER) backlog.push(job);
+    else send(slot, job);
+  });
+}
+
+/**
+ * Workers to share a block read with, beside this thread (which decodes too):
+ * one less than the cores, so no thread waits for a core; 0 without a pool
+ * or for codecs that do not pay a worker.
+ */
+export function readHelpers(codecs: ByteCodec[]): number {
+  if (!heavy(codecs, NATIVE_ZSTD)) return 0;
+  return Math.min(pool()?.length ?? 0, Math.max(1, availableParallelism() - 1));
+}
+
 function send(slot: Slot, job: Job): void {
   if (slot.busy === 0) slot.worker.ref();
   slot.busy++;
   waiting.set(job.id, { resolve: job.resolve, reject: job.reject, slot });
-  slot.worker.postMessage({ id: job.id, op: job.op, codecs: job.codecs, data: job.data }, [job.data.buffer as ArrayBuffer]);
+  const transfer = job.data ? [job.data.buffer as ArrayBuffer] : [];
+  slot.worker.postMessage({ id: job.id, op: job.op, codecs: job.codecs, data: job.data, files: job.files, chunkBytes: job.chunkBytes }, transfer);
 }

@@ -25,7 +25,8 @@ function isMissing(e: any): boolean {
 
 export class LocalStore implements KeyStore {
   constructor(readonly source: string) {}
-  private file(key: string): string {
+  /** The file that holds `key`. */
+  file(key: string): string {
     return path.join(this.source, ...key.split("/"));
   }
   // Synchronous reads: chunk files are small and mostly in the page cache, where

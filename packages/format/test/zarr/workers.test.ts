@@ -2,7 +2,7 @@
 // worker is a .js file: write and read there, in a child process, and let
 // zarr-python judge. Skipped when the package has not been built.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { hasDebian13, hostPath, py, py13, REPO_ROOT } from "../../../../test-utils/oracle.js";
@@ -61,4 +61,59 @@ describe.runIf(built)("codec workers (built package)", () => {
       }
     });
   }
+
+  it("v2 block reads shared with the workers equal zarr-python 2's, with chunks missing (fill value), edge chunks and a corrupt one", () => {
+    const target = path.join(dir, "zp2.zarr");
+    const made = py(
+      `
+import json, sys, zarr, numpy as np
+from numcodecs import Blosc
+inp = json.loads(sys.stdin.read())
+root = zarr.open_group(inp["path"], mode="w")
+rng = np.random.default_rng(5)
+a = (rng.random((41, 2, 16, 16)) * 10).astype("<f2")
+a[:, :, :4] = 0
+# rows 8-11 never written: fill value
+z = root.create_dataset("x", shape=a.shape, chunks=(2, 2, 16, 16), dtype="<f2", fill_value=7,
+                        compressor=Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE))
+z[:8] = a[:8]
+z[12:] = a[12:]
+y = root.create_dataset("y", shape=(30, 3, 10), chunks=(4, 3, 7), dtype="<i4", fill_value=-1,
+                        compressor=Blosc(cname="lz4", clevel=3, shuffle=Blosc.SHUFFLE))
+y[:] = np.arange(900, dtype="<i4").reshape(30, 3, 10)
+print(json.dumps({"x": z[...].astype(float).tolist(), "y": y[...].tolist()}))
+`,
+      { path: target },
+    );
+    const script = `
+import { openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+const r = await openZarr(process.argv[1]);
+const out = {};
+for (const [name, start, shape] of [["x", [0, 0, 0, 0], [41, 2, 16, 16]], ["x", [4, 0, 0, 0], [32, 2, 16, 16]], ["y", [3, 0, 2], [25, 3, 8]]]) {
+  const b = await r.readBlock(name, start, shape);
+  out[name + start.join(",")] = Array.from(b.data, (v) => (name === "x" ? halfToFloat(v) : v));
+}
+function halfToFloat(h) {
+  const e = (h >> 10) & 31, f = h & 1023, s = h >> 15 ? -1 : 1;
+  return e === 0 ? s * f * 2 ** -24 : s * (1 + f / 1024) * 2 ** (e - 15);
+}
+console.log(JSON.stringify(out));
+`;
+    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
+    expect(res.status, res.stderr).toBe(0);
+    const ours = JSON.parse(res.stdout.trim().split("\n").pop() as string);
+    const x = (made.x as number[][][][]).flat(3);
+    expect(ours["x0,0,0,0"]).toEqual(x);
+    expect(ours["x4,0,0,0"]).toEqual(x.slice(4 * 512, 36 * 512));
+    expect(ours["x4,0,0,0"].slice(4 * 512, 8 * 512).every((v: number) => v === 7)).toBe(true);
+    const y = (made.y as number[][][]).slice(3, 28).flatMap((r) => r.flatMap((c) => c.slice(2, 10)));
+    expect(ours["y3,0,2"]).toEqual(y);
+
+    // one chunk file cut short: the read fails naming the array and the chunk
+    const bad = path.join(target, "x", "14.0.0.0");
+    writeFileSync(bad, readFileSync(bad).subarray(0, 40));
+    const res2 = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
+    expect(res2.status).not.toBe(0);
+    expect(res2.stderr).toMatch(/x.*chunk 14\.0\.0\.0/);
+  });
 });
