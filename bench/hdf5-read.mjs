@@ -16,7 +16,11 @@
 // BENCH_RANDOM (random cells, default 2000), BENCH_WARM (untimed random cells
 // read first by every reader, default 1000), BENCH_READERS (default
 // "ours,h5py,h5wasm"), BENCH_CONCURRENCY (our chunk groups in flight,
-// default 4), BENCH_DIR (work dir; files are removed at the end).
+// default 4), BENCH_ROUNDS (sequential passes and random passes in each
+// reader, default 3: medians reported), BENCH_WARM_BLOCKS (untimed blocks
+// every reader reads before its sequential passes, default 16: a process's
+// first pass paid JIT and allocator warm-up), BENCH_DIR (work dir; files are
+// removed at the end).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +31,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
 const CELL = 5 * 128 * 128 * 2;
 
+const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+
 async function childOurs(a) {
   const { Hdf5File } = await import(path.join(ROOT, "packages/hdf5/dist/index.js"));
   const f = await Hdf5File.open(a.file);
@@ -34,23 +40,35 @@ async function childOurs(a) {
   const n = d.shape[0];
   // One reused buffer, as h5py's read_direct in the peer.
   const buf = new Uint8Array(a.block * CELL);
-  const t0 = performance.now();
-  for (let s = 0; s < n; s += a.block) {
+  for (let b = 0; b < a.warmBlocks; b++) {
+    const s = (b * a.block) % n;
     const m = Math.min(a.block, n - s);
     await d.readRaw([s, 0, 0, 0], [m, 5, 128, 128], { concurrency: a.concurrency, into: buf.subarray(0, m * CELL) });
   }
-  const seq = (performance.now() - t0) / 1000;
-  for (const c of a.warm) await d.readRaw([c, 0, 0, 0], [1, 5, 128, 128]);
-  const t1 = performance.now();
-  let total = 0;
-  for (const c of a.cells) {
-    const b = await d.readRaw([c, 0, 0, 0], [1, 5, 128, 128]);
-    const u = new Uint16Array(b.buffer, b.byteOffset, b.length / 2);
-    for (let i = 0; i < u.length; i += 61) total += u[i]; // a sample, as the peer sums
+  const seq = [];
+  for (let r = 0; r < a.rounds; r++) {
+    const t0 = performance.now();
+    for (let s = 0; s < n; s += a.block) {
+      const m = Math.min(a.block, n - s);
+      await d.readRaw([s, 0, 0, 0], [m, 5, 128, 128], { concurrency: a.concurrency, into: buf.subarray(0, m * CELL) });
+    }
+    seq.push((performance.now() - t0) / 1000);
   }
-  const rnd = (performance.now() - t1) / 1000;
+  for (const c of a.warm) await d.readRaw([c, 0, 0, 0], [1, 5, 128, 128]);
+  const rnd = [];
+  let total = 0;
+  for (let r = 0; r < a.rounds; r++) {
+    const t1 = performance.now();
+    total = 0;
+    for (const c of a.cells) {
+      const b = await d.readRaw([c, 0, 0, 0], [1, 5, 128, 128]);
+      const u = new Uint16Array(b.buffer, b.byteOffset, b.length / 2);
+      for (let i = 0; i < u.length; i += 61) total += u[i]; // a sample, as the peer sums
+    }
+    rnd.push((performance.now() - t1) / 1000);
+  }
   await f.close();
-  return { seq_seconds: seq, random_seconds: rnd, checksum: total % 2 ** 32 };
+  return { seq_seconds: median(seq), seq_rounds: seq, random_seconds: median(rnd), checksum: total % 2 ** 32 };
 }
 
 async function childH5wasm(a) {
@@ -63,19 +81,30 @@ async function childH5wasm(a) {
   // h5wasm has no float16: read the half floats as uint16 bit patterns.
   d._metadata = { ...d.metadata, type: 0, signed: false, size: 2 };
   const n = d.shape[0];
-  const t0 = performance.now();
-  for (let s = 0; s < n; s += a.block) d.slice([[s, Math.min(n, s + a.block)], [], [], []]);
-  const seq = (performance.now() - t0) / 1000;
-  for (const c of a.warm) d.slice([[c, c + 1], [], [], []]);
-  const t1 = performance.now();
-  let total = 0;
-  for (const c of a.cells) {
-    const u = d.slice([[c, c + 1], [], [], []]);
-    for (let i = 0; i < u.length; i += 61) total += u[i];
+  for (let b = 0; b < a.warmBlocks; b++) {
+    const s = (b * a.block) % n;
+    d.slice([[s, Math.min(n, s + a.block)], [], [], []]);
   }
-  const rnd = (performance.now() - t1) / 1000;
+  const seq = [];
+  for (let r = 0; r < a.rounds; r++) {
+    const t0 = performance.now();
+    for (let s = 0; s < n; s += a.block) d.slice([[s, Math.min(n, s + a.block)], [], [], []]);
+    seq.push((performance.now() - t0) / 1000);
+  }
+  for (const c of a.warm) d.slice([[c, c + 1], [], [], []]);
+  const rnd = [];
+  let total = 0;
+  for (let r = 0; r < a.rounds; r++) {
+    const t1 = performance.now();
+    total = 0;
+    for (const c of a.cells) {
+      const u = d.slice([[c, c + 1], [], [], []]);
+      for (let i = 0; i < u.length; i += 61) total += u[i];
+    }
+    rnd.push((performance.now() - t1) / 1000);
+  }
   f.close();
-  return { seq_seconds: seq, random_seconds: rnd, checksum: total % 2 ** 32 };
+  return { seq_seconds: median(seq), seq_rounds: seq, random_seconds: median(rnd), checksum: total % 2 ** 32 };
 }
 
 if (process.argv[2] === "--child") {
@@ -100,6 +129,8 @@ const BLOCK = Number(process.env.BENCH_BLOCK ?? 64);
 const RANDOM = Number(process.env.BENCH_RANDOM ?? 2000);
 const WARM = Number(process.env.BENCH_WARM ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const WARM_BLOCKS = Number(process.env.BENCH_WARM_BLOCKS ?? 16);
 const N = Math.max(16, Math.round((GB * 1e9) / CELL));
 const work = mkdtempSync(path.join(process.env.BENCH_DIR ?? tmpdir(), "cellfolio-bench-hdf5-read-"));
 const PEER = path.join(HERE, "hdf5_read_peer.py");
@@ -120,7 +151,9 @@ writeFileSync(cellsFile, JSON.stringify(cells));
 const warmFile = path.join(work, "warm.json");
 writeFileSync(warmFile, JSON.stringify(warm));
 
-console.log(`hdf5-read: ${N} cells x 5 x 128 x 128 float16 = ${((N * CELL) / 1e9).toFixed(2)} GB per file, blocks of ${BLOCK} cells, ${RANDOM} random cells`);
+console.log(
+  `hdf5-read: ${N} cells x 5 x 128 x 128 float16 = ${((N * CELL) / 1e9).toFixed(2)} GB per file, blocks of ${BLOCK} cells, ${RANDOM} random cells; medians of ${ROUNDS} rounds`,
+);
 const rows = [];
 try {
   for (const codec of CODECS) {
@@ -129,10 +162,10 @@ try {
     const stored = statSync(file).size;
     const results = {};
     for (const reader of READERS) {
-      const args = { file, block: BLOCK, cells, warm, concurrency: CONCURRENCY };
+      const args = { file, block: BLOCK, cells, warm, concurrency: CONCURRENCY, rounds: ROUNDS, warmBlocks: WARM_BLOCKS };
       results[reader] =
         reader === "h5py"
-          ? run("/usr/bin/python3", [PEER, JSON.stringify({ mode: "read", file, block: BLOCK, cells: cellsFile, warm: warmFile })])
+          ? run("/usr/bin/python3", [PEER, JSON.stringify({ mode: "read", file, block: BLOCK, cells: cellsFile, warm: warmFile, rounds: ROUNDS, warm_blocks: WARM_BLOCKS })])
           : run(process.execPath, [fileURLToPath(import.meta.url), "--child", reader, JSON.stringify(args)]);
     }
     const sums = new Set(Object.values(results).map((r) => r.checksum));
@@ -151,6 +184,7 @@ try {
         "random vs h5py": h ? (h.random_seconds / r.random_seconds).toFixed(2) : "-",
         "peak RSS MB": r.max_rss_mb.toFixed(0),
         "same values": sums.size === 1 ? "yes" : "NO",
+        "seq MB/s per round": r.seq_rounds.map((t) => ((N * CELL) / 1e6 / t).toFixed(0)).join(" "),
       });
     }
     rmSync(file, { force: true });

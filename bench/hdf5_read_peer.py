@@ -1,7 +1,7 @@
 # h5py's side of bench/hdf5-read.mjs. "write": makes the h5py-written input
 # (float16 (N, 5, 128, 128), chunks (1, 1, 128, 128), one codec). "read":
-# reads it in the same blocks and the same random cells as the JS readers;
-# prints one JSON line.
+# reads it in the same blocks and the same random cells as the JS readers,
+# `rounds` times (medians); prints one JSON line.
 import json, os, resource, sys, time
 import h5py, numpy as np
 
@@ -35,19 +35,29 @@ else:
         d = f["images"]
         n = d.shape[0]
         buf = np.empty((block, 5, 128, 128), dtype="<f2")
-        t0 = time.perf_counter()
-        for s in range(0, n, block):
+        rounds = args.get("rounds", 1)
+        for b in range(args.get("warm_blocks", 0)):
+            s = (b * block) % n
             m = min(block, n - s)
             d.read_direct(buf, np.s_[s:s + m], np.s_[0:m])
-        seq = time.perf_counter() - t0
+        seq = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            for s in range(0, n, block):
+                m = min(block, n - s)
+                d.read_direct(buf, np.s_[s:s + m], np.s_[0:m])
+            seq.append(time.perf_counter() - t0)
         for c in json.load(open(args["warm"])) if "warm" in args else []:
             d[c]
-        t0 = time.perf_counter()
-        total = 0
-        for c in cells:
-            # every 61st value: the checksum shows the same cells were read
-            # without timing a pass over each cell (the JS readers do the same)
-            total += int(d[c].view(np.uint16).ravel()[::61].astype(np.uint64).sum())
-        rnd = time.perf_counter() - t0
-    print(json.dumps({"seq_seconds": seq, "random_seconds": rnd, "checksum": total % 2**32,
+        rnd = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            total = 0
+            for c in cells:
+                # every 61st value: the checksum shows the same cells were read
+                # without timing a pass over each cell (the JS readers do the same)
+                total += int(d[c].view(np.uint16).ravel()[::61].astype(np.uint64).sum())
+            rnd.append(time.perf_counter() - t0)
+    med = lambda v: sorted(v)[len(v) // 2]
+    print(json.dumps({"seq_seconds": med(seq), "seq_rounds": seq, "random_seconds": med(rnd), "checksum": total % 2**32,
                       "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
