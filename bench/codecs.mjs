@@ -1,0 +1,127 @@
+// The byte codecs alone, on one core: @cellfolio/codecs (WebAssembly built
+// from AssemblyScript) against numcodecs (c-blosc, liblz4; Debian 12) in the
+// same run, on the float16 cell chunks of bench/zarr-io (64 cells of
+// 5 x 128 x 128, 160 KB each). numcodecs' blosc runs without threads, as our
+// kernels do: a per-core comparison (the Zarr readers and writers spread
+// chunks over cores on both sides).
+//   npm run build
+//   node bench/codecs.mjs           (BENCH_MB: bytes coded per measurement, default 512)
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { kernels, lz4Bound } from "@cellfolio/codecs";
+
+const TOTAL = Number(process.env.BENCH_MB ?? 512) * 1e6;
+const ROW = 5 * 128 * 128;
+const CH = ROW * 2;
+function halfBits(v) {
+  const x = new Uint32Array(new Float32Array([v]).buffer)[0];
+  const e = ((x >>> 23) & 0xff) - 112;
+  return e <= 0 ? (x >>> 16) & 0x8000 : ((x >>> 16) & 0x8000) | (e << 10) | ((x >>> 13) & 0x3ff);
+}
+// the cells of bench/zarr-io.mjs: smooth blobs per channel plus noise, in [0, 1]
+const POOL = 64;
+const pool = new Uint16Array(POOL * ROW);
+let seed = 12345;
+const rnd = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
+for (let p = 0; p < POOL; p++) {
+  const cx = 48 + rnd() * 32;
+  const cy = 48 + rnd() * 32;
+  const r = 15 + rnd() * 25;
+  for (let c = 0; c < 5; c++) {
+    const amp = 0.3 + rnd() * 0.7;
+    for (let y = 0; y < 128; y++)
+      for (let x = 0; x < 128; x++) {
+        const d2 = ((x - cx) ** 2 + (y - cy) ** 2) / (r * r);
+        const v = c < 2 ? (d2 < 1 ? 1 : 0) * (0.5 + 0.5 * Math.exp(-d2)) : amp * Math.exp(-d2) + 0.02 * rnd();
+        pool[p * ROW + c * 16384 + y * 128 + x] = halfBits(v);
+      }
+  }
+}
+const raw = new Uint8Array(pool.buffer);
+const chunks = Array.from({ length: POOL }, (_, p) => raw.subarray(p * CH, (p + 1) * CH));
+const passes = Math.max(1, Math.round(TOTAL / raw.length));
+const k = kernels();
+
+function time(fn) {
+  fn(); // warm-up pass
+  const t = performance.now();
+  for (let i = 0; i < passes; i++) fn();
+  return (passes * raw.length) / 1e6 / ((performance.now() - t) / 1000);
+}
+const shuffled = chunks.map((c) => k.shuffleBytes(c, 2));
+const blosc = chunks.map((c) => k.bloscEncodeLz4(c, 2, true, 256 * 1024, 5));
+const lz4 = shuffled.map((c) => {
+  const out = new Uint8Array(lz4Bound(c.length));
+  return out.slice(0, k.lz4EncodeBlock(c, out, 1));
+});
+const tmp = new Uint8Array(CH);
+const ours = {
+  "blosc lz4 shuffle encode": time(() => chunks.forEach((c) => k.bloscEncodeLz4(c, 2, true, 256 * 1024, 5))),
+  "blosc lz4 shuffle decode": time(() => blosc.forEach((b) => k.bloscDecode(b))),
+  "lz4 encode": time(() => {
+    const out = new Uint8Array(lz4Bound(CH));
+    shuffled.forEach((c) => k.lz4EncodeBlock(c, out, 1));
+  }),
+  "lz4 decode": time(() => lz4.forEach((b) => k.lz4DecodeBlock(b, tmp))),
+  "shuffle (2 bytes)": time(() => chunks.forEach((c) => k.shuffleBytes(c, 2, tmp))),
+  "unshuffle (2 bytes)": time(() => shuffled.forEach((c) => k.unshuffle(c, tmp, 2))),
+};
+
+const dir = mkdtempSync(path.join(tmpdir(), "cellfolio-bench-codecs-"));
+let theirs;
+try {
+  writeFileSync(path.join(dir, "cells.bin"), raw);
+  const res = spawnSync(
+    "/usr/bin/python3",
+    [
+      "-c",
+      `
+import json, sys, time, numpy as np, numcodecs
+from numcodecs import Blosc, LZ4, Shuffle
+numcodecs.blosc.use_threads = False
+raw = np.fromfile(sys.argv[1], dtype="<f2")
+chunks = [raw[i * ${ROW}:(i + 1) * ${ROW}] for i in range(${POOL})]
+passes, total = ${passes}, raw.nbytes
+bl = Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE)
+lz, sh = LZ4(acceleration=1), Shuffle(2)
+def t(fn):
+    fn()
+    t0 = time.perf_counter()
+    for _ in range(passes): fn()
+    return passes * total / 1e6 / (time.perf_counter() - t0)
+enc = [bl.encode(c) for c in chunks]
+shu = [sh.encode(c) for c in chunks]
+lze = [lz.encode(s) for s in shu]
+out = {
+  "blosc lz4 shuffle encode": t(lambda: [bl.encode(c) for c in chunks]),
+  "blosc lz4 shuffle decode": t(lambda: [bl.decode(e) for e in enc]),
+  "lz4 encode": t(lambda: [lz.encode(s) for s in shu]),
+  "lz4 decode": t(lambda: [lz.decode(e) for e in lze]),
+  "shuffle (2 bytes)": t(lambda: [sh.encode(c) for c in chunks]),
+  "unshuffle (2 bytes)": t(lambda: [sh.decode(s) for s in shu]),
+}
+print(json.dumps({"numcodecs": numcodecs.__version__, "mbps": out}))
+`,
+      path.join(dir, "cells.bin"),
+    ],
+    { encoding: "utf8" },
+  );
+  if (res.status !== 0) throw new Error(res.stderr);
+  theirs = JSON.parse(res.stdout.trim().split("\n").pop());
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`codecs: ${POOL} float16 cell chunks of ${CH / 1024} KB, ${passes} passes (${((passes * raw.length) / 1e6).toFixed(0)} MB) per measurement, one core each`);
+console.table(
+  Object.keys(ours).map((op) => ({
+    op,
+    "cellfolio MB/s": ours[op].toFixed(0),
+    [`numcodecs ${theirs.numcodecs} MB/s`]: theirs.mbps[op].toFixed(0),
+    ratio: (ours[op] / theirs.mbps[op]).toFixed(2),
+  })),
+);
