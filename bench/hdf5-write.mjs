@@ -7,7 +7,10 @@
 //   BENCH_CODECS=lzf,none BENCH_GB=0.2 node bench/hdf5-write.mjs
 //   BENCH_BIG=1 node bench/hdf5-write.mjs          (> 4 GB file, no filter;
 //                                                   h5py checks its last chunk)
-// Env: BENCH_GB, BENCH_CODECS, BENCH_BATCH (cells per write, 16), BENCH_DIR.
+// Env: BENCH_GB, BENCH_CODECS, BENCH_BATCH (cells per write, 16), BENCH_DIR,
+// BENCH_ROUNDS (default 3: both writers alternate, each round a fresh
+// process; medians reported with the per-round ratios; this machine's
+// figures move up to 2x between runs).
 // Each writer runs in its own process, so peak RSS and CPU time are its own
 // (CPU seconds, user + system, show the cost when other work shares the cores).
 import { execFileSync, spawnSync } from "node:child_process";
@@ -130,23 +133,33 @@ print(json.dumps({"n": n, "last_equal": bool((last.view("u2") == cells[(n - 1) %
     const n = Math.max(1, Math.round((gb * 2 ** 30) / CELL_BYTES));
     const codecs = (process.env.BENCH_CODECS ?? "gzip,shuffle+gzip,lzf,none").split(",");
     const mb = (n * CELL_BYTES) / 2 ** 20;
-    console.log(`float16 (${n}, 5, 128, 128), chunks (1, 1, 128, 128), ${mb.toFixed(0)} MB uncompressed, ${batch} cells per write`);
-    console.log("| codec | ours MB/s | h5py MB/s | ours / h5py | ratio ours | ratio h5py | CPU s ours | CPU s h5py | RSS ours MB | RSS h5py MB |");
-    console.log("|---|---|---|---|---|---|---|---|---|---|");
+    const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+    const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+    console.log(`float16 (${n}, 5, 128, 128), chunks (1, 1, 128, 128), ${mb.toFixed(0)} MB uncompressed, ${batch} cells per write; medians of ${rounds} rounds`);
+    console.log("| codec | ours MB/s | h5py MB/s | ours / h5py | per round | ratio ours | ratio h5py | CPU s ours | CPU s h5py | RSS ours MB | RSS h5py MB |");
+    console.log("|---|---|---|---|---|---|---|---|---|---|---|");
     for (const codec of codecs) {
       const oursOut = path.join(dir, `ours-${codec}.h5`);
       const pyOut = path.join(dir, `h5py-${codec}.h5`);
       const a = { cells: cellsPath, n, batch, codec };
-      const ours = runOurs({ ...a, out: oursOut });
-      const h5 = runH5py({ ...a, out: pyOut });
-      const so = statSync(oursOut).size;
-      const sp = statSync(pyOut).size;
-      rmSync(oursOut);
-      rmSync(pyOut);
-      const mo = mb / ours.seconds;
-      const mp = mb / h5.seconds;
+      const ours = [];
+      const h5 = [];
+      let so = 0;
+      let sp = 0;
+      for (let r = 0; r < rounds; r++) {
+        ours.push(runOurs({ ...a, out: oursOut }));
+        h5.push(runH5py({ ...a, out: pyOut }));
+        so = statSync(oursOut).size;
+        sp = statSync(pyOut).size;
+        rmSync(oursOut);
+        rmSync(pyOut);
+      }
+      const mo = mb / median(ours.map((r) => r.seconds));
+      const mp = mb / median(h5.map((r) => r.seconds));
+      const perRound = ours.map((r, i) => (h5[i].seconds / r.seconds).toFixed(2)).join(" ");
+      const m = (rs, k) => median(rs.map((r) => r[k]));
       console.log(
-        `| ${codec} | ${mo.toFixed(0)} | ${mp.toFixed(0)} | ${(mo / mp).toFixed(2)} | ${((n * CELL_BYTES) / so).toFixed(2)} | ${((n * CELL_BYTES) / sp).toFixed(2)} | ${ours.cpu_seconds.toFixed(1)} | ${h5.cpu_seconds.toFixed(1)} | ${ours.max_rss_mb.toFixed(0)} | ${h5.max_rss_mb.toFixed(0)} |`,
+        `| ${codec} | ${mo.toFixed(0)} | ${mp.toFixed(0)} | ${(mo / mp).toFixed(2)} | ${perRound} | ${((n * CELL_BYTES) / so).toFixed(2)} | ${((n * CELL_BYTES) / sp).toFixed(2)} | ${m(ours, "cpu_seconds").toFixed(1)} | ${m(h5, "cpu_seconds").toFixed(1)} | ${Math.max(...ours.map((r) => r.max_rss_mb)).toFixed(0)} | ${Math.max(...h5.map((r) => r.max_rss_mb)).toFixed(0)} |`,
       );
     }
   } finally {

@@ -1,21 +1,25 @@
 // Keeps chunk encodings in flight in parallel, but appends their results to
 // the file one at a time in submission order, so the file layout is
-// deterministic; at most `limit` chunks are held at once.
+// deterministic; at most `limit` chunks and `maxBytes` raw bytes are held at
+// once.
 import type { EncodedChunk } from "./chunk-encoder.js";
 import type { FileSink } from "./file-sink.js";
 
 export class ChunkQueue {
   private readonly steps: Promise<void>[] = [];
+  private readonly sizes: number[] = [];
+  private held = 0;
   private tail: Promise<void> = Promise.resolve();
   private error: unknown = null;
 
   constructor(
     private readonly sink: FileSink,
     private readonly limit: number,
+    private readonly maxBytes = 64 * 1024 * 1024,
   ) {}
 
   /** Queues an encoding; `placed` gets the chunk's address once it is appended. */
-  async push(encoded: Promise<EncodedChunk>, placed: (address: number, chunk: EncodedChunk) => void): Promise<void> {
+  async push(encoded: Promise<EncodedChunk>, placed: (address: number, chunk: EncodedChunk) => void, rawBytes = 0): Promise<void> {
     if (this.error) throw this.error;
     encoded.catch(() => {}); // reported through the chain below
     const step = this.tail.then(async () => {
@@ -30,9 +34,16 @@ export class ChunkQueue {
     });
     this.tail = step;
     this.steps.push(step);
-    // at the limit, wait until half have been written: chunks are then submitted
+    this.sizes.push(rawBytes);
+    this.held += rawBytes;
+    // at a limit, wait until half have been written: chunks are then submitted
     // in bursts, which the worker pool sends as one message per worker
-    if (this.steps.length >= this.limit) while (this.steps.length > this.limit >> 1) await this.steps.shift();
+    if (this.steps.length >= this.limit || this.held >= this.maxBytes) {
+      while (this.steps.length > this.limit >> 1 || this.held > this.maxBytes >> 1) {
+        await this.steps.shift();
+        this.held -= this.sizes.shift() ?? 0;
+      }
+    }
     if (this.error) throw this.error;
   }
 
@@ -45,6 +56,8 @@ export class ChunkQueue {
   async drain(): Promise<void> {
     await this.tail;
     this.steps.length = 0;
+    this.sizes.length = 0;
+    this.held = 0;
     if (this.error) throw this.error;
   }
 }

@@ -256,7 +256,7 @@ export class DatasetWriter {
     // the async zlib API spends about as much again on the main thread per chunk)
     const pool = this.pool();
     const encoded = pool ? pool.encode(raw, this.filters, this.elementSize) : encodeChunk(raw, this.filters, this.elementSize);
-    await this.queue.push(encoded, record);
+    await this.queue.push(encoded, record, raw.byteLength);
   }
 
   private checkData(data: ElementData, n: number, where: string): void {
