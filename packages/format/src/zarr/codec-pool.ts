@@ -38,6 +38,8 @@ interface Job {
   /** read-decode: chunk files the worker reads and decodes itself, each `chunkBytes` decoded. */
   files?: string[];
   chunkBytes?: number;
+  /** read-decode: a buffer of an earlier batch, handed back for this one (transferred). */
+  reuse?: ArrayBuffer;
   resolve: (b: any) => void;
   reject: (e: Error) => void;
 }
@@ -149,10 +151,24 @@ export function readFilesInWorker(codecs: ByteCodec[], files: string[], chunkByt
   let slot = p[0];
   for (const s of p) if (s.busy < slot.busy) slot = s;
   return new Promise((resolve, reject) => {
-    const job: Job = { id: nextId++, op: "read-decode", codecs, files, chunkBytes, resolve, reject };
+    const need = files.length * chunkBytes;
+    const k = spare.findIndex((b) => b.byteLength >= need && b.byteLength <= 2 * need);
+    const reuse = k >= 0 ? spare.splice(k, 1)[0] : undefined;
+    const job: Job = { id: nextId++, op: "read-decode", codecs, files, chunkBytes, reuse, resolve, reject };
     if (slot.busy >= QUEUE_PER_WORKER) backlog.push(job);
     else send(slot, job);
   });
+}
+
+/**
+ * Batch buffers placed by the caller, given back to the workers: a fresh
+ * multi-MB buffer per batch meant page faults (~5 us each on this VM) that
+ * cost more than decoding into it.
+ */
+const spare: ArrayBuffer[] = [];
+const MAX_SPARE = 8;
+export function recycleBatch(b: ArrayBuffer): void {
+  if (spare.length < MAX_SPARE && b.byteLength > 0) spare.push(b);
 }
 
 /**
@@ -169,6 +185,9 @@ function send(slot: Slot, job: Job): void {
   if (slot.busy === 0) slot.worker.ref();
   slot.busy++;
   waiting.set(job.id, { resolve: job.resolve, reject: job.reject, slot });
-  const transfer = job.data ? [job.data.buffer as ArrayBuffer] : [];
-  slot.worker.postMessage({ id: job.id, op: job.op, codecs: job.codecs, data: job.data, files: job.files, chunkBytes: job.chunkBytes }, transfer);
+  const transfer = job.data ? [job.data.buffer as ArrayBuffer] : job.reuse ? [job.reuse] : [];
+  slot.worker.postMessage(
+    { id: job.id, op: job.op, codecs: job.codecs, data: job.data, files: job.files, chunkBytes: job.chunkBytes, reuse: job.reuse },
+    transfer,
+  );
 }

@@ -16,10 +16,12 @@ interface Message {
   data?: Uint8Array;
   files?: string[];
   chunkBytes?: number;
+  reuse?: ArrayBuffer;
 }
 
-async function readDecode(codecs: any[], files: string[], chunkBytes: number): Promise<FileBatch> {
-  const bytes = new Uint8Array(files.length * chunkBytes);
+async function readDecode(codecs: any[], files: string[], chunkBytes: number, reuse?: ArrayBuffer): Promise<FileBatch> {
+  const need = files.length * chunkBytes;
+  const bytes = reuse && reuse.byteLength >= need ? new Uint8Array(reuse, 0, need) : new Uint8Array(need);
   const at: FileBatch["at"] = [];
   const bloscOnly = codecs.length === 1 && codecs[0].id === "blosc";
   for (let i = 0; i < files.length; i++) {
@@ -50,7 +52,7 @@ async function readDecode(codecs: any[], files: string[], chunkBytes: number): P
 parentPort?.on("message", async (msg: Message) => {
   try {
     if (msg.op === "read-decode") {
-      const batch = await readDecode(msg.codecs, msg.files ?? [], msg.chunkBytes ?? 0);
+      const batch = await readDecode(msg.codecs, msg.files ?? [], msg.chunkBytes ?? 0, msg.reuse);
       parentPort?.postMessage({ id: msg.id, data: batch }, [batch.bytes.buffer as ArrayBuffer]);
       return;
     }

@@ -7,7 +7,7 @@ import { FormatError } from "../errors.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
 import type { Attrs, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, chunkElements, decodeByteCodecs, decodeChunk, viewNumeric } from "./chunk.js";
-import { readFilesInWorker, readHelpers } from "./codec-pool.js";
+import { readFilesInWorker, readHelpers, recycleBatch } from "./codec-pool.js";
 import { readU32 } from "./codecs.js";
 import { parseJson } from "./json.js";
 import { type ArrayMeta, parseV2, parseV3, type ShardSpec } from "./metadata.js";
@@ -377,21 +377,25 @@ export class ZarrReader implements StoreReader {
       );
       if (!run) throw new Error("codec workers are gone"); // readHelpers() said there were
       batches.push(
-        run.then(({ bytes, at }) =>
+        run.then(({ bytes, at }) => {
           at.forEach((a, k) => {
             if (typeof a === "string") throw this.err(path, `chunk ${m.chunkKey(part[k])}: ${a}`);
             place(part[k], a === null ? null : bytes.subarray(a, a + chunkBytes));
-          }),
-        ),
+          });
+          recycleBatch(bytes.buffer as ArrayBuffer); // placed (copied): the worker fills it again
+        }),
       );
     }
     // A failed batch rejects Promise.all below; until then its rejection is held here.
     for (const b of batches) b.catch(() => {});
     for (const idx of chunks.slice(0, mine)) {
       const key = m.chunkKey(idx);
-      const raw = await store.get(join(path, key)).catch((e) => {
+      let raw: Uint8Array | undefined;
+      try {
+        raw = store.getNow(join(path, key)); // a reused buffer: decoded or copied before any await
+      } catch (e: any) {
         throw this.err(path, `chunk ${key}: ${e?.message ?? e}`, e);
-      });
+      }
       const full = idx.every((c, j) => c * grid[j] >= start[j] && (c + 1) * grid[j] <= start[j] + shape[j]);
       if (raw && inPlace && full) {
         const at = (idx[0] * grid[0] - start[0]) * rowBytes;
@@ -401,7 +405,7 @@ export class ZarrReader implements StoreReader {
           throw this.err(path, `chunk ${key}: cannot decode (${e?.message ?? e})`, e);
         }
       }
-      place(idx, raw ? await this.decodeHere(path, key, raw) : null);
+      place(idx, raw ? await this.decodeHere(path, key, raw.slice()) : null);
     }
     await Promise.all(batches);
   }
