@@ -31,19 +31,32 @@ export interface Kernels {
   bloscDecodeInto(src: Uint8Array, dst: Uint8Array): boolean;
   /** A blosc 1 frame of lz4 streams, one a block, byte-shuffled when `shuffle`. */
   bloscEncodeLz4(src: Uint8Array, typesize: number, shuffle: boolean, blocksize: number, acceleration: number): Uint8Array;
+  /** The module's memory now (it holds a call's input and output; given back after large calls). */
+  memoryBytes(): number;
 }
 
 export function createKernels(wasmBase64: string): Kernels {
   const text = atob(wasmBase64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as any;
-  const memory = x.memory as WebAssembly.Memory;
-  const base: number = x.workBase();
+  const module = new WebAssembly.Module(bytes);
+  let x: any;
+  let memory: WebAssembly.Memory;
+  let base = 0;
+  let heap = new Uint8Array(0);
+  // A wasm memory only grows: after one large chunk, a fresh instance gives
+  // the memory back once calls are small again (instantiating costs ~50 us).
+  const KEEP_BYTES = 64 * 1024 * 1024;
+  const start = () => {
+    x = new WebAssembly.Instance(module, {}).exports;
+    memory = x.memory;
+    base = x.workBase();
+    heap = new Uint8Array(memory.buffer);
+    x.lzfReset();
+  };
+  start();
   // Copies run 16 bytes at a time and may pass a buffer's end by up to 32.
   const SLACK = 64;
-  let heap = new Uint8Array(memory.buffer);
-  x.lzfReset();
 
   /** Room for buffers of these sizes from the work base; returns their addresses. */
   const place = (a: number, b: number, c = 0): [number, number, number] => {
@@ -51,6 +64,7 @@ export function createKernels(wasmBase64: string): Kernels {
     const pb = pa + ((a + SLACK + 15) & ~15);
     const pc = pb + ((b + SLACK + 15) & ~15);
     const end = pc + c + SLACK;
+    if (memory.buffer.byteLength > KEEP_BYTES && end < memory.buffer.byteLength / 4) start();
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
     if (heap.buffer !== memory.buffer) heap = new Uint8Array(memory.buffer);
     return [pa, pb, pc];
@@ -78,6 +92,7 @@ export function createKernels(wasmBase64: string): Kernels {
   };
 
   return {
+    memoryBytes: () => memory.buffer.byteLength,
     lz4DecodeBlock(src, dst) {
       const [a, b] = place(src.length, dst.length);
       heap.set(src, a);

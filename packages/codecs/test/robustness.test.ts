@@ -54,4 +54,22 @@ describe("damaged streams", () => {
     expect(back).toEqual(src);
     expect(k.bloscDecode(blosc)).toEqual(src);
   });
+
+  it("gives its memory back after a large chunk and goes on coding", () => {
+    const k = kernels();
+    const big = new Uint8Array(80 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i >> 12;
+    const shuffled = k.shuffleBytes(big, 2);
+    expect(k.memoryBytes()).toBeGreaterThan(2 * big.length);
+    const back = new Uint8Array(big.length);
+    k.unshuffle(shuffled, back, 2);
+    expect(back[4096 * 77]).toBe(77);
+    const src = cell(30_000);
+    const out = new Uint8Array(src.length + 100);
+    const n = k.lzfCompress(src, out);
+    expect(k.memoryBytes()).toBeLessThan(1024 * 1024);
+    const dec = new Uint8Array(src.length);
+    expect(k.lzfDecode(out.subarray(0, n), dec)).toBe(src.length);
+    expect(dec).toEqual(src);
+  });
 });
