@@ -95,7 +95,20 @@ async function ours(name, zarrFormat, shards) {
     reads.push((performance.now() - t) / 1000);
     await r.close();
   }
-  return { write, read: median(reads), reads, check };
+  // The same reads into one reused buffer (readBlock's `into`), as a data loader does.
+  const into = new Uint16Array(BLOCK_ROWS * ROW_ELEMS);
+  const intoReads = [];
+  for (let round = 0; round < READ_ROUNDS; round++) {
+    const r = await openZarr(target);
+    t = performance.now();
+    for (let s = 0; s < N; s += BLOCK_ROWS) {
+      const k = Math.min(BLOCK_ROWS, N - s);
+      await r.readBlock("x", [s, 0, 0, 0], [k, ...ROW], { into });
+    }
+    intoReads.push((performance.now() - t) / 1000);
+    await r.close();
+  }
+  return { write, read: median(reads), reads, readInto: median(intoReads), intoReads, check };
 }
 
 function python(name, v3) {
@@ -148,11 +161,17 @@ if (env("BENCH_PYTHON", "1") !== "0") {
 }
 report("cellfolio Zarr v2", v2, p2);
 if (p2) rows.push({ label: `zarr-python ${p2.zarr} v2`, write_MBps: (MB / p2.write_s).toFixed(0), read_MBps: (MB / p2.read_s).toFixed(0) });
+rows.push({ label: "cellfolio Zarr v2, into a reused buffer", read_MBps: (MB / v2.readInto).toFixed(0), read_ratio: p2 ? (p2.read_into_s / v2.readInto).toFixed(2) : undefined });
+if (p2) rows.push({ label: `zarr-python ${p2.zarr} v2, out= a reused array`, read_MBps: (MB / p2.read_into_s).toFixed(0) });
 report("cellfolio Zarr v3 sharded", v3, p3);
 if (p3) rows.push({ label: `zarr-python ${p3.zarr} v3 sharded`, write_MBps: (MB / p3.write_s).toFixed(0), read_MBps: (MB / p3.read_s).toFixed(0) });
 console.table(rows);
 const rounds = (s) => s.map((x) => (MB / x).toFixed(0)).join(", ");
-console.log(`read MB/s per round: cellfolio v2 ${rounds(v2.reads)}; v3 ${rounds(v3.reads)}` + (p2 ? `; zarr-python 2 ${rounds(p2.read_rounds_s)}` : "") + (p3 ? `; zarr-python 3 ${rounds(p3.read_rounds_s)}` : ""));
+console.log(
+  `read MB/s per round: cellfolio v2 ${rounds(v2.reads)}; v3 ${rounds(v3.reads)}; v2 into ${rounds(v2.intoReads)}` +
+    (p2 ? `; zarr-python 2 ${rounds(p2.read_rounds_s)}; out= ${rounds(p2.read_into_rounds_s)}` : "") +
+    (p3 ? `; zarr-python 3 ${rounds(p3.read_rounds_s)}` : ""),
+);
 console.log(
   `peak RSS: cellfolio ${rssOurs.toFixed(0)} MB (after v2: ${rssV2.toFixed(0)} MB)` +
     (p2 ? `, zarr-python 2 ${p2.max_rss_mb.toFixed(0)} MB` : "") +

@@ -1,4 +1,5 @@
 // Sizes and typed-array constructors of the element dtypes, in one table.
+import { FormatError } from "./errors.js";
 import type { DType, NDArray, TypedArray } from "./types.js";
 
 type TypedArrayConstructor = {
@@ -132,4 +133,17 @@ export function strides(shape: readonly number[]): number[] {
     acc *= shape[i];
   }
   return s;
+}
+
+/** A block read as usual, then copied into the caller's `into` (readBlock's option, for backends that cannot read in place). */
+export function intoBuffer(block: NDArray, into: TypedArray | undefined, source: string, path: string): NDArray {
+  if (!into) return block;
+  const n = product(block.shape);
+  if (Array.isArray(block.data) || into.constructor !== block.data.constructor || into.length < n) {
+    const what = Array.isArray(block.data) ? "no buffer (a string array)" : `a ${block.data.constructor.name} of at least ${n} elements`;
+    throw new FormatError(source, path, `into: expected ${what} for ${block.dtype} ${JSON.stringify(block.shape)}`);
+  }
+  const data = into.subarray(0, n);
+  (data as any).set(block.data);
+  return { dtype: block.dtype, shape: block.shape, data } as NDArray;
 }

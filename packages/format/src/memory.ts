@@ -1,6 +1,6 @@
 // An in-memory store that is both a StoreReader and a StoreWriter: for unit
 // tests of the element layer and for small datasets built in process.
-import { allocate, copyBlock, product, sliceArray } from "./dtype.js";
+import { allocate, copyBlock, intoBuffer, product, sliceArray } from "./dtype.js";
 import { FormatError } from "./errors.js";
 import type {
   ArrayInfo,
@@ -9,6 +9,7 @@ import type {
   CreateArrayOptions,
   NDArray,
   NodeInfo,
+  ReadBlockOptions,
   StoreReader,
   StoreWriter,
 } from "./types.js";
@@ -72,12 +73,12 @@ export class MemoryStore implements StoreReader, StoreWriter {
     return { dtype: data.dtype, shape: [...data.shape], data: data.data.slice() as NDArray["data"] };
   }
 
-  async readBlock(path: string, start: number[], shape: number[]): Promise<NDArray> {
+  async readBlock(path: string, start: number[], shape: number[], options: ReadBlockOptions = {}): Promise<NDArray> {
     const { data } = this.array(path);
     if (start.length !== data.shape.length || start.some((s, i) => s < 0 || s + shape[i] > data.shape[i])) {
       throw new FormatError(this.source, normalizePath(path), `block ${start}+${shape} outside shape ${data.shape}`);
     }
-    return sliceArray(data, start, shape);
+    return intoBuffer(sliceArray(data, start, shape), options.into, this.source, path);
   }
 
   async readRecords(path: string): Promise<Record<string, NDArray>> {

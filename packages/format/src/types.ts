@@ -38,6 +38,17 @@ export type TypedArray =
  * - int64 / uint64 data is BigInt64Array / BigUint64Array;
  * - string data is a string[] (UTF-8 on disk).
  */
+export interface ReadBlockOptions {
+  /**
+   * Where to put the block: a typed array of the dtype's class (Uint16Array
+   * for float16) with room for it, reused from block to block as a data
+   * loader does; the result's `data` is a view of it. A fresh multi-MB block
+   * per read costs page faults: Zarr v2 blocks read ~1.4x faster into a
+   * reused buffer (bench/zarr-io).
+   */
+  into?: TypedArray;
+}
+
 export interface NDArray {
   dtype: DType;
   shape: number[];
@@ -102,7 +113,7 @@ export interface StoreReader {
   /** The whole array. */
   readArray(path: string): Promise<NDArray>;
   /** One hyperslab: `shape[i]` elements from `start[i]` on every axis. */
-  readBlock(path: string, start: number[], shape: number[]): Promise<NDArray>;
+  readBlock(path: string, start: number[], shape: number[], options?: ReadBlockOptions): Promise<NDArray>;
   /** A compound array (ArrayInfo.fields set) as one 1-D array per field. */
   readRecords?(path: string): Promise<Record<string, NDArray>>;
   close(): Promise<void>;

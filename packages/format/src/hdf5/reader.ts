@@ -31,9 +31,10 @@ import {
   unsupportedFilter,
   type Values,
 } from "@cellfolio/hdf5";
+import { intoBuffer } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { float16ToFloat32 } from "../float16.js";
-import type { ArrayInfo, Attrs, AttrValue, DType, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
+import type { ArrayInfo, Attrs, AttrValue, DType, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 
 export interface OpenHdf5Options {
   /** HTTP only: extra fetch options (headers). */
@@ -230,8 +231,8 @@ class Hdf5Reader implements StoreReader {
     });
   }
 
-  readBlock(path: string, start: number[], shape: number[]): Promise<NDArray> {
-    return this.guard(path, async () => this.read(await this.dataset(path), path, start, shape));
+  readBlock(path: string, start: number[], shape: number[], options: ReadBlockOptions = {}): Promise<NDArray> {
+    return this.guard(path, async () => intoBuffer(await this.read(await this.dataset(path), path, start, shape), options.into, this.source, path));
   }
 
   private async read(d: Dataset, path: string, start: number[], shape: number[]): Promise<NDArray> {

@@ -5,7 +5,7 @@ import { kernels } from "@cellfolio/codecs";
 import { allocate, copyBlock, itemSize, product, typedArrayFor } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
-import type { Attrs, NDArray, NodeInfo, StoreReader, TypedArray } from "../types.js";
+import type { Attrs, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, chunkElements, decodeByteCodecs, decodeChunk, viewNumeric } from "./chunk.js";
 import { readFilesInWorker, readHelpers, recycleBatch } from "./codec-pool.js";
 import { readU32 } from "./codecs.js";
@@ -223,22 +223,38 @@ export class ZarrReader implements StoreReader {
   /** readBlock calls under way: a lone one of few chunks decodes them on this thread. */
   private blockReads = 0;
 
-  async readBlock(path: string, start: number[], shape: number[]): Promise<NDArray> {
+  async readBlock(path: string, start: number[], shape: number[], options: ReadBlockOptions = {}): Promise<NDArray> {
     this.blockReads++;
     try {
-      return await this.readBlockAlone(path, start, shape);
+      return await this.readBlockAlone(path, start, shape, options.into);
     } finally {
       this.blockReads--;
     }
   }
 
-  private async readBlockAlone(path: string, start: number[], shape: number[]): Promise<NDArray> {
+  private async readBlockAlone(path: string, start: number[], shape: number[], into?: TypedArray): Promise<NDArray> {
     path = norm(path);
     const m = await this.arrayMeta(path);
     if (m.fields) throw this.err(path, "is a structured (record) array: read it with readRecords");
     const rank = m.shape.length;
     if (start.length !== rank || shape.length !== rank || start.some((s, i) => s < 0 || shape[i] < 0 || s + shape[i] > m.shape[i])) {
       throw this.err(path, `block start ${JSON.stringify(start)} shape ${JSON.stringify(shape)} is outside the array's shape ${JSON.stringify(m.shape)}`);
+    }
+    if (into) {
+      const n = product(shape);
+      const T = m.dtype === "string" ? null : typedArrayFor(m.dtype);
+      if (!T || !(into instanceof T) || into.length < n) {
+        throw this.err(path, `into: expected ${T ? `a ${T.name} of at least ${n} elements` : "no buffer (a string array)"} for ${m.dtype} ${JSON.stringify(shape)}`);
+      }
+      const out = { dtype: m.dtype, shape, data: into.subarray(0, n) } as NDArray;
+      const dst = out.data as TypedArray;
+      if (!m.shard && this.store instanceof LocalStore && countChunks(start, shape, m.chunks) >= MIN_SPLIT_CHUNKS) {
+        await this.readIntoLocal(path, m, start, shape, dst, this.store); // writes every element
+      } else {
+        dst.fill(0 as never); // the general path leaves zero-filled chunks as they are
+        await this.readInto(path, m, start, shape, dst);
+      }
+      return out;
     }
     if (!m.shard && shape.every((n, i) => n === m.chunks[i] && start[i] % n === 0 && start[i] + n <= m.shape[i])) {
       // Exactly one whole chunk (a cell of an image stack): its decoded array is
