@@ -5,7 +5,7 @@
 // typesize 4, which shuffles float16 and 8-byte data badly.
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { kernels, lz4DecodeBlock, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
 import { lz4DecodeFramed, lz4EncodeFramed } from "./lz4.js";
 
 const gzipAsync = promisify(zlib.gzip);
@@ -86,30 +86,24 @@ export async function bloscDecode(data: Uint8Array): Promise<Uint8Array> {
 }
 
 /**
- * Blosc 1 frames with zlib / zstd streams and byte shuffle, decoded here:
+ * Blosc 1 frames of zlib / zstd streams with byte shuffle, decoded here:
  * numcodecs' wasm blosc copies in and out of its heap and runs at a fraction
  * of their speed. Returns null for what it leaves to the wasm build
  * (blosclz, snappy, bit shuffle).
  */
-let bloscScratch = new Uint8Array(0);
 async function bloscDecodeJs(src: Uint8Array): Promise<Uint8Array | null> {
   const flags = src[2];
   const typesize = src[3];
   const nbytes = readU32(src, 4);
   const blocksize = readU32(src, 8);
   const code = flags >> 5;
-  if (flags & 0x02) {
-    if (src.length < 16 + nbytes) throw new Error("blosc: truncated");
-    return src.slice(16, 16 + nbytes);
-  }
-  if (flags & 0x04 || (code !== 1 && code !== 3 && code !== 4) || blocksize === 0) return null;
+  // (memcpyed and lz4 frames are decoded by the WebAssembly kernels before this)
+  if (flags & 0x02 || flags & 0x04 || (code !== 3 && code !== 4) || blocksize === 0) return null;
   const out = new Uint8Array(nbytes);
   const nblocks = Math.ceil(nbytes / blocksize);
   const leftover = nbytes % blocksize;
   const dontSplit = (flags & 0x10) !== 0;
-  // lz4 decodes with no await, so its blocks can share one scratch; zlib / zstd await.
-  if (code === 1 && bloscScratch.length < blocksize) bloscScratch = new Uint8Array(blocksize);
-  const tmp = code === 1 ? bloscScratch : new Uint8Array(blocksize);
+  const tmp = new Uint8Array(blocksize);
   for (let b = 0; b < nblocks; b++) {
     const last = b === nblocks - 1 && leftover > 0;
     const bsize = last ? leftover : blocksize;
@@ -126,9 +120,7 @@ async function bloscDecodeJs(src: Uint8Array): Promise<Uint8Array | null> {
       const stream = src.subarray(pos, pos + csize);
       const target = dst.subarray(j * neblock, (j + 1) * neblock);
       if (csize === neblock) target.set(stream);
-      else if (code === 1) {
-        if (lz4DecodeBlock(stream, target) !== neblock) throw new Error("blosc: lz4 stream size mismatch");
-      } else {
+      else {
         const d = code === 3 ? await zlibDecode(stream) : await zstdDecode(stream);
         if (d.length !== neblock) throw new Error("blosc: stream size mismatch");
         target.set(d);
