@@ -43,7 +43,7 @@ export interface ReadBlockOptions {
    * Where to put the block: a typed array of the dtype's class (Uint16Array
    * for float16) with room for it, reused from block to block as a data
    * loader does; the result's `data` is a view of it. A fresh multi-MB block
-   * per read costs page faults: Zarr v2 blocks read ~1.4x faster into a
+   * per read costs page faults: Zarr v2 blocks read 1.15-1.4x faster into a
    * reused buffer (bench/zarr-io).
    */
   into?: TypedArray;
