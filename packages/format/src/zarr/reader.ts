@@ -117,6 +117,11 @@ export class ZarrReader implements StoreReader {
     return new FormatError(this.source, path, problem, { cause });
   }
 
+  /** A chunk (or shard part) whose bytes would not decode, named. */
+  private undecodable(path: string, what: string, e: any): FormatError {
+    return this.err(path, `${what}: cannot decode (${e?.message ?? e})`, e);
+  }
+
   private async node(path: string): Promise<NodeDoc | null> {
     path = norm(path);
     if (this.consolidated) {
@@ -290,7 +295,7 @@ export class ZarrReader implements StoreReader {
     try {
       return await decodeChunk(raw, { pipeline: m.pipeline, dtype: m.dtype, shape: m.chunks }, here);
     } catch (e: any) {
-      throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
+      throw this.undecodable(path, `chunk ${m.chunkKey(idx)}`, e);
     }
   }
 
@@ -370,7 +375,7 @@ export class ZarrReader implements StoreReader {
       try {
         data = chunkElements(r, layout);
       } catch (e: any) {
-        throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
+        throw this.undecodable(path, `chunk ${m.chunkKey(idx)}`, e);
       }
       copyBlock(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
     };
@@ -418,22 +423,20 @@ export class ZarrReader implements StoreReader {
         try {
           if (kernels().bloscDecodeInto(raw, bytes.subarray(at, at + grid[0] * rowBytes))) continue;
         } catch (e: any) {
-          throw this.err(path, `chunk ${key}: cannot decode (${e?.message ?? e})`, e);
+          throw this.undecodable(path, `chunk ${key}`, e);
         }
       }
-      place(idx, raw ? await this.decodeHere(path, key, raw.slice()) : null);
+      let decoded: Uint8Array | null = null;
+      if (raw) {
+        try {
+          decoded = await decodeByteCodecs(p.byteCodecs, raw.slice());
+        } catch (e) {
+          throw this.undecodable(path, `chunk ${key}`, e);
+        }
+      }
+      place(idx, decoded);
     }
     await Promise.all(batches);
-  }
-
-  /** A chunk's byte codecs undone on this thread, errors named. */
-  private async decodeHere(path: string, key: string, raw: Uint8Array): Promise<Uint8Array> {
-    const m = await this.arrayMeta(path);
-    try {
-      return await decodeByteCodecs(m.pipeline.byteCodecs, raw);
-    } catch (e: any) {
-      throw this.err(path, `chunk ${key}: cannot decode (${e?.message ?? e})`, e);
-    }
   }
 
   private shardIndex(spec: ShardSpec, key: string, nInner: number, whole?: Uint8Array): Promise<BigUint64Array | null> {
@@ -548,7 +551,7 @@ export class ZarrReader implements StoreReader {
         const data = await decodeChunk(raw, { pipeline: spec.inner, dtype: m.dtype, shape: inner });
         copyBlock(data, inner, box.srcStart, dst, shape, box.dstStart, box.count);
       } catch (e: any) {
-        throw this.err(path, `${label}: cannot decode (${e?.message ?? e})`, e);
+        throw this.undecodable(path, label, e);
       }
     });
     await runPool(tasks, READ_CONCURRENCY);
@@ -578,7 +581,7 @@ export class ZarrReader implements StoreReader {
           try {
             data = await decodeChunk(raw, { pipeline: m.pipeline, dtype: "uint8", shape: m.chunks });
           } catch (e: any) {
-            throw this.err(path, `chunk ${m.chunkKey(idx)}: cannot decode (${e?.message ?? e})`, e);
+            throw this.undecodable(path, `chunk ${m.chunkKey(idx)}`, e);
           }
           copyBlock(data, [...m.chunks, recSize], [...box.srcStart, 0], bytes, byteShape, [...box.dstStart, 0], [...box.count, recSize]);
         });
@@ -610,7 +613,7 @@ export class ZarrReader implements StoreReader {
   }
 }
 
-/** Calls `fn` with the index of every chunk of `grid` the box start/shape touches. */
+/** How many chunks of `grid` the box start/shape touches. */
 function countChunks(start: number[], shape: number[], grid: number[]): number {
   let n = 1;
   for (let i = 0; i < grid.length; i++) n *= shape[i] === 0 ? 0 : Math.floor((start[i] + shape[i] - 1) / grid[i]) - Math.floor(start[i] / grid[i]) + 1;
@@ -625,6 +628,7 @@ function allocateUninitialised(dtype: Exclude<NDArray["dtype"], "string">, shape
   return { dtype, shape, data: new T(b.buffer, b.byteOffset, n) } as NDArray;
 }
 
+/** Calls `fn` with the index of every chunk of `grid` the box start/shape touches. */
 export function forEachChunk(start: number[], shape: number[], grid: number[], fn: (idx: number[]) => void): void {
   const rank = grid.length;
   if (shape.some((s) => s === 0)) return;
