@@ -123,14 +123,8 @@ export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: 
   if (data.length < (op === "encode" ? 16384 : DECODE_IN_WORKER_MIN) || !heavy(codecs, NATIVE_ZSTD)) return null;
   const p = pool();
   if (!p) return null;
-  let slot = p[0];
-  for (const s of p) if (s.busy < slot.busy) slot = s;
   const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-  return new Promise((resolve, reject) => {
-    const job: Job = { id: nextId++, op, codecs, data: owned, resolve, reject };
-    if (slot.busy >= QUEUE_PER_WORKER) backlog.push(job);
-    else send(slot, job);
-  });
+  return new Promise((resolve, reject) => submit(p, { id: nextId++, op, codecs, data: owned, resolve, reject }));
 }
 
 /**
@@ -152,16 +146,10 @@ export function readFilesInWorker(codecs: ByteCodec[], files: string[], chunkByt
   if (!heavy(codecs, NATIVE_ZSTD)) return null;
   const p = pool();
   if (!p) return null;
-  let slot = p[0];
-  for (const s of p) if (s.busy < slot.busy) slot = s;
-  return new Promise((resolve, reject) => {
-    const need = files.length * chunkBytes;
-    const k = spare.findIndex((b) => b.byteLength >= need && b.byteLength <= 2 * need);
-    const reuse = k >= 0 ? spare.splice(k, 1)[0] : undefined;
-    const job: Job = { id: nextId++, op: "read-decode", codecs, files, chunkBytes, reuse, resolve, reject };
-    if (slot.busy >= QUEUE_PER_WORKER) backlog.push(job);
-    else send(slot, job);
-  });
+  const need = files.length * chunkBytes;
+  const k = spare.findIndex((b) => b.byteLength >= need && b.byteLength <= 2 * need);
+  const reuse = k >= 0 ? spare.splice(k, 1)[0] : undefined;
+  return new Promise((resolve, reject) => submit(p, { id: nextId++, op: "read-decode", codecs, files, chunkBytes, reuse, resolve, reject }));
 }
 
 /**
@@ -183,6 +171,14 @@ export function recycleBatch(b: ArrayBuffer): void {
 export function readHelpers(codecs: ByteCodec[]): number {
   if (!heavy(codecs, NATIVE_ZSTD)) return 0;
   return Math.min(pool()?.length ?? 0, Math.max(1, availableParallelism() - 1));
+}
+
+/** To the least busy worker, or to the backlog when every worker has a full queue. */
+function submit(p: Slot[], job: Job): void {
+  let slot = p[0];
+  for (const s of p) if (s.busy < slot.busy) slot = s;
+  if (slot.busy >= QUEUE_PER_WORKER) backlog.push(job);
+  else send(slot, job);
 }
 
 function send(slot: Slot, job: Job): void {

@@ -8,6 +8,7 @@ import { parentPort } from "node:worker_threads";
 import { kernels } from "@cellfolio/codecs";
 import { decodeByteCodecs, encodeByteCodecs } from "./chunk.js";
 import type { FileBatch } from "./codec-pool.js";
+import { isAbsentKey } from "./stores.js";
 
 interface Message {
   id: number;
@@ -29,7 +30,7 @@ async function readDecode(codecs: any[], files: string[], chunkBytes: number, re
     try {
       raw = readFileSync(files[i]);
     } catch (e: any) {
-      at.push(e?.code === "ENOENT" || e?.code === "ENOTDIR" || e?.code === "EISDIR" ? null : (e?.message ?? String(e)));
+      at.push(isAbsentKey(e) ? null : (e?.message ?? String(e)));
       continue;
     }
     const into = bytes.subarray(i * chunkBytes, (i + 1) * chunkBytes);

@@ -19,6 +19,11 @@ export interface KeyStore {
   close(): Promise<void>;
 }
 
+/** A key with no file: no such file, or a directory where a chunk would be (a key is never one). */
+export function isAbsentKey(e: any): boolean {
+  return isMissing(e) || e?.code === "EISDIR";
+}
+
 function isMissing(e: any): boolean {
   return e?.code === "ENOENT" || e?.code === "ENOTDIR";
 }
@@ -37,7 +42,7 @@ export class LocalStore implements KeyStore {
       const b = readFileSync(this.file(key));
       return new Uint8Array(b.buffer, b.byteOffset, b.length);
     } catch (e) {
-      if (isMissing(e) || (e as any)?.code === "EISDIR") return undefined;
+      if (isAbsentKey(e)) return undefined;
       throw e;
     }
   }
@@ -61,7 +66,7 @@ export class LocalStore implements KeyStore {
       }
       return this.scratch.subarray(0, done);
     } catch (e) {
-      if (isMissing(e) || (e as any)?.code === "EISDIR") return undefined;
+      if (isAbsentKey(e)) return undefined;
       throw e;
     } finally {
       if (fd !== undefined) closeSync(fd);
