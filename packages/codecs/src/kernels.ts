@@ -77,6 +77,20 @@ export function createKernels(wasmBase64: string): Kernels {
     "lzf: back reference before the start of the output (corrupt stream)",
   ];
 
+  /**
+   * `src` into the memory, `run` on it (input at a, output room at b, as
+   * long as `dst`), the `n` bytes it returns out into `dst`; a negative `n`
+   * throws `error(n)`.
+   */
+  const through = (src: Uint8Array, dst: Uint8Array, run: (a: number, b: number) => number, error?: (n: number) => string): number => {
+    const [a, b] = place(src.length, dst.length);
+    heap.set(src, a);
+    const n = run(a, b);
+    if (n < 0) throw new Error(error ? error(n) : `kernel failed (${n})`);
+    dst.set(heap.subarray(b, b + n));
+    return n;
+  };
+
   const bloscDecodeInto = (src: Uint8Array, dst: Uint8Array): boolean => {
     if (src.length < 16) throw new Error(`blosc: ${src.length} bytes, shorter than the 16-byte header`);
     const nbytes = (src[4] | (src[5] << 8) | (src[6] << 16) | (src[7] << 24)) >>> 0;
@@ -93,36 +107,11 @@ export function createKernels(wasmBase64: string): Kernels {
 
   return {
     memoryBytes: () => memory.buffer.byteLength,
-    lz4DecodeBlock(src, dst) {
-      const [a, b] = place(src.length, dst.length);
-      heap.set(src, a);
-      const n = x.lz4Decode(a, src.length, b, dst.length);
-      if (n < 0) throw new Error("lz4: corrupt block");
-      dst.set(heap.subarray(b, b + n));
-      return n;
-    },
-    lz4EncodeBlock(src, dst, acceleration = 1) {
-      const [a, b] = place(src.length, dst.length);
-      heap.set(src, a);
-      const n = x.lz4Encode(a, src.length, b, dst.length, Math.max(1, acceleration | 0));
-      dst.set(heap.subarray(b, b + n));
-      return n;
-    },
-    lzfDecode(src, dst) {
-      const [a, b] = place(src.length, dst.length);
-      heap.set(src, a);
-      const n = x.lzfDecode(a, src.length, b, dst.length);
-      if (n < 0) throw new Error(LZF_ERRORS[-n]);
-      dst.set(heap.subarray(b, b + n));
-      return n;
-    },
-    lzfCompress(src, dst) {
-      const [a, b] = place(src.length, dst.length);
-      heap.set(src, a);
-      const n = x.lzfEncode(a, src.length, b, dst.length);
-      dst.set(heap.subarray(b, b + n));
-      return n;
-    },
+    lz4DecodeBlock: (src, dst) => through(src, dst, (a, b) => x.lz4Decode(a, src.length, b, dst.length), () => "lz4: corrupt block"),
+    lz4EncodeBlock: (src, dst, acceleration = 1) =>
+      through(src, dst, (a, b) => x.lz4Encode(a, src.length, b, dst.length, Math.max(1, acceleration | 0))),
+    lzfDecode: (src, dst) => through(src, dst, (a, b) => x.lzfDecode(a, src.length, b, dst.length), (n) => LZF_ERRORS[-n]),
+    lzfCompress: (src, dst) => through(src, dst, (a, b) => x.lzfEncode(a, src.length, b, dst.length)),
     shuffleBytes(src, size, dst = new Uint8Array(src.length)) {
       const n = Math.floor(src.length / size);
       if (size <= 1 || n <= 1) {
