@@ -8,6 +8,7 @@
 // SLACK bytes after both the input and the output: copies go 16 bytes at a
 // time and may run past a sequence's end (and are overwritten by the next).
 
+import { copyMatch } from "./copy";
 import { LZ4_TABLE } from "./layout";
 
 /** Decodes one block; returns the bytes written, or -1 for a corrupt block. */
@@ -45,30 +46,8 @@ export function lz4Decode(src: usize, srcLen: usize, dst: usize, dstCap: usize):
     }
     ml += 4;
     if (off == 0 || off > d - dst || d + ml > dEnd) return -1;
-    let m = d - off;
-    const end = d + ml;
-    if (off >= 16) {
-      // every 16-byte load reads bytes already written
-      v128.store(d, v128.load(m));
-      d += 16;
-      m += 16;
-      while (d < end) {
-        v128.store(d, v128.load(m));
-        d += 16;
-        m += 16;
-      }
-    } else if (off == 1) {
-      memory.fill(d, load<u8>(m), ml); // a run of one byte: the zeros around a cell after the shuffle
-    } else if (off >= 8) {
-      while (d < end) {
-        store<u64>(d, load<u64>(m));
-        d += 8;
-        m += 8;
-      }
-    } else {
-      while (d < end) store<u8>(d++, load<u8>(m++));
-    }
-    d = end;
+    copyMatch(d, off, ml);
+    d += ml;
   }
   return <isize>(d - dst);
 }

@@ -5,6 +5,7 @@
 // Distances reach 8192 bytes, lengths 264. As in lz4.ts, buffers have SLACK
 // bytes after them for 16-byte copies.
 
+import { copyMatch } from "./copy";
 import { LZF_TABLE, LZF_VALUES } from "./layout";
 
 /**
@@ -38,26 +39,8 @@ export function lzfDecode(src: usize, srcLen: usize, dst: usize, dstCap: usize):
       len += 2;
       if (op + len > outEnd) return -1;
       if (dist > op - dst) return -4;
-      let ref = op - dist;
-      const end = op + len;
-      if (dist >= 16) {
-        while (op < end) {
-          v128.store(op, v128.load(ref));
-          op += 16;
-          ref += 16;
-        }
-      } else if (dist == 1) {
-        memory.fill(op, load<u8>(ref), len); // masked pixels: runs of zeros
-      } else if (dist >= 8) {
-        while (op < end) {
-          store<u64>(op, load<u64>(ref));
-          op += 8;
-          ref += 8;
-        }
-      } else {
-        while (op < end) store<u8>(op++, load<u8>(ref++));
-      }
-      op = end;
+      copyMatch(op, dist, len);
+      op += len;
     }
   }
   return <isize>(op - dst);
