@@ -11,37 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { kernels, lz4Bound } from "@cellfolio/codecs";
+import { CELL_ELEMS, cellPool, POOL } from "./cell-pool.mjs";
 
 const TOTAL = Number(process.env.BENCH_MB ?? 512) * 1e6;
-const ROW = 5 * 128 * 128;
+const ROW = CELL_ELEMS;
 const CH = ROW * 2;
-function halfBits(v) {
-  const x = new Uint32Array(new Float32Array([v]).buffer)[0];
-  const e = ((x >>> 23) & 0xff) - 112;
-  return e <= 0 ? (x >>> 16) & 0x8000 : ((x >>> 16) & 0x8000) | (e << 10) | ((x >>> 13) & 0x3ff);
-}
-// the cells of bench/zarr-io.mjs: smooth blobs per channel plus noise, in [0, 1]
-const POOL = 64;
-const pool = new Uint16Array(POOL * ROW);
-let seed = 12345;
-const rnd = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-for (let p = 0; p < POOL; p++) {
-  const cx = 48 + rnd() * 32;
-  const cy = 48 + rnd() * 32;
-  const r = 15 + rnd() * 25;
-  for (let c = 0; c < 5; c++) {
-    const amp = 0.3 + rnd() * 0.7;
-    for (let y = 0; y < 128; y++)
-      for (let x = 0; x < 128; x++) {
-        const d2 = ((x - cx) ** 2 + (y - cy) ** 2) / (r * r);
-        const v = c < 2 ? (d2 < 1 ? 1 : 0) * (0.5 + 0.5 * Math.exp(-d2)) : amp * Math.exp(-d2) + 0.02 * rnd();
-        pool[p * ROW + c * 16384 + y * 128 + x] = halfBits(v);
-      }
-  }
-}
+const pool = cellPool(); // the cells of bench/zarr-io.mjs
 const raw = new Uint8Array(pool.buffer);
 const chunks = Array.from({ length: POOL }, (_, p) => raw.subarray(p * CH, (p + 1) * CH));
 const passes = Math.max(1, Math.round(TOTAL / raw.length));

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createZarr, openZarr } from "@cellfolio/format";
+import { CELL_ELEMS, cellPool, POOL } from "./cell-pool.mjs";
 
 const env = (k, d) => (process.env[k] !== undefined ? process.env[k] : d);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -23,41 +24,13 @@ const BLOCK_ROWS = Number(env("BENCH_BLOCK_ROWS", 32));
 const READ_ROUNDS = Math.max(1, Number(env("BENCH_READ_ROUNDS", 3)));
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const ROW = [5, 128, 128];
-const ROW_ELEMS = 5 * 128 * 128;
+const ROW_ELEMS = CELL_ELEMS;
 const N = Math.max(1, Math.round((GB * 1e9) / (ROW_ELEMS * 2)));
 const MB = (N * ROW_ELEMS * 2) / 1e6;
 const DEBIAN13 = "/opt/cellfolio-trixie";
 
-// A pool of 64 synthetic cells: smooth blobs per channel plus noise, in [0, 1],
-// as normalised crops look; rows cycle through the pool.
-function halfBits(v) {
-  const f = new Float32Array([v]);
-  const x = new Uint32Array(f.buffer)[0];
-  const e = ((x >>> 23) & 0xff) - 112;
-  if (e <= 0) return (x >>> 16) & 0x8000;
-  return ((x >>> 16) & 0x8000) | (e << 10) | ((x >>> 13) & 0x3ff);
-}
-const POOL = 64;
-const pool = new Uint16Array(POOL * ROW_ELEMS);
-let seed = 12345;
-const rnd = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-for (let p = 0; p < POOL; p++) {
-  const cx = 48 + rnd() * 32;
-  const cy = 48 + rnd() * 32;
-  const r = 15 + rnd() * 25;
-  for (let c = 0; c < 5; c++) {
-    const amp = 0.3 + rnd() * 0.7;
-    for (let y = 0; y < 128; y++)
-      for (let x = 0; x < 128; x++) {
-        const d2 = ((x - cx) ** 2 + (y - cy) ** 2) / (r * r);
-        const v = c < 2 ? (d2 < 1 ? 1 : 0) * (0.5 + 0.5 * Math.exp(-d2)) : amp * Math.exp(-d2) + 0.02 * rnd();
-        pool[p * ROW_ELEMS + c * 128 * 128 + y * 128 + x] = halfBits(v);
-      }
-  }
-}
+// 64 synthetic cells (bench/cell-pool.mjs); rows cycle through the pool.
+const pool = cellPool();
 
 const rss = () => process.resourceUsage().maxRSS / 1024;
 
