@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { py } from "../../../test-utils/oracle.js";
 import { kernels } from "../src/index.js";
+import { noise } from "./data.js";
 
 /** Cell-like bytes: runs of zeros with noisy values in between, so lz4 finds matches and misses. */
 function cellBytes(n: number, seed: number): Uint8Array {
@@ -14,16 +15,6 @@ function cellBytes(n: number, seed: number): Uint8Array {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0;
     const inCell = ((i >> 9) & 3) !== 0;
     b[i] = inCell ? (i & 1 ? 0x3c : x >>> 28) : 0;
-  }
-  return b;
-}
-
-function noise(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    b[i] = x >>> 24;
   }
   return b;
 }

@@ -4,23 +4,14 @@
 import { describe, expect, it } from "vitest";
 import { py } from "../../../test-utils/oracle.js";
 import { shuffleBytes, unshuffle } from "../src/index.js";
+import { noise } from "./data.js";
 
 const SIZES = [1, 2, 3, 4, 8];
 const LENGTHS = [0, 1, 5, 16, 64, 4099, 40960];
 
-function bytes(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
-
 describe("byte shuffle", () => {
   it("equals numcodecs' Shuffle for every size and length, and unshuffles back", () => {
-    const cases = SIZES.flatMap((size) => LENGTHS.map((len) => ({ size, data: Array.from(bytes(len, size * 1000 + len)) })));
+    const cases = SIZES.flatMap((size) => LENGTHS.map((len) => ({ size, data: Array.from(noise(len, size * 1000 + len)) })));
     const theirs: number[][] = py(
       `
 import json, sys, numpy as np
@@ -47,7 +38,7 @@ print(json.dumps(out))
 
   it("gives the same bytes from and into views at unaligned offsets (copied in and out of the wasm memory)", () => {
     for (const size of [2, 4]) {
-      const data = bytes(4096, size);
+      const data = noise(4096, size);
       const expected = shuffleBytes(data, size);
       for (const offset of [1, 2, 3]) {
         const src = new Uint8Array(4096 + 8).subarray(offset, offset + 4096);
