@@ -35,11 +35,10 @@ interface Job {
   codecs: ByteCodec[];
   /** encode / decode: the bytes (transferred); read-decode: none. */
   data?: Uint8Array;
-  /** read-decode: chunk files the worker reads and decodes itself, each `chunkBytes` decoded. */
+  /** read-decode: chunk files the worker reads and decodes itself, each `chunkBytes` decoded, into `target`. */
   files?: string[];
   chunkBytes?: number;
-  /** read-decode: a buffer of an earlier batch, handed back for this one (transferred). */
-  reuse?: ArrayBuffer;
+  target?: SharedTarget;
   resolve: (b: any) => void;
   reject: (e: Error) => void;
 }
@@ -123,44 +122,61 @@ export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: 
   if (data.length < (op === "encode" ? 16384 : DECODE_IN_WORKER_MIN) || !heavy(codecs, NATIVE_ZSTD)) return null;
   const p = pool();
   if (!p) return null;
-  const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+  // a view of shared memory cannot be transferred: it is copied like a view
+  const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice();
   return new Promise((resolve, reject) => submit(p, { id: nextId++, op, codecs, data: owned, resolve, reject }));
 }
 
 /**
- * A read-decode batch: the decoded chunks side by side in `bytes`; per file
- * its offset there, null when there is no file, or the error's text.
+ * Memory shared with the workers for one block read. Chunk file i decodes
+ * straight into `shared` at byte offset `offsets[i]`, by whichever thread
+ * (the caller's included) increments `ctl[0]` to i first; a worker then sets
+ * `ctl[1 + i]` to DONE, ABSENT (no file: the fill value) or FAILED (its
+ * reply says why).
  */
-export interface FileBatch {
-  bytes: Uint8Array;
-  at: (number | null | string)[];
+export interface SharedTarget {
+  shared: SharedArrayBuffer;
+  offsets: number[];
+  ctl: Int32Array;
+}
+export const DONE = 1;
+export const ABSENT = 2;
+export const FAILED = 3;
+
+/** A worker's answer: per chunk it took, the error's text when it failed. */
+export interface ReadReport {
+  errors: Record<number, string>;
 }
 
 /**
- * Reads and decodes chunk files in a worker, one batch per call: for block
- * reads of many chunks from a local store, so this thread neither reads
- * files nor decodes (it only places the chunks). Returns null to mean "do it
+ * Reads and decodes chunk files in a worker, beside the calling thread, for
+ * block reads of many chunks from a local store. Returns null to mean "do it
  * on this thread" (no workers, or light codecs).
  */
-export function readFilesInWorker(codecs: ByteCodec[], files: string[], chunkBytes: number): Promise<FileBatch> | null {
+export function readFilesInWorker(codecs: ByteCodec[], files: string[], chunkBytes: number, target: SharedTarget): Promise<ReadReport> | null {
   if (!heavy(codecs, NATIVE_ZSTD)) return null;
   const p = pool();
   if (!p) return null;
-  const need = files.length * chunkBytes;
-  const k = spare.findIndex((b) => b.byteLength >= need && b.byteLength <= 2 * need);
-  const reuse = k >= 0 ? spare.splice(k, 1)[0] : undefined;
-  return new Promise((resolve, reject) => submit(p, { id: nextId++, op: "read-decode", codecs, files, chunkBytes, reuse, resolve, reject }));
+  return new Promise((resolve, reject) => submit(p, { id: nextId++, op: "read-decode", codecs, files, chunkBytes, target, resolve, reject }));
 }
 
 /**
- * Batch buffers placed by the caller, given back to the workers: a fresh
- * multi-MB buffer per batch meant page faults (~5 us each on this VM) that
- * cost more than decoding into it.
+ * Shared scratch memory, reused: a SharedArrayBuffer costs ~7 ms to allocate
+ * for 5 MB on this VM (zeroed, fresh pages) and is freed only by a full GC,
+ * so one per block read took the RSS past 1 GB.
  */
-const spare: ArrayBuffer[] = [];
-const MAX_SPARE = 8;
-export function recycleBatch(b: ArrayBuffer): void {
-  if (spare.length < MAX_SPARE && b.byteLength > 0) spare.push(b);
+const scratches: { data: SharedArrayBuffer; ctl: Int32Array }[] = [];
+const MAX_SCRATCHES = 2;
+/** The largest scratch a block read takes (larger reads go in parts of it): at most 32 MB kept. */
+export const SCRATCH_BYTES = 16 << 20;
+export function takeScratch(bytes: number, chunks: number): { data: SharedArrayBuffer; ctl: Int32Array } {
+  const k = scratches.findIndex((s) => s.data.byteLength >= bytes && s.ctl.length >= chunks + 1);
+  const s = k >= 0 ? scratches.splice(k, 1)[0] : { data: new SharedArrayBuffer(Math.max(bytes, 1)), ctl: new Int32Array(new SharedArrayBuffer(4 * (chunks + 1))) };
+  s.ctl.fill(0, 0, chunks + 1);
+  return s;
+}
+export function giveScratch(s: { data: SharedArrayBuffer; ctl: Int32Array }): void {
+  if (scratches.length < MAX_SCRATCHES) scratches.push(s);
 }
 
 /**
@@ -185,9 +201,9 @@ function send(slot: Slot, job: Job): void {
   if (slot.busy === 0) slot.worker.ref();
   slot.busy++;
   waiting.set(job.id, { resolve: job.resolve, reject: job.reject, slot });
-  const transfer = job.data ? [job.data.buffer as ArrayBuffer] : job.reuse ? [job.reuse] : [];
+  const transfer = job.data ? [job.data.buffer as ArrayBuffer] : [];
   slot.worker.postMessage(
-    { id: job.id, op: job.op, codecs: job.codecs, data: job.data, files: job.files, chunkBytes: job.chunkBytes, reuse: job.reuse },
+    { id: job.id, op: job.op, codecs: job.codecs, data: job.data, files: job.files, chunkBytes: job.chunkBytes, target: job.target },
     transfer,
   );
 }

@@ -1,14 +1,15 @@
 // A worker thread that runs byte codecs (blosc, lz4, shuffle, wasm zstd) off
 // the main thread, so chunk encoding and decoding use every core. Messages:
 // { id, op: "encode" | "decode", codecs, data } -> { id, data } or { id, error };
-// { id, op: "read-decode", codecs, files, chunkBytes } -> { id, data: FileBatch }
-// (the chunk files read and decoded here, side by side in one buffer).
-import { readFileSync } from "node:fs";
+// { id, op: "read-decode", codecs, files, chunkBytes, target } -> { id, data: ReadReport }
+// (chunk files taken from a shared counter, read and decoded into shared memory).
 import { parentPort } from "node:worker_threads";
 import { kernels } from "@cellfolio/codecs";
 import { decodeByteCodecs, encodeByteCodecs } from "./chunk.js";
-import type { FileBatch } from "./codec-pool.js";
-import { isAbsentKey } from "./stores.js";
+import { ABSENT, DONE, FAILED, type ReadReport, type SharedTarget } from "./codec-pool.js";
+import { FileScratch } from "./stores.js";
+
+const scratch = new FileScratch();
 
 interface Message {
   id: number;
@@ -17,44 +18,39 @@ interface Message {
   data?: Uint8Array;
   files?: string[];
   chunkBytes?: number;
-  reuse?: ArrayBuffer;
+  target?: SharedTarget;
 }
 
-async function readDecode(codecs: any[], files: string[], chunkBytes: number, reuse?: ArrayBuffer): Promise<FileBatch> {
-  const need = files.length * chunkBytes;
-  const bytes = reuse && reuse.byteLength >= need ? new Uint8Array(reuse, 0, need) : new Uint8Array(need);
-  const at: FileBatch["at"] = [];
+async function readDecode(codecs: any[], files: string[], chunkBytes: number, t: SharedTarget): Promise<ReadReport> {
+  const errors: ReadReport["errors"] = {};
   const bloscOnly = codecs.length === 1 && codecs[0].id === "blosc";
-  for (let i = 0; i < files.length; i++) {
-    let raw: Buffer;
+  for (let i = Atomics.add(t.ctl, 0, 1); i < files.length; i = Atomics.add(t.ctl, 0, 1)) {
+    let state = DONE;
     try {
-      raw = readFileSync(files[i]);
-    } catch (e: any) {
-      at.push(isAbsentKey(e) ? null : (e?.message ?? String(e)));
-      continue;
-    }
-    const into = bytes.subarray(i * chunkBytes, (i + 1) * chunkBytes);
-    try {
-      const src = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
-      // blosc lz4 (zarr-python's default) decodes straight into the batch
-      if (!bloscOnly || !kernels().bloscDecodeInto(src, into)) {
-        const b = await decodeByteCodecs(codecs, src);
-        if (b.length !== chunkBytes) throw new Error(`decoded ${b.length} bytes, expected ${chunkBytes}`);
-        into.set(b);
+      const src = scratch.read(files[i]);
+      if (!src) state = ABSENT;
+      else {
+        const into = new Uint8Array(t.shared, t.offsets[i], chunkBytes);
+        // blosc lz4 (zarr-python's default) decodes straight into place
+        if (!bloscOnly || !kernels().bloscDecodeInto(src, into)) {
+          const b = await decodeByteCodecs(codecs, src.slice());
+          if (b.length !== chunkBytes) throw new Error(`decoded ${b.length} bytes, expected ${chunkBytes}`);
+          into.set(b);
+        }
       }
-      at.push(i * chunkBytes);
     } catch (e: any) {
-      at.push(`cannot decode (${e?.message ?? e})`);
+      state = FAILED;
+      errors[i] = e?.code ? (e?.message ?? String(e)) : `cannot decode (${e?.message ?? e})`;
     }
+    Atomics.store(t.ctl, 1 + i, state);
   }
-  return { bytes, at };
+  return { errors };
 }
 
 parentPort?.on("message", async (msg: Message) => {
   try {
     if (msg.op === "read-decode") {
-      const batch = await readDecode(msg.codecs, msg.files ?? [], msg.chunkBytes ?? 0, msg.reuse);
-      parentPort?.postMessage({ id: msg.id, data: batch }, [batch.bytes.buffer as ArrayBuffer]);
+      parentPort?.postMessage({ id: msg.id, data: await readDecode(msg.codecs, msg.files ?? [], msg.chunkBytes ?? 0, msg.target as SharedTarget) });
       return;
     }
     const data = msg.data as Uint8Array;

@@ -7,7 +7,7 @@ import { FormatError } from "../errors.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
 import type { Attrs, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, chunkElements, decodeByteCodecs, decodeChunk, viewNumeric } from "./chunk.js";
-import { readFilesInWorker, readHelpers, recycleBatch } from "./codec-pool.js";
+import { ABSENT, FAILED, giveScratch, type ReadReport, readFilesInWorker, readHelpers, SCRATCH_BYTES, takeScratch } from "./codec-pool.js";
 import { readU32 } from "./codecs.js";
 import { parseJson } from "./json.js";
 import { type ArrayMeta, parseV2, parseV3, type ShardSpec } from "./metadata.js";
@@ -24,8 +24,6 @@ interface NodeDoc {
 const READ_CONCURRENCY = 16;
 /** Block reads of at least this many chunks of a local store are shared with the workers (fewer: the round trip costs more). */
 const MIN_SPLIT_CHUNKS = 8;
-/** This thread's share of such a read against one worker's (profiled: at 1 it was ~17% idle waiting, the worker ~38%). */
-const MAIN_WEIGHT = 0.7;
 const MAX_CACHED_SHARD_INDEXES = 512;
 const WHOLE_SHARD_BYTES = 64 << 20;
 /** Inner chunks this close (bytes) in a shard are read with one range request, up to COALESCE_MAX. */
@@ -254,7 +252,7 @@ export class ZarrReader implements StoreReader {
       const out = { dtype: m.dtype, shape, data: into.subarray(0, n) } as NDArray;
       const dst = out.data as TypedArray;
       if (!m.shard && this.store instanceof LocalStore && countChunks(start, shape, m.chunks) >= MIN_SPLIT_CHUNKS) {
-        await this.readIntoLocal(path, m, start, shape, dst, this.store); // writes every element
+        await this.readIntoLocal(path, m, start, shape, dst as TypedArray, this.store); // writes every element
       } else {
         dst.fill(0 as never); // the general path leaves zero-filled chunks as they are
         await this.readInto(path, m, start, shape, dst);
@@ -276,9 +274,8 @@ export class ZarrReader implements StoreReader {
     }
     if (!m.shard && this.store instanceof LocalStore && m.dtype !== "string" && countChunks(start, shape, m.chunks) >= MIN_SPLIT_CHUNKS) {
       // every element is decoded or filled: no need to zero the block first (~5% of a read)
-      const out = allocateUninitialised(m.dtype, shape);
-      await this.readIntoLocal(path, m, start, shape, out.data, this.store);
-      return out;
+      const data = await this.readIntoLocal(path, m, start, shape, null, this.store);
+      return { dtype: m.dtype, shape, data } as NDArray;
     }
     const out = allocate(m.dtype, shape);
     await this.readInto(path, m, start, shape, out.data);
@@ -326,39 +323,44 @@ export class ZarrReader implements StoreReader {
 
   /**
    * Many chunk files of a local store, read by this thread and the codec
-   * workers together: each worker reads and decodes a share of the files
-   * itself and sends back one batch; this thread decodes its share straight
-   * into the block (blosc lz4 frames: one copy out of the WebAssembly
-   * memory) and then places the workers' chunks. Measured on 2 cores: this
-   * thread reading every file and the workers only decoding left a core
-   * idle half the time (zarr-python 2's c-blosc decodes with threads).
-   * `dst` may be uninitialised: every box is written.
+   * workers together: every thread takes the next chunk from one atomic
+   * counter, so all finish within a chunk of each other (with fixed shares
+   * both sat idle a quarter of the time). The workers decode into shared
+   * memory: the block itself when it is over a SharedArrayBuffer (an `into`
+   * given so), else a reused scratch from which this thread copies their
+   * chunks in between its own. zarr-python 2's c-blosc decodes with threads
+   * too. `dst` may be uninitialised: every box is written.
    */
   private async readIntoLocal(
     path: string,
     m: ArrayMeta,
     start: number[],
     shape: number[],
-    dst: TypedArray | string[],
+    dst: TypedArray | null,
     store: LocalStore,
-  ): Promise<void> {
+  ): Promise<TypedArray> {
     const grid = m.chunks;
-    const chunks: number[][] = [];
-    forEachChunk(start, shape, grid, (idx) => void chunks.push(idx));
-    const layout = { pipeline: m.pipeline, dtype: m.dtype, shape: m.chunks };
+    const dtype = m.dtype;
+    if (dtype === "string") throw this.err(path, "string arrays are not read into typed memory"); // callers check
+    const out = dst ?? allocateUninitialised(dtype, shape);
+    const all: number[][] = [];
+    forEachChunk(start, shape, grid, (idx) => void all.push(idx));
+    const layout = { pipeline: m.pipeline, dtype, shape: m.chunks };
     const p = m.pipeline;
-    const rowBytes = Array.isArray(dst) ? 0 : product(shape.slice(1)) * itemSize(m.dtype);
-    const bytes = Array.isArray(dst) ? null : new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
-    // decoded bytes are the elements as they sit in memory, and a chunk is whole rows of the block
+    // workers decode fixed-size elements only
+    const chunkBytes = p.serializer.kind === "numeric" ? product(grid) * itemSize(p.serializer.dtype) : 0;
+    const helpers = chunkBytes > 0 ? readHelpers(p.byteCodecs) : 0;
+    const rowBytes = product(shape.slice(1)) * itemSize(dtype);
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    // decoded bytes are the elements as they sit in memory, and a whole chunk is whole rows of the block
     const inPlace =
-      bytes !== null &&
       p.arrayCodecs.length === 0 &&
       p.serializer.kind === "numeric" &&
       !p.serializer.bigEndian &&
-      p.serializer.dtype === m.dtype &&
-      p.byteCodecs.length === 1 &&
-      p.byteCodecs[0].id === "blosc" &&
+      p.serializer.dtype === dtype &&
       grid.every((g, i) => i === 0 || g === shape[i]);
+    const full = (idx: number[]) => idx.every((c, j) => c * grid[j] >= start[j] && (c + 1) * grid[j] <= start[j] + shape[j]);
+    const offset = (idx: number[]) => (idx[0] * grid[0] - start[0]) * rowBytes;
     const place = (idx: number[], r: Uint8Array | null): void => {
       const box = overlap(
         idx.map((c, j) => c * grid[j]),
@@ -368,7 +370,11 @@ export class ZarrReader implements StoreReader {
         m.shape,
       );
       if (!r) {
-        fillBox(dst, shape, box.dstStart, box.count, m, false);
+        fillBox(out, shape, box.dstStart, box.count, m, false);
+        return;
+      }
+      if (inPlace && full(idx) && r.length === chunkBytes) {
+        bytes.set(r, offset(idx));
         return;
       }
       let data: ChunkData;
@@ -377,39 +383,10 @@ export class ZarrReader implements StoreReader {
       } catch (e: any) {
         throw this.undecodable(path, `chunk ${m.chunkKey(idx)}`, e);
       }
-      copyBlock(data, grid, box.srcStart, dst, shape, box.dstStart, box.count);
+      copyBlock(data, grid, box.srcStart, out, shape, box.dstStart, box.count);
     };
-
-    // workers lay chunks side by side: fixed-size elements only
-    const chunkBytes = p.serializer.kind === "numeric" ? product(grid) * itemSize(p.serializer.dtype) : 0;
-    const helpers = chunkBytes > 0 ? readHelpers(p.byteCodecs) : 0;
-    // this thread also places the workers' chunks: it takes a smaller share
-    const mine = Math.ceil((chunks.length * MAIN_WEIGHT) / (helpers + MAIN_WEIGHT));
-    const batches: Promise<void>[] = [];
-    const theirs = chunks.slice(mine);
-    // one batch a helper: smaller ones (2 or 4 a helper) measured no faster
-    const size = Math.ceil(theirs.length / Math.max(1, helpers));
-    for (let i = 0; i < theirs.length; i += size) {
-      const part = theirs.slice(i, i + size);
-      const run = readFilesInWorker(
-        p.byteCodecs,
-        part.map((idx) => store.file(join(path, m.chunkKey(idx)))),
-        chunkBytes,
-      );
-      if (!run) throw new Error("codec workers are gone"); // readHelpers() said there were
-      batches.push(
-        run.then(({ bytes, at }) => {
-          at.forEach((a, k) => {
-            if (typeof a === "string") throw this.err(path, `chunk ${m.chunkKey(part[k])}: ${a}`);
-            place(part[k], a === null ? null : bytes.subarray(a, a + chunkBytes));
-          });
-          recycleBatch(bytes.buffer as ArrayBuffer); // placed (copied): the worker fills it again
-        }),
-      );
-    }
-    // A failed batch rejects Promise.all below; until then its rejection is held here.
-    for (const b of batches) b.catch(() => {});
-    for (const idx of chunks.slice(0, mine)) {
+    // one chunk on this thread: blosc lz4 straight into the block, else decoded and placed
+    const here = async (idx: number[]): Promise<void> => {
       const key = m.chunkKey(idx);
       let raw: Uint8Array | undefined;
       try {
@@ -417,11 +394,10 @@ export class ZarrReader implements StoreReader {
       } catch (e: any) {
         throw this.err(path, `chunk ${key}: ${e?.message ?? e}`, e);
       }
-      const full = idx.every((c, j) => c * grid[j] >= start[j] && (c + 1) * grid[j] <= start[j] + shape[j]);
-      if (raw && inPlace && full) {
-        const at = (idx[0] * grid[0] - start[0]) * rowBytes;
+      if (raw && inPlace && full(idx) && p.byteCodecs.length === 1 && p.byteCodecs[0].id === "blosc") {
+        const at = offset(idx);
         try {
-          if (kernels().bloscDecodeInto(raw, bytes.subarray(at, at + grid[0] * rowBytes))) continue;
+          if (kernels().bloscDecodeInto(raw, bytes.subarray(at, at + chunkBytes))) return;
         } catch (e: any) {
           throw this.undecodable(path, `chunk ${key}`, e);
         }
@@ -435,8 +411,74 @@ export class ZarrReader implements StoreReader {
         }
       }
       place(idx, decoded);
+    };
+    if (helpers === 0) {
+      for (const idx of all) await here(idx);
+      return out;
     }
-    await Promise.all(batches);
+
+    // Into the block itself when it is shared memory and the chunks are whole
+    // rows of it (the rest are read here first); else into a scratch, in parts.
+    const direct = inPlace && bytes.buffer instanceof SharedArrayBuffer;
+    const mine = direct ? all.filter((idx) => !full(idx)) : [];
+    const chunks = direct ? all.filter(full) : all;
+    const part = direct ? chunks.length : Math.max(1, Math.floor(SCRATCH_BYTES / chunkBytes));
+    for (let s = 0; s < chunks.length || mine.length > 0; s += part) {
+      const group = chunks.slice(s, s + part);
+      const scratch = takeScratch(direct ? 0 : group.length * chunkBytes, group.length);
+      const ctl = scratch.ctl;
+      const target = {
+        shared: direct ? (bytes.buffer as SharedArrayBuffer) : scratch.data,
+        offsets: group.map((idx, k) => (direct ? bytes.byteOffset + offset(idx) : k * chunkBytes)),
+        ctl,
+      };
+      const files = group.map((idx) => store.file(join(path, m.chunkKey(idx))));
+      const runs: Promise<ReadReport>[] = [];
+      for (let h = 0; h < helpers && group.length > 0; h++) {
+        const run = readFilesInWorker(p.byteCodecs, files, chunkBytes, target);
+        if (!run) throw new Error("codec workers are gone"); // readHelpers() said there were
+        runs.push(run);
+      }
+      // the workers' chunks, placed from the scratch as they finish; `lo`: all before it are placed
+      const taken = new Uint8Array(group.length); // 1: this thread's, 2: a worker's, placed
+      let lo = 0;
+      const settle = (errors: ReadReport["errors"] | null): void => {
+        const end = Math.min(group.length, Atomics.load(ctl, 0));
+        let gap = false;
+        for (let k = lo; k < end; k++) {
+          if (taken[k] === 0) {
+            const state = Atomics.load(ctl, 1 + k);
+            if (state === 0 || (state === FAILED && !errors)) {
+              gap = true;
+              continue;
+            }
+            if (state === FAILED) throw this.err(path, `chunk ${m.chunkKey(group[k])}: ${errors?.[k]}`);
+            if (state === ABSENT) place(group[k], null);
+            else if (!direct) place(group[k], new Uint8Array(target.shared, target.offsets[k], chunkBytes));
+            taken[k] = 2;
+          }
+          if (!gap) lo = k + 1;
+        }
+      };
+      try {
+        for (const idx of mine.splice(0)) await here(idx);
+        for (let k = Atomics.add(ctl, 0, 1); k < group.length; k = Atomics.add(ctl, 0, 1)) {
+          taken[k] = 1;
+          await here(group[k]);
+          settle(null);
+        }
+        const reports = await Promise.all(runs);
+        settle(Object.assign({}, ...reports.map((r) => r.errors)));
+      } catch (e) {
+        // no worker may write into the block once the caller has the error
+        Atomics.store(ctl, 0, group.length);
+        await Promise.allSettled(runs);
+        throw e;
+      } finally {
+        giveScratch(scratch);
+      }
+    }
+    return out;
   }
 
   private shardIndex(spec: ShardSpec, key: string, nInner: number, whole?: Uint8Array): Promise<BigUint64Array | null> {
@@ -621,11 +663,11 @@ function countChunks(start: number[], shape: number[], grid: number[]): number {
 }
 
 /** A typed array over memory that is not zeroed first (Node's Buffer.allocUnsafeSlow: its own ArrayBuffer). */
-function allocateUninitialised(dtype: Exclude<NDArray["dtype"], "string">, shape: number[]): NDArray {
+function allocateUninitialised(dtype: Exclude<NDArray["dtype"], "string">, shape: number[]): TypedArray {
   const T = typedArrayFor(dtype);
   const n = product(shape);
   const b = Buffer.allocUnsafeSlow(n * T.BYTES_PER_ELEMENT);
-  return { dtype, shape, data: new T(b.buffer, b.byteOffset, n) } as NDArray;
+  return new T(b.buffer, b.byteOffset, n);
 }
 
 /** Calls `fn` with the index of every chunk of `grid` the box start/shape touches. */

@@ -28,6 +28,36 @@ function isMissing(e: any): boolean {
   return e?.code === "ENOENT" || e?.code === "ENOTDIR";
 }
 
+/** Reads whole files into one buffer it reuses (grown as needed). */
+export class FileScratch {
+  private buf = new Uint8Array(0);
+  /** The file's bytes, valid until the next call; undefined when it is not there. */
+  read(file: string): Uint8Array | undefined {
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, "r");
+      // no fstat: a short read of a regular file is its end
+      let done = 0;
+      for (;;) {
+        if (done === this.buf.length) {
+          const grown = new Uint8Array(Math.max(1 << 16, 2 * this.buf.length));
+          grown.set(this.buf);
+          this.buf = grown;
+        }
+        const n = readSync(fd, this.buf, done, this.buf.length - done, done);
+        done += n;
+        if (done < this.buf.length) break;
+      }
+      return this.buf.subarray(0, done);
+    } catch (e) {
+      if (isAbsentKey(e)) return undefined;
+      throw e;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+}
+
 export class LocalStore implements KeyStore {
   constructor(readonly source: string) {}
   /** The file that holds `key`. */
@@ -46,31 +76,14 @@ export class LocalStore implements KeyStore {
       throw e;
     }
   }
-  private scratch = new Uint8Array(0);
+  private scratch = new FileScratch();
   /**
    * A key's bytes in a buffer this store reuses: valid until the next call.
    * For a chunk decoded at once: on this VM a fresh buffer per chunk meant
    * page faults (~5 us each) that cost as much as decoding it.
    */
   getNow(key: string): Uint8Array | undefined {
-    let fd: number | undefined;
-    try {
-      fd = openSync(this.file(key), "r");
-      const size = fstatSync(fd).size;
-      if (this.scratch.length < size) this.scratch = new Uint8Array(Math.max(size, 2 * this.scratch.length));
-      let done = 0;
-      while (done < size) {
-        const n = readSync(fd, this.scratch, done, size - done, done);
-        if (n === 0) break;
-        done += n;
-      }
-      return this.scratch.subarray(0, done);
-    } catch (e) {
-      if (isAbsentKey(e)) return undefined;
-      throw e;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
+    return this.scratch.read(this.file(key));
   }
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
     let fd: number | undefined;

@@ -92,6 +92,12 @@ const out = {};
 for (const [name, start, shape] of [["x", [0, 0, 0, 0], [41, 2, 16, 16]], ["x", [4, 0, 0, 0], [32, 2, 16, 16]], ["y", [3, 0, 2], [25, 3, 8]]]) {
   const b = await r.readBlock(name, start, shape);
   out[name + start.join(",")] = Array.from(b.data, (v) => (name === "x" ? halfToFloat(v) : v));
+  // into a dirty buffer over shared memory, where the workers decode in place
+  const n = shape.reduce((a, c) => a * c, 1);
+  const into = name === "x" ? new Uint16Array(new SharedArrayBuffer(2 * n + 6), 2) : new Int32Array(new SharedArrayBuffer(4 * n));
+  into.fill(12345);
+  const c = await r.readBlock(name, start, shape, { into });
+  out[name + start.join(",") + " shared"] = Array.from(c.data, (v) => (name === "x" ? halfToFloat(v) : v));
 }
 function halfToFloat(h) {
   const e = (h >> 10) & 31, f = h & 1023, s = h >> 15 ? -1 : 1;
@@ -108,6 +114,7 @@ console.log(JSON.stringify(out));
     expect(ours["x4,0,0,0"].slice(4 * 512, 8 * 512).every((v: number) => v === 7)).toBe(true);
     const y = (made.y as number[][][]).slice(3, 28).flatMap((r) => r.flatMap((c) => c.slice(2, 10)));
     expect(ours["y3,0,2"]).toEqual(y);
+    for (const k of ["x0,0,0,0", "x4,0,0,0", "y3,0,2"]) expect(ours[`${k} shared`], k).toEqual(ours[k]);
 
     // one chunk file cut short: the read fails naming the array and the chunk
     const bad = path.join(target, "x", "14.0.0.0");
@@ -115,6 +122,39 @@ console.log(JSON.stringify(out));
     const res2 = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
     expect(res2.status).not.toBe(0);
     expect(res2.stderr).toMatch(/x.*chunk 14\.0\.0\.0/);
+  });
+
+  it("a block read larger than the workers' shared scratch (16 MB) goes in parts, equal to zarr-python 2's", () => {
+    const target = path.join(dir, "parts.zarr");
+    const made = py(
+      `
+import json, sys, zarr, numpy as np
+from numcodecs import Blosc
+inp = json.loads(sys.stdin.read())
+z = zarr.open_group(inp["path"], mode="w").create_dataset("x", shape=(40, 1024, 1024), chunks=(1, 1024, 1024), dtype="u1",
+                    fill_value=3, compressor=Blosc(cname="lz4", clevel=1, shuffle=Blosc.NOSHUFFLE))
+for i in range(40):
+    if i in (5, 30):
+        continue  # never written: fill value
+    z[i] = ((np.arange(1024 * 1024, dtype=np.int64) * (i + 1)) % 251).astype("u1").reshape(1024, 1024)
+a = z[2:39]
+print(json.dumps({"sum": int(a.astype(np.int64).sum()), "row30": int(a[28].astype(np.int64).sum()), "last": int(a[-1, -1, -1])}))
+`,
+      { path: target },
+    );
+    const script = `
+import { openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+const r = await openZarr(process.argv[1]);
+const b = await r.readBlock("x", [2, 0, 0], [37, 1024, 1024]);
+let sum = 0, row30 = 0;
+for (let i = 0; i < b.data.length; i++) sum += b.data[i];
+for (let i = 28 * 1048576; i < 29 * 1048576; i++) row30 += b.data[i];
+console.log(JSON.stringify({ sum, row30, last: b.data[b.data.length - 1] }));
+`;
+    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8" });
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout.trim().split("\n").pop() as string)).toEqual(made);
+    expect(made.row30).toBe(3 * 1048576);
   });
 
   it("v3: inner chunks over 128 KB (decoded in a worker) read equal to what was written, and in zarr-python 3", () => {
