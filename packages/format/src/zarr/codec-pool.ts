@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import zlib from "node:zlib";
 import type { ByteCodec } from "./metadata.js";
+import type { ChunkSource } from "./stores.js";
 
 interface Slot {
   worker: Worker;
@@ -35,8 +36,8 @@ interface Job {
   codecs: ByteCodec[];
   /** encode / decode: the bytes (transferred); read-decode: none. */
   data?: Uint8Array;
-  /** read-decode: chunk files the worker reads and decodes itself, each `chunkBytes` decoded, into `target`. */
-  files?: string[];
+  /** read-decode: chunks the worker reads and decodes itself, each `chunkBytes` decoded, into `target`. */
+  sources?: ChunkSource[];
   chunkBytes?: number;
   target?: SharedTarget;
   resolve: (b: any) => void;
@@ -128,7 +129,7 @@ export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: 
 }
 
 /**
- * Memory shared with the workers for one block read. Chunk file i decodes
+ * Memory shared with the workers for one block read. Chunk i decodes
  * straight into `shared` at byte offset `offsets[i]`, by whichever thread
  * (the caller's included) increments `ctl[0]` to i first; a worker then sets
  * `ctl[1 + i]` to DONE, ABSENT (no file: the fill value) or FAILED (its
@@ -153,11 +154,11 @@ export interface ReadReport {
  * block reads of many chunks from a local store. Returns null to mean "do it
  * on this thread" (no workers, or light codecs).
  */
-export function readFilesInWorker(codecs: ByteCodec[], files: string[], chunkBytes: number, target: SharedTarget): Promise<ReadReport> | null {
+export function readFilesInWorker(codecs: ByteCodec[], sources: ChunkSource[], chunkBytes: number, target: SharedTarget): Promise<ReadReport> | null {
   if (!heavy(codecs, NATIVE_ZSTD)) return null;
   const p = pool();
   if (!p) return null;
-  return new Promise((resolve, reject) => submit(p, { id: nextId++, op: "read-decode", codecs, files, chunkBytes, target, resolve, reject }));
+  return new Promise((resolve, reject) => submit(p, { id: nextId++, op: "read-decode", codecs, sources, chunkBytes, target, resolve, reject }));
 }
 
 /**
@@ -203,7 +204,7 @@ function send(slot: Slot, job: Job): void {
   waiting.set(job.id, { resolve: job.resolve, reject: job.reject, slot });
   const transfer = job.data ? [job.data.buffer as ArrayBuffer] : [];
   slot.worker.postMessage(
-    { id: job.id, op: job.op, codecs: job.codecs, data: job.data, files: job.files, chunkBytes: job.chunkBytes, target: job.target },
+    { id: job.id, op: job.op, codecs: job.codecs, data: job.data, sources: job.sources, chunkBytes: job.chunkBytes, target: job.target },
     transfer,
   );
 }

@@ -1,13 +1,13 @@
 // A worker thread that runs byte codecs (blosc, lz4, shuffle, wasm zstd) off
 // the main thread, so chunk encoding and decoding use every core. Messages:
 // { id, op: "encode" | "decode", codecs, data } -> { id, data } or { id, error };
-// { id, op: "read-decode", codecs, files, chunkBytes, target } -> { id, data: ReadReport }
-// (chunk files taken from a shared counter, read and decoded into shared memory).
+// { id, op: "read-decode", codecs, sources, chunkBytes, target } -> { id, data: ReadReport }
+// (chunks taken from a shared counter, read and decoded into shared memory).
 import { parentPort } from "node:worker_threads";
 import { kernels } from "@cellfolio/codecs";
 import { decodeByteCodecs, encodeByteCodecs } from "./chunk.js";
 import { ABSENT, DONE, FAILED, type ReadReport, type SharedTarget } from "./codec-pool.js";
-import { FileScratch } from "./stores.js";
+import { type ChunkSource, FileScratch } from "./stores.js";
 
 const scratch = new FileScratch();
 
@@ -16,18 +16,18 @@ interface Message {
   op: "encode" | "decode" | "read-decode";
   codecs: any[];
   data?: Uint8Array;
-  files?: string[];
+  sources?: ChunkSource[];
   chunkBytes?: number;
   target?: SharedTarget;
 }
 
-async function readDecode(codecs: any[], files: string[], chunkBytes: number, t: SharedTarget): Promise<ReadReport> {
+async function readDecode(codecs: any[], sources: ChunkSource[], chunkBytes: number, t: SharedTarget): Promise<ReadReport> {
   const errors: ReadReport["errors"] = {};
   const bloscOnly = codecs.length === 1 && codecs[0].id === "blosc";
-  for (let i = Atomics.add(t.ctl, 0, 1); i < files.length; i = Atomics.add(t.ctl, 0, 1)) {
+  for (let i = Atomics.add(t.ctl, 0, 1); i < sources.length; i = Atomics.add(t.ctl, 0, 1)) {
     let state = DONE;
     try {
-      const src = scratch.read(files[i]);
+      const src = scratch.read(sources[i]);
       if (!src) state = ABSENT;
       else {
         const into = new Uint8Array(t.shared, t.offsets[i], chunkBytes);
@@ -44,13 +44,14 @@ async function readDecode(codecs: any[], files: string[], chunkBytes: number, t:
     }
     Atomics.store(t.ctl, 1 + i, state);
   }
+  scratch.release();
   return { errors };
 }
 
 parentPort?.on("message", async (msg: Message) => {
   try {
     if (msg.op === "read-decode") {
-      parentPort?.postMessage({ id: msg.id, data: await readDecode(msg.codecs, msg.files ?? [], msg.chunkBytes ?? 0, msg.target as SharedTarget) });
+      parentPort?.postMessage({ id: msg.id, data: await readDecode(msg.codecs, msg.sources ?? [], msg.chunkBytes ?? 0, msg.target as SharedTarget) });
       return;
     }
     const data = msg.data as Uint8Array;

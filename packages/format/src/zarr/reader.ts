@@ -11,7 +11,7 @@ import { ABSENT, FAILED, giveScratch, type ReadReport, readFilesInWorker, readHe
 import { readU32 } from "./codecs.js";
 import { parseJson } from "./json.js";
 import { type ArrayMeta, parseV2, parseV3, type ShardSpec } from "./metadata.js";
-import { type KeyStore, LocalStore, openKeyStore } from "./stores.js";
+import { type ChunkSource, type KeyStore, LocalStore, openKeyStore } from "./stores.js";
 
 interface NodeDoc {
   kind: "group" | "array";
@@ -30,6 +30,13 @@ const WHOLE_SHARD_BYTES = 64 << 20;
 const COALESCE_GAP = 64 << 10;
 const COALESCE_MAX = 16 << 20;
 const MISSING = 0xffffffffffffffffn;
+
+/** A chunk of a block read from a local store: its index in the (inner) chunk grid, where its bytes are (null: not stored), its name in errors. */
+interface LocalChunk {
+  idx: number[];
+  src: ChunkSource | null;
+  label: string;
+}
 
 function join(p: string, key: string): string {
   return p ? `${p}/${key}` : key;
@@ -251,7 +258,7 @@ export class ZarrReader implements StoreReader {
       }
       const out = { dtype: m.dtype, shape, data: into.subarray(0, n) } as NDArray;
       const dst = out.data as TypedArray;
-      if (!m.shard && this.store instanceof LocalStore && countChunks(start, shape, m.chunks) >= MIN_SPLIT_CHUNKS) {
+      if (this.store instanceof LocalStore && countChunks(start, shape, m.shard?.chunks ?? m.chunks) >= MIN_SPLIT_CHUNKS) {
         await this.readIntoLocal(path, m, start, shape, dst as TypedArray, this.store); // writes every element
       } else {
         dst.fill(0 as never); // the general path leaves zero-filled chunks as they are
@@ -272,7 +279,7 @@ export class ZarrReader implements StoreReader {
       const owned = Array.isArray(data) || (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength);
       return { dtype: m.dtype, shape, data: owned ? data : data.slice() } as NDArray;
     }
-    if (!m.shard && this.store instanceof LocalStore && m.dtype !== "string" && countChunks(start, shape, m.chunks) >= MIN_SPLIT_CHUNKS) {
+    if (this.store instanceof LocalStore && m.dtype !== "string" && countChunks(start, shape, m.shard?.chunks ?? m.chunks) >= MIN_SPLIT_CHUNKS) {
       // every element is decoded or filled: no need to zero the block first (~5% of a read)
       const data = await this.readIntoLocal(path, m, start, shape, null, this.store);
       return { dtype: m.dtype, shape, data } as NDArray;
@@ -322,14 +329,15 @@ export class ZarrReader implements StoreReader {
   }
 
   /**
-   * Many chunk files of a local store, read by this thread and the codec
-   * workers together: every thread takes the next chunk from one atomic
-   * counter, so all finish within a chunk of each other (with fixed shares
-   * both sat idle a quarter of the time). The workers decode into shared
-   * memory: the block itself when it is over a SharedArrayBuffer (an `into`
-   * given so), else a reused scratch from which this thread copies their
-   * chunks in between its own. zarr-python 2's c-blosc decodes with threads
-   * too. `dst` may be uninitialised: every box is written.
+   * Many chunks of a local store (files, or inner chunks of shards), read by
+   * this thread and the codec workers together: every thread takes the next
+   * chunk from one atomic counter, so all finish within a chunk of each other
+   * (with fixed shares both sat idle a quarter of the time). The workers
+   * decode into shared memory: the block itself when it is over a
+   * SharedArrayBuffer (an `into` given so), else a reused scratch from which
+   * this thread copies their chunks in between its own. zarr-python 2's
+   * c-blosc decodes with threads too. `dst` may be uninitialised: every box
+   * is written.
    */
   private async readIntoLocal(
     path: string,
@@ -339,14 +347,13 @@ export class ZarrReader implements StoreReader {
     dst: TypedArray | null,
     store: LocalStore,
   ): Promise<TypedArray> {
-    const grid = m.chunks;
+    const spec = m.shard;
+    const grid = spec ? spec.chunks : m.chunks;
+    const p = spec ? spec.inner : m.pipeline;
     const dtype = m.dtype;
     if (dtype === "string") throw this.err(path, "string arrays are not read into typed memory"); // callers check
     const out = dst ?? allocateUninitialised(dtype, shape);
-    const all: number[][] = [];
-    forEachChunk(start, shape, grid, (idx) => void all.push(idx));
-    const layout = { pipeline: m.pipeline, dtype, shape: m.chunks };
-    const p = m.pipeline;
+    const layout = { pipeline: p, dtype, shape: grid };
     // workers decode fixed-size elements only
     const chunkBytes = p.serializer.kind === "numeric" ? product(grid) * itemSize(p.serializer.dtype) : 0;
     const helpers = chunkBytes > 0 ? readHelpers(p.byteCodecs) : 0;
@@ -361,9 +368,9 @@ export class ZarrReader implements StoreReader {
       grid.every((g, i) => i === 0 || g === shape[i]);
     const full = (idx: number[]) => idx.every((c, j) => c * grid[j] >= start[j] && (c + 1) * grid[j] <= start[j] + shape[j]);
     const offset = (idx: number[]) => (idx[0] * grid[0] - start[0]) * rowBytes;
-    const place = (idx: number[], r: Uint8Array | null): void => {
+    const place = (c: LocalChunk, r: Uint8Array | null): void => {
       const box = overlap(
-        idx.map((c, j) => c * grid[j]),
+        c.idx.map((v, j) => v * grid[j]),
         grid,
         start,
         shape,
@@ -373,33 +380,32 @@ export class ZarrReader implements StoreReader {
         fillBox(out, shape, box.dstStart, box.count, m, false);
         return;
       }
-      if (inPlace && full(idx) && r.length === chunkBytes) {
-        bytes.set(r, offset(idx));
+      if (inPlace && full(c.idx) && r.length === chunkBytes) {
+        bytes.set(r, offset(c.idx));
         return;
       }
       let data: ChunkData;
       try {
         data = chunkElements(r, layout);
       } catch (e: any) {
-        throw this.undecodable(path, `chunk ${m.chunkKey(idx)}`, e);
+        throw this.undecodable(path, c.label, e);
       }
       copyBlock(data, grid, box.srcStart, out, shape, box.dstStart, box.count);
     };
     // one chunk on this thread: blosc lz4 straight into the block, else decoded and placed
-    const here = async (idx: number[]): Promise<void> => {
-      const key = m.chunkKey(idx);
+    const here = async (c: LocalChunk): Promise<void> => {
       let raw: Uint8Array | undefined;
       try {
-        raw = store.getNow(join(path, key)); // a reused buffer: decoded or copied before any await
+        raw = store.readNow(c.src as ChunkSource); // a reused buffer: decoded or copied before any await
       } catch (e: any) {
-        throw this.err(path, `chunk ${key}: ${e?.message ?? e}`, e);
+        throw this.err(path, `${c.label}: ${e?.message ?? e}`, e);
       }
-      if (raw && inPlace && full(idx) && p.byteCodecs.length === 1 && p.byteCodecs[0].id === "blosc") {
-        const at = offset(idx);
+      if (raw && inPlace && full(c.idx) && p.byteCodecs.length === 1 && p.byteCodecs[0].id === "blosc") {
+        const at = offset(c.idx);
         try {
           if (kernels().bloscDecodeInto(raw, bytes.subarray(at, at + chunkBytes))) return;
         } catch (e: any) {
-          throw this.undecodable(path, `chunk ${key}`, e);
+          throw this.undecodable(path, c.label, e);
         }
       }
       let decoded: Uint8Array | null = null;
@@ -407,77 +413,126 @@ export class ZarrReader implements StoreReader {
         try {
           decoded = await decodeByteCodecs(p.byteCodecs, raw.slice());
         } catch (e) {
-          throw this.undecodable(path, `chunk ${key}`, e);
+          throw this.undecodable(path, c.label, e);
         }
       }
-      place(idx, decoded);
+      place(c, decoded);
     };
-    if (helpers === 0) {
-      for (const idx of all) await here(idx);
+
+    const all = await this.localChunks(path, m, start, shape, store);
+    try {
+      for (const c of all) if (!c.src) place(c, null); // an inner chunk a shard does not hold
+      const stored = all.filter((c) => c.src !== null);
+      if (helpers === 0) {
+        for (const c of stored) await here(c);
+        return out;
+      }
+      // Into the block itself when it is shared memory and the chunks are whole
+      // rows of it (the rest are read here first); else into a scratch, in parts.
+      const direct = inPlace && bytes.buffer instanceof SharedArrayBuffer;
+      const mine = direct ? stored.filter((c) => !full(c.idx)) : [];
+      const chunks = direct ? stored.filter((c) => full(c.idx)) : stored;
+      const part = direct ? chunks.length : Math.max(1, Math.floor(SCRATCH_BYTES / chunkBytes));
+      for (let s = 0; s < chunks.length || mine.length > 0; s += part) {
+        const group = chunks.slice(s, s + part);
+        const scratch = takeScratch(direct ? 0 : group.length * chunkBytes, group.length);
+        const ctl = scratch.ctl;
+        const target = {
+          shared: direct ? (bytes.buffer as SharedArrayBuffer) : scratch.data,
+          offsets: group.map((c, k) => (direct ? bytes.byteOffset + offset(c.idx) : k * chunkBytes)),
+          ctl,
+        };
+        const runs: Promise<ReadReport>[] = [];
+        for (let h = 0; h < helpers && group.length > 0; h++) {
+          const run = readFilesInWorker(
+            p.byteCodecs,
+            group.map((c) => c.src as ChunkSource),
+            chunkBytes,
+            target,
+          );
+          if (!run) throw new Error("codec workers are gone"); // readHelpers() said there were
+          runs.push(run);
+        }
+        // the workers' chunks, placed from the scratch as they finish; all before `lo` are placed
+        const taken = new Uint8Array(group.length); // 1: this thread's, 2: a worker's, placed
+        let lo = 0;
+        const settle = (errors: ReadReport["errors"] | null): void => {
+          const end = Math.min(group.length, Atomics.load(ctl, 0));
+          let gap = false;
+          for (let k = lo; k < end; k++) {
+            if (taken[k] === 0) {
+              const state = Atomics.load(ctl, 1 + k);
+              if (state === 0 || (state === FAILED && !errors)) {
+                gap = true;
+                continue;
+              }
+              if (state === FAILED) throw this.err(path, `${group[k].label}: ${errors?.[k]}`);
+              if (state === ABSENT) place(group[k], null);
+              else if (!direct) place(group[k], new Uint8Array(target.shared, target.offsets[k], chunkBytes));
+              taken[k] = 2;
+            }
+            if (!gap) lo = k + 1;
+          }
+        };
+        try {
+          for (const c of mine.splice(0)) await here(c);
+          for (let k = Atomics.add(ctl, 0, 1); k < group.length; k = Atomics.add(ctl, 0, 1)) {
+            taken[k] = 1;
+            await here(group[k]);
+            settle(null);
+          }
+          const reports = await Promise.all(runs);
+          settle(Object.assign({}, ...reports.map((r) => r.errors)));
+        } catch (e) {
+          // no worker may write into the block once the caller has the error
+          Atomics.store(ctl, 0, group.length);
+          await Promise.allSettled(runs);
+          throw e;
+        } finally {
+          giveScratch(scratch);
+        }
+      }
+      return out;
+    } finally {
+      store.release();
+    }
+  }
+
+  /** The chunks of a block in a local store (inner chunks for a sharded array), with where their bytes are. */
+  private async localChunks(path: string, m: ArrayMeta, start: number[], shape: number[], store: LocalStore): Promise<LocalChunk[]> {
+    const spec = m.shard;
+    const out: LocalChunk[] = [];
+    if (!spec) {
+      forEachChunk(start, shape, m.chunks, (idx) => {
+        const key = m.chunkKey(idx);
+        out.push({ idx, src: { file: store.file(join(path, key)) }, label: `chunk ${key}` });
+      });
       return out;
     }
-
-    // Into the block itself when it is shared memory and the chunks are whole
-    // rows of it (the rest are read here first); else into a scratch, in parts.
-    const direct = inPlace && bytes.buffer instanceof SharedArrayBuffer;
-    const mine = direct ? all.filter((idx) => !full(idx)) : [];
-    const chunks = direct ? all.filter(full) : all;
-    const part = direct ? chunks.length : Math.max(1, Math.floor(SCRATCH_BYTES / chunkBytes));
-    for (let s = 0; s < chunks.length || mine.length > 0; s += part) {
-      const group = chunks.slice(s, s + part);
-      const scratch = takeScratch(direct ? 0 : group.length * chunkBytes, group.length);
-      const ctl = scratch.ctl;
-      const target = {
-        shared: direct ? (bytes.buffer as SharedArrayBuffer) : scratch.data,
-        offsets: group.map((idx, k) => (direct ? bytes.byteOffset + offset(idx) : k * chunkBytes)),
-        ctl,
-      };
-      const files = group.map((idx) => store.file(join(path, m.chunkKey(idx))));
-      const runs: Promise<ReadReport>[] = [];
-      for (let h = 0; h < helpers && group.length > 0; h++) {
-        const run = readFilesInWorker(p.byteCodecs, files, chunkBytes, target);
-        if (!run) throw new Error("codec workers are gone"); // readHelpers() said there were
-        runs.push(run);
-      }
-      // the workers' chunks, placed from the scratch as they finish; `lo`: all before it are placed
-      const taken = new Uint8Array(group.length); // 1: this thread's, 2: a worker's, placed
-      let lo = 0;
-      const settle = (errors: ReadReport["errors"] | null): void => {
-        const end = Math.min(group.length, Atomics.load(ctl, 0));
-        let gap = false;
-        for (let k = lo; k < end; k++) {
-          if (taken[k] === 0) {
-            const state = Atomics.load(ctl, 1 + k);
-            if (state === 0 || (state === FAILED && !errors)) {
-              gap = true;
-              continue;
-            }
-            if (state === FAILED) throw this.err(path, `chunk ${m.chunkKey(group[k])}: ${errors?.[k]}`);
-            if (state === ABSENT) place(group[k], null);
-            else if (!direct) place(group[k], new Uint8Array(target.shared, target.offsets[k], chunkBytes));
-            taken[k] = 2;
-          }
-          if (!gap) lo = k + 1;
-        }
-      };
+    const inner = spec.chunks;
+    const perShard = m.chunks.map((s, i) => Math.ceil(s / inner[i]));
+    const nInner = product(perShard);
+    const indexes = new Map<string, BigUint64Array | null>();
+    forEachChunk(start, shape, m.chunks, (shard) => void indexes.set(m.chunkKey(shard), null));
+    for (const shardKey of indexes.keys()) {
       try {
-        for (const idx of mine.splice(0)) await here(idx);
-        for (let k = Atomics.add(ctl, 0, 1); k < group.length; k = Atomics.add(ctl, 0, 1)) {
-          taken[k] = 1;
-          await here(group[k]);
-          settle(null);
-        }
-        const reports = await Promise.all(runs);
-        settle(Object.assign({}, ...reports.map((r) => r.errors)));
-      } catch (e) {
-        // no worker may write into the block once the caller has the error
-        Atomics.store(ctl, 0, group.length);
-        await Promise.allSettled(runs);
-        throw e;
-      } finally {
-        giveScratch(scratch);
+        indexes.set(shardKey, await this.shardIndex(spec, join(path, shardKey), nInner));
+      } catch (e: any) {
+        throw this.err(path, `shard ${shardKey}: ${e?.message ?? e}`, e);
       }
     }
+    forEachChunk(start, shape, inner, (idx) => {
+      const shard = idx.map((c, i) => Math.floor(c / perShard[i]));
+      const shardKey = m.chunkKey(shard);
+      const index = indexes.get(shardKey);
+      let flat = 0;
+      for (let i = 0; i < idx.length; i++) flat = flat * perShard[i] + (idx[i] - shard[i] * perShard[i]);
+      const label = `shard ${shardKey} inner chunk ${idx.map((c, i) => c - shard[i] * perShard[i]).join(",")}`;
+      const off = index ? index[2 * flat] : MISSING;
+      const len = index ? index[2 * flat + 1] : MISSING;
+      const stored = off !== MISSING || len !== MISSING;
+      out.push({ idx, src: stored ? { file: store.file(join(path, shardKey)), offset: Number(off), length: Number(len) } : null, label });
+    });
     return out;
   }
 

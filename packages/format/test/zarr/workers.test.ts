@@ -157,6 +157,68 @@ console.log(JSON.stringify({ sum, row30, last: b.data[b.data.length - 1] }));
     expect(made.row30).toBe(3 * 1048576);
   });
 
+  it.skipIf(!hasDebian13)("v3 sharded block reads shared with the workers equal zarr-python 3's: partial shards, missing inner chunks and shards, sub-row inner chunks, a corrupt inner chunk", () => {
+    const target = path.join(dir, "zp3.zarr");
+    const made = py13(
+      `
+import json, sys, zarr, numpy as np
+inp = json.loads(sys.stdin.read())
+root = zarr.open_group(inp["path"], mode="w", zarr_format=3)
+rng = np.random.default_rng(7)
+a = (rng.random((45, 2, 16, 16)) * 10).astype("<f2")
+x = root.create_array("x", shape=a.shape, chunks=(1, 2, 16, 16), shards=(8, 2, 16, 16), dtype="<f2", fill_value=7)
+x[:9] = a[:9]      # rows 9-10: inner chunks the second shard does not hold
+x[11:16] = a[11:16]
+x[24:] = a[24:]    # rows 16-23: no shard file at all; the last shard is partial
+y = root.create_array("y", shape=(30, 3, 10), chunks=(4, 3, 5), shards=(8, 3, 10), dtype="<i4", fill_value=-1)
+y[:] = np.arange(900, dtype="<i4").reshape(30, 3, 10)
+print(json.dumps({"x": x[...].astype(float).tolist(), "y": y[...].tolist()}))
+`,
+      { path: hostPath(target) },
+    );
+    const script = `
+import { openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+const r = await openZarr(process.argv[1]);
+const out = {};
+for (const [name, start, shape] of [["x", [0, 0, 0, 0], [45, 2, 16, 16]], ["x", [5, 0, 0, 0], [35, 2, 16, 16]], ["y", [3, 0, 2], [25, 3, 8]]]) {
+  const n = shape.reduce((a, c) => a * c, 1);
+  const T = name === "x" ? Uint16Array : Int32Array;
+  const plain = new T(n).fill(12345);
+  const shared = new T(new SharedArrayBuffer(T.BYTES_PER_ELEMENT * n)).fill(12345);
+  for (const [how, opts] of [["fresh", {}], ["into", { into: plain }], ["shared", { into: shared }]]) {
+    const b = await r.readBlock(name, start, shape, opts);
+    out[name + start.join(",") + " " + how] = Array.from(b.data, (v) => (name === "x" ? halfToFloat(v) : v));
+  }
+}
+function halfToFloat(h) {
+  const e = (h >> 10) & 31, f = h & 1023, s = h >> 15 ? -1 : 1;
+  return e === 0 ? s * f * 2 ** -24 : s * (1 + f / 1024) * 2 ** (e - 15);
+}
+console.log(JSON.stringify(out));
+`;
+    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
+    expect(res.status, res.stderr).toBe(0);
+    const ours = JSON.parse(res.stdout.trim().split("\n").pop() as string);
+    const x = (made.x as number[][][][]).flat(3);
+    const y = (made.y as number[][][]).slice(3, 28).flatMap((r) => r.flatMap((c) => c.slice(2, 10)));
+    for (const how of ["fresh", "into", "shared"]) {
+      expect(ours[`x0,0,0,0 ${how}`], how).toEqual(x);
+      expect(ours[`x5,0,0,0 ${how}`], how).toEqual(x.slice(5 * 512, 40 * 512));
+      expect(ours[`y3,0,2 ${how}`], how).toEqual(y);
+    }
+    expect(x.slice(9 * 512, 11 * 512).every((v) => v === 7)).toBe(true);
+    expect(x.slice(16 * 512, 24 * 512).every((v) => v === 7)).toBe(true);
+
+    // the first inner chunk of the first shard overwritten: the read fails naming the shard and the inner chunk
+    const bad = path.join(target, "x", "c", "0", "0", "0", "0");
+    const b = readFileSync(bad);
+    b.fill(0, 0, 16);
+    writeFileSync(bad, b);
+    const res2 = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
+    expect(res2.status).not.toBe(0);
+    expect(res2.stderr).toMatch(/x.*shard c\/0\/0\/0\/0 inner chunk 0,0,0,0/);
+  });
+
   it("v3: inner chunks over 128 KB (decoded in a worker) read equal to what was written, and in zarr-python 3", () => {
     const target = path.join(dir, "big.zarr");
     const script = `
