@@ -150,11 +150,11 @@ export interface ReadReport {
 }
 
 /**
- * Reads and decodes chunk files in a worker, beside the calling thread, for
+ * Reads and decodes chunks in a worker, beside the calling thread, for
  * block reads of many chunks from a local store. Returns null to mean "do it
  * on this thread" (no workers, or light codecs).
  */
-export function readFilesInWorker(codecs: ByteCodec[], sources: ChunkSource[], chunkBytes: number, target: SharedTarget): Promise<ReadReport> | null {
+export function readChunksInWorker(codecs: ByteCodec[], sources: ChunkSource[], chunkBytes: number, target: SharedTarget): Promise<ReadReport> | null {
   if (!heavy(codecs, NATIVE_ZSTD)) return null;
   const p = pool();
   if (!p) return null;

@@ -7,7 +7,7 @@ import { FormatError } from "../errors.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
 import type { Attrs, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, chunkElements, decodeByteCodecs, decodeChunk, viewNumeric } from "./chunk.js";
-import { ABSENT, FAILED, giveScratch, type ReadReport, readFilesInWorker, readHelpers, SCRATCH_BYTES, takeScratch } from "./codec-pool.js";
+import { ABSENT, FAILED, giveScratch, type ReadReport, readChunksInWorker, readHelpers, SCRATCH_BYTES, takeScratch } from "./codec-pool.js";
 import { readU32 } from "./codecs.js";
 import { parseJson } from "./json.js";
 import { type ArrayMeta, parseV2, parseV3, type ShardSpec } from "./metadata.js";
@@ -444,7 +444,7 @@ export class ZarrReader implements StoreReader {
         };
         const runs: Promise<ReadReport>[] = [];
         for (let h = 0; h < helpers && group.length > 0; h++) {
-          const run = readFilesInWorker(
+          const run = readChunksInWorker(
             p.byteCodecs,
             group.map((c) => c.src as ChunkSource),
             chunkBytes,
