@@ -1,6 +1,6 @@
 """zarr-python's side of bench/zarr-io.mjs: the same float16 (N, 5, 128, 128)
 array, the same chunks and codec (blosc lz4, byte shuffle, typesize 2), written
-then read (READ_ROUNDS times, the median reported). zarr-python 2 (Debian 12) writes Zarr v2 chunk by chunk; zarr-python 3
+then read (WARM_ROUNDS + READ_ROUNDS times, the median of the last READ_ROUNDS reported). zarr-python 2 (Debian 12) writes Zarr v2 chunk by chunk; zarr-python 3
 (Debian 13 root) writes Zarr v3 sharded, one shard per assignment (writing a
 single chunk into a shard rewrites the shard). Prints one JSON line."""
 import json
@@ -39,8 +39,10 @@ else:
         a[i] = pool[i % len(pool)]
 t_write = time.perf_counter() - t0
 
+warm = inp.get("warm_rounds", 0)
+rounds = warm + inp.get("read_rounds", 1)
 reads = []
-for _ in range(inp.get("read_rounds", 1)):
+for _ in range(rounds):
     a = zarr.open_array(path, mode="r")
     t0 = time.perf_counter()
     check = 0.0
@@ -52,7 +54,7 @@ into_reads = []
 if not v3:
     # the same reads into one reused array (get_basic_selection's out=)
     buf = np.empty((block_rows, 5, 128, 128), dtype="<f2")
-    for _ in range(inp.get("read_rounds", 1)):
+    for _ in range(rounds):
         a = zarr.open_array(path, mode="r")
         t0 = time.perf_counter()
         for s in range(0, n, block_rows):
@@ -61,7 +63,7 @@ if not v3:
         into_reads.append(time.perf_counter() - t0)
 med = lambda v: sorted(v)[len(v) // 2] if v else None
 print(json.dumps({
-    "zarr": zarr.__version__, "write_s": t_write, "read_s": med(reads), "read_rounds_s": reads, "check": check,
-    "read_into_s": med(into_reads), "read_into_rounds_s": into_reads,
+    "zarr": zarr.__version__, "write_s": t_write, "read_s": med(reads[warm:]), "read_rounds_s": reads, "check": check,
+    "read_into_s": med(into_reads[warm:]), "read_into_rounds_s": into_reads,
     "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
