@@ -114,6 +114,12 @@ export interface StoreReader {
   readArray(path: string): Promise<NDArray>;
   /** One hyperslab: `shape[i]` elements from `start[i]` on every axis. */
   readBlock(path: string, start: number[], shape: number[], options?: ReadBlockOptions): Promise<NDArray>;
+  /**
+   * Rows of axis 0 in the order given (a shuffled batch), each the box
+   * start / shape of the other axes, as one (rows.length, ...shape) array.
+   * Zarr only; elsewhere read row by row with readBlock.
+   */
+  readRows?(path: string, rows: ArrayLike<number>, start: number[], shape: number[], options?: ReadBlockOptions): Promise<NDArray>;
   /** A compound array (ArrayInfo.fields set) as one 1-D array per field. */
   readRecords?(path: string): Promise<Record<string, NDArray>>;
   close(): Promise<void>;

@@ -31,11 +31,13 @@ const COALESCE_GAP = 64 << 10;
 const COALESCE_MAX = 16 << 20;
 const MISSING = 0xffffffffffffffffn;
 
-/** A chunk of a block read from a local store: its index in the (inner) chunk grid, where its bytes are (null: not stored), its name in errors. */
+/** A chunk of a block read from a local store: its index in the (inner) chunk grid, where its bytes are (null: not stored), its name in errors, where it goes. */
 interface LocalChunk {
   idx: number[];
   src: ChunkSource | null;
   label: string;
+  /** The output row where the chunk's first row lands (negative when the block starts inside the chunk). */
+  dst0: number;
 }
 
 function join(p: string, key: string): string {
@@ -242,6 +244,54 @@ export class ZarrReader implements StoreReader {
     }
   }
 
+  /**
+   * Rows `rows` of axis 0, in that order (repeats allowed), each the box
+   * start / shape of the other axes: one array (rows.length, ...shape), as a
+   * shuffled training batch wants. From a local store with chunks one row
+   * high, every chunk is read by this thread and the codec workers together.
+   */
+  async readRows(path: string, rows: ArrayLike<number>, start: number[], shape: number[], options: ReadBlockOptions = {}): Promise<NDArray> {
+    path = norm(path);
+    const m = await this.arrayMeta(path);
+    if (m.fields) throw this.err(path, "is a structured (record) array: read it with readRecords");
+    const rank = m.shape.length;
+    if (start.length !== rank - 1 || shape.length !== rank - 1 || start.some((s, i) => s < 0 || shape[i] < 0 || s + shape[i] > m.shape[i + 1])) {
+      throw this.err(path, `rows' start ${JSON.stringify(start)} shape ${JSON.stringify(shape)} is outside the array's shape ${JSON.stringify(m.shape)} (without its first axis)`);
+    }
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k];
+      if (!Number.isInteger(r) || r < 0 || r >= m.shape[0]) throw this.err(path, `row ${r} is outside the array's ${m.shape[0]} rows`);
+    }
+    const outShape = [rows.length, ...shape];
+    const grid = m.shard ? m.shard.chunks : m.chunks;
+    const local = this.store instanceof LocalStore && m.dtype !== "string" && grid[0] === 1;
+    if (local && rows.length * countChunks([0, ...start], [1, ...shape], grid) >= MIN_SPLIT_CHUNKS) {
+      const dst = options.into ? (this.intoBlock(path, m, outShape, options.into).data as TypedArray) : null;
+      const data = await this.readIntoLocal(path, m, [0, ...start], outShape, dst, this.store as LocalStore, rows);
+      return { dtype: m.dtype, shape: outShape, data } as NDArray;
+    }
+    // elsewhere: a block read a row
+    const out = options.into ? this.intoBlock(path, m, outShape, options.into) : allocate(m.dtype, outShape);
+    const per = product(shape);
+    const tasks = Array.from(rows, (r, k) => async () => {
+      const b = await this.readBlock(path, [r, ...start], [1, ...shape]);
+      if (Array.isArray(out.data)) for (let i = 0; i < per; i++) out.data[k * per + i] = (b.data as string[])[i];
+      else (out.data as TypedArray).set(b.data as TypedArray as never, k * per);
+    });
+    await runPool(tasks, READ_CONCURRENCY);
+    return out;
+  }
+
+  /** The caller's `into` as the block's memory, checked. */
+  private intoBlock(path: string, m: ArrayMeta, shape: number[], into: TypedArray): NDArray {
+    const n = product(shape);
+    const T = m.dtype === "string" ? null : typedArrayFor(m.dtype);
+    if (!T || !(into instanceof T) || into.length < n) {
+      throw this.err(path, `into: expected ${T ? `a ${T.name} of at least ${n} elements` : "no buffer (a string array)"} for ${m.dtype} ${JSON.stringify(shape)}`);
+    }
+    return { dtype: m.dtype, shape, data: into.subarray(0, n) } as NDArray;
+  }
+
   private async readBlockAlone(path: string, start: number[], shape: number[], into?: TypedArray): Promise<NDArray> {
     path = norm(path);
     const m = await this.arrayMeta(path);
@@ -251,12 +301,7 @@ export class ZarrReader implements StoreReader {
       throw this.err(path, `block start ${JSON.stringify(start)} shape ${JSON.stringify(shape)} is outside the array's shape ${JSON.stringify(m.shape)}`);
     }
     if (into) {
-      const n = product(shape);
-      const T = m.dtype === "string" ? null : typedArrayFor(m.dtype);
-      if (!T || !(into instanceof T) || into.length < n) {
-        throw this.err(path, `into: expected ${T ? `a ${T.name} of at least ${n} elements` : "no buffer (a string array)"} for ${m.dtype} ${JSON.stringify(shape)}`);
-      }
-      const out = { dtype: m.dtype, shape, data: into.subarray(0, n) } as NDArray;
+      const out = this.intoBlock(path, m, shape, into);
       const dst = out.data as TypedArray;
       if (this.store instanceof LocalStore && countChunks(start, shape, m.shard?.chunks ?? m.chunks) >= MIN_SPLIT_CHUNKS) {
         await this.readIntoLocal(path, m, start, shape, dst as TypedArray, this.store); // writes every element
@@ -346,6 +391,7 @@ export class ZarrReader implements StoreReader {
     shape: number[],
     dst: TypedArray | null,
     store: LocalStore,
+    rows?: ArrayLike<number>,
   ): Promise<TypedArray> {
     const spec = m.shard;
     const grid = spec ? spec.chunks : m.chunks;
@@ -366,13 +412,14 @@ export class ZarrReader implements StoreReader {
       !p.serializer.bigEndian &&
       p.serializer.dtype === dtype &&
       grid.every((g, i) => i === 0 || g === shape[i]);
-    const full = (idx: number[]) => idx.every((c, j) => c * grid[j] >= start[j] && (c + 1) * grid[j] <= start[j] + shape[j]);
-    const offset = (idx: number[]) => (idx[0] * grid[0] - start[0]) * rowBytes;
+    const full = (c: LocalChunk) =>
+      c.dst0 >= 0 && c.dst0 + grid[0] <= shape[0] && c.idx.every((v, j) => j === 0 || (v * grid[j] >= start[j] && (v + 1) * grid[j] <= start[j] + shape[j]));
+    const offset = (c: LocalChunk) => c.dst0 * rowBytes;
     const place = (c: LocalChunk, r: Uint8Array | null): void => {
       const box = overlap(
         c.idx.map((v, j) => v * grid[j]),
         grid,
-        start,
+        [c.idx[0] * grid[0] - c.dst0, ...start.slice(1)], // where the block would start for this chunk's rows
         shape,
         m.shape,
       );
@@ -380,8 +427,8 @@ export class ZarrReader implements StoreReader {
         fillBox(out, shape, box.dstStart, box.count, m, false);
         return;
       }
-      if (inPlace && full(c.idx) && r.length === chunkBytes) {
-        bytes.set(r, offset(c.idx));
+      if (inPlace && full(c) && r.length === chunkBytes) {
+        bytes.set(r, offset(c));
         return;
       }
       let data: ChunkData;
@@ -400,8 +447,8 @@ export class ZarrReader implements StoreReader {
       } catch (e: any) {
         throw this.err(path, `${c.label}: ${e?.message ?? e}`, e);
       }
-      if (raw && inPlace && full(c.idx) && p.byteCodecs.length === 1 && p.byteCodecs[0].id === "blosc") {
-        const at = offset(c.idx);
+      if (raw && inPlace && full(c) && p.byteCodecs.length === 1 && p.byteCodecs[0].id === "blosc") {
+        const at = offset(c);
         try {
           if (kernels().bloscDecodeInto(raw, bytes.subarray(at, at + chunkBytes))) return;
         } catch (e: any) {
@@ -419,7 +466,7 @@ export class ZarrReader implements StoreReader {
       place(c, decoded);
     };
 
-    const all = await this.localChunks(path, m, start, shape, store);
+    const all = await this.localChunks(path, m, start, shape, store, rows);
     try {
       for (const c of all) if (!c.src) place(c, null); // an inner chunk a shard does not hold
       const stored = all.filter((c) => c.src !== null);
@@ -430,8 +477,8 @@ export class ZarrReader implements StoreReader {
       // Into the block itself when it is shared memory and the chunks are whole
       // rows of it (the rest are read here first); else into a scratch, in parts.
       const direct = inPlace && bytes.buffer instanceof SharedArrayBuffer;
-      const mine = direct ? stored.filter((c) => !full(c.idx)) : [];
-      const chunks = direct ? stored.filter((c) => full(c.idx)) : stored;
+      const mine = direct ? stored.filter((c) => !full(c)) : [];
+      const chunks = direct ? stored.filter((c) => full(c)) : stored;
       const part = direct ? chunks.length : Math.max(1, Math.floor(SCRATCH_BYTES / chunkBytes));
       for (let s = 0; s < chunks.length || mine.length > 0; s += part) {
         const group = chunks.slice(s, s + part);
@@ -439,7 +486,7 @@ export class ZarrReader implements StoreReader {
         const ctl = scratch.ctl;
         const target = {
           shared: direct ? (bytes.buffer as SharedArrayBuffer) : scratch.data,
-          offsets: group.map((c, k) => (direct ? bytes.byteOffset + offset(c.idx) : k * chunkBytes)),
+          offsets: group.map((c, k) => (direct ? bytes.byteOffset + offset(c) : k * chunkBytes)),
           ctl,
         };
         const runs: Promise<ReadReport>[] = [];
@@ -498,14 +545,26 @@ export class ZarrReader implements StoreReader {
     }
   }
 
-  /** The chunks of a block in a local store (inner chunks for a sharded array), with where their bytes are. */
-  private async localChunks(path: string, m: ArrayMeta, start: number[], shape: number[], store: LocalStore): Promise<LocalChunk[]> {
+  /**
+   * The chunks of a block in a local store (inner chunks for a sharded
+   * array), with where their bytes are. `rows`: a gather of these rows of
+   * axis 0 (the block's row k is array row rows[k]; chunks one row high),
+   * instead of the rows from start[0].
+   */
+  private async localChunks(path: string, m: ArrayMeta, start: number[], shape: number[], store: LocalStore, rows?: ArrayLike<number>): Promise<LocalChunk[]> {
     const spec = m.shard;
+    const grid = spec ? spec.chunks : m.chunks;
+    const spans = rows ? Array.from(rows, (r, k) => ({ first: r, n: 1, at: k })) : [{ first: start[0], n: shape[0], at: 0 }];
+    const each = (g: number[], fn: (idx: number[], dst0: number) => void) => {
+      for (const sp of spans) {
+        forEachChunk([sp.first, ...start.slice(1)], [sp.n, ...shape.slice(1)], g, (idx) => fn(idx, idx[0] * grid[0] - sp.first + sp.at));
+      }
+    };
     const out: LocalChunk[] = [];
     if (!spec) {
-      forEachChunk(start, shape, m.chunks, (idx) => {
+      each(m.chunks, (idx, dst0) => {
         const key = m.chunkKey(idx);
-        out.push({ idx, src: { file: store.file(join(path, key)) }, label: `chunk ${key}` });
+        out.push({ idx, src: { file: store.file(join(path, key)) }, label: `chunk ${key}`, dst0 });
       });
       return out;
     }
@@ -513,7 +572,7 @@ export class ZarrReader implements StoreReader {
     const perShard = m.chunks.map((s, i) => Math.ceil(s / inner[i]));
     const nInner = product(perShard);
     const indexes = new Map<string, BigUint64Array | null>();
-    forEachChunk(start, shape, m.chunks, (shard) => void indexes.set(m.chunkKey(shard), null));
+    each(m.chunks, (shard) => void indexes.set(m.chunkKey(shard), null));
     for (const shardKey of indexes.keys()) {
       try {
         indexes.set(shardKey, await this.shardIndex(spec, join(path, shardKey), nInner));
@@ -521,7 +580,7 @@ export class ZarrReader implements StoreReader {
         throw this.err(path, `shard ${shardKey}: ${e?.message ?? e}`, e);
       }
     }
-    forEachChunk(start, shape, inner, (idx) => {
+    each(inner, (idx, dst0) => {
       const shard = idx.map((c, i) => Math.floor(c / perShard[i]));
       const shardKey = m.chunkKey(shard);
       const index = indexes.get(shardKey);
@@ -531,7 +590,7 @@ export class ZarrReader implements StoreReader {
       const off = index ? index[2 * flat] : MISSING;
       const len = index ? index[2 * flat + 1] : MISSING;
       const stored = off !== MISSING || len !== MISSING;
-      out.push({ idx, src: stored ? { file: store.file(join(path, shardKey)), offset: Number(off), length: Number(len) } : null, label });
+      out.push({ idx, src: stored ? { file: store.file(join(path, shardKey)), offset: Number(off), length: Number(len) } : null, label, dst0 });
     });
     return out;
   }

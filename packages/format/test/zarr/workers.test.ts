@@ -190,6 +190,12 @@ for (const [name, start, shape] of [["x", [0, 0, 0, 0], [45, 2, 16, 16]], ["x", 
     out[name + start.join(",") + " " + how] = Array.from(b.data, (v) => (name === "x" ? halfToFloat(v) : v));
   }
 }
+// a shuffled batch of rows (repeats, missing inner chunks and shard), gathered with the workers
+const rows = [40, 3, 9, 17, 44, 0, 3, 25, 10, 31, 16];
+for (const [how, into] of [["fresh", undefined], ["shared", new Uint16Array(new SharedArrayBuffer(2 * rows.length * 512))]]) {
+  const b = await r.readRows("x", rows, [0, 0, 0], [2, 16, 16], into ? { into } : {});
+  out["rows " + how] = Array.from(b.data, halfToFloat);
+}
 function halfToFloat(h) {
   const e = (h >> 10) & 31, f = h & 1023, s = h >> 15 ? -1 : 1;
   return e === 0 ? s * f * 2 ** -24 : s * (1 + f / 1024) * 2 ** (e - 15);
@@ -201,6 +207,9 @@ console.log(JSON.stringify(out));
     const ours = JSON.parse(res.stdout.trim().split("\n").pop() as string);
     const x = (made.x as number[][][][]).flat(3);
     const y = (made.y as number[][][]).slice(3, 28).flatMap((r) => r.flatMap((c) => c.slice(2, 10)));
+    const picked = [40, 3, 9, 17, 44, 0, 3, 25, 10, 31, 16].flatMap((row) => x.slice(row * 512, (row + 1) * 512));
+    expect(ours["rows fresh"]).toEqual(picked);
+    expect(ours["rows shared"]).toEqual(picked);
     for (const how of ["fresh", "into", "shared"]) {
       expect(ours[`x0,0,0,0 ${how}`], how).toEqual(x);
       expect(ours[`x5,0,0,0 ${how}`], how).toEqual(x.slice(5 * 512, 40 * 512));
