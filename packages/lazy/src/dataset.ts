@@ -1,13 +1,27 @@
 // A single-cell image dataset opened lazily: obs, var and uns are read at
 // open (small); the image array only as metadata. Cells are read chunk by
 // chunk through the chunk cache, by row or by cellID.
-import { type ArrayInfo, float16ToFloat32, float32ToFloat16, type NDArray, openStore, type StoreReader, sliceArray, type TypedArray } from "@cellfolio/format";
+import {
+  type ArrayInfo,
+  type DType,
+  float16ToFloat32,
+  float32ToFloat16,
+  type NDArray,
+  openStore,
+  type StoreReader,
+  sliceArray,
+  type TypedArray,
+  typedArrayFor,
+} from "@cellfolio/format";
 import { ChunkCache } from "./cache.js";
 import { attrValue, type Column, type Frame, frameColumns, readFrame, readPlainGroup } from "./elements.js";
 import { DatasetError } from "./errors.js";
 import { type FetchLike, HDF5_SIGNATURE, isUrl, probeRange } from "./sources/http.js";
 
 export const IMAGES_PATH = "obsm/single_cell_images";
+/** Batches of at least this many rows are gathered in one read where the store can (fewer: a read a row costs less). */
+const GATHER_MIN_ROWS = 8;
+const MAX_GATHERS = 4;
 
 export interface OpenDatasetOptions {
   /** Read from this already open store instead of opening `source`. */
@@ -47,6 +61,13 @@ export interface ReadOptions {
    * then, and cells are read row by row (see `readRows`).
    */
   cache?: boolean;
+  /**
+   * Where to write the cells: a buffer the caller reuses (a training loop's
+   * batch), of the output type (Float32Array, or Uint16Array for float16)
+   * with room for n x channels x size x size values; `data` is a view of it.
+   * Fresh batch memory costs page faults (on this VM ~5 us a 4 KB page).
+   */
+  into?: Float32Array | Uint16Array;
 }
 
 export interface Cells {
@@ -302,7 +323,17 @@ export class Dataset {
     // window is copied; missing chunks come as fill values), so it starts
     // unzeroed: zeroing 80 KiB a cell showed in profiles.
     const nValues = nOut * nc * s * s;
-    const out = direct ? new Uint16Array(unzeroed(nValues * 2)) : new Float32Array(unzeroed(nValues * 4));
+    const into = options.into;
+    if (into && (!(into instanceof (want === "float16" ? Uint16Array : Float32Array)) || into.length < nValues)) {
+      throw new DatasetError(this.source, IMAGES_PATH, `into: expected a ${want === "float16" ? "Uint16Array" : "Float32Array"} of at least ${nValues} values`);
+    }
+    // (float16 out of other types goes through float32, then into `into`)
+    const out =
+      into && (direct || want === "float32")
+        ? into.subarray(0, nValues)
+        : direct
+          ? new Uint16Array(unzeroed(nValues * 2))
+          : new Float32Array(unzeroed(nValues * 4));
     // Output slots by row, and which rows / channels each chunk covers.
     const slotsOfRow = new Map<number, number[]>();
     for (let i = 0; i < nOut; i++) {
@@ -313,8 +344,9 @@ export class Dataset {
       else slotsOfRow.set(r, [i]);
     }
     if (this.chunks[0] === 1 && (options.cache === false || this.cache.maxBytes === 0)) {
-      await this.readRows(slotsOfRow, chans, cy0, cx0, s, out);
-      return this.result(rows, out, want, nc, s);
+      if (this.store.readRows && slotsOfRow.size >= GATHER_MIN_ROWS) await this.gatherRows(slotsOfRow, chans, cy0, cx0, s, out);
+      else await this.readRows(slotsOfRow, chans, cy0, cx0, s, out);
+      return this.result(rows, out, want, nc, s, into);
     }
     const [kn, kc, ky, kx] = this.chunks;
     const yChunks = range(Math.floor(cy0 / ky), Math.floor((cy0 + s - 1) / ky));
@@ -353,13 +385,21 @@ export class Dataset {
       }
     }
     await Promise.all(reads);
-    return this.result(rows, out, want, nc, s);
+    return this.result(rows, out, want, nc, s, into);
   }
 
-  private result(rows: ArrayLike<number>, out: Float32Array | Uint16Array, want: "float32" | "float16", nc: number, s: number): Cells {
+  private result(rows: ArrayLike<number>, out: Float32Array | Uint16Array, want: "float32" | "float16", nc: number, s: number, into?: Float32Array | Uint16Array): Cells {
     const ids = this.cellIds;
+    let data = out;
+    if (want === "float16" && out instanceof Float32Array) {
+      data = float32ToFloat16(out);
+      if (into) {
+        into.set(data);
+        data = into.subarray(0, data.length);
+      }
+    }
     return {
-      data: want === "float16" && out instanceof Float32Array ? float32ToFloat16(out) : out,
+      data,
       shape: [rows.length, nc, s, s],
       cellIds: Array.from(rows, (r) => ids[r]),
       rows: Array.from(rows),
@@ -397,6 +437,51 @@ export class Dataset {
     await Promise.all(tasks);
   }
 
+  /**
+   * Many rows at once (a batch) from a store that gathers rows (Zarr): one
+   * readRows per run of channel chunks, which a local store decodes on this
+   * thread and a codec worker together, straight into a reused buffer over
+   * shared memory; this thread then converts into the batch. Row by row,
+   * every chunk decoded here while the workers sat idle.
+   */
+  private async gatherRows(slotsOfRow: Map<number, number[]>, chans: number[], cy0: number, cx0: number, s: number, out: Float32Array | Uint16Array): Promise<void> {
+    const rows = [...slotsOfRow.keys()];
+    const nc = chans.length;
+    const plane = s * s;
+    for (const [c0, c1] of channelRuns(chans, this.chunks[1], this.shape[1])) {
+      const per = (c1 - c0) * plane;
+      const buf = this.takeGather(rows.length * per);
+      try {
+        const block = await this.limiter.run(() => this.store.readRows!(IMAGES_PATH, rows, [c0, cy0, cx0], [c1 - c0, s, s], { into: buf }));
+        const src = block.data as TypedArray;
+        rows.forEach((row, k) => {
+          for (let j = 0; j < nc; j++) {
+            const c = chans[j];
+            if (c < c0 || c >= c1) continue;
+            for (const slot of slotsOfRow.get(row)!) copyRect(src, block.dtype, out, k * per + (c - c0) * plane, s, (slot * nc + j) * plane, s, s, s);
+          }
+        });
+      } catch (err) {
+        throw new DatasetError(this.source, IMAGES_PATH, `cannot read ${rows.length} cell rows (channels ${c0}..${c1 - 1}): ${(err as Error).message}`, { cause: err });
+      } finally {
+        this.giveGather(buf);
+      }
+    }
+  }
+
+  /** Gather buffers over shared memory, reused (allocating shared memory costs ~7 ms for 5 MB here, and only a full GC frees it). */
+  private readonly gathers: TypedArray[] = [];
+  private takeGather(n: number): TypedArray {
+    const k = this.gathers.findIndex((b) => b.length >= n);
+    if (k >= 0) return this.gathers.splice(k, 1)[0];
+    const T = typedArrayFor(this.images.dtype as Exclude<DType, "string">);
+    return new T(new SharedArrayBuffer(n * T.BYTES_PER_ELEMENT));
+  }
+  private giveGather(b: TypedArray): void {
+    // a batch's reads ahead (prefetch) run at once: keep a few
+    if (this.gathers.length < MAX_GATHERS) this.gathers.push(b);
+  }
+
   private readonly rowReads = new Map<string, Promise<NDArray>>();
 
   /** Channels [c0, c1) of one row in the crop window, one block read (shared by concurrent requests). */
@@ -429,7 +514,8 @@ export class Dataset {
     throw new DatasetError(this.source, IMAGES_PATH, `cannot read cell row ${row} (channels ${c0}..${c1 - 1}): ${(err as Error).message}`, { cause: err });
   }
 
-  private cropWindow(crop?: Crop): { y: number; x: number; size: number } {
+  /** The window a crop option selects (the whole image without one); throws when it does not fit. */
+  cropWindow(crop?: Crop): { y: number; x: number; size: number } {
     const S = this.shape[2];
     if (crop === undefined) return { y: 0, x: 0, size: S };
     const w = typeof crop === "number" ? { y: Math.floor((S - crop) / 2), x: Math.floor((S - crop) / 2), size: crop } : crop;
