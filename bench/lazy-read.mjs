@@ -102,14 +102,14 @@ async function jsRandomConcurrent(file) {
   return { cells: READS, seconds: s, cellsPerSecond: READS / s, cpu };
 }
 
-async function jsBatches(file) {
+async function jsBatches(file, reuseBuffers = false) {
   const ds = await openDataset(file, { cacheBytes: 0 });
   await warm(ds);
   const c0 = process.cpuUsage();
   const t = performance.now();
   let cells = 0;
   let b = 0;
-  for await (const batch of batches(ds, { batchSize: 256, shuffle: true, seed: 1, prefetch: 2 })) {
+  for await (const batch of batches(ds, { batchSize: 256, shuffle: true, seed: 1, prefetch: 2, reuseBuffers })) {
     cells += batch.rows.length;
     if (++b >= BATCHES) break;
   }
@@ -132,12 +132,13 @@ for (const [name, file] of [
   ["Zarr v2 (blosc)", path.join(sub, "bench.zarr")],
 ].filter(([, f]) => FORMATS.includes(f.endsWith(".zarr") ? "zarr" : "h5"))) {
   const pyName = file.endsWith(".zarr") ? "zarr-python" : "h5py";
-  const m = { jr: [], pr: [], jc: [], jb: [], pb: [], pf: [] };
+  const m = { jr: [], pr: [], jc: [], jb: [], jbr: [], pb: [], pf: [] };
   for (let r = 0; r < ROUNDS; r++) {
     m.jr.push(await jsRandom(file));
     m.pr.push(python("read", file, "random", READS, 1, WARM));
     m.jc.push(await jsRandomConcurrent(file));
     m.jb.push(await jsBatches(file));
+    m.jbr.push(await jsBatches(file, true));
     m.pb.push(python("read", file, "batches", BATCHES, 1, WARM));
     m.pf.push(python("read", file, "batches-fancy", BATCHES, 1, WARM));
   }
@@ -159,6 +160,7 @@ for (const [name, file] of [
   row("random reads by cellID, 16 at a time (peer: one at a time)", m.jc, m.pr);
   row(`shuffled batches of 256 (${BATCHES}); peer row by row as a DataLoader`, m.jb, m.pb);
   row(`shuffled batches of 256 (${BATCHES}); peer one fancy-indexed read a batch`, m.jb, m.pf);
+  row(`the same batches into reused buffers (reuseBuffers); peer row by row`, m.jbr, m.pb);
 }
 const rss = process.resourceUsage().maxRSS / 1024;
 console.log(`\n${N} cells, ${C} channels, ${S} x ${S} float16; node ${process.version}; peak RSS node ${rss.toFixed(0)} MB (whole run); medians of ${ROUNDS} rounds\n`);
