@@ -133,7 +133,8 @@ export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: 
  * straight into `shared` at byte offset `offsets[i]`, by whichever thread
  * (the caller's included) increments `ctl[0]` to i first; a worker then sets
  * `ctl[1 + i]` to DONE, ABSENT (no file: the fill value) or FAILED (its
- * reply says why).
+ * reply says why). `ctl` is new for every read: a job a worker starts after
+ * its read was done finds no chunk left and writes nothing.
  */
 export interface SharedTarget {
   shared: SharedArrayBuffer;
@@ -166,17 +167,15 @@ export function readChunksInWorker(codecs: ByteCodec[], sources: ChunkSource[], 
  * for 5 MB on this VM (zeroed, fresh pages) and is freed only by a full GC,
  * so one per block read took the RSS past 1 GB.
  */
-const scratches: { data: SharedArrayBuffer; ctl: Int32Array }[] = [];
+const scratches: SharedArrayBuffer[] = [];
 const MAX_SCRATCHES = 2;
 /** The largest scratch a block read takes (larger reads go in parts of it): at most 32 MB kept. */
 export const SCRATCH_BYTES = 16 << 20;
-export function takeScratch(bytes: number, chunks: number): { data: SharedArrayBuffer; ctl: Int32Array } {
-  const k = scratches.findIndex((s) => s.data.byteLength >= bytes && s.ctl.length >= chunks + 1);
-  const s = k >= 0 ? scratches.splice(k, 1)[0] : { data: new SharedArrayBuffer(Math.max(bytes, 1)), ctl: new Int32Array(new SharedArrayBuffer(4 * (chunks + 1))) };
-  s.ctl.fill(0, 0, chunks + 1);
-  return s;
+export function takeScratch(bytes: number): SharedArrayBuffer {
+  const k = scratches.findIndex((s) => s.byteLength >= bytes);
+  return k >= 0 ? scratches.splice(k, 1)[0] : new SharedArrayBuffer(Math.max(bytes, 1));
 }
-export function giveScratch(s: { data: SharedArrayBuffer; ctl: Int32Array }): void {
+export function giveScratch(s: SharedArrayBuffer): void {
   if (scratches.length < MAX_SCRATCHES) scratches.push(s);
 }
 

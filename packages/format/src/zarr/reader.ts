@@ -482,10 +482,10 @@ export class ZarrReader implements StoreReader {
       const part = direct ? chunks.length : Math.max(1, Math.floor(SCRATCH_BYTES / chunkBytes));
       for (let s = 0; s < chunks.length || mine.length > 0; s += part) {
         const group = chunks.slice(s, s + part);
-        const scratch = takeScratch(direct ? 0 : group.length * chunkBytes, group.length);
-        const ctl = scratch.ctl;
+        const scratch = direct ? null : takeScratch(group.length * chunkBytes);
+        const ctl = new Int32Array(new SharedArrayBuffer(4 * (group.length + 1)));
         const target = {
-          shared: direct ? (bytes.buffer as SharedArrayBuffer) : scratch.data,
+          shared: scratch ?? (bytes.buffer as SharedArrayBuffer),
           offsets: group.map((c, k) => (direct ? bytes.byteOffset + offset(c) : k * chunkBytes)),
           ctl,
         };
@@ -528,15 +528,23 @@ export class ZarrReader implements StoreReader {
             await here(group[k]);
             settle(null);
           }
-          const reports = await Promise.all(runs);
-          settle(Object.assign({}, ...reports.map((r) => r.errors)));
+          settle(null);
+          if (lo < group.length) {
+            // a worker's chunk still under way, or failed (its reply says why)
+            const reports = await Promise.all(runs);
+            settle(Object.assign({}, ...reports.map((r) => r.errors)));
+          } else {
+            // Every chunk is in: a worker busy with other jobs (a writer's
+            // chunks) may not have started this one; it will find none left.
+            for (const r of runs) r.catch(() => {});
+          }
         } catch (e) {
           // no worker may write into the block once the caller has the error
           Atomics.store(ctl, 0, group.length);
           await Promise.allSettled(runs);
           throw e;
         } finally {
-          giveScratch(scratch);
+          if (scratch) giveScratch(scratch);
         }
       }
       return out;

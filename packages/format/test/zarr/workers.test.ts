@@ -2,7 +2,7 @@
 // worker is a .js file: write and read there, in a child process, and let
 // zarr-python judge. Skipped when the package has not been built.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { hasDebian13, hostPath, py, py13, REPO_ROOT } from "../../../../test-utils/oracle.js";
@@ -122,6 +122,44 @@ console.log(JSON.stringify(out));
     const res2 = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
     expect(res2.status).not.toBe(0);
     expect(res2.stderr).toMatch(/x.*chunk 14\.0\.0\.0/);
+  });
+
+  it("block reads while the workers encode a writer's 4 MB chunks read what was written", () => {
+    const target = path.join(dir, "busy");
+    mkdirSync(target, { recursive: true });
+    const script = `
+import { createZarr, openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+const row = 3 * 64 * 64;
+const noise = (n, seed) => { const d = new Uint16Array(n); let x = seed; for (let i = 0; i < n; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; d[i] = 0x3c00 + (x >>> 22); } return d; };
+const a = noise(64 * row, 1);
+const wa = await createZarr(process.argv[1] + "/a.zarr", { zarrFormat: 2 });
+const aw = await wa.createArray("a", { shape: [64, 3, 64, 64], dtype: "float16", chunks: [1, 3, 64, 64] });
+await aw.setBlock([0, 0, 0, 0], { dtype: "float16", shape: [64, 3, 64, 64], data: a });
+await wa.close();
+const w = await createZarr(process.argv[1] + "/b.zarr", { zarrFormat: 2 });
+// 4 MB chunks of noise: each keeps a worker busy for milliseconds, so read jobs wait behind them
+const bw = await w.createArray("b", { shape: [40, 1024, 1024], dtype: "float32", chunks: [1, 1024, 1024] });
+const big = new Float32Array(noise(2 * 1024 * 1024, 9).buffer);
+const r = await openZarr(process.argv[1] + "/a.zarr");
+const pending = [];
+let bad = 0, reads = 0;
+const into = new Uint16Array(32 * row);
+for (let k = 0; k < 40; k++) {
+  pending.push(bw.setBlock([k, 0, 0], { dtype: "float32", shape: [1, 1024, 1024], data: big.slice() }));
+  const s0 = (k * 13) % 33;
+  const b = await r.readBlock("a", [s0, 0, 0, 0], [32, 3, 64, 64], k % 2 ? { into } : {});
+  for (let i = 0; i < b.data.length; i++) if (b.data[i] !== a[s0 * row + i]) { bad++; break; }
+  reads++;
+}
+const writing = Promise.all(pending);
+await writing;
+await bw.close();
+await w.close();
+console.log(JSON.stringify({ bad, reads }));
+`;
+    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8" });
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout.trim().split("\n").pop() as string)).toEqual({ bad: 0, reads: 40 });
   });
 
   it("a block read larger than the workers' shared scratch (16 MB) goes in parts, equal to zarr-python 2's", () => {
