@@ -475,7 +475,9 @@ export class Dataset {
     const k = this.gathers.findIndex((b) => b.length >= n);
     if (k >= 0) return this.gathers.splice(k, 1)[0];
     const T = typedArrayFor(this.images.dtype as Exclude<DType, "string">);
-    return new T(new SharedArrayBuffer(n * T.BYTES_PER_ELEMENT));
+    // a browser page that is not cross-origin isolated has no SharedArrayBuffer (and no workers to share with)
+    const bytes = n * T.BYTES_PER_ELEMENT;
+    return new T(typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   }
   private giveGather(b: TypedArray): void {
     // a batch's reads ahead (prefetch) run at once: keep a few
