@@ -133,8 +133,7 @@ export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: 
  * straight into `shared` at byte offset `offsets[i]`, by whichever thread
  * (the caller's included) increments `ctl[0]` to i first; a worker then sets
  * `ctl[1 + i]` to DONE, ABSENT (no file: the fill value) or FAILED (its
- * reply says why). `ctl` is new for every read: a job a worker starts after
- * its read was done finds no chunk left and writes nothing.
+ * reply says why).
  */
 export interface SharedTarget {
   shared: SharedArrayBuffer;
