@@ -135,15 +135,20 @@ export function strides(shape: readonly number[]): number[] {
   return s;
 }
 
-/** A block read as usual, then copied into the caller's `into` (readBlock's option, for backends that cannot read in place). */
+/** The caller's `into` (readBlock's option) for a block of `dtype` and `shape`, checked: a view of its first elements. */
+export function intoView(into: TypedArray, dtype: DType, shape: number[], source: string, path: string): TypedArray {
+  const n = product(shape);
+  const T = dtype === "string" ? null : typedArrayFor(dtype);
+  if (!T || into.constructor !== T || into.length < n) {
+    throw new FormatError(source, path, `into: expected ${T ? `a ${T.name} of at least ${n} elements` : "no buffer (a string array)"} for ${dtype} ${JSON.stringify(shape)}`);
+  }
+  return into.subarray(0, n);
+}
+
+/** A block read as usual, then copied into the caller's `into` (for backends that cannot read in place). */
 export function intoBuffer(block: NDArray, into: TypedArray | undefined, source: string, path: string): NDArray {
   if (!into) return block;
-  const n = product(block.shape);
-  if (Array.isArray(block.data) || into.constructor !== block.data.constructor || into.length < n) {
-    const what = Array.isArray(block.data) ? "no buffer (a string array)" : `a ${block.data.constructor.name} of at least ${n} elements`;
-    throw new FormatError(source, path, `into: expected ${what} for ${block.dtype} ${JSON.stringify(block.shape)}`);
-  }
-  const data = into.subarray(0, n);
+  const data = intoView(into, block.dtype, block.shape, source, path);
   (data as any).set(block.data);
   return { dtype: block.dtype, shape: block.shape, data } as NDArray;
 }

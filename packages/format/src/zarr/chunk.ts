@@ -1,5 +1,5 @@
 // One chunk through its codec pipeline: bytes on disk <-> C-order elements.
-import { shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
 import { product, strides, typedArrayFor } from "../dtype.js";
 import type { DType, TypedArray } from "../types.js";
 import { runInWorker } from "./codec-pool.js";
@@ -211,6 +211,19 @@ export async function decodeByteCodecs(codecs: ByteCodec[], raw: Uint8Array): Pr
   let b = raw;
   for (let i = codecs.length - 1; i >= 0; i--) b = await decodeBytes(codecs[i], b);
   return b;
+}
+
+/**
+ * The byte codecs undone straight into `into`, which must come out exactly
+ * full: blosc lz4 (zarr-python's default) in one WebAssembly call with no
+ * intermediate buffer, anything else decoded and copied. `raw` may be a
+ * reused buffer: it is copied before any await.
+ */
+export async function decodeByteCodecsInto(codecs: ByteCodec[], raw: Uint8Array, into: Uint8Array): Promise<void> {
+  if (codecs.length === 1 && codecs[0].id === "blosc" && kernels().bloscDecodeInto(raw, into)) return;
+  const b = await decodeByteCodecs(codecs, raw.slice());
+  if (b.length !== into.length) throw new Error(`decoded ${b.length} bytes, expected ${into.length}`);
+  into.set(b);
 }
 
 /** The byte codecs of a pipeline, first to last. */

@@ -4,8 +4,7 @@
 // { id, op: "read-decode", codecs, sources, chunkBytes, target } -> { id, data: ReadReport }
 // (chunks taken from a shared counter, read and decoded into shared memory).
 import { parentPort } from "node:worker_threads";
-import { kernels } from "@cellfolio/codecs";
-import { decodeByteCodecs, encodeByteCodecs } from "./chunk.js";
+import { decodeByteCodecs, decodeByteCodecsInto, encodeByteCodecs } from "./chunk.js";
 import { ABSENT, DONE, FAILED, type ReadReport, type SharedTarget } from "./codec-pool.js";
 import { type ChunkSource, FileScratch } from "./stores.js";
 
@@ -23,21 +22,12 @@ interface Message {
 
 async function readDecode(codecs: any[], sources: ChunkSource[], chunkBytes: number, t: SharedTarget): Promise<ReadReport> {
   const errors: ReadReport["errors"] = {};
-  const bloscOnly = codecs.length === 1 && codecs[0].id === "blosc";
   for (let i = Atomics.add(t.ctl, 0, 1); i < sources.length; i = Atomics.add(t.ctl, 0, 1)) {
     let state = DONE;
     try {
       const src = scratch.read(sources[i]);
       if (!src) state = ABSENT;
-      else {
-        const into = new Uint8Array(t.shared, t.offsets[i], chunkBytes);
-        // blosc lz4 (zarr-python's default) decodes straight into place
-        if (!bloscOnly || !kernels().bloscDecodeInto(src, into)) {
-          const b = await decodeByteCodecs(codecs, src.slice());
-          if (b.length !== chunkBytes) throw new Error(`decoded ${b.length} bytes, expected ${chunkBytes}`);
-          into.set(b);
-        }
-      }
+      else await decodeByteCodecsInto(codecs, src, new Uint8Array(t.shared, t.offsets[i], chunkBytes));
     } catch (e: any) {
       state = FAILED;
       errors[i] = e?.code ? (e?.message ?? String(e)) : `cannot decode (${e?.message ?? e})`;

@@ -1,12 +1,10 @@
 // Reading Zarr v2 / v3: metadata (consolidated when present), chunk keys,
 // only the chunks (and for shards, only the inner chunks) a block needs.
-
-import { kernels } from "@cellfolio/codecs";
-import { allocate, copyBlock, itemSize, product, typedArrayFor } from "../dtype.js";
+import { allocate, copyBlock, intoView, itemSize, product, typedArrayFor } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
 import type { Attrs, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
-import { type ChunkData, chunkElements, decodeByteCodecs, decodeChunk, viewNumeric } from "./chunk.js";
+import { type ChunkData, chunkElements, decodeByteCodecs, decodeByteCodecsInto, decodeChunk, viewNumeric } from "./chunk.js";
 import { ABSENT, FAILED, giveScratch, type ReadReport, readChunksInWorker, readHelpers, SCRATCH_BYTES, takeScratch } from "./codec-pool.js";
 import { readU32 } from "./codecs.js";
 import { parseJson } from "./json.js";
@@ -264,14 +262,13 @@ export class ZarrReader implements StoreReader {
     }
     const outShape = [rows.length, ...shape];
     const grid = m.shard ? m.shard.chunks : m.chunks;
-    const local = this.store instanceof LocalStore && m.dtype !== "string" && grid[0] === 1;
-    if (local && rows.length * countChunks([0, ...start], [1, ...shape], grid) >= MIN_SPLIT_CHUNKS) {
-      const dst = options.into ? (this.intoBlock(path, m, outShape, options.into).data as TypedArray) : null;
-      const data = await this.readIntoLocal(path, m, [0, ...start], outShape, dst, this.store as LocalStore, rows);
+    if (grid[0] === 1 && this.sharesRead(m, rows.length * countChunks([0, ...start], [1, ...shape], grid))) {
+      const dst = options.into ? intoView(options.into, m.dtype, outShape, this.source, path) : null;
+      const data = await this.readIntoLocal(path, m, [0, ...start], outShape, dst, rows);
       return { dtype: m.dtype, shape: outShape, data } as NDArray;
     }
     // elsewhere: a block read a row
-    const out = options.into ? this.intoBlock(path, m, outShape, options.into) : allocate(m.dtype, outShape);
+    const out = options.into ? ({ dtype: m.dtype, shape: outShape, data: intoView(options.into, m.dtype, outShape, this.source, path) } as NDArray) : allocate(m.dtype, outShape);
     const per = product(shape);
     const tasks = Array.from(rows, (r, k) => async () => {
       const b = await this.readBlock(path, [r, ...start], [1, ...shape]);
@@ -282,14 +279,9 @@ export class ZarrReader implements StoreReader {
     return out;
   }
 
-  /** The caller's `into` as the block's memory, checked. */
-  private intoBlock(path: string, m: ArrayMeta, shape: number[], into: TypedArray): NDArray {
-    const n = product(shape);
-    const T = m.dtype === "string" ? null : typedArrayFor(m.dtype);
-    if (!T || !(into instanceof T) || into.length < n) {
-      throw this.err(path, `into: expected ${T ? `a ${T.name} of at least ${n} elements` : "no buffer (a string array)"} for ${m.dtype} ${JSON.stringify(shape)}`);
-    }
-    return { dtype: m.dtype, shape, data: into.subarray(0, n) } as NDArray;
+  /** Whether a read of `chunks` chunks goes through readIntoLocal: many chunks of numbers in a local store. */
+  private sharesRead(m: ArrayMeta, chunks: number): boolean {
+    return this.store instanceof LocalStore && m.dtype !== "string" && chunks >= MIN_SPLIT_CHUNKS;
   }
 
   private async readBlockAlone(path: string, start: number[], shape: number[], into?: TypedArray): Promise<NDArray> {
@@ -301,15 +293,14 @@ export class ZarrReader implements StoreReader {
       throw this.err(path, `block start ${JSON.stringify(start)} shape ${JSON.stringify(shape)} is outside the array's shape ${JSON.stringify(m.shape)}`);
     }
     if (into) {
-      const out = this.intoBlock(path, m, shape, into);
-      const dst = out.data as TypedArray;
-      if (this.store instanceof LocalStore && countChunks(start, shape, m.shard?.chunks ?? m.chunks) >= MIN_SPLIT_CHUNKS) {
-        await this.readIntoLocal(path, m, start, shape, dst as TypedArray, this.store); // writes every element
+      const dst = intoView(into, m.dtype, shape, this.source, path);
+      if (this.sharesRead(m, countChunks(start, shape, m.shard?.chunks ?? m.chunks))) {
+        await this.readIntoLocal(path, m, start, shape, dst); // writes every element
       } else {
         dst.fill(0 as never); // the general path leaves zero-filled chunks as they are
         await this.readInto(path, m, start, shape, dst);
       }
-      return out;
+      return { dtype: m.dtype, shape, data: dst } as NDArray;
     }
     if (!m.shard && shape.every((n, i) => n === m.chunks[i] && start[i] % n === 0 && start[i] + n <= m.shape[i])) {
       // Exactly one whole chunk (a cell of an image stack): its decoded array is
@@ -324,9 +315,9 @@ export class ZarrReader implements StoreReader {
       const owned = Array.isArray(data) || (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength);
       return { dtype: m.dtype, shape, data: owned ? data : data.slice() } as NDArray;
     }
-    if (this.store instanceof LocalStore && m.dtype !== "string" && countChunks(start, shape, m.shard?.chunks ?? m.chunks) >= MIN_SPLIT_CHUNKS) {
+    if (this.sharesRead(m, countChunks(start, shape, m.shard?.chunks ?? m.chunks))) {
       // every element is decoded or filled: no need to zero the block first (~5% of a read)
-      const data = await this.readIntoLocal(path, m, start, shape, null, this.store);
+      const data = await this.readIntoLocal(path, m, start, shape, null);
       return { dtype: m.dtype, shape, data } as NDArray;
     }
     const out = allocate(m.dtype, shape);
@@ -374,7 +365,7 @@ export class ZarrReader implements StoreReader {
   }
 
   /**
-   * Many chunks of a local store (files, or inner chunks of shards), read by
+   * Many chunks of this local store (files, or inner chunks of shards), read by
    * this thread and the codec workers together: every thread takes the next
    * chunk from one atomic counter, so all finish within a chunk of each other
    * (with fixed shares both sat idle a quarter of the time). The workers
@@ -390,9 +381,9 @@ export class ZarrReader implements StoreReader {
     start: number[],
     shape: number[],
     dst: TypedArray | null,
-    store: LocalStore,
     rows?: ArrayLike<number>,
   ): Promise<TypedArray> {
+    const store = this.store as LocalStore; // sharesRead() said so
     const spec = m.shard;
     const grid = spec ? spec.chunks : m.chunks;
     const p = spec ? spec.inner : m.pipeline;
@@ -439,29 +430,28 @@ export class ZarrReader implements StoreReader {
       }
       copyBlock(data, grid, box.srcStart, out, shape, box.dstStart, box.count);
     };
-    // one chunk on this thread: blosc lz4 straight into the block, else decoded and placed
+    // one chunk on this thread: straight into the block where it is whole rows of it, else decoded and placed
     const here = async (c: LocalChunk): Promise<void> => {
       let raw: Uint8Array | undefined;
       try {
-        raw = store.readNow(c.src as ChunkSource); // a reused buffer: decoded or copied before any await
+        raw = store.readNow(c.src as ChunkSource); // a reused buffer: the decoders copy it before any await
       } catch (e: any) {
         throw this.err(path, `${c.label}: ${e?.message ?? e}`, e);
       }
-      if (raw && inPlace && full(c) && p.byteCodecs.length === 1 && p.byteCodecs[0].id === "blosc") {
-        const at = offset(c);
-        try {
-          if (kernels().bloscDecodeInto(raw, bytes.subarray(at, at + chunkBytes))) return;
-        } catch (e: any) {
-          throw this.undecodable(path, c.label, e);
-        }
+      if (!raw) {
+        place(c, null);
+        return;
       }
-      let decoded: Uint8Array | null = null;
-      if (raw) {
-        try {
-          decoded = await decodeByteCodecs(p.byteCodecs, raw.slice());
-        } catch (e) {
-          throw this.undecodable(path, c.label, e);
+      let decoded: Uint8Array;
+      try {
+        if (inPlace && full(c)) {
+          const at = offset(c);
+          await decodeByteCodecsInto(p.byteCodecs, raw, bytes.subarray(at, at + chunkBytes));
+          return;
         }
+        decoded = await decodeByteCodecs(p.byteCodecs, raw.slice());
+      } catch (e) {
+        throw this.undecodable(path, c.label, e);
       }
       place(c, decoded);
     };

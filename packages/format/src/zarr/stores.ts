@@ -137,8 +137,7 @@ export class LocalStore implements KeyStore {
       fd = openSync(this.file(key), "r");
       if (offset < 0) offset = Math.max(0, fstatSync(fd).size + offset);
       const buf = new Uint8Array(length);
-      const n = readSync(fd, buf, 0, length, offset);
-      return buf.subarray(0, n);
+      return buf.subarray(0, readFull(fd, buf, length, offset));
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
