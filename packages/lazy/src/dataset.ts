@@ -417,19 +417,10 @@ export class Dataset {
    */
   private async readRows(slotsOfRow: Map<number, number[]>, chans: number[], cy0: number, cx0: number, s: number, out: Float32Array | Uint16Array): Promise<void> {
     const runs = channelRuns(chans, this.chunks[1], this.shape[1]);
-    const nc = chans.length;
-    const plane = s * s;
     const tasks: Promise<void>[] = [];
     for (const [row, slots] of slotsOfRow) {
       for (const [c0, c1] of runs) {
-        const read = this.readRowRun(row, c0, c1, cy0, cx0, s).then((block) => {
-          const src = block.data as TypedArray;
-          for (let j = 0; j < nc; j++) {
-            const c = chans[j];
-            if (c < c0 || c >= c1) continue;
-            for (const slot of slots) copyRect(src, block.dtype, out, (c - c0) * plane, s, (slot * nc + j) * plane, s, s, s);
-          }
-        });
+        const read = this.readRowRun(row, c0, c1, cy0, cx0, s).then((block) => copyRun(block, 0, c0, c1, chans, slots, s, out));
         tasks.push(read);
       }
     }
@@ -446,20 +437,13 @@ export class Dataset {
    */
   private async gatherRows(slotsOfRow: Map<number, number[]>, chans: number[], cy0: number, cx0: number, s: number, out: Float32Array | Uint16Array): Promise<void> {
     const rows = [...slotsOfRow.keys()];
-    const nc = chans.length;
-    const plane = s * s;
     for (const [c0, c1] of channelRuns(chans, this.chunks[1], this.shape[1])) {
-      const per = (c1 - c0) * plane;
+      const per = (c1 - c0) * s * s;
       const buf = this.takeGather(rows.length * per);
       try {
         const block = await this.limiter.run(() => this.store.readRows!(IMAGES_PATH, rows, [c0, cy0, cx0], [c1 - c0, s, s], { into: buf }));
-        const src = block.data as TypedArray;
         rows.forEach((row, k) => {
-          for (let j = 0; j < nc; j++) {
-            const c = chans[j];
-            if (c < c0 || c >= c1) continue;
-            for (const slot of slotsOfRow.get(row)!) copyRect(src, block.dtype, out, k * per + (c - c0) * plane, s, (slot * nc + j) * plane, s, s, s);
-          }
+          copyRun(block, k * per, c0, c1, chans, slotsOfRow.get(row)!, s, out);
         });
       } catch (err) {
         throw new DatasetError(this.source, IMAGES_PATH, `cannot read ${rows.length} cell rows (channels ${c0}..${c1 - 1}): ${(err as Error).message}`, { cause: err });
@@ -646,6 +630,21 @@ export class Dataset {
   close(): Promise<void> {
     this.cache.clear();
     return this.store.close();
+  }
+}
+
+/**
+ * One row's channels [c0, c1) (s x s planes from `at` in `block`) into the
+ * output slots of that row, for the channels asked for among them.
+ */
+function copyRun(block: NDArray, at: number, c0: number, c1: number, chans: number[], slots: number[], s: number, out: Float32Array | Uint16Array): void {
+  const src = block.data as TypedArray;
+  const plane = s * s;
+  const nc = chans.length;
+  for (let j = 0; j < nc; j++) {
+    const c = chans[j];
+    if (c < c0 || c >= c1) continue;
+    for (const slot of slots) copyRect(src, block.dtype, out, at + (c - c0) * plane, s, (slot * nc + j) * plane, s, s, s);
   }
 }
 
