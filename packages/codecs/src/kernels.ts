@@ -91,10 +91,29 @@ export function createKernels(wasmBase64: string): Kernels {
     return n;
   };
 
-  const bloscDecodeInto = (src: Uint8Array, dst: Uint8Array): boolean => {
+  /** Elements of `size` bytes to byte planes (shuffle) or back; a tail shorter than one element is copied as it is. */
+  const byteShuffle = (kernel: "shuffle" | "unshuffle", src: Uint8Array, dst: Uint8Array, size: number): void => {
+    const n = Math.floor(src.length / size);
+    if (size <= 1 || n <= 1) {
+      dst.set(src);
+      return;
+    }
+    const [a, b] = place(src.length, src.length);
+    heap.set(src, a);
+    x[kernel](a, b, n, size);
+    dst.set(heap.subarray(b, b + n * size));
+    if (n * size < src.length) dst.set(src.subarray(n * size), n * size);
+  };
+
+  /** A blosc 1 frame's decoded size and block size, from its 16-byte header. */
+  const bloscHeader = (src: Uint8Array): { nbytes: number; blocksize: number } => {
     if (src.length < 16) throw new Error(`blosc: ${src.length} bytes, shorter than the 16-byte header`);
-    const nbytes = (src[4] | (src[5] << 8) | (src[6] << 16) | (src[7] << 24)) >>> 0;
-    const blocksize = (src[8] | (src[9] << 8) | (src[10] << 16) | (src[11] << 24)) >>> 0;
+    const u32 = (i: number) => (src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | (src[i + 3] << 24)) >>> 0;
+    return { nbytes: u32(4), blocksize: u32(8) };
+  };
+
+  const bloscDecodeInto = (src: Uint8Array, dst: Uint8Array): boolean => {
+    const { nbytes, blocksize } = bloscHeader(src);
     if (nbytes !== dst.length) throw new Error(`blosc: frame holds ${nbytes} bytes, expected ${dst.length}`);
     const [a, b, c] = place(src.length, nbytes, Math.min(blocksize, nbytes));
     heap.set(src, a);
@@ -113,34 +132,12 @@ export function createKernels(wasmBase64: string): Kernels {
     lzfDecode: (src, dst) => through(src, dst, (a, b) => x.lzfDecode(a, src.length, b, dst.length), (n) => LZF_ERRORS[-n]),
     lzfCompress: (src, dst) => through(src, dst, (a, b) => x.lzfEncode(a, src.length, b, dst.length)),
     shuffleBytes(src, size, dst = new Uint8Array(src.length)) {
-      const n = Math.floor(src.length / size);
-      if (size <= 1 || n <= 1) {
-        dst.set(src);
-        return dst;
-      }
-      const [a, b] = place(src.length, src.length);
-      heap.set(src, a);
-      x.shuffle(a, b, n, size);
-      dst.set(heap.subarray(b, b + n * size));
-      if (n * size < src.length) dst.set(src.subarray(n * size), n * size);
+      byteShuffle("shuffle", src, dst, size);
       return dst;
     },
-    unshuffle(src, dst, size) {
-      const n = Math.floor(src.length / size);
-      if (size <= 1 || n <= 1) {
-        dst.set(src);
-        return;
-      }
-      const [a, b] = place(src.length, src.length);
-      heap.set(src, a);
-      x.unshuffle(a, b, n, size);
-      dst.set(heap.subarray(b, b + n * size));
-      if (n * size < src.length) dst.set(src.subarray(n * size), n * size);
-    },
+    unshuffle: (src, dst, size) => byteShuffle("unshuffle", src, dst, size),
     bloscDecode(src) {
-      if (src.length < 16) throw new Error(`blosc: ${src.length} bytes, shorter than the 16-byte header`);
-      const nbytes = (src[4] | (src[5] << 8) | (src[6] << 16) | (src[7] << 24)) >>> 0;
-      const out = new Uint8Array(nbytes);
+      const out = new Uint8Array(bloscHeader(src).nbytes);
       return bloscDecodeInto(src, out) ? out : null;
     },
     bloscDecodeInto,
