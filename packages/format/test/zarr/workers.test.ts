@@ -13,6 +13,21 @@ const built = existsSync(path.join(DIST, "zarr/codec-worker.js")) && existsSync(
 const { dir, cleanup } = scratch("workers");
 afterAll(cleanup);
 
+/** Runs an ES module script in a child node (`flags` before it, `args` after). */
+function runScript(script: string, args: string[], flags: string[] = []) {
+  return spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+}
+/** The JSON of a script's last printed line, once it has exited 0. */
+function lastJson(res: ReturnType<typeof runScript>): any {
+  expect(res.status, res.stderr).toBe(0);
+  return JSON.parse(res.stdout.trim().split("\n").pop() as string);
+}
+/** A script's float16 bits -> numbers, as Python's astype(float) gives them. */
+const HALF_TO_FLOAT = `function halfToFloat(h) {
+  const e = (h >> 10) & 31, f = h & 1023, s = h >> 15 ? -1 : 1;
+  return e === 0 ? s * f * 2 ** -24 : s * (1 + f / 1024) * 2 ** (e - 15);
+}`;
+
 const SCRIPT = `
 import { createZarr, openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
 const [target, fmt] = process.argv.slice(1);
@@ -42,17 +57,13 @@ print(json.dumps({"sumBits": int(a.view("<u2").astype(np.int64).sum()), "shape":
 describe.runIf(built)("codec workers (built package)", () => {
   it("start under node flags a worker refuses (--max-old-space-size), as users run big jobs", () => {
     const target = path.join(dir, "flags.zarr");
-    const res = spawnSync(process.execPath, ["--max-old-space-size=2048", "--stack-size=2000", "--input-type=module", "-e", SCRIPT, target, "2"], { encoding: "utf8" });
-    expect(res.status, res.stderr).toBe(0);
-    expect(JSON.parse(res.stdout.trim().split("\n").pop() as string).same).toBe(true);
+    expect(lastJson(runScript(SCRIPT, [target, "2"], ["--max-old-space-size=2048", "--stack-size=2000"])).same).toBe(true);
   });
 
   for (const fmt of ["2", "3"]) {
     it(`v${fmt}: blosc chunks encoded and decoded in workers read equal here and in zarr-python`, () => {
       const target = path.join(dir, `w${fmt}.zarr`);
-      const res = spawnSync(process.execPath, ["--input-type=module", "-e", SCRIPT, target, fmt], { encoding: "utf8" });
-      expect(res.status, res.stderr).toBe(0);
-      const ours = JSON.parse(res.stdout.trim().split("\n").pop() as string);
+      const ours = lastJson(runScript(SCRIPT, [target, fmt]));
       expect(ours.same).toBe(true);
       const theirs = fmt === "2" ? py(PY, { path: path.join(target, "x") }) : hasDebian13() ? py13(PY, { path: hostPath(path.join(target, "x")) }) : null;
       if (theirs) {
@@ -99,15 +110,10 @@ for (const [name, start, shape] of [["x", [0, 0, 0, 0], [41, 2, 16, 16]], ["x", 
   const c = await r.readBlock(name, start, shape, { into });
   out[name + start.join(",") + " shared"] = Array.from(c.data, (v) => (name === "x" ? halfToFloat(v) : v));
 }
-function halfToFloat(h) {
-  const e = (h >> 10) & 31, f = h & 1023, s = h >> 15 ? -1 : 1;
-  return e === 0 ? s * f * 2 ** -24 : s * (1 + f / 1024) * 2 ** (e - 15);
-}
+${HALF_TO_FLOAT}
 console.log(JSON.stringify(out));
 `;
-    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
-    expect(res.status, res.stderr).toBe(0);
-    const ours = JSON.parse(res.stdout.trim().split("\n").pop() as string);
+    const ours = lastJson(runScript(script, [target]));
     const x = (made.x as number[][][][]).flat(3);
     expect(ours["x0,0,0,0"]).toEqual(x);
     expect(ours["x4,0,0,0"]).toEqual(x.slice(4 * 512, 36 * 512));
@@ -119,7 +125,7 @@ console.log(JSON.stringify(out));
     // one chunk file cut short: the read fails naming the array and the chunk
     const bad = path.join(target, "x", "14.0.0.0");
     writeFileSync(bad, readFileSync(bad).subarray(0, 40));
-    const res2 = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
+    const res2 = runScript(script, [target]);
     expect(res2.status).not.toBe(0);
     expect(res2.stderr).toMatch(/x.*chunk 14\.0\.0\.0/);
   });
@@ -157,9 +163,7 @@ await bw.close();
 await w.close();
 console.log(JSON.stringify({ bad, reads }));
 `;
-    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8" });
-    expect(res.status, res.stderr).toBe(0);
-    expect(JSON.parse(res.stdout.trim().split("\n").pop() as string)).toEqual({ bad: 0, reads: 40 });
+    expect(lastJson(runScript(script, [target]))).toEqual({ bad: 0, reads: 40 });
   });
 
   it("a block read larger than the workers' shared scratch (16 MB) goes in parts, equal to zarr-python 2's", () => {
@@ -189,9 +193,7 @@ for (let i = 0; i < b.data.length; i++) sum += b.data[i];
 for (let i = 28 * 1048576; i < 29 * 1048576; i++) row30 += b.data[i];
 console.log(JSON.stringify({ sum, row30, last: b.data[b.data.length - 1] }));
 `;
-    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8" });
-    expect(res.status, res.stderr).toBe(0);
-    expect(JSON.parse(res.stdout.trim().split("\n").pop() as string)).toEqual(made);
+    expect(lastJson(runScript(script, [target]))).toEqual(made);
     expect(made.row30).toBe(3 * 1048576);
   });
 
@@ -234,15 +236,10 @@ for (const [how, into] of [["fresh", undefined], ["shared", new Uint16Array(new 
   const b = await r.readRows("x", rows, [0, 0, 0], [2, 16, 16], into ? { into } : {});
   out["rows " + how] = Array.from(b.data, halfToFloat);
 }
-function halfToFloat(h) {
-  const e = (h >> 10) & 31, f = h & 1023, s = h >> 15 ? -1 : 1;
-  return e === 0 ? s * f * 2 ** -24 : s * (1 + f / 1024) * 2 ** (e - 15);
-}
+${HALF_TO_FLOAT}
 console.log(JSON.stringify(out));
 `;
-    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
-    expect(res.status, res.stderr).toBe(0);
-    const ours = JSON.parse(res.stdout.trim().split("\n").pop() as string);
+    const ours = lastJson(runScript(script, [target]));
     const x = (made.x as number[][][][]).flat(3);
     const y = (made.y as number[][][]).slice(3, 28).flatMap((r) => r.flatMap((c) => c.slice(2, 10)));
     const picked = [40, 3, 9, 17, 44, 0, 3, 25, 10, 31, 16].flatMap((row) => x.slice(row * 512, (row + 1) * 512));
@@ -261,7 +258,7 @@ console.log(JSON.stringify(out));
     const b = readFileSync(bad);
     b.fill(0, 0, 16);
     writeFileSync(bad, b);
-    const res2 = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8", maxBuffer: 1 << 28 });
+    const res2 = runScript(script, [target]);
     expect(res2.status).not.toBe(0);
     expect(res2.stderr).toMatch(/x.*shard c\/0\/0\/0\/0 inner chunk 0,0,0,0/);
   });
@@ -286,9 +283,7 @@ let sum = 0;
 for (const v of data) sum += v;
 console.log(JSON.stringify({ same, sum }));
 `;
-    const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, target], { encoding: "utf8" });
-    expect(res.status, res.stderr).toBe(0);
-    const ours = JSON.parse(res.stdout.trim().split("\n").pop() as string);
+    const ours = lastJson(runScript(script, [target]));
     expect(ours.same).toBe(true);
     if (hasDebian13()) {
       const theirs = py13(
