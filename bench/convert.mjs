@@ -106,7 +106,7 @@ dt = time.perf_counter() - t
 print(json.dumps({"seconds": dt, "rssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
-const formatUrl = pathToFileURL(path.join(ROOT, "packages/format/dist/index.js")).href;
+const formatUrl = pathToFileURL(path.join(ROOT, "packages/format/dist/node.js")).href;
 const JS_CONVERT = `
 const { convert } = await import(${JSON.stringify(formatUrl)});
 const [src, dst, direction] = process.argv.slice(2);

@@ -34,7 +34,7 @@ const CELL = 5 * 128 * 128 * 2;
 const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
 
 async function childOurs(a) {
-  const { Hdf5File } = await import(path.join(ROOT, "packages/hdf5/dist/index.js"));
+  const { Hdf5File } = await import(path.join(ROOT, "packages/hdf5/dist/node.js"));
   const f = await Hdf5File.open(a.file);
   const d = await f.dataset("images");
   const n = d.shape[0];

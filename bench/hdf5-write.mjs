@@ -60,7 +60,7 @@ function makeCells() {
 }
 
 async function child(args) {
-  const { Hdf5Writer } = await import(path.join(HERE, "../packages/hdf5/dist/index.js"));
+  const { Hdf5Writer } = await import(path.join(HERE, "../packages/hdf5/dist/node.js"));
   const { readFileSync } = await import("node:fs");
   const raw = readFileSync(args.cells);
   const cells = new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2);

@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { batches, openDataset } from "../packages/lazy/dist/index.js";
+import { batches, openDataset } from "../packages/lazy/dist/node.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = (k, d) => Number(process.env[k] ?? d);

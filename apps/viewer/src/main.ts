@@ -1,7 +1,6 @@
 // The viewer page: opens a dataset by URL (?url= or the field), shows its
 // summary, the virtualised grid, the channel picker, filter / group by obs
 // and the detail of one cell.
-import "./shims/globals.js";
 import { type Column, type Dataset, openDataset } from "@cellfolio/lazy";
 import { escapeHtml, Grid } from "./grid.js";
 import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric } from "./obs.js";

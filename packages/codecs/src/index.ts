@@ -37,3 +37,17 @@ export const lzfDecode = (src: Uint8Array, dst: Uint8Array): number => kernels()
 export const lzfCompress = (src: Uint8Array, dst: Uint8Array): number => kernels().lzfCompress(src, dst);
 export const shuffleBytes = (src: Uint8Array, size: number, dst?: Uint8Array): Uint8Array => kernels().shuffleBytes(src, size, dst);
 export const unshuffle = (src: Uint8Array, dst: Uint8Array, size: number): void => kernels().unshuffle(src, dst, size);
+
+export {
+  type DeflateFormat,
+  type DeflateOptions,
+  deflate,
+  deflateSync,
+  hasSyncDeflate,
+  inflate,
+  inflateSync,
+  setZlibBackend,
+  webStreamsBackend,
+  type ZlibBackend,
+  zlibBackend,
+} from "./zlib.js";

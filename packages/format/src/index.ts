@@ -1,3 +1,7 @@
+// @cellfolio/format: AnnData on disk. This entry runs anywhere (browsers,
+// workers, Node): HTTP URLs, Blobs, bytes and stores in memory, written into
+// memory sinks. Node resolves the package to node.ts, which adds local files
+// and directories, the directory writer and codec worker threads.
 export {
   type ReadAnnDataOptions,
   type ReadAnnDataResult,
@@ -15,6 +19,15 @@ export { type CreateHdf5Options, createHdf5, type OpenHdf5Options, openHdf5 } fr
 export { createMemoryStore, MemoryStore } from "./memory.js";
 export type * from "./model.js";
 export {
+  type CodecPool,
+  type FormatPlatform,
+  formatPlatform,
+  type H5wasmFile,
+  type LocalKind,
+  NO_LOCAL_FILES,
+  setFormatPlatform,
+} from "./platform.js";
+export {
   DEFAULT_HANDLE_THRESHOLD,
   ENCODINGS,
   type EncodingSpec,
@@ -24,7 +37,18 @@ export {
   type WriteElemOptions,
   writeElem,
 } from "./registry.js";
-export { type CreateStoreOptions, createStore, openStore } from "./store.js";
+export { type CreateStoreOptions, createStore, openStore, type StoreSource, sniffBytes } from "./store.js";
 export { RowAppender } from "./streaming.js";
 export type * from "./types.js";
-export { type CreateZarrOptions, createZarr, type OpenZarrOptions, openZarr } from "./zarr/index.js";
+export {
+  type CreateZarrOptions,
+  createZarr,
+  type KeyFile,
+  type KeySink,
+  type KeyStore,
+  MapKeyStore,
+  MemoryKeySink,
+  type OpenZarrOptions,
+  openZarr,
+  ZipStore,
+} from "./zarr/index.js";

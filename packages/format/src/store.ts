@@ -1,69 +1,82 @@
-// Which backend a path or URL is: one place for the dispatch.
-import { open, stat } from "node:fs/promises";
+// Which backend a path, URL, file or set of bytes is: one place for the dispatch.
+import { BlobSource, type ByteSource, MemorySource, type Sink } from "@cellfolio/hdf5";
 import { FormatError } from "./errors.js";
 import { openHdf5 } from "./hdf5/reader.js";
 import { createHdf5 } from "./hdf5/writer.js";
+import { formatPlatform, NO_LOCAL_FILES } from "./platform.js";
 import type { StoreReader, StoreWriter } from "./types.js";
 import { createZarr, openZarr } from "./zarr/index.js";
+import { type KeySink, type KeyStore, MapKeyStore, ZipStore } from "./zarr/stores.js";
 
 export interface CreateStoreOptions {
   zarrFormat?: 2 | 3;
   overwrite?: boolean;
 }
 
-const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
-const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
-const HDF5_EXT = /\.(h5ad|h5sc|h5|hdf5|hdf)$/i;
+/**
+ * What can be opened: a path (Node) or http(s) URL; a Blob / File (a page's
+ * file picker); the bytes of an HDF5 file or zip; the keys of a Zarr store
+ * held in memory (a Map, as a MemoryKeySink leaves them); any KeyStore.
+ */
+export type StoreSource = string | Blob | ArrayBuffer | Uint8Array | Map<string, Uint8Array> | KeyStore;
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
+const HDF5_EXT = /\.(h5ad|h5sc|h5adsc|h5|hdf5|hdf)$/i;
 const ZARR_EXT = /\.zarr(\.zip)?\/?$/i;
 
-/** What a local file starts with: HDF5 (signature at 0, 512, 1024, ...), zip, or neither. */
-async function sniff(path: string): Promise<"hdf5" | "zip" | "other"> {
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(8);
-    const { bytesRead } = await fh.read(buf, 0, 8, 0);
-    if (bytesRead >= 4 && buf.subarray(0, 4).equals(ZIP_SIGNATURE)) return "zip";
-    for (let offset = 0; offset <= 8192; offset = offset === 0 ? 512 : offset * 2) {
-      const { bytesRead: n } = await fh.read(buf, 0, 8, offset);
-      if (n < 8) break;
-      if (buf.equals(HDF5_SIGNATURE)) return "hdf5";
-    }
-    return "other";
-  } finally {
-    await fh.close();
+const startsWith = (b: Uint8Array, sig: number[], at = 0): boolean => b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v);
+
+/** What a file starts with: HDF5 (signature at 0, 512, 1024, ... up to 8192: a user block before it), zip, or neither. */
+export async function sniffBytes(src: ByteSource): Promise<"hdf5" | "zip" | "other"> {
+  const size = await src.size();
+  const head = await src.read(0, Math.min(size, 8));
+  if (startsWith(head, ZIP_SIGNATURE)) return "zip";
+  for (let offset = 0; offset <= 8192 && offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
+    if (startsWith(await src.read(offset, 8), HDF5_SIGNATURE)) return "hdf5";
   }
+  return "other";
 }
 
-/** Opens any AnnData store: .h5ad / .h5sc / .h5 (HDF5), .zarr (v2/v3), .zarr.zip; local path or URL. */
-export async function openStore(source: string): Promise<StoreReader> {
+/** Opens any AnnData store: .h5ad / .h5sc / .h5 (HDF5), .zarr (v2/v3), .zarr.zip; by path, URL, Blob, bytes or keys. */
+export async function openStore(source: StoreSource): Promise<StoreReader> {
+  if (typeof source !== "string") return openInMemory(source);
   if (/^https?:\/\//i.test(source)) {
     const path = new URL(source).pathname;
     if (HDF5_EXT.test(path)) return openHdf5(source);
     if (ZARR_EXT.test(path)) return openZarr(source);
     throw new FormatError(source, "", "cannot tell the format of this URL: expected .h5ad / .h5sc / .h5 or .zarr / .zarr.zip");
   }
-  let st: Awaited<ReturnType<typeof stat>>;
-  try {
-    st = await stat(source);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FormatError(source, "", code === "ENOENT" ? "no such file or directory" : `cannot be read (${code ?? err})`, { cause: err });
-  }
-  if (st.isDirectory()) return openZarr(source);
-  let kind: Awaited<ReturnType<typeof sniff>>;
-  try {
-    kind = await sniff(source);
-  } catch (err) {
-    throw new FormatError(source, "", `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
-  }
+  const localKind = formatPlatform().localKind;
+  if (!localKind) throw new FormatError(source, "", NO_LOCAL_FILES);
+  const kind = await localKind(source);
   if (kind === "hdf5") return openHdf5(source);
-  if (kind === "zip") return openZarr(source);
+  if (kind === "zip" || kind === "directory") return openZarr(source);
   throw new FormatError(source, "", "not AnnData: neither an HDF5 file nor a Zarr store (.zarr directory or .zarr.zip)");
 }
 
-/** Creates a store for writing, its backend chosen by the extension (.zarr -> Zarr, else HDF5). */
-export async function createStore(path: string, options: CreateStoreOptions = {}): Promise<StoreWriter> {
-  if (/\.zarr\.zip$/i.test(path)) throw new FormatError(path, "", "writing .zarr.zip is not supported; write a .zarr directory");
-  if (/\.zarr\/?$/i.test(path)) return createZarr(path.replace(/\/+$/, ""), { zarrFormat: options.zarrFormat ?? 3, overwrite: options.overwrite });
-  return createHdf5(path, { overwrite: options.overwrite });
+async function openInMemory(source: Exclude<StoreSource, string>): Promise<StoreReader> {
+  if (source instanceof Map) return openZarr(new MapKeyStore(source));
+  if (!(source instanceof Blob) && !(source instanceof ArrayBuffer) && !ArrayBuffer.isView(source)) return openZarr(source);
+  const bytes: ByteSource =
+    source instanceof Blob ? new BlobSource(source) : new MemorySource(source instanceof ArrayBuffer ? new Uint8Array(source) : source);
+  const kind = await sniffBytes(bytes);
+  if (kind === "hdf5") return openHdf5(bytes);
+  if (kind === "zip") return openZarr(await ZipStore.open(bytes));
+  throw new FormatError(bytes.name, "", "not AnnData: neither an HDF5 file nor a zipped Zarr store");
+}
+
+/**
+ * Creates a store for writing, its backend chosen by the extension (.zarr ->
+ * Zarr, else HDF5) at a local path (Node); or into a sink anywhere: a
+ * KeySink (MemoryKeySink) for Zarr, a Sink (MemorySink) for HDF5.
+ */
+export async function createStore(target: string | KeySink | Sink, options: CreateStoreOptions = {}): Promise<StoreWriter> {
+  if (typeof target !== "string") {
+    if ("put" in target) return createZarr(target, { zarrFormat: options.zarrFormat ?? 3, overwrite: options.overwrite });
+    return createHdf5(target, { overwrite: options.overwrite });
+  }
+  if (/\.zarr\.zip$/i.test(target)) throw new FormatError(target, "", "writing .zarr.zip is not supported; write a .zarr directory");
+  if (/\.zarr\/?$/i.test(target)) return createZarr(target.replace(/\/+$/, ""), { zarrFormat: options.zarrFormat ?? 3, overwrite: options.overwrite });
+  return createHdf5(target, { overwrite: options.overwrite });
 }

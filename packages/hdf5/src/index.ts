@@ -1,4 +1,17 @@
 // @cellfolio/hdf5: the HDF5 file format in TypeScript, knowing nothing of AnnData.
+// This entry runs anywhere (browsers, workers, Node): HTTP, Blob and in-memory
+// sources, in-memory sinks. Node resolves the package to node.ts, which adds
+// local files and worker threads.
 
+export {
+  ChunkDecodeError,
+  type DecodeJob,
+  type DecodePool,
+  type FilterPool,
+  type Hdf5Platform,
+  hdf5Platform,
+  type Sink,
+  setHdf5Platform,
+} from "./platform.js";
 export * from "./reader/index.js";
 export * from "./writer/index.js";

@@ -1,8 +1,8 @@
 // Byte-range sources: the reader never needs a whole file, only ranges of it,
 // so the same code reads a local file (positional reads on a FileHandle) and a
-// remote one (HTTP Range requests).
-import { readSync } from "node:fs";
-import { type FileHandle, open as openFile } from "node:fs/promises";
+// remote one (HTTP Range requests), a Blob or bytes in memory. Local files
+// are Node's (node/file-source.ts).
+import { hdf5Platform } from "./platform.js";
 
 export interface ByteSource {
   /** Exactly `length` bytes from `offset`; rejects if the range passes the end. */
@@ -31,85 +31,48 @@ export class SourceError extends Error {
   }
 }
 
-/** A local file read with positional reads; nothing is read until asked. */
-export class FileSource implements ByteSource {
-  /** Reads up to this many bytes are synchronous preads (0: always asynchronous). */
-  static syncBelow = 256 * 1024;
-
-  private constructor(
-    readonly name: string,
-    private handle: FileHandle,
-    private readonly fileSize: number,
+/** A file already in memory (an ArrayBuffer, a fetched or generated file). */
+export class MemorySource implements ByteSource {
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly name = "(memory)",
   ) {}
-
-  static async open(path: string): Promise<FileSource> {
-    let handle: FileHandle;
-    try {
-      handle = await openFile(path, "r");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new SourceError(path, code === "ENOENT" ? "no such file" : `cannot open (${code ?? String(e)})`);
-    }
-    const st = await handle.stat();
-    if (!st.isFile()) {
-      await handle.close();
-      throw new SourceError(path, "not a regular file");
-    }
-    return new FileSource(path, handle, st.size);
-  }
-
   async size(): Promise<number> {
-    return this.fileSize;
+    return this.bytes.length;
   }
-
   async read(offset: number, length: number): Promise<Uint8Array> {
-    if (offset < 0 || length < 0 || offset + length > this.fileSize) {
-      throw new SourceError(this.name, `read of ${length} bytes at ${offset} passes the end of the file (${this.fileSize} bytes)`);
-    }
-    const buf = new Uint8Array(length);
-    await this.readInto(offset, buf);
-    return buf;
+    checkRange(this.name, offset, length, this.bytes.length);
+    return this.bytes.slice(offset, offset + length);
   }
-
+  async readInto(offset: number, dst: Uint8Array): Promise<void> {
+    this.readIntoNow(offset, dst);
+  }
   readIntoNow(offset: number, dst: Uint8Array): boolean {
-    if (dst.length > FileSource.syncBelow) return false;
-    this.readSmall(offset, dst);
+    checkRange(this.name, offset, dst.length, this.bytes.length);
+    dst.set(this.bytes.subarray(offset, offset + dst.length));
     return true;
   }
+}
 
-  /** A synchronous pread loop (a cell, a B-tree node: from the page cache in microseconds). */
-  private readSmall(offset: number, dst: Uint8Array): void {
-    const length = dst.length;
-    if (offset < 0 || offset + length > this.fileSize) {
-      throw new SourceError(this.name, `read of ${length} bytes at ${offset} passes the end of the file (${this.fileSize} bytes)`);
-    }
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.handle.fd, dst, done, length - done, offset + done);
-      if (n === 0) throw new SourceError(this.name, `unexpected end of file at ${offset + done}`);
-      done += n;
-    }
+/** A Blob or a browser File (a dropped or picked file): read by slices, never whole. */
+export class BlobSource implements ByteSource {
+  constructor(
+    private readonly blob: Blob,
+    readonly name = (blob as { name?: string }).name ?? "(blob)",
+  ) {}
+  async size(): Promise<number> {
+    return this.blob.size;
   }
-
-  async readInto(offset: number, dst: Uint8Array): Promise<void> {
-    const length = dst.length;
-    if (offset < 0 || offset + length > this.fileSize) {
-      throw new SourceError(this.name, `read of ${length} bytes at ${offset} passes the end of the file (${this.fileSize} bytes)`);
-    }
-    // Small reads (a cell, a B-tree node) are served from the page cache in
-    // microseconds: a synchronous pread beats the threadpool round trip.
-    if (length <= FileSource.syncBelow) return this.readSmall(offset, dst);
-    let done = 0;
-    // A positional read may return fewer bytes than asked (large reads).
-    while (done < length) {
-      const { bytesRead } = await this.handle.read(dst, done, length - done, offset + done);
-      if (bytesRead === 0) throw new SourceError(this.name, `unexpected end of file at ${offset + done}`);
-      done += bytesRead;
-    }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this.name, offset, length, this.blob.size);
+    return new Uint8Array(await this.blob.slice(offset, offset + length).arrayBuffer());
   }
+}
 
-  async close(): Promise<void> {
-    await this.handle.close();
+/** Throws unless `length` bytes at `offset` lie inside a file of `size` bytes. */
+export function checkRange(name: string, offset: number, length: number, size: number): void {
+  if (offset < 0 || length < 0 || offset + length > size) {
+    throw new SourceError(name, `read of ${length} bytes at ${offset} passes the end of the file (${size} bytes)`);
   }
 }
 
@@ -164,9 +127,7 @@ export class HttpSource implements ByteSource {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     const total = await this.size();
-    if (offset < 0 || length < 0 || offset + length > total) {
-      throw new SourceError(this.name, `read of ${length} bytes at ${offset} passes the end of the file (${total} bytes)`);
-    }
+    checkRange(this.name, offset, length, total);
     if (length === 0) return new Uint8Array(0);
     const res = await this.get(`bytes=${offset}-${offset + length - 1}`);
     const buf = new Uint8Array(await res.arrayBuffer());
@@ -178,10 +139,14 @@ export class HttpSource implements ByteSource {
   }
 }
 
-/** A source for a local path or an http(s) URL. */
+/** A source for an http(s) URL, or a local path where the platform has files (Node). */
 export async function openSource(pathOrUrl: string, options: HttpSourceOptions = {}): Promise<ByteSource> {
   if (/^https?:\/\//i.test(pathOrUrl)) return new HttpSource(pathOrUrl, options);
-  return FileSource.open(pathOrUrl);
+  const { openFile } = hdf5Platform();
+  if (!openFile) {
+    throw new SourceError(pathOrUrl, "local paths are read only under Node; in a browser pass an http(s) URL, a Blob (BlobSource) or bytes (MemorySource)");
+  }
+  return openFile(pathOrUrl);
 }
 
 /**
@@ -217,12 +182,7 @@ export class BlockCache {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
-    if (offset < 0 || length < 0 || offset + length > this.fileSize) {
-      throw new SourceError(
-        this.source.name,
-        `read of ${length} bytes at ${offset} passes the end of the file (${this.fileSize} bytes)`,
-      );
-    }
+    checkRange(this.source.name, offset, length, this.fileSize);
     if (length > 4 * this.blockSize) return this.source.read(offset, length);
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((offset + length - 1) / this.blockSize);

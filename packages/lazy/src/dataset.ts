@@ -6,9 +6,11 @@ import {
   type DType,
   float16ToFloat32,
   float32ToFloat16,
+  formatPlatform,
   type NDArray,
   openStore,
   type StoreReader,
+  type StoreSource,
   sliceArray,
   type TypedArray,
   typedArrayFor,
@@ -717,12 +719,11 @@ function halfRect(src: Uint16Array, lut: Float32Array, out: Float32Array, si: nu
   }
 }
 
-/** An ArrayBuffer of `bytes` whose contents are not zeroed (the caller writes all of it). */
+/** An ArrayBuffer of `bytes` whose contents need not be zeroed (the caller writes all of it). */
 function unzeroed(bytes: number): ArrayBuffer {
-  // Node's Buffer; a browser (the viewer) has only zeroed ArrayBuffers.
-  // A page may define a Buffer of its own (the viewer's shim has no allocUnsafeSlow).
-  const B = (globalThis as { Buffer?: { allocUnsafeSlow?(n: number): { buffer: ArrayBufferLike } } }).Buffer;
-  return typeof B?.allocUnsafeSlow === "function" ? (B.allocUnsafeSlow(bytes).buffer as ArrayBuffer) : new ArrayBuffer(bytes);
+  // Node's unzeroed memory; a browser has only zeroed ArrayBuffers.
+  const alloc = formatPlatform().allocUninitialised;
+  return alloc ? alloc(bytes) : new ArrayBuffer(bytes);
 }
 
 /** The channel spans [c0, c1) to read for `chans`: neighbouring chunks of the channels asked for, merged. */
@@ -764,9 +765,9 @@ async function readTables(store: StoreReader, images: ArrayInfo): Promise<{ obs:
   return { obs, var_, info: scInfo({ ...imageAttrs(images), ...uns }) };
 }
 
-async function openSource(source: string, options: OpenDatasetOptions): Promise<StoreReader> {
+async function openSource(source: StoreSource, options: OpenDatasetOptions): Promise<StoreReader> {
   if (options.store) return options.store;
-  if (isUrl(source) && !/\.zarr(\.zip)?\/?$/i.test(new URL(source).pathname)) {
+  if (typeof source === "string" && isUrl(source) && !/\.zarr(\.zip)?\/?$/i.test(new URL(source).pathname)) {
     // HDF5 over HTTP: the file must be there and answer range requests.
     const head = await probeRange(source, { fetch: options.fetch, init: options.fetchInit });
     if (!HDF5_SIGNATURE.every((b, i) => head[i] === b)) {
@@ -778,18 +779,28 @@ async function openSource(source: string, options: OpenDatasetOptions): Promise<
   } catch (err) {
     if (err instanceof DatasetError) throw err;
     const fe = err as { problem?: string; message: string };
-    throw new DatasetError(source, "", `cannot open: ${fe.problem ?? fe.message}`, { cause: err });
+    throw new DatasetError(sourceName(source), "", `cannot open: ${fe.problem ?? fe.message}`, { cause: err });
   }
 }
 
+/** A name for messages: the path or URL, a File's name, or what the bytes are. */
+function sourceName(source: StoreSource): string {
+  if (typeof source === "string") return source;
+  if (source instanceof Map) return "(memory).zarr";
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return "(memory)";
+  if ("source" in source) return source.source;
+  return (source as { name?: string }).name ?? "(blob)";
+}
+
 /**
- * Opens a single-cell image dataset (.h5sc / .h5ad / .zarr; a path or an
- * http(s) URL). Reads obs, var and uns/single_cell_images, and only the
+ * Opens a single-cell image dataset (.h5sc / .h5ad / .zarr): a path (Node),
+ * an http(s) URL, a Blob or File, the bytes of a file, or a Zarr store's keys
+ * in memory. Reads obs, var and uns/single_cell_images, and only the
  * metadata of obsm/single_cell_images.
  */
-export async function openDataset(source: string, options: OpenDatasetOptions = {}): Promise<Dataset> {
+export async function openDataset(source: StoreSource, options: OpenDatasetOptions = {}): Promise<Dataset> {
   const store = await openSource(source, options);
-  const name = options.store ? store.source || source : source;
+  const name = options.store ? store.source || sourceName(source) : sourceName(source);
   try {
     const images = await store.get(IMAGES_PATH);
     if (!images) throw new DatasetError(name, IMAGES_PATH, "missing: not a single-cell image dataset (no obsm/single_cell_images)");

@@ -17,12 +17,16 @@
 //
 // h5wasm is the fallback for one thing only: datasets of local files whose
 // filters our reader does not decode (blosc, zstd, bitshuffle, lz4, bzip2...:
-// h5wasm-plugins has them). Everything else, including lzf, is ours.
+// h5wasm-plugins has them), under Node, when the optional h5wasm and
+// h5wasm-plugins are installed (node/h5wasm.ts). Everything else, including
+// lzf, is ours.
 import {
   type Attribute,
+  type ByteSource,
   type Dataset,
   type Datatype,
   describeFilters,
+  FILTER_NAMES,
   Hdf5Error,
   Hdf5File,
   isBoolEnum,
@@ -34,6 +38,7 @@ import {
 import { intoBuffer } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { float16ToFloat32 } from "../float16.js";
+import { formatPlatform, type H5wasmFile } from "../platform.js";
 import type { ArrayInfo, Attrs, AttrValue, DType, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 
 export interface OpenHdf5Options {
@@ -49,10 +54,12 @@ export interface Hdf5ArrayInfo extends ArrayInfo {
 }
 
 /** Opens an HDF5 file (.h5ad, .h5sc) on disk or over http(s) with range requests. */
-export async function openHdf5(source: string, options: OpenHdf5Options = {}): Promise<StoreReader> {
+/** An HDF5 file by URL or local path (Node), or any byte source (MemorySource, BlobSource). */
+export async function openHdf5(target: string | ByteSource, options: OpenHdf5Options = {}): Promise<StoreReader> {
+  const source = typeof target === "string" ? target : target.name;
   let file: Hdf5File;
   try {
-    file = await Hdf5File.open(source, { fetchInit: options.fetchInit });
+    file = await Hdf5File.open(target, { fetchInit: options.fetchInit });
   } catch (e) {
     throw toFormatError(source, "", e);
   }
@@ -242,7 +249,7 @@ class Hdf5Reader implements StoreReader {
     if (!dtype) throw new FormatError(this.source, path, `datatype ${t.class} is not supported`);
     if (d.dataspace.kind === "null") return { dtype, shape: [0], data: dtype === "string" ? [] : toData(await d.read(), dtype) };
     if (d.layout.class === "chunked" && unsupportedFilter(d.filters) && !/^https?:/i.test(this.source)) {
-      return this.readWithH5wasm(path, start, shape, dtype);
+      return this.readWithH5wasm(d, path, start, shape, dtype);
     }
     const v = await d.read(start, shape, { concurrency: this.options.concurrency });
     if (t.class === "reference") return { dtype, shape: shape.slice(), data: await referencePaths(this.file, v) };
@@ -266,34 +273,25 @@ class Hdf5Reader implements StoreReader {
     });
   }
 
-  private h5wasmFile?: Promise<any>;
+  private fallback?: H5wasmFile;
 
-  /** The fallback for filters we do not decode: h5wasm with its plugins, opened lazily, in place. */
-  private async readWithH5wasm(path: string, start: number[], shape: number[], dtype: DType): Promise<NDArray> {
-    this.h5wasmFile ??= (async () => {
-      const h5wasm = (await import("h5wasm/node")).default;
-      const Module = await h5wasm.ready;
-      const pluginsModule = "h5wasm-plugins"; // (untyped package)
-      const plugins: any = await import(pluginsModule);
-      plugins.install_local_plugins(Module);
-      // Without this a failed filter returns garbage instead of throwing.
-      (Module as any).activate_throwing_error_handler?.();
-      return new h5wasm.File(this.source, "r");
-    })();
-    const f = await this.h5wasmFile;
-    const d = f.get(path);
-    if (dtype === "float16" || dtype === "bool") {
-      // h5wasm has no float16: read the raw 2-byte (or 1-byte) values as unsigned integers.
-      d._metadata = { ...d.metadata, type: 0, signed: false, size: dtype === "bool" ? 1 : 2, enum_type: undefined };
-    }
-    const ranges = start.map((s, i) => [s, s + shape[i]]);
-    const v = ranges.length === 0 ? d.value : d.slice(ranges);
-    const data = dtype === "string" ? Array.from(v as string[]) : toData(v as TypedArray, dtype);
-    return { dtype, shape: shape.slice(), data };
+  /** Datasets whose filters we do not decode: Node's h5wasm fallback, opened lazily, in place. */
+  private async readWithH5wasm(d: Dataset, path: string, start: number[], shape: number[], dtype: DType): Promise<NDArray> {
+    const open = formatPlatform().openH5wasm;
+    if (!open) throw new FormatError(this.source, path, `${unsupportedFilterMessage(d)}; this platform has no decoder for it`);
+    this.fallback ??= open(this.source);
+    const v = await this.fallback.read(path, start, shape, dtype);
+    return { dtype, shape: shape.slice(), data: dtype === "string" ? (v as string[]) : toData(v as TypedArray, dtype) };
   }
 
   async close(): Promise<void> {
-    if (this.h5wasmFile) (await this.h5wasmFile.catch(() => null))?.close();
+    await this.fallback?.close();
     await this.file.close();
   }
+}
+
+/** "filter zstd (32015) is not decoded here" for the first filter we cannot decode. */
+function unsupportedFilterMessage(d: Dataset): string {
+  const f = unsupportedFilter(d.filters)!;
+  return `filter ${FILTER_NAMES[f.id] ?? f.name ?? "?"} (${f.id}) is not decoded by our reader`;
 }

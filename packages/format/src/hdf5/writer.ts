@@ -1,7 +1,7 @@
 // The HDF5 StoreWriter over @cellfolio/hdf5's streaming writer. Files come out
 // as h5py writes them (superblock v0, symbol-table groups, v1 B-tree chunk
 // index), so h5py / anndata 0.8 / h5dump / h5wasm read them.
-import { type AttributeValue, type DatasetWriter, guessChunks, type H5Filter, type H5Type, Hdf5Writer } from "@cellfolio/hdf5";
+import { type AttributeValue, type DatasetWriter, guessChunks, type H5Filter, type H5Type, Hdf5Writer, type Sink } from "@cellfolio/hdf5";
 import { itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, DType, NDArray, StoreWriter } from "../types.js";
@@ -17,10 +17,12 @@ export interface CreateHdf5Options {
 const CONTIGUOUS_MAX_BYTES = 4 << 20;
 
 /** Creates an HDF5 file at `path`, written under a temporary name until `close()`. */
-export async function createHdf5(path: string, options: CreateHdf5Options = {}): Promise<StoreWriter> {
+/** An HDF5 file at a local path (Node), or into any Sink (a MemorySink in a browser: its bytes() after close). */
+export async function createHdf5(target: string | Sink, options: CreateHdf5Options = {}): Promise<StoreWriter> {
+  const path = typeof target === "string" ? target : target.path;
   let file: Hdf5Writer;
   try {
-    file = await Hdf5Writer.create(path, { overwrite: options.overwrite, concurrency: options.concurrency });
+    file = await Hdf5Writer.create(target, { overwrite: options.overwrite, concurrency: options.concurrency });
   } catch (e) {
     throw new FormatError(path, "", (e as Error).message, { cause: e });
   }

@@ -1,8 +1,8 @@
 // One chunk through its codec pipeline: bytes on disk <-> C-order elements.
 import { kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
 import { product, strides, typedArrayFor } from "../dtype.js";
+import { formatPlatform } from "../platform.js";
 import type { DType, TypedArray } from "../types.js";
-import { runInWorker } from "./codec-pool.js";
 import {
   bloscDecode,
   bloscEncode,
@@ -85,7 +85,7 @@ export function viewNumeric(b: Uint8Array, dtype: DType, n: number, bigEndian: b
     bytes = new Uint8Array(b.length);
     for (let i = 0; i < b.length; i += size) for (let k = 0; k < size; k++) bytes[i + k] = b[i + size - 1 - k];
   } else if (b.byteOffset % size !== 0) {
-    bytes = new Uint8Array(b); // a copy (Buffer#slice would be a view)
+    bytes = new Uint8Array(b); // a copy (a Buffer's slice would be a view)
   }
   return new T(bytes.buffer, bytes.byteOffset, n);
 }
@@ -239,7 +239,7 @@ export async function encodeByteCodecs(codecs: ByteCodec[], raw: Uint8Array): Pr
  * more than it saves).
  */
 export async function decodeChunk(raw: Uint8Array, { pipeline, dtype, shape }: ChunkLayout, here = false): Promise<ChunkData> {
-  const b = await ((here ? null : runInWorker("decode", pipeline.byteCodecs, raw)) ?? decodeByteCodecs(pipeline.byteCodecs, raw));
+  const b = await ((here ? null : (formatPlatform().codecPool?.run("decode", pipeline.byteCodecs, raw) ?? null)) ?? decodeByteCodecs(pipeline.byteCodecs, raw));
   return chunkElements(b, { pipeline, dtype, shape });
 }
 
@@ -285,5 +285,5 @@ export async function encodeChunk(data: ChunkData, codecs: ByteCodec[]): Promise
   } else {
     b = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
-  return runInWorker("encode", codecs, b) ?? encodeByteCodecs(codecs, b);
+  return formatPlatform().codecPool?.run("encode", codecs, b) ?? encodeByteCodecs(codecs, b);
 }

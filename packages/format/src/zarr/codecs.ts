@@ -1,25 +1,13 @@
 // Byte-level codecs of Zarr chunks: compressors (gzip, zlib, zstd, blosc, lz4),
-// the byte shuffle, crc32c. Native node:zlib where it exists (it runs on the
-// libuv threadpool, so many chunks compress in parallel), the numcodecs wasm
-// builds otherwise. Blosc is framed here: numcodecs' wasm blosc always writes
+// the byte shuffle, crc32c. Deflate through @cellfolio/codecs (node:zlib
+// under Node, on the libuv threadpool; fflate elsewhere); zstd native where
+// the platform has it, the numcodecs wasm build otherwise. Blosc is framed here: numcodecs' wasm blosc always writes
 // typesize 4, which shuffles float16 and 8-byte data badly.
-import { promisify } from "node:util";
-import zlib from "node:zlib";
-import { kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { deflate, inflate, kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { formatPlatform } from "../platform.js";
 import { lz4DecodeFramed, lz4EncodeFramed } from "./lz4.js";
 
-const gzipAsync = promisify(zlib.gzip);
-const gunzipAsync = promisify(zlib.gunzip);
-const deflateAsync = promisify(zlib.deflate);
-const inflateAsync = promisify(zlib.inflate);
-const unzipAsync = promisify(zlib.unzip);
-
 type WasmCodec = { encode(d: Uint8Array): Uint8Array | Promise<Uint8Array>; decode(d: Uint8Array): Uint8Array | Promise<Uint8Array> };
-
-// node:zlib zstd exists from Node 22.15 / 23.8; Node 20 has none.
-const nativeZstd = typeof (zlib as any).zstdCompress === "function";
-const zstdCompressAsync = nativeZstd ? promisify((zlib as any).zstdCompress) : null;
-const zstdDecompressAsync = nativeZstd ? promisify((zlib as any).zstdDecompress) : null;
 
 const wasmCache = new Map<string, Promise<WasmCodec>>();
 function wasm(name: "zstd" | "blosc", config: Record<string, unknown>): Promise<WasmCodec> {
@@ -36,30 +24,30 @@ function wasm(name: "zstd" | "blosc", config: Record<string, unknown>): Promise<
   return c;
 }
 
+/** A gzip stream starts 1f 8b; some writers label zlib streams gzip (and the reverse), so both are read either way. */
+const isGzip = (data: Uint8Array): boolean => data[0] === 0x1f && data[1] === 0x8b;
+
 export async function gzipEncode(data: Uint8Array, level: number): Promise<Uint8Array> {
-  return gzipAsync(data, { level });
+  return deflate(data, "gzip", { level });
 }
 export async function gzipDecode(data: Uint8Array): Promise<Uint8Array> {
-  // zlib.unzip accepts gzip and zlib streams: some writers label zlib data gzip.
-  return unzipAsync(data);
+  return inflate(data, isGzip(data) ? "gzip" : "zlib");
 }
 export async function zlibEncode(data: Uint8Array, level: number): Promise<Uint8Array> {
-  return deflateAsync(data, { level });
+  return deflate(data, "zlib", { level });
 }
 export async function zlibDecode(data: Uint8Array): Promise<Uint8Array> {
-  return inflateAsync(data).catch(() => gunzipAsync(data));
+  return inflate(data, isGzip(data) ? "gzip" : "zlib");
 }
 
 export async function zstdEncode(data: Uint8Array, level: number): Promise<Uint8Array> {
-  if (zstdCompressAsync) {
-    // pledgedSrcSize puts the content size in the frame header, which numcodecs' decoder requires
-    // (node's streaming compressor leaves it out otherwise).
-    return zstdCompressAsync(data, { pledgedSrcSize: data.length, params: { [(zlib.constants as any).ZSTD_c_compressionLevel]: level } });
-  }
+  const native = formatPlatform().zstd;
+  if (native) return native.compress(data, level);
   return (await wasm("zstd", { level })).encode(data);
 }
 export async function zstdDecode(data: Uint8Array): Promise<Uint8Array> {
-  if (zstdDecompressAsync) return zstdDecompressAsync(data);
+  const native = formatPlatform().zstd;
+  if (native) return native.decompress(data);
   return (await wasm("zstd", { level: 1 })).decode(data);
 }
 

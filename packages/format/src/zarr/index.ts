@@ -3,12 +3,13 @@
 // consolidated metadata, nor read float16 on Node 20).
 import type { StoreReader, StoreWriter } from "../types.js";
 import { ZarrReader } from "./reader.js";
+import type { KeySink, KeyStore } from "./stores.js";
 import { ZarrWriter } from "./writer.js";
 
 export { decodeChunk, encodeChunk } from "./chunk.js";
 export { type ArrayMeta, parseV2, parseV3 } from "./metadata.js";
 export { forEachChunk, ZarrReader } from "./reader.js";
-export { type KeyStore, openKeyStore } from "./stores.js";
+export { type KeyFile, type KeySink, type KeyStore, MapKeyStore, MemoryKeySink, openKeyStore, ZipStore } from "./stores.js";
 export { DEFAULT_COMPRESSION, guessChunks, guessShards, ZarrWriter } from "./writer.js";
 
 export interface OpenZarrOptions {
@@ -24,12 +25,12 @@ export interface CreateZarrOptions {
   consolidated?: boolean;
 }
 
-/** Opens a Zarr v2 or v3 store: a local directory, a `.zarr.zip` file, or an http(s) URL. */
-export async function openZarr(source: string, options: OpenZarrOptions = {}): Promise<StoreReader> {
+/** Opens a Zarr v2 or v3 store: an http(s) URL, a local directory or `.zarr.zip` (Node), or any KeyStore. */
+export async function openZarr(source: string | KeyStore, options: OpenZarrOptions = {}): Promise<StoreReader> {
   return ZarrReader.open(source, options.fetchInit);
 }
 
-/** Creates a Zarr store at `path`, written under a temporary name until `close()`. */
-export async function createZarr(path: string, options: CreateZarrOptions = {}): Promise<StoreWriter> {
-  return ZarrWriter.create(path, options);
+/** Creates a Zarr store at `path` (Node: written under a temporary name until `close()`), or into a KeySink. */
+export async function createZarr(target: string | KeySink, options: CreateZarrOptions = {}): Promise<StoreWriter> {
+  return ZarrWriter.create(target, options);
 }

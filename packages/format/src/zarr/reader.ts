@@ -3,13 +3,14 @@
 import { allocate, copyBlock, intoView, itemSize, product, typedArrayFor } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
+import { formatPlatform } from "../platform.js";
 import type { Attrs, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, chunkElements, decodeByteCodecs, decodeByteCodecsInto, decodeChunk, viewNumeric } from "./chunk.js";
-import { ABSENT, FAILED, giveScratch, type ReadReport, readChunksInWorker, readHelpers, SCRATCH_BYTES, takeScratch } from "./codec-pool.js";
 import { readU32 } from "./codecs.js";
 import { parseJson } from "./json.js";
 import { type ArrayMeta, parseV2, parseV3, type ShardSpec } from "./metadata.js";
-import { type ChunkSource, type KeyStore, LocalStore, openKeyStore } from "./stores.js";
+import { ABSENT, FAILED, giveScratch, type ReadReport, SCRATCH_BYTES, takeScratch } from "./shared-read.js";
+import { type ChunkSource, type FileKeyStore, hasFiles, type KeyStore, openKeyStore } from "./stores.js";
 
 interface NodeDoc {
   kind: "group" | "array";
@@ -58,10 +59,12 @@ export class ZarrReader implements StoreReader {
     private readonly consolidated: Map<string, NodeDoc> | null,
   ) {}
 
-  static async open(source: string, init: RequestInit = {}): Promise<ZarrReader> {
+  /** A store by URL or local path (Node), or any KeyStore (a MapKeyStore in memory, a ZipStore over a Blob). */
+  static async open(target: string | KeyStore, init: RequestInit = {}): Promise<ZarrReader> {
+    const source = typeof target === "string" ? target : target.source;
     let store: KeyStore;
     try {
-      store = await openKeyStore(source, init);
+      store = typeof target === "string" ? await openKeyStore(target, init) : target;
     } catch (e: any) {
       const what = e?.code === "ENOENT" ? "no such file or directory" : e?.code === "EACCES" ? "permission denied" : String(e?.message ?? e);
       throw new FormatError(source, "", `cannot open as Zarr: ${what}`, { cause: e });
@@ -281,7 +284,7 @@ export class ZarrReader implements StoreReader {
 
   /** Whether a read of `chunks` chunks goes through readIntoLocal: many chunks of numbers in a local store. */
   private sharesRead(m: ArrayMeta, chunks: number): boolean {
-    return this.store instanceof LocalStore && m.dtype !== "string" && chunks >= MIN_SPLIT_CHUNKS;
+    return hasFiles(this.store) && m.dtype !== "string" && chunks >= MIN_SPLIT_CHUNKS;
   }
 
   private async readBlockAlone(path: string, start: number[], shape: number[], into?: TypedArray): Promise<NDArray> {
@@ -383,7 +386,8 @@ export class ZarrReader implements StoreReader {
     dst: TypedArray | null,
     rows?: ArrayLike<number>,
   ): Promise<TypedArray> {
-    const store = this.store as LocalStore; // sharesRead() said so
+    const store = this.store as FileKeyStore; // sharesRead() said so
+    const pool = formatPlatform().codecPool;
     const spec = m.shard;
     const grid = spec ? spec.chunks : m.chunks;
     const p = spec ? spec.inner : m.pipeline;
@@ -393,7 +397,7 @@ export class ZarrReader implements StoreReader {
     const layout = { pipeline: p, dtype, shape: grid };
     // workers decode fixed-size elements only
     const chunkBytes = p.serializer.kind === "numeric" ? product(grid) * itemSize(p.serializer.dtype) : 0;
-    const helpers = chunkBytes > 0 ? readHelpers(p.byteCodecs) : 0;
+    const helpers = chunkBytes > 0 && pool ? pool.helpers(p.byteCodecs) : 0;
     const rowBytes = product(shape.slice(1)) * itemSize(dtype);
     const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     // decoded bytes are the elements as they sit in memory, and a whole chunk is whole rows of the block
@@ -481,13 +485,13 @@ export class ZarrReader implements StoreReader {
         };
         const runs: Promise<ReadReport>[] = [];
         for (let h = 0; h < helpers && group.length > 0; h++) {
-          const run = readChunksInWorker(
+          const run = pool!.readChunks(
             p.byteCodecs,
             group.map((c) => c.src as ChunkSource),
             chunkBytes,
             target,
           );
-          if (!run) throw new Error("codec workers are gone"); // readHelpers() said there were
+          if (!run) throw new Error("codec workers are gone"); // pool.helpers() said there were
           runs.push(run);
         }
         // the workers' chunks, placed from the scratch as they finish; all before `lo` are placed
@@ -545,7 +549,7 @@ export class ZarrReader implements StoreReader {
    * axis 0 (the block's row k is array row rows[k]; chunks one row high),
    * instead of the rows from start[0].
    */
-  private async localChunks(path: string, m: ArrayMeta, start: number[], shape: number[], store: LocalStore, rows?: ArrayLike<number>): Promise<LocalChunk[]> {
+  private async localChunks(path: string, m: ArrayMeta, start: number[], shape: number[], store: FileKeyStore, rows?: ArrayLike<number>): Promise<LocalChunk[]> {
     const spec = m.shard;
     const grid = spec ? spec.chunks : m.chunks;
     const spans = rows ? Array.from(rows, (r, k) => ({ first: r, n: 1, at: k })) : [{ first: start[0], n: shape[0], at: 0 }];
@@ -770,12 +774,13 @@ function countChunks(start: number[], shape: number[], grid: number[]): number {
   return n;
 }
 
-/** A typed array over memory that is not zeroed first (Node's Buffer.allocUnsafeSlow: its own ArrayBuffer). */
+/** A typed array over memory that need not be zeroed first (Node: Buffer.allocUnsafeSlow, its own ArrayBuffer). */
 function allocateUninitialised(dtype: Exclude<NDArray["dtype"], "string">, shape: number[]): TypedArray {
   const T = typedArrayFor(dtype);
   const n = product(shape);
-  const b = Buffer.allocUnsafeSlow(n * T.BYTES_PER_ELEMENT);
-  return new T(b.buffer, b.byteOffset, n);
+  const bytes = n * T.BYTES_PER_ELEMENT;
+  const alloc = formatPlatform().allocUninitialised;
+  return new T(alloc ? alloc(bytes) : new ArrayBuffer(bytes), 0, n);
 }
 
 /** Calls `fn` with the index of every chunk of `grid` the box start/shape touches. */

@@ -1,13 +1,13 @@
-// Where a Zarr store's keys live: a local directory, a .zarr.zip file (local or
-// over HTTP), or an HTTP(S) prefix. Keys are "/"-separated, relative to the root.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
-import { open, readdir, stat } from "node:fs/promises";
-import path from "node:path";
-import { promisify } from "node:util";
-import zlib from "node:zlib";
+// Where a Zarr store's keys live: an HTTP(S) prefix, a .zarr.zip file (over
+// HTTP, a Blob, bytes, or a local file), a Map in memory, or (Node,
+// node/stores.ts) a local directory. Keys are "/"-separated, relative to the
+// root. Writers put keys into a KeySink: a Map in memory here, a directory
+// renamed at commit under Node.
+import { inflate } from "@cellfolio/codecs";
+import { type ByteSource, openSource } from "@cellfolio/hdf5";
+import { FormatError } from "../errors.js";
+import { formatPlatform, NO_LOCAL_FILES } from "../platform.js";
 import { readU32 } from "./codecs.js";
-
-const inflateRawAsync = promisify(zlib.inflateRaw);
 
 export interface KeyStore {
   readonly source: string;
@@ -24,8 +24,107 @@ export function isAbsentKey(e: any): boolean {
   return isMissing(e) || e?.code === "EISDIR";
 }
 
-function isMissing(e: any): boolean {
+export function isMissing(e: any): boolean {
   return e?.code === "ENOENT" || e?.code === "ENOTDIR";
+}
+
+/**
+ * A store whose chunks are files another thread can read by itself (a local
+ * directory): block reads then share the decoding with codec workers.
+ */
+export interface FileKeyStore extends KeyStore {
+  /** The file that holds `key`. */
+  file(key: string): string;
+  /** A chunk's bytes in a buffer the store reuses (valid until the next call); undefined when absent. */
+  readNow(src: ChunkSource): Uint8Array | undefined;
+  /** Closes what readNow keeps open. */
+  release(): void;
+}
+
+export function hasFiles(store: KeyStore): store is FileKeyStore {
+  return typeof (store as Partial<FileKeyStore>).readNow === "function";
+}
+
+/** A store over keys held in memory (what a MemoryKeySink wrote, or files a page fetched). */
+export class MapKeyStore implements KeyStore {
+  constructor(
+    readonly entries: Map<string, Uint8Array>,
+    readonly source = "(memory).zarr",
+  ) {}
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.entries.get(key);
+  }
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    const b = this.entries.get(key);
+    if (!b) return undefined;
+    const start = offset < 0 ? Math.max(0, b.length + offset) : offset;
+    return b.subarray(start, start + length);
+  }
+  async listDir(prefix: string): Promise<string[] | null> {
+    return listKeys(this.entries.keys(), prefix);
+  }
+  async close(): Promise<void> {}
+}
+
+/** The child names under `prefix` among "/"-separated keys. */
+function listKeys(keys: Iterable<string>, prefix: string): string[] {
+  const pre = prefix ? `${prefix}/` : "";
+  const names = new Set<string>();
+  for (const k of keys) if (k.startsWith(pre)) names.add(k.slice(pre.length).split("/")[0]);
+  return [...names].sort();
+}
+
+/** A key written in place, piece by piece (a shard: inner chunks, then its index). */
+export interface KeyFile {
+  writev(parts: Uint8Array[], at: number): Promise<void>;
+  write(bytes: Uint8Array, at: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where a Zarr writer puts its keys; nothing appears under the final name before commit. */
+export interface KeySink {
+  /** The final name, for messages. */
+  readonly target: string;
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  open(key: string): Promise<KeyFile>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** A sink into a Map (a page writing a store with no server); `entries` is the store once committed. */
+export class MemoryKeySink implements KeySink {
+  readonly entries = new Map<string, Uint8Array>();
+  constructor(readonly target = "(memory).zarr") {}
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    this.entries.set(key, bytes.slice());
+  }
+  async open(key: string): Promise<KeyFile> {
+    let buf = new Uint8Array(0);
+    let end = 0;
+    const write = async (bytes: Uint8Array, at: number) => {
+      if (at + bytes.length > buf.length) {
+        const grown = new Uint8Array(Math.max(at + bytes.length, 2 * buf.length));
+        grown.set(buf.subarray(0, end));
+        buf = grown;
+      }
+      buf.set(bytes, at);
+      end = Math.max(end, at + bytes.length);
+    };
+    return {
+      write,
+      writev: async (parts, at) => {
+        for (const p of parts) {
+          await write(p, at);
+          at += p.length;
+        }
+      },
+      close: async () => void this.entries.set(key, buf.slice(0, end)),
+    };
+  }
+  async commit(): Promise<void> {}
+  async abort(): Promise<void> {
+    this.entries.clear();
+  }
 }
 
 /** Where a chunk's bytes are in a local store: a whole file, or `length` bytes at `offset` (an inner chunk of a shard). */
@@ -33,127 +132,6 @@ export interface ChunkSource {
   file: string;
   offset?: number;
   length?: number;
-}
-
-/**
- * Reads chunks into one buffer it reuses (grown as needed), keeping the last
- * file open: the inner chunks of a shard come from one file, and an open and
- * a close cost ~10 us a chunk on this VM. `release()` closes it.
- */
-export class FileScratch {
-  private buf = new Uint8Array(0);
-  private open: { file: string; fd: number } | null = null;
-  /** The chunk's bytes, valid until the next call; undefined when its file is not there. */
-  read(src: ChunkSource): Uint8Array | undefined {
-    let fd: number;
-    if (this.open?.file === src.file) fd = this.open.fd;
-    else {
-      this.release();
-      try {
-        fd = openSync(src.file, "r");
-      } catch (e) {
-        if (isAbsentKey(e)) return undefined;
-        throw e;
-      }
-      this.open = { file: src.file, fd };
-    }
-    try {
-      if (src.length !== undefined) {
-        if (this.buf.length < src.length) this.buf = new Uint8Array(Math.max(src.length, 2 * this.buf.length));
-        const n = readFull(fd, this.buf, src.length, src.offset ?? 0);
-        if (n !== src.length) throw new Error(`truncated: ${n} of ${src.length} bytes`);
-        return this.buf.subarray(0, n);
-      }
-      // a whole file, with no fstat: a short read of a regular file is its end
-      let done = 0;
-      for (;;) {
-        if (done === this.buf.length) {
-          const grown = new Uint8Array(Math.max(1 << 16, 2 * this.buf.length));
-          grown.set(this.buf);
-          this.buf = grown;
-        }
-        const n = readSync(fd, this.buf, done, this.buf.length - done, done);
-        done += n;
-        if (done < this.buf.length) break;
-      }
-      return this.buf.subarray(0, done);
-    } catch (e) {
-      this.release();
-      if (isAbsentKey(e)) return undefined; // a directory where a chunk would be
-      throw e;
-    }
-  }
-  release(): void {
-    if (this.open) closeSync(this.open.fd);
-    this.open = null;
-  }
-}
-
-/** Reads `length` bytes at `position` (fewer at the end of the file); the count read. */
-function readFull(fd: number, into: Uint8Array, length: number, position: number): number {
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, into, done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
-}
-
-export class LocalStore implements KeyStore {
-  constructor(readonly source: string) {}
-  /** The file that holds `key`. */
-  file(key: string): string {
-    return path.join(this.source, ...key.split("/"));
-  }
-  // Synchronous reads: chunk files are small and mostly in the page cache, where
-  // a read takes microseconds; four threadpool round trips per chunk (open,
-  // fstat, read, close) cost more than that, the more so on a busy machine.
-  async get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      const b = readFileSync(this.file(key));
-      return new Uint8Array(b.buffer, b.byteOffset, b.length);
-    } catch (e) {
-      if (isAbsentKey(e)) return undefined;
-      throw e;
-    }
-  }
-  private scratch = new FileScratch();
-  /**
-   * A chunk's bytes in a buffer this store reuses: valid until the next call
-   * (`release()` closes the file it keeps open). For a chunk decoded at once:
-   * on this VM a fresh buffer per chunk meant page faults (~5 us each) that
-   * cost as much as decoding it.
-   */
-  readNow(src: ChunkSource): Uint8Array | undefined {
-    return this.scratch.read(src);
-  }
-  release(): void {
-    this.scratch.release();
-  }
-  async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
-    let fd: number | undefined;
-    try {
-      fd = openSync(this.file(key), "r");
-      if (offset < 0) offset = Math.max(0, fstatSync(fd).size + offset);
-      const buf = new Uint8Array(length);
-      return buf.subarray(0, readFull(fd, buf, length, offset));
-    } catch (e) {
-      if (isMissing(e)) return undefined;
-      throw e;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-  }
-  async listDir(prefix: string): Promise<string[] | null> {
-    try {
-      return (await readdir(this.file(prefix))).sort();
-    } catch (e) {
-      if (isMissing(e)) return [];
-      throw e;
-    }
-  }
-  async close(): Promise<void> {}
 }
 
 export class HttpStore implements KeyStore {
@@ -185,51 +163,6 @@ export class HttpStore implements KeyStore {
   async close(): Promise<void> {}
 }
 
-/** Random access to the bytes of one file, local or remote. */
-interface ByteSource {
-  size(): Promise<number>;
-  read(offset: number, length: number): Promise<Uint8Array>;
-  close(): Promise<void>;
-}
-
-async function localSource(file: string): Promise<ByteSource> {
-  const fh = await open(file, "r");
-  const { size } = await fh.stat();
-  return {
-    size: async () => size,
-    read: async (offset, length) => {
-      const buf = new Uint8Array(length);
-      const { bytesRead } = await fh.read(buf, 0, length, offset);
-      return buf.subarray(0, bytesRead);
-    },
-    close: () => fh.close(),
-  };
-}
-
-function httpSource(url: string, init: RequestInit): ByteSource {
-  let size: number | undefined;
-  const get = async (range: string) => {
-    const headers = new Headers(init.headers);
-    headers.set("Range", range);
-    const res = await fetch(url, { ...init, headers });
-    if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
-    if (size === undefined) {
-      const m = /\/(\d+)$/.exec(res.headers.get("Content-Range") ?? "");
-      if (m) size = Number(m[1]);
-    }
-    return new Uint8Array(await res.arrayBuffer());
-  };
-  return {
-    size: async () => {
-      if (size === undefined) await get("bytes=0-0");
-      if (size === undefined) throw new Error("the server gave no Content-Range");
-      return size;
-    },
-    read: (offset, length) => get(`bytes=${offset}-${offset + length - 1}`),
-    close: async () => {},
-  };
-}
-
 interface ZipEntry {
   method: number;
   compressedSize: number;
@@ -249,13 +182,14 @@ export class ZipStore implements KeyStore {
     private readonly src: ByteSource,
   ) {}
 
-  static async open(source: string, init: RequestInit = {}): Promise<ZipStore> {
-    const src = /^https?:\/\//.test(source) ? httpSource(source, init) : await localSource(source);
-    const store = new ZipStore(source, src);
+  /** A zip by URL or local path (Node), or any byte source (a Blob, bytes). */
+  static async open(source: string | ByteSource, init: RequestInit = {}): Promise<ZipStore> {
+    const src = typeof source === "string" ? await openSource(source, { fetchInit: init }) : source;
+    const store = new ZipStore(src.name, src);
     try {
       await store.readDirectory();
     } catch (e) {
-      await src.close();
+      await src.close?.();
       throw e;
     }
     return store;
@@ -342,7 +276,7 @@ export class ZipStore implements KeyStore {
     if (!entry) return undefined;
     const raw = await this.src.read(await this.dataOffset(entry), entry.compressedSize);
     if (entry.method === 0) return raw;
-    if (entry.method === 8) return inflateRawAsync(raw);
+    if (entry.method === 8) return inflate(raw, "raw", entry.size);
     throw new Error(`zip entry ${key} uses compression method ${entry.method}`);
   }
 
@@ -361,25 +295,20 @@ export class ZipStore implements KeyStore {
   }
 
   async listDir(prefix: string): Promise<string[] | null> {
-    const pre = prefix ? `${prefix}/` : "";
-    const names = new Set<string>();
-    for (const k of this.entries.keys()) {
-      if (k.startsWith(pre)) names.add(k.slice(pre.length).split("/")[0]);
-    }
-    return [...names].sort();
+    return listKeys(this.entries.keys(), prefix);
   }
 
-  close(): Promise<void> {
-    return this.src.close();
+  async close(): Promise<void> {
+    await this.src.close?.();
   }
 }
 
-/** The store for a source: http(s) prefix, .zip file, or local directory. */
+/** The store for a source: http(s) prefix, .zip file, or (Node) local directory or zip. */
 export async function openKeyStore(source: string, init: RequestInit = {}): Promise<KeyStore> {
   const isHttp = /^https?:\/\//i.test(source);
-  if (/\.zip$/i.test(source.replace(/[?#].*$/, ""))) return ZipStore.open(source, init);
+  if (isHttp && /\.zip$/i.test(source.replace(/[?#].*$/, ""))) return ZipStore.open(source, init);
   if (isHttp) return new HttpStore(source, init);
-  const st = await stat(source); // throws ENOENT for a missing path
-  if (st.isFile()) return ZipStore.open(source, init);
-  return new LocalStore(path.resolve(source));
+  const local = formatPlatform().openLocalKeyStore;
+  if (!local) throw new FormatError(source, "", NO_LOCAL_FILES);
+  return local(source);
 }

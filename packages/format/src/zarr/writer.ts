@@ -1,19 +1,21 @@
 // Our Zarr writer (zarrita cannot write v2, shards, gzip, vlen-utf8 or
-// consolidated metadata). Everything goes to `<target>.tmp-<random>` and is
-// renamed to the target at close(), so an interrupted write never leaves a
-// store that looks complete.
-import { randomBytes } from "node:crypto";
-import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
-import path from "node:path";
+// consolidated metadata). Keys go to a KeySink: under Node a directory
+// written as `<target>.tmp-<random>` and renamed at close(), so an
+// interrupted write never leaves a store that looks complete; in memory
+// anywhere.
 import { allocate, copyBlock, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { float16BitsToNumber as halfToFloat } from "../float16.js";
+import { formatPlatform, NO_LOCAL_FILES } from "../platform.js";
 import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, NDArray, StoreWriter } from "../types.js";
 import { type ChunkData, encodeChunk } from "./chunk.js";
 import { crc32c, writeU32 } from "./codecs.js";
 import { stringifyJson } from "./json.js";
 import { type ByteCodec, byteCodecsFor, describe, v2ArrayJson, v3ArrayJson } from "./metadata.js";
 import { forEachChunk } from "./reader.js";
+import type { KeyFile, KeySink } from "./stores.js";
+
+const textEncoder = new TextEncoder();
 
 /**
  * Default compression: blosc lz4 with a byte shuffle at the real typesize.
@@ -105,44 +107,41 @@ export class ZarrWriter implements StoreWriter {
   readonly backend = "zarr" as const;
   readonly zarrFormat: 2 | 3;
   private nodes = new Map<string, Node>();
-  private dirs = new Map<string, Promise<void>>();
   private inFlight = 0;
   private waiters: (() => void)[] = [];
   private done = false;
 
   private constructor(
-    readonly target: string,
-    readonly tmp: string,
+    readonly sink: KeySink,
     private readonly options: ZarrWriterOptions,
   ) {
     this.zarrFormat = options.zarrFormat ?? 3;
   }
 
-  static async create(target: string, options: ZarrWriterOptions = {}): Promise<ZarrWriter> {
-    const abs = path.resolve(target);
-    if (options.zarrFormat !== undefined && options.zarrFormat !== 2 && options.zarrFormat !== 3) {
-      throw new FormatError(target, "", `zarrFormat must be 2 or 3, not ${options.zarrFormat}`);
-    }
-    if (!options.overwrite && (await exists(abs))) throw new FormatError(target, "", "already exists (pass overwrite to replace it)");
-    const tmp = `${abs}.tmp-${randomBytes(4).toString("hex")}`;
-    try {
-      await mkdir(tmp);
-    } catch (e: any) {
-      throw new FormatError(target, "", `cannot create the output: ${e?.message ?? e}`, { cause: e });
-    }
-    const w = new ZarrWriter(abs, tmp, options);
-    w.nodes.set("", { kind: "group", attrs: {} });
-    return w;
+  get target(): string {
+    return this.sink.target;
   }
 
-  /** Creates a directory under the temporary root once, however many chunks go there. */
-  ensureDir(rel: string): Promise<void> {
-    let p = this.dirs.get(rel);
-    if (!p) {
-      p = mkdir(path.join(this.tmp, rel), { recursive: true }).then(() => undefined);
-      this.dirs.set(rel, p);
+  /**
+   * A store at a local path (Node: a directory written under a temporary
+   * name, renamed at close), or into any KeySink, e.g. `new MemoryKeySink()`
+   * in a browser, whose `entries` are the store's keys after close.
+   */
+  static async create(target: string | KeySink, options: ZarrWriterOptions = {}): Promise<ZarrWriter> {
+    const name = typeof target === "string" ? target : target.target;
+    if (options.zarrFormat !== undefined && options.zarrFormat !== 2 && options.zarrFormat !== 3) {
+      throw new FormatError(name, "", `zarrFormat must be 2 or 3, not ${options.zarrFormat}`);
     }
-    return p;
+    let sink: KeySink;
+    if (typeof target !== "string") sink = target;
+    else {
+      const create = formatPlatform().createDirectorySink;
+      if (!create) throw new FormatError(target, "", NO_LOCAL_FILES);
+      sink = await create(target, options.overwrite ?? false);
+    }
+    const w = new ZarrWriter(sink, options);
+    w.nodes.set("", { kind: "group", attrs: {} });
+    return w;
   }
 
   /** Waits until `bytes` more may be in flight; bounds memory whatever the caller's pace. */
@@ -175,7 +174,6 @@ export class ZarrWriter implements StoreWriter {
       const n = this.nodes.get(g);
       if (!n) {
         this.nodes.set(g, { kind: "group", attrs: {} });
-        await this.ensureDir(g);
       } else if (n.kind !== "group") throw new FormatError(this.target, p, `parent ${g} is an array`);
     }
   }
@@ -189,7 +187,6 @@ export class ZarrWriter implements StoreWriter {
       return;
     }
     await this.ensureParents(p);
-    await this.ensureDir(p);
     this.nodes.set(p, { kind: "group", attrs: { ...attrs } });
   }
 
@@ -221,7 +218,6 @@ export class ZarrWriter implements StoreWriter {
       throw new FormatError(this.target, p, e.message);
     }
     await this.ensureParents(p);
-    await this.ensureDir(p);
     const info: ArrayInfo = {
       kind: "array",
       path: p,
@@ -300,16 +296,8 @@ export class ZarrWriter implements StoreWriter {
     try {
       for (const n of this.nodes.values()) await n.array?.close();
       const docs = this.metadataDocs();
-      await Promise.all([...docs].map(([k, d]) => writeFile(path.join(this.tmp, ...k.split("/")), stringifyJson(d))));
-      if (await exists(this.target)) {
-        if (!this.options.overwrite) throw new FormatError(this.target, "", "appeared while writing; not replaced (pass overwrite)");
-        const old = `${this.target}.old-${randomBytes(4).toString("hex")}`;
-        await rename(this.target, old);
-        await rename(this.tmp, this.target);
-        await rm(old, { recursive: true, force: true });
-      } else {
-        await rename(this.tmp, this.target);
-      }
+      await Promise.all([...docs].map(([k, d]) => this.sink.put(k, textEncoder.encode(stringifyJson(d)))));
+      await this.sink.commit();
       this.done = true;
     } catch (e) {
       await this.abort();
@@ -321,12 +309,12 @@ export class ZarrWriter implements StoreWriter {
   async abort(): Promise<void> {
     this.done = true;
     for (const n of this.nodes.values()) await n.array?.abort();
-    await rm(this.tmp, { recursive: true, force: true });
+    await this.sink.abort();
   }
 }
 
 interface ShardState {
-  fh: Promise<FileHandle>;
+  fh: Promise<KeyFile>;
   size: number;
   index: BigUint64Array;
   written: number;
@@ -427,10 +415,7 @@ class ZarrArrayWriter implements ArrayWriter {
     if (!shards) {
       const encoded = await encodeChunk(data, this.codecs);
       const key = this.chunkKey(idx);
-      const rel = this.info.path ? `${this.info.path}/${key}` : key;
-      const slash = rel.lastIndexOf("/");
-      if (slash > 0) await this.store.ensureDir(rel.slice(0, slash));
-      await writeFile(path.join(this.store.tmp, ...rel.split("/")), encoded);
+      await this.store.sink.put(this.info.path ? `${this.info.path}/${key}` : key, encoded);
       return;
     }
     const chunks = this.unit;
@@ -443,7 +428,7 @@ class ZarrArrayWriter implements ArrayWriter {
       const origin = shardIdx.map((s, i) => s * shards[i]);
       const expected = product(origin.map((o, i) => Math.ceil(Math.min(shards[i], this.info.shape[i] - o) / chunks[i])));
       const index = new BigUint64Array(2 * product(per)).fill(MISSING);
-      const fh = this.store.ensureDir(rel.slice(0, rel.lastIndexOf("/"))).then(() => open(path.join(this.store.tmp, ...rel.split("/")), "w"));
+      const fh = this.store.sink.open(rel);
       st = { fh, size: 0, index, written: 0, expected, writes: [], order: Promise.resolve(), pending: [], pendingAt: 0, placed: 0 };
       this.shards.set(key, st);
     }
@@ -479,7 +464,7 @@ class ZarrArrayWriter implements ArrayWriter {
 
   private async writeRun(st: ShardState, run: { at: number; bytes: Uint8Array[] }): Promise<void> {
     const fh = await st.fh;
-    // Keep only completion, not the resolved { buffers }: holding the buffers kept
+    // Keep only completion, not what a write resolves to: holding the buffers kept
     // every compressed chunk of an open shard in memory (805 MB peak for 655 MB written).
     const w = fh.writev(run.bytes, run.at).then(() => undefined);
     st.writes.push(w);
@@ -497,7 +482,7 @@ class ZarrArrayWriter implements ArrayWriter {
     tail.set(idx);
     writeU32(tail, idx.length, crc32c(idx));
     const fh = await st.fh;
-    await fh.write(tail, 0, tail.length, st.size);
+    await fh.write(tail, st.size);
     await fh.close();
   }
 
@@ -522,13 +507,4 @@ function takePending(st: ShardState): { at: number; bytes: Uint8Array[] } {
   st.pending = [];
   st.pendingAt = st.size;
   return run;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,7 @@
 // The codec worker threads only run from the built package (dist/), where the
 // worker is a .js file: write and read there, in a child process, and let
-// zarr-python judge. Skipped when the package has not been built.
+// zarr-python judge. The suite builds first (npm test), so a missing build
+// fails here rather than skipping the workers.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -9,7 +10,7 @@ import { hasDebian13, hostPath, py, py13, REPO_ROOT } from "../../../../test-uti
 import { scratch } from "./helpers.js";
 
 const DIST = path.join(REPO_ROOT, "packages/format/dist");
-const built = existsSync(path.join(DIST, "zarr/codec-worker.js")) && existsSync(path.join(DIST, "index.js"));
+const built = existsSync(path.join(DIST, "node/codec-worker.js")) && existsSync(path.join(DIST, "node.js"));
 const { dir, cleanup } = scratch("workers");
 afterAll(cleanup);
 
@@ -29,7 +30,7 @@ const HALF_TO_FLOAT = `function halfToFloat(h) {
 }`;
 
 const SCRIPT = `
-import { createZarr, openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+import { createZarr, openZarr } from ${JSON.stringify(path.join(DIST, "node.js"))};
 const [target, fmt] = process.argv.slice(1);
 const n = 40, row = 3 * 64 * 64;
 const data = new Uint16Array(n * row);
@@ -54,7 +55,11 @@ a = zarr.open_array(inp["path"], mode="r")[...]
 print(json.dumps({"sumBits": int(a.view("<u2").astype(np.int64).sum()), "shape": list(a.shape)}))
 `;
 
-describe.runIf(built)("codec workers (built package)", () => {
+describe("codec workers (built package)", () => {
+  it("the built package has the Node entry and the worker file", () => {
+    expect(built, `${DIST}: run npm run build first`).toBe(true);
+  });
+
   it("start under node flags a worker refuses (--max-old-space-size), as users run big jobs", () => {
     const target = path.join(dir, "flags.zarr");
     expect(lastJson(runScript(SCRIPT, [target, "2"], ["--max-old-space-size=2048", "--stack-size=2000"])).same).toBe(true);
@@ -97,7 +102,7 @@ print(json.dumps({"x": z[...].astype(float).tolist(), "y": y[...].tolist()}))
       { path: target },
     );
     const script = `
-import { openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+import { openZarr } from ${JSON.stringify(path.join(DIST, "node.js"))};
 const r = await openZarr(process.argv[1]);
 const out = {};
 for (const [name, start, shape] of [["x", [0, 0, 0, 0], [41, 2, 16, 16]], ["x", [4, 0, 0, 0], [32, 2, 16, 16]], ["y", [3, 0, 2], [25, 3, 8]]]) {
@@ -134,7 +139,7 @@ console.log(JSON.stringify(out));
     const target = path.join(dir, "busy");
     mkdirSync(target, { recursive: true });
     const script = `
-import { createZarr, openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+import { createZarr, openZarr } from ${JSON.stringify(path.join(DIST, "node.js"))};
 const row = 3 * 64 * 64;
 const noise = (n, seed) => { const d = new Uint16Array(n); let x = seed; for (let i = 0; i < n; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; d[i] = 0x3c00 + (x >>> 22); } return d; };
 const a = noise(64 * row, 1);
@@ -185,7 +190,7 @@ print(json.dumps({"sum": int(a.astype(np.int64).sum()), "row30": int(a[28].astyp
       { path: target },
     );
     const script = `
-import { openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+import { openZarr } from ${JSON.stringify(path.join(DIST, "node.js"))};
 const r = await openZarr(process.argv[1]);
 const b = await r.readBlock("x", [2, 0, 0], [37, 1024, 1024]);
 let sum = 0, row30 = 0;
@@ -217,7 +222,7 @@ print(json.dumps({"x": x[...].astype(float).tolist(), "y": y[...].tolist()}))
       { path: hostPath(target) },
     );
     const script = `
-import { openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+import { openZarr } from ${JSON.stringify(path.join(DIST, "node.js"))};
 const r = await openZarr(process.argv[1]);
 const out = {};
 for (const [name, start, shape] of [["x", [0, 0, 0, 0], [45, 2, 16, 16]], ["x", [5, 0, 0, 0], [35, 2, 16, 16]], ["y", [3, 0, 2], [25, 3, 8]]]) {
@@ -266,7 +271,7 @@ console.log(JSON.stringify(out));
   it("v3: inner chunks over 128 KB (decoded in a worker) read equal to what was written, and in zarr-python 3", () => {
     const target = path.join(dir, "big.zarr");
     const script = `
-import { createZarr, openZarr } from ${JSON.stringify(path.join(DIST, "index.js"))};
+import { createZarr, openZarr } from ${JSON.stringify(path.join(DIST, "node.js"))};
 const n = 6, row = 256 * 256;
 const data = new Float32Array(n * row);
 let x = 1;

@@ -2,12 +2,13 @@
 // hyperslab reads that fetch only the chunks they need (adjacent chunks in
 // one read), decode them in parallel and copy them into the output in place.
 
+import { hasSyncDeflate } from "@cellfolio/codecs";
 import { copyBox, forEachRun, product } from "../box.js";
+import { ChunkDecodeError, hdf5Platform, yieldToEventLoop } from "../platform.js";
 import { type ChunkInfo, type ChunkLookup, DenseChunkIndex, readChunkIndex } from "./chunk-index.js";
 import type { FileContext } from "./context.js";
 import { UNDEFINED } from "./cursor.js";
 import { type Datatype, describeDatatype } from "./datatype.js";
-import { ChunkDecodeError, sharedPool } from "./decode-pool.js";
 import type { Attribute } from "./file.js";
 import type { GlobalHeap } from "./global-heap.js";
 import type { Dataspace, Filter, Layout } from "./messages.js";
@@ -325,11 +326,13 @@ export class Dataset {
     }
     const isEdge = (c: ChunkInfo) => c.offset.some((o, i) => o + chunk[i] > this.shape[i]);
     const maskOf = (c: ChunkInfo) => (layout.unfilteredEdges && isEdge(c) ? 0xffffffff : c.filterMask);
-    const useWorkers = options.workers ?? Number(process.env.CELLFOLIO_HDF5_WORKERS ?? 0) > 0;
-    const pool = this.filters.length > 0 && useWorkers ? sharedPool() : undefined;
+    const platform = hdf5Platform();
+    const useWorkers = options.workers ?? platform.decodeWorkersByDefault;
+    const pool = this.filters.length > 0 && useWorkers ? platform.decodePool?.() : undefined;
     const source = this.ctx.source;
-    // Few deflate chunks: inflated right here, like lzf, with no await (see SYNC_INFLATE_MAX).
-    const inflates = this.filters.some((f) => f.id === 1) && present.length > SYNC_INFLATE_MAX;
+    // Few deflate chunks: inflated right here, like lzf, with no await (see
+    // SYNC_INFLATE_MAX), where the platform inflates synchronously (Node).
+    const inflates = this.filters.some((f) => f.id === 1) && (present.length > SYNC_INFLATE_MAX || !hasSyncDeflate());
     const one = async (group: ChunkInfo[]) => {
       // Unfiltered chunks that lie in the output as one whole run are read
       // straight into it, neighbours in both file and output in one read.
@@ -413,7 +416,7 @@ export class Dataset {
           // Every 2 MB: a convert at ~185 MB/s; every 512 KB: ~218.
           // (Never from the shared scratch buffer: another read would reuse it.)
           decodedSinceYield = 0;
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          await yieldToEventLoop();
         }
         decodedSinceYield += rawSize;
         const stored = bytes.subarray(c.address - from, c.address - from + c.size);

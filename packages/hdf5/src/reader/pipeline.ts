@@ -1,8 +1,7 @@
 // A chunk's filter pipeline undone, last filter first, skipping the filters
 // its filter mask marks as not applied.
 
-import { lzfDecode, unshuffle } from "@cellfolio/codecs";
-import { inflateAsync, inflateNow } from "../filters/decode-deflate.js";
+import { inflate, inflateSync, lzfDecode, unshuffle } from "@cellfolio/codecs";
 import { checkFletcher32 } from "../filters/decode-fletcher32.js";
 import type { Filter } from "./messages.js";
 
@@ -33,7 +32,7 @@ export function describeFilters(filters: Filter[]): string {
   return filters.map((f) => (f.id === 1 ? `gzip(${f.values[0] ?? 0})` : (FILTER_NAMES[f.id] ?? (f.name || `filter ${f.id}`)))).join("+");
 }
 
-/** Whether undoing the pipeline under `mask` has a deflate step (inflated on the libuv pool, asynchronously). */
+/** Whether undoing the pipeline under `mask` has a deflate step (inflated asynchronously: in Node on the libuv pool). */
 export function hasDeflate(filters: Filter[], mask: number): boolean {
   for (let i = 0; i < filters.length; i++) if (filters[i].id === 1 && !(mask & (1 << i))) return true;
   return false;
@@ -85,7 +84,7 @@ export async function decodeChunk(
   for (let i = filters.length - 1; i >= 0; i--) {
     if (mask & (1 << i)) continue;
     const f = filters[i];
-    buf = f.id === 1 ? await inflateAsync(buf, rawSize) : undoStep(f, buf, lastStep(i, mask), into, rawSize, elementSize);
+    buf = f.id === 1 ? await inflate(buf, "zlib", rawSize) : undoStep(f, buf, lastStep(i, mask), into, rawSize, elementSize);
   }
   if (buf.length !== rawSize) {
     throw new Error(`decoded chunk has ${buf.length} bytes, expected ${rawSize}`);
@@ -110,7 +109,7 @@ export function decodeChunkSync(
   for (let i = filters.length - 1; i >= 0; i--) {
     if (mask & (1 << i)) continue;
     const f = filters[i];
-    buf = f.id === 1 ? inflateNow(buf, rawSize) : undoStep(f, buf, lastStep(i, mask), into, rawSize, elementSize);
+    buf = f.id === 1 ? inflateSync(buf, "zlib", rawSize) : undoStep(f, buf, lastStep(i, mask), into, rawSize, elementSize);
   }
   if (buf.length !== rawSize) {
     throw new Error(`decoded chunk has ${buf.length} bytes, expected ${rawSize}`);

@@ -1,16 +1,13 @@
-// Runs a chunk through the filter pipeline. Deflate goes to node:zlib's
-// threadpool (so several chunks compress in parallel); shuffle and lzf run
+// Runs a chunk through the filter pipeline. Deflate goes to @cellfolio/codecs'
+// deflate (in Node on zlib's threadpool, so several chunks compress in
+// parallel); shuffle and lzf run
 // here (WebAssembly kernels of @cellfolio/codecs). An optional filter that fails (lzf not shrinking the chunk) is
 // skipped and its bit set in the chunk's filter mask, as HDF5 does.
 // encodeChunkSync is the same pipeline run synchronously, for callers that
 // encode in their own worker threads (where the data was made) and hand the
 // writer finished chunks (DatasetWriter.writeEncoded).
-import { promisify } from "node:util";
-import { constants, deflate, deflateSync } from "node:zlib";
-import { lzfCompress, shuffleBytes } from "@cellfolio/codecs";
+import { deflate, deflateSync, lzfCompress, shuffleBytes } from "@cellfolio/codecs";
 import type { H5Filter } from "./filter-pipeline.js";
-
-const deflateAsync = promisify(deflate);
 
 export interface EncodedChunk {
   bytes: Uint8Array;
@@ -24,8 +21,7 @@ export async function encodeChunk(raw: Uint8Array, filters: readonly H5Filter[],
     const f = filters[i];
     if (f.id === "shuffle") data = shuffleBytes(data, elementSize);
     else if (f.id === "deflate") {
-      const out = await deflateAsync(data, { level: f.level, strategy: zlibStrategy(f) });
-      data = new Uint8Array(out.buffer, out.byteOffset, out.length);
+      data = await deflate(data, "zlib", { level: f.level, rle: f.strategy === "rle" });
     } else {
       const out = new Uint8Array(data.length);
       const n = lzfCompress(data, out);
@@ -34,10 +30,6 @@ export async function encodeChunk(raw: Uint8Array, filters: readonly H5Filter[],
     }
   }
   return { bytes: data, mask };
-}
-
-function zlibStrategy(f: H5Filter & { id: "deflate" }): number {
-  return f.strategy === "rle" ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY;
 }
 
 /** Scratch of encodeChunkSync: reused chunk after chunk (no per-chunk allocation for shuffle / lzf). */
@@ -57,8 +49,7 @@ export function encodeChunkSync(raw: Uint8Array, filters: readonly H5Filter[], e
       if (shuffled.length < data.length) shuffled = new Uint8Array(data.length);
       data = shuffleBytes(data, elementSize, shuffled.subarray(0, data.length));
     } else if (f.id === "deflate") {
-      const out = deflateSync(data, { level: f.level, strategy: zlibStrategy(f) });
-      data = new Uint8Array(out.buffer, out.byteOffset, out.length);
+      data = deflateSync(data, "zlib", { level: f.level, rle: f.strategy === "rle" });
     } else {
       if (lzfOut.length < data.length) lzfOut = new Uint8Array(data.length);
       // lzf may not write into the buffer it reads (shuffle output is its own scratch)

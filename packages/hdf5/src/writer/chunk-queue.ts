@@ -2,8 +2,9 @@
 // the file one at a time in submission order, so the file layout is
 // deterministic; at most `limit` chunks and `maxBytes` raw bytes are held at
 // once.
+
+import type { Sink } from "../platform.js";
 import type { EncodedChunk } from "./chunk-encoder.js";
-import type { FileSink } from "./file-sink.js";
 
 export class ChunkQueue {
   private readonly steps: Promise<void>[] = [];
@@ -13,7 +14,7 @@ export class ChunkQueue {
   private error: unknown = null;
 
   constructor(
-    private readonly sink: FileSink,
+    private readonly sink: Sink,
     private readonly limit: number,
     private readonly maxBytes = 64 * 1024 * 1024,
   ) {}

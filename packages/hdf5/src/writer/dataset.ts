@@ -1,6 +1,8 @@
 // One dataset being written: its storage (a reserved contiguous region, or
 // chunks appended through the shared queue and indexed by a v1 B-tree at
 // close) and the object header messages that describe it.
+
+import type { FilterPool, Sink } from "../platform.js";
 import { blockRuns, copyBytesBox, copyItemsBox, product, stridesOf } from "./box.js";
 import { type BuiltNode, buildBTree } from "./btree-v1.js";
 import { type Bytes, textEncoder, UNDEF } from "./bytes.js";
@@ -9,10 +11,8 @@ import type { ChunkQueue } from "./chunk-queue.js";
 import { ChunkRecords } from "./chunk-records.js";
 import { encodeDataspace } from "./dataspace.js";
 import { encodeDatatype, type H5Type, typeSize } from "./datatype.js";
-import type { FileSink } from "./file-sink.js";
 import { encodeFillValue } from "./fill-value.js";
 import { encodeFilterPipeline, type H5Filter } from "./filter-pipeline.js";
-import type { FilterPool } from "./filter-pool.js";
 import { encodeDescriptors, packCollections } from "./global-heap.js";
 import { encodeChunkedLayout, encodeContiguousLayout } from "./layout.js";
 import { type Message, MSG } from "./object-header.js";
@@ -50,7 +50,7 @@ export class DatasetWriter {
   constructor(
     readonly path: string,
     options: DatasetOptions,
-    private readonly sink: FileSink,
+    private readonly sink: Sink,
     private readonly queue: ChunkQueue,
     private readonly pool: () => FilterPool | null,
   ) {

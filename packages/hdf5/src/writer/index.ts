@@ -5,4 +5,5 @@ export { guessChunks } from "./chunk-guess.js";
 export { type DatasetOptions, DatasetWriter, type ElementData } from "./dataset.js";
 export type { H5Type } from "./datatype.js";
 export type { H5Filter } from "./filter-pipeline.js";
+export { MemorySink } from "./memory-sink.js";
 export { type AttributeValue, type CreateFileOptions, Hdf5Writer } from "./writer.js";

@@ -3,16 +3,15 @@
 // (attribute strings, chunk B-trees, group heaps / symbol nodes / B-trees,
 // object headers, the superblock) is laid out and written at close.
 
-import { availableParallelism } from "node:os";
+import { type FilterPool, hdf5Platform, type Sink } from "../platform.js";
 import { encodeAttribute } from "./attribute.js";
 import type { BuiltNode } from "./btree-v1.js";
 import { Bytes, textEncoder } from "./bytes.js";
 import { ChunkQueue } from "./chunk-queue.js";
 import { type DatasetOptions, DatasetWriter, type ElementData } from "./dataset.js";
 import { type H5Type, typeSize } from "./datatype.js";
-import { FileSink } from "./file-sink.js";
-import { FilterPool } from "./filter-pool.js";
 import { encodeDescriptors, packCollections } from "./global-heap.js";
+import { MemorySink } from "./memory-sink.js";
 import { type Message, MSG, planObjectHeader } from "./object-header.js";
 import { encodeSuperblock, SUPERBLOCK_SIZE } from "./superblock.js";
 import { type PlannedGroup, planGroup } from "./symbol-table.js";
@@ -37,7 +36,8 @@ export interface CreateFileOptions {
   concurrency?: number;
   /**
    * Worker threads running the filters, started on first use. Default: the
-   * core count. 0: filters on the main thread, deflate on zlib's threadpool.
+   * core count under Node, 0 elsewhere. 0: filters on the calling thread
+   * (deflate, under Node, on zlib's threadpool).
    */
   workers?: number;
 }
@@ -65,7 +65,7 @@ export class Hdf5Writer {
   private filterPool: FilterPool | null = null;
 
   private constructor(
-    private readonly sink: FileSink,
+    private readonly sink: Sink,
     concurrency: number,
     private readonly workers: number,
   ) {
@@ -73,10 +73,24 @@ export class Hdf5Writer {
     sink.reserve(SUPERBLOCK_SIZE);
   }
 
-  /** Starts a file at `path` (written as `<path>.tmp-<random>` until close). */
-  static async create(path: string, options: CreateFileOptions = {}): Promise<Hdf5Writer> {
-    const sink = await FileSink.create(path, options.overwrite ?? false);
-    return new Hdf5Writer(sink, options.concurrency ?? 256, options.workers ?? availableParallelism());
+  /**
+   * Starts a file at `path` (Node: written as `<path>.tmp-<random>` until
+   * close), or into any `Sink` the caller gives, e.g. `new MemorySink()` in a
+   * browser, whose `bytes()` are the file after close.
+   */
+  static async create(target: string | Sink, options: CreateFileOptions = {}): Promise<Hdf5Writer> {
+    const platform = hdf5Platform();
+    let sink: Sink;
+    if (typeof target !== "string") sink = target;
+    else if (platform.createFileSink) sink = await platform.createFileSink(target, options.overwrite ?? false);
+    else throw new Error(`${target}: files are written only under Node; elsewhere write into a Sink (new MemorySink())`);
+    return new Hdf5Writer(sink, options.concurrency ?? 256, options.workers ?? platform.filterWorkers);
+  }
+
+  /** A writer into memory; after `close()`, `sink.bytes()` is the whole file. */
+  static async createInMemory(name = "(memory).h5", options: CreateFileOptions = {}): Promise<{ writer: Hdf5Writer; sink: MemorySink }> {
+    const sink = new MemorySink(name);
+    return { writer: await Hdf5Writer.create(sink, options), sink };
   }
 
   get path(): string {
@@ -135,8 +149,9 @@ export class Hdf5Writer {
     const [parent, name] = this.parentOf(path);
     if (parent.children.has(name)) throw new Error(`${this.sink.path}: /${path} already exists`);
     const dataset = new DatasetWriter(splitPath(path).join("/"), options, this.sink, this.queue, () => {
-      if (this.workers === 0) return null;
-      this.filterPool ??= new FilterPool(this.workers);
+      const make = hdf5Platform().filterPool;
+      if (this.workers === 0 || !make) return null;
+      this.filterPool ??= make(this.workers);
       return this.filterPool;
     });
     parent.children.set(name, { kind: "dataset", dataset, attrs: new Map() });

@@ -5,8 +5,9 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { kernelsSource } from "@cellfolio/codecs";
-import type { EncodedChunk } from "./chunk-encoder.js";
-import type { H5Filter } from "./filter-pipeline.js";
+import type { FilterPool } from "../platform.js";
+import type { EncodedChunk } from "../writer/chunk-encoder.js";
+import type { H5Filter } from "../writer/filter-pipeline.js";
 
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
@@ -54,7 +55,7 @@ interface Pending {
 
 type Result = { id: number; buffer?: ArrayBuffer; offset?: number; length?: number; mask?: number; error?: string };
 
-export class FilterPool {
+export class WorkerFilterPool implements FilterPool {
   private readonly workers: { worker: Worker; busy: number }[] = [];
   private readonly jobs = new Map<number, Job>();
   private nextId = 0;

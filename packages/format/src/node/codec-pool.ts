@@ -1,14 +1,16 @@
-// Worker threads for the CPU-bound byte codecs. Used when the built worker
-// file is there (dist/); otherwise (tests on the TypeScript sources) codecs
-// run on the main thread. gzip, zlib and native zstd stay on the main thread:
-// node:zlib already runs them on the libuv threadpool.
+// Worker threads for the CPU-bound byte codecs (Node). Used when the built
+// worker file is there (dist/); otherwise (tests on the TypeScript sources)
+// codecs run on the main thread. gzip, zlib and native zstd stay on the main
+// thread: node:zlib already runs them on the libuv threadpool.
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import zlib from "node:zlib";
-import type { ByteCodec } from "./metadata.js";
-import type { ChunkSource } from "./stores.js";
+import type { CodecPool } from "../platform.js";
+import type { ByteCodec } from "../zarr/metadata.js";
+import type { ReadReport, SharedTarget } from "../zarr/shared-read.js";
+import type { ChunkSource } from "../zarr/stores.js";
 
 interface Slot {
   worker: Worker;
@@ -45,9 +47,12 @@ interface Job {
 }
 const backlog: Job[] = [];
 
+/** Worker threads for codecs: CELLFOLIO_ZARR_WORKERS (0: none; default min(2, cores), at most 4). */
+const WORKERS_SETTING = process.env.CELLFOLIO_ZARR_WORKERS;
+
 function workerFile(): string | null {
-  if (process.env.CELLFOLIO_ZARR_WORKERS === "0") return null;
-  for (const rel of ["./zarr/codec-worker.js", "./codec-worker.js"]) {
+  if (WORKERS_SETTING === "0") return null;
+  for (const rel of ["./node/codec-worker.js", "./codec-worker.js"]) {
     const f = fileURLToPath(new URL(rel, import.meta.url));
     if (f.endsWith(".js") && existsSync(f) && !import.meta.url.endsWith(".ts")) return f;
   }
@@ -61,7 +66,7 @@ function pool(): Slot[] | null {
     slots = null;
     return slots;
   }
-  const n = Math.max(1, Math.min(4, Number(process.env.CELLFOLIO_ZARR_WORKERS) || Math.min(2, availableParallelism())));
+  const n = Math.max(1, Math.min(4, Number(WORKERS_SETTING) || Math.min(2, availableParallelism())));
   slots = [];
   for (let i = 0; i < n; i++) {
     // Not the parent's --input-type / --eval flags: the worker is a module file.
@@ -115,7 +120,7 @@ const DECODE_IN_WORKER_MIN = 128 * 1024;
  * returns null to mean "do it on this thread". `data` is transferred when it
  * owns its whole buffer, so the caller must not use it afterwards.
  */
-export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: Uint8Array): Promise<Uint8Array> | null {
+function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: Uint8Array): Promise<Uint8Array> | null {
   // Below these sizes the message round trip costs more than the codec. The
   // WebAssembly decoders run at ~2 GB/s: a 40 KB cell chunk decodes here in
   // ~20 us (bench/lazy-read, Zarr cells 16 reads under way: 195 -> 144 us of
@@ -129,32 +134,11 @@ export function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: 
 }
 
 /**
- * Memory shared with the workers for one block read. Chunk i decodes
- * straight into `shared` at byte offset `offsets[i]`, by whichever thread
- * (the caller's included) increments `ctl[0]` to i first; a worker then sets
- * `ctl[1 + i]` to DONE, ABSENT (no file: the fill value) or FAILED (its
- * reply says why).
- */
-export interface SharedTarget {
-  shared: SharedArrayBuffer;
-  offsets: number[];
-  ctl: Int32Array;
-}
-export const DONE = 1;
-export const ABSENT = 2;
-export const FAILED = 3;
-
-/** A worker's answer: per chunk it took, the error's text when it failed. */
-export interface ReadReport {
-  errors: Record<number, string>;
-}
-
-/**
  * Reads and decodes chunks in a worker, beside the calling thread, for
  * block reads of many chunks from a local store. Returns null to mean "do it
  * on this thread" (no workers, or light codecs).
  */
-export function readChunksInWorker(codecs: ByteCodec[], sources: ChunkSource[], chunkBytes: number, target: SharedTarget): Promise<ReadReport> | null {
+function readChunksInWorker(codecs: ByteCodec[], sources: ChunkSource[], chunkBytes: number, target: SharedTarget): Promise<ReadReport> | null {
   if (!heavy(codecs, NATIVE_ZSTD)) return null;
   const p = pool();
   if (!p) return null;
@@ -162,28 +146,11 @@ export function readChunksInWorker(codecs: ByteCodec[], sources: ChunkSource[], 
 }
 
 /**
- * Shared scratch memory, reused: a SharedArrayBuffer costs ~7 ms to allocate
- * for 5 MB on this VM (zeroed, fresh pages) and is freed only by a full GC,
- * so one per block read took the RSS past 1 GB.
- */
-const scratches: SharedArrayBuffer[] = [];
-const MAX_SCRATCHES = 2;
-/** The largest scratch a block read takes (larger reads go in parts of it): at most 32 MB kept. */
-export const SCRATCH_BYTES = 16 << 20;
-export function takeScratch(bytes: number): SharedArrayBuffer {
-  const k = scratches.findIndex((s) => s.byteLength >= bytes);
-  return k >= 0 ? scratches.splice(k, 1)[0] : new SharedArrayBuffer(Math.max(bytes, 1));
-}
-export function giveScratch(s: SharedArrayBuffer): void {
-  if (scratches.length < MAX_SCRATCHES) scratches.push(s);
-}
-
-/**
  * Workers to share a block read with, beside this thread (which decodes too):
  * one less than the cores, so no thread waits for a core; 0 without a pool
  * or for codecs that do not pay a worker.
  */
-export function readHelpers(codecs: ByteCodec[]): number {
+function readHelpers(codecs: ByteCodec[]): number {
   if (!heavy(codecs, NATIVE_ZSTD)) return 0;
   return Math.min(pool()?.length ?? 0, Math.max(1, availableParallelism() - 1));
 }
@@ -206,3 +173,6 @@ function send(slot: Slot, job: Job): void {
     transfer,
   );
 }
+
+/** The pool as the format core sees it. */
+export const nodeCodecPool: CodecPool = { run: runInWorker, readChunks: readChunksInWorker, helpers: readHelpers };

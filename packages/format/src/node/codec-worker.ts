@@ -4,9 +4,11 @@
 // { id, op: "read-decode", codecs, sources, chunkBytes, target } -> { id, data: ReadReport }
 // (chunks taken from a shared counter, read and decoded into shared memory).
 import { parentPort } from "node:worker_threads";
-import { decodeByteCodecs, decodeByteCodecsInto, encodeByteCodecs } from "./chunk.js";
-import { ABSENT, DONE, FAILED, type ReadReport, type SharedTarget } from "./codec-pool.js";
-import { type ChunkSource, FileScratch } from "./stores.js";
+import "@cellfolio/codecs/node"; // node:zlib for deflate in this thread too
+import { decodeByteCodecs, decodeByteCodecsInto, encodeByteCodecs } from "../zarr/chunk.js";
+import { ABSENT, DONE, FAILED, type ReadReport, type SharedTarget } from "../zarr/shared-read.js";
+import type { ChunkSource } from "../zarr/stores.js";
+import { FileScratch } from "./stores.js";
 
 const scratch = new FileScratch();
 

@@ -8,16 +8,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { kernelsSource } from "@cellfolio/codecs";
 import { checkFletcher32, fletcher32 } from "../filters/decode-fletcher32.js";
-import type { Filter } from "./messages.js";
-
-export interface PoolJob {
-  /** Stored bytes of adjacent chunks (its buffer is transferred to the worker). */
-  bytes: Uint8Array;
-  chunks: { offset: number; size: number; mask: number }[];
-  filters: Filter[];
-  rawSize: number;
-  elementSize: number;
-}
+import { ChunkDecodeError, type DecodeJob, type DecodePool } from "../platform.js";
 
 /** The worker's code: the pure decoders are shipped as their source text. */
 function workerSource(): string {
@@ -63,21 +54,12 @@ parentPort.on("message", (m) => {
 `;
 }
 
-export class ChunkDecodeError extends Error {
-  constructor(
-    message: string,
-    readonly chunk: number,
-  ) {
-    super(message);
-  }
-}
-
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>;
 }
 
-export class DecodePool {
+export class WorkerDecodePool implements DecodePool {
   private slots: Slot[] = [];
   private next = 0;
   private ids = 0;
@@ -112,7 +94,7 @@ export class DecodePool {
   }
 
   /** Decodes every chunk of the job; resolves to their raw bytes, one after the other. */
-  decode(job: PoolJob): Promise<Uint8Array> {
+  decode(job: DecodeJob): Promise<Uint8Array> {
     const slot = this.slot();
     const id = this.ids++;
     return new Promise((resolve, reject) => {
@@ -145,14 +127,10 @@ export class DecodePool {
   }
 }
 
-let shared: DecodePool | undefined;
+let shared: WorkerDecodePool | undefined;
 
-/** The process-wide pool: CELLFOLIO_HDF5_WORKERS workers when set, else one per core (at most 4). */
-export function sharedPool(): DecodePool | undefined {
-  if (shared === undefined) {
-    const env = process.env.CELLFOLIO_HDF5_WORKERS;
-    const n = env !== undefined && Number(env) > 0 ? Number(env) : Math.min(4, availableParallelism());
-    shared = new DecodePool(n);
-  }
+/** The process-wide pool: `workers` threads when given, else one per core (at most 4). */
+export function sharedDecodePool(workers?: number): WorkerDecodePool {
+  shared ??= new WorkerDecodePool(workers && workers > 0 ? workers : Math.min(4, availableParallelism()));
   return shared;
 }

@@ -3,11 +3,12 @@
 // onto the final path at close.
 import { randomBytes } from "node:crypto";
 import { access, type FileHandle, open, rename, rm } from "node:fs/promises";
+import type { Sink } from "../platform.js";
 
 const BUFFER_SIZE = 4 << 20;
 const MAX_PENDING_WRITES = 2;
 
-export class FileSink {
+export class FileSink implements Sink {
   /** Address of the next appended byte. */
   end = 0;
   private buf: Uint8Array = new Uint8Array(BUFFER_SIZE);
