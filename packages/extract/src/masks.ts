@@ -44,7 +44,7 @@ import { ExtractError } from "./errors.js";
 import { LabelledSource, RelabelledSource } from "./inputs/derived.js";
 import type { ImageSource } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
-import { type RunLabels, RunLabeller } from "./kernels/components.js";
+import { RunLabeller, type RunLabels } from "./kernels/components.js";
 import { type ExtractionPlan, planCells } from "./plan.js";
 
 export type BinaryMasks = "label" | "refuse";

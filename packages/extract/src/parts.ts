@@ -206,7 +206,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
     const nucleusIn = await openSource(o.nucleus);
     const cytosolIn = o.cytosol ? await openSource(o.cytosol) : null;
     params = resolveOrThrow(o, image.channels);
-    checkInputs(image, nucleusIn, cytosolIn, params, o);
+    checkInputs(image, nucleusIn, cytosolIn, params);
     const names = resolveChannelNames(image, o.channelNames);
     // Every part prepares the masks the same way (deterministic), so all agree on the plan.
     const { nucleus, cytosol, plan, summary: masks } = await prepareMasks(nucleusIn, cytosolIn, maskOptions(o, params));

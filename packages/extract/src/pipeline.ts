@@ -135,7 +135,7 @@ function checkOutput(o: ExtractOptions): void {
   }
 }
 
-export function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSource | null, params: ExtractionParams, o: ExtractOptions): void {
+export function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSource | null, params: ExtractionParams): void {
   for (const [mask, what] of [
     [nucleus, "nucleus mask"],
     [cytosol, "cytosol mask"],
@@ -277,7 +277,7 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
     const nucleusIn = await open(o.nucleus);
     const cytosolIn = o.cytosol ? await open(o.cytosol) : null;
     params = resolveOrThrow(o, image.channels);
-    checkInputs(image, nucleusIn, cytosolIn, params, o);
+    checkInputs(image, nucleusIn, cytosolIn, params);
     const names = resolveChannelNames(image, o.channelNames);
     const { nucleus, cytosol, plan, summary: masks } = await prepareMasks(nucleusIn, cytosolIn, maskOptions(o, params));
     let labels: Labels | null = null;

@@ -6,8 +6,9 @@
 // zarr-python; values are judged against extract_reference.py run on the
 // masks skimage.measure.label and scPortrait's matching rules
 // (make_inputs.py) make of them.
-import { readdirSync, readFileSync } from "node:fs";
+
 import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PYTHON12, py, TEST_DATA } from "../../../../test-utils/oracle.js";
