@@ -311,7 +311,8 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
     const id = ids[k];
     const a = area.get(id) ?? 0;
     if (background[k] > 0) reason.set(id, "outside");
-    else if (best[k] < threshold * a) reason.set(id, "split");
+    // The share as scPortrait computes it (count / pixels >= threshold), so boundary cases agree exactly.
+    else if (!(best[k] / a >= threshold)) reason.set(id, "split");
     else {
       const list = chosen.get(bestLabel[k]);
       if (list) list.push(id);
