@@ -24,8 +24,9 @@ import { labelObsColumns, readLabels, unknownLabelIds } from "./inputs/labels-cs
 import type { ImageSource } from "./inputs/source.js";
 import type { CellInfo } from "./kernels/cells.js";
 import { IMAGES_PATH, imagesArrayLayout, writeObsVarUns, writeRootAndObsm } from "./layout.js";
-import { checkInputs, type ExtractOptions, type ExtractSummary, resolveOrThrow, streamStacks } from "./pipeline.js";
-import { hasId, planCells, planParts } from "./plan.js";
+import { prepareMasks, resolveChannelNames } from "./masks.js";
+import { checkInputs, type ExtractOptions, type ExtractSummary, maskOptions, resolveOrThrow, streamStacks } from "./pipeline.js";
+import { hasId, planParts } from "./plan.js";
 import type { ExtractionParams } from "./presets.js";
 
 export interface PartSpec {
@@ -202,11 +203,13 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
   };
   try {
     const image = await openSource(o.image);
-    const nucleus = await openSource(o.nucleus);
-    const cytosol = o.cytosol ? await openSource(o.cytosol) : null;
+    const nucleusIn = await openSource(o.nucleus);
+    const cytosolIn = o.cytosol ? await openSource(o.cytosol) : null;
     params = resolveOrThrow(o, image.channels);
-    checkInputs(image, nucleus, cytosol, params, o);
-    const plan = await planCells(nucleus, { size: params.size, border: params.border, cellIds: o.cellIds });
+    checkInputs(image, nucleusIn, cytosolIn, params);
+    const names = resolveChannelNames(image, o.channelNames);
+    // Every part prepares the masks the same way (deterministic), so all agree on the plan.
+    const { nucleus, cytosol, plan, summary: masks } = await prepareMasks(nucleusIn, cytosolIn, maskOptions(o, params));
     const planned = performance.now();
     if (typeof o.labels === "string") {
       const labels = readLabels(o.labels, o.labelsIdColumn);
@@ -234,7 +237,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       compression: o.compression ?? null,
       params,
       nMasks,
-      imageChannelNames: o.channelNames ?? Array.from({ length: image.channels }, (_, k) => `channel_${k}`),
+      imageChannelNames: names.names,
       labels: typeof o.labels === "string" ? { path: path.resolve(o.labels), idColumn: o.labelsIdColumn ?? null } : null,
       droppedAtBorder: plan.droppedAtBorder,
       firstId: plan.cells[0].id,
@@ -315,6 +318,9 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       cellsTotal: n,
       droppedAtBorder: part.index === 0 ? plan.droppedAtBorder : [],
       missingCytosol,
+      masks,
+      channelNames: names.names,
+      channelNamesFrom: names.from,
       seconds,
       cellsPerSecond: cells.length / seconds,
       output: store,

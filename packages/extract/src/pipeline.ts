@@ -20,8 +20,9 @@ import { type LabelRows, type Labels, labelObsColumns, readLabels, unknownLabelI
 import { holdsIntegers, type ImageSource, PIXEL_ARRAYS, type PixelArray } from "./inputs/source.js";
 import type { CellInfo } from "./kernels/cells.js";
 import { IMAGES_PATH, imagesArrayLayout, writeObsVarUns, writeRootAndObsm } from "./layout.js";
+import { type BinaryMasks, type MaskSummary, type MatchMode, prepareMasks, resolveChannelNames } from "./masks.js";
 import { extractPart, type PartSpec } from "./parts.js";
-import { type ExtractionPlan, hasId, planCells } from "./plan.js";
+import { type ExtractionPlan, hasId } from "./plan.js";
 import { type ExtractionParams, ParamError, type Preset, resolveParams } from "./presets.js";
 import { InOrderRows } from "./row-order.js";
 import { type CellRunner, startRunner } from "./worker-pool.js";
@@ -44,8 +45,23 @@ export interface ExtractOptions {
   nuclearChannel?: number;
   /** Cells whose crop leaves the image: "drop" (default; ids reported) or "pad" with zeros. */
   border?: "drop" | "pad";
-  /** Names of the image channels (default channel_0, channel_1, ...). */
+  /**
+   * Names of the image channels; default: the names the file gives them
+   * (OME-TIFF Channel Name, OME-Zarr omero.channels label), else channel_0,
+   * channel_1, ... Two equal names, or nucleus_mask / cytosol_mask, are refused.
+   */
   channelNames?: string[];
+  /** A mask of one label over several separate regions (0/255): "label" its connected components (default) or "refuse" it. */
+  binaryMasks?: BinaryMasks;
+  /**
+   * How cytosol labels are paired with nuclei (masks.ts): "overlap" as
+   * scPortrait's mask-matching filter does (independent segmentations),
+   * "ids" (the same id in both masks), or "auto" (default): ids when they
+   * already agree for >= 90% of the nuclei, overlap otherwise.
+   */
+  match?: MatchMode;
+  /** overlap: the share of a nucleus's pixels its cytosol must cover, 0.5 to 1 (default 0.95, scPortrait's). */
+  matchThreshold?: number;
   /** Per-cell labels for obs: a CSV/TSV path with a cellID column, or rows. */
   labels?: string | LabelRows;
   /** The labels' id column when not cellID / cell_id / scportrait_cell_id / id / label. */
@@ -80,6 +96,11 @@ export interface ExtractSummary {
   droppedAtBorder: number[];
   /** Ids of written cells that the cytosol mask does not hold (their cytosol mask is empty). */
   missingCytosol: number[];
+  /** Binary masks labelled, how nucleus and cytosol were matched, the cells and cytosols left unmatched. */
+  masks: MaskSummary;
+  /** The image channel names stored, and where they came from. */
+  channelNames: string[];
+  channelNamesFrom: "option" | "file" | "default";
   seconds: number;
   cellsPerSecond: number;
   output: string;
@@ -114,7 +135,7 @@ function checkOutput(o: ExtractOptions): void {
   }
 }
 
-export function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSource | null, params: ExtractionParams, o: ExtractOptions): void {
+export function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSource | null, params: ExtractionParams): void {
   for (const [mask, what] of [
     [nucleus, "nucleus mask"],
     [cytosol, "cytosol mask"],
@@ -132,9 +153,18 @@ export function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: I
   if (params.size > image.height || params.size > image.width) {
     throw new ExtractError("size", `${params.size} is larger than the image ${image.name} (${image.height} x ${image.width}); expected at most ${Math.min(image.height, image.width)}`);
   }
-  if (o.channelNames && o.channelNames.length !== image.channels) {
-    throw new ExtractError("channelNames", `${o.channelNames.length} names for the ${image.channels} channel(s) of ${image.name}; expected one per channel`);
-  }
+}
+
+/** The masks' options for prepareMasks. */
+export function maskOptions(o: ExtractOptions, params: ExtractionParams) {
+  return {
+    size: params.size,
+    border: params.border,
+    cellIds: o.cellIds,
+    binaryMasks: o.binaryMasks,
+    match: o.match,
+    matchThreshold: o.matchThreshold,
+  };
 }
 
 /** The band window: every pixel the crops of `cells` need, clipped to the image, in shared memory. */
@@ -244,12 +274,12 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
   };
   try {
     const image = await open(o.image);
-    const nucleus = await open(o.nucleus);
-    const cytosol = o.cytosol ? await open(o.cytosol) : null;
+    const nucleusIn = await open(o.nucleus);
+    const cytosolIn = o.cytosol ? await open(o.cytosol) : null;
     params = resolveOrThrow(o, image.channels);
-    checkInputs(image, nucleus, cytosol, params, o);
-
-    const plan = await planCells(nucleus, { size: params.size, border: params.border, cellIds: o.cellIds });
+    checkInputs(image, nucleusIn, cytosolIn, params);
+    const names = resolveChannelNames(image, o.channelNames);
+    const { nucleus, cytosol, plan, summary: masks } = await prepareMasks(nucleusIn, cytosolIn, maskOptions(o, params));
     let labels: Labels | null = null;
     if (o.labels) {
       labels = readLabels(o.labels, o.labelsIdColumn);
@@ -267,13 +297,16 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
 
     const writer = await createStore(o.out, { zarrFormat: o.zarrFormat ?? 3, overwrite: o.overwrite });
     try {
-      const result = await writeDataset(writer, plan, params, image, nucleus, cytosol, labels, threads, o);
+      const result = await writeDataset(writer, plan, params, image, nucleus, cytosol, labels, threads, names.names, o);
       await writer.close();
       const seconds = (performance.now() - started) / 1000;
       return {
         cellsWritten: plan.cells.length,
         droppedAtBorder: plan.droppedAtBorder,
         missingCytosol: result.missingCytosol,
+        masks,
+        channelNames: names.names,
+        channelNamesFrom: names.from,
         seconds,
         cellsPerSecond: plan.cells.length / seconds,
         output: o.out,
@@ -458,6 +491,7 @@ async function writeDataset(
   cytosol: ImageSource | null,
   labels: Labels | null,
   threads: number,
+  channelNames: string[],
   o: ExtractOptions,
 ): Promise<{ missingCytosol: number[]; compression: string }> {
   const n = plan.cells.length;
@@ -473,7 +507,7 @@ async function writeDataset(
   await writeObsVarUns(writer, {
     cells: plan.cells,
     nMasks,
-    imageChannelNames: o.channelNames ?? Array.from({ length: image.channels }, (_, k) => `channel_${k}`),
+    imageChannelNames: channelNames,
     params,
     compression: array.info.compression,
     labelColumns: labels

@@ -20,6 +20,8 @@ export interface ExtractionPlan {
   droppedAtBorder: number[];
   /** Every id of the nucleus mask, sorted (kept, dropped or not selected). */
   maskIds: Float64Array;
+  /** Ids of selected cells left out by `exclude` (nuclei no cytosol matched), sorted; not written. */
+  excluded: number[];
 }
 
 export interface PlanOptions {
@@ -29,6 +31,10 @@ export interface PlanOptions {
   cellIds?: Iterable<number>;
   /** Bytes of mask held at once while scanning (default 32 MiB). */
   bandBytes?: number;
+  /** The nucleus mask's cells when the caller has scanned it already (masks.ts): no scan here. */
+  cells?: CellInfo[];
+  /** Cells not to write (ids), reported as `excluded`. */
+  exclude?: { has(id: number): boolean };
 }
 
 /** Whether `sorted` (ascending) holds `id`. */
@@ -50,15 +56,18 @@ export function hasId(sorted: Float64Array, id: number): boolean {
  */
 export async function planCells(nucleus: ImageSource, options: PlanOptions): Promise<ExtractionPlan> {
   const { height, width } = nucleus;
-  const bytesPerRow = width * 8; // the widest mask dtype read
-  const bandRows = Math.max(1, Math.min(height, Math.floor((options.bandBytes ?? 32 << 20) / bytesPerRow)));
-  const acc = new CellAccumulator();
-  for (let y0 = 0; y0 < height; y0 += bandRows) {
-    const h = Math.min(bandRows, height - y0);
-    const [plane] = await nucleus.readWindow(y0, 0, h, width);
-    acc.add(plane, h, width, y0, 0);
+  let all = options.cells;
+  if (!all) {
+    const bytesPerRow = width * 8; // the widest mask dtype read
+    const bandRows = Math.max(1, Math.min(height, Math.floor((options.bandBytes ?? 32 << 20) / bytesPerRow)));
+    const acc = new CellAccumulator();
+    for (let y0 = 0; y0 < height; y0 += bandRows) {
+      const h = Math.min(bandRows, height - y0);
+      const [plane] = await nucleus.readWindow(y0, 0, h, width);
+      acc.add(plane, h, width, y0, 0);
+    }
+    all = acc.finish();
   }
-  const all = acc.finish();
   const maskIds = Float64Array.from(all, (c) => c.id);
   if (all.length === 0) throw new ExtractError(nucleus.name, "the nucleus mask holds no cells (only 0); expected labelled nuclei");
 
@@ -76,11 +85,13 @@ export async function planCells(nucleus: ImageSource, options: PlanOptions): Pro
   }
   const cells: CellInfo[] = [];
   const droppedAtBorder: number[] = [];
+  const excluded: number[] = [];
   for (const c of selected) {
-    if (options.border === "pad" || cropInside(c.cy, c.cx, height, width, options.size)) cells.push(c);
+    if (options.exclude?.has(c.id)) excluded.push(c.id);
+    else if (options.border === "pad" || cropInside(c.cy, c.cx, height, width, options.size)) cells.push(c);
     else droppedAtBorder.push(c.id);
   }
-  return { height, width, size: options.size, border: options.border, cells, droppedAtBorder, maskIds };
+  return { height, width, size: options.size, border: options.border, cells, droppedAtBorder, maskIds, excluded };
 }
 
 /** A part of the rows, [rowStart, rowEnd), made of whole write units. */

@@ -9,7 +9,7 @@ import { createProgress } from "../progress.js";
 import { parseCompression } from "./compression.js";
 
 const usage =
-  "cellfolio extract --image IMG --nucleus MASK [--cytosol MASK] --out OUT.h5sc|OUT.zarr [--size 128] [--preset classic|scportrait] [--nuclear-channel 0] [--channel-names a,b,c] [--labels cells.csv] [--border drop|pad] [--cell-ids 1,2,...] [--threads N] [--zarr-format 2|3] [--compression C] [--overwrite] [--part I/N]\n       cellfolio extract --finalize OUT.zarr";
+  "cellfolio extract --image IMG --nucleus MASK [--cytosol MASK] --out OUT.h5sc|OUT.zarr [--size 128] [--preset classic|scportrait] [--nuclear-channel 0] [--channel-names a,b,c] [--match auto|overlap|ids] [--binary-masks label|refuse] [--labels cells.csv] [--border drop|pad] [--cell-ids 1,2,...] [--threads N] [--zarr-format 2|3] [--compression C] [--overwrite] [--part I/N]\n       cellfolio extract --finalize OUT.zarr";
 
 export const extractCommand: Command = {
   name: "extract",
@@ -25,14 +25,26 @@ scPortrait as it is.
 
   --image IMG            TIFF / OME-TIFF (C pages or samples) or Zarr (C, H, W)
   --nucleus MASK         nucleus label mask (integer TIFF or Zarr; 0 = background)
-  --cytosol MASK         cytosol label mask, same ids as the nuclei (optional)
+  --cytosol MASK         cytosol label mask (optional): the same ids as the nuclei, or
+                         an independent segmentation, matched by overlap (--match)
   --out OUT              .h5sc / .h5ad (HDF5) or .zarr (Zarr v3, sharded)
   --size S               crop size, even (default 128)
   --preset P             classic (default) or scportrait
   --sigma X              blur sigma (default 5 for classic)
   --dilation R           disk radius of the cytosol expansion (default 6)
   --nuclear-channel I    index of the nuclear channel (default 0)
-  --channel-names a,b,c  names of the image channels
+  --channel-names a,b,c  names of the image channels (default: the OME-TIFF / OME-Zarr
+                         channel names, else channel_0, channel_1, ...); each different,
+                         none named nucleus_mask or cytosol_mask
+  --match M              how cytosol labels pair with nuclei: overlap (each nucleus to the
+                         cytosol covering --match-threshold of it, as scPortrait's mask
+                         matching; unmatched nuclei are not written), ids (the same id in
+                         both masks) or auto (default: ids if they agree for 90% of the
+                         nuclei, else overlap)
+  --match-threshold X    overlap: share of a nucleus its cytosol must cover, 0.5-1 (default 0.95)
+  --binary-masks B       a mask of one value over separate regions (0/255): label (default)
+                         its connected components (8-connected, as skimage.measure.label),
+                         or refuse it
   --labels CSV           per-cell labels: a cellID column, then any columns
   --border drop|pad      cells too close to the edge: drop (default) or zero-pad
   --cell-ids 1,2,...     only these cells
@@ -66,6 +78,9 @@ example: cellfolio extract --image test-data/sample/image.tif --nucleus test-dat
         dilation: { type: "string" },
         "nuclear-channel": { type: "string" },
         "channel-names": { type: "string" },
+        match: { type: "string" },
+        "match-threshold": { type: "string" },
+        "binary-masks": { type: "string" },
         labels: { type: "string" },
         border: { type: "string" },
         "cell-ids": { type: "string" },
@@ -116,6 +131,9 @@ example: cellfolio extract --image test-data/sample/image.tif --nucleus test-dat
       dilation: int(p, "dilation", { min: 0 }),
       nuclearChannel: int(p, "nuclear-channel", { min: 0 }),
       channelNames: list(p, "channel-names"),
+      match: choice(p, "match", ["auto", "overlap", "ids"] as const),
+      matchThreshold: num(p, "match-threshold"),
+      binaryMasks: choice(p, "binary-masks", ["label", "refuse"] as const),
       labels: str(p, "labels"),
       border: choice(p, "border", ["drop", "pad"] as const),
       cellIds,
@@ -132,6 +150,19 @@ example: cellfolio extract --image test-data/sample/image.tif --nucleus test-dat
     const lines = [
       `wrote ${s.cellsWritten} cells${part ? ` (part ${part.index}/${part.count})` : ""} to ${s.output ?? str(p, "out")} in ${Number(s.seconds).toFixed(2)} s (${Number(s.cellsPerSecond).toFixed(0)} cells/s)`,
     ];
+    const m = s.masks;
+    if (m?.nucleusBinary != null) lines.push(`nucleus mask is binary: labelled ${m.nucleusBinary} connected components (8-connected)`);
+    if (m?.cytosolBinary != null) lines.push(`cytosol mask is binary: labelled ${m.cytosolBinary} connected components (8-connected)`);
+    if (m?.match === "overlap") {
+      const u = m.unmatchedNuclei;
+      const unmatched = u.outsideCytosol.length + u.noMajorityCytosol.length + u.sharedCytosol.length;
+      lines.push(`matched nucleus and cytosol masks by overlap (their ids differ): ${unmatched} nuclei unmatched, not written`);
+      if (u.outsideCytosol.length) lines.push(`  reaching outside every cytosol: ${u.outsideCytosol.length} (ids ${preview(u.outsideCytosol)})`);
+      if (u.noMajorityCytosol.length) lines.push(`  no cytosol covering --match-threshold of them: ${u.noMajorityCytosol.length} (ids ${preview(u.noMajorityCytosol)})`);
+      if (u.sharedCytosol.length) lines.push(`  sharing one cytosol with another nucleus: ${u.sharedCytosol.length} (ids ${preview(u.sharedCytosol)})`);
+      if (m.unmatchedCytosols.length) lines.push(`cytosols without a nucleus, left out: ${m.unmatchedCytosols.length} (cytosol labels ${preview(m.unmatchedCytosols)})`);
+    }
+    if (s.channelNamesFrom === "file") lines.push(`channel names from the image: ${s.channelNames.join(", ")}`);
     if (s.droppedAtBorder?.length) lines.push(`dropped at the border: ${s.droppedAtBorder.length} cells (ids ${preview(s.droppedAtBorder)})`);
     if (s.missingCytosol?.length) lines.push(`missing from the cytosol mask: ${s.missingCytosol.length} cells (ids ${preview(s.missingCytosol)})`);
     process.stdout.write(`${lines.join("\n")}\n`);

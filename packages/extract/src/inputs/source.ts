@@ -24,6 +24,11 @@ export interface ImageSource {
   /** Whether the stored values are integers when `dtype` is a float (64-bit integers read as float64). */
   readonly integer?: boolean;
   /**
+   * The names the file gives its channels (OME-TIFF: OME-XML `Channel Name`;
+   * OME-Zarr: `omero.channels[].label`), one per channel, when it names every one.
+   */
+  readonly channelNames?: string[];
+  /**
    * One plane per channel of the window rows [y0, y0 + h) x columns [x0, x0 + w),
    * each h * w row-major, of the source's dtype. `into`, when given, holds one
    * plane per channel of the source's dtype that the source may fill and return
@@ -60,9 +65,12 @@ export class StackedSource implements ImageSource {
   readonly width: number;
   readonly channels: number;
   readonly dtype: PixelType;
+  readonly channelNames?: string[];
 
   constructor(private readonly parts: ImageSource[]) {
     this.name = parts.map((p) => p.name).join(", ");
+    // Named only when every part names its channels (a name per file would be a guess).
+    if (parts.every((p) => p.channelNames)) this.channelNames = parts.flatMap((p) => p.channelNames as string[]);
     this.height = parts[0].height;
     this.width = parts[0].width;
     this.channels = parts.reduce((n, p) => n + p.channels, 0);

@@ -50,6 +50,31 @@ async function rawStrips(tiff: GeoTIFF, page: GeoTIFFImage): Promise<RawStrips |
   return { offsets, rowsPerStrip, samples: page.getSamplesPerPixel(), planar: Number(fd.getValue("PlanarConfiguration") ?? 1), bytes: page.getBitsPerSample() / 8 };
 }
 
+const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+function unescapeXml(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => {
+    if (e[0] === "#") return String.fromCodePoint(e[1] === "x" || e[1] === "X" ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1)));
+    return XML_ENTITIES[e] ?? m;
+  });
+}
+
+/**
+ * The channel names of the first OME-XML Image (`<Channel ... Name="DNA">` in
+ * order), when it names exactly `channels` channels, each with a name; else undefined.
+ */
+export function omeChannelNames(description: string, channels: number): string[] | undefined {
+  if (!/<OME[\s>]/.test(description)) return undefined;
+  const image = /<(?:\w+:)?Image[\s>][\s\S]*?<\/(?:\w+:)?Image>/.exec(description)?.[0] ?? description;
+  const names: string[] = [];
+  for (const m of image.matchAll(/<(?:\w+:)?Channel\b([^>]*)>/g)) {
+    const name = /\sName\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(m[1]);
+    if (!name) return undefined;
+    names.push(unescapeXml(name[1] ?? name[2]).trim());
+  }
+  return names.length === channels && names.every((n) => n !== "") ? names : undefined;
+}
+
 export class TiffSource implements ImageSource {
   private file: FileHandle | null = null;
   /** The read buffer, kept between windows (fresh buffers per window are garbage the GC is slow to see). */
@@ -64,6 +89,7 @@ export class TiffSource implements ImageSource {
     readonly width: number,
     readonly channels: number,
     readonly dtype: PixelType,
+    readonly channelNames?: string[],
   ) {}
 
   static async open(path: string): Promise<TiffSource> {
@@ -92,7 +118,13 @@ export class TiffSource implements ImageSource {
     }
     // A float16 page is decoded by geotiff (to float32); raw rows only for types stored as read.
     const raw = await Promise.all(pages.map((p) => (p.getBitsPerSample() === 16 && p.getSampleFormat() === 3 ? null : rawStrips(tiff, p))));
-    return new TiffSource(path, tiff, pages, raw, height, width, channels, dtype);
+    let description = "";
+    try {
+      if (first.fileDirectory.hasTag("ImageDescription")) description = String(await first.fileDirectory.loadValue("ImageDescription"));
+    } catch {
+      // An unreadable description names no channels; the pixels may still be fine.
+    }
+    return new TiffSource(path, tiff, pages, raw, height, width, channels, dtype, omeChannelNames(description, channels));
   }
 
   /** Rows [y0, y0 + h), columns [x0, x0 + w) of an uncompressed stripped page, straight from the file. */

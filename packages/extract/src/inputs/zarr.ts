@@ -31,12 +31,22 @@ function multiscales(attrs: Attrs): { path: string; axes: string[] | null } | nu
   return { path: ms[0].datasets[0].path, axes };
 }
 
+/** OME-Zarr `omero.channels[].label` (0.4: in attrs; 0.5: under attrs.ome), when every channel has one. */
+function omeroLabels(attrs: Attrs): string[] | undefined {
+  const ome = (attrs.ome as Attrs | undefined) ?? attrs;
+  const channels = (ome.omero as unknown as { channels?: { label?: unknown }[] } | undefined)?.channels;
+  if (!Array.isArray(channels) || channels.length === 0) return undefined;
+  const labels = channels.map((c) => (typeof c?.label === "string" ? c.label.trim() : ""));
+  return labels.every((l) => l !== "") ? labels : undefined;
+}
+
 export class ZarrSource implements ImageSource {
   readonly height: number;
   readonly width: number;
   readonly channels: number;
   readonly dtype: PixelType;
   readonly integer: boolean;
+  readonly channelNames?: string[];
   /** Axis index of channels, rows, columns in the array; -1 where absent. */
   private readonly axis: { c: number; y: number; x: number };
 
@@ -46,6 +56,7 @@ export class ZarrSource implements ImageSource {
     private readonly arrayPath: string,
     private readonly info: ArrayInfo,
     axes: string[],
+    channelNames?: string[],
   ) {
     this.axis = { c: axes.indexOf("c"), y: axes.indexOf("y"), x: axes.indexOf("x") };
     this.height = info.shape[this.axis.y];
@@ -53,6 +64,7 @@ export class ZarrSource implements ImageSource {
     this.channels = this.axis.c >= 0 ? info.shape[this.axis.c] : 1;
     this.dtype = PIXEL_TYPES[info.dtype];
     this.integer = !info.dtype.startsWith("float");
+    if (channelNames && channelNames.length === this.channels) this.channelNames = channelNames;
   }
 
   static async open(source: string): Promise<ZarrSource> {
@@ -66,7 +78,9 @@ export class ZarrSource implements ImageSource {
       let node = await reader.get("");
       let path = "";
       let axes: string[] | null = null;
+      let names: string[] | undefined;
       if (node?.kind === "group") {
+        names = omeroLabels(node.attrs);
         const ms = multiscales(node.attrs);
         if (!ms) throw new ExtractError(source, "a Zarr group without OME-Zarr multiscales; expected an array (C, Y, X) or an OME-Zarr image");
         path = ms.path;
@@ -88,7 +102,7 @@ export class ZarrSource implements ImageSource {
       if (axes.includes("c") && axes.indexOf("c") > axes.indexOf("y")) {
         throw new ExtractError(source, `/${path}: axes [${axes}]: channel axis after y; expected channels before rows and columns`);
       }
-      return new ZarrSource(source, reader, path, node, axes);
+      return new ZarrSource(source, reader, path, node, axes, names);
     } catch (e) {
       await reader.close();
       throw e;

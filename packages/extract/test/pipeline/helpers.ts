@@ -44,7 +44,17 @@ export interface ReferenceResult {
 }
 
 /** extract_reference.py on the slide's raw planes with the given parameters. */
-export function reference(slide: Slide, params: Record<string, unknown>, opts: { ids?: number[]; cytosol?: boolean } = {}): ReferenceResult {
+export function reference(
+  slide: Slide,
+  params: Record<string, unknown>,
+  opts: {
+    ids?: number[];
+    cytosol?: boolean;
+    /** Other raw masks of the slide's H x W (file in slide.dir, numpy dtype), e.g. masks matched by make_inputs.py. */
+    nucleusRaw?: [string, string];
+    cytosolRaw?: [string, string];
+  } = {},
+): ReferenceResult {
   const out = path.join(slide.dir, `ref-${Math.random().toString(36).slice(2)}.f16`);
   const manifest = {
     image: path.join(slide.dir, "image.raw"),
@@ -52,10 +62,10 @@ export function reference(slide: Slide, params: Record<string, unknown>, opts: {
     channels: slide.channels,
     height: slide.height,
     width: slide.width,
-    nucleus: path.join(slide.dir, "nucleus.raw"),
-    nucleus_dtype: "int32",
-    cytosol: opts.cytosol === false ? null : path.join(slide.dir, "cytosol.raw"),
-    cytosol_dtype: "uint16",
+    nucleus: path.join(slide.dir, opts.nucleusRaw?.[0] ?? "nucleus.raw"),
+    nucleus_dtype: opts.nucleusRaw?.[1] ?? "int32",
+    cytosol: opts.cytosol === false ? null : path.join(slide.dir, opts.cytosolRaw?.[0] ?? "cytosol.raw"),
+    cytosol_dtype: opts.cytosolRaw?.[1] ?? "uint16",
     params,
     ids: opts.ids ?? null,
     out,

@@ -1,0 +1,378 @@
+// Masks as people have them, made into what the extraction needs (one id per
+// cell, the same id in the nucleus and the cytosol mask), before the plan:
+//
+// Binary masks. A mask holding exactly one non-zero value whose pixels form
+// more than one connected component (a 0/255 or 0/1 thresholded mask) is
+// labelled into its connected components, as skimage.measure.label labels a
+// 2-D image by default: 8-connectivity, ids 1, 2, ... in raster order of each
+// component's first pixel (kernels/components.ts). `binaryMasks: "refuse"`
+// stops instead. A mask of one label and one component is one cell.
+//
+// Matching nucleus and cytosol. Two independent segmentations (Cellpose
+// nuclei + Cellpose cyto) give unrelated ids. With match "overlap" the pairs
+// are found as scPortrait's mask-matching filter (MatchNucleusCytosolIds,
+// scportrait/processing/masks/mask_filtering.py) finds them:
+//   1. a nucleus with any pixel on cytosol background is not matched;
+//   2. otherwise it is matched to the cytosol label covering the largest share
+//      of its pixels, if that share is >= matchThreshold (scPortrait's
+//      filtering_threshold; default 0.95, its segmentation workflows'
+//      default) - so a nucleus covered by several cytosols none of which
+//      holds that share is not matched; at a tie of 0.5 the smaller label wins;
+//   3. a cytosol chosen by several nuclei (a cytosol over several nuclei) is
+//      dropped with all of those nuclei;
+//   4. a cytosol chosen by no nucleus is dropped.
+// Unmatched nuclei are not written (scPortrait removes them from the nucleus
+// mask); each matched cytosol is stored relabelled to its nucleus's id. With
+// thresholds >= 0.5 (the range allowed) "the largest share, if >= threshold"
+// is exactly scPortrait's "the first label whose share is >= threshold".
+//
+// match "ids" takes the labels as they are (today's behaviour). "auto" (the
+// default) uses ids when they already agree - at least 90% of the nuclei lie
+// mostly (>= half their pixels) on the cytosol label of their own id, i.e. the
+// masks come from one segmentation - and overlap otherwise. Where ids agree,
+// overlap matching pairs the same ids; it would only drop the few cells
+// scPortrait's filter rejects (a nucleus poking out of its cytosol), which
+// "ids" keeps, as it always has.
+//
+// Either way, when more than half of the selected cells would have no cytosol
+// the run stops before writing anything and says which option helps.
+//
+// Memory: one band of each mask at a time (bandBytes), the cells, and one
+// counter per (nucleus, cytosol) label pair that touch; a binary mask is held
+// as labelled runs (12 bytes per run of foreground pixels), never as a plane.
+import { ExtractError } from "./errors.js";
+import { LabelledSource, RelabelledSource } from "./inputs/derived.js";
+import type { ImageSource } from "./inputs/source.js";
+import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
+import { RunLabeller, type RunLabels } from "./kernels/components.js";
+import { type ExtractionPlan, planCells } from "./plan.js";
+
+export type BinaryMasks = "label" | "refuse";
+export type MatchMode = "auto" | "overlap" | "ids";
+
+/** Names of the mask channels stored before the image channels (layout.ts). */
+export const MASK_CHANNEL_NAMES = ["nucleus_mask", "cytosol_mask"];
+
+export interface MaskOptions {
+  size: number;
+  border: "drop" | "pad";
+  cellIds?: Iterable<number>;
+  /** A binary mask: "label" (default) its connected components, or "refuse" it. */
+  binaryMasks?: BinaryMasks;
+  /** How cytosol labels are paired with nuclei (default "auto"). */
+  match?: MatchMode;
+  /** overlap: the share of a nucleus's pixels its cytosol must cover, 0.5 to 1 (default 0.95). */
+  matchThreshold?: number;
+  /** Bytes of each mask held at once while scanning (default 32 MiB). */
+  bandBytes?: number;
+}
+
+/** What was done to the masks, for the summary. */
+export interface MaskSummary {
+  /** Connected components the nucleus mask was labelled into, when it was binary; null for a label mask. */
+  nucleusBinary: number | null;
+  /** The same for the cytosol mask; null for a label mask or without one. */
+  cytosolBinary: number | null;
+  /** How cytosols were paired with nuclei; null without a cytosol mask. */
+  match: "ids" | "overlap" | null;
+  /** Share of nuclei lying mostly on the cytosol label of their own id ("auto" uses ids from 0.9). */
+  idsAgree: number;
+  /** overlap: selected nuclei not written because no cytosol matched them, by reason (ids sorted). */
+  unmatchedNuclei: {
+    /** Some of its pixels lie on cytosol background. */
+    outsideCytosol: number[];
+    /** No cytosol label covers matchThreshold of it. */
+    noMajorityCytosol: number[];
+    /** Its cytosol also holds another nucleus. */
+    sharedCytosol: number[];
+  };
+  /** overlap: cytosol labels no nucleus matched (left out of the stored cytosol mask), sorted. */
+  unmatchedCytosols: number[];
+  /** ids: selected cells whose id the cytosol mask does not hold at all, sorted. */
+  idsMissingFromCytosol: number[];
+}
+
+export interface PreparedMasks {
+  nucleus: ImageSource;
+  cytosol: ImageSource | null;
+  plan: ExtractionPlan;
+  summary: MaskSummary;
+}
+
+const MiB = 1 << 20;
+/** Pair keys: nucleus index * 2^26 + cytosol index (0 = background); exact below 2^52. */
+const PAIR = 2 ** 26;
+
+/** One pass over the nucleus and (if given) the cytosol mask, band by band. */
+interface Scan {
+  cells: CellInfo[];
+  /** Cytosol label -> pixels. */
+  cytosolIds: Map<number, number>;
+  /** Nucleus id -> dense index; pair counts by key. */
+  nucleusIndex: Map<number, number>;
+  cytosolList: number[];
+  pairs: Map<number, number>;
+}
+
+async function scanMasks(nucleus: ImageSource, cytosol: ImageSource | null, bandBytes: number): Promise<Scan> {
+  const { height, width } = nucleus;
+  const bandRows = Math.max(1, Math.min(height, Math.floor(bandBytes / (width * 8))));
+  const acc = new CellAccumulator();
+  const cytosolIds = new Map<number, number>();
+  const nucleusIndex = new Map<number, number>();
+  const cytosolIndex = new Map<number, number>();
+  const cytosolList: number[] = [0];
+  const pairs = new Map<number, number>();
+  const nIndex = (id: number) => {
+    let k = nucleusIndex.get(id);
+    if (k === undefined) {
+      k = nucleusIndex.size;
+      if (k >= PAIR) throw new ExtractError(nucleus.name, `more than ${PAIR} nucleus labels; expected fewer to match against a cytosol mask`);
+      nucleusIndex.set(id, k);
+    }
+    return k;
+  };
+  const cIndex = (id: number) => {
+    let k = cytosolIndex.get(id);
+    if (k === undefined) {
+      k = cytosolList.length;
+      if (k >= PAIR) throw new ExtractError(cytosol?.name ?? "cytosol", `more than ${PAIR} cytosol labels; expected fewer`);
+      cytosolIndex.set(id, k);
+      cytosolList.push(id);
+    }
+    return k;
+  };
+  const flush = (n: number, c: number, len: number) => {
+    if (c !== 0) cytosolIds.set(c, (cytosolIds.get(c) ?? 0) + len);
+    if (n !== 0) {
+      const key = nIndex(n) * PAIR + (c === 0 ? 0 : cIndex(c));
+      pairs.set(key, (pairs.get(key) ?? 0) + len);
+    }
+  };
+  for (let y0 = 0; y0 < height; y0 += bandRows) {
+    const h = Math.min(bandRows, height - y0);
+    const [n] = await nucleus.readWindow(y0, 0, h, width);
+    acc.add(n, h, width, y0, 0);
+    if (!cytosol) continue;
+    const [c] = await cytosol.readWindow(y0, 0, h, width);
+    // Runs where both labels stay the same: one map update per run, not per pixel.
+    const len = h * width;
+    let lastN = n[0];
+    let lastC = c[0];
+    let run = 0;
+    for (let i = 0; i < len; i++) {
+      const nv = n[i];
+      const cv = c[i];
+      if (nv === lastN && cv === lastC) {
+        run++;
+        continue;
+      }
+      if (lastN !== 0 || lastC !== 0) flush(lastN, lastC, run);
+      lastN = nv;
+      lastC = cv;
+      run = 1;
+    }
+    if (lastN !== 0 || lastC !== 0) flush(lastN, lastC, run);
+  }
+  return { cells: acc.finish(), cytosolIds, nucleusIndex, cytosolList, pairs };
+}
+
+/** A binary mask's connected components as runs (one more pass over the mask). */
+async function labelComponents(mask: ImageSource, bandBytes: number): Promise<RunLabels> {
+  const { height, width } = mask;
+  const bandRows = Math.max(1, Math.min(height, Math.floor(bandBytes / (width * 8))));
+  const labeller = new RunLabeller(height, width);
+  for (let y0 = 0; y0 < height; y0 += bandRows) {
+    const h = Math.min(bandRows, height - y0);
+    const [plane] = await mask.readWindow(y0, 0, h, width);
+    labeller.addRows(plane, h);
+  }
+  return labeller.finish();
+}
+
+/**
+ * Whether a mask of a single non-zero label `value` is binary (several
+ * components): its labelled form then, or a refusal; null when it is one cell.
+ */
+async function binaryForm(mask: ImageSource, what: string, value: number, o: MaskOptions, bandBytes: number): Promise<LabelledSource | null> {
+  const runs = await labelComponents(mask, bandBytes);
+  if (runs.count <= 1) return null;
+  if ((o.binaryMasks ?? "label") === "refuse") {
+    throw new ExtractError(
+      mask.name,
+      `${what} is binary (one label, ${value}, over ${runs.count} separate regions); expected a label mask with one id per cell, or --binary-masks label (binaryMasks: "label") to label its connected components`,
+    );
+  }
+  return new LabelledSource(mask.name, runs);
+}
+
+function sortedIds(ids: Iterable<number>): number[] {
+  return [...ids].sort((a, b) => a - b);
+}
+
+function preview(ids: number[]): string {
+  return ids.length <= 10 ? ids.join(", ") : `${ids.slice(0, 10).join(", ")}, ...`;
+}
+
+export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSource | null, o: MaskOptions): Promise<PreparedMasks> {
+  const bandBytes = o.bandBytes ?? 32 * MiB;
+  const mode = o.match ?? "auto";
+  if (mode !== "auto" && mode !== "overlap" && mode !== "ids") throw new ExtractError("match", `"${mode}"; expected auto, overlap or ids (--match)`);
+  if (o.binaryMasks !== undefined && o.binaryMasks !== "label" && o.binaryMasks !== "refuse") {
+    throw new ExtractError("binaryMasks", `"${o.binaryMasks}"; expected label or refuse (--binary-masks)`);
+  }
+  const threshold = o.matchThreshold ?? 0.95;
+  if (!(threshold >= 0.5 && threshold <= 1)) {
+    throw new ExtractError("matchThreshold", `${threshold}; expected a share of the nucleus between 0.5 and 1 (--match-threshold)`);
+  }
+  let nucleus = nucleusIn;
+  let cytosol = cytosolIn;
+  let scan = await scanMasks(nucleus, cytosol, bandBytes);
+  if (scan.cells.length === 0) throw new ExtractError(nucleus.name, "the nucleus mask holds no cells (only 0); expected labelled nuclei");
+  let nucleusBinary: number | null = null;
+  let cytosolBinary: number | null = null;
+  if (scan.cells.length === 1) {
+    const labelled = await binaryForm(nucleus, "the nucleus mask", scan.cells[0].id, o, bandBytes);
+    if (labelled) {
+      nucleus = labelled;
+      nucleusBinary = labelled.labels.count;
+    }
+  }
+  if (cytosol && scan.cytosolIds.size === 1) {
+    const labelled = await binaryForm(cytosol, "the cytosol mask", scan.cytosolIds.keys().next().value as number, o, bandBytes);
+    if (labelled) {
+      cytosol = labelled;
+      cytosolBinary = labelled.labels.count;
+    }
+  }
+  if (nucleus !== nucleusIn || cytosol !== cytosolIn) scan = await scanMasks(nucleus, cytosol, bandBytes);
+
+  const summary: MaskSummary = {
+    nucleusBinary,
+    cytosolBinary,
+    match: null,
+    idsAgree: 1,
+    unmatchedNuclei: { outsideCytosol: [], noMajorityCytosol: [], sharedCytosol: [] },
+    unmatchedCytosols: [],
+    idsMissingFromCytosol: [],
+  };
+  const planOptions = { size: o.size, border: o.border, cellIds: o.cellIds, cells: scan.cells };
+  if (!cytosol) {
+    return { nucleus, cytosol, plan: await planCells(nucleus, planOptions), summary };
+  }
+
+  // Per nucleus: pixels on background, and the cytosol label covering most of it.
+  const nN = scan.nucleusIndex.size;
+  const background = new Float64Array(nN);
+  const own = new Float64Array(nN);
+  const best = new Float64Array(nN);
+  const bestLabel = new Float64Array(nN);
+  const ids = new Float64Array(nN);
+  for (const [id, k] of scan.nucleusIndex) ids[k] = id;
+  for (const [key, count] of scan.pairs) {
+    const k = Math.floor(key / PAIR);
+    const ci = key - k * PAIR;
+    if (ci === 0) {
+      background[k] += count;
+      continue;
+    }
+    const label = scan.cytosolList[ci];
+    if (label === ids[k]) own[k] += count;
+    if (count > best[k] || (count === best[k] && label < bestLabel[k])) {
+      best[k] = count;
+      bestLabel[k] = label;
+    }
+  }
+  const area = new Map(scan.cells.map((c) => [c.id, c.area]));
+  let agree = 0;
+  for (let k = 0; k < nN; k++) if (own[k] * 2 >= (area.get(ids[k]) ?? 0)) agree++;
+  summary.idsAgree = nN > 0 ? agree / nN : 1;
+  const match = mode === "auto" ? (summary.idsAgree >= 0.9 ? "ids" : "overlap") : mode;
+  summary.match = match;
+
+  if (match === "ids") {
+    const plan = await planCells(nucleus, planOptions);
+    const selected = [...plan.cells.map((c) => c.id), ...plan.droppedAtBorder];
+    summary.idsMissingFromCytosol = sortedIds(selected.filter((id) => !scan.cytosolIds.has(id)));
+    const missing = summary.idsMissingFromCytosol.length;
+    if (missing * 2 > selected.length) {
+      throw new ExtractError(
+        cytosol.name,
+        `${missing} of ${selected.length} cells have no pixel of their id in the cytosol mask (ids ${preview(summary.idsMissingFromCytosol)}), so their cytosol would be empty: its labels are not the nucleus mask's ids (two independent segmentations?); expected the same id for a cell in both masks, or --match overlap (match: "overlap") to pair each nucleus with the cytosol it lies in`,
+      );
+    }
+    return { nucleus, cytosol, plan, summary };
+  }
+
+  // overlap: scPortrait's rules, in order (see the top of this file).
+  const reason = new Map<number, "outside" | "split" | "shared">();
+  const chosen = new Map<number, number[]>(); // cytosol label -> nuclei choosing it
+  for (let k = 0; k < nN; k++) {
+    const id = ids[k];
+    const a = area.get(id) ?? 0;
+    if (background[k] > 0) reason.set(id, "outside");
+    // The share as scPortrait computes it (count / pixels >= threshold), so boundary cases agree exactly.
+    else if (!(best[k] / a >= threshold)) reason.set(id, "split");
+    else {
+      const list = chosen.get(bestLabel[k]);
+      if (list) list.push(id);
+      else chosen.set(bestLabel[k], [id]);
+    }
+  }
+  const map = new Map<number, number>();
+  for (const [label, nuclei] of chosen) {
+    if (nuclei.length === 1) map.set(label, nuclei[0]);
+    else for (const id of nuclei) reason.set(id, "shared");
+  }
+  summary.unmatchedCytosols = sortedIds([...scan.cytosolIds.keys()].filter((label) => !chosen.has(label)));
+  const plan = await planCells(nucleus, { ...planOptions, exclude: reason });
+  const u = summary.unmatchedNuclei;
+  for (const id of plan.excluded) {
+    const r = reason.get(id);
+    (r === "outside" ? u.outsideCytosol : r === "split" ? u.noMajorityCytosol : u.sharedCytosol).push(id);
+  }
+  const unmatched = plan.excluded.length;
+  const selected = plan.cells.length + plan.droppedAtBorder.length + unmatched;
+  if (unmatched * 2 > selected) {
+    throw new ExtractError(
+      cytosol.name,
+      `only ${selected - unmatched} of ${selected} nuclei lie in a cytosol of their own (${u.outsideCytosol.length} reach outside every cytosol, ${u.noMajorityCytosol.length} have no cytosol covering ${threshold} of them, ${u.sharedCytosol.length} share a cytosol with another nucleus); expected most nuclei matched: check that the two masks belong to one image, or lower --match-threshold (matchThreshold), or --match ids if the masks already share ids`,
+    );
+  }
+  return { nucleus, cytosol: new RelabelledSource(cytosol, map, nucleus.dtype), plan, summary };
+}
+
+/**
+ * The image channel names: `given` (--channel-names), else the names the
+ * image file gives (OME-XML / omero), else channel_0, channel_1, ...; refused
+ * when two are equal, one is empty, or one is a mask channel's name.
+ */
+export function resolveChannelNames(image: ImageSource, given: string[] | undefined): { names: string[]; from: "option" | "file" | "default" } {
+  if (given) {
+    if (given.length !== image.channels) {
+      throw new ExtractError(
+        "channelNames",
+        `${given.length} names for the ${image.channels} channel(s) of ${image.name}; expected one per channel (--channel-names ${Array.from({ length: image.channels }, (_, k) => `name${k}`).join(",")})`,
+      );
+    }
+    checkNames(given, "channelNames", "in --channel-names", "give each channel its own name in --channel-names");
+    return { names: [...given], from: "option" };
+  }
+  if (image.channelNames && image.channelNames.length === image.channels) {
+    checkNames(image.channelNames, image.name, "among the channel names the file gives", "name the channels with --channel-names a,b,c");
+    return { names: [...image.channelNames], from: "file" };
+  }
+  return { names: Array.from({ length: image.channels }, (_, k) => `channel_${k}`), from: "default" };
+}
+
+function checkNames(names: string[], input: string, where: string, fix: string): void {
+  const seen = new Set<string>();
+  names.forEach((name, k) => {
+    if (typeof name !== "string" || name.trim() === "") throw new ExtractError(input, `channel ${k} has an empty name ${where}; expected a name for every channel: ${fix}`);
+    if (MASK_CHANNEL_NAMES.includes(name)) {
+      throw new ExtractError(input, `channel ${k} is named "${name}" ${where}, the name of a mask channel; expected image channel names other than ${MASK_CHANNEL_NAMES.join(" and ")}: ${fix}`);
+    }
+    if (seen.has(name)) throw new ExtractError(input, `"${name}" names two channels ${where}; expected a different name for each channel: ${fix}`);
+    seen.add(name);
+  });
+}
