@@ -17,14 +17,6 @@ export function kernels(): Kernels {
   return instance;
 }
 
-/**
- * JavaScript source that defines `const <name>` as the kernels, for workers
- * started from source text (`new Worker(src, { eval: true })`).
- */
-export function kernelsSource(name = "kernels"): string {
-  return `const ${name} = (${createKernels.toString()})(${JSON.stringify(KERNELS_WASM)});`;
-}
-
 /** The worst-case size of one LZ4 block of `n` bytes. */
 export function lz4Bound(n: number): number {
   return n + Math.floor(n / 255) + 16;

@@ -2,9 +2,6 @@
 // its memory grown to the largest chunk seen and kept. Each call copies its
 // input in, runs, and copies the result out (a few % of a call: memory.copy
 // runs at >10 GB/s, the codecs at 0.4-3 GB/s).
-//
-// createKernels is self-contained (no outer references): worker pools that
-// run their code as source text embed it with kernelsSource().
 
 export interface Kernels {
   /** Decodes one raw LZ4 block into `dst`; returns the bytes written. */

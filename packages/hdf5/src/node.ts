@@ -25,3 +25,4 @@ setHdf5Platform({
 export * from "./index.js";
 export { FileSink } from "./node/file-sink.js";
 export { FileSource } from "./node/file-source.js";
+export { workerFile } from "./node/worker-file.js";

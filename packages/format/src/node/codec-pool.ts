@@ -1,12 +1,11 @@
-// Worker threads for the CPU-bound byte codecs (Node). Used when the built
-// worker file is there (dist/); otherwise (tests on the TypeScript sources)
-// codecs run on the main thread. gzip, zlib and native zstd stay on the main
+// Worker threads for the CPU-bound byte codecs (Node), running the built
+// node/codec-worker.js (also when the caller runs from the TypeScript
+// sources, as the tests do). gzip, zlib and native zstd stay on the main
 // thread: node:zlib already runs them on the libuv threadpool.
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import zlib from "node:zlib";
+import { workerFile } from "@cellfolio/hdf5/node";
 import type { CodecPool } from "../platform.js";
 import type { ByteCodec } from "../zarr/metadata.js";
 import type { ReadReport, SharedTarget } from "../zarr/shared-read.js";
@@ -50,22 +49,13 @@ const backlog: Job[] = [];
 /** Worker threads for codecs: CELLFOLIO_ZARR_WORKERS (0: none; default min(2, cores), at most 4). */
 const WORKERS_SETTING = process.env.CELLFOLIO_ZARR_WORKERS;
 
-function workerFile(): string | null {
-  if (WORKERS_SETTING === "0") return null;
-  for (const rel of ["./node/codec-worker.js", "./codec-worker.js"]) {
-    const f = fileURLToPath(new URL(rel, import.meta.url));
-    if (f.endsWith(".js") && existsSync(f) && !import.meta.url.endsWith(".ts")) return f;
-  }
-  return null;
-}
-
 function pool(): Slot[] | null {
   if (slots !== undefined) return slots;
-  const file = workerFile();
-  if (!file) {
+  if (WORKERS_SETTING === "0") {
     slots = null;
     return slots;
   }
+  const file = workerFile("codec-worker", import.meta.url);
   const n = Math.max(1, Math.min(4, Number(WORKERS_SETTING) || Math.min(2, availableParallelism())));
   slots = [];
   for (let i = 0; i < n; i++) {

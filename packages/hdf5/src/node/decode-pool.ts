@@ -1,58 +1,12 @@
 // Decoding chunks on worker threads: the zlib convenience calls cost as much
 // in setup as in inflating a 32 KB chunk, so a group of adjacent chunks goes
-// to one worker that decodes them all with inflateSync (lzf and shuffle in
-// @cellfolio/codecs' WebAssembly, fletcher32 in JS) and sends back one
-// buffer. Workers are started lazily and do not keep the process alive when
-// idle.
+// to one worker (decode-worker.ts: the calling thread's pipeline) that
+// decodes them all synchronously and sends back one buffer. Workers are
+// started lazily and do not keep the process alive when idle.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { kernelsSource } from "@cellfolio/codecs";
-import { checkFletcher32, fletcher32 } from "../filters/decode-fletcher32.js";
 import { ChunkDecodeError, type DecodeJob, type DecodePool } from "../platform.js";
-
-/** The worker's code: the pure decoders are shipped as their source text. */
-function workerSource(): string {
-  return `
-const { parentPort } = require("node:worker_threads");
-const { inflateSync } = require("node:zlib");
-${kernelsSource("kernels")}
-${fletcher32.toString()}
-${checkFletcher32.toString()}
-function decode(stored, filters, mask, rawSize, es) {
-  let buf = stored;
-  for (let i = filters.length - 1; i >= 0; i--) {
-    if (mask & (1 << i)) continue;
-    const f = filters[i];
-    if (f.id === 1) {
-      try { const o = inflateSync(buf); buf = new Uint8Array(o.buffer, o.byteOffset, o.byteLength); }
-      catch (e) { throw new Error("deflate: " + e.message); }
-    } else if (f.id === 2) {
-      const dst = new Uint8Array(buf.length); kernels.unshuffle(buf, dst, f.values[0] || es); buf = dst;
-    } else if (f.id === 3) {
-      buf = checkFletcher32(buf);
-    } else if (f.id === 32000) {
-      const dst = new Uint8Array(Math.max(rawSize, f.values[2] || 0)); const n = kernels.lzfDecode(buf, dst); buf = dst.subarray(0, n);
-    } else throw new Error("filter " + f.id + " is not supported");
-  }
-  if (buf.length !== rawSize) throw new Error("decoded chunk has " + buf.length + " bytes, expected " + rawSize);
-  return buf;
-}
-parentPort.on("message", (m) => {
-  const bytes = new Uint8Array(m.buffer, m.byteOffset, m.byteLength);
-  const out = new Uint8Array(m.chunks.length * m.rawSize);
-  for (let k = 0; k < m.chunks.length; k++) {
-    const c = m.chunks[k];
-    try {
-      out.set(decode(bytes.subarray(c.offset, c.offset + c.size), m.filters, c.mask, m.rawSize, m.elementSize), k * m.rawSize);
-    } catch (e) {
-      parentPort.postMessage({ id: m.id, error: e.message, chunk: k });
-      return;
-    }
-  }
-  parentPort.postMessage({ id: m.id, out }, [out.buffer]);
-});
-`;
-}
+import { workerFile } from "./worker-file.js";
 
 interface Slot {
   worker: Worker;
@@ -68,7 +22,7 @@ export class WorkerDecodePool implements DecodePool {
 
   private slot(): Slot {
     if (this.slots.length < this.size) {
-      const worker = new Worker(workerSource(), { eval: true });
+      const worker = new Worker(workerFile("decode-worker", import.meta.url));
       const slot: Slot = { worker, pending: new Map() };
       worker.on("message", (m: { id: number; out?: Uint8Array; error?: string; chunk?: number }) => {
         const p = slot.pending.get(m.id);

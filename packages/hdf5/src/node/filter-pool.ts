@@ -1,45 +1,13 @@
-// worker_threads for the filters that run in WebAssembly (shuffle, lzf):
-// chunks go to the least busy worker with their buffer transferred, not
-// copied. The workers run the same kernels as the main thread, from source
-// text (@cellfolio/codecs' kernelsSource), so the pool needs no build entry.
+// worker_threads for the filters (shuffle and lzf in WebAssembly, deflate in
+// node:zlib): chunks go to the least busy worker with their buffer
+// transferred, not copied. The workers (filter-worker.ts) run the calling
+// thread's own pipeline, encodeChunkSync.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { kernelsSource } from "@cellfolio/codecs";
 import type { FilterPool } from "../platform.js";
 import type { EncodedChunk } from "../writer/chunk-encoder.js";
 import type { H5Filter } from "../writer/filter-pipeline.js";
-
-const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
-const zlib = require("node:zlib");
-${kernelsSource("kernels")}
-parentPort.on("message", (batch) => {
-  const results = [];
-  const transfer = [];
-  for (const { id, buffer, filters, size } of batch) {
-    try {
-      let data = new Uint8Array(buffer);
-      let mask = 0;
-      for (let i = 0; i < filters.length; i++) {
-        const f = filters[i];
-        if (f.id === "shuffle") data = kernels.shuffleBytes(data, size);
-        else if (f.id === "deflate") data = new Uint8Array(zlib.deflateSync(data, { level: f.level, strategy: f.strategy === "rle" ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY }));
-        else {
-          const out = new Uint8Array(data.length);
-          const n = kernels.lzfCompress(data, out);
-          if (n === 0) mask |= 1 << i;
-          else data = out.subarray(0, n);
-        }
-      }
-      results.push({ id, buffer: data.buffer, offset: data.byteOffset, length: data.byteLength, mask });
-      if (!transfer.includes(data.buffer)) transfer.push(data.buffer);
-    } catch (e) {
-      results.push({ id, error: String((e && e.stack) || e) });
-    }
-  }
-  parentPort.postMessage(results, transfer);
-});
-`;
+import { workerFile } from "./worker-file.js";
 
 interface Job {
   resolve: (c: EncodedChunk) => void;
@@ -65,7 +33,7 @@ export class WorkerFilterPool implements FilterPool {
 
   constructor(size = availableParallelism()) {
     for (let i = 0; i < Math.max(1, size); i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const worker = new Worker(workerFile("filter-worker", import.meta.url));
       const slot = { worker, busy: 0 };
       worker.on("message", (results: Result[]) => {
         slot.busy -= results.length;
