@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian's slurm-wlm + munge (if missing) and starts munged, slurmctld
-# and slurmd on 127.0.0.1 with one node (this machine) and one partition, as
-# /work/shared/spec/dependencies.md describes. Needs root. Idempotent: daemons
+# and slurmd on 127.0.0.1 with one node (this machine) and one partition, so
+# the Slurm example (examples/slurm) runs in a test. Needs root. Idempotent: daemons
 # already running are left alone. State, logs and pid files go under
 # $SLURM_SCRATCH (default /tmp/cellfolio-slurm); stop with `slurm-setup.sh stop`.
 set -euo pipefail

@@ -9,9 +9,8 @@ import path from "node:path";
 export const PYTHON12 = "/usr/bin/python3";
 export const DEBIAN13_ROOT = process.env.CELLFOLIO_DEBIAN13_ROOT ?? "/opt/cellfolio-trixie";
 
-/** Repository root and the shared fixtures beside it. */
+/** Repository root and its test data (test-data/README.md says where each file came from). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, "..");
-export const SHARED_FIXTURES = path.resolve(REPO_ROOT, "../shared/fixtures");
 export const TEST_DATA = path.join(REPO_ROOT, "test-data");
 
 function run(cmd: string, args: string[], code: string, input: unknown, what: string): any {

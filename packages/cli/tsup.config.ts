@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+// `cellfolio --version` prints the package's version as changesets last set it.
+const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
 
 export default defineConfig({
   entry: ["src/index.ts", "src/bin.ts"],
@@ -7,4 +11,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
+  define: { __CELLFOLIO_VERSION__: JSON.stringify(version) },
 });

@@ -22,7 +22,7 @@ from skimage import filters, measure, morphology, segmentation
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    HERE, "..", "..", "..", "shared", "fixtures", "real-images", "cellprofiler-examplehuman")
+    HERE, "..", "real-images", "cellprofiler-examplehuman")
 
 # Parameters of the segmentation (pixels at the source's resolution).
 DNA_SIGMA = 1.5  # smoothing before the nuclear threshold

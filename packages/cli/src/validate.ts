@@ -1,5 +1,5 @@
-// Checks a store against the AnnData encodings and the single-cell layout of
-// the spec, and reads every chunk once, so that a missing attribute, a wrong
+// Checks a store against the AnnData encodings and the single-cell layout
+// (docs/format.md), and reads every chunk once, so that a missing attribute, a wrong
 // shape or a corrupt chunk is found before a user's pipeline trips on it.
 // Every problem names its element path; checking goes on past each one.
 import type { ArrayInfo, Attrs, NodeInfo, StoreReader } from "@cellfolio/format";
@@ -11,7 +11,7 @@ export interface Problem {
   severity: "error" | "warning";
 }
 
-/** Encodings a reader meets (dependencies.md), with their known versions. */
+/** Encodings anndata 0.7-0.13 write, with the versions of each that this check knows. */
 const KNOWN: Record<string, string[]> = {
   anndata: ["0.1.0"],
   raw: ["0.1.0"],

@@ -2,7 +2,7 @@
 """NumPy / SciPy / scikit-image implementation of cellfolio's extraction presets.
 
 This is the oracle of the kernel tests and the Python side of
-bench/extract-kernels.mjs. It follows ../../../shared/spec/single-cell-dataset.md
+bench/extract-kernels.mjs. It follows docs/algorithm.md (at the repository root)
 literally, in float64, on the whole crop, the way scPortrait's stack does it;
 it is meant to be obviously right, not fast.
 
@@ -43,7 +43,7 @@ def resolve_params(p):
 
 
 def gaussian(img, sigma):
-    """skimage.filters.gaussian / ndimage.gaussian_filter as the spec fixes it."""
+    """skimage.filters.gaussian / ndimage.gaussian_filter with mode "nearest", truncate 4 (docs/algorithm.md)."""
     return ndimage.gaussian_filter(img.astype(np.float64), sigma, mode="nearest", truncate=4.0)
 
 

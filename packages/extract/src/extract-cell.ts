@@ -1,5 +1,5 @@
 // One cell's stack [masks..., channels...] as float16 bits, for both presets
-// (spec single-cell-dataset.md §3). Everything works on the support (the mask's
+// (docs/algorithm.md). Everything works on the support (the mask's
 // box grown by the dilation and the blur radius): outside it the weights are
 // exactly 0, so every plane there is one constant. All buffers live in a
 // Scratch made once per worker: no allocation per cell.

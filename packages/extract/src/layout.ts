@@ -1,4 +1,4 @@
-// The on-disk layout of a single-cell image dataset (spec section 4): an
+// The on-disk layout of a single-cell image dataset (docs/format.md): an
 // AnnData whose obsm/single_cell_images holds the float16 stacks (N, C', S, S)
 // and whose obs / var / uns say which cell and channel each slice is. The
 // elements go through @cellfolio/format's registry so they carry exactly the

@@ -1,4 +1,4 @@
-// Extraction across a cluster (issue 10): N independent jobs (a Slurm array,
+// Extraction across a cluster: N independent jobs (a Slurm array,
 // a Kubernetes Indexed Job) each write a disjoint set of the shards of one
 // Zarr store, then one finalize job writes the metadata that makes it a
 // dataset.

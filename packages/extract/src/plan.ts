@@ -3,7 +3,8 @@
 // cells[r]), which are dropped at the border, and how rows split into parts
 // along write-unit (shard) boundaries so that parts never share a unit. Every
 // process that computes the plan from the same inputs gets the same one, which
-// is what lets parts of one store be written by separate jobs (issue 10).
+// is what lets separate jobs each write their part of one store (parts.ts)
+// without talking to each other.
 import { ExtractError } from "./errors.js";
 import type { ImageSource } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";

@@ -1,4 +1,4 @@
-// Extraction presets and their parameters (spec single-cell-dataset.md §3).
+// Extraction presets and their parameters (docs/algorithm.md).
 // `classic` is cellfolio's default; `scportrait` reproduces scPortrait >= 1.4.
 
 export type Preset = "classic" | "scportrait";
@@ -82,7 +82,7 @@ export function cropBounds(cy: number, cx: number, size: number): { y0: number; 
   return { y0: cy - w, x0: cx - w, y1: cy + w, x1: cx + w };
 }
 
-/** Whether the crop of a cell at (cy, cx) lies inside an H x W image (spec: w < cy < H - w). */
+/** Whether the crop of a cell at (cy, cx) lies inside an H x W image: w < cy < H - w and w < cx < W - w. */
 export function cropInside(cy: number, cx: number, height: number, width: number, size: number): boolean {
   const w = size / 2;
   return w < cy && cy < height - w && w < cx && cx < width - w;

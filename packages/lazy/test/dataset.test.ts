@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { float32ToFloat16 } from "@cellfolio/format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SHARED_FIXTURES } from "../../../test-utils/oracle.js";
+import { TEST_DATA } from "../../../test-utils/oracle.js";
 import { DatasetError, openDataset } from "../src/index.js";
 import { CHANNELS, type Fixtures, makeFixtures, N_CELLS, pythonRead, SIZE } from "./fixtures.js";
 
@@ -149,9 +149,9 @@ describe.each(kinds)("%s", (kind) => {
 
 describe("bad input", () => {
   it("a dataset without obsm/single_cell_images", async () => {
-    const zarr = path.join(SHARED_FIXTURES, "anndata-js/0.10/anndata-no-X.zarr");
+    const zarr = path.join(TEST_DATA, "anndata-js/0.10/anndata-no-X.zarr");
     await expect(openDataset(zarr)).rejects.toThrow(/anndata-no-X\.zarr: \/obsm\/single_cell_images: missing/);
-    const h5ad = path.join(SHARED_FIXTURES, "anndata-archives/v0.7.8/adata.h5ad");
+    const h5ad = path.join(TEST_DATA, "anndata-archives/v0.7.8/adata.h5ad");
     await expect(openDataset(h5ad)).rejects.toThrow(/adata\.h5ad: \/obsm\/single_cell_images: missing/);
   });
   it("a path that does not exist", async () => {

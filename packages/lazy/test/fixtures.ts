@@ -1,4 +1,4 @@
-// Test datasets in the spec's layout, written by the Python tools themselves:
+// Test datasets in the single-cell layout (docs/format.md), written by the Python tools themselves:
 // scPortrait-style .h5sc with h5py (lzf, gzip), Zarr v2 with anndata 0.8 +
 // zarr-python 2, Zarr v3 (sharded, consolidated) with zarr-python 3.
 import { mkdirSync } from "node:fs";

@@ -16,8 +16,8 @@ export const validateCommand: Command = {
   help: `${usage}
 
 Checks every element's encoding-type / encoding-version and the parts each
-encoding needs, the shapes against n_obs / n_vars, the single-cell layout of
-the spec (obsm/single_cell_images, obs/scportrait_cell_id,
+encoding needs, the shapes against n_obs / n_vars, the single-cell layout
+(obsm/single_cell_images, obs/scportrait_cell_id,
 uns/single_cell_images), and reads every chunk once so a corrupt or
 truncated chunk is found. Lists every problem with its element path.
 Exit 0 when valid (warnings allowed), 1 when a problem is found.

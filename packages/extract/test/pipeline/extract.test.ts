@@ -77,7 +77,7 @@ describe("extract to HDF5 (.h5sc)", () => {
     expect(summary.output).toBe(out);
   });
 
-  it("opens in anndata 0.8 and h5py with the spec's layout", () => {
+  it("opens in anndata 0.8 and h5py with the layout of docs/format.md", () => {
     const r = py(
       `
 import json, sys, anndata, h5py, numpy as np

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { py, SHARED_FIXTURES } from "../../../../test-utils/oracle.js";
+import { py, TEST_DATA } from "../../../../test-utils/oracle.js";
 import { readAnnData, writeAnnData } from "../../src/anndata.js";
 import { MemoryStore } from "../../src/memory.js";
 import { ANNDATA_DATA, dumpAnnData, memoryFromNodes, nodesFromPython, nodesOf, PY_DUMP, PY_NODES_TO_ZARR } from "./helpers.js";
@@ -52,7 +52,7 @@ function pythonDump(file: string, recAsDict = false): unknown {
 describe("the anndata archives through the in-memory store (h5py's view of the file)", () => {
   for (const version of ["v0.5.0", "v0.7.0", "v0.7.8", "v0.11.4"]) {
     it(`${version}/adata.h5ad reads as anndata 0.8 reads it`, async () => {
-      const file = path.join(SHARED_FIXTURES, "anndata-archives", version, "adata.h5ad");
+      const file = path.join(TEST_DATA, "anndata-archives", version, "adata.h5ad");
       const { adata, problems } = await readAnnData(await memoryFromNodes(nodesFromPython(file), file));
       expect(problems).toEqual([]);
       expect(await dumpAnnData(adata)).toEqual(pythonDump(file));

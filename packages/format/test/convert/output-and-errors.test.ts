@@ -2,7 +2,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { py, SHARED_FIXTURES } from "../../../../test-utils/oracle.js";
+import { py, TEST_DATA } from "../../../../test-utils/oracle.js";
 import { convert } from "../../src/convert.js";
 import { ANNDATA_DATA, PY_DUMP } from "../anndata/helpers.js";
 import { firstDifference, hdf5Read, PY_READ, tmp } from "./shared.js";
@@ -50,7 +50,7 @@ describe("bad input", () => {
     await expect(convert(txt, out)).rejects.toThrow(/notes\.h5ad: \/: not AnnData/);
     expectNothingLeft(out);
     // A Zarr store that holds no AnnData.
-    const plain = path.join(SHARED_FIXTURES, "zarr-python", "v2.zarr");
+    const plain = path.join(TEST_DATA, "zarr-python", "v2.zarr");
     await expect(convert(plain, out)).rejects.toThrow(/not AnnData/);
     expectNothingLeft(out);
   });

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py, py13, SHARED_FIXTURES } from "../../../../test-utils/oracle.js";
+import { hasDebian13, hostPath, py, py13, TEST_DATA } from "../../../../test-utils/oracle.js";
 import { type ConvertProgress, convert } from "../../src/convert.js";
 import { openStore } from "../../src/store.js";
 import { ANNDATA_DATA, PY_DUMP, PY13_COMPARE } from "../anndata/helpers.js";
@@ -27,7 +27,7 @@ export const hdf5Read = await hdf5Readable();
 export function listSources(): string[] {
   const out: string[] = [];
   for (const top of ["anndata-archives", "anndata-js"]) {
-    const root = path.join(SHARED_FIXTURES, top);
+    const root = path.join(TEST_DATA, top);
     for (const version of readdirSync(root).sort()) {
       for (const f of readdirSync(path.join(root, version)).sort()) out.push(path.join(root, version, f));
     }

@@ -1,17 +1,17 @@
-// openHdf5 (our reader, no wasm) against h5py 3.7: every .h5ad of the shared
-// anndata archives and an scPortrait-like .h5sc list the same tree, attributes
+// openHdf5 (our reader, no wasm) against h5py 3.7: every .h5ad of anndata's
+// archives (test-data/anndata-archives) and an scPortrait-like .h5sc list the same tree, attributes
 // and values as h5py reads.
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Hdf5File } from "@cellfolio/hdf5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { py, SHARED_FIXTURES } from "../../../../test-utils/oracle.js";
+import { py, TEST_DATA } from "../../../../test-utils/oracle.js";
 import { FormatError } from "../../src/errors.js";
 import { openHdf5 } from "../../src/hdf5/reader.js";
 import { compareStore, DUMP_SCRIPT, FIXTURE_SCRIPT } from "./store-compare.js";
 
-const ARCHIVES = path.join(SHARED_FIXTURES, "anndata-archives");
+const ARCHIVES = path.join(TEST_DATA, "anndata-archives");
 const h5ads = readdirSync(ARCHIVES).flatMap((v) =>
   readdirSync(path.join(ARCHIVES, v))
     .filter((f) => f.endsWith(".h5ad"))
@@ -39,7 +39,7 @@ async function check(file: string): Promise<number> {
 }
 
 describe("openHdf5 equals h5py", () => {
-  it("finds the shared archives", () => {
+  it("finds the archives in test-data", () => {
     expect(h5ads.length).toBeGreaterThanOrEqual(4);
   });
 

@@ -1,14 +1,14 @@
-// zarr-python's own stores (shared fixtures) read here equal to what zarr-python reads.
+// zarr-python's own stores (test-data/zarr-python, from zarrita.js) read here equal to what zarr-python reads.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py, py13, SHARED_FIXTURES } from "../../../../test-utils/oracle.js";
+import { hasDebian13, hostPath, py, py13, TEST_DATA } from "../../../../test-utils/oracle.js";
 import { float16BitsToNumber as halfToFloat } from "../../src/float16.js";
 import type { NDArray } from "../../src/types.js";
 import { openZarr } from "../../src/zarr/index.js";
 
-const V3 = path.join(SHARED_FIXTURES, "zarr-python/v3.zarr");
-const V2 = path.join(SHARED_FIXTURES, "zarr-python/v2.zarr");
+const V3 = path.join(TEST_DATA, "zarr-python/v3.zarr");
+const V2 = path.join(TEST_DATA, "zarr-python/v2.zarr");
 
 /** Values as plain JSON-comparable numbers/booleans/strings, nested by shape. */
 export function toPlain(a: NDArray): unknown {
@@ -26,7 +26,7 @@ export function toPlain(a: NDArray): unknown {
 
 describe("zarr-python v3 fixture", () => {
   const expected: Record<string, { shape: number[]; dtype: string; values: unknown }> = JSON.parse(
-    readFileSync(path.join(SHARED_FIXTURES, "zarr-python/v3.expected.json"), "utf8"),
+    readFileSync(path.join(TEST_DATA, "zarr-python/v3.expected.json"), "utf8"),
   );
   it("opens with format 3 and lists its children", async () => {
     const r = await openZarr(V3);

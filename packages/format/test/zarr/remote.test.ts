@@ -5,7 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { py, SHARED_FIXTURES } from "../../../../test-utils/oracle.js";
+import { py, TEST_DATA } from "../../../../test-utils/oracle.js";
 import { createZarr, openZarr } from "../../src/zarr/index.js";
 import { makeArray, scratch, toPlain } from "./helpers.js";
 
@@ -14,7 +14,7 @@ afterAll(cleanup);
 
 describe(".zarr.zip", () => {
   for (const v of ["v0.7.0", "v0.7.8"]) {
-    const zip = path.join(SHARED_FIXTURES, `anndata-archives/${v}/adata.zarr.zip`);
+    const zip = path.join(TEST_DATA, `anndata-archives/${v}/adata.zarr.zip`);
     const oracle = py(
       `
 import json, sys, zarr, numpy as np
@@ -156,7 +156,7 @@ describe("HTTP", () => {
       await r.close();
     }
     const { copyFileSync } = await import("node:fs");
-    copyFileSync(path.join(SHARED_FIXTURES, "anndata-archives/v0.7.8/adata.zarr.zip"), path.join(dir, "a.zarr.zip"));
+    copyFileSync(path.join(TEST_DATA, "anndata-archives/v0.7.8/adata.zarr.zip"), path.join(dir, "a.zarr.zip"));
     const rz = await openZarr(`${base}/a.zarr.zip`);
     const local = await openZarr(path.join(dir, "a.zarr.zip"));
     expect(toPlain(await rz.readArray("X/data"))).toEqual(toPlain(await local.readArray("X/data")));
