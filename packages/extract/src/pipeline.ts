@@ -62,6 +62,8 @@ export interface ExtractOptions {
   overwrite?: boolean;
   /** Called as cells are written: (cells written, cells to write). */
   onProgress?: (done: number, total: number) => void;
+  /** Called as the work moves on before cells are written (opening, finding the cells, the plan), so a caller can say what is going on. */
+  onStage?: (event: ExtractStage) => void;
   /** Bytes of slide held per band (default 32 MiB; three bands are held: the one computed, the next one read ahead, the last batches of the previous one). */
   bandBytes?: number;
   /** Bytes of finished cells held waiting for their turn before spilling (default 64 MiB). */
@@ -73,6 +75,13 @@ export interface ExtractOptions {
   /** Part I of N of a cluster extraction (parts.ts): only this part's shards of the .zarr store; `finalizeParts` completes it. */
   part?: PartSpec;
 }
+
+/** What extract() is doing before its cells flow (ExtractOptions.onStage). */
+export type ExtractStage =
+  | { stage: "open" }
+  | { stage: "scan"; rowsDone: number; rows: number; mask: string }
+  | { stage: "planned"; cells: number; droppedAtBorder: number; inMask: number }
+  | { stage: "start"; threads: number };
 
 export interface ExtractSummary {
   cellsWritten: number;
@@ -243,13 +252,16 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
     return s;
   };
   try {
+    o.onStage?.({ stage: "open" });
     const image = await open(o.image);
     const nucleus = await open(o.nucleus);
     const cytosol = o.cytosol ? await open(o.cytosol) : null;
     params = resolveOrThrow(o, image.channels);
     checkInputs(image, nucleus, cytosol, params, o);
 
-    const plan = await planCells(nucleus, { size: params.size, border: params.border, cellIds: o.cellIds });
+    const onRows = (rowsDone: number, rows: number) => o.onStage?.({ stage: "scan", rowsDone, rows, mask: nucleus.name });
+    const plan = await planCells(nucleus, { size: params.size, border: params.border, cellIds: o.cellIds, onRows });
+    o.onStage?.({ stage: "planned", cells: plan.cells.length, droppedAtBorder: plan.droppedAtBorder.length, inMask: plan.maskIds.length });
     let labels: Labels | null = null;
     if (o.labels) {
       labels = readLabels(o.labels, o.labelsIdColumn);
@@ -257,6 +269,12 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
       if (unknown.length > 0) {
         throw new ExtractError(labels.source, `cellID(s) ${unknown.join(", ")} are not in the nucleus mask ${nucleus.name}; expected ids of labelled nuclei`);
       }
+    }
+    if (plan.cells.length === 0 && o.cellIds) {
+      throw new ExtractError(
+        "cellIds",
+        `${plan.droppedAtBorder.slice(0, 20).join(",")}${plan.droppedAtBorder.length > 20 ? ",..." : ""}: ${plan.droppedAtBorder.length > 1 ? "these cells are all" : "this cell is"} at the border (the ${params.size} x ${params.size} crop around the centroid leaves the ${image.height} x ${image.width} image), so none is written; expected ids of cells away from the border, or border "pad" to zero-pad their crops`,
+      );
     }
     if (plan.cells.length === 0) {
       throw new ExtractError(
@@ -267,6 +285,7 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
 
     const writer = await createStore(o.out, { zarrFormat: o.zarrFormat ?? 3, overwrite: o.overwrite });
     try {
+      o.onStage?.({ stage: "start", threads });
       const result = await writeDataset(writer, plan, params, image, nucleus, cytosol, labels, threads, o);
       await writer.close();
       const seconds = (performance.now() - started) / 1000;
