@@ -60,7 +60,11 @@ export interface ExtractOptions {
   compression?: Compression;
   /** Replace an existing output (only once the new one is complete). */
   overwrite?: boolean;
-  /** Called as cells are written: (cells written, cells to write). */
+  /**
+   * Called as cells are done: (cells computed, cells to write). Counted as the
+   * workers finish them, not as they are written: rows are written in cellID
+   * order, which lags far behind when ids are not in raster order.
+   */
   onProgress?: (done: number, total: number) => void;
   /** Called as the work moves on before cells are written (opening, finding the cells, the plan), so a caller can say what is going on. */
   onStage?: (event: ExtractStage) => void;
@@ -328,6 +332,8 @@ export interface StreamOptions {
    * the sink then gets encoded rows (cell-batch.ts EncodedRow records).
    */
   encoding?: ChunkEncoding;
+  /** Called as batches of cells are computed, with how many (any order; the sink gets them in row order). */
+  onComputed?: (cells: number) => void;
 }
 
 /**
@@ -445,6 +451,7 @@ export async function streamStacks(
               else if (out) rows.put(row, out.subarray(j * stackLength, (j + 1) * stackLength));
               if (res.missing[j]) missing.push(batchCells[j].id);
             });
+            options.onComputed?.(batchRows.length);
             settled();
           },
           (e) => {
@@ -509,7 +516,9 @@ async function writeDataset(
   // setBlock resolves. Units of many rows (shards) are gathered by a RowAppender.
   const direct = array.unit[0] === 1;
   const zeros = [0, 0, 0];
-  const stream = { threads, bandBytes: o.bandBytes, queueBytes: o.queueBytes, batchSize: o.batchSize };
+  let computed = 0;
+  const onComputed = (k: number) => o.onProgress?.((computed += k), n);
+  const stream = { threads, bandBytes: o.bandBytes, queueBytes: o.queueBytes, batchSize: o.batchSize, onComputed };
   const sources = { image, nucleus, cytosol };
   const target = encodedChunkTarget(array);
   // (Unfiltered chunks go as they are: the writer writes a row straight from its buffer.)
@@ -521,7 +530,6 @@ async function writeDataset(
     const sink = async (row: number, record: Uint8Array) => {
       const { bytes, sizes, masks } = parseEncodedRow(record, channels);
       await target.setEncodedBlock([row, ...zeros], shape, bytes, sizes, masks);
-      o.onProgress?.(row + 1, n);
     };
     const { missingCytosol } = await streamStacks(plan, params, sources, sink, { ...stream, encoding });
     await array.close();
@@ -532,7 +540,6 @@ async function writeDataset(
     const block = { dtype: "float16" as const, shape: [1, channels, size, size], data: stack };
     if (appender) await appender.append(block);
     else await array.setBlock([row, ...zeros], block);
-    o.onProgress?.(row + 1, n);
   };
   const { missingCytosol } = await streamStacks(plan, params, sources, sink, stream);
   await appender?.flush();
