@@ -277,7 +277,10 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
             batchSize: o.batchSize,
             rowStart: mine.rowStart,
             rowEnd: mine.rowEnd,
-            onComputed: (k) => o.onProgress?.((computed += k), total),
+            onComputed: (k) => {
+              computed += k;
+              o.onProgress?.(computed, total);
+            },
           },
         );
         missingCytosol = result.missingCytosol;

@@ -517,7 +517,10 @@ async function writeDataset(
   const direct = array.unit[0] === 1;
   const zeros = [0, 0, 0];
   let computed = 0;
-  const onComputed = (k: number) => o.onProgress?.((computed += k), n);
+  const onComputed = (k: number) => {
+    computed += k;
+    o.onProgress?.(computed, n);
+  };
   const stream = { threads, bandBytes: o.bandBytes, queueBytes: o.queueBytes, batchSize: o.batchSize, onComputed };
   const sources = { image, nucleus, cytosol };
   const target = encodedChunkTarget(array);
