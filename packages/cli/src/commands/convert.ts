@@ -68,7 +68,10 @@ export const convertCommand: Command = {
         chunks,
         compression,
         overwrite: flag(p, "overwrite"),
-        onProgress: (pr) => progress.update(pr.bytesDone, pr.bytesTotal),
+        onProgress: (pr) => {
+          if (pr.bytesDone === 0) progress.stage(`writing ${output} (${fmtBytes(pr.bytesTotal)} of array data)`);
+          progress.update(pr.bytesDone, pr.bytesTotal);
+        },
       });
       progress.finish();
     } catch (e) {
