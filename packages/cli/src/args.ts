@@ -129,10 +129,17 @@ export function parse(argv: string[], spec: CommandSpec): Parsed {
     const guess = nearest(name, [...canonical.keys()]);
     throw new UsageError(`unknown option ${arg.split("=")[0]}${guess ? `; did you mean --${canonical.get(guess)?.name}?` : ""}\nusage: ${usage}`);
   }
+  // A negative number is a value (--sigma -1), which parseArgs takes for an option.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const def = argv[i].startsWith("--") ? canonical.get(argv[i].slice(2)) : undefined;
+    if (def?.value && i + 1 < argv.length && /^-\d/.test(argv[i + 1])) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   let values: Parsed["values"];
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true }) as Parsed);
+    ({ values, positionals } = parseArgs({ args, options: config, allowPositionals: true, strict: true }) as Parsed);
   } catch (err) {
     const e = err as Error & { code?: string };
     const flag = /'(--?[\w-]+)/.exec(e.message)?.[1] ?? "";
