@@ -46,7 +46,10 @@ const flagText = (o: OptionDef) => `--${o.name}${o.value ? ` ${o.value}` : ""}`;
 export function usageLine(spec: CommandSpec): string {
   const parts = [`cellfolio ${spec.name}`];
   if (spec.positionals) parts.push(spec.positionals);
-  for (const o of spec.options) parts.push(o.usage ?? (o.required ? flagText(o) : `[${flagText(o)}]`));
+  for (const o of spec.options) {
+    const text = o.usage ?? (o.required ? flagText(o) : `[${flagText(o)}]`);
+    if (text) parts.push(text);
+  }
   return [parts.join(" "), ...(spec.moreUsage ?? [])].join("\n       ");
 }
 
