@@ -51,9 +51,9 @@ describe("progress", () => {
     p.update(900_000, 1_000_000);
     p.finish();
     expect(out[0]).toBe("\rconvert: reading the layout of x.h5sc 0.0 s\x1b[K");
-    expect(out[1]).toMatch(/^\r█{12}░{12} convert: 500\.0 kB of 1\.0 MB \(50%\)\x1b\[K$/);
+    expect(out[1]).toBe(`\r${"█".repeat(12)}${"░".repeat(12)} convert: 500.0 kB of 1.0 MB (50%)\x1b[K`);
     expect(out[2]).toMatch(/ETA 0\.3 s/);
-    expect(out.at(-1)).toMatch(/done in 3\.0 s\x1b\[K\n$/);
+    expect(out.at(-1)?.endsWith("done in 3.0 s\x1b[K\n")).toBe(true);
   });
 
   it("--quiet / --json: nothing", () => {
