@@ -1,12 +1,13 @@
 // `cellfolio view`'s server: ranges as RFC 9110 has them (checked against the
 // bytes on disk), 404 / 416, nothing outside the dataset and the viewer, and
 // the command itself (prints the URL, stops on Ctrl-C).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRange, serve } from "../../../packages/cli/src/serve.js";
+import { REPO_ROOT } from "../../../test-utils/oracle.js";
 import { CLI, cli } from "./harness.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-serve-"));
@@ -84,8 +85,20 @@ describe("serve", () => {
 });
 
 describe("cellfolio view", () => {
+  // view opens the dataset before serving: a real one, extracted from the sample
+  const real = path.join(tmp, "real", "cells.h5sc");
+  beforeAll(() => {
+    const sample = path.join(REPO_ROOT, "test-data", "sample");
+    const r = spawnSync(
+      process.execPath,
+      [CLI, "extract", "--image", path.join(sample, "image.tif"), "--nucleus", path.join(sample, "nucleus.tif"), "--size", "32", "--out", real, "--quiet"],
+      { encoding: "utf8" },
+    );
+    expect(r.status, r.stderr).toBe(0);
+  });
+
   it("prints the URL, serves the dataset with the viewer and stops on SIGINT", async () => {
-    const child = spawn(process.execPath, [CLI, "view", file, "--viewer", viewer], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "view", real, "--viewer", viewer], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     const url = await new Promise<string>((ok, fail) => {
       child.stdout.on("data", (d) => {
@@ -97,7 +110,7 @@ describe("cellfolio view", () => {
     });
     const data = new URL("/data/cells.h5sc", url).href;
     const part = await fetch(data, { headers: { Range: "bytes=0-3" } });
-    expect(new Uint8Array(await part.arrayBuffer())).toEqual(bytes.subarray(0, 4));
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(new Uint8Array(readFileSync(real).subarray(0, 4)));
     expect(await (await fetch(url)).text()).toBe(readFileSync(path.join(viewer, "index.html"), "utf8"));
     const code = await new Promise<number | null>((ok) => {
       child.on("exit", ok);
@@ -119,8 +132,14 @@ describe("cellfolio view", () => {
     const missing = await run([path.join(tmp, "nope.zarr")]);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain("nope.zarr: no such file or directory");
-    const unbuilt = await run([file, "--viewer", path.join(tmp, "empty")]);
+    const unbuilt = await run([real, "--viewer", path.join(tmp, "empty")]);
     expect(unbuilt.code).toBe(1);
     expect(unbuilt.err).toContain("the viewer is not built");
+    // not a dataset (1000 bytes of noise named .h5sc): refused before serving
+    const noise = await run([file, "--viewer", viewer]);
+    expect(noise.code).toBe(1);
+    expect(noise.err).toBe(
+      `cellfolio view: ${file}: not a single-cell image dataset (cannot open: not AnnData: neither an HDF5 file nor a Zarr store (.zarr directory or .zarr.zip)); expected an .h5sc / .h5ad file or a .zarr store written by cellfolio extract or convert\n`,
+    );
   });
 });

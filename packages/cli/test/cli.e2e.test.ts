@@ -200,7 +200,9 @@ im = Image.open(json.loads(sys.stdin.read()))
 print(json.dumps(list(im.size)))`,
       path.join(out, "contact_sheet.png"),
     );
-    expect(sheet).toEqual([2 * 50 + 2, 2 * 50 + 2]);
+    // a column of cellIDs on the left (2 px, the digits, 2 px) and a row of channel names on top (11 px)
+    const idWidth = 2 + String(Math.max(ref.cell_ids[0], ref.cell_ids[3])).length * 6 - 1 + 2;
+    expect(sheet).toEqual([idWidth + 2 * 50, 11 + 2 * 50]);
     expect(cellfolio("export", h5, "--cell-id", "999999", "--out", out).code).toBe(1);
     expect(cellfolio("export", h5, "--rows", "0:2", "--out", out, "--channels", "nope").code).toBe(1);
     const tif = cellfolio("export", h5, "--rows", "0:2", "--out", path.join(dir, "tif"), "--format", "tiff");
@@ -219,7 +221,8 @@ print(json.dumps(list(im.size)))`,
     expect(existsSync(path.join(dir, "y.zarr"))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes(".tmp"))).toEqual([]);
     const odd = cellfolio("extract", "--image", path.join(SAMPLE, "image.tif"), "--nucleus", path.join(SAMPLE, "nucleus.tif"), "--size", "47", "--out", path.join(dir, "odd.h5sc"));
-    expect(odd.code).toBe(1);
+    expect(odd.code).toBe(2); // a value wrong whatever the inputs: a usage error, as --size 0
+    expect(odd.stderr).toContain("--size 47: expected an even integer");
     expect(existsSync(path.join(dir, "odd.h5sc"))).toBe(false);
   });
 });

@@ -65,6 +65,8 @@ export interface MaskOptions {
   matchThreshold?: number;
   /** Bytes of each mask held at once while scanning (default 32 MiB). */
   bandBytes?: number;
+  /** Called before and after each band of the first scan: (mask rows read, rows). */
+  onRows?: (done: number, total: number) => void;
 }
 
 /** What was done to the masks, for the summary. */
@@ -114,7 +116,12 @@ interface Scan {
   pairs: Map<number, number>;
 }
 
-async function scanMasks(nucleus: ImageSource, cytosol: ImageSource | null, bandBytes: number): Promise<Scan> {
+async function scanMasks(
+  nucleus: ImageSource,
+  cytosol: ImageSource | null,
+  bandBytes: number,
+  onRows?: (done: number, total: number) => void,
+): Promise<Scan> {
   const { height, width } = nucleus;
   const bandRows = Math.max(1, Math.min(height, Math.floor(bandBytes / (width * 8))));
   const acc = new CellAccumulator();
@@ -150,6 +157,7 @@ async function scanMasks(nucleus: ImageSource, cytosol: ImageSource | null, band
     }
   };
   for (let y0 = 0; y0 < height; y0 += bandRows) {
+    onRows?.(y0, height);
     const h = Math.min(bandRows, height - y0);
     const [n] = await nucleus.readWindow(y0, 0, h, width);
     acc.add(n, h, width, y0, 0);
@@ -174,6 +182,7 @@ async function scanMasks(nucleus: ImageSource, cytosol: ImageSource | null, band
     }
     if (lastN !== 0 || lastC !== 0) flush(lastN, lastC, run);
   }
+  onRows?.(height, height);
   return { cells: acc.finish(), cytosolIds, nucleusIndex, cytosolList, pairs };
 }
 
@@ -227,7 +236,7 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   }
   let nucleus = nucleusIn;
   let cytosol = cytosolIn;
-  let scan = await scanMasks(nucleus, cytosol, bandBytes);
+  let scan = await scanMasks(nucleus, cytosol, bandBytes, o.onRows);
   if (scan.cells.length === 0) throw new ExtractError(nucleus.name, "the nucleus mask holds no cells (only 0); expected labelled nuclei");
   let nucleusBinary: number | null = null;
   let cytosolBinary: number | null = null;

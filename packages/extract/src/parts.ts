@@ -264,6 +264,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       const zeros = [0, 0, 0];
       const shape = [1, channels, params.size, params.size];
       const total = mine.rowEnd - mine.rowStart;
+      let computed = 0;
       if (total > 0) {
         const result = await streamStacks(
           plan,
@@ -271,9 +272,19 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
           { image, nucleus, cytosol },
           async (row, stack) => {
             await array.setBlock([row, ...zeros], { dtype: "float16", shape, data: stack });
-            o.onProgress?.(row - mine.rowStart + 1, total);
           },
-          { threads, bandBytes: o.bandBytes, queueBytes: o.queueBytes, batchSize: o.batchSize, rowStart: mine.rowStart, rowEnd: mine.rowEnd },
+          {
+            threads,
+            bandBytes: o.bandBytes,
+            queueBytes: o.queueBytes,
+            batchSize: o.batchSize,
+            rowStart: mine.rowStart,
+            rowEnd: mine.rowEnd,
+            onComputed: (k) => {
+              computed += k;
+              o.onProgress?.(computed, total);
+            },
+          },
         );
         missingCytosol = result.missingCytosol;
       }

@@ -76,8 +76,14 @@ export interface ExtractOptions {
   compression?: Compression;
   /** Replace an existing output (only once the new one is complete). */
   overwrite?: boolean;
-  /** Called as cells are written: (cells written, cells to write). */
+  /**
+   * Called as cells are done: (cells computed, cells to write). Counted as the
+   * workers finish them, not as they are written: rows are written in cellID
+   * order, which lags far behind when ids are not in raster order.
+   */
   onProgress?: (done: number, total: number) => void;
+  /** Called as the work moves on before cells are written (opening, finding the cells, the plan), so a caller can say what is going on. */
+  onStage?: (event: ExtractStage) => void;
   /** Bytes of slide held per band (default 32 MiB; three bands are held: the one computed, the next one read ahead, the last batches of the previous one). */
   bandBytes?: number;
   /** Bytes of finished cells held waiting for their turn before spilling (default 64 MiB). */
@@ -89,6 +95,13 @@ export interface ExtractOptions {
   /** Part I of N of a cluster extraction (parts.ts): only this part's shards of the .zarr store; `finalizeParts` completes it. */
   part?: PartSpec;
 }
+
+/** What extract() is doing before its cells flow (ExtractOptions.onStage). */
+export type ExtractStage =
+  | { stage: "open" }
+  | { stage: "scan"; rowsDone: number; rows: number; mask: string }
+  | { stage: "planned"; cells: number; droppedAtBorder: number; inMask: number }
+  | { stage: "start"; threads: number };
 
 export interface ExtractSummary {
   cellsWritten: number;
@@ -273,13 +286,16 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
     return s;
   };
   try {
+    o.onStage?.({ stage: "open" });
     const image = await open(o.image);
     const nucleusIn = await open(o.nucleus);
     const cytosolIn = o.cytosol ? await open(o.cytosol) : null;
     params = resolveOrThrow(o, image.channels);
     checkInputs(image, nucleusIn, cytosolIn, params);
     const names = resolveChannelNames(image, o.channelNames);
-    const { nucleus, cytosol, plan, summary: masks } = await prepareMasks(nucleusIn, cytosolIn, maskOptions(o, params));
+    const onRows = (rowsDone: number, rows: number) => o.onStage?.({ stage: "scan", rowsDone, rows, mask: nucleusIn.name });
+    const { nucleus, cytosol, plan, summary: masks } = await prepareMasks(nucleusIn, cytosolIn, { ...maskOptions(o, params), onRows });
+    o.onStage?.({ stage: "planned", cells: plan.cells.length, droppedAtBorder: plan.droppedAtBorder.length, inMask: plan.maskIds.length });
     let labels: Labels | null = null;
     if (o.labels) {
       labels = readLabels(o.labels, o.labelsIdColumn);
@@ -287,6 +303,12 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
       if (unknown.length > 0) {
         throw new ExtractError(labels.source, `cellID(s) ${unknown.join(", ")} are not in the nucleus mask ${nucleus.name}; expected ids of labelled nuclei`);
       }
+    }
+    if (plan.cells.length === 0 && o.cellIds) {
+      throw new ExtractError(
+        "cellIds",
+        `${plan.droppedAtBorder.slice(0, 20).join(",")}${plan.droppedAtBorder.length > 20 ? ",..." : ""}: ${plan.droppedAtBorder.length > 1 ? "these cells are all" : "this cell is"} at the border (the ${params.size} x ${params.size} crop around the centroid leaves the ${image.height} x ${image.width} image), so none is written; expected ids of cells away from the border, or border "pad" to zero-pad their crops`,
+      );
     }
     if (plan.cells.length === 0) {
       throw new ExtractError(
@@ -297,6 +319,7 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
 
     const writer = await createStore(o.out, { zarrFormat: o.zarrFormat ?? 3, overwrite: o.overwrite });
     try {
+      o.onStage?.({ stage: "start", threads });
       const result = await writeDataset(writer, plan, params, image, nucleus, cytosol, labels, threads, names.names, o);
       await writer.close();
       const seconds = (performance.now() - started) / 1000;
@@ -342,6 +365,8 @@ export interface StreamOptions {
    * the sink then gets encoded rows (cell-batch.ts EncodedRow records).
    */
   encoding?: ChunkEncoding;
+  /** Called as batches of cells are computed, with how many (any order; the sink gets them in row order). */
+  onComputed?: (cells: number) => void;
 }
 
 /**
@@ -459,6 +484,7 @@ export async function streamStacks(
               else if (out) rows.put(row, out.subarray(j * stackLength, (j + 1) * stackLength));
               if (res.missing[j]) missing.push(batchCells[j].id);
             });
+            options.onComputed?.(batchRows.length);
             settled();
           },
           (e) => {
@@ -524,7 +550,12 @@ async function writeDataset(
   // setBlock resolves. Units of many rows (shards) are gathered by a RowAppender.
   const direct = array.unit[0] === 1;
   const zeros = [0, 0, 0];
-  const stream = { threads, bandBytes: o.bandBytes, queueBytes: o.queueBytes, batchSize: o.batchSize };
+  let computed = 0;
+  const onComputed = (k: number) => {
+    computed += k;
+    o.onProgress?.(computed, n);
+  };
+  const stream = { threads, bandBytes: o.bandBytes, queueBytes: o.queueBytes, batchSize: o.batchSize, onComputed };
   const sources = { image, nucleus, cytosol };
   const target = encodedChunkTarget(array);
   // (Unfiltered chunks go as they are: the writer writes a row straight from its buffer.)
@@ -536,7 +567,6 @@ async function writeDataset(
     const sink = async (row: number, record: Uint8Array) => {
       const { bytes, sizes, masks } = parseEncodedRow(record, channels);
       await target.setEncodedBlock([row, ...zeros], shape, bytes, sizes, masks);
-      o.onProgress?.(row + 1, n);
     };
     const { missingCytosol } = await streamStacks(plan, params, sources, sink, { ...stream, encoding });
     await array.close();
@@ -547,7 +577,6 @@ async function writeDataset(
     const block = { dtype: "float16" as const, shape: [1, channels, size, size], data: stack };
     if (appender) await appender.append(block);
     else await array.setBlock([row, ...zeros], block);
-    o.onProgress?.(row + 1, n);
   };
   const { missingCytosol } = await streamStacks(plan, params, sources, sink, stream);
   await appender?.flush();

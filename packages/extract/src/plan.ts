@@ -36,6 +36,8 @@ export interface PlanOptions {
   cells?: CellInfo[];
   /** Cells not to write (ids), reported as `excluded`. */
   exclude?: { has(id: number): boolean };
+  /** Called before and after each band of the scan: (mask rows read, rows). */
+  onRows?: (done: number, total: number) => void;
 }
 
 /** Whether `sorted` (ascending) holds `id`. */
@@ -63,10 +65,12 @@ export async function planCells(nucleus: ImageSource, options: PlanOptions): Pro
     const bandRows = Math.max(1, Math.min(height, Math.floor((options.bandBytes ?? 32 << 20) / bytesPerRow)));
     const acc = new CellAccumulator();
     for (let y0 = 0; y0 < height; y0 += bandRows) {
+      options.onRows?.(y0, height);
       const h = Math.min(bandRows, height - y0);
       const [plane] = await nucleus.readWindow(y0, 0, h, width);
       acc.add(plane, h, width, y0, 0);
     }
+    options.onRows?.(height, height);
     all = acc.finish();
   }
   const maskIds = Float64Array.from(all, (c) => c.id);

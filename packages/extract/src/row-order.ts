@@ -92,6 +92,11 @@ export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
     if (this.spillFd === null) {
       this.spillPath = path.join(tmpdir(), `cellfolio-spill-${process.pid}-${Date.now()}.bin`);
       this.spillFd = openSync(this.spillPath, "w+");
+      // Unlinked at once where the system allows (the open descriptor keeps it): a
+      // process killed mid-run (Ctrl-C, SIGTERM) then leaves no spill file behind.
+      try {
+        rmSync(this.spillPath);
+      } catch {}
     }
     // The rows furthest from their turn go first.
     const rows = [...this.held.keys()].sort((a, b) => b - a);

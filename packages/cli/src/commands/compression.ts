@@ -8,7 +8,7 @@ export function parseCompression(text: string): Compression {
   const level = (s: string | undefined, name: string, max: number) => {
     if (s === undefined) return undefined;
     const n = Number(s);
-    if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`--compression ${name} level must be 0..${max}, got "${s}"`);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`--compression ${text}: ${name} level "${s}"; expected 0..${max}`);
     return n;
   };
   switch (codec) {
@@ -22,10 +22,10 @@ export function parseCompression(text: string): Compression {
       return { codec: "lzf", shuffle };
     case "blosc": {
       const cname = (a ?? "lz4") as "lz4";
-      if (!["lz4", "lz4hc", "zstd", "zlib", "blosclz"].includes(cname)) throw new UsageError(`unknown blosc compressor "${a}"`);
+      if (!["lz4", "lz4hc", "zstd", "zlib", "blosclz"].includes(cname)) throw new UsageError(`--compression ${text}: unknown blosc compressor "${a}"; expected lz4, lz4hc, zstd, zlib or blosclz`);
       return { codec: "blosc", cname, clevel: level(b, "blosc", 9), shuffle: "byte" };
     }
     default:
-      throw new UsageError(`--compression must be none, gzip[:level], zstd[:level], blosc[:cname[:level]] or lzf, got "${text}"`);
+      throw new UsageError(`--compression ${text}: expected none, gzip[:level], zstd[:level], blosc[:cname[:level]] or lzf`);
   }
 }

@@ -1,32 +1,33 @@
 // cellfolio info: what a file holds.
 import { openStore } from "@cellfolio/format";
-import { parse } from "../args.js";
+import { type CommandSpec, flag, helpText, parse, usageLine } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { type StoreSummary, summarize } from "../inspect.js";
 
-const usage = "cellfolio info FILE_OR_URL [--json]";
+const spec: CommandSpec = {
+  name: "info",
+  positionals: "FILE_OR_URL",
+  options: [{ name: "json", help: "one JSON document on stdout, for scripts" }],
+  about: `Prints the backend (HDF5 or Zarr v2/v3), n_obs and n_vars, every element with
+its encoding, shape, dtype, chunks and compression, and for single-cell image
+datasets the number of cells, channels, image size and extraction preset.
+Reads metadata only.`,
+  examples: ["cellfolio info out/sample.h5sc"],
+};
 
 export const infoCommand: Command = {
   name: "info",
   summary: "show what an AnnData file or store holds (local or over HTTP)",
-  help: `${usage}
-
-Prints the backend (HDF5 or Zarr v2/v3), n_obs and n_vars, every element with
-its encoding, shape, dtype, chunks and compression, and for single-cell image
-datasets the number of cells, channels, image size and extraction preset.
-Reads metadata only.
-
-  --json   one JSON document on stdout, for scripts
-
-example: cellfolio info out/sample.h5sc`,
+  spec,
+  help: helpText(spec),
   async run(argv) {
-    const p = parse(argv, { json: { type: "boolean" } }, usage);
-    if (p.positionals.length !== 1) throw new UsageError(`expected one FILE_OR_URL\nusage: ${usage}`);
+    const p = parse(argv, spec);
+    if (p.positionals.length !== 1) throw new UsageError(`expected one FILE_OR_URL, got ${p.positionals.length}\nusage: ${usageLine(spec)}`);
     const reader = await openStore(p.positionals[0]);
     try {
       const summary = await summarize(reader);
-      process.stdout.write(p.values.json ? `${JSON.stringify(summary, null, 2)}\n` : render(summary));
+      process.stdout.write(flag(p, "json") ? `${JSON.stringify(summary, null, 2)}\n` : render(summary));
     } finally {
       await reader.close();
     }

@@ -3,43 +3,46 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { checkParts, isFinalized } from "@cellfolio/extract";
 import { openStore } from "@cellfolio/format";
-import { parse } from "../args.js";
+import { type CommandSpec, flag, helpText, parse, usageLine } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { validateStore } from "../validate.js";
 
-const usage = "cellfolio validate FILE_OR_URL [--metadata-only] [--json]";
-
-export const validateCommand: Command = {
+const spec: CommandSpec = {
   name: "validate",
-  summary: "check the AnnData encodings and the single-cell layout; read every chunk",
-  help: `${usage}
-
-Checks every element's encoding-type / encoding-version and the parts each
+  positionals: "FILE_OR_URL",
+  options: [
+    { name: "metadata-only", help: "do not read the arrays' data" },
+    { name: "json", help: "problems as JSON on stdout" },
+  ],
+  about: `Checks every element's encoding-type / encoding-version and the parts each
 encoding needs, the shapes against n_obs / n_vars, the single-cell layout
 (obsm/single_cell_images, obs/scportrait_cell_id,
 uns/single_cell_images), and reads every chunk once so a corrupt or
 truncated chunk is found. Lists every problem with its element path.
-Exit 0 when valid (warnings allowed), 1 when a problem is found.
+Exit 0 when valid (warnings allowed), 1 when a problem is found.`,
+  examples: ["cellfolio validate out/sample.h5sc"],
+};
 
-  --metadata-only   do not read the arrays' data
-  --json            problems as JSON on stdout
-
-example: cellfolio validate out/sample.h5sc`,
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "check the AnnData encodings and the single-cell layout; read every chunk",
+  spec,
+  help: helpText(spec),
   async run(argv) {
-    const p = parse(argv, { "metadata-only": { type: "boolean" }, json: { type: "boolean" } }, usage);
-    if (p.positionals.length !== 1) throw new UsageError(`expected one FILE_OR_URL\nusage: ${usage}`);
+    const p = parse(argv, spec);
+    if (p.positionals.length !== 1) throw new UsageError(`expected one FILE_OR_URL, got ${p.positionals.length}\nusage: ${usageLine(spec)}`);
     const source = p.positionals[0];
     await refuseUnfinishedParts(source);
     const reader = await openStore(source);
     let problems: Awaited<ReturnType<typeof validateStore>>;
     try {
-      problems = await validateStore(reader, { readData: p.values["metadata-only"] !== true });
+      problems = await validateStore(reader, { readData: !flag(p, "metadata-only") });
     } finally {
       await reader.close();
     }
     const errors = problems.filter((x) => x.severity === "error");
-    if (p.values.json) {
+    if (flag(p, "json")) {
       process.stdout.write(`${JSON.stringify({ source, valid: errors.length === 0, problems }, null, 2)}\n`);
     } else {
       for (const x of problems) process.stdout.write(`${x.severity}: ${x.path}: ${x.message}\n`);

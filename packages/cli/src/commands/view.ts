@@ -2,40 +2,47 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { int, parse, str } from "../args.js";
+import { openDataset } from "@cellfolio/lazy";
+import { type CommandSpec, helpText, int, parse, str, usageLine } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError } from "../errors.js";
+import { InputError, inFlags, UsageError } from "../errors.js";
 import { serve } from "../serve.js";
-
-const usage = "cellfolio view FILE_OR_DIR [--port N] [--viewer DIR]";
 
 /** The built viewer: --viewer, CELLFOLIO_VIEWER_DIR, or apps/viewer/dist next to this package in the repo. */
 function viewerDir(given: string | undefined): string {
   const candidates = given ? [given] : [process.env.CELLFOLIO_VIEWER_DIR, fileURLToPath(new URL("../../../apps/viewer/dist", import.meta.url))].filter((d): d is string => !!d);
   const dir = candidates.find((d) => existsSync(path.join(d, "index.html")));
-  if (!dir) throw new Error(`the viewer is not built (no index.html in ${candidates.join(" or ")}): run \`npx turbo run build --filter=@cellfolio/viewer\``);
+  if (!dir) throw new InputError(`the viewer is not built (no index.html in ${candidates.join(" or ")}): run \`npx turbo run build --filter=@cellfolio/viewer\``);
   return dir;
 }
+
+const spec: CommandSpec = {
+  name: "view",
+  positionals: "FILE_OR_DIR",
+  options: [
+    { name: "port", value: "N", help: "port to listen on (default: a free one)" },
+    { name: "viewer", value: "DIR", help: "the built viewer (default apps/viewer/dist)" },
+  ],
+  about: `Serves FILE_OR_DIR (an .h5sc / .h5ad file or a .zarr directory written by
+cellfolio extract or convert) and the web viewer on 127.0.0.1 with HTTP range
+requests, and prints the URL to open. The dataset is opened first: anything
+that is not a single-cell image dataset is refused before serving. Runs until
+Ctrl-C.`,
+  examples: ["cellfolio view out/sample.zarr --port 8080"],
+};
 
 export const viewCommand: Command = {
   name: "view",
   summary: "browse a dataset's cells in the web viewer (serves it on 127.0.0.1)",
-  help: `${usage}
-
-Serves FILE_OR_DIR (an .h5sc / .h5ad file or a .zarr directory) and the web
-viewer on 127.0.0.1 with HTTP range requests, and prints the URL to open.
-Runs until Ctrl-C.
-
-  --port N       port to listen on (default: a free one)
-  --viewer DIR   the built viewer (default apps/viewer/dist)
-
-example: cellfolio view out/sample.zarr --port 8080`,
+  spec,
+  help: helpText(spec),
   async run(argv) {
-    const p = parse(argv, { port: { type: "string" }, viewer: { type: "string" } }, usage);
-    if (p.positionals.length !== 1) throw new UsageError(`expected one FILE_OR_DIR\nusage: ${usage}`);
+    const p = parse(argv, spec);
+    if (p.positionals.length !== 1) throw new UsageError(`expected one FILE_OR_DIR, got ${p.positionals.length}\nusage: ${usageLine(spec)}`);
     const dataset = p.positionals[0];
-    if (!existsSync(dataset)) throw new Error(`${dataset}: no such file or directory`);
-    const port = int(p, "port", { min: 0 }) ?? 0;
+    const port = int(p, "port", { min: 0, max: 65535 }) ?? 0;
+    if (!existsSync(dataset)) throw new InputError(`${dataset}: no such file or directory`);
+    await checkDataset(dataset);
     const served = await serve({ dataset, viewerDir: viewerDir(str(p, "viewer")), port });
     process.stdout.write(`serving ${dataset}\nopen ${served.url}\n(Ctrl-C to stop)\n`);
     await new Promise<void>((done) => {
@@ -50,3 +57,16 @@ example: cellfolio view out/sample.zarr --port 8080`,
     return 0;
   },
 };
+
+/** Opens the dataset as the page will, so a wrong file is an error here and not a blank page. */
+async function checkDataset(dataset: string): Promise<void> {
+  let ds: Awaited<ReturnType<typeof openDataset>>;
+  try {
+    ds = await openDataset(dataset);
+  } catch (e) {
+    throw new InputError(
+      `${dataset}: not a single-cell image dataset (${String((e as { problem?: string }).problem ?? inFlags(e as Error))}); expected an .h5sc / .h5ad file or a .zarr store written by cellfolio extract or convert`,
+    );
+  }
+  await ds.close();
+}
