@@ -11,6 +11,7 @@ import path from "node:path";
 import { createZarr, HttpClient, openStore, readAnnData, writeAnnDataTo } from "@cellfolio/format";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Dataset, openDataset } from "../src/index.js";
+import { py } from "../../../test-utils/oracle.js";
 import { type Fixtures, makeFixtures, N_CELLS } from "./fixtures.js";
 import { serve, type TestServer } from "./http-server.js";
 
@@ -81,10 +82,21 @@ describe("a static host whose Content-Range the client cannot see (a browser, an
     expect(server.log.every((r) => r.status === 206)).toBe(true);
   });
 
-  it("Zarr v2 and v3 (ours, sharded): values equal to the local read", async () => {
+  it("Zarr v2, v3 (ours, sharded) and a zipped v3: values equal to the local read", async () => {
     expect(isSharded(ours3)).toBe(true);
+    const zip = `${ours3}.zip`;
+    py(
+      `import json, os, sys, zipfile
+p = json.loads(sys.stdin.read())
+with zipfile.ZipFile(p + ".zip", "w", zipfile.ZIP_STORED) as z:
+    for root, _, files in os.walk(p):
+        for f in files:
+            z.write(os.path.join(root, f), os.path.relpath(os.path.join(root, f), p))
+print("{}")`,
+      ours3,
+    );
     server.contentRange = false;
-    for (const store of [fx.zarr2, ours3, ...(fx.zarr3 ? [fx.zarr3] : [])]) {
+    for (const store of [fx.zarr2, ours3, zip, ...(fx.zarr3 ? [fx.zarr3] : [])]) {
       const remote = await openDataset(url(store));
       await expectSameAsLocal(store, remote);
       await remote.close();
