@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createZarr, HttpClient, openStore, readAnnData, writeAnnDataTo } from "@cellfolio/format";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Dataset, openDataset } from "../src/index.js";
 import { py } from "../../../test-utils/oracle.js";
+import { type Dataset, openDataset } from "../src/index.js";
 import { type Fixtures, makeFixtures, N_CELLS } from "./fixtures.js";
 import { serve, type TestServer } from "./http-server.js";
 
