@@ -2,6 +2,18 @@
 // workers, Node): HTTP URLs, Blobs, bytes and stores in memory, written into
 // memory sinks. Node resolves the package to node.ts, which adds local files
 // and directories, the directory writer and codec worker threads.
+
+// The one HTTP client of every remote read lives in @cellfolio/hdf5; here for the packages above format.
+export {
+  CORS_REQUIREMENTS,
+  type FetchLike,
+  HTTP_DEFAULTS,
+  HttpClient,
+  HttpError,
+  type HttpOptions,
+  pickHttpOptions,
+  SourceError,
+} from "@cellfolio/hdf5";
 export {
   type ReadAnnDataOptions,
   type ReadAnnDataResult,
@@ -37,7 +49,7 @@ export {
   type WriteElemOptions,
   writeElem,
 } from "./registry.js";
-export { type CreateStoreOptions, createStore, openStore, type StoreSource, sniffBytes } from "./store.js";
+export { type CreateStoreOptions, createStore, type OpenStoreOptions, openStore, type StoreSource, sniffBytes } from "./store.js";
 export { RowAppender } from "./streaming.js";
 export type * from "./types.js";
 export {

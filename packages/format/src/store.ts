@@ -1,5 +1,5 @@
 // Which backend a path, URL, file or set of bytes is: one place for the dispatch.
-import { BlobSource, type ByteSource, MemorySource, type Sink } from "@cellfolio/hdf5";
+import { BlobSource, type ByteSource, type HttpOptions, MemorySource, pickHttpOptions, type Sink } from "@cellfolio/hdf5";
 import { FormatError } from "./errors.js";
 import { openHdf5 } from "./hdf5/reader.js";
 import { createHdf5 } from "./hdf5/writer.js";
@@ -7,6 +7,9 @@ import { formatPlatform, NO_LOCAL_FILES } from "./platform.js";
 import type { StoreReader, StoreWriter } from "./types.js";
 import { createZarr, openZarr } from "./zarr/index.js";
 import { type KeySink, type KeyStore, MapKeyStore, ZipStore } from "./zarr/stores.js";
+
+/** Options of openStore: for http(s) URLs, fetch options, time limits, retries and bounds (HttpOptions of @cellfolio/hdf5). */
+export interface OpenStoreOptions extends HttpOptions {}
 
 export interface CreateStoreOptions {
   zarrFormat?: 2 | 3;
@@ -39,12 +42,13 @@ export async function sniffBytes(src: ByteSource): Promise<"hdf5" | "zip" | "oth
 }
 
 /** Opens any AnnData store: .h5ad / .h5sc / .h5 (HDF5), .zarr (v2/v3), .zarr.zip; by path, URL, Blob, bytes or keys. */
-export async function openStore(source: StoreSource): Promise<StoreReader> {
+export async function openStore(source: StoreSource, options: OpenStoreOptions = {}): Promise<StoreReader> {
   if (typeof source !== "string") return openInMemory(source);
   if (/^https?:\/\//i.test(source)) {
     const path = new URL(source).pathname;
-    if (HDF5_EXT.test(path)) return openHdf5(source);
-    if (ZARR_EXT.test(path)) return openZarr(source);
+    const http = pickHttpOptions(options);
+    if (HDF5_EXT.test(path)) return openHdf5(source, http);
+    if (ZARR_EXT.test(path)) return openZarr(source, http);
     throw new FormatError(source, "", "cannot tell the format of this URL: expected .h5ad / .h5sc / .h5 or .zarr / .zarr.zip");
   }
   const localKind = formatPlatform().localKind;

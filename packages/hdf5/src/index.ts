@@ -4,6 +4,16 @@
 // local files and worker threads.
 
 export {
+  CORS_REQUIREMENTS,
+  type FetchLike,
+  HTTP_DEFAULTS,
+  HttpClient,
+  HttpError,
+  type HttpOptions,
+  pickHttpOptions,
+  type RangeAnswer,
+} from "./http.js";
+export {
   ChunkDecodeError,
   type DecodeJob,
   type DecodePool,

@@ -2,7 +2,10 @@
 // so the same code reads a local file (positional reads on a FileHandle) and a
 // remote one (HTTP Range requests), a Blob or bytes in memory. Local files
 // are Node's (node/file-source.ts).
+import { CORS_REQUIREMENTS, HttpClient, type HttpOptions } from "./http.js";
 import { hdf5Platform } from "./platform.js";
+import { endOfFileFromHead } from "./reader/superblock.js";
+import { SourceError } from "./source-error.js";
 
 export interface ByteSource {
   /** Exactly `length` bytes from `offset`; rejects if the range passes the end. */
@@ -20,16 +23,7 @@ export interface ByteSource {
   readonly name: string;
 }
 
-/** Thrown when a source cannot give the bytes asked for. */
-export class SourceError extends Error {
-  constructor(
-    readonly sourceName: string,
-    message: string,
-  ) {
-    super(`${sourceName}: ${message}`);
-    this.name = "SourceError";
-  }
-}
+export { SourceError };
 
 /** A file already in memory (an ArrayBuffer, a fetched or generated file). */
 export class MemorySource implements ByteSource {
@@ -76,51 +70,71 @@ export function checkRange(name: string, offset: number, length: number, size: n
   }
 }
 
-export interface HttpSourceOptions {
-  /** Extra fetch options (headers, credentials). */
-  fetchInit?: RequestInit;
+/** Options of a remote file: those of the HTTP client (time limits, retries, bounds, fetch options). */
+export interface HttpSourceOptions extends HttpOptions {
+  /**
+   * The file size from the file's first bytes, when the server's answers do
+   * not show it (default: an HDF5 superblock's end-of-file address).
+   */
+  sizeFromHead?: (head: Uint8Array) => number | undefined;
 }
 
-/** A remote file read with HTTP Range requests; counts requests and bytes. */
+/** The first read of a remote file: its first bytes, which also tell its size where no header does. */
+const HEAD_BYTES = 16 * 1024;
+
+/**
+ * A remote file read with HTTP Range requests (through HttpClient: time
+ * limits, retries, bounds); counts requests and bytes. The size comes from
+ * the first answer's Content-Range; where a browser hides it (another origin,
+ * not exposed), from an HDF5 superblock, a short first answer, or a HEAD's
+ * Content-Length. A server that ignores Range is used when the file is small
+ * (within maxWholeFileBytes: it is then held in memory), else refused.
+ */
 export class HttpSource implements ByteSource {
-  requests = 0;
-  bytesRead = 0;
+  readonly client: HttpClient;
   private fileSize: Promise<number> | undefined;
+  /** The first bytes of the file (the first answer). */
+  private head: Uint8Array = new Uint8Array(0);
+  /** The whole file, when the server sent it (a 200 to a range request). */
+  private whole: Uint8Array | undefined;
 
   constructor(
     readonly name: string,
     private readonly options: HttpSourceOptions = {},
-  ) {}
+  ) {
+    this.client = new HttpClient(options);
+  }
 
-  private async get(range: string): Promise<Response> {
-    this.requests++;
-    const headers = new Headers(this.options.fetchInit?.headers);
-    headers.set("Range", range);
-    let res: Response;
-    try {
-      res = await fetch(this.name, { ...this.options.fetchInit, headers });
-    } catch (e) {
-      throw new SourceError(this.name, `request failed: ${(e as Error).message}`);
-    }
-    if (res.status === 404) throw new SourceError(this.name, "not found (HTTP 404)");
-    if (res.status === 416) throw new SourceError(this.name, `range ${range} not satisfiable (HTTP 416)`);
-    if (!res.ok) throw new SourceError(this.name, `HTTP ${res.status} ${res.statusText}`);
-    if (res.status !== 206) {
-      // A 200 would send the whole file: refuse rather than download it.
-      await res.body?.cancel();
-      throw new SourceError(this.name, `the server ignores Range requests (HTTP ${res.status} instead of 206)`);
-    }
-    return res;
+  /** HTTP requests sent. */
+  get requests(): number {
+    return this.client.requests;
+  }
+
+  /** Body bytes received from the server. */
+  get bytesRead(): number {
+    return this.client.bytesReceived;
   }
 
   size(): Promise<number> {
-    // One ranged GET of the first byte tells the size (Content-Range) without a HEAD.
     this.fileSize ??= (async () => {
-      const res = await this.get("bytes=0-0");
-      await res.arrayBuffer();
-      const m = /\/(\d+)\s*$/.exec(res.headers.get("content-range") ?? "");
-      if (!m) throw new SourceError(this.name, "the server gave no Content-Range with the file size");
-      return Number(m[1]);
+      const first = await this.client.range(this.name, 0, HEAD_BYTES);
+      if (!first) throw new SourceError(this.name, "no file at this URL");
+      if (first.whole) {
+        this.whole = first.whole;
+        return first.whole.length;
+      }
+      this.head = first.bytes;
+      if (first.size !== undefined) return first.size;
+      // No Content-Range to be seen: a first answer shorter than asked ended at the end of the file.
+      if (first.bytes.length < HEAD_BYTES) return first.bytes.length;
+      const stated = (this.options.sizeFromHead ?? endOfFileFromHead)(first.bytes);
+      if (stated !== undefined) return stated;
+      const h = await this.client.head(this.name);
+      if (h?.size !== undefined) return h.size;
+      throw new SourceError(
+        this.name,
+        `cannot tell the file size: the server's 206 answer shows no Content-Range and its HEAD no Content-Length (from another origin, a browser shows them only when the server sends ${CORS_REQUIREMENTS})`,
+      );
     })();
     return this.fileSize;
   }
@@ -129,13 +143,18 @@ export class HttpSource implements ByteSource {
     const total = await this.size();
     checkRange(this.name, offset, length, total);
     if (length === 0) return new Uint8Array(0);
-    const res = await this.get(`bytes=${offset}-${offset + length - 1}`);
-    const buf = new Uint8Array(await res.arrayBuffer());
-    if (buf.length !== length) {
-      throw new SourceError(this.name, `asked ${length} bytes at ${offset}, the server sent ${buf.length}`);
+    if (this.whole) return this.whole.slice(offset, offset + length);
+    if (offset + length <= this.head.length) return this.head.slice(offset, offset + length);
+    const got = await this.client.range(this.name, offset, length);
+    if (!got) throw new SourceError(this.name, "no file at this URL");
+    if (got.whole) {
+      this.whole = got.whole;
+      return got.whole.slice(offset, offset + length);
     }
-    this.bytesRead += length;
-    return buf;
+    if (got.bytes.length !== length) {
+      throw new SourceError(this.name, `asked ${length} bytes at ${offset} (the file has ${total}), the server sent ${got.bytes.length}`);
+    }
+    return got.bytes;
   }
 }
 

@@ -7,8 +7,11 @@ import {
   float16ToFloat32,
   float32ToFloat16,
   formatPlatform,
+  type HttpOptions,
   type NDArray,
   openStore,
+  pickHttpOptions,
+  SourceError,
   type StoreReader,
   type StoreSource,
   sliceArray,
@@ -18,14 +21,23 @@ import {
 import { ChunkCache } from "./cache.js";
 import { attrValue, type Column, type Frame, frameColumns, readFrame, readPlainGroup } from "./elements.js";
 import { DatasetError } from "./errors.js";
-import { type FetchLike, HDF5_SIGNATURE, isUrl, probeRange } from "./sources/http.js";
+import { HDF5_SIGNATURE, isUrl, probeRange } from "./sources/http.js";
 
 export const IMAGES_PATH = "obsm/single_cell_images";
 /** Batches of at least this many rows are gathered in one read where the store can (fewer: a read a row costs less). */
 const GATHER_MIN_ROWS = 8;
 const MAX_GATHERS = 4;
 
-export interface OpenDatasetOptions {
+/**
+ * Options of openDataset. For http(s) URLs, the HttpOptions of
+ * @cellfolio/hdf5 apply: `fetch`, `fetchInit` (headers, credentials, a
+ * signal), `timeoutMs` (headers within 30 s), `idleTimeoutMs` and
+ * `minBytesPerSecond` (a body stalled or slower than 1 KiB/s over 30 s is
+ * aborted), `attempts` (3 tries for 408 / 429 / 5xx / resets), `retryDelayMs`,
+ * `maxRetryDelayMs`, `maxWholeFileBytes` (a server that ignores Range is used
+ * for files up to 8 MiB) and `maxBodyBytes`.
+ */
+export interface OpenDatasetOptions extends HttpOptions {
   /** Read from this already open store instead of opening `source`. */
   store?: StoreReader;
   /** Byte budget of the chunk cache (default 256 MiB); or a cache shared between datasets. */
@@ -41,9 +53,6 @@ export interface OpenDatasetOptions {
   eager?: boolean;
   /** Chunk reads under way at once (default 64). */
   concurrency?: number;
-  /** HTTP: the fetch used for the range check made before opening an HDF5 URL. */
-  fetch?: FetchLike;
-  fetchInit?: RequestInit;
 }
 
 export type ChannelSelector = number | string;
@@ -769,17 +778,24 @@ async function openSource(source: StoreSource, options: OpenDatasetOptions): Pro
   if (options.store) return options.store;
   if (typeof source === "string" && isUrl(source) && !/\.zarr(\.zip)?\/?$/i.test(new URL(source).pathname)) {
     // HDF5 over HTTP: the file must be there and answer range requests.
-    const head = await probeRange(source, { fetch: options.fetch, init: options.fetchInit });
+    const head = await probeRange(source, pickHttpOptions(options));
     if (!HDF5_SIGNATURE.every((b, i) => head[i] === b)) {
       throw new DatasetError(source, "", "not an HDF5 file (no HDF5 signature at offset 0)");
     }
   }
   try {
-    return await openStore(source);
+    return await openStore(source, pickHttpOptions(options));
   } catch (err) {
     if (err instanceof DatasetError) throw err;
-    const fe = err as { problem?: string; message: string };
-    throw new DatasetError(sourceName(source), "", `cannot open: ${fe.problem ?? fe.message}`, { cause: err });
+    const name = sourceName(source);
+    // A read that failed names its own file or URL (a Zarr key's URL): keep it unless it is the dataset's.
+    const problem =
+      err instanceof SourceError
+        ? err.sourceName === name
+          ? err.message.slice(name.length + 2)
+          : err.message
+        : ((err as { problem?: string }).problem ?? (err as Error).message);
+    throw new DatasetError(name, "", `cannot open: ${problem}`, { cause: err });
   }
 }
 

@@ -1,6 +1,9 @@
 // A real static file server on 127.0.0.1 for the remote tests: Range
 // support (single ranges, suffix ranges), request and byte counting, and
-// switches for the bad cases (no Range support).
+// switches for the hosts and faults met in the wild: no Range support, no
+// Content-Range (what a browser sees of a server on another origin that does
+// not expose it), suffix ranges answered with 200, bodies cut off, and a hook
+// that takes over a request (errors, slow or endless answers).
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import http from "node:http";
@@ -12,6 +15,7 @@ export interface RequestLog {
   path: string;
   range: string | null;
   status: number;
+  /** Body bytes written to the socket. */
   bytes: number;
 }
 
@@ -20,16 +24,40 @@ export interface TestServer {
   log: RequestLog[];
   /** When false, Range headers are ignored and whole files are sent with 200. */
   ranges: boolean;
+  /** When false, 206 answers carry no Content-Range (as a browser shows a server that does not expose it). */
+  contentRange: boolean;
+  /** "200": a suffix range (bytes=-N) is answered with 200 and the whole file, as some static hosts do. */
+  suffix: "206" | "200";
+  /** When set, each body stops after this many bytes and the connection is cut (a truncated answer). */
+  truncate: number | null;
+  /** Takes over a request before the file is served; returns true when it answered it. */
+  intercept: ((req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLog) => boolean) | null;
+  /** Back to a well-behaved server (every switch off) with an empty log. */
+  reset(): void;
   close(): Promise<void>;
 }
 
 export async function serve(root: string): Promise<TestServer> {
-  const state: TestServer = { url: "", log: [], ranges: true, close: async () => {} };
+  const state: TestServer = {
+    url: "",
+    log: [],
+    ranges: true,
+    contentRange: true,
+    suffix: "206",
+    truncate: null,
+    intercept: null,
+    reset() {
+      Object.assign(state, { ranges: true, contentRange: true, suffix: "206", truncate: null, intercept: null });
+      state.log.length = 0;
+    },
+    close: async () => {},
+  };
   const server = http.createServer(async (req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const file = path.join(root, path.normalize(urlPath).replace(/^(\.\.[/\\])+/, ""));
     const entry: RequestLog = { method: req.method ?? "GET", path: urlPath, range: req.headers.range ?? null, status: 0, bytes: 0 };
     state.log.push(entry);
+    if (state.intercept?.(req, res, entry)) return;
     const st = await stat(file).catch(() => null);
     if (!st?.isFile()) {
       entry.status = 404;
@@ -38,7 +66,8 @@ export async function serve(root: string): Promise<TestServer> {
     }
     let start = 0;
     let end = st.size - 1;
-    const m = state.ranges && entry.range ? /^bytes=(\d*)-(\d*)$/.exec(entry.range) : null;
+    let m = state.ranges && entry.range ? /^bytes=(\d*)-(\d*)$/.exec(entry.range) : null;
+    if (m && m[1] === "" && state.suffix === "200") m = null;
     if (m) {
       if (m[1] === "") {
         start = Math.max(0, st.size - Number(m[2]));
@@ -53,7 +82,7 @@ export async function serve(root: string): Promise<TestServer> {
       }
       entry.status = 206;
       res.writeHead(206, {
-        "Content-Range": `bytes ${start}-${end}/${st.size}`,
+        ...(state.contentRange ? { "Content-Range": `bytes ${start}-${end}/${st.size}` } : {}),
         "Content-Length": end - start + 1,
         "Accept-Ranges": "bytes",
       });
@@ -62,11 +91,17 @@ export async function serve(root: string): Promise<TestServer> {
       res.writeHead(200, { "Content-Length": st.size, ...(state.ranges ? { "Accept-Ranges": "bytes" } : {}) });
     }
     if (req.method === "HEAD") return res.end();
-    const stream = createReadStream(file, { start, end });
+    const cut = state.truncate;
+    const stream = createReadStream(file, { start, end: cut === null ? end : Math.min(end, start + cut - 1) });
     stream.on("data", (chunk) => {
       entry.bytes += chunk.length;
     });
-    stream.pipe(res);
+    if (cut !== null && cut < end - start + 1) {
+      stream.on("data", (chunk) => void res.write(chunk));
+      stream.on("end", () => res.socket?.end()); // flush what was written, then close: the body stops short
+    } else {
+      stream.pipe(res);
+    }
     res.on("close", () => stream.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

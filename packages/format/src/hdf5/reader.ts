@@ -29,8 +29,10 @@ import {
   FILTER_NAMES,
   Hdf5Error,
   Hdf5File,
+  type HttpOptions,
   isBoolEnum,
   type Node,
+  pickHttpOptions,
   SourceError,
   unsupportedFilter,
   type Values,
@@ -41,9 +43,8 @@ import { float16ToFloat32 } from "../float16.js";
 import { formatPlatform, type H5wasmFile } from "../platform.js";
 import type { ArrayInfo, Attrs, AttrValue, DType, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 
-export interface OpenHdf5Options {
-  /** HTTP only: extra fetch options (headers). */
-  fetchInit?: RequestInit;
+/** HTTP only: fetch options, time limits, retries and bounds (HttpOptions of @cellfolio/hdf5). */
+export interface OpenHdf5Options extends HttpOptions {
   /** Chunk groups read and decoded at once in a block read (default 4). */
   concurrency?: number;
 }
@@ -59,7 +60,7 @@ export async function openHdf5(target: string | ByteSource, options: OpenHdf5Opt
   const source = typeof target === "string" ? target : target.name;
   let file: Hdf5File;
   try {
-    file = await Hdf5File.open(target, { fetchInit: options.fetchInit });
+    file = await Hdf5File.open(target, pickHttpOptions(options));
   } catch (e) {
     throw toFormatError(source, "", e);
   }

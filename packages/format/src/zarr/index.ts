@@ -1,6 +1,7 @@
 // Zarr v2 / v3 backend: our own reader (local directories, .zarr.zip, HTTP)
 // and our own writer (zarrita can neither write v2, shards, gzip, vlen-utf8 nor
 // consolidated metadata, nor read float16 on Node 20).
+import { type HttpOptions, pickHttpOptions } from "@cellfolio/hdf5";
 import type { StoreReader, StoreWriter } from "../types.js";
 import { ZarrReader } from "./reader.js";
 import type { KeySink, KeyStore } from "./stores.js";
@@ -12,10 +13,8 @@ export { forEachChunk, ZarrReader } from "./reader.js";
 export { type KeyFile, type KeySink, type KeyStore, MapKeyStore, MemoryKeySink, openKeyStore, ZipStore } from "./stores.js";
 export { DEFAULT_COMPRESSION, guessChunks, guessShards, ZarrWriter } from "./writer.js";
 
-export interface OpenZarrOptions {
-  /** HTTP only: extra fetch options (headers). */
-  fetchInit?: RequestInit;
-}
+/** HTTP only: fetch options, time limits, retries and bounds (HttpOptions of @cellfolio/hdf5). */
+export interface OpenZarrOptions extends HttpOptions {}
 
 export interface CreateZarrOptions {
   zarrFormat?: 2 | 3;
@@ -27,7 +26,7 @@ export interface CreateZarrOptions {
 
 /** Opens a Zarr v2 or v3 store: an http(s) URL, a local directory or `.zarr.zip` (Node), or any KeyStore. */
 export async function openZarr(source: string | KeyStore, options: OpenZarrOptions = {}): Promise<StoreReader> {
-  return ZarrReader.open(source, options.fetchInit);
+  return ZarrReader.open(source, pickHttpOptions(options));
 }
 
 /** Creates a Zarr store at `path` (Node: written under a temporary name until `close()`), or into a KeySink. */

@@ -1,5 +1,6 @@
 // Reading Zarr v2 / v3: metadata (consolidated when present), chunk keys,
 // only the chunks (and for shards, only the inner chunks) a block needs.
+import { type HttpOptions, SourceError } from "@cellfolio/hdf5";
 import { allocate, copyBlock, intoView, itemSize, product, typedArrayFor } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
@@ -60,11 +61,11 @@ export class ZarrReader implements StoreReader {
   ) {}
 
   /** A store by URL or local path (Node), or any KeyStore (a MapKeyStore in memory, a ZipStore over a Blob). */
-  static async open(target: string | KeyStore, init: RequestInit = {}): Promise<ZarrReader> {
+  static async open(target: string | KeyStore, options: HttpOptions = {}): Promise<ZarrReader> {
     const source = typeof target === "string" ? target : target.source;
     let store: KeyStore;
     try {
-      store = typeof target === "string" ? await openKeyStore(target, init) : target;
+      store = typeof target === "string" ? await openKeyStore(target, options) : target;
     } catch (e: any) {
       const what = e?.code === "ENOENT" ? "no such file or directory" : e?.code === "EACCES" ? "permission denied" : String(e?.message ?? e);
       throw new FormatError(source, "", `cannot open as Zarr: ${what}`, { cause: e });
@@ -705,6 +706,8 @@ export class ZarrReader implements StoreReader {
         const data = await decodeChunk(raw, { pipeline: spec.inner, dtype: m.dtype, shape: inner });
         copyBlock(data, inner, box.srcStart, dst, shape, box.dstStart, box.count);
       } catch (e: any) {
+        // a failed read (HTTP: the message names the URL and what the server did) is not a decoding failure
+        if (e instanceof SourceError) throw this.err(path, `${label}: ${e.message}`, e);
         throw this.undecodable(path, label, e);
       }
     });

@@ -4,7 +4,7 @@
 // root. Writers put keys into a KeySink: a Map in memory here, a directory
 // renamed at commit under Node.
 import { inflate } from "@cellfolio/codecs";
-import { type ByteSource, openSource } from "@cellfolio/hdf5";
+import { type ByteSource, HttpClient, type HttpOptions, openSource } from "@cellfolio/hdf5";
 import { FormatError } from "../errors.js";
 import { formatPlatform, NO_LOCAL_FILES } from "../platform.js";
 import { readU32 } from "./codecs.js";
@@ -134,28 +134,32 @@ export interface ChunkSource {
   length?: number;
 }
 
+/**
+ * A store under an http(s) prefix: each key one URL, read through the
+ * HttpClient (time limits, retries, bounds; a suffix range the server answers
+ * with 200 falls back to HEAD + explicit range). 404 and 403 are a missing key.
+ */
 export class HttpStore implements KeyStore {
   private readonly base: string;
+  readonly client: HttpClient;
   constructor(
     readonly source: string,
-    private readonly init: RequestInit = {},
+    options: HttpOptions = {},
   ) {
     this.base = source.replace(/\/+$/, "");
+    this.client = new HttpClient(options);
   }
-  private async fetchKey(key: string, range?: string): Promise<Uint8Array | undefined> {
-    const headers = new Headers(this.init.headers);
-    if (range) headers.set("Range", range);
-    const res = await fetch(`${this.base}/${key.split("/").map(encodeURIComponent).join("/")}`, { ...this.init, headers });
-    if (res.status === 404 || res.status === 403) return undefined;
-    if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText} for ${key}`);
-    return new Uint8Array(await res.arrayBuffer());
+  /** The URL of a key. */
+  url(key: string): string {
+    return `${this.base}/${key.split("/").map(encodeURIComponent).join("/")}`;
   }
   get(key: string): Promise<Uint8Array | undefined> {
-    return this.fetchKey(key);
+    return this.client.get(this.url(key), { missingOk: true });
   }
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
     // A suffix request ("bytes=-N") saves a HEAD for the size.
-    return this.fetchKey(key, offset < 0 ? `bytes=${offset}` : `bytes=${offset}-${offset + length - 1}`);
+    if (offset < 0) return this.client.suffix(this.url(key), -offset, { missingOk: true });
+    return (await this.client.range(this.url(key), offset, length, { missingOk: true }))?.bytes;
   }
   async listDir(): Promise<string[] | null> {
     return null;
@@ -183,8 +187,8 @@ export class ZipStore implements KeyStore {
   ) {}
 
   /** A zip by URL or local path (Node), or any byte source (a Blob, bytes). */
-  static async open(source: string | ByteSource, init: RequestInit = {}): Promise<ZipStore> {
-    const src = typeof source === "string" ? await openSource(source, { fetchInit: init }) : source;
+  static async open(source: string | ByteSource, options: HttpOptions = {}): Promise<ZipStore> {
+    const src = typeof source === "string" ? await openSource(source, options) : source;
     const store = new ZipStore(src.name, src);
     try {
       await store.readDirectory();
@@ -304,10 +308,10 @@ export class ZipStore implements KeyStore {
 }
 
 /** The store for a source: http(s) prefix, .zip file, or (Node) local directory or zip. */
-export async function openKeyStore(source: string, init: RequestInit = {}): Promise<KeyStore> {
+export async function openKeyStore(source: string, options: HttpOptions = {}): Promise<KeyStore> {
   const isHttp = /^https?:\/\//i.test(source);
-  if (isHttp && /\.zip$/i.test(source.replace(/[?#].*$/, ""))) return ZipStore.open(source, init);
-  if (isHttp) return new HttpStore(source, init);
+  if (isHttp && /\.zip$/i.test(source.replace(/[?#].*$/, ""))) return ZipStore.open(source, options);
+  if (isHttp) return new HttpStore(source, options);
   const local = formatPlatform().openLocalKeyStore;
   if (!local) throw new FormatError(source, "", NO_LOCAL_FILES);
   return local(source);

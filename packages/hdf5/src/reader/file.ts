@@ -104,8 +104,9 @@ export class Hdf5File {
       ctx.lengthSize = sb.lengthSize;
       ctx.base = sb.baseAddress;
       ctx.indexMode = options.chunkIndex ?? "auto";
-      if (sb.endOfFile !== UNDEFINED && ctx.base + sb.endOfFile > size) {
-        throw ctx.error("", `truncated file: the superblock says it ends at ${ctx.base + sb.endOfFile} bytes, the file has ${size}`);
+      // The stored end-of-file address is absolute (see Superblock.endOfFile), user block included.
+      if (sb.endOfFile !== UNDEFINED && sb.endOfFile > size) {
+        throw ctx.error("", `truncated file: the superblock says it ends at ${sb.endOfFile} bytes, the file has ${size}`);
       }
       return new Hdf5File(ctx, sb);
     } catch (e) {

@@ -2,7 +2,7 @@
 // addresses and lengths and where the root group is.
 
 import type { FileContext } from "./context.js";
-import { Cursor } from "./cursor.js";
+import { Cursor, UNDEFINED } from "./cursor.js";
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -13,6 +13,12 @@ export interface Superblock {
   offsetSize: number;
   lengthSize: number;
   baseAddress: number;
+  /**
+   * The end-of-file address as stored: absolute (the HDF5 library writes the
+   * base address plus its relative end of allocation, so with a user block it
+   * is the file size, not the size minus the user block). UNDEFINED while a
+   * writer has the file open.
+   */
   endOfFile: number;
   /** Object header address of the root group. */
   rootAddress: number;
@@ -31,6 +37,26 @@ export async function readSuperblock(ctx: FileContext): Promise<Superblock> {
     });
   }
   throw ctx.error("", "not an HDF5 file (no HDF5 signature at 0, 512, 1024, ...)");
+}
+
+/**
+ * The file size an HDF5 file's superblock states (its end-of-file address),
+ * from the file's first bytes; undefined when they hold no superblock or it
+ * states none. Lets a remote file be read when the server's answers do not
+ * show its size (a browser hides Content-Range from another origin unless
+ * the server exposes it).
+ */
+export function endOfFileFromHead(head: Uint8Array): number | undefined {
+  for (let off = 0; off + 8 <= head.length; off = off === 0 ? 512 : off * 2) {
+    if (!SIGNATURE.every((b, i) => head[off + i] === b)) continue;
+    try {
+      const sb = parse(new Cursor(head.subarray(off, off + 256), 8), off);
+      return sb.endOfFile === UNDEFINED || sb.endOfFile < off + 8 ? undefined : sb.endOfFile;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 function parse(c: Cursor, offset: number): Superblock {

@@ -1,17 +1,19 @@
 // Reading over HTTP: a real node:http server on 127.0.0.1 with Range support.
 // Opening and reading one cell costs a few small requests; no request reads
 // the whole file; 404s and servers that ignore Range give clear errors.
-import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { py } from "../../../../test-utils/oracle.js";
-import { Hdf5File, HttpSource } from "../../src/reader/index.js";
+import { Hdf5File, HttpSource, MemorySource } from "../../src/reader/index.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "hdf5-http-"));
 const file = path.join(dir, "cells.h5sc");
+/** A file with a 512-byte user block before the superblock (as h5jam, .h5mu and MATLAB files have). */
+const withUserBlock = path.join(dir, "userblock.h5");
 let server: Server;
 let base = "";
 const log: { path: string; range: string | undefined; bytes: number }[] = [];
@@ -29,6 +31,14 @@ with h5py.File(p, "w") as f:
     f.create_group("obs").create_dataset("_index", data=np.array([str(i) for i in range(300)], dtype=object), dtype=h5py.string_dtype())
 print(json.dumps(1))`,
     file,
+  );
+  py(
+    `import h5py, json, sys, numpy as np
+p = json.loads(sys.stdin.read())
+with h5py.File(p, "w", userblock_size=512) as f:
+    f.create_dataset("x", data=np.arange(5000, dtype="<i4").reshape(100, 50), chunks=(10, 50), compression="gzip")
+print(json.dumps(1))`,
+    withUserBlock,
   );
   server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
@@ -51,7 +61,9 @@ print(json.dumps(1))`,
     const start = Number(m[1]);
     const end = Math.min(Number(m[2]), size - 1);
     log.push({ path: url.pathname, range, bytes: end - start + 1 });
-    res.writeHead(206, { "Content-Range": `bytes ${start}-${end}/${size}`, "Content-Length": end - start + 1 });
+    // ?nocr: no Content-Range, as a browser shows a server on another origin that does not expose it
+    const cr = url.searchParams.has("nocr") ? {} : { "Content-Range": `bytes ${start}-${end}/${size}` };
+    res.writeHead(206, { ...cr, "Content-Length": end - start + 1 });
     createReadStream(name, { start, end }).pipe(res);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -97,7 +109,37 @@ describe("HDF5 over HTTP range requests", () => {
     await expect(Hdf5File.open(`${base}/nope.h5ad`)).rejects.toThrow(/nope\.h5ad.*404/);
   });
 
-  it("a server that ignores Range is refused, not downloaded whole", async () => {
-    await expect(Hdf5File.open(`${base}/cells.h5sc?norange=1`)).rejects.toThrow(/ignores Range requests/);
+  it("a server that ignores Range: a small file is read whole (within maxWholeFileBytes), a larger one refused", async () => {
+    const size = statSync(file).size;
+    const src = new HttpSource(`${base}/cells.h5sc?norange=1`);
+    const f = await Hdf5File.open(src);
+    const d = await f.dataset("obsm/single_cell_images");
+    const cell = await d.read([7, 0, 0, 0], [1, 5, 32, 32]);
+    const expected = py(
+      "import h5py, json, sys, numpy as np\nf = h5py.File(json.loads(sys.stdin.read()), 'r')\nprint(json.dumps(f['obsm/single_cell_images'][7].view(np.uint16).ravel().tolist()))",
+      file,
+    );
+    expect(Array.from(cell as Uint16Array)).toEqual(expected);
+    expect(src.requests).toBe(1);
+    await f.close();
+    const small = new HttpSource(`${base}/cells.h5sc?norange=1`, { maxWholeFileBytes: 1024 * 1024 });
+    await expect(Hdf5File.open(small)).rejects.toThrow(
+      `${base}/cells.h5sc?norange=1: /: the server ignores Range requests: it answered "Range: bytes=0-16383" with HTTP 200 and the whole file, ${+(size / 2 ** 20).toFixed(1)} MiB (${size} bytes); files over 1 MiB (1048576 bytes) are not downloaded whole (option maxWholeFileBytes); serve the file from a server that supports Range requests`,
+    );
+    expect(small.bytesRead).toBe(0);
+  });
+
+  it("no Content-Range to be seen: the size is the superblock's end-of-file address (absolute, user block included)", async () => {
+    const expected = py("import h5py, json, sys\nf = h5py.File(json.loads(sys.stdin.read()), 'r')\nprint(json.dumps(f['x'][...].ravel().tolist()))", withUserBlock);
+    for (const src of [new HttpSource(`${base}/userblock.h5?nocr=1`), new HttpSource(`${base}/userblock.h5`), new MemorySource(readFileSync(withUserBlock))]) {
+      expect(await src.size()).toBe(statSync(withUserBlock).size);
+      const f = await Hdf5File.open(src);
+      expect(f.superblock.offset).toBe(512);
+      const d = await f.dataset("x");
+      expect(Array.from((await d.read([0, 0], [100, 50])) as Int32Array)).toEqual(expected);
+      await f.close();
+    }
+    const big = new HttpSource(`${base}/cells.h5sc?nocr=1`);
+    expect(await big.size()).toBe(statSync(file).size);
   });
 });
