@@ -1,4 +1,12 @@
+import { cpSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "tsup";
+
+// The web viewer's built page (apps/viewer, a private workspace) ships inside
+// this package as dist/viewer, where `cellfolio view` finds it in an installed
+// copy. turbo builds the viewer before this package (turbo.json).
+const viewerDist = fileURLToPath(new URL("../../apps/viewer/dist", import.meta.url));
+const viewerOut = fileURLToPath(new URL("./dist/viewer", import.meta.url));
 
 export default defineConfig({
   entry: ["src/index.ts", "src/bin.ts"],
@@ -7,4 +15,10 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
+  async onSuccess() {
+    if (!existsSync(`${viewerDist}/index.html`)) {
+      throw new Error(`the viewer is not built (no ${viewerDist}/index.html), and the cli ships it: run \`npx turbo run build --filter=@cellfolio/cli\`, which builds the viewer first`);
+    }
+    cpSync(viewerDist, viewerOut, { recursive: true });
+  },
 });

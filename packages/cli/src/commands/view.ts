@@ -9,11 +9,15 @@ import { serve } from "../serve.js";
 
 const usage = "cellfolio view FILE_OR_DIR [--port N] [--viewer DIR]";
 
-/** The built viewer: --viewer, CELLFOLIO_VIEWER_DIR, or apps/viewer/dist next to this package in the repo. */
+/**
+ * The built viewer: --viewer, CELLFOLIO_VIEWER_DIR, or the copy this package
+ * ships (dist/viewer, copied there by the cli's build), found beside the
+ * bundled code, so an installed `cellfolio` needs no checkout of the repo.
+ */
 function viewerDir(given: string | undefined): string {
-  const candidates = given ? [given] : [process.env.CELLFOLIO_VIEWER_DIR, fileURLToPath(new URL("../../../apps/viewer/dist", import.meta.url))].filter((d): d is string => !!d);
+  const candidates = given ? [given] : [process.env.CELLFOLIO_VIEWER_DIR, fileURLToPath(new URL("./viewer", import.meta.url))].filter((d): d is string => !!d);
   const dir = candidates.find((d) => existsSync(path.join(d, "index.html")));
-  if (!dir) throw new Error(`the viewer is not built (no index.html in ${candidates.join(" or ")}): run \`npx turbo run build --filter=@cellfolio/viewer\``);
+  if (!dir) throw new Error(`the viewer is not built (no index.html in ${candidates.join(" or ")}): run \`npx turbo run build --filter=@cellfolio/cli\` (it builds the viewer and copies it into the cli)`);
   return dir;
 }
 
@@ -27,7 +31,7 @@ viewer on 127.0.0.1 with HTTP range requests, and prints the URL to open.
 Runs until Ctrl-C.
 
   --port N       port to listen on (default: a free one)
-  --viewer DIR   the built viewer (default apps/viewer/dist)
+  --viewer DIR   a built viewer (default: the one shipped in this package)
 
 example: cellfolio view out/sample.zarr --port 8080`,
   async run(argv) {
