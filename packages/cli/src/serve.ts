@@ -9,7 +9,7 @@ import path from "node:path";
 export interface ServeOptions {
   /** The dataset: a file (.h5sc / .h5ad) or a directory (.zarr). */
   dataset: string;
-  /** The built viewer (apps/viewer/dist). */
+  /** The built viewer (the cli ships one in dist/viewer). */
   viewerDir: string;
   /** 0 (default) picks a free port. */
   port?: number;

@@ -8,11 +8,15 @@ import type { Command } from "../command.js";
 import { InputError, inFlags, UsageError } from "../errors.js";
 import { serve } from "../serve.js";
 
-/** The built viewer: --viewer, CELLFOLIO_VIEWER_DIR, or apps/viewer/dist next to this package in the repo. */
+/**
+ * The built viewer: --viewer, CELLFOLIO_VIEWER_DIR, or the copy this package
+ * ships (dist/viewer, copied there by the cli's build), found beside the
+ * bundled code, so an installed `cellfolio` needs no checkout of the repo.
+ */
 function viewerDir(given: string | undefined): string {
-  const candidates = given ? [given] : [process.env.CELLFOLIO_VIEWER_DIR, fileURLToPath(new URL("../../../apps/viewer/dist", import.meta.url))].filter((d): d is string => !!d);
+  const candidates = given ? [given] : [process.env.CELLFOLIO_VIEWER_DIR, fileURLToPath(new URL("./viewer", import.meta.url))].filter((d): d is string => !!d);
   const dir = candidates.find((d) => existsSync(path.join(d, "index.html")));
-  if (!dir) throw new InputError(`the viewer is not built (no index.html in ${candidates.join(" or ")}): run \`npx turbo run build --filter=@cellfolio/viewer\``);
+  if (!dir) throw new InputError(`the viewer is not built (no index.html in ${candidates.join(" or ")}): run \`npx turbo run build --filter=@cellfolio/cli\` (it builds the viewer and copies it into the cli)`);
   return dir;
 }
 
@@ -21,7 +25,7 @@ const spec: CommandSpec = {
   positionals: "FILE_OR_DIR",
   options: [
     { name: "port", value: "N", help: "port to listen on (default: a free one)" },
-    { name: "viewer", value: "DIR", help: "the built viewer (default apps/viewer/dist)" },
+    { name: "viewer", value: "DIR", help: "a built viewer (default: the one shipped in this package)" },
   ],
   about: `Serves FILE_OR_DIR (an .h5sc / .h5ad file or a .zarr directory written by
 cellfolio extract or convert) and the web viewer on 127.0.0.1 with HTTP range

@@ -1,0 +1,86 @@
+// The cellfolio command as a user installs it: `npm i -g --prefix <temp>` of
+// the six tarballs (no workspace, no repo paths), then `cellfolio extract` on
+// the bundled sample and `cellfolio view` of the result: the page, a script of
+// it and the dataset are served from the installed package, and SIGINT stops it.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_DATA } from "../test-utils/oracle.js";
+import { installGlobal, PUBLISHED, packAll } from "../test-utils/packed.js";
+
+let prefix: string;
+let work: string;
+let bin: string;
+let tarballDir: string;
+/** The child's environment: nothing that points the CLI at the repo's viewer. */
+const env = { ...process.env };
+delete env.CELLFOLIO_VIEWER_DIR;
+
+beforeAll(() => {
+  const packed = packAll();
+  tarballDir = path.dirname(packed["@cellfolio/cli"].tarball);
+  prefix = installGlobal(PUBLISHED.map((n) => packed[n].tarball));
+  bin = path.join(prefix, "bin", "cellfolio");
+  work = mkdtempSync(path.join(tmpdir(), "cellfolio-cli-installed-"));
+});
+afterAll(() => {
+  for (const d of [prefix, work, tarballDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+const run = (args: string[]) => execFileSync(bin, args, { cwd: work, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+describe("cellfolio installed with npm i -g from the tarballs", () => {
+  it("is a command of its own, and every package is requirable from CommonJS", () => {
+    expect(run(["--version"]).trim()).toBe("0.1.0");
+    const lib = path.join(prefix, "lib");
+    const out = execFileSync(process.execPath, ["-e", `for (const n of ${JSON.stringify(PUBLISHED)}) require(n); console.log("ok")`], { cwd: lib, encoding: "utf8" });
+    expect(out.trim()).toBe("ok");
+  });
+
+  it("extracts the sample and serves it with the viewer it ships; SIGINT stops it", async () => {
+    const sample = path.join(TEST_DATA, "sample");
+    const dataset = path.join(work, "sample.h5sc");
+    run(["extract", "--image", path.join(sample, "image.tif"), "--nucleus", path.join(sample, "nucleus.tif"), "--cytosol", path.join(sample, "cytosol.tif"), "--channel-names", "DNA,PH3,cellbody", "--size", "48", "--out", dataset]);
+
+    const child = spawn(bin, ["view", dataset], { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    const exited = new Promise<number | null>((ok) => child.on("exit", ok));
+    try {
+      const url = await new Promise<string>((ok, fail) => {
+        child.stdout.on("data", (d) => {
+          out += d;
+          const m = /open (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out);
+          if (m) ok(m[1]);
+        });
+        exited.then((code) => fail(new Error(`cellfolio view exited ${code}: ${out}${err}`)));
+      });
+      expect(new URL(url).searchParams.get("url")).toBe("/data/sample.h5sc");
+
+      // the page is the copy inside the installed package
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toBe(readFileSync(path.join(prefix, "lib/node_modules/@cellfolio/cli/dist/viewer/index.html"), "utf8"));
+      const script = /<script[^>]+src="([^"]+\.js)"/.exec(html)?.[1];
+      expect(script, html).toBeTruthy();
+      const js = await fetch(new URL(script as string, url));
+      expect(js.status).toBe(200);
+      expect(js.headers.get("content-type")).toMatch(/javascript/);
+      expect((await js.text()).length).toBeGreaterThan(1000);
+
+      // the dataset by range, as the page reads it: an HDF5 signature
+      const data = await fetch(new URL("/data/sample.h5sc", url), { headers: { Range: "bytes=0-7" } });
+      expect(data.status).toBe(206);
+      expect([...new Uint8Array(await data.arrayBuffer())]).toEqual([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exited).toBe(0);
+  });
+});
