@@ -8,7 +8,8 @@ import type { Page } from "playwright-core";
 export function runInPage<A, R>(page: Page, fn: (cf: any, args: A) => Promise<R>, args: A, timeoutMs = 30_000): Promise<R> {
   return page.evaluate(
     ([src, a, ms]) => {
-      const f = (0, eval)(`(${src})`);
+      // the script's source text, made a function again in the page
+      const f = new Function("cf", "args", `return (${src})(cf, args);`);
       return Promise.race([
         f((window as any).cellfolio, a),
         new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)),
@@ -22,7 +23,8 @@ export function runInPage<A, R>(page: Page, fn: (cf: any, args: A) => Promise<R>
 export function failureInPage<A>(page: Page, fn: (cf: any, args: A) => Promise<unknown>, args: A, timeoutMs = 30_000): Promise<{ error: string | null; ms: number }> {
   return page.evaluate(
     async ([src, a, ms]) => {
-      const f = (0, eval)(`(${src})`);
+      // the script's source text, made a function again in the page
+      const f = new Function("cf", "args", `return (${src})(cf, args);`);
       const t0 = performance.now();
       try {
         await Promise.race([f((window as any).cellfolio, a), new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))]);
@@ -202,4 +204,20 @@ export async function writeDataset(cf: any, a: WriteArgs): Promise<{ files: Reco
   if (a.kind === "zarr3") for (const [k, v] of sink.entries) files[k] = b64(v);
   else files[""] = b64(sink.bytes());
   return { files };
+}
+
+/** The baseline of the thumbnail timings: `n` plain range requests of `bytes` bytes to `url` (a file of `size` bytes), `concurrency` at a time. */
+export async function rawRanges(_cf: any, a: { url: string; size: number; n: number; bytes: number; concurrency: number }): Promise<{ perSecond: number; ms: number }> {
+  const t0 = performance.now();
+  for (let i = 0; i < a.n; i += a.concurrency) {
+    const k = Math.min(a.concurrency, a.n - i);
+    await Promise.all(
+      Array.from({ length: k }, (_, j) => {
+        const at = ((i + j) * a.bytes) % (a.size - a.bytes);
+        return fetch(a.url, { headers: { Range: `bytes=${at}-${at + a.bytes - 1}` } }).then((r) => r.arrayBuffer());
+      }),
+    );
+  }
+  const ms = performance.now() - t0;
+  return { perSecond: (a.n / ms) * 1000, ms };
 }
