@@ -195,8 +195,13 @@ for (const bundler of ["esbuild", "vite"] as const) {
       const args: WriteArgs = { ...WRITE, kind: "hdf5" };
       const inBrowser = path.join(tmp, `${bundler}-browser.h5sc`);
       const inNode = path.join(tmp, `${bundler}-node.h5sc`);
-      toDisk((await runInPage(page, writeDataset, args)).files, inBrowser);
-      toDisk((await writeDataset({ ...node.format, MemorySink: node.hdf5.MemorySink }, args)).files, inNode);
+      const written = (await runInPage(page, writeDataset, args)).files;
+      const nodeWritten = (await writeDataset({ ...node.format, MemorySink: node.hdf5.MemorySink }, args)).files;
+      toDisk(written, inBrowser);
+      toDisk(nodeWritten, inNode);
+      // the writer is deterministic: the page's file is Node's, byte for byte
+      expect(written[""].length).toBeGreaterThan(1000);
+      expect(written[""] === nodeWritten[""]).toBe(true);
       const r = py(H5_READ, { paths: [inBrowser, inNode] });
       const b = r[inBrowser];
       expect(b).toEqual(r[inNode]);
@@ -225,6 +230,8 @@ for (const bundler of ["esbuild", "vite"] as const) {
       const nodeWritten = (await writeDataset({ ...node.format, MemorySink: node.hdf5.MemorySink }, args)).files;
       toDisk(nodeWritten, inNode);
       expect(Object.keys(written).sort()).toEqual(Object.keys(nodeWritten).sort());
+      // the writer is deterministic: every key the page wrote is Node's, byte for byte
+      expect(Object.keys(written).filter((k) => written[k] !== nodeWritten[k])).toEqual([]);
       const r = py13(ZARR3_READ, { paths: [hostPath(inBrowser), hostPath(inNode)] });
       const b = r[hostPath(inBrowser)];
       expect(b).toEqual(r[hostPath(inNode)]);
