@@ -6,7 +6,7 @@
 // bad servers. Values are checked against Node reading the same files through
 // the same installed packages, and against h5py / zarr-python / anndata.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -70,6 +70,23 @@ describe.skipIf(!canRun)("bundling the installed packages", () => {
     expect(bundled.viteLog).toMatch(/built in/);
     expect(bundled.viteLog).not.toMatch(/externalized|Could not resolve|error/i);
     for (const f of ["read.html", "write.html"]) expect(existsSync(path.join(bundled.vite, f))).toBe(true);
+  });
+
+  it("neither bundle holds h5wasm or an import of a Node built-in", () => {
+    for (const dir of [bundled.esbuild, path.join(bundled.vite, "assets")]) {
+      const js = readdirSync(dir).filter((f) => f.endsWith(".js"));
+      expect(js.length).toBeGreaterThan(1);
+      let bytes = 0;
+      for (const f of js) {
+        const text = readFileSync(path.join(dir, f), "utf8");
+        bytes += text.length;
+        // (comments may name it; an import names it as a module specifier)
+        expect(text, f).not.toMatch(/["']h5wasm(-plugins)?(\/[^"']*)?["']/);
+        expect(text, f).not.toMatch(/\bfrom\s*["'](node:)?(fs|fs\/promises|os|path|url|util|zlib|crypto|worker_threads|module)["']/);
+        expect(text, f).not.toMatch(/\brequire\(\s*["'](node:)?(fs|zlib|worker_threads|path|os|crypto)["']\s*\)/);
+      }
+      console.log(`[bundle] ${path.relative(app, dir)}: ${js.length} JS files, ${(bytes / 1024).toFixed(0)} KB`);
+    }
   });
 
   it("the installed packages are copies from the tarballs, not links into the workspace", () => {
@@ -279,9 +296,11 @@ describe.skipIf(!canRun)("thumbnails a second in the browser, from a local HTTP 
       const requests = hosts.data.log.slice(before);
       const preflights = requests.filter((r) => r.method === "OPTIONS").length;
       const want = await throughput(node.lazy, { ...args, source: path.join(DATA, file) });
+      const nodeHttp = await throughput(node.lazy, { ...args, source: `${hosts.data.url}/${file}` });
+      expect(nodeHttp.checksum).toBe(want.checksum);
       expect(got.cells).toBe(500);
       expect(got.checksum).toBe(want.checksum);
-      console.log(`[browser] ${file}: ${got.cells} thumbnails in ${got.ms.toFixed(0)} ms = ${got.perSecond.toFixed(0)} thumbnails/s (Node, local file: ${want.perSecond.toFixed(0)}/s); ${requests.length} requests to the data server, ${preflights} of them CORS preflights`);
+      console.log(`[browser] ${file}: ${got.cells} thumbnails in ${got.ms.toFixed(0)} ms = ${got.perSecond.toFixed(0)} thumbnails/s (Node: ${nodeHttp.perSecond.toFixed(0)}/s from the same server, ${want.perSecond.toFixed(0)}/s from the local file); ${requests.length} requests to the data server, ${preflights} of them CORS preflights`);
     });
   }
 });
