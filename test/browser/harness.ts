@@ -11,69 +11,34 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { REPO_ROOT } from "../../test-utils/oracle.js";
+import { installTarballs, type PackageName, packAll, tarballsFor } from "../../test-utils/packed.js";
 
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 /** The packages a browser user installs (the Node-only extract and cli are not part of the pages). */
-export const BROWSER_PACKAGES = ["codecs", "hdf5", "format", "lazy"];
+export const BROWSER_PACKAGES: PackageName[] = ["@cellfolio/codecs", "@cellfolio/hdf5", "@cellfolio/format", "@cellfolio/lazy"];
 
 /** The bundlers at the versions the workspace itself uses (the npm cache has them). */
 function workspaceVersion(name: string): string {
   return JSON.parse(readFileSync(path.join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version;
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Runs `fn` holding a lock directory (test files run in parallel; two builds into the same dist would race). */
-function withLock<T>(name: string, fn: () => T): T {
-  const lock = path.join(tmpdir(), `${name}.lock`);
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // a lock older than 10 minutes is a crashed run's
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 600_000) rmdirSync(lock);
-      if (Date.now() - t0 > 600_000) throw new Error(`waited 10 minutes for ${lock}`);
-      sleep(200);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    rmdirSync(lock);
-  }
-}
-
 /**
- * The one place that makes "what a user installs": builds the workspace, packs
- * `packages` with `npm pack` and installs the tarballs (and `extra` registry
- * packages such as the bundlers) with `npm install` into a fresh folder
- * outside the workspace: no workspace links; third-party dependencies come
- * from npm's cache or registry. Returns the folder (its package.json is
- * `"type": "module"`). To be swapped for test-utils/packed.ts at merge.
+ * "What a user installs": the packed tarballs of `packages` (and the
+ * @cellfolio packages they need) and `extra` registry packages such as the
+ * bundlers, installed with npm into a fresh folder outside the workspace (no
+ * workspace links; third-party dependencies from npm's cache or registry).
+ * Returns the folder (its package.json is `"type": "module"`).
  */
-export function installPacked(packages: string[] = BROWSER_PACKAGES, extra: string[] = []): string {
-  const root = mkdtempSync(path.join(tmpdir(), "cellfolio-packed-"));
-  const tarballs = path.join(root, "tarballs");
-  const app = path.join(root, "app");
-  mkdirSync(tarballs);
-  mkdirSync(app);
-  withLock("cellfolio-build", () => {
-    execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "pipe" });
-    for (const p of packages) {
-      execFileSync("npm", ["pack", path.join(REPO_ROOT, "packages", p), "--pack-destination", tarballs, "--silent"], { cwd: root, stdio: "pipe" });
-    }
-  });
+export function installPacked(packages: PackageName[] = BROWSER_PACKAGES, extra: string[] = []): string {
+  const packed = packAll();
+  const app = mkdtempSync(path.join(tmpdir(), "cellfolio-app-"));
   writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "cellfolio-user-app", private: true, type: "module" }, null, 2));
-  const tgz = readdirSync(tarballs).map((f) => path.join(tarballs, f));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--no-package-lock", ...tgz, ...extra], { cwd: app, stdio: "pipe" });
+  const tgz = [...new Set(packages.flatMap((p) => tarballsFor(packed, p)))];
+  installTarballs([...tgz, ...extra], app);
   for (const p of packages) {
-    const at = path.join(app, "node_modules/@cellfolio", p);
+    const at = path.join(app, "node_modules", p);
     // a copy, not a link into the workspace
-    if (!existsSync(path.join(at, "package.json")) || statSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) throw new Error(`@cellfolio/${p} is not installed in ${app}`);
+    if (!existsSync(path.join(at, "package.json")) || statSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) throw new Error(`${p} is not installed in ${app}`);
   }
   return app;
 }

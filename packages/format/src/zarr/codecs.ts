@@ -1,24 +1,37 @@
 // Byte-level codecs of Zarr chunks: compressors (gzip, zlib, zstd, blosc, lz4),
 // the byte shuffle, crc32c. Deflate through @cellfolio/codecs (node:zlib
-// under Node, on the libuv threadpool; fflate elsewhere); zstd native where
-// the platform has it, the numcodecs wasm build otherwise. Blosc is framed here: numcodecs' wasm blosc always writes
-// typesize 4, which shuffles float16 and 8-byte data badly.
+// under Node, on the libuv threadpool; Compression Streams elsewhere). zstd
+// (zarr-python 3's default) decodes natively where the platform has it, else
+// with fzstd (65 KB of JavaScript). What is left to numcodecs' wasm builds,
+// an optional peer loaded on first use (1.4 MB, most of an install's size):
+// zstd encoding without native zstd (Node < 22.15, browsers), and blosc
+// frames of blosclz / snappy / bit shuffle. Blosc is framed here: numcodecs'
+// wasm blosc always writes typesize 4, which shuffles float16 and 8-byte data
+// badly.
 import { deflate, inflate, kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { decompress as fzstdDecompress } from "fzstd";
 import { formatPlatform } from "../platform.js";
 import { lz4DecodeFramed, lz4EncodeFramed } from "./lz4.js";
 
 type WasmCodec = { encode(d: Uint8Array): Uint8Array | Promise<Uint8Array>; decode(d: Uint8Array): Uint8Array | Promise<Uint8Array> };
 
 const wasmCache = new Map<string, Promise<WasmCodec>>();
-function wasm(name: "zstd" | "blosc", config: Record<string, unknown>): Promise<WasmCodec> {
+function wasm(name: "zstd" | "blosc", config: Record<string, unknown>, what: string): Promise<WasmCodec> {
   const key = `${name}:${JSON.stringify(config)}`;
   let c = wasmCache.get(key);
   if (!c) {
     c = (async () => {
-      const mod: any =
-        name === "zstd" ? await import("numcodecs/zstd") : await import("numcodecs/blosc");
+      // (the name in a variable: bundlers leave an optional package that is not installed alone)
+      const specifier = `numcodecs/${name}`;
+      let mod: any;
+      try {
+        mod = await import(/* @vite-ignore */ specifier);
+      } catch (e) {
+        throw new Error(`${what} needs the optional package numcodecs: npm install numcodecs (${(e as Error)?.message ?? e})`, { cause: e });
+      }
       return mod.default.fromConfig({ id: name, ...config }) as WasmCodec;
     })();
+    c.catch(() => wasmCache.delete(key));
     wasmCache.set(key, c);
   }
   return c;
@@ -43,12 +56,12 @@ export async function zlibDecode(data: Uint8Array): Promise<Uint8Array> {
 export async function zstdEncode(data: Uint8Array, level: number): Promise<Uint8Array> {
   const native = formatPlatform().zstd;
   if (native) return native.compress(data, level);
-  return (await wasm("zstd", { level })).encode(data);
+  return (await wasm("zstd", { level }, "zstd compression on this platform (Node < 22.15 or a browser)")).encode(data);
 }
 export async function zstdDecode(data: Uint8Array): Promise<Uint8Array> {
   const native = formatPlatform().zstd;
   if (native) return native.decompress(data);
-  return (await wasm("zstd", { level: 1 })).decode(data);
+  return fzstdDecompress(data);
 }
 
 export async function lz4Decode(data: Uint8Array): Promise<Uint8Array> {
@@ -68,7 +81,7 @@ export async function bloscDecode(data: Uint8Array): Promise<Uint8Array> {
   if (lz4) return lz4;
   const fast = await bloscDecodeJs(data).catch(() => null);
   if (fast) return fast;
-  const out = await (await wasm("blosc", { cname: "lz4", clevel: 5, shuffle: 1 })).decode(data);
+  const out = await (await wasm("blosc", { cname: "lz4", clevel: 5, shuffle: 1 }, "a blosc frame of blosclz, snappy or bit shuffle")).decode(data);
   if (out.length !== nbytes) throw new Error(`blosc: decoded ${out.length} bytes, header says ${nbytes}`);
   return out;
 }
