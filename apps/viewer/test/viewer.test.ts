@@ -161,6 +161,8 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
       await p2.waitForSelector("body[data-state=error]");
       const msg = await p2.textContent("#status.error");
       expect(msg).toContain("nothing.zarr");
+      // the URL stays in the field, to correct it
+      expect(await p2.inputValue("#url")).toBe("/data/nothing.zarr");
       await shot(p2, "error");
       await p2.fill("#url", "/data/sample.zarr");
       await p2.click("#open-form button");
@@ -169,6 +171,18 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
       expect(new URL(p2.url()).searchParams.get("url")).toBe("/data/sample.zarr");
     } finally {
       await p2.close();
+    }
+  });
+
+  it("a dataset given by ?url= that cannot be opened: the error in the status line, the URL in the field", async () => {
+    const p3 = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    try {
+      await p3.goto(new URL("/?url=/data/missing.zarr", server.url).href);
+      await p3.waitForSelector("body[data-state=error]");
+      expect(await p3.textContent("#status.error")).toContain("/data/missing.zarr");
+      expect(await p3.inputValue("#url")).toBe("/data/missing.zarr");
+    } finally {
+      await p3.close();
     }
   });
 
@@ -182,6 +196,51 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
     await page.click("#copy-ids");
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${lines[0][0]}\n${lines[1][1]}`);
     expect(await page.textContent("#status")).toBe("copied 2 cellIDs");
+  });
+
+  it("copy cellID list copies the selected cells the filter shows, and says how many; plurals; the menus say what they are", async () => {
+    const n = truth.ids.length;
+    const mitotic = truth.ids.filter((_, i) => truth.column[i] === 1);
+    await page.click("#select-none");
+    expect(await page.textContent("#selected-count")).toBe("0 cells selected");
+    await page.click(".line >> nth=0 >> canvas", { position: { x: 48, y: 48 }, modifiers: ["Control"] });
+    expect(await page.textContent("#selected-count")).toBe("1 cell selected");
+    // what the page puts on the clipboard, caught in the page
+    await page.evaluate(() => {
+      const w = window as unknown as { copied: string[] };
+      w.copied = [];
+      navigator.clipboard.writeText = async (t: string) => {
+        w.copied.push(t);
+      };
+    });
+    const copied = () => page.evaluate(() => (window as unknown as { copied: string[] }).copied.at(-1));
+    await page.click("#copy-ids");
+    expect(await copied()).toBe(String(truth.ids[0]));
+    expect(await page.textContent("#status")).toBe("copied 1 cellID");
+    // all selected, then the filter hides the non-mitotic ones: only the mitotic ones are copied
+    await page.click("#select-shown");
+    expect(await page.textContent("#selected-count")).toBe(`${n} cells selected`);
+    await page.selectOption("#filter-col", "mitotic");
+    expect(await page.$eval("#filter-col", (el) => (el as HTMLSelectElement).selectedOptions[0].text)).toBe("filter: mitotic");
+    await page.uncheck('#filter-values input[value="0"]');
+    expect(await page.getAttribute("#shown", "data-count")).toBe(String(mitotic.length));
+    const hidden = n - mitotic.length;
+    expect(await page.textContent("#selected-count")).toBe(`${mitotic.length} cell${mitotic.length === 1 ? "" : "s"} selected (${hidden} more hidden by the filter)`);
+    await page.click("#copy-ids");
+    expect((await copied())?.split("\n").map(Number)).toEqual(mitotic);
+    expect(await page.inputValue("#id-list")).toBe(mitotic.join("\n"));
+    expect(await page.textContent("#status")).toBe(`copied ${mitotic.length} cellID${mitotic.length === 1 ? "" : "s"} (not the ${hidden} selected cells hidden by the filter)`);
+    await page.selectOption("#group-col", "mitotic");
+    expect(await page.$eval("#group-col", (el) => (el as HTMLSelectElement).selectedOptions[0].text)).toBe("group by: mitotic");
+    await page.selectOption("#group-col", "");
+    expect(await page.$eval("#group-col", (el) => (el as HTMLSelectElement).selectedOptions[0].text)).toBe("group by: none");
+    await page.selectOption("#filter-col", "");
+    expect(await page.$eval("#filter-col", (el) => (el as HTMLSelectElement).selectedOptions[0].text)).toBe("filter: none");
+    // the filter off: the whole selection is shown, and copied, again
+    expect(await page.textContent("#selected-count")).toBe(`${n} cells selected`);
+    await page.click("#copy-ids");
+    expect((await copied())?.split("\n").length).toBe(n);
+    await page.click("#select-none");
   });
 
   it("arrow keys step the detail through the cells shown; Space selects, Escape closes", async () => {
