@@ -1,7 +1,7 @@
 // The viewer end to end: the built app and a dataset served by `cellfolio
 // view`'s server on 127.0.0.1, Debian's chromium driving it. Expected values
 // come from zarr-python 3 reading the same store.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -342,6 +342,47 @@ print(json.dumps(g["obsm/single_cell_images"][0, 2].astype(np.float64).ravel().t
     } finally {
       await page.close();
       await server.close();
+    }
+  });
+});
+
+describe.skipIf(!canRun)("a read that fails shows in the status line with its reason", () => {
+  const store = path.join(tmp, "broken.zarr");
+  it("a corrupt shard, then the server gone: each named in the status line (with the CORS hint for the second)", async () => {
+    const n = 2000;
+    writeBigDataset(store, n);
+    const server = await serveDataset(store, dist);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    try {
+      await page.goto(server.url);
+      await page.waitForSelector("body[data-state=open]");
+      await page.waitForSelector('.line canvas[data-drawn="1"]');
+      expect(await page.getAttribute("#status", "class")).not.toBe("error");
+      // the last shard's file replaced by noise: its index cannot be read
+      const last = Math.floor((n - 1) / SHARD);
+      writeFileSync(path.join(store, `obsm/single_cell_images/c/${last}/0/0/0`), Buffer.alloc(5000, 7));
+      await page.$eval("#grid", (g) => g.scrollTo(0, g.scrollHeight));
+      await page.waitForSelector("#status.error", { timeout: 20_000 });
+      const msg = (await page.textContent("#status")) ?? "";
+      expect(msg).toMatch(/^cannot read cells: /);
+      expect(msg).toContain(`${new URL(server.url).origin}/data/broken.zarr`);
+      expect(msg).toContain("single_cell_images");
+      expect(msg).not.toContain("CORS");
+      await shot(page, "read-error");
+      // the URL is still in the field
+      expect(await page.inputValue("#url")).toBe("/data/broken.zarr");
+      // the server stops: reads fail to fetch, which in a browser looks like a missing CORS header
+      await server.close();
+      await page.$eval("#grid", (g) => g.scrollTo(0, g.scrollHeight / 3));
+      await page.waitForFunction(() => document.getElementById("status")?.textContent?.includes("CORS"), null, { timeout: 20_000 });
+      const gone = (await page.textContent("#status")) ?? "";
+      expect(gone).toContain("/data/broken.zarr");
+      expect(gone).toContain("check that it is running");
+      expect(await page.getAttribute("#status", "class")).toBe("error");
+      expect(await page.inputValue("#url")).toBe("/data/broken.zarr");
+    } finally {
+      await page.close();
+      await server.close().catch(() => {});
     }
   });
 });
