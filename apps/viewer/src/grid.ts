@@ -36,7 +36,7 @@ const GAP = 6;
 const LABEL = 15;
 const HEAD = 30;
 /** Reads in flight at once: a scroll's stale reads cannot pile up ahead of the rows in view. */
-const IN_FLIGHT = 3;
+const IN_FLIGHT = 6;
 
 export class Grid {
   private lines: Line[] = [];

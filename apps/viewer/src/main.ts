@@ -98,7 +98,9 @@ async function fetchRows(rows: number[], signal?: AbortSignal): Promise<void> {
   // dropped before it starts if the rows went out of view while it waited
   if (signal?.aborted) throw new DOMException("out of view", "AbortError");
   const sorted = [...rows].sort((a, b) => a - b);
-  const cells = await s.ds.getCells(sorted);
+  // where each cell is a chunk of its own, the decoded cells held here are the
+  // cache: keeping the chunks too would hold every cell twice
+  const cells = await s.ds.getCells(sorted, { cache: s.ds.chunks[0] > 1 });
   if (state !== s) return; // another dataset opened meanwhile
   const data = cells.data as Float32Array;
   const per = cells.shape[1] * cells.shape[2] * cells.shape[3];
