@@ -1,7 +1,7 @@
 // The page's pure parts in Node: filters, groups and pixels.
 import { describe, expect, it } from "vitest";
-import { applyFilter, distinct, groupRows } from "../src/obs.js";
 import { CellCache, plural, readError } from "../src/cache.js";
+import { applyFilter, distinct, groupRows } from "../src/obs.js";
 import { channelScales, drawCell } from "../src/render.js";
 
 describe("filter and group", () => {
