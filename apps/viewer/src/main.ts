@@ -1,7 +1,8 @@
 // The viewer page: opens a dataset by URL (?url= or the field), shows its
 // summary, the virtualised grid, the channel picker, filter / group by obs
 // and the detail of one cell.
-import { type Column, type Dataset, openDataset } from "@cellfolio/lazy";
+import { float16ToFloat32 } from "@cellfolio/format";
+import { type Column, type Dataset, IMAGES_PATH, openDataset } from "@cellfolio/lazy";
 import { CellCache, DEFAULT_BUDGET, plural, readError } from "./cache.js";
 import { escapeHtml, Grid } from "./grid.js";
 import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric } from "./obs.js";
@@ -97,22 +98,53 @@ async function fetchRows(rows: number[], signal?: AbortSignal): Promise<void> {
   if (!s) return;
   // dropped before it starts if the rows went out of view while it waited
   if (signal?.aborted) throw new DOMException("out of view", "AbortError");
-  const sorted = [...rows].sort((a, b) => a - b);
-  // where each cell is a chunk of its own, the decoded cells held here are the
-  // cache: keeping the chunks too would hold every cell twice
-  const cells = await s.ds.getCells(sorted, { cache: s.ds.chunks[0] > 1 });
+  const sorted = [...new Set(rows)].sort((a, b) => a - b);
+  const [, C, S] = s.ds.shape;
+  const per = C * S * S;
+  let runs = (await readRuns(s.ds, sorted).catch(() => null)) ?? null;
+  if (!runs) {
+    // where each cell is a chunk of its own, the decoded cells held here are
+    // the cache: keeping the chunks too would hold every cell twice. (Also the
+    // way a failed run is read again: its error names the chunk and the URL.)
+    const cells = await s.ds.getCells(sorted, { cache: s.ds.chunks[0] > 1 });
+    runs = [{ start: 0, rows: sorted, data: cells.data as Float32Array }];
+  }
   if (state !== s) return; // another dataset opened meanwhile
-  const data = cells.data as Float32Array;
-  const per = cells.shape[1] * cells.shape[2] * cells.shape[3];
   if (!s.scale) {
-    s.scale = channelScales(data, sorted.length, cells.shape[1], cells.shape[2]);
+    const first = runs[0];
+    s.scale = channelScales(first.data, first.rows.length, C, S);
     for (const m of s.masks) s.scale[m] = 1;
   }
   // a copy a cell: dropping one from the cache frees it
-  for (let i = 0; i < sorted.length; i++) s.held.set(sorted[i], data.slice(i * per, (i + 1) * per));
+  for (const run of runs) run.rows.forEach((r, i) => s.held.set(r, run.data.slice(i * per, (i + 1) * per)));
   const g = $("grid");
   g.dataset.heldCells = String(s.held.size);
   g.dataset.heldBytes = String(s.held.bytes);
+}
+
+/**
+ * Runs of consecutive rows, one block read each, as float32: a sharded Zarr
+ * store fetches neighbouring cells of a shard in one range request (a line
+ * of thumbnails: one request instead of one a cell). Null where this does
+ * not apply (chunks of several cells: the chunk cache serves those better).
+ */
+async function readRuns(ds: Dataset, sorted: number[]): Promise<{ start: number; rows: number[]; data: Float32Array }[] | null> {
+  if (ds.chunks[0] !== 1 || sorted.length < 2) return null;
+  const [, C, S] = ds.shape;
+  const runs: number[][] = [];
+  for (const r of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && last[last.length - 1] === r - 1) last.push(r);
+    else runs.push([r]);
+  }
+  return Promise.all(
+    runs.map(async (rows) => {
+      const b = await ds.store.readBlock(IMAGES_PATH, [rows[0], 0, 0, 0], [rows.length, C, S, S]);
+      const d = b.data;
+      const data = b.dtype === "float16" ? float16ToFloat32(d as Uint16Array) : d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>, Number);
+      return { start: rows[0], rows, data };
+    }),
+  );
 }
 
 /** A read that failed: in the status line with its reason (it stays there until the next message). */

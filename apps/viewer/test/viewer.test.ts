@@ -536,7 +536,7 @@ describe.skipIf(!canRun)("a large dataset: scrolling reads only the cells in vie
     expect(total.all).toBeLessThan(N / 50);
   });
 
-  it("after a fast scroll that pauses on the way (reads start, then go out of view), every line in view is drawn as soon as after a plain jump", async () => {
+  it("after a fast scroll that pauses on the way (reads start, then go out of view), every line in view is drawn within 1 s of stopping", async () => {
     // for comparison: a plain jump (no reads on the way), stop to drawn
     const jump = await page.$eval("#grid", async (g) => {
       g.scrollTo(0, g.scrollHeight * 0.7);
@@ -564,12 +564,10 @@ describe.skipIf(!canRun)("a large dataset: scrolling reads only the cells in vie
     const rows = await visibleRows();
     expect(Math.min(...rows)).toBeGreaterThan(N * 0.8);
     console.log(`fast scroll over ${N} cells: every line in view drawn ${ms.toFixed(0)} ms after stopping`);
-    // The reads started on the way cost the rows in view nothing: they are
-    // drawn about as soon as after a plain jump. (A screen is ~90 one-chunk
-    // requests over Chromium's 6 connections: ~1.1 s for either on this
-    // 2-core machine under load; VIEWER_STRICT_TIMING=1 asks for the 1 s.)
-    expect(ms).toBeLessThan(Math.max(1000, 1.5 * jump + 250));
-    if (process.env.VIEWER_STRICT_TIMING === "1") expect(ms).toBeLessThan(1000);
+    // the reads started on the way cost the rows in view nothing: drawn within
+    // 1 s of stopping, and about as soon as after a plain jump
+    expect(ms).toBeLessThan(1000);
+    expect(ms).toBeLessThan(Math.max(500, 1.5 * jump + 250));
     await shot(page, "large-after-fast-scroll");
   });
 });
