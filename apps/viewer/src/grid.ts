@@ -23,8 +23,10 @@ export interface GridSource {
    * aborts once they are out of view: a read not started by then is dropped.
    */
   fetch(rows: number[], signal: AbortSignal): Promise<void>;
-  /** A read failed (not an abort). */
-  onError(err: unknown): void;
+  /** A read of these rows failed (not an abort). */
+  onError(err: unknown, rows: number[]): void;
+  /** Whether the last read of a row failed (its tile says so). */
+  failed(row: number): boolean;
   cellId(row: number): number;
   isSelected(row: number): boolean;
   /** The cell shown in the detail panel. */
@@ -189,7 +191,10 @@ export class Grid {
         .fetch(want, signal)
         .then(() => this.redraw())
         .catch((err) => {
-          if (!signal.aborted || (err as Error)?.name !== "AbortError") this.src.onError(err);
+          if (!signal.aborted || (err as Error)?.name !== "AbortError") {
+            this.src.onError(err, want);
+            this.redraw();
+          }
         })
         .finally(() => {
           for (const r of want) this.pending.delete(r);
@@ -226,8 +231,20 @@ export class Grid {
         ctx.drawImage(sc, x, 0, this.tile, this.tile);
       } else {
         all = false;
-        ctx.fillStyle = "#1c2127";
+        const failed = this.src.failed(r);
+        ctx.fillStyle = failed ? "#3a1d22" : "#1c2127";
         ctx.fillRect(x, 0, this.tile, this.tile);
+        if (failed) {
+          // a read that failed: a cross on the tile (the reason is in the status line)
+          ctx.strokeStyle = "#d05060";
+          ctx.lineWidth = 2;
+          ctx.beginPath();
+          ctx.moveTo(x + this.tile * 0.35, this.tile * 0.35);
+          ctx.lineTo(x + this.tile * 0.65, this.tile * 0.65);
+          ctx.moveTo(x + this.tile * 0.65, this.tile * 0.35);
+          ctx.lineTo(x + this.tile * 0.35, this.tile * 0.65);
+          ctx.stroke();
+        }
       }
       const sel = this.src.isSelected(r);
       if (sel || this.src.isCurrent(r)) {

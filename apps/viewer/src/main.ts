@@ -22,6 +22,8 @@ const BUDGET = (() => {
 interface State {
   ds: Dataset;
   held: CellCache;
+  /** Rows whose last read failed. */
+  failed: Set<number>;
   masks: number[];
   /** Display scale per channel, from the first cells read. */
   scale: number[] | null;
@@ -64,7 +66,7 @@ async function open(url: string): Promise<void> {
   const masks = names.map((_, i) => i).filter((i) => mapping[i] === "mask");
   const images = names.map((_, i) => i).filter((i) => mapping[i] !== "mask");
   const held = new CellCache(BUDGET, (r) => (grid?.inView(r) ?? false) || state?.detailRow === r);
-  state = { ds, held, masks, scale: null, shown: [], selected: new Set(), detailRow: null };
+  state = { ds, held, failed: new Set(), masks, scale: null, shown: [], selected: new Set(), detailRow: null };
   summary(ds, mapping);
   channelPicker(names, mapping, images);
   obsControls(ds);
@@ -82,7 +84,8 @@ async function open(url: string): Promise<void> {
       return data && { data, offset: 0 };
     },
     fetch: fetchRows,
-    onError: (err) => readFailed(err),
+    onError: (err, rows) => readFailed(err, rows),
+    failed: (r) => state?.failed.has(r) ?? false,
     cellId: (r) => state?.ds.cellIds[r] ?? r,
     isSelected: (r) => state?.selected.has(r) ?? false,
     isCurrent: (r) => state?.detailRow === r,
@@ -117,6 +120,7 @@ async function fetchRows(rows: number[], signal?: AbortSignal): Promise<void> {
   }
   // a copy a cell: dropping one from the cache frees it
   for (const run of runs) run.rows.forEach((r, i) => s.held.set(r, run.data.slice(i * per, (i + 1) * per)));
+  for (const r of sorted) s.failed.delete(r);
   const g = $("grid");
   g.dataset.heldCells = String(s.held.size);
   g.dataset.heldBytes = String(s.held.bytes);
@@ -148,7 +152,8 @@ async function readRuns(ds: Dataset, sorted: number[]): Promise<{ start: number;
 }
 
 /** A read that failed: in the status line with its reason (it stays there until the next message). */
-function readFailed(err: unknown): void {
+function readFailed(err: unknown, rows: number[] = []): void {
+  for (const r of rows) state?.failed.add(r);
   document.body.dataset.readError = "1";
   status(readError(err), true);
   console.error(err);
@@ -294,7 +299,7 @@ async function showDetail(row: number): Promise<void> {
     try {
       await fetchRows([row]);
     } catch (err) {
-      readFailed(err);
+      readFailed(err, [row]);
       return;
     }
   }

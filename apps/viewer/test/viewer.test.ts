@@ -368,6 +368,15 @@ describe.skipIf(!canRun)("a read that fails shows in the status line with its re
       expect(msg).toContain(`${new URL(server.url).origin}/data/broken.zarr`);
       expect(msg).toContain("single_cell_images");
       expect(msg).not.toContain("CORS");
+      // the tiles of the cells that could not be read say so (a dark red tile with a cross), the others are drawn
+      const tiles = await page.$$eval(".line canvas", (cs) =>
+        cs.map((c) => {
+          const cv = c as HTMLCanvasElement;
+          const d = (cv.getContext("2d") as CanvasRenderingContext2D).getImageData(2, 2, 1, 1).data;
+          return [d[0], d[1], d[2]].join(",");
+        }),
+      );
+      expect(tiles).toContain("58,29,34");
       await shot(page, "read-error");
       // the URL is still in the field
       expect(await page.inputValue("#url")).toBe("/data/broken.zarr");
