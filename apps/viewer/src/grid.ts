@@ -2,6 +2,7 @@
 // out at fixed heights; only the lines in view (plus one screen ahead) are in
 // the DOM, and only their cells are read. Each row of thumbnails is one
 // canvas, drawn from the float32 stacks.
+import { plural } from "./cache.js";
 import { type Display, drawCell } from "./render.js";
 
 export interface Line {
@@ -17,8 +18,15 @@ export interface GridSource {
   display(): Display;
   /** A cell's stack if held (data and the offset of its first plane). */
   cell(row: number): { data: Float32Array; offset: number } | undefined;
-  /** Reads these rows (not held yet); calls back when they are held. */
-  fetch(rows: number[]): Promise<void>;
+  /**
+   * Reads these rows (not held yet); resolves when they are held. `signal`
+   * aborts once they are out of view: a read not started by then is dropped.
+   */
+  fetch(rows: number[], signal: AbortSignal): Promise<void>;
+  /** A read of these rows failed (not an abort). */
+  onError(err: unknown, rows: number[]): void;
+  /** Whether the last read of a row failed (its tile says so). */
+  failed(row: number): boolean;
   cellId(row: number): number;
   isSelected(row: number): boolean;
   /** The cell shown in the detail panel. */
@@ -29,6 +37,8 @@ export interface GridSource {
 const GAP = 6;
 const LABEL = 15;
 const HEAD = 30;
+/** Reads in flight at once: a scroll's stale reads cannot pile up ahead of the rows in view. */
+const IN_FLIGHT = 6;
 
 export class Grid {
   private lines: Line[] = [];
@@ -41,6 +51,13 @@ export class Grid {
   private groups: { label: string; rows: number[] }[] = [];
   private scratch: ImageData | null = null;
   private scratchCanvas: HTMLCanvasElement | null = null;
+  /** The rows of the lines in view (their cells are not dropped from the cache). */
+  private viewRows = new Set<number>();
+  /** Reads waiting for a slot (each a line's rows), for the current view only. */
+  private queue: number[][] = [];
+  private running = 0;
+  /** Aborted when the view moves: the reads asked for the old view. */
+  private view = new AbortController();
 
   constructor(
     private readonly scroller: HTMLElement,
@@ -103,8 +120,19 @@ export class Grid {
     return [lo, end];
   }
 
+  /** Whether a row is in a line in view. */
+  inView(row: number): boolean {
+    return this.viewRows.has(row);
+  }
+
   private update(): void {
     const [a, b] = this.visible(0);
+    // the view moved: reads queued for the old one are dropped
+    this.view.abort();
+    this.view = new AbortController();
+    this.queue = [];
+    this.viewRows = new Set();
+    for (let i = a; i < b; i++) for (const r of this.lines[i].rows ?? []) this.viewRows.add(r);
     for (const [i, el] of this.mounted) {
       if (i < a || i >= b) {
         el.remove();
@@ -123,7 +151,7 @@ export class Grid {
     el.style.top = `${line.top}px`;
     if (line.label !== undefined) {
       el.className = "group-head";
-      el.innerHTML = `${escapeHtml(line.label)} <span>${line.count} cells</span>`;
+      el.innerHTML = `${escapeHtml(line.label)} <span>${plural(line.count ?? 0, "cell")}</span>`;
     } else {
       el.className = "line";
       const rows = line.rows ?? [];
@@ -142,19 +170,38 @@ export class Grid {
     this.mounted.set(i, el);
   }
 
+  /** Reads the cells in view not held yet, a line per read, top line first. */
   private load(): void {
     const [a, b] = this.visible(0);
-    const want: number[] = [];
-    for (let i = a; i < b; i++) for (const r of this.lines[i].rows ?? []) if (!this.src.cell(r) && !this.pending.has(r)) want.push(r);
-    if (want.length === 0) return;
-    for (const r of want) this.pending.add(r);
-    this.src
-      .fetch(want)
-      .then(() => this.redraw())
-      .catch(() => {})
-      .finally(() => {
-        for (const r of want) this.pending.delete(r);
-      });
+    this.queue = [];
+    for (let i = a; i < b; i++) {
+      const want = (this.lines[i].rows ?? []).filter((r) => !this.src.cell(r) && !this.pending.has(r));
+      if (want.length) this.queue.push(want);
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < IN_FLIGHT && this.queue.length) {
+      const want = this.queue.shift() as number[];
+      const signal = this.view.signal;
+      this.running++;
+      for (const r of want) this.pending.add(r);
+      this.src
+        .fetch(want, signal)
+        .then(() => this.redraw())
+        .catch((err) => {
+          if (!signal.aborted || (err as Error)?.name !== "AbortError") {
+            this.src.onError(err, want);
+            this.redraw();
+          }
+        })
+        .finally(() => {
+          for (const r of want) this.pending.delete(r);
+          this.running--;
+          this.pump();
+        });
+    }
   }
 
   private drawLine(line: Line, c: HTMLCanvasElement): void {
@@ -184,8 +231,20 @@ export class Grid {
         ctx.drawImage(sc, x, 0, this.tile, this.tile);
       } else {
         all = false;
-        ctx.fillStyle = "#1c2127";
+        const failed = this.src.failed(r);
+        ctx.fillStyle = failed ? "#3a1d22" : "#1c2127";
         ctx.fillRect(x, 0, this.tile, this.tile);
+        if (failed) {
+          // a read that failed: a cross on the tile (the reason is in the status line)
+          ctx.strokeStyle = "#d05060";
+          ctx.lineWidth = 2;
+          ctx.beginPath();
+          ctx.moveTo(x + this.tile * 0.35, this.tile * 0.35);
+          ctx.lineTo(x + this.tile * 0.65, this.tile * 0.65);
+          ctx.moveTo(x + this.tile * 0.65, this.tile * 0.35);
+          ctx.lineTo(x + this.tile * 0.35, this.tile * 0.65);
+          ctx.stroke();
+        }
       }
       const sel = this.src.isSelected(r);
       if (sel || this.src.isCurrent(r)) {

@@ -1,19 +1,29 @@
 // The viewer page: opens a dataset by URL (?url= or the field), shows its
 // summary, the virtualised grid, the channel picker, filter / group by obs
 // and the detail of one cell.
-import { type Column, type Dataset, openDataset } from "@cellfolio/lazy";
+import { float16ToFloat32 } from "@cellfolio/format";
+import { type Column, type Dataset, IMAGES_PATH, openDataset } from "@cellfolio/lazy";
+import { CellCache, DEFAULT_BUDGET, plural, readError } from "./cache.js";
 import { escapeHtml, Grid } from "./grid.js";
 import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric } from "./obs.js";
 import { cellCanvas, channelScales, type Display, OUTLINE_COLORS } from "./render.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** Cells held for drawing: all channels of each, bounded (oldest dropped first). */
-const MAX_HELD = 6000;
+/**
+ * Bytes of decoded cells held for drawing (all channels of each; least
+ * recently used dropped first, never those in view): ?cacheMB= to change.
+ */
+const BUDGET = (() => {
+  const mb = Number(new URLSearchParams(location.search).get("cacheMB"));
+  return mb > 0 ? mb * 2 ** 20 : DEFAULT_BUDGET;
+})();
 
 interface State {
   ds: Dataset;
-  held: Map<number, { data: Float32Array; offset: number }>;
+  held: CellCache;
+  /** Rows whose last read failed. */
+  failed: Set<number>;
   masks: number[];
   /** Display scale per channel, from the first cells read. */
   scale: number[] | null;
@@ -42,6 +52,8 @@ function display(): Display {
 
 async function open(url: string): Promise<void> {
   const abs = new URL(url, location.href).href;
+  // the field shows what is being opened, and keeps it if that fails
+  ($("url") as HTMLInputElement).value = url;
   status(`opening ${abs} …`);
   document.body.dataset.state = "opening";
   const t0 = performance.now();
@@ -53,7 +65,8 @@ async function open(url: string): Promise<void> {
   const mapping = ds.info.channelMapping ?? names.map((n) => (/mask/i.test(n) ? "mask" : "image"));
   const masks = names.map((_, i) => i).filter((i) => mapping[i] === "mask");
   const images = names.map((_, i) => i).filter((i) => mapping[i] !== "mask");
-  state = { ds, held: new Map(), masks, scale: null, shown: [], selected: new Set(), detailRow: null };
+  const held = new CellCache(BUDGET, (r) => (grid?.inView(r) ?? false) || state?.detailRow === r);
+  state = { ds, held, failed: new Set(), masks, scale: null, shown: [], selected: new Set(), detailRow: null };
   summary(ds, mapping);
   channelPicker(names, mapping, images);
   obsControls(ds);
@@ -66,8 +79,13 @@ async function open(url: string): Promise<void> {
       return state?.ds.imageSize ?? 64;
     },
     display,
-    cell: (r) => state?.held.get(r),
+    cell: (r) => {
+      const data = state?.held.get(r);
+      return data && { data, offset: 0 };
+    },
     fetch: fetchRows,
+    onError: (err, rows) => readFailed(err, rows),
+    failed: (r) => state?.failed.has(r) ?? false,
     cellId: (r) => state?.ds.cellIds[r] ?? r,
     isSelected: (r) => state?.selected.has(r) ?? false,
     isCurrent: (r) => state?.detailRow === r,
@@ -75,24 +93,70 @@ async function open(url: string): Promise<void> {
   });
   refresh();
   document.body.dataset.state = "open";
-  status(`${ds.nCells.toLocaleString()} cells · opened in ${Math.round(performance.now() - t0)} ms`);
+  status(`${plural(ds.nCells, "cell")} · opened in ${Math.round(performance.now() - t0)} ms`);
 }
 
-async function fetchRows(rows: number[]): Promise<void> {
+async function fetchRows(rows: number[], signal?: AbortSignal): Promise<void> {
   const s = state;
   if (!s) return;
-  const sorted = [...rows].sort((a, b) => a - b);
-  const cells = await s.ds.getCells(sorted);
-  const per = cells.shape[1] * cells.shape[2] * cells.shape[3];
+  // dropped before it starts if the rows went out of view while it waited
+  if (signal?.aborted) throw new DOMException("out of view", "AbortError");
+  const sorted = [...new Set(rows)].sort((a, b) => a - b);
+  const [, C, S] = s.ds.shape;
+  const per = C * S * S;
+  let runs = (await readRuns(s.ds, sorted).catch(() => null)) ?? null;
+  if (!runs) {
+    // where each cell is a chunk of its own, the decoded cells held here are
+    // the cache: keeping the chunks too would hold every cell twice. (Also the
+    // way a failed run is read again: its error names the chunk and the URL.)
+    const cells = await s.ds.getCells(sorted, { cache: s.ds.chunks[0] > 1 });
+    runs = [{ start: 0, rows: sorted, data: cells.data as Float32Array }];
+  }
+  if (state !== s) return; // another dataset opened meanwhile
   if (!s.scale) {
-    s.scale = channelScales(cells.data as Float32Array, sorted.length, cells.shape[1], cells.shape[2]);
+    const first = runs[0];
+    s.scale = channelScales(first.data, first.rows.length, C, S);
     for (const m of s.masks) s.scale[m] = 1;
   }
-  for (let i = 0; i < sorted.length; i++) s.held.set(sorted[i], { data: cells.data as Float32Array, offset: i * per });
-  for (const k of s.held.keys()) {
-    if (s.held.size <= MAX_HELD) break;
-    s.held.delete(k);
+  // a copy a cell: dropping one from the cache frees it
+  for (const run of runs) run.rows.forEach((r, i) => s.held.set(r, run.data.slice(i * per, (i + 1) * per)));
+  for (const r of sorted) s.failed.delete(r);
+  const g = $("grid");
+  g.dataset.heldCells = String(s.held.size);
+  g.dataset.heldBytes = String(s.held.bytes);
+}
+
+/**
+ * Runs of consecutive rows, one block read each, as float32: a sharded Zarr
+ * store fetches neighbouring cells of a shard in one range request (a line
+ * of thumbnails: one request instead of one a cell). Null where this does
+ * not apply (chunks of several cells: the chunk cache serves those better).
+ */
+async function readRuns(ds: Dataset, sorted: number[]): Promise<{ start: number; rows: number[]; data: Float32Array }[] | null> {
+  if (ds.chunks[0] !== 1 || sorted.length < 2) return null;
+  const [, C, S] = ds.shape;
+  const runs: number[][] = [];
+  for (const r of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && last[last.length - 1] === r - 1) last.push(r);
+    else runs.push([r]);
   }
+  return Promise.all(
+    runs.map(async (rows) => {
+      const b = await ds.store.readBlock(IMAGES_PATH, [rows[0], 0, 0, 0], [rows.length, C, S, S]);
+      const d = b.data;
+      const data = b.dtype === "float16" ? float16ToFloat32(d as Uint16Array) : d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>, Number);
+      return { start: rows[0], rows, data };
+    }),
+  );
+}
+
+/** A read that failed: in the status line with its reason (it stays there until the next message). */
+function readFailed(err: unknown, rows: number[] = []): void {
+  for (const r of rows) state?.failed.add(r);
+  document.body.dataset.readError = "1";
+  status(readError(err), true);
+  console.error(err);
 }
 
 function summary(ds: Dataset, mapping: string[]): void {
@@ -126,9 +190,10 @@ function channelPicker(names: string[], mapping: string[], images: number[]): vo
 
 function obsControls(ds: Dataset): void {
   const cols = Object.keys(ds.obs.columns);
-  const opts = cols.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join("");
-  ($("filter-col") as HTMLSelectElement).innerHTML = `<option value="">filter: none</option>${opts}`;
-  ($("group-col") as HTMLSelectElement).innerHTML = `<option value="">group: none</option>${opts}`;
+  // each menu says what it is, also once a column is chosen
+  const opts = (what: string) => cols.map((c) => `<option value="${escapeHtml(c)}">${what}: ${escapeHtml(c)}</option>`).join("");
+  ($("filter-col") as HTMLSelectElement).innerHTML = `<option value="">filter: none</option>${opts("filter")}`;
+  ($("group-col") as HTMLSelectElement).innerHTML = `<option value="">group by: none</option>${opts("group by")}`;
   $("filter-values").innerHTML = "";
 }
 
@@ -174,8 +239,9 @@ function refresh(): void {
   s.shown = applyFilter(all, s.ds.obs.columns, currentFilter());
   const gcol = ($("group-col") as HTMLSelectElement).value;
   grid.setGroups(groupRows(s.shown, gcol ? s.ds.obs.columns[gcol] : undefined).map((g) => ({ ...g, label: gcol ? `${gcol} = ${g.label}` : "" })));
-  $("shown").textContent = `${s.shown.length.toLocaleString()} of ${s.ds.nCells.toLocaleString()} cells shown`;
+  $("shown").textContent = `${s.shown.length.toLocaleString("en-US")} of ${plural(s.ds.nCells, "cell")} shown`;
   $("shown").dataset.count = String(s.shown.length);
+  selectionChanged();
 }
 
 function toggle(row: number): void {
@@ -186,11 +252,22 @@ function toggle(row: number): void {
   selectionChanged();
 }
 
+/** The selected rows the filter shows (what "copy cellID list" copies), and how many selected it hides. */
+function shownSelection(s: State): { rows: number[]; hidden: number } {
+  const shown = new Set(s.shown);
+  const rows = [...s.selected].filter((r) => shown.has(r)).sort((a, b) => a - b);
+  return { rows, hidden: s.selected.size - rows.length };
+}
+
 function selectionChanged(): void {
   const s = state;
   if (!s) return;
-  const ids = [...s.selected].sort((a, b) => a - b).map((r) => s.ds.cellIds[r]);
-  $("selected-count").textContent = `${ids.length.toLocaleString()} cells selected`;
+  const { rows, hidden } = shownSelection(s);
+  const ids = rows.map((r) => s.ds.cellIds[r]);
+  const el = $("selected-count");
+  el.textContent = `${plural(ids.length, "cell")} selected${hidden ? ` (${plural(hidden, "more", "more")} hidden by the filter)` : ""}`;
+  el.dataset.count = String(ids.length);
+  el.dataset.hidden = String(hidden);
   ($("id-list") as HTMLTextAreaElement).value = ids.join("\n");
   grid?.redraw();
 }
@@ -218,18 +295,25 @@ async function showDetail(row: number): Promise<void> {
       .map(([k, c]) => [k, typeof c[row] === "number" ? fmt(c[row] as number) : String(c[row])]),
   ];
   $("detail-obs").innerHTML = rowsHtml.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td data-key="${escapeHtml(k)}">${escapeHtml(v)}</td></tr>`).join("");
-  if (!s.held.has(row)) await fetchRows([row]);
+  if (!s.held.has(row)) {
+    try {
+      await fetchRows([row]);
+    } catch (err) {
+      readFailed(err, [row]);
+      return;
+    }
+  }
   const held = s.held.get(row);
   if (!held || s.detailRow !== row) return;
   const S = ds.imageSize;
   const d = display();
-  $("detail-composite").replaceChildren(cellCanvas(held.data, held.offset, S, d));
+  $("detail-composite").replaceChildren(cellCanvas(held, 0, S, d));
   // every channel at least at its full size (one image pixel a screen pixel)
   $("detail-channels").style.gridTemplateColumns = `repeat(auto-fill, minmax(${Math.max(S, 100)}px, 1fr))`;
   $("detail-channels").replaceChildren(
     ...ds.channelNames.map((name, ch) => {
       const f = document.createElement("figure");
-      const c = cellCanvas(held.data, held.offset, S, { ...d, rgb: false, channels: [ch], outlines: [] });
+      const c = cellCanvas(held, 0, S, { ...d, rgb: false, channels: [ch], outlines: [] });
       c.dataset.channel = name;
       const cap = document.createElement("figcaption");
       cap.textContent = name;
@@ -239,16 +323,21 @@ async function showDetail(row: number): Promise<void> {
   );
 }
 
+/** Copies the cellIDs of the selected cells the filter shows, one a line, and says how many. */
 async function copyIds(): Promise<void> {
-  const text = ($("id-list") as HTMLTextAreaElement).value;
-  const n = text ? text.split("\n").length : 0;
+  const s = state;
+  if (!s) return;
+  const { rows, hidden } = shownSelection(s);
+  const text = rows.map((r) => String(s.ds.cellIds[r])).join("\n");
   try {
     await navigator.clipboard.writeText(text);
   } catch {
-    ($("id-list") as HTMLTextAreaElement).select();
+    const box = $("id-list") as HTMLTextAreaElement;
+    box.value = text;
+    box.select();
     document.execCommand("copy");
   }
-  status(`copied ${n} cellIDs`);
+  status(`copied ${plural(rows.length, "cellID")}${hidden ? ` (not the ${plural(hidden, "selected cell")} hidden by the filter)` : ""}`);
 }
 
 function wire(): void {
@@ -311,7 +400,7 @@ function redrawAll(): void {
 
 function fail(err: unknown): void {
   document.body.dataset.state = "error";
-  status((err as Error).message ?? String(err), true);
+  status(readError(err, null), true);
   console.error(err);
 }
 

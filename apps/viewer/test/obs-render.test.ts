@@ -1,5 +1,6 @@
 // The page's pure parts in Node: filters, groups and pixels.
 import { describe, expect, it } from "vitest";
+import { CellCache, plural, readError } from "../src/cache.js";
 import { applyFilter, distinct, groupRows } from "../src/obs.js";
 import { channelScales, drawCell } from "../src/render.js";
 
@@ -76,5 +77,46 @@ describe("pixels", () => {
       }
     }
     expect(channelScales(raw, 10, 2, 10)).toEqual([1, 1 / 995]);
+  });
+});
+
+describe("the decoded cells held, plurals and read errors", () => {
+  const cell = (kb: number) => new Float32Array((kb * 1024) / 4);
+
+  it("holds cells within the byte budget, least recently used out first", () => {
+    const c = new CellCache(10 * 1024);
+    for (let r = 0; r < 5; r++) c.set(r, cell(2));
+    expect(c.bytes).toBe(10 * 1024);
+    c.get(0); // used: now the newest
+    c.set(5, cell(2));
+    expect(c.bytes).toBeLessThanOrEqual(10 * 1024);
+    expect([0, 1, 2, 3, 4, 5].filter((r) => c.has(r))).toEqual([0, 2, 3, 4, 5]);
+    c.set(6, cell(6));
+    expect(c.bytes).toBeLessThanOrEqual(10 * 1024);
+    expect(c.has(6) && c.has(0)).toBe(true);
+  });
+
+  it("never drops the cells in view, even past the budget", () => {
+    const inView = new Set([0, 1, 2]);
+    const c = new CellCache(4 * 1024, (r) => inView.has(r));
+    for (let r = 0; r < 6; r++) c.set(r, cell(2));
+    expect([0, 1, 2].every((r) => c.has(r))).toBe(true);
+    expect(c.bytes).toBe(6 * 1024 + 2 * 1024 * (c.size - 3));
+    expect(c.size).toBe(3); // the cells out of view went first; the newest too once only in-view ones are left
+  });
+
+  it("plurals", () => {
+    expect(plural(1, "cell")).toBe("1 cell");
+    expect(plural(0, "cell")).toBe("0 cells");
+    expect(plural(12_345, "cellID")).toBe("12,345 cellIDs");
+  });
+
+  it("a failed read names what failed, with the CORS hint where the browser only says the fetch failed", () => {
+    const http = readError(new Error("http://h/x.zarr: /obsm/single_cell_images: cannot read chunk (3, 0, 0, 0): HTTP 404 Not Found"));
+    expect(http).toBe("cannot read cells: http://h/x.zarr: /obsm/single_cell_images: cannot read chunk (3, 0, 0, 0): HTTP 404 Not Found");
+    const cors = readError(new Error("http://other/x.zarr: /: cannot reach the server: Failed to fetch"));
+    expect(cors).toContain("http://other/x.zarr");
+    expect(cors).toContain("CORS headers");
+    expect(readError(new TypeError("Failed to fetch"), null)).toMatch(/^Failed to fetch — .*CORS/);
   });
 });

@@ -1,7 +1,7 @@
 // The viewer end to end: the built app and a dataset served by `cellfolio
 // view`'s server on 127.0.0.1, Debian's chromium driving it. Expected values
 // come from zarr-python 3 reading the same store.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -161,6 +161,8 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
       await p2.waitForSelector("body[data-state=error]");
       const msg = await p2.textContent("#status.error");
       expect(msg).toContain("nothing.zarr");
+      // the URL stays in the field, to correct it
+      expect(await p2.inputValue("#url")).toBe("/data/nothing.zarr");
       await shot(p2, "error");
       await p2.fill("#url", "/data/sample.zarr");
       await p2.click("#open-form button");
@@ -169,6 +171,18 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
       expect(new URL(p2.url()).searchParams.get("url")).toBe("/data/sample.zarr");
     } finally {
       await p2.close();
+    }
+  });
+
+  it("a dataset given by ?url= that cannot be opened: the error in the status line, the URL in the field", async () => {
+    const p3 = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    try {
+      await p3.goto(new URL("/?url=/data/missing.zarr", server.url).href);
+      await p3.waitForSelector("body[data-state=error]");
+      expect(await p3.textContent("#status.error")).toContain("/data/missing.zarr");
+      expect(await p3.inputValue("#url")).toBe("/data/missing.zarr");
+    } finally {
+      await p3.close();
     }
   });
 
@@ -182,6 +196,51 @@ describe.skipIf(!canRun)("the sample, extracted to Zarr v3", () => {
     await page.click("#copy-ids");
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${lines[0][0]}\n${lines[1][1]}`);
     expect(await page.textContent("#status")).toBe("copied 2 cellIDs");
+  });
+
+  it("copy cellID list copies the selected cells the filter shows, and says how many; plurals; the menus say what they are", async () => {
+    const n = truth.ids.length;
+    const mitotic = truth.ids.filter((_, i) => truth.column[i] === 1);
+    await page.click("#select-none");
+    expect(await page.textContent("#selected-count")).toBe("0 cells selected");
+    await page.click(".line >> nth=0 >> canvas", { position: { x: 48, y: 48 }, modifiers: ["Control"] });
+    expect(await page.textContent("#selected-count")).toBe("1 cell selected");
+    // what the page puts on the clipboard, caught in the page
+    await page.evaluate(() => {
+      const w = window as unknown as { copied: string[] };
+      w.copied = [];
+      navigator.clipboard.writeText = async (t: string) => {
+        w.copied.push(t);
+      };
+    });
+    const copied = () => page.evaluate(() => (window as unknown as { copied: string[] }).copied.at(-1));
+    await page.click("#copy-ids");
+    expect(await copied()).toBe(String(truth.ids[0]));
+    expect(await page.textContent("#status")).toBe("copied 1 cellID");
+    // all selected, then the filter hides the non-mitotic ones: only the mitotic ones are copied
+    await page.click("#select-shown");
+    expect(await page.textContent("#selected-count")).toBe(`${n} cells selected`);
+    await page.selectOption("#filter-col", "mitotic");
+    expect(await page.$eval("#filter-col", (el) => (el as HTMLSelectElement).selectedOptions[0].text)).toBe("filter: mitotic");
+    await page.uncheck('#filter-values input[value="0"]');
+    expect(await page.getAttribute("#shown", "data-count")).toBe(String(mitotic.length));
+    const hidden = n - mitotic.length;
+    expect(await page.textContent("#selected-count")).toBe(`${mitotic.length} cell${mitotic.length === 1 ? "" : "s"} selected (${hidden} more hidden by the filter)`);
+    await page.click("#copy-ids");
+    expect((await copied())?.split("\n").map(Number)).toEqual(mitotic);
+    expect(await page.inputValue("#id-list")).toBe(mitotic.join("\n"));
+    expect(await page.textContent("#status")).toBe(`copied ${mitotic.length} cellID${mitotic.length === 1 ? "" : "s"} (not the ${hidden} selected cells hidden by the filter)`);
+    await page.selectOption("#group-col", "mitotic");
+    expect(await page.$eval("#group-col", (el) => (el as HTMLSelectElement).selectedOptions[0].text)).toBe("group by: mitotic");
+    await page.selectOption("#group-col", "");
+    expect(await page.$eval("#group-col", (el) => (el as HTMLSelectElement).selectedOptions[0].text)).toBe("group by: none");
+    await page.selectOption("#filter-col", "");
+    expect(await page.$eval("#filter-col", (el) => (el as HTMLSelectElement).selectedOptions[0].text)).toBe("filter: none");
+    // the filter off: the whole selection is shown, and copied, again
+    expect(await page.textContent("#selected-count")).toBe(`${n} cells selected`);
+    await page.click("#copy-ids");
+    expect((await copied())?.split("\n").length).toBe(n);
+    await page.click("#select-none");
   });
 
   it("arrow keys step the detail through the cells shown; Space selects, Escape closes", async () => {
@@ -287,6 +346,121 @@ print(json.dumps(g["obsm/single_cell_images"][0, 2].astype(np.float64).ravel().t
   });
 });
 
+describe.skipIf(!canRun)("a read that fails shows in the status line with its reason", () => {
+  const store = path.join(tmp, "broken.zarr");
+  it("a corrupt shard, then the server gone: each named in the status line (with the CORS hint for the second)", async () => {
+    const n = 2000;
+    writeBigDataset(store, n);
+    const server = await serveDataset(store, dist);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    try {
+      await page.goto(server.url);
+      await page.waitForSelector("body[data-state=open]");
+      await page.waitForSelector('.line canvas[data-drawn="1"]');
+      expect(await page.getAttribute("#status", "class")).not.toBe("error");
+      // the last shard's file replaced by noise: its index cannot be read
+      const last = Math.floor((n - 1) / SHARD);
+      writeFileSync(path.join(store, `obsm/single_cell_images/c/${last}/0/0/0`), Buffer.alloc(5000, 7));
+      await page.$eval("#grid", (g) => g.scrollTo(0, g.scrollHeight));
+      await page.waitForSelector("#status.error", { timeout: 20_000 });
+      const msg = (await page.textContent("#status")) ?? "";
+      expect(msg).toMatch(/^cannot read cells: /);
+      expect(msg).toContain(`${new URL(server.url).origin}/data/broken.zarr`);
+      expect(msg).toContain("single_cell_images");
+      expect(msg).not.toContain("CORS");
+      // the tiles of the cells that could not be read say so (a dark red tile with a cross), the others are drawn
+      const tiles = await page.$$eval(".line canvas", (cs) =>
+        cs.map((c) => {
+          const cv = c as HTMLCanvasElement;
+          const d = (cv.getContext("2d") as CanvasRenderingContext2D).getImageData(2, 2, 1, 1).data;
+          return [d[0], d[1], d[2]].join(",");
+        }),
+      );
+      expect(tiles).toContain("58,29,34");
+      await shot(page, "read-error");
+      // the URL is still in the field
+      expect(await page.inputValue("#url")).toBe("/data/broken.zarr");
+      // the server stops: reads fail to fetch, which in a browser looks like a missing CORS header
+      await server.close();
+      await page.$eval("#grid", (g) => g.scrollTo(0, g.scrollHeight / 3));
+      await page.waitForFunction(() => document.getElementById("status")?.textContent?.includes("CORS"), null, { timeout: 20_000 });
+      const gone = (await page.textContent("#status")) ?? "";
+      expect(gone).toContain("/data/broken.zarr");
+      expect(gone).toContain("check that it is running");
+      expect(await page.getAttribute("#status", "class")).toBe("error");
+      expect(await page.inputValue("#url")).toBe("/data/broken.zarr");
+    } finally {
+      await page.close();
+      await server.close().catch(() => {});
+    }
+  });
+});
+
+describe.skipIf(!canRun)("decoded cells are held within a byte budget", () => {
+  // 2,000 cells of 3 x 128 x 128: 393 MB as float32, over the 256 MB the page holds
+  const N = 2000;
+  const store = path.join(tmp, "big128.zarr");
+  it("after scrolling through every cell, the page holds at most 256 MB of cells and the renderer stays under 500 MB", async () => {
+    writeBigDataset(store, N, 128);
+    const server = await serveDataset(store, dist);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable");
+    try {
+      await page.goto(server.url);
+      await page.waitForSelector("body[data-state=open]", { timeout: 60_000 });
+      const screens = await page.$eval("#grid", (g) => Math.ceil(g.scrollHeight / g.clientHeight));
+      let maxHeld = 0;
+      for (let k = 0; k <= screens; k++) {
+        await page.$eval("#grid", (g, k) => g.scrollTo(0, k * g.clientHeight), k);
+        await page.waitForTimeout(100);
+        await page.waitForFunction(() => document.querySelector('.line canvas[data-drawn="0"]') === null, null, { polling: 20, timeout: 30_000 });
+        maxHeld = Math.max(maxHeld, Number(await page.getAttribute("#grid", "data-held-bytes")));
+      }
+      const rows = (await gridIds(page)).flat();
+      expect(rows.at(-1)).toBe(cellIdOf(N - 1)); // the end reached
+      const cellBytes = 3 * 128 * 128 * 4;
+      expect(N * cellBytes).toBeGreaterThan(256 * 2 ** 20);
+      expect(maxHeld).toBeLessThanOrEqual(256 * 2 ** 20);
+      expect(maxHeld).toBeGreaterThan(200 * 2 ** 20); // the budget used, not a much smaller one
+      await cdp.send("HeapProfiler.collectGarbage");
+      const { metrics } = await cdp.send("Performance.getMetrics");
+      const heap = metrics.find((m: { name: string }) => m.name === "JSHeapUsedSize")?.value ?? Number.NaN;
+      // the renderer's resident memory, as the OS counts it (array buffers are outside the JS heap)
+      const rss = await rendererRss(page);
+      console.log(`after ${N} cells of 128 px: held ≤ ${(maxHeld / 2 ** 20).toFixed(0)} MB, JS heap ${(heap / 2 ** 20).toFixed(0)} MB, renderer RSS ${(rss / 2 ** 20).toFixed(0)} MB`);
+      expect(heap).toBeLessThan(500 * 2 ** 20);
+      expect(rss).toBeLessThan(500 * 2 ** 20);
+    } finally {
+      await cdp.detach().catch(() => {});
+      await page.close();
+      await server.close();
+    }
+  }, 300_000);
+});
+
+/** Resident memory of the renderer process that runs the page (its pid from the browser's process list, /proc for the RSS). */
+async function rendererRss(page: Page): Promise<number> {
+  const b = await page.context().browser()?.newBrowserCDPSession();
+  if (!b) return Number.NaN;
+  try {
+    const { processInfo } = (await b.send("SystemInfo.getProcessInfo")) as { processInfo: { type: string; id: number }[] };
+    const rss = processInfo
+      .filter((p) => p.type === "renderer")
+      .map((p) => {
+        try {
+          const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.id}/status`, "utf8"));
+          return m ? Number(m[1]) * 1024 : 0;
+        } catch {
+          return 0;
+        }
+      });
+    return Math.max(...rss);
+  } finally {
+    await b.detach();
+  }
+}
+
 /** Waits until the page has made no request for `quietMs`. */
 async function settle(page: Page, log: unknown[], quietMs = 500): Promise<void> {
   let n = -1;
@@ -369,5 +543,40 @@ describe.skipIf(!canRun)("a large dataset: scrolling reads only the cells in vie
     await shot(page, "large-middle");
     const total = imageReads(0);
     expect(total.all).toBeLessThan(N / 50);
+  });
+
+  it("after a fast scroll that pauses on the way (reads start, then go out of view), every line in view is drawn within 1 s of stopping", async () => {
+    // for comparison: a plain jump (no reads on the way), stop to drawn
+    const jump = await page.$eval("#grid", async (g) => {
+      g.scrollTo(0, g.scrollHeight * 0.7);
+      const t0 = performance.now();
+      await new Promise((r) => requestAnimationFrame(r));
+      while (document.querySelector('.line canvas[data-drawn="0"]') !== null) await new Promise((r) => setTimeout(r, 10));
+      return performance.now() - t0;
+    });
+    console.log(`plain jump over ${N} cells: every line in view drawn ${jump.toFixed(0)} ms after stopping`);
+    // down to 85 % in 40 steps 15 ms apart, pausing 150 ms (past the 80 ms
+    // read-after-pause) every 8th step: reads start on the way and their rows
+    // leave the view before they arrive; where the scroll stops is read first
+    const ms = await page.$eval("#grid", async (g) => {
+      const done = () => document.querySelector('.line canvas[data-drawn="0"]') === null;
+      const start = g.scrollTop;
+      for (let i = 1; i <= 40; i++) {
+        g.scrollTo(0, start + ((g.scrollHeight * 0.85 - start) * i) / 40);
+        await new Promise((r) => setTimeout(r, i % 8 === 0 ? 150 : 15));
+      }
+      const t0 = performance.now();
+      await new Promise((r) => requestAnimationFrame(r));
+      while (!done()) await new Promise((r) => setTimeout(r, 10));
+      return performance.now() - t0;
+    });
+    const rows = await visibleRows();
+    expect(Math.min(...rows)).toBeGreaterThan(N * 0.8);
+    console.log(`fast scroll over ${N} cells: every line in view drawn ${ms.toFixed(0)} ms after stopping`);
+    // the reads started on the way cost the rows in view nothing: drawn within
+    // 1 s of stopping, and about as soon as after a plain jump
+    expect(ms).toBeLessThan(1000);
+    expect(ms).toBeLessThan(Math.max(500, 1.5 * jump + 250));
+    await shot(page, "large-after-fast-scroll");
   });
 });
