@@ -131,7 +131,7 @@ describe("export", () => {
     const out = path.join(dir, "missing");
     const r = cellfolio("export", h5, "--cell-ids", `1,${ids[0]},99999`, "--out", out);
     expect(r.first).toBe(
-      `cellfolio export: --cell-ids: 2 of 3 cellIDs cannot be exported from ${h5}: 1 (not in the dataset), 99999 (not in the dataset); cells whose crop left the image are not extracted with --border drop (the default), and this dataset does not record which were dropped; nothing was written (leave them out, or see cellfolio info ${h5} for what it holds)`,
+      `cellfolio export: --cell-ids: 2 of 3 cellIDs cannot be exported from ${h5}: 1 (dropped at the border at extraction: its crop left the image; extract again with --border pad to keep it), 99999 (not in the dataset); nothing was written (leave them out, or see cellfolio info ${h5} for what it holds)`,
     );
     expect(r.code).toBe(1);
     expect(existsSync(out)).toBe(false);

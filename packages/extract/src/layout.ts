@@ -87,6 +87,8 @@ export interface LayoutInfo {
   /** Extra obs columns (labels), row order. */
   labelColumns?: Record<string, Elem>;
   labelColumnOrder?: string[];
+  /** cellIDs of the mask not written because their crop left the image (--border drop). */
+  droppedAtBorder?: number[];
 }
 
 const str = (values: string[]): NDArray => ({ dtype: "string", shape: [values.length], data: values });
@@ -149,6 +151,7 @@ export function varFrame(nMasks: number, imageChannelNames: string[]): DataFrame
 export function singleCellImagesUns(info: LayoutInfo): Dict {
   const names = storedChannelNames(info.nMasks, info.imageChannelNames);
   const { params } = info;
+  const dropped = info.droppedAtBorder ?? [];
   return {
     kind: "dict",
     items: {
@@ -165,6 +168,8 @@ export function singleCellImagesUns(info: LayoutInfo): Dict {
       compression: { kind: "string", dtype: "string", value: info.compression },
       extraction_preset: { kind: "string", dtype: "string", value: params.preset },
       extraction_params: { kind: "string", dtype: "string", value: JSON.stringify(params) },
+      // so a cell asked for later can be told "dropped at the border", not just "not here"
+      dropped_at_border: { dtype: "uint64", shape: [dropped.length], data: BigUint64Array.from(dropped, BigInt) },
     },
   };
 }

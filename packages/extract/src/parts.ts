@@ -436,6 +436,7 @@ export async function finalizeParts(out: string): Promise<FinalizeSummary> {
         compression: array.info.compression,
         labelColumns,
         labelColumnOrder,
+        droppedAtBorder: plan.droppedAtBorder,
       });
       await writer.close();
     } catch (e) {

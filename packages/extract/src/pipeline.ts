@@ -532,6 +532,7 @@ async function writeDataset(
   // is appended to the file while stack chunks are still being compressed.
   await writeObsVarUns(writer, {
     cells: plan.cells,
+    droppedAtBorder: plan.droppedAtBorder,
     nMasks,
     imageChannelNames: channelNames,
     params,
