@@ -30,8 +30,9 @@ function workspaceVersion(name: string): string {
  * Returns the folder (its package.json is `"type": "module"`).
  */
 export function installPacked(packages: PackageName[] = BROWSER_PACKAGES, extra: string[] = []): string {
-  const packed = packAll();
   const app = mkdtempSync(path.join(tmpdir(), "cellfolio-app-"));
+  // the tarballs inside the app folder: removing the app removes them
+  const packed = packAll(mkdtempSync(path.join(app, "tarballs-")));
   writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "cellfolio-user-app", private: true, type: "module" }, null, 2));
   const tgz = [...new Set(packages.flatMap((p) => tarballsFor(packed, p)))];
   installTarballs([...tgz, ...extra], app);

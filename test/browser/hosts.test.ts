@@ -48,7 +48,7 @@ afterAll(async () => {
   await browser?.close();
   for (const h of Object.values(hosts)) await h.close();
   rmSync(tmp, { recursive: true, force: true });
-  if (app) rmSync(path.dirname(app), { recursive: true, force: true });
+  if (app) rmSync(app, { recursive: true, force: true });
 });
 
 const SERVERS = [
