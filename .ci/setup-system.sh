@@ -3,6 +3,8 @@
 # Slurm + munge for the cluster test, chromium for the viewer test;
 # Debian 12 packages on this machine, and a Debian 13 root for zarr-python 3.
 # Idempotent: packages already present and an existing root are reused.
+# Then the PyPI peers (anndata latest, scPortrait 1.7, annbatch) in venvs:
+# see setup-peers.sh and .ci/peers/*.txt.
 set -euo pipefail
 ROOT13="${CELLFOLIO_DEBIAN13_ROOT:-/opt/cellfolio-trixie}"
 export DEBIAN_FRONTEND=noninteractive
@@ -30,3 +32,4 @@ mountpoint -q "$ROOT13/host" || $SUDO mount --bind / "$ROOT13/host"
 mountpoint -q "$ROOT13/proc" || $SUDO mount -t proc proc "$ROOT13/proc"
 echo "oracles ready: $(/usr/bin/python3 -c 'import anndata, h5py, zarr; print("anndata", anndata.__version__, "h5py", h5py.__version__, "zarr", zarr.__version__)')"
 echo "debian 13 root: $($SUDO chroot "$ROOT13" python3 -c 'import zarr, h5py; print("zarr", zarr.__version__, "h5py", h5py.__version__)')"
+bash "$(dirname "$0")/setup-peers.sh"

@@ -62,3 +62,45 @@ export function hostPath(p: string): string {
 export function py13(code: string, input?: unknown): any {
   return run("chroot", [DEBIAN13_ROOT, "/usr/bin/python3"], code, input, "python3 (Debian 13 root)");
 }
+
+/**
+ * The PyPI peers: venvs that .ci/setup-peers.sh (run by setup-system.sh)
+ * installs from the pins in .ci/peers/<name>.txt under $CELLFOLIO_PEERS
+ * (default /opt/cellfolio-peers):
+ * - "latest": anndata 0.13 (read_lazy), zarr-python 3.4, h5py 3.16, pandas 3, annbatch;
+ * - "scportrait": scPortrait 1.7.0's h5sc functions (import them through
+ *   `SCPORTRAIT_PREAMBLE`) with anndata 0.11, h5py 3.14 and Debian's torch.
+ * A missing peer fails its tests, saying to run the setup; with
+ * CELLFOLIO_SKIP_PEERS=1 they are skipped instead (`skipPeer`).
+ */
+export const PEERS_ROOT = process.env.CELLFOLIO_PEERS ?? "/opt/cellfolio-peers";
+export type PeerName = "latest" | "scportrait";
+export const PEER_UTILS = path.join(REPO_ROOT, "test-utils/peers");
+
+function peerPython(name: PeerName): string {
+  return path.join(PEERS_ROOT, name, "bin/python");
+}
+
+/** Whether a peer venv was installed to the end (setup-peers.sh writes .cellfolio-pins last). */
+export function hasPeer(name: PeerName): boolean {
+  return existsSync(peerPython(name)) && existsSync(path.join(PEERS_ROOT, name, ".cellfolio-pins"));
+}
+
+/** True when a peer's tests are to be skipped: it is missing and CELLFOLIO_SKIP_PEERS=1. */
+export function skipPeer(name: PeerName): boolean {
+  return process.env.CELLFOLIO_SKIP_PEERS === "1" && !hasPeer(name);
+}
+
+/** Run a script with a peer's python, as `py` does; throws (the test fails) when the peer is missing. */
+export function pyPeer(name: PeerName, code: string, input?: unknown): any {
+  if (!hasPeer(name)) {
+    throw new Error(
+      `the Python peer "${name}" is not installed in ${path.join(PEERS_ROOT, name)}: run .ci/setup-system.sh ` +
+        "(or .ci/setup-peers.sh; CI installs them), or set CELLFOLIO_SKIP_PEERS=1 to skip these tests",
+    );
+  }
+  return run(peerPython(name), [], code, input, `python (peer ${name})`);
+}
+
+/** Python preamble for the "scportrait" peer: read_h5sc, numpy_to_h5sc, write_h5sc, H5ScSingleCellDataset. */
+export const SCPORTRAIT_PREAMBLE = `import sys\nsys.path.insert(0, ${JSON.stringify(PEER_UTILS)})\nfrom scportrait_h5sc import read_h5sc, numpy_to_h5sc, write_h5sc, H5ScSingleCellDataset\n`;

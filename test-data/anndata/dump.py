@@ -3,7 +3,7 @@ reading (compare with what we read) and writing (read our output with anndata,
 compare with the original). Used by make_fixtures.py and by the tests.
 
 Values: floats NaN/inf as the strings "NaN"/"Inf"/"-Inf"; strings and bytes as
-str; dtype names as numpy's (object/str/bytes -> "string").
+str; dtype names as numpy's (object/str/bytes/StringDType -> "string").
 """
 import json
 import math
@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 def dtype_name(dt):
     dt = np.dtype(dt)
-    return "string" if dt.kind in "OSU" else dt.name
+    return "string" if dt.kind in "OSUT" else dt.name
 
 
 def value(v):
@@ -106,7 +106,8 @@ def dump(adata, rec_as_dict=False):
     }
     for m in ("obsm", "varm", "obsp", "varp", "layers", "uns"):
         mapping = getattr(adata, m)
-        out[m] = {str(k): elem(mapping[k], rec_as_dict) for k in mapping.keys()}
+        # anndata >= 0.13 lists X among the layers under the key None
+        out[m] = {str(k): elem(mapping[k], rec_as_dict) for k in mapping.keys() if k is not None}
     raw = adata.raw
     out["raw"] = None if raw is None else {
         "X": elem(raw.X, rec_as_dict),

@@ -9,6 +9,12 @@ export interface DataFrame {
   index: string[] | NDArray;
   /** The `_index` attribute: name of the index column on disk ("_index" by default). */
   indexName: string;
+  /**
+   * The index element as stored when it is not a plain array: anndata >= 0.13
+   * under pandas 3 writes a string index as a "nullable-string-array" group.
+   * Written back as such while `index` holds its values.
+   */
+  indexElem?: Elem;
   /** Columns in `column-order` order. */
   columns: Record<string, Elem>;
   columnOrder: string[];

@@ -39,7 +39,24 @@ export function dataframeReader(version: "0.1.0" | "0.2.0") {
     expectGroup(ctx, path, node, "a dataframe");
     const indexName = attrString(node.attrs, "_index");
     if (indexName === undefined) throw new FormatError(ctx.reader.source, path, "dataframe without an _index attribute");
-    const index = await readWhole(ctx, join(path, indexName), "the dataframe index");
+    const indexPath = join(path, indexName);
+    const indexNode = await ctx.reader.get(indexPath);
+    let index: NDArray;
+    let indexElem: Elem | undefined;
+    if (indexNode?.kind === "group" && indexNode.attrs["encoding-type"] === "nullable-string-array") {
+      // anndata >= 0.13 with pandas 3: the index is a nullable string array (none of it missing).
+      const elem = await ctx.read(indexPath);
+      if (!("kind" in elem) || elem.kind !== "nullable-string-array") {
+        throw new FormatError(ctx.reader.source, indexPath, "expected the dataframe index (a nullable-string-array)");
+      }
+      if ((elem.mask.data as Uint8Array).some((m) => m !== 0)) {
+        throw new FormatError(ctx.reader.source, indexPath, "the dataframe index has missing values");
+      }
+      index = elem.values;
+      indexElem = elem;
+    } else {
+      index = await readWhole(ctx, indexPath, "the dataframe index");
+    }
     const columnOrder = attrStringList(node.attrs, "column-order");
     const columns: Record<string, Elem> = {};
     const kept: string[] = [];
@@ -58,6 +75,7 @@ export function dataframeReader(version: "0.1.0" | "0.2.0") {
       }
     }
     const df: DataFrame = { kind: "dataframe", index: indexValues(index), indexName, columns, columnOrder: kept };
+    if (indexElem) df.indexElem = indexElem;
     return setExtraAttrs(df, node.attrs);
   };
 }
@@ -78,6 +96,12 @@ export async function writeDataFrame(ctx: WriteContext, path: string, elem: Elem
     path,
     withExtra(elem, { _index: indexName, "column-order": columnOrder, ...encodingAttrs("dataframe", "0.2.0") }),
   );
+  const stored = df.indexElem;
+  if (stored && "kind" in stored && stored.kind === "nullable-string-array" && stored.values.shape[0] === indexArray(df).shape[0]) {
+    await ctx.write(join(path, indexName), stored);
+    for (const c of order) await ctx.write(join(path, c), df.columns[c]);
+    return;
+  }
   const index = indexArray(df);
   await writePlainArray(ctx, join(path, indexName), index, encodingAttrs(index.dtype === "string" ? "string-array" : "array", "0.2.0"));
   for (const c of order) await ctx.write(join(path, c), df.columns[c]);

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs the Python peers that judge our files as users run them today, one
+# virtual environment per file .ci/peers/<name>.txt, under
+# ${CELLFOLIO_PEERS:-/opt/cellfolio-peers}/<name>. Each file is a pip
+# requirements file with a few "# key: value" lines this script reads:
+#   # python: 3.12 | /usr/bin/python3   the interpreter (a version is looked up
+#                                       as pythonX.Y on PATH, then in pyenv)
+#   # venv: --system-site-packages      extra flags for `python -m venv`
+#   # no-deps: pkg==1.2.3 ...           installed afterwards with --no-deps
+#   # show: pkg ...                     versions printed at the end
+# A venv is reused while the sha256 of its file (and of its interpreter's
+# version) matches the one stored in <venv>/.cellfolio-pins; otherwise it is
+# rebuilt from scratch. Called by setup-system.sh; can run on its own.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+PEERS="${CELLFOLIO_PEERS:-/opt/cellfolio-peers}"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+if ! mkdir -p "$PEERS" 2>/dev/null || ! [ -w "$PEERS" ]; then
+  $SUDO mkdir -p "$PEERS" && $SUDO chown "$(id -u):$(id -g)" "$PEERS"
+fi
+
+# Wheels downloaded once are kept beside the venvs: a changed pin rebuilds a venv
+# without fetching again what did not change.
+export PIP_CACHE_DIR="${PIP_CACHE_DIR:-$PEERS/.pip-cache}"
+
+directive() { sed -n "s/^# $1: *//p" "$2" | head -1; }
+
+find_python() {
+  local spec="$1" p
+  case "$spec" in
+    /*) p="$spec" ;;
+    *) # pyenv's versions first: its shims on PATH may refuse a version not selected
+       p="$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$spec".*/bin/"python$spec" 2>/dev/null | sort -V | tail -1 || true)"
+       [ -n "$p" ] || p="$(command -v "python$spec" 2>/dev/null || true)" ;;
+  esac
+  if [ -z "$p" ] || ! "$p" -V >/dev/null 2>&1; then
+    echo "setup-peers: no Python $spec found (on PATH as python$spec, or in pyenv): install it, e.g. pyenv install $spec" >&2
+    exit 1
+  fi
+  echo "$p"
+}
+
+for req in "$HERE"/peers/*.txt; do
+  name="$(basename "$req" .txt)"
+  python="$(find_python "$(directive python "$req")")"
+  dir="$PEERS/$name"
+  stamp="$({ cat "$req"; "$python" -VV; } | sha256sum | cut -d' ' -f1)"
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.cellfolio-pins" 2>/dev/null)" = "$stamp" ]; then
+    continue
+  fi
+  echo "peer $name: installing into $dir ($("$python" -V))"
+  start=$SECONDS
+  rm -rf "$dir"
+  # shellcheck disable=SC2046
+  "$python" -m venv $(directive venv "$req") "$dir"
+  "$dir/bin/python" -m pip install -q --no-input --disable-pip-version-check -r "$req"
+  nodeps="$(directive no-deps "$req")"
+  # shellcheck disable=SC2086
+  [ -z "$nodeps" ] || "$dir/bin/python" -m pip install -q --no-input --disable-pip-version-check --no-deps $nodeps
+  echo "$stamp" > "$dir/.cellfolio-pins"
+  echo "peer $name: installed in $((SECONDS - start)) s, $(du -sh "$dir" | cut -f1)"
+done
+
+for req in "$HERE"/peers/*.txt; do
+  name="$(basename "$req" .txt)"
+  # shellcheck disable=SC2046
+  echo "peer $name: $("$PEERS/$name/bin/python" - $(directive show "$req") <<'PY'
+import sys, platform
+from importlib.metadata import version, PackageNotFoundError
+def v(p):
+    try:
+        return version(p)
+    except PackageNotFoundError:
+        return "missing"
+print("python", platform.python_version(), *(f"{p} {v(p)}" for p in sys.argv[1:]))
+PY
+)"
+done
