@@ -114,10 +114,16 @@ for (const bundler of ["esbuild", "vite"] as const) {
     }
 
     // Bad input: one clear error naming the URL and what the server did, promptly (a hang would show as "timed out").
-    const BAD: { what: string; url: () => string; reason: RegExp }[] = [
+    const BAD: { what: string; url: () => string; options?: Record<string, unknown>; reason: RegExp }[] = [
       { what: "an .h5sc from a server that sends no CORS headers", url: () => `${hosts.noCors.url}/cells-lzf.h5sc`, reason: /CORS|Access-Control-Allow-Origin|cross-origin/i },
       { what: "a Zarr v2 store from a server that sends no CORS headers", url: () => `${hosts.noCors.url}/cells-v2.zarr`, reason: /CORS|Access-Control-Allow-Origin|cross-origin/i },
-      { what: "an .h5sc from a server without Range support (200 and the whole file)", url: () => `${hosts.noRange.url}/cells-lzf.h5sc`, reason: /range/i },
+      // (a file under maxWholeFileBytes would be read whole and work: this bound makes the test file "large")
+      {
+        what: "an .h5sc over maxWholeFileBytes from a server without Range support (200 and the whole file)",
+        url: () => `${hosts.noRange.url}/cells-lzf.h5sc`,
+        options: { maxWholeFileBytes: 1024 },
+        reason: /ignores Range requests.*HTTP 200/,
+      },
       { what: "an .h5sc that is not there (404)", url: () => `${hosts.data.url}/missing.h5sc`, reason: /404/ },
       // (a Zarr store is keys: the error may say that none of the root metadata keys is there)
       { what: "a Zarr store that is not there (404)", url: () => `${hosts.data.url}/missing.zarr`, reason: /404|not found|no zarr\.json/i },
@@ -125,7 +131,7 @@ for (const bundler of ["esbuild", "vite"] as const) {
     for (const c of BAD) {
       it(`bad input, ${c.what}: openDataset rejects with one clear error naming the URL and the reason`, async () => {
         const url = c.url();
-        const r = await failureInPage(page, openOnly, { source: url }, 20_000);
+        const r = await failureInPage(page, openOnly, { source: url, options: c.options }, 20_000);
         console.log(`[${bundler}] ${c.what}: ${r.error} (${r.ms.toFixed(0)} ms)`);
         expect(r.error).not.toBeNull();
         expect(r.error).not.toMatch(/timed out/);

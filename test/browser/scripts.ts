@@ -78,8 +78,8 @@ export async function readDataset(cf: any, a: ReadArgs): Promise<ReadResult> {
 }
 
 /** Only opens (for the bad-input cases). */
-export async function openOnly(cf: any, a: { source: string }): Promise<number[]> {
-  const ds = await cf.openDataset(a.source);
+export async function openOnly(cf: any, a: { source: string; options?: Record<string, unknown> }): Promise<number[]> {
+  const ds = await cf.openDataset(a.source, a.options);
   await ds.close();
   return Array.from(ds.shape);
 }

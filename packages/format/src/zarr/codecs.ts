@@ -22,7 +22,7 @@ function wasm(name: "zstd" | "blosc", config: Record<string, unknown>, what: str
   if (!c) {
     c = (async () => {
       // (the name in a variable: bundlers leave an optional package that is not installed alone)
-      const specifier = `numcodecs/${name}`;
+      const specifier = name === "zstd" ? "numcodecs/zstd" : "numcodecs/blosc";
       let mod: any;
       try {
         mod = await import(/* @vite-ignore */ specifier);
