@@ -93,6 +93,10 @@ export async function readFrame(store: StoreReader, path: string, only?: string[
   } else {
     const idx = await store.get(`${path}/${indexName}`);
     if (idx?.kind === "array") frame.index = asStrings(await store.readArray(`${path}/${indexName}`));
+    // anndata >= 0.12 under pandas 3 writes a string index as a nullable-string-array group
+    else if (idx?.kind === "group" && idx.attrs["encoding-type"] === "nullable-string-array") {
+      frame.index = asStrings(await store.readArray(`${path}/${indexName}/values`));
+    }
   }
   // Columns in parallel: over HTTP each is a request of its own.
   const cols = await Promise.all(order.map((name) => readColumn(store, `${path}/${name}`, frame, name)));
