@@ -4,9 +4,8 @@
 // thread: node:zlib already runs them on the libuv threadpool.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import zlib from "node:zlib";
 import { workerFile } from "@cellfolio/hdf5/node";
-import type { CodecPool } from "../platform.js";
+import { type CodecPool, formatPlatform } from "../platform.js";
 import type { ByteCodec } from "../zarr/metadata.js";
 import type { ReadReport, SharedTarget } from "../zarr/shared-read.js";
 import type { ChunkSource } from "../zarr/stores.js";
@@ -97,12 +96,12 @@ function pool(): Slot[] | null {
   return slots;
 }
 
-/** Whether a pipeline is worth sending to a worker (CPU work outside node:zlib). */
-function heavy(codecs: ByteCodec[], nativeZstd: boolean): boolean {
+/** Whether a pipeline is worth sending to a worker (CPU work outside node:zlib, whose zstd node.ts installs where it exists). */
+function heavy(codecs: ByteCodec[]): boolean {
+  const nativeZstd = formatPlatform().zstd !== undefined;
   return codecs.some((c) => c.id === "blosc" || c.id === "lz4" || c.id === "shuffle" || (c.id === "zstd" && !nativeZstd));
 }
 
-const NATIVE_ZSTD = typeof (zlib as any).zstdCompress === "function";
 const DECODE_IN_WORKER_MIN = 128 * 1024;
 
 /**
@@ -115,7 +114,7 @@ function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: Uint8Ar
   // WebAssembly decoders run at ~2 GB/s: a 40 KB cell chunk decodes here in
   // ~20 us (bench/lazy-read, Zarr cells 16 reads under way: 195 -> 144 us of
   // CPU a cell with the bound at 128 KB instead of 1 KB).
-  if (data.length < (op === "encode" ? 16384 : DECODE_IN_WORKER_MIN) || !heavy(codecs, NATIVE_ZSTD)) return null;
+  if (data.length < (op === "encode" ? 16384 : DECODE_IN_WORKER_MIN) || !heavy(codecs)) return null;
   const p = pool();
   if (!p) return null;
   // a view of shared memory cannot be transferred: it is copied like a view
@@ -129,7 +128,7 @@ function runInWorker(op: "encode" | "decode", codecs: ByteCodec[], data: Uint8Ar
  * on this thread" (no workers, or light codecs).
  */
 function readChunksInWorker(codecs: ByteCodec[], sources: ChunkSource[], chunkBytes: number, target: SharedTarget): Promise<ReadReport> | null {
-  if (!heavy(codecs, NATIVE_ZSTD)) return null;
+  if (!heavy(codecs)) return null;
   const p = pool();
   if (!p) return null;
   return new Promise((resolve, reject) => submit(p, { id: nextId++, op: "read-decode", codecs, sources, chunkBytes, target, resolve, reject }));
@@ -141,7 +140,7 @@ function readChunksInWorker(codecs: ByteCodec[], sources: ChunkSource[], chunkBy
  * or for codecs that do not pay a worker.
  */
 function readHelpers(codecs: ByteCodec[]): number {
-  if (!heavy(codecs, NATIVE_ZSTD)) return 0;
+  if (!heavy(codecs)) return 0;
   return Math.min(pool()?.length ?? 0, Math.max(1, availableParallelism() - 1));
 }
 
