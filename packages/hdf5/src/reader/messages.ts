@@ -117,7 +117,8 @@ export function parseLayout(c: Cursor): Layout {
     c.u32(); // element size
     return { class: "chunked", chunk: dims.slice(0, rank - 1), index: "btree-v1", address, unfilteredEdges: false, params: [] };
   }
-  if (version !== 3 && version !== 4) throw new RangeError(`unsupported layout version ${version}`);
+  // Version 5 (HDF5 2.0, libver="latest") is laid out as version 4.
+  if (version < 3 || version > 5) throw new RangeError(`unsupported layout version ${version}`);
   const cls = c.u8();
   if (cls === 0) {
     const size = c.u16();
