@@ -3,6 +3,7 @@
 // chunk through the chunk cache, by row or by cellID.
 import {
   type ArrayInfo,
+  CellfolioError,
   type DType,
   float16ToFloat32,
   float32ToFloat16,
@@ -791,10 +792,12 @@ async function openSource(source: StoreSource, options: OpenDatasetOptions): Pro
     // A read that failed names its own file or URL (a Zarr key's URL): keep it unless it is the dataset's.
     const problem =
       err instanceof SourceError
-        ? err.sourceName === name
-          ? err.message.slice(name.length + 2)
+        ? err.file === name
+          ? err.problem
           : err.message
-        : ((err as { problem?: string }).problem ?? (err as Error).message);
+        : err instanceof CellfolioError
+          ? err.problem
+          : (err as Error).message;
     throw new DatasetError(name, "", `cannot open: ${problem}`, { cause: err });
   }
 }

@@ -69,8 +69,8 @@ export async function openHdf5(target: string | ByteSource, options: OpenHdf5Opt
 
 function toFormatError(source: string, path: string, e: unknown): unknown {
   if (e instanceof FormatError) return e;
-  if (e instanceof Hdf5Error) return new FormatError(source, e.objectPath, e.problem, { cause: e });
-  if (e instanceof SourceError) return new FormatError(source, path, e.message.replace(`${e.sourceName}: `, ""), { cause: e });
+  if (e instanceof Hdf5Error) return new FormatError(source, e.element ?? "", e.problem, { cause: e });
+  if (e instanceof SourceError) return new FormatError(source, path, e.problem, { cause: e });
   if (e instanceof Error) return new FormatError(source, path, e.message, { cause: e });
   return e;
 }
