@@ -70,7 +70,7 @@ async function tile(page: Page, cellId: number): Promise<{ line: number; x: numb
 }
 
 /** What anndata (latest) reads of the label column, the cellIDs, another obs column and the images' checksum. */
-function anndataRead(dataset: string, column: string): { ids: number[]; labels: (string | null)[]; categories: string[]; mitotic: number[]; images: number } {
+function anndataRead(dataset: string, column: string): { ids: number[]; labels: (string | null)[]; categories: string[]; mitotic: number[]; images: number; layout: unknown } {
   return pyPeer(
     "latest",
     `
@@ -79,11 +79,18 @@ inp = json.loads(sys.stdin.read())
 p = inp["path"]
 a = ad.read_zarr(p) if p.endswith(".zarr") else ad.read_h5ad(p)
 col = a.obs[inp["column"]] if inp["column"] in a.obs else None
+if p.endswith(".zarr"):
+    layout = json.load(open(p + "/obsm/single_cell_images/zarr.json"))
+else:
+    import h5py
+    with h5py.File(p, "r") as f:
+        d = f["obsm/single_cell_images"]
+        layout = [list(d.chunks), d.compression, d.compression_opts, str(d.dtype)]
 labels = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in col.astype(object)] if col is not None else []
 print(json.dumps({"ids": [int(i) for i in a.obs["scportrait_cell_id"]], "labels": labels,
   "categories": [str(c) for c in col.cat.categories] if col is not None else [],
   "mitotic": [int(v) for v in a.obs["mitotic"]],
-  "images": float(np.asarray(a.obsm["single_cell_images"], dtype=np.float64).sum())}))
+  "images": float(np.asarray(a.obsm["single_cell_images"], dtype=np.float64).sum()), "layout": layout}))
 `,
     { path: dataset, column },
   );
@@ -203,6 +210,8 @@ describe.skipIf(!canRun)("labelling cells with the keyboard and saving them", ()
         expect(after.ids).toEqual(before.ids);
         expect(after.mitotic).toEqual(before.mitotic);
         expect(after.images).toBe(before.images);
+        // the images keep their chunks, shards and compression
+        expect(after.layout).toEqual(before.layout);
         expect(after.categories).toEqual(CLASSES); // in legend order
         expect(after.labels).toEqual(after.ids.map((id) => given.get(id) ?? null));
         const ds = await openDataset(dataset);

@@ -5,7 +5,21 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { type Categorical, createStore, type DataFrame, openStore, readAnnData, writeAnnDataTo } from "@cellfolio/format";
+import {
+  type ArrayHandle,
+  type Categorical,
+  type Compression,
+  createStore,
+  type DataFrame,
+  type Elem,
+  itemSize,
+  openStore,
+  product,
+  RowAppender,
+  readAnnData,
+  type StoreWriter,
+  writeAnnDataTo,
+} from "@cellfolio/format";
 import { cleanUpOnSignal } from "./interrupt.js";
 
 /** What the page sends (POST /api/labels, JSON). */
@@ -94,10 +108,67 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 }
 
 /**
+ * The Compression a stored array's codec label names ("gzip(1)", "shuffle+lzf",
+ * "blosc(lz4,5,shuffle)", "zstd(3)", "none"), or undefined where it names
+ * something the writers do not write (the backend's default is used then).
+ */
+export function compressionOfLabel(label: string): Compression | undefined {
+  let out: Compression | undefined;
+  let shuffle = false;
+  for (const part of label.split("+")) {
+    const m = /^(\w+)(?:\((.*)\))?$/.exec(part.trim());
+    const [name, args = ""] = m ? [m[1], m[2]] : [part, ""];
+    const level = args === "" ? undefined : Number(args);
+    if (name === "shuffle") shuffle = true;
+    else if (name === "fletcher32") continue;
+    else if (name === "none") out = { codec: "none" };
+    else if (name === "gzip" || name === "zlib") out = { codec: "gzip", level };
+    else if (name === "zstd") out = { codec: "zstd", level };
+    else if (name === "lzf") out = { codec: "lzf" };
+    else if (name === "blosc") {
+      const [cname, clevel, sh] = args.split(",");
+      out = { codec: "blosc", cname: cname as "lz4", clevel: Number(clevel), shuffle: sh === "bitshuffle" ? "bit" : sh === "shuffle" ? "byte" : "none" };
+    } else return undefined;
+  }
+  if (out && shuffle && out.codec !== "none" && out.codec !== "blosc") out = { ...out, shuffle: true };
+  return out;
+}
+
+/** Rows of a copy step: about 16 MB, whole rows. */
+const COPY_BYTES = 16 * 2 ** 20;
+
+/** A dense array left on disk, copied with its chunks, shards and compression (the images stay as extract wrote them). */
+async function copyKeepingLayout(writer: StoreWriter, path: string, h: ArrayHandle): Promise<void> {
+  const { shape, dtype, chunks, shards, compression, attrs } = h.info;
+  const w = await writer.createArray(path, {
+    shape,
+    dtype,
+    attrs,
+    ...(chunks ? { chunks } : {}),
+    ...(shards ? { shards } : {}),
+    ...(compressionOfLabel(compression) ? { compression: compressionOfLabel(compression) } : {}),
+  });
+  const out = new RowAppender(w);
+  const rowBytes = Math.max(1, product(shape.slice(1)) * itemSize(dtype));
+  const step = Math.max(1, Math.floor(COPY_BYTES / rowBytes));
+  for (let r = 0; r < shape[0]; r += step) {
+    const n = Math.min(step, shape[0] - r);
+    await out.append(await h.reader.readBlock(h.path, [r, ...shape.slice(1).map(() => 0)], [n, ...shape.slice(1)]));
+  }
+  await out.flush();
+  await w.close();
+}
+
+function isHandle(e: Elem | undefined): e is ArrayHandle {
+  return typeof e === "object" && e !== null && (e as { kind?: string }).kind === "array-handle";
+}
+
+/**
  * The dataset with the label column added (or replaced): the whole store is
  * written again through the format writers under a temporary name and renamed
  * onto the dataset when complete (HDF5 has no safe in-place append; a Zarr
- * store is replaced as a whole so a reader never sees half of it).
+ * store is replaced as a whole so a reader never sees half of it). The large
+ * arrays of obsm keep their chunks, shards and compression.
  */
 async function writeObsColumn(dataset: string, req: LabelsRequest): Promise<{ rows: number; labelled: number }> {
   const reader = await openStore(dataset);
@@ -127,9 +198,13 @@ async function writeObsColumn(dataset: string, req: LabelsRequest): Promise<{ ro
     };
     obs.columns[req.column] = column;
     if (!obs.columnOrder.includes(req.column)) obs.columnOrder.push(req.column);
+    // obsm's arrays on disk are copied after the rest, layout kept
+    const kept = Object.entries(adata.obsm ?? {}).filter((e): e is [string, ArrayHandle] => isHandle(e[1]) && e[1].info.dtype !== "string" && e[1].info.shape.length > 0);
+    for (const [k] of kept) delete adata.obsm?.[k];
     const writer = await createStore(dataset, { overwrite: true, zarrFormat: reader.zarrFormat });
     try {
       await writeAnnDataTo(writer, adata);
+      for (const [k, h] of kept) await copyKeepingLayout(writer, `obsm/${k}`, h);
       await writer.close();
     } catch (e) {
       await writer.abort().catch(() => {});
