@@ -8,6 +8,7 @@ import { escapeHtml, Grid } from "./grid.js";
 import { Labeller } from "./labels.js";
 import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric } from "./obs.js";
 import { cellCanvas, channelScales, type Display, OUTLINE_COLORS } from "./render.js";
+import { SlideView } from "./slide.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -36,6 +37,7 @@ interface State {
 let state: State | null = null;
 let grid: Grid | null = null;
 let labeller: Labeller | null = null;
+let slideView: SlideView | null = null;
 
 function status(msg: string, error = false): void {
   const el = $("status");
@@ -70,6 +72,7 @@ async function open(url: string): Promise<void> {
   const held = new CellCache(BUDGET, (r) => (grid?.inView(r) ?? false) || state?.detailRow === r);
   state = { ds, held, failed: new Set(), masks, scale: null, shown: [], selected: new Set(), detailRow: null };
   labeller?.attach(ds, abs);
+  void slideView?.attach(ds);
   summary(ds, mapping);
   channelPicker(names, mapping, images);
   obsControls(ds);
@@ -393,6 +396,7 @@ function wire(): void {
     status,
     reopen: () => void open(($("url") as HTMLInputElement).value).catch(fail),
   });
+  slideView = new SlideView({ open: (row) => void showDetail(row), status });
   // in the detail: arrows step through the cells shown, Escape closes, Space selects
   document.addEventListener("keydown", (ev) => {
     const s = state;

@@ -21,6 +21,8 @@ export interface ServeOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
+  /** A slide (OME-TIFF) served read-only at /slide/<name>, and named in the page URL (?slide=). */
+  slide?: string;
   /** An origin (e.g. "http://localhost:5173") allowed to read by CORS; none by default. */
   cors?: string;
   /** Labels the page may save (--annotate): the token every write must carry, and the writer. */
@@ -116,10 +118,14 @@ export async function serve(options: ServeOptions): Promise<Served> {
   // the roots as the file system has them (the dataset or the viewer may themselves be reached by a symlink)
   const realData = await realpath(dataset);
   const realViewer = await realpath(viewerDir);
+  const slide = options.slide ? path.resolve(options.slide) : null;
+  const realSlide = slide ? await realpath(slide) : null;
+  const slidePath = slide ? `/slide/${path.basename(slide)}` : null;
   let hosts = new Set<string>();
 
   /** The file a URL path names, or null (outside the served roots). */
   const resolve = (urlPath: string): string | null => {
+    if (slidePath && urlPath === slidePath) return slide;
     const prefix = `/data/${name}`;
     if (urlPath === prefix || urlPath.startsWith(`${prefix}/`)) {
       const rest = urlPath.slice(prefix.length);
@@ -134,6 +140,10 @@ export async function serve(options: ServeOptions): Promise<Served> {
   /** The real file a resolved path leads to, if it is a regular file inside the root it was asked under. */
   const realFile = async (file: string): Promise<{ file: string; size: number; mtime: Date } | null> => {
     const real = await realpath(file).catch(() => null);
+    if (real && file === slide) {
+      const st = await stat(real).catch(() => null);
+      return real === realSlide && st?.isFile() ? { file: real, size: st.size, mtime: st.mtime } : null;
+    }
     if (!real || !(within(realData, real) || within(realViewer, real))) return null;
     // a link inside the viewer to a file of the dataset, or back, is not wanted either
     if (within(realData, real) !== (file === dataset || within(dataset, file))) return null;
@@ -259,7 +269,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const origin = `http://${host}:${port}`;
   const dataPath = `/data/${encodeURIComponent(name)}`;
   return {
-    url: `${origin}/?url=${dataPath}`,
+    url: `${origin}/?url=${dataPath}${slidePath ? `&slide=${encodeURI(slidePath)}` : ""}`,
     dataUrl: `${origin}${dataPath}`,
     port,
     close: () =>

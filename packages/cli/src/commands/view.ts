@@ -29,6 +29,7 @@ const spec: CommandSpec = {
     { name: "port", value: "N", help: "port to listen on (default: a free one)" },
     { name: "viewer", value: "DIR", help: "a built viewer (default: the one shipped in this package)" },
     { name: "annotate", help: "let the page save labels: into the dataset (an obs column) or FILE_OR_DIR.labels.csv\n(with the token printed in the URL; no other writes)" },
+    { name: "slide", value: "TIFF", help: "the slide the cells were cut from (OME-TIFF): an overview with the cells, and each cell in place" },
     { name: "cors", value: "ORIGIN", help: "let pages of ORIGIN (e.g. http://localhost:5173) read the dataset (default: none)" },
   ],
   about: `Serves FILE_OR_DIR (an .h5sc / .h5ad file or a .zarr directory written by
@@ -61,7 +62,9 @@ export const viewCommand: Command = {
     await checkDataset(dataset);
     const token = flag(p, "annotate") ? randomBytes(18).toString("base64url") : undefined;
     const annotate = token ? { token, write: labelsWriter(dataset) } : undefined;
-    const served = await serve({ dataset, viewerDir: viewerDir(str(p, "viewer")), port, cors, annotate });
+    const slide = str(p, "slide");
+    if (slide !== undefined && !existsSync(slide)) throw new InputError(`--slide ${slide}: no such file`);
+    const served = await serve({ dataset, viewerDir: viewerDir(str(p, "viewer")), port, cors, annotate, slide });
     // the token in the fragment: the page reads it, the browser never sends it in a request line or a Referer
     const url = token ? `${served.url}#annotate=${token}` : served.url;
     const notes = token ? `annotate: labels are saved to ${dataset} (obs) or ${labelsCsvPath(dataset)}\ntoken: ${token}\n` : "";
