@@ -164,6 +164,7 @@ describe.skipIf(!canRun)("labelling cells with the keyboard and saving them", ()
         const counts = await page.$$eval("#label-classes .count", (els) => els.map((e) => e.textContent));
         expect(counts.slice(0, 3).map(Number)).toEqual(CLASSES.map((c) => [...given.values()].filter((v) => v === c).length));
         await page.mouse.move(5, 5);
+        await page.$eval("#labels", (e) => e.scrollIntoView());
         await shot(page, `labels-${kind}`);
       });
 

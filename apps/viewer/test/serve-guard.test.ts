@@ -198,3 +198,24 @@ describe("--annotate: writes with the token, from the page's own origin, to the 
     expect(readFileSync(csv, "utf8")).toBe('cellID,cell_class\n3,"flat, spread"\n');
   });
 });
+
+describe("--slide TIFF", () => {
+  it("serves that one file by range under /slide/, nothing beside it, no write", async () => {
+    const tif = path.join(tmp, "slide.tif");
+    const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 13) % 256);
+    writeFileSync(tif, bytes);
+    const s = await serve({ dataset: zarr, viewerDir: viewer, slide: tif });
+    try {
+      expect(s.url).toBe(`http://127.0.0.1:${s.port}/?url=/data/cells.zarr&slide=/slide/slide.tif`);
+      const part = await fetch(`http://127.0.0.1:${s.port}/slide/slide.tif`, { headers: { Range: "bytes=10-19" } });
+      expect(part.status).toBe(206);
+      expect(new Uint8Array(await part.arrayBuffer())).toEqual(bytes.subarray(10, 20));
+      for (const p of ["/slide/secret.txt", "/slide/", "/slide/slide.tif/x", "/slide/%2e%2e/secret.txt"]) expect((await fetch(`http://127.0.0.1:${s.port}${p}`)).status, p).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${s.port}/slide/slide.tif`, { method: "PUT", body: "x" })).status).toBe(405);
+      expect(readFileSync(tif)).toEqual(Buffer.from(bytes));
+    } finally {
+      await s.close();
+      rmSync(tif);
+    }
+  });
+});
