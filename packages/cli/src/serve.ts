@@ -202,8 +202,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
           : {};
     if (urlPath === "/api/labels") {
       if (req.method === "POST") await annotate(req, res);
-      else if (req.method === "GET" || req.method === "HEAD") res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ annotate: !!options.annotate }));
-      else res.writeHead(405, { Allow: options.annotate ? "GET, HEAD, POST" : "GET, HEAD" }).end();
+      else res.writeHead(405, { Allow: options.annotate ? "POST" : "" }).end();
       return 0;
     }
     if (req.method === "OPTIONS" && cors["Access-Control-Allow-Origin"]) {
