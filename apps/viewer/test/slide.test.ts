@@ -2,7 +2,8 @@
 // cells; the overview's dots lie on obs's centroids (read by h5py), the
 // overview's and the detail window's pixels are the TIFF's (read by
 // tifffile), a click on a dot opens that cell, and the detail reads a window
-// of rows by range, not the slide.
+// of rows by range, not the slide. Then a larger slide (a strided overview)
+// and a deflate-tiled one (read through geotiff).
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +19,7 @@ const sample = path.join(TEST_DATA, "sample");
 const slide = path.join(sample, "image.tif");
 const S = 48;
 const MARK = [255, 45, 85];
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Truth {
   ids: number[];
@@ -65,7 +67,6 @@ print(json.dumps({"ids": [int(i) for i in ids], "cy": [float(v) for v in cy], "c
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    rmSync(tmp, { recursive: true, force: true });
   });
 
   it("draws every centroid where obs puts it, on the slide's pixels", async () => {
@@ -153,4 +154,89 @@ print(json.dumps({"ids": [int(i) for i in ids], "cy": [float(v) for v in cy], "c
     expect(pageBytes).toBeLessThan(statSync(slide).size);
     await shot(page, "slide");
   });
+});
+
+/** Overview and detail pixels of a slide of other kinds (compared after one linear scale fitted to tifffile's values). */
+describe.skipIf(!canRun)("larger and compressed slides: a strided overview, windows through geotiff", () => {
+  const dataset = path.join(tmp, "for-big.h5sc");
+  let browser: Browser;
+  let dist: string;
+  const H = 1100;
+  const W = 1300;
+
+  beforeAll(async () => {
+    dist = buildViewer();
+    cli(["extract", "--image", slide, "--nucleus", `${sample}/nucleus.tif`, "--size", String(S), "--out", dataset, "--quiet"]);
+    // a smooth uint16 field with structure in both axes, as tifffile writes it: one strip, and deflate tiles
+    py(
+      `
+import json, sys, numpy as np, tifffile
+inp = json.loads(sys.stdin.read())
+y, x = np.mgrid[0:${H}, 0:${W}]
+img = (1000 + 800 * np.sin(y / 37.0) * np.cos(x / 23.0) + (x * 7 + y * 3) % 500).astype(np.uint16)
+tifffile.imwrite(inp["raw"], img)
+tifffile.imwrite(inp["tiled"], img, tile=(256, 256), compression="zlib")
+print(json.dumps(True))
+`,
+      { raw: path.join(tmp, "big.tif"), tiled: path.join(tmp, "big-tiled.tif") },
+    );
+    browser = await launch();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  const field = (y: number, x: number) => Math.trunc(1000 + 800 * Math.sin(y / 37.0) * Math.cos(x / 23.0) + ((x * 7 + y * 3) % 500));
+  /** The worst difference between canvas pixels and `v * k` (k fitted), where no dot or outline is drawn. */
+  function worstOff(px: Uint8Array, w: number, h: number, value: (i: number, j: number) => number): number {
+    const grey = (i: number) => px[i * 4] === px[i * 4 + 1] && px[i * 4 + 1] === px[i * 4 + 2];
+    const ratios: number[] = [];
+    for (let i = 0; i < w * h; i++) if (grey(i) && px[i * 4] < 250 && px[i * 4] > 5) ratios.push(px[i * 4] / value(Math.floor(i / w), i % w));
+    ratios.sort((a, b) => a - b);
+    const k = ratios[ratios.length >> 1];
+    let worst = 0;
+    for (let i = 0; i < w * h; i++) if (grey(i)) worst = Math.max(worst, Math.abs(px[i * 4] - Math.min(255, value(Math.floor(i / w), i % w) * k)));
+    return worst;
+  }
+
+  for (const [name, strided] of [
+    ["big.tif", true],
+    ["big-tiled.tif", false],
+  ] as const) {
+    it(`${name}: overview of ${W} x ${H} px and a cell's window`, async () => {
+      const log: { path: string; range?: string; bytes: number }[] = [];
+      const server = await serve({ dataset, viewerDir: dist, slide: path.join(tmp, name), onRequest: (r) => log.push(r) });
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      try {
+        await page.goto(server.url);
+        await page.waitForSelector('#slide-overview[data-drawn="1"]', { timeout: 30_000 });
+        const step = Math.ceil(W / 512);
+        const size = await page.$eval("#slide-overview", (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
+        expect(size).toEqual([Math.ceil(W / step), Math.ceil(H / step)]);
+        const ov = await canvasPixels(page, "#slide-overview");
+        // the raw path reads every step-th row and column; geotiff resamples to the same size
+        if (strided) expect(worstOff(ov, size[0], size[1], (i, j) => field(i * step, j * step))).toBeLessThanOrEqual(1);
+        const slideBytes = statSync(path.join(tmp, name)).size;
+        const overviewBytes = log.filter((q) => q.path.startsWith("/slide/")).reduce((a, q) => a + q.bytes, 0);
+        if (strided) expect(overviewBytes).toBeLessThan(slideBytes / 2); // every 3rd row of the one strip
+        // a cell's window at full resolution: the field's values
+        const before = log.length;
+        await page.click(".line >> nth=0 >> canvas", { position: { x: 48, y: 48 } });
+        await page.waitForSelector("#detail-slide canvas[data-cell-id]", { timeout: 20_000 });
+        const c = await page.$eval("#detail-slide canvas", (e) => {
+          const cv = e as HTMLCanvasElement;
+          return { x0: Number(cv.dataset.x0), y0: Number(cv.dataset.y0), w: cv.width, h: cv.height };
+        });
+        const px = await canvasPixels(page, "#detail-slide canvas");
+        expect(worstOff(px, c.w, c.h, (i, j) => field(i + c.y0, j + c.x0))).toBeLessThanOrEqual(1);
+        const windowBytes = log.slice(before).filter((q) => q.path.startsWith("/slide/")).reduce((a, q) => a + q.bytes, 0);
+        expect(windowBytes).toBeLessThan(slideBytes / 2);
+        expect(log.filter((q) => q.path.startsWith("/slide/")).every((q) => q.range)).toBe(true);
+      } finally {
+        await page.close();
+        await server.close();
+      }
+    });
+  }
 });
