@@ -5,8 +5,10 @@ import { float16ToFloat32 } from "@cellfolio/format";
 import { type Column, type Dataset, IMAGES_PATH, openDataset } from "@cellfolio/lazy";
 import { CellCache, DEFAULT_BUDGET, plural, readError } from "./cache.js";
 import { escapeHtml, Grid } from "./grid.js";
+import { Labeller } from "./labels.js";
 import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric } from "./obs.js";
 import { cellCanvas, channelScales, type Display, OUTLINE_COLORS } from "./render.js";
+import { SlideView } from "./slide.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -34,6 +36,8 @@ interface State {
 
 let state: State | null = null;
 let grid: Grid | null = null;
+let labeller: Labeller | null = null;
+let slideView: SlideView | null = null;
 
 function status(msg: string, error = false): void {
   const el = $("status");
@@ -67,6 +71,8 @@ async function open(url: string): Promise<void> {
   const images = names.map((_, i) => i).filter((i) => mapping[i] !== "mask");
   const held = new CellCache(BUDGET, (r) => (grid?.inView(r) ?? false) || state?.detailRow === r);
   state = { ds, held, failed: new Set(), masks, scale: null, shown: [], selected: new Set(), detailRow: null };
+  labeller?.attach(ds, abs);
+  void slideView?.attach(ds);
   summary(ds, mapping);
   channelPicker(names, mapping, images);
   obsControls(ds);
@@ -90,6 +96,7 @@ async function open(url: string): Promise<void> {
     isSelected: (r) => state?.selected.has(r) ?? false,
     isCurrent: (r) => state?.detailRow === r,
     onClick: (r, ev) => (ev.ctrlKey || ev.metaKey || ev.shiftKey ? toggle(r) : showDetail(r)),
+    badge: (r) => labeller?.badge(r),
   });
   refresh();
   document.body.dataset.state = "open";
@@ -119,7 +126,11 @@ async function fetchRows(rows: number[], signal?: AbortSignal): Promise<void> {
     for (const m of s.masks) s.scale[m] = 1;
   }
   // a copy a cell: dropping one from the cache frees it
-  for (const run of runs) run.rows.forEach((r, i) => s.held.set(r, run.data.slice(i * per, (i + 1) * per)));
+  for (const run of runs) {
+    run.rows.forEach((r, i) => {
+      s.held.set(r, run.data.slice(i * per, (i + 1) * per));
+    });
+  }
   for (const r of sorted) s.failed.delete(r);
   const g = $("grid");
   g.dataset.heldCells = String(s.held.size);
@@ -373,10 +384,25 @@ function wire(): void {
     if (state) state.detailRow = null;
     grid?.redraw();
   });
+  labeller = new Labeller({
+    selectedRows: () => (state ? shownSelection(state).rows : []),
+    clearSelection: () => $("select-none").click(),
+    detailRow: () => state?.detailRow ?? null,
+    next: (row) => {
+      const next = state?.shown[state.shown.indexOf(row) + 1];
+      if (next !== undefined) void showDetail(next);
+    },
+    redraw: () => grid?.redraw(),
+    status,
+    reopen: () => void open(($("url") as HTMLInputElement).value).catch(fail),
+  });
+  slideView = new SlideView({ open: (row) => void showDetail(row), status });
   // in the detail: arrows step through the cells shown, Escape closes, Space selects
   document.addEventListener("keydown", (ev) => {
     const s = state;
-    if (!s || s.detailRow === null || (ev.target as HTMLElement).matches("input, select, textarea")) return;
+    if ((ev.target as HTMLElement).matches("input, select, textarea")) return;
+    if (labeller?.onKey(ev)) return ev.preventDefault();
+    if (!s || s.detailRow === null) return;
     const i = s.shown.indexOf(s.detailRow);
     if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
       const next = s.shown[i + (ev.key === "ArrowRight" ? 1 : -1)];
