@@ -137,7 +137,7 @@ export class ChannelControls {
       const r = el.querySelector(`.${cls}`) as HTMLInputElement;
       r.min = num(span[0]);
       r.max = num(span[1]);
-      r.step = String((span[1] - span[0]) / 1000 || 0.001);
+      r.step = "any"; // a typed limit stays as typed, not snapped to a step
     }
     (el.querySelector(".lo-r") as HTMLInputElement).value = String(lo);
     (el.querySelector(".hi-r") as HTMLInputElement).value = String(hi);

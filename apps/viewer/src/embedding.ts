@@ -523,6 +523,8 @@ export class Embedding {
       from = at(ev);
       box = ev.shiftKey;
       this.path = [from.x, from.y];
+      this.hovered = null;
+      void this.showTip(null);
     });
     ov.addEventListener("pointermove", (ev) => {
       const p = at(ev);

@@ -344,7 +344,7 @@ async function showDetail(row: number): Promise<void> {
   $("detail-channels").replaceChildren(
     ...ds.channelNames.map((name, ch) => {
       const f = document.createElement("figure");
-      const c = cellCanvas(held, 0, S, { ...d, rgb: false, channels: [ch], outlines: [] });
+      const c = cellCanvas(held, 0, S, { ...d, rgb: false, mix: undefined, channels: [ch], outlines: [] });
       c.dataset.channel = name;
       const cap = document.createElement("figcaption");
       cap.textContent = name;
