@@ -96,8 +96,13 @@ export class Embedding {
   private shown: Uint8Array | null = null;
   /** Rows in the lasso / box (null: no selection). */
   private sel: Uint8Array | null = null;
-  /** The view: canvas x = ox + (x - x0) * scale, canvas y = oy + (y1 - y) * scale (y up). */
-  private view = { x0: 0, y1: 0, scale: 1, ox: 0, oy: 0 };
+  /**
+   * The view: canvas x = ox + (x - x0) * scale, canvas y = oy + (y1 - y) *
+   * scale (y up, as embeddings are plotted); for obs columns in image
+   * coordinates (a y column named like centroid_y) oy + (y - y0) * scale, so
+   * that the cells sit as on the slide.
+   */
+  private view = { x0: 0, y0: 0, y1: 0, scale: 1, ox: 0, oy: 0, down: false };
   private W = 0;
   private H = 0;
   /** Per point its pixel (y * W + x), -1 if off the canvas or not a number. */
@@ -215,6 +220,7 @@ export class Embedding {
     }
     this.xs = xs;
     this.ys = ys;
+    this.view.down = !obsm && /(^|_)y$/i.test(ySel.value);
     this.sel = null;
     this.colorBy(($(this.root, "#emb-color") as HTMLSelectElement).value);
     this.fit();
@@ -319,13 +325,13 @@ export class Embedding {
     const scale = Math.min((W - 2 * PAD) / (x1 - x0 || 1), (H - 2 * PAD) / (y1 - y0 || 1));
     const ox = PAD + (W - 2 * PAD - (x1 - x0) * scale) / 2;
     const oy = PAD + (H - 2 * PAD - (y1 - y0) * scale) / 2;
-    this.view = { x0, y1, scale, ox, oy };
-    this.root.dataset.view = [x0, y1, scale, ox, oy].join(",");
+    const down = this.view.down;
+    this.view = { x0, y0, y1, scale, ox, oy, down };
     const pix = new Int32Array(n);
     const count = new Int32Array(W * H + 1);
     for (let i = 0; i < n; i++) {
       const px = Math.floor(ox + (xs[i] - x0) * scale);
-      const py = Math.floor(oy + (y1 - ys[i]) * scale);
+      const py = Math.floor(oy + (down ? ys[i] - y0 : y1 - ys[i]) * scale);
       const p = px >= 0 && px < W && py >= 0 && py < H ? py * W + px : -1; // NaN fails every test
       pix[i] = p;
       if (p >= 0) count[p + 1]++;
@@ -342,7 +348,7 @@ export class Embedding {
   /** Where a row's point is on the canvas. */
   project(row: number): { x: number; y: number } {
     const v = this.view;
-    return { x: v.ox + (this.xs[row] - v.x0) * v.scale, y: v.oy + (v.y1 - this.ys[row]) * v.scale };
+    return { x: v.ox + (this.xs[row] - v.x0) * v.scale, y: v.oy + (v.down ? this.ys[row] - v.y0 : v.y1 - this.ys[row]) * v.scale };
   }
 
   private active(i: number): boolean {

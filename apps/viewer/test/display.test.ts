@@ -159,6 +159,31 @@ describe.skipIf(!canRun)("per-channel contrast and colour, sort, contact sheet",
     await page.selectOption("#sort-col", "");
   });
 
+  it("two obs columns as the scatter: centroids placed as on the slide (y down); hovering one shows that cell", async () => {
+    await page.selectOption("#emb-source", "obs");
+    await page.waitForSelector("#embedding[data-state=ready]");
+    expect(await page.inputValue("#emb-x")).toBe("centroid_x");
+    expect(await page.inputValue("#emb-y")).toBe("centroid_y");
+    const W = 360;
+    const xs = Array.from({ length: N }, (_, i) => truth.centroid[2 * i]);
+    const ys = Array.from({ length: N }, (_, i) => truth.centroid[2 * i + 1]);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const k = Math.min((W - 20) / (x1 - x0), (W - 20) / (y1 - y0));
+    const ox = 10 + (W - 20 - (x1 - x0) * k) / 2;
+    const oy = 10 + (W - 20 - (y1 - y0) * k) / 2;
+    // the cell with the largest y: at the bottom of the plot
+    const row = ys.indexOf(y1);
+    const at = [ox + (xs[row] - x0) * k, oy + (ys[row] - y0) * k];
+    expect(at[1]).toBeCloseTo(W - 10 - (W - 20 - (y1 - y0) * k) / 2, 6);
+    const b = await page.locator("#emb-overlay").boundingBox();
+    if (!b) throw new Error("no embedding canvas");
+    await page.mouse.move(b.x + at[0] - 15, b.y + at[1] - 15);
+    await page.mouse.move(b.x + at[0], b.y + at[1]);
+    await page.waitForSelector(`#emb-tip[data-cell-id="${truth.ids[row]}"]`);
+    await page.mouse.move(b.x + W + 40, b.y);
+    await page.selectOption("#emb-source", "obsm:X_umap");
+  });
+
   it("the contact sheet of the selection: a PNG of the cells as shown, each captioned", async () => {
     await page.check('input[name="mode"][value="grey"]');
     await page.selectOption("#ch-grey", { label: "DNA" });

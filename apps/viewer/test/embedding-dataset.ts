@@ -1,7 +1,7 @@
 // A synthetic dataset with an embedding, written by zarr-python 3 alone (the
 // layout of docs/format.md, Zarr v3, consolidated): N cells of 3 channels
 // (nucleus mask, DNA, PH3 as raw uint16 counts), obs with the cellID, a
-// categorical `cluster`, a numeric `score` and a string `label`, and
+// categorical `cluster`, a numeric `score`, a string `label` and centroids, and
 // obsm/X_umap (N x 2, float32): a blob per cluster. Chunks of 1024 cells keep
 // a million cells to ~1,000 files. What zarr-python then reads back (the
 // oracle of the tests) goes to raw little-endian files next to the store.
@@ -29,7 +29,7 @@ def strings(g, name, values):
 cluster = rng.integers(0, K, N)
 score = rng.random(N)
 obs = root.create_group("obs"); enc(obs, "dataframe", "0.2.0")
-obs.attrs.update({"_index": "_index", "column-order": ["scportrait_cell_id", "cluster", "score", "label"]})
+obs.attrs.update({"_index": "_index", "column-order": ["scportrait_cell_id", "cluster", "score", "label", "centroid_y", "centroid_x"]})
 strings(obs, "_index", [str(i) for i in range(N)])
 a = obs.create_array("scportrait_cell_id", shape=(N,), dtype="uint64"); a[:] = 7 + 3 * np.arange(N, dtype=np.uint64); enc(a, "array", "0.2.0")
 cats = ["c%d" % k for k in range(K)]
@@ -38,6 +38,8 @@ strings(cg, "categories", cats)
 a = cg.create_array("codes", shape=(N,), dtype="int8"); a[:] = cluster.astype(np.int8)
 a = obs.create_array("score", shape=(N,), dtype="float64"); a[:] = score; enc(a, "array", "0.2.0")
 strings(obs, "label", np.where(score > 0.5, "high", "low").tolist())
+for name, hi in (("centroid_y", 1500.0), ("centroid_x", 2000.0)):
+    a = obs.create_array(name, shape=(N,), dtype="float64"); a[:] = rng.uniform(0, hi, N); enc(a, "array", "0.2.0")
 var = root.create_group("var"); enc(var, "dataframe", "0.2.0")
 var.attrs.update({"_index": "_index", "column-order": ["channels"]})
 strings(var, "_index", [str(i) for i in range(C)])
@@ -69,6 +71,7 @@ g["obsm/X_umap"][:].astype("<f4").tofile(out + ".umap.f32")
 g["obs/cluster/codes"][:].astype("<i1").tofile(out + ".cluster.i8")
 g["obs/scportrait_cell_id"][:].astype("<f8").tofile(out + ".ids.f64")
 g["obs/score"][:].astype("<f8").tofile(out + ".score.f64")
+np.stack([g["obs/centroid_x"][:], g["obs/centroid_y"][:]], 1).astype("<f8").tofile(out + ".centroid.f64")
 print(json.dumps({"ok": True}))
 `;
 
@@ -78,6 +81,8 @@ export interface EmbeddingTruth {
   cluster: Int8Array;
   ids: Float64Array;
   score: Float64Array;
+  /** (x, y) a cell. */
+  centroid: Float64Array;
 }
 
 /** Writes the store at `out` and returns what zarr-python reads back from it. */
@@ -87,7 +92,7 @@ export function writeEmbeddingDataset(out: string, n: number): EmbeddingTruth {
     const b = readFileSync(`${out}.${ext}`);
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   };
-  return { n, umap: new Float32Array(raw("umap.f32")), cluster: new Int8Array(raw("cluster.i8")), ids: new Float64Array(raw("ids.f64")), score: new Float64Array(raw("score.f64")) };
+  return { n, umap: new Float32Array(raw("umap.f32")), cluster: new Int8Array(raw("cluster.i8")), ids: new Float64Array(raw("ids.f64")), score: new Float64Array(raw("score.f64")), centroid: new Float64Array(raw("centroid.f64")) };
 }
 
 /** Cells `rows` of the store as zarr-python reads them: (rows, C, S, S) as numbers. */
