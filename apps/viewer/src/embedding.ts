@@ -94,8 +94,9 @@ export class Embedding {
   private colors = new Uint32Array(0);
   /** Rows the obs filter shows (null: all). */
   private shown: Uint8Array | null = null;
-  /** Rows in the lasso / box (null: no selection). */
+  /** Rows in the lasso / box (null: no selection), as a mask and in order. */
   private sel: Uint8Array | null = null;
+  private selRows: number[] = [];
   /**
    * The view: canvas x = ox + (x - x0) * scale, canvas y = oy + (y1 - y) *
    * scale (y up, as embeddings are plotted); for obs columns in image
@@ -351,10 +352,6 @@ export class Embedding {
     return { x: v.ox + (this.xs[row] - v.x0) * v.scale, y: v.oy + (v.down ? this.ys[row] - v.y0 : v.y1 - this.ys[row]) * v.scale };
   }
 
-  private active(i: number): boolean {
-    return (!this.shown || this.shown[i] === 1) && (!this.sel || this.sel[i] === 1);
-  }
-
   /** Draws every point: those the filter or the selection leave out dim and underneath. */
   draw(): void {
     const img = this.img;
@@ -364,13 +361,25 @@ export class Embedding {
     buf.fill(BACKGROUND);
     const { pix, colors, n, W } = this;
     const dot = n > 200_000 ? 1 : n > 20_000 ? 2 : 3;
-    const some = this.shown || this.sel;
+    const { shown, sel } = this;
     const put = (p: number, c: number) => {
-      if (dot === 1) buf[p] = c;
-      else for (let dy = 0; dy < dot; dy++) buf.fill(c, p + dy * W, p + dy * W + dot);
+      for (let dy = 0; dy < dot; dy++) buf.fill(c, p + dy * W, p + dy * W + dot);
     };
-    if (some) for (let i = 0; i < n; i++) if (pix[i] >= 0 && !this.active(i)) put(this.clampDot(pix[i], dot), DIM);
-    for (let i = 0; i < n; i++) if (pix[i] >= 0 && (!some || this.active(i))) put(this.clampDot(pix[i], dot), colors[i]);
+    // the points left out first (dim, underneath), then the others over them
+    if (shown || sel) {
+      for (let i = 0; i < n; i++) {
+        const p = pix[i];
+        if (p < 0 || ((!shown || shown[i] === 1) && (!sel || sel[i] === 1))) continue;
+        if (dot === 1) buf[p] = DIM;
+        else put(this.clampDot(p, dot), DIM);
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const p = pix[i];
+      if (p < 0 || (shown && shown[i] !== 1) || (sel && sel[i] !== 1)) continue;
+      if (dot === 1) buf[p] = colors[i];
+      else put(this.clampDot(p, dot), colors[i]);
+    }
     (this.base.getContext("2d") as CanvasRenderingContext2D).putImageData(img, 0, 0);
     this.root.dataset.drawMs = String(Math.round(performance.now() - t0));
     this.drawOverlay();
@@ -423,8 +432,10 @@ export class Embedding {
   /** The rows the obs filter shows: the others are drawn dim. */
   setShown(rows: number[]): void {
     if (this.root.hidden) return;
-    if (rows.length === this.n) this.shown = null;
-    else {
+    if (rows.length === this.n) {
+      if (this.shown === null) return; // nothing to draw again (a lasso refreshes the grid through here)
+      this.shown = null;
+    } else {
       this.shown = new Uint8Array(this.n);
       for (const r of rows) this.shown[r] = 1;
     }
@@ -434,7 +445,9 @@ export class Embedding {
   /** Of these rows, those in the lasso / box (all if there is no selection). */
   filter(rows: number[]): number[] {
     const sel = this.sel;
-    return sel && !this.root.hidden ? rows.filter((r) => sel[r] === 1) : rows;
+    if (!sel || this.root.hidden) return rows;
+    if (rows.length === this.n) return this.selRows.slice(); // no obs filter: every row, in order
+    return rows.filter((r) => sel[r] === 1);
   }
 
   clearSelection(): void {
@@ -495,6 +508,7 @@ export class Embedding {
     ctx.stroke();
     const m = ctx.getImageData(0, 0, W, H).data;
     const sel = new Uint8Array(n);
+    const selRows: number[] = [];
     let k = 0;
     for (let i = 0; i < n; i++) {
       const p = pix[i];
@@ -506,10 +520,12 @@ export class Embedding {
       } else inside = m[p * 4] >= 128;
       if (inside) {
         sel[i] = 1;
+        selRows.push(i);
         k++;
       }
     }
     this.sel = sel;
+    this.selRows = selRows;
     this.count(k);
     this.draw();
     return k;
@@ -570,8 +586,10 @@ export class Embedding {
       const t0 = performance.now();
       const poly = Float64Array.from(box ? [from.x, from.y, p.x, from.y, p.x, p.y, from.x, p.y] : path);
       this.select(poly);
-      this.host.selectionChanged();
+      // what the selection itself costs (mask, test, draw), then with the grid filtered and laid out
       this.root.dataset.selectMs = String(Math.round(performance.now() - t0));
+      this.host.selectionChanged();
+      this.root.dataset.selectRefreshMs = String(Math.round(performance.now() - t0));
     });
   }
 

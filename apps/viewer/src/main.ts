@@ -256,11 +256,18 @@ function filterControls(): void {
   refresh();
 }
 
+let everyRow: number[] = [];
+/** 0 .. n - 1, made once a dataset (a million rows: not again at each lasso). Read only. */
+function allRows(n: number): number[] {
+  if (everyRow.length !== n) everyRow = Array.from({ length: n }, (_, i) => i);
+  return everyRow;
+}
+
 /** Filter, group and lay out the grid again. */
 function refresh(): void {
   const s = state;
   if (!s || !grid) return;
-  const all = Array.from({ length: s.ds.nCells }, (_, i) => i);
+  const all = allRows(s.ds.nCells);
   s.shown = applyFilter(all, s.ds.obs.columns, currentFilter());
   embedding.setShown(s.shown);
   s.shown = embedding.filter(s.shown);
@@ -283,6 +290,7 @@ function toggle(row: number): void {
 
 /** The selected rows the filter shows (what "copy cellID list" copies), and how many selected it hides. */
 function shownSelection(s: State): { rows: number[]; hidden: number } {
+  if (s.selected.size === 0) return { rows: [], hidden: 0 }; // no set of a million shown rows for nothing
   const shown = new Set(s.shown);
   const rows = [...s.selected].filter((r) => shown.has(r)).sort((a, b) => a - b);
   return { rows, hidden: s.selected.size - rows.length };
