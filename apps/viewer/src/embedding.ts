@@ -248,6 +248,7 @@ export class Embedding {
 
   /** Colours every point by an obs column: categories from the palette, numbers on the ramp; the legend says which. */
   colorBy(name: string): void {
+    const t0 = performance.now();
     const ds = this.ds;
     const n = this.n;
     const colors = new Uint32Array(n);
@@ -295,6 +296,7 @@ export class Embedding {
     }
     this.colors = colors;
     this.root.dataset.colorBy = name;
+    this.root.dataset.colorMs = String(Math.round(performance.now() - t0));
   }
 
   /** Fits the data's bounding box in the canvas (aspect kept, centred) and bins the points by pixel. */
