@@ -60,7 +60,6 @@ export class ChannelControls {
   /** Whether the limits come from cells read yet (the first read sets them). */
   ready = false;
   private images: number[] = [];
-  private names: string[] = [];
 
   constructor(
     private readonly root: HTMLElement,
@@ -71,7 +70,6 @@ export class ChannelControls {
 
   /** A new dataset: a block of controls for each image channel (masks are outlines). */
   reset(names: string[], images: number[]): void {
-    this.names = names;
     this.images = images;
     this.ready = false;
     this.limits = names.map(() => [0, 1]);
@@ -161,10 +159,5 @@ export class ChannelControls {
       twin.value = input.type === "range" ? num(v) : String(v);
     } else return;
     this.onChange();
-  }
-
-  /** Channel names with their settings (for the contact sheet's caption and tests). */
-  describe(): string {
-    return this.images.map((ch) => `${this.names[ch]} [${num(this.limits[ch][0])}, ${num(this.limits[ch][1])}]`).join(", ");
   }
 }

@@ -147,6 +147,7 @@ export class Embedding {
     this.current = null;
     this.marked = [];
     const keys = (await ds.obsmKeys()).filter((k) => k.columns >= 2);
+    if (this.ds !== ds) return;
     const numeric = this.numericObs();
     const src = $(this.root, "#emb-source") as HTMLSelectElement;
     src.innerHTML =
@@ -185,6 +186,7 @@ export class Embedding {
       if (!obsm) {
         this.root.dataset.state = "loading";
         obsm = await ds.obsm(key);
+        if (this.ds !== ds) return; // another dataset opened meanwhile
         this.obsmCache.clear(); // one held at a time: a million rows of 50 PCs is 400 MB
         this.obsmCache.set(key, obsm);
       }
