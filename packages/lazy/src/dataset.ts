@@ -639,6 +639,43 @@ export class Dataset {
     return c;
   }
 
+  /**
+   * The obsm arrays besides the images that hold a row a cell in two
+   * dimensions (embeddings such as X_umap, X_pca), with their widths. Reads
+   * metadata only.
+   */
+  async obsmKeys(): Promise<{ key: string; columns: number }[]> {
+    const names = (await this.store.list("obsm").catch(() => [])).filter((n) => `obsm/${n}` !== IMAGES_PATH);
+    const nodes = await Promise.all(names.map((n) => this.store.get(`obsm/${n}`)));
+    const out: { key: string; columns: number }[] = [];
+    names.forEach((key, i) => {
+      const node = nodes[i];
+      if (node?.kind === "array" && !node.fields && node.shape.length === 2 && node.shape[0] === this.nCells && node.dtype !== "string") out.push({ key, columns: node.shape[1] });
+    });
+    return out;
+  }
+
+  /**
+   * obsm[key], a 2-D numeric array with a row a cell, read whole as float64
+   * (row-major: value (row, j) at row * columns + j).
+   */
+  async obsm(key: string): Promise<{ values: Float64Array; columns: number }> {
+    const path = `obsm/${key}`;
+    const node = await this.store.get(path);
+    if (!node) {
+      const keys = (await this.obsmKeys()).map((k) => k.key);
+      throw new DatasetError(this.source, path, `no such obsm array; 2-D ones are ${keys.length ? keys.join(", ") : "none"}`);
+    }
+    if (node.kind !== "array" || node.fields || node.shape.length !== 2 || node.dtype === "string") {
+      throw new DatasetError(this.source, path, "expected a 2-D numeric array (cells x dimensions), as anndata writes an embedding");
+    }
+    if (node.shape[0] !== this.nCells) throw new DatasetError(this.source, path, `has ${node.shape[0]} rows but ${IMAGES_PATH} has ${this.nCells} cells`);
+    const a = await this.store.readArray(path);
+    const d = a.data as TypedArray;
+    const values = d instanceof Float64Array ? d : a.dtype === "float16" ? Float64Array.from(float16ToFloat32(d as Uint16Array)) : Float64Array.from(d as ArrayLike<number | bigint>, Number);
+    return { values, columns: node.shape[1] };
+  }
+
   close(): Promise<void> {
     this.cache.clear();
     return this.store.close();
