@@ -6,14 +6,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py13 } from "../../../test-utils/oracle.js";
+import { hasZarr3, pyZarr3 } from "../../../test-utils/oracle.js";
 import { writeBigDataset } from "./big-dataset.js";
 import { buildViewer, CLI, cli } from "./harness.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-annotate-sig-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.skipIf(!hasDebian13())("Ctrl-C during a save into the dataset", () => {
+describe.skipIf(!hasZarr3())("Ctrl-C during a save into the dataset", () => {
   it("removes the temporary store and leaves the dataset as it was", async () => {
     cli(["--version"]); // built
     const store = path.join(tmp, "cells.zarr");
@@ -51,13 +51,13 @@ describe.skipIf(!hasDebian13())("Ctrl-C during a save into the dataset", () => {
     expect(await save).toBeInstanceOf(Error); // the connection ended without an answer
     expect(err).toMatch(/interrupted \(SIGINT\); removed .*cells\.zarr\.tmp-/);
     expect(readdirSync(tmp).sort()).toEqual(["cells.zarr"]);
-    const back = py13(
+    const back = pyZarr3(
       `
 import json, sys, zarr
 g = zarr.open_group(json.loads(sys.stdin.read()), mode="r")
 print(json.dumps({"obs": sorted(g["obs"].keys()), "n": g["obsm/single_cell_images"].shape[0]}))
 `,
-      hostPath(store),
+      store,
     );
     expect(back).toEqual({ obs: ["_index", "class", "scportrait_cell_id"], n: N });
     expect(existsSync(`${store}.labels.csv`)).toBe(false);

@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasDebian13, py } from "../../../test-utils/oracle.js";
+import { hasZarr3, py } from "../../../test-utils/oracle.js";
 import { EMB_CHANNELS, EMB_SIZE, type EmbeddingTruth, readImages, writeEmbeddingDataset } from "./embedding-dataset.js";
 import { buildViewer, CHROMIUM, canvasPixels, gridIds, launch, RESULTS, serveDataset, shot } from "./harness.js";
 
-const canRun = existsSync(CHROMIUM) && hasDebian13();
+const canRun = existsSync(CHROMIUM) && hasZarr3();
 const N = 400;
 const S = EMB_SIZE;
 const DNA = EMB_CHANNELS.indexOf("DNA");

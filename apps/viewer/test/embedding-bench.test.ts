@@ -11,11 +11,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { hasDebian13, py } from "../../../test-utils/oracle.js";
+import { hasZarr3, py } from "../../../test-utils/oracle.js";
 import { writeEmbeddingDataset } from "./embedding-dataset.js";
 import { buildViewer, CHROMIUM, launch, serveDataset } from "./harness.js";
 
-const run = process.env.VIEWER_BENCH === "1" && existsSync(CHROMIUM) && hasDebian13();
+const run = process.env.VIEWER_BENCH === "1" && existsSync(CHROMIUM) && hasZarr3();
 const N = Number(process.env.VIEWER_EMB_CELLS ?? 1_000_000);
 const POLY: [number, number][] = [
   [40, 120],

@@ -6,7 +6,7 @@
 // a million cells to ~1,000 files. What zarr-python then reads back (the
 // oracle of the tests) goes to raw little-endian files next to the store.
 import { readFileSync } from "node:fs";
-import { hostPath, py13 } from "../../../test-utils/oracle.js";
+import { pyZarr3 } from "../../../test-utils/oracle.js";
 
 export const EMB_CHANNELS = ["nucleus_mask", "DNA", "PH3"];
 export const EMB_SIZE = 8;
@@ -87,7 +87,7 @@ export interface EmbeddingTruth {
 
 /** Writes the store at `out` and returns what zarr-python reads back from it. */
 export function writeEmbeddingDataset(out: string, n: number): EmbeddingTruth {
-  py13(WRITE, { n, size: EMB_SIZE, out: hostPath(out), clusters: CLUSTERS });
+  pyZarr3(WRITE, { n, size: EMB_SIZE, out: out, clusters: CLUSTERS });
   const raw = (ext: string) => {
     const b = readFileSync(`${out}.${ext}`);
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
@@ -97,13 +97,13 @@ export function writeEmbeddingDataset(out: string, n: number): EmbeddingTruth {
 
 /** Cells `rows` of the store as zarr-python reads them: (rows, C, S, S) as numbers. */
 export function readImages(store: string, rows: number[]): number[][] {
-  return py13(
+  return pyZarr3(
     `
 import json, sys, numpy as np, zarr
 inp = json.loads(sys.stdin.read())
 a = zarr.open_group(inp["path"], mode="r")["obsm/single_cell_images"]
 print(json.dumps([a[r].astype(np.float64).ravel().tolist() for r in inp["rows"]]))
 `,
-    { path: hostPath(store), rows },
+    { path: store, rows },
   );
 }

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasDebian13 } from "../../../test-utils/oracle.js";
+import { hasZarr3 } from "../../../test-utils/oracle.js";
 import { type EmbeddingTruth, writeEmbeddingDataset } from "./embedding-dataset.js";
 import { buildViewer, CHROMIUM, canvasPixels, gridIds, launch, RESULTS, serveDataset, shot } from "./harness.js";
 
-const canRun = existsSync(CHROMIUM) && hasDebian13();
+const canRun = existsSync(CHROMIUM) && hasZarr3();
 const N = Number(process.env.VIEWER_EMB_CELLS ?? 1_000_000);
 const PAD = 10;
 const REACH = 6;
