@@ -3,6 +3,8 @@
 // sources, in-memory sinks. Node resolves the package to node.ts, which adds
 // local files and worker threads.
 
+// HDF5's fletcher32, for Zarr readers of HDF5 chunks by reference (numcodecs' "fletcher32").
+export { checkFletcher32 } from "./filters/decode-fletcher32.js";
 export {
   CORS_REQUIREMENTS,
   type FetchLike,
