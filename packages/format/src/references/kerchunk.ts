@@ -63,7 +63,8 @@ export async function hdf5References(
   source: string | ByteSource,
   options: Hdf5ReferenceOptions,
 ): Promise<{ references: KerchunkReferences; summary: Hdf5ReferenceSummary }> {
-  const file = await Hdf5File.open(source, options).catch((e) => {
+  // Small metadata blocks: chunk-index nodes lie between the chunks, and 64 KiB blocks around each would read chunk data.
+  const file = await Hdf5File.open(source, { metaBlockSize: 8192, ...options }).catch((e) => {
     throw toFormatError(typeof source === "string" ? source : source.name, "", e);
   });
   try {
