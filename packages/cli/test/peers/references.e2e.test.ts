@@ -165,7 +165,7 @@ describe.skipIf(skipPeer("latest"))("kerchunk references of .h5sc / .h5ad read b
         expect(r).toMatchObject({ obs: true, var: true, X: true, obsm: true, layers: true, uns: true });
         // over HTTP, the chunks came from the .h5sc by range requests
         if (where === "http") expect(server.log.some((e) => e.path === `/${f}` && e.range !== null && e.status === 206)).toBe(true);
-      }, 60_000);
+      }, 180_000);
     }
   }
 
@@ -182,6 +182,6 @@ describe.skipIf(skipPeer("latest"))("kerchunk references of .h5sc / .h5ad read b
         if (source.startsWith("http")) expect(server.log.some((e) => e.path === `/${f}` && e.status === 206)).toBe(true);
         await ds.close();
       }
-    }, 60_000);
+    }, 180_000);
   }
 });
