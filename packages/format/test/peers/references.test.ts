@@ -73,7 +73,15 @@ describe.skipIf(skipPeer("latest"))("hdf5References on h5py's layouts", () => {
     const inner = await openSource(file);
     const size = await inner.size();
     let bytes = 0;
-    const src: ByteSource = { name: file, size: () => inner.size(), read: (o, n) => ((bytes += n), inner.read(o, n)), close: () => inner.close?.() ?? Promise.resolve() };
+    const src: ByteSource = {
+      name: file,
+      size: () => inner.size(),
+      read: (o, n) => {
+        bytes += n;
+        return inner.read(o, n);
+      },
+      close: () => inner.close?.() ?? Promise.resolve(),
+    };
     const { references } = await hdf5References(src, { target: "layouts.h5" });
     counted = { bytes, size };
     writeFileSync(refs, stringifyReferences(references));
