@@ -40,6 +40,18 @@ export {
   setFormatPlatform,
 } from "./platform.js";
 export {
+  type Hdf5ReferenceOptions,
+  type Hdf5ReferenceSummary,
+  hdf5References,
+  isReferenceFile,
+  type KerchunkReferences,
+  type OpenReferencesOptions,
+  openReferenceStore,
+  ReferenceStore,
+  type ReferenceValue,
+  stringifyReferences,
+} from "./references/index.js";
+export {
   DEFAULT_HANDLE_THRESHOLD,
   ENCODINGS,
   type EncodingSpec,

@@ -4,6 +4,7 @@ import { FormatError } from "./errors.js";
 import { openHdf5 } from "./hdf5/reader.js";
 import { createHdf5 } from "./hdf5/writer.js";
 import { formatPlatform, NO_LOCAL_FILES } from "./platform.js";
+import { isReferenceFile, openReferenceStore } from "./references/store.js";
 import type { StoreReader, StoreWriter } from "./types.js";
 import { createZarr, openZarr } from "./zarr/index.js";
 import { type KeySink, type KeyStore, MapKeyStore, ZipStore } from "./zarr/stores.js";
@@ -17,7 +18,8 @@ export interface CreateStoreOptions {
 }
 
 /**
- * What can be opened: a path (Node) or http(s) URL; a Blob / File (a page's
+ * What can be opened: a path (Node) or http(s) URL (a `.json` one: a kerchunk
+ * reference file, read as the Zarr store it describes); a Blob / File (a page's
  * file picker); the bytes of an HDF5 file or zip; the keys of a Zarr store
  * held in memory (a Map, as a MemoryKeySink leaves them); any KeyStore.
  */
@@ -44,6 +46,8 @@ export async function sniffBytes(src: ByteSource): Promise<"hdf5" | "zip" | "oth
 /** Opens any AnnData store: .h5ad / .h5sc / .h5 (HDF5), .zarr (v2/v3), .zarr.zip; by path, URL, Blob, bytes or keys. */
 export async function openStore(source: StoreSource, options: OpenStoreOptions = {}): Promise<StoreReader> {
   if (typeof source !== "string") return openInMemory(source);
+  // a kerchunk reference file (.json): a Zarr store whose chunks are ranges of the files it names
+  if (isReferenceFile(source)) return openZarr(await openReferenceStore(source, pickHttpOptions(options)));
   if (/^https?:\/\//i.test(source)) {
     const path = new URL(source).pathname;
     const http = pickHttpOptions(options);
@@ -66,6 +70,7 @@ async function openInMemory(source: Exclude<StoreSource, string>): Promise<Store
     source instanceof Blob ? new BlobSource(source) : new MemorySource(source instanceof ArrayBuffer ? new Uint8Array(source) : source);
   const kind = await sniffBytes(bytes);
   if (kind === "hdf5") return openHdf5(bytes);
+  if (source instanceof Blob && isReferenceFile((source as { name?: string }).name ?? "")) return openZarr(await openReferenceStore(source));
   if (kind === "zip") return openZarr(await ZipStore.open(bytes));
   throw new FormatError(bytes.name, "", "not AnnData: neither an HDF5 file nor a zipped Zarr store");
 }

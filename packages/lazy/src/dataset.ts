@@ -9,6 +9,7 @@ import {
   float32ToFloat16,
   formatPlatform,
   type HttpOptions,
+  isReferenceFile,
   type NDArray,
   openStore,
   pickHttpOptions,
@@ -814,7 +815,7 @@ async function readTables(store: StoreReader, images: ArrayInfo): Promise<{ obs:
 
 async function openSource(source: StoreSource, options: OpenDatasetOptions): Promise<StoreReader> {
   if (options.store) return options.store;
-  if (typeof source === "string" && isUrl(source) && !/\.zarr(\.zip)?\/?$/i.test(new URL(source).pathname)) {
+  if (typeof source === "string" && isUrl(source) && !/\.zarr(\.zip)?\/?$/i.test(new URL(source).pathname) && !isReferenceFile(source)) {
     // HDF5 over HTTP: the file must be there and answer range requests.
     const head = await probeRange(source, pickHttpOptions(options));
     if (!HDF5_SIGNATURE.every((b, i) => head[i] === b)) {

@@ -67,7 +67,7 @@ export async function openHdf5(target: string | ByteSource, options: OpenHdf5Opt
   return new Hdf5Reader(file, source, options);
 }
 
-function toFormatError(source: string, path: string, e: unknown): unknown {
+export function toFormatError(source: string, path: string, e: unknown): unknown {
   if (e instanceof FormatError) return e;
   if (e instanceof Hdf5Error) return new FormatError(source, e.element ?? "", e.problem, { cause: e });
   if (e instanceof SourceError) return new FormatError(source, path, e.problem, { cause: e });
@@ -76,7 +76,7 @@ function toFormatError(source: string, path: string, e: unknown): unknown {
 }
 
 /** The element dtype of an HDF5 datatype, or undefined if it has none. */
-function dtypeOf(t: Datatype): DType | undefined {
+export function dtypeOf(t: Datatype): DType | undefined {
   switch (t.class) {
     case "integer":
     case "bitfield": {
@@ -120,12 +120,12 @@ function scalarOf(data: TypedArray | string[], dtype: DType): AttrValue {
 }
 
 /** Object references as the referenced objects' absolute paths ("" where none leads there). */
-async function referencePaths(file: Hdf5File, v: Values): Promise<string[]> {
+export async function referencePaths(file: Hdf5File, v: Values): Promise<string[]> {
   if (!(v instanceof BigUint64Array)) throw new Error("only object references are supported");
   return Promise.all(Array.from(v, async (a) => (await file.pathOf(Number(a))) ?? ""));
 }
 
-async function attrValue(file: Hdf5File, a: Attribute): Promise<AttrValue> {
+export async function attrValue(file: Hdf5File, a: Attribute): Promise<AttrValue> {
   if (a.shape === null) return null;
   const t = a.datatype;
   if (t.class === "reference") {

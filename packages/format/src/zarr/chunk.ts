@@ -1,5 +1,6 @@
 // One chunk through its codec pipeline: bytes on disk <-> C-order elements.
-import { kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { kernels, lzfCompress, lzfDecode, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { checkFletcher32 } from "@cellfolio/hdf5";
 import { product, strides, typedArrayFor } from "../dtype.js";
 import { formatPlatform } from "../platform.js";
 import type { DType, TypedArray } from "../types.js";
@@ -43,6 +44,10 @@ async function decodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Array> {
       unshuffle(b, out, c.elementsize);
       return out;
     }
+    case "lzf":
+      return lzfDecodeSized(c, b);
+    case "fletcher32":
+      return checkFletcher32(b);
     case "crc32c": {
       if (b.length < 4) throw new Error("crc32c: chunk shorter than its checksum");
       const body = b.subarray(0, b.length - 4);
@@ -72,7 +77,33 @@ export async function encodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Arr
     }
     case "lz4":
       throw new Error("writing lz4 is not supported");
+    case "lzf":
+      return lzfEncode(c, b);
+    case "fletcher32":
+      throw new Error("writing fletcher32 is not supported");
   }
+}
+
+/** An lzf back reference copies up to 264 bytes and takes 3: no stream decodes to more than 88 times its size. */
+const LZF_MAX_RATIO = 88;
+
+function lzfDecodeSized(c: Extract<ByteCodec, { id: "lzf" }>, b: Uint8Array): Uint8Array {
+  const stream = c.header ? b.subarray(4) : b;
+  const size = c.header ? readU32(b, 0) : (c.size ?? LZF_MAX_RATIO * b.length + 8);
+  const out = new Uint8Array(size);
+  const n = lzfDecode(stream, out);
+  if (n === 0 && size > 0) throw new Error(`lzf: corrupt stream or more than ${size} bytes decoded`);
+  return n === size ? out : out.subarray(0, n);
+}
+
+/** LZF as HDF5's filter writes it (no header), or with imagecodecs' 4-byte size header. */
+function lzfEncode(c: Extract<ByteCodec, { id: "lzf" }>, b: Uint8Array): Uint8Array {
+  const at = c.header ? 4 : 0;
+  const out = new Uint8Array(at + b.length + Math.ceil(b.length / 16) + 64);
+  const n = lzfCompress(b, out.subarray(at));
+  if (n === 0) throw new Error("lzf: compression failed");
+  if (c.header) writeU32(out, 0, b.length);
+  return out.slice(0, at + n);
 }
 
 /** Elements from bytes, little endian and aligned (copied when needed). */

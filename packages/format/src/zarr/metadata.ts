@@ -1,7 +1,7 @@
 // Zarr array metadata, v2 (.zarray) and v3 (zarr.json), parsed into one
 // description of how a chunk is stored, and written back as zarr-python writes it.
 
-import { itemSize } from "../dtype.js";
+import { itemSize, product } from "../dtype.js";
 import { float16BitsToNumber as halfToFloat } from "../float16.js";
 import type { Compression, DType } from "../types.js";
 
@@ -13,7 +13,15 @@ export type ByteCodec =
   | { id: "blosc"; cname: "lz4" | "lz4hc" | "zstd" | "zlib" | "blosclz"; clevel: number; shuffle: 0 | 1 | 2; typesize: number }
   | { id: "lz4" }
   | { id: "shuffle"; elementsize: number }
-  | { id: "crc32c" };
+  | { id: "crc32c" }
+  /**
+   * LZF (HDF5's filter 32000), as imagecodecs' numcodecs codec names it: `header`
+   * true puts the decoded size in 4 bytes before the stream; HDF5 chunks have
+   * none, and `size` (the decoded bytes, known from the chunk shape) sizes the output.
+   */
+  | { id: "lzf"; header: boolean; size?: number }
+  /** HDF5's fletcher32 checksum (filter 3): 4 bytes after the data, as numcodecs' Fletcher32 has it. */
+  | { id: "fletcher32" };
 
 /** Array -> array steps, in encode order. `dtype` names the stored (encoded) values. */
 export type ArrayCodec =
@@ -124,9 +132,29 @@ function v2ByteCodec(c: any): ByteCodec | null {
       return { id: "shuffle", elementsize: c.elementsize ?? 4 };
     case "crc32c":
       return { id: "crc32c" };
+    case "imagecodecs_lzf":
+      return { id: "lzf", header: c.header !== false };
+    case "fletcher32":
+      return { id: "fletcher32" };
     default:
       return null;
   }
+}
+
+/**
+ * The decoded size of each lzf step whose input is the raw chunk after
+ * size-keeping steps only (shuffle, checksums): then it is the chunk's bytes.
+ */
+export function sizeLzf(codecs: ByteCodec[], chunkBytes: number): ByteCodec[] {
+  let keeps = true;
+  return codecs.map((c) => {
+    if (c.id === "lzf" && keeps && !c.header) {
+      keeps = false;
+      return { ...c, size: chunkBytes };
+    }
+    if (c.id !== "shuffle") keeps = false;
+    return c;
+  });
 }
 
 /** Parses a v2 `.zarray` document. */
@@ -195,6 +223,9 @@ export function parseV2(meta: any, attrs: Record<string, unknown>): ArrayMeta {
   if (serializer?.kind === "numeric" && storedDtype !== dtype) serializer = { ...serializer, dtype: storedDtype };
   if (!serializer) problem(`object dtype |O without a vlen-utf8, vlen-bytes or json2 filter`);
   if (meta.compressor) byteCodecs.push(v2ByteCodec(meta.compressor) ?? problem(`unsupported compressor ${JSON.stringify(meta.compressor.id)}`));
+  if (serializer.kind === "numeric" && arrayCodecs.length === 0) {
+    byteCodecs.splice(0, byteCodecs.length, ...sizeLzf(byteCodecs, product(chunks) * itemSize(serializer.dtype)));
+  }
   if (meta.order === "F" && shape.length > 1) arrayCodecs.unshift({ id: "transpose", order: shape.map((_, i) => shape.length - 1 - i) });
   const sep = meta.dimension_separator ?? ".";
   return {
@@ -275,6 +306,9 @@ function v3Pipeline(codecs: any[], dtype: DType): { pipeline: Pipeline; shard?: 
       }
       case "crc32c":
         byteCodecs.push({ id: "crc32c" });
+        break;
+      case "imagecodecs_lzf":
+        byteCodecs.push({ id: "lzf", header: cfg.header !== false });
         break;
       default: {
         const b = name.startsWith("numcodecs.") ? v2ByteCodec({ id: name.slice(10), ...cfg }) : null;
@@ -370,7 +404,8 @@ export function byteCodecsFor(c: Compression, dtype: DType): ByteCodec[] {
   }
 }
 
-function v2Codec(c: ByteCodec): Record<string, unknown> {
+/** A byte codec as a Zarr v2 `.zarray` names it (numcodecs ids). */
+export function v2Codec(c: ByteCodec): Record<string, unknown> {
   switch (c.id) {
     case "blosc":
       return { id: "blosc", cname: c.cname, clevel: c.clevel, shuffle: c.shuffle, blocksize: 0 };
@@ -381,6 +416,8 @@ function v2Codec(c: ByteCodec): Record<string, unknown> {
     case "gzip":
     case "zlib":
       return { id: c.id, level: c.level };
+    case "lzf":
+      return { id: "imagecodecs_lzf", header: c.header };
     default:
       return { id: c.id };
   }

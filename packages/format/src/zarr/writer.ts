@@ -99,7 +99,7 @@ function attrToJson(v: AttrValue): unknown {
   return out;
 }
 
-function attrsToJson(a: Attrs): Record<string, unknown> {
+export function attrsToJson(a: Attrs): Record<string, unknown> {
   return attrToJson(a) as Record<string, unknown>;
 }
 
