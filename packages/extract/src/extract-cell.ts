@@ -159,7 +159,7 @@ function cropMask(labels: LabelPlane, win: Window, oy: number, ox: number, id: n
 }
 
 /** Channel values of the crop over rect r into xbuf (S stride), zeros outside the valid part. */
-function cropChannel(ch: ChannelPlane, win: Window, oy: number, ox: number, r: Rect, valid: Rect, S: number, xbuf: Float32Array): void {
+function cropChannel(ch: ChannelPlane, win: Window, oy: number, ox: number, r: Rect, valid: Rect, S: number, xbuf: Float32Array | Uint16Array | Uint8Array): void {
   const cx0 = Math.max(r.x0, valid.x0);
   const cx1 = Math.min(r.x1, valid.x1);
   // a typed array's row is one native copy (with the conversion to float32)
@@ -176,6 +176,21 @@ function cropChannel(ch: ChannelPlane, win: Window, oy: number, ox: number, r: R
     if (typed) xbuf.set((ch as Uint16Array).subarray(src + cx0, src + cx1), row + cx0);
     else for (let x = cx0; x < cx1; x++) xbuf[row + x] = ch[src + x];
   }
+}
+
+/**
+ * cropChannel into the WebAssembly float32 plane x: uint16 and uint8 rows are
+ * copied as they are (a memory copy) and widened there.
+ */
+function cropChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: number, ox: number, r: Rect, s: Scratch): void {
+  const S = s.S;
+  if (ch instanceof Uint16Array) {
+    cropChannel(ch, win, oy, ox, r, s.valid, S, w.stage16);
+    w.x.widenU16(w.stagePtr, w.xbuf.p, S, r.y0, r.y1, r.x0, r.x1);
+  } else if (ch instanceof Uint8Array) {
+    cropChannel(ch, win, oy, ox, r, s.valid, S, w.stage8);
+    w.x.widenU8(w.stagePtr, w.xbuf.p, S, r.y0, r.y1, r.x0, r.x1);
+  } else cropChannel(ch, win, oy, ox, r, s.valid, S, w.xbuf.a);
 }
 
 /** Channel planes whose every value float32 holds exactly: the WebAssembly kernels read them as float32. */
@@ -373,7 +388,7 @@ function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boole
 function classicChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: number, ox: number, s: Scratch, W: Plane32, r: Rect, out: Uint16Array, base: number): void {
   const S = s.S;
   // the whole crop as float32, zeros outside the image: the quantiles' values
-  cropChannel(ch, win, oy, ox, s.full, s.valid, S, s.xbuf);
+  cropChannelWasm(w, ch, win, oy, ox, s.full, s);
   if (s.wasmSelect) {
     w.x.qReset(w.lowPtr, w.highPtr, s.lists[0], s.lists[1]);
     w.x.qPushRows(w.xbuf.p, S, S, S);
@@ -453,9 +468,10 @@ function scportrait(win: Window, oy: number, ox: number, s: Scratch, hasCyto: bo
       continue;
     }
     const ch = win.channels[k];
-    cropChannel(ch, win, oy, ox, r, s.valid, S, x);
     // WebAssembly for the channels float32 holds exactly (the same bits as below)
     const w = wasm && exactInFloat32(ch) ? wasm : null;
+    if (w) cropChannelWasm(w, ch, win, oy, ox, r, s);
+    else cropChannel(ch, win, oy, ox, r, s.valid, S, x);
     if (w) {
       w.x.weigh(w.xbuf.p, (hasCyto ? w.wC : w.wN).p, w.fbuf.p, S, r.y0, r.y1, r.x0, r.x1);
       if (s.wasmSelect) {

@@ -43,6 +43,8 @@ interface Exports {
   writeScaled(f: number, half: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, sub: number, mul: number, plain: number, outside: number): void;
   weigh(x: number, w: number, f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
   clipScale(f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, lo: number, inv: number): void;
+  widenU16(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
+  widenU8(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
 }
 
 /** Zeros on each side of the reversed kernel: the column pass sums eight rows per step. */
@@ -74,6 +76,10 @@ export class WasmKernels {
   readonly fbuf: Plane32;
   readonly half: Uint16Array;
   readonly halfPtr: number;
+  /** An integer channel's crop as it is (uint16 or uint8 view of one region), before widenU16 / widenU8. */
+  readonly stage16: Uint16Array;
+  readonly stage8: Uint8Array;
+  readonly stagePtr: number;
   readonly low: Float64Array;
   readonly high: Float64Array;
   readonly mnmx: Float64Array;
@@ -105,6 +111,7 @@ export class WasmKernels {
     const pD = take(n);
     const p32 = [0, 1, 2, 3, 4].map(() => take(4 * n));
     const pHalf = take(2 * n);
+    const pStage = take(2 * n);
     this.cumPtr = take(8 * kernel.cum.length);
     this.wrevPtr = take(8 * this.wlen);
     this.lowPtr = take(8 * WASM_LIST);
@@ -126,6 +133,9 @@ export class WasmKernels {
     [this.tmp, this.wN, this.wC, this.xbuf, this.fbuf] = p32.map(plane);
     this.half = new Uint16Array(buf, pHalf, n);
     this.halfPtr = pHalf;
+    this.stage16 = new Uint16Array(buf, pStage, n);
+    this.stage8 = new Uint8Array(buf, pStage, n);
+    this.stagePtr = pStage;
     new Float64Array(buf, this.cumPtr, kernel.cum.length).set(kernel.cum);
     const wrev = new Float64Array(buf, this.wrevPtr, this.wlen);
     wrev.fill(0);
