@@ -61,7 +61,7 @@ export { makeSlide } from ${JSON.stringify(path.join(root, "packages/extract/tes
   const params = K.resolveParams({ preset: PRESET, size: S, border: "pad" });
 
   // --- ours -------------------------------------------------------------
-  let t = performance.now();
+  const t = performance.now();
   const cells = K.findCells(slide.nucleus, H, W);
   const tFind = performance.now() - t;
   const win = { y0: 0, x0: 0, height: H, width: W, imageHeight: H, imageWidth: W, channels: slide.channels, nucleus: slide.nucleus, cytosol: slide.cytosol };

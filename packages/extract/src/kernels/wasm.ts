@@ -21,8 +21,14 @@ export function kernelModule(): WebAssembly.Module | null {
   const text = atob(EXTRACT_KERNELS_WASM);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  // validate() is false on engines without SIMD (the module uses v128)
-  if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  // validate() is false on engines without SIMD (the module uses v128); an
+  // engine that refuses to compile synchronously here (a browser's main
+  // thread may) gets the JavaScript kernels too
+  try {
+    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  } catch {
+    compiled = null;
+  }
   return compiled;
 }
 

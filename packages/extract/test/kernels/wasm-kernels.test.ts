@@ -5,8 +5,10 @@
 // covering the whole crop) and on the real cells of test-data/sample. The
 // JavaScript kernels are themselves checked against NumPy / SciPy in
 // extract-cell.test.ts and kernels.test.ts, which run both kernel sets.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   type CellInfo,
   createScratch,
@@ -17,7 +19,9 @@ import {
   wasmKernelsAvailable,
 } from "../../src/extract-cell.js";
 import { openImageSource } from "../../src/inputs/index.js";
+import { extract } from "../../src/pipeline.js";
 import { type ExtractionParams, resolveParams } from "../../src/presets.js";
+import { kernelsFromEnv } from "../../src/worker-pool.js";
 import { makeSlide, type SyntheticSlide } from "./synthetic-slide.js";
 
 const SAMPLE = path.resolve(import.meta.dirname, "../../../../test-data/sample");
@@ -189,5 +193,49 @@ describe("kernel choice", () => {
     expect(createScratch(params, 1, "js").wasm).toBeNull();
     // Node >= 20 has WebAssembly SIMD: the default path of the CLI is the WebAssembly one
     expect(wasmKernelsAvailable()).toBe(true);
+  });
+});
+
+describe("CELLFOLIO_KERNELS", () => {
+  const saved = process.env.CELLFOLIO_KERNELS;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.CELLFOLIO_KERNELS;
+    else process.env.CELLFOLIO_KERNELS = saved;
+  });
+
+  it("auto by default; a value other than auto, wasm or js is refused naming the variable", () => {
+    delete process.env.CELLFOLIO_KERNELS;
+    expect(kernelsFromEnv()).toBe("auto");
+    process.env.CELLFOLIO_KERNELS = "simd";
+    expect(() => kernelsFromEnv()).toThrow(/CELLFOLIO_KERNELS: "simd"; expected auto, wasm or js/);
+  });
+
+  it("extract() of the sample writes the same file with js and wasm kernels, on the calling thread and on workers", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cellfolio-kernels-env-"));
+    try {
+      const files: Buffer[] = [];
+      for (const [kernels, threads] of [
+        ["js", 0],
+        ["wasm", 0],
+        ["wasm", 2],
+      ] as const) {
+        process.env.CELLFOLIO_KERNELS = kernels;
+        const out = path.join(dir, `${kernels}-${threads}.h5sc`);
+        const summary = await extract({
+          image: path.join(SAMPLE, "image.tif"),
+          nucleus: path.join(SAMPLE, "nucleus.tif"),
+          cytosol: path.join(SAMPLE, "cytosol.tif"),
+          out,
+          size: 48,
+          threads,
+        });
+        expect(summary.cellsWritten).toBe(228);
+        files.push(readFileSync(out));
+      }
+      expect(files[1].equals(files[0])).toBe(true);
+      expect(files[2].equals(files[0])).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
