@@ -8,12 +8,14 @@ import { dilateDisk, diskHalfWidths } from "./kernels/dilate.js";
 import { fillHoles } from "./kernels/fill-holes.js";
 import { halfFromBits, toHalf } from "./kernels/float16.js";
 import { blurBinary, GaussianKernel } from "./kernels/gaussian.js";
-import { QuantileSelector } from "./kernels/quantile.js";
+import { listLengths, listsResult, QuantileSelector } from "./kernels/quantile.js";
 import { emptyRect, isEmpty, type Rect } from "./kernels/rect.js";
+import { type KernelChoice, kernelModule, type Plane32, WASM_LIST, WasmKernels } from "./kernels/wasm.js";
 import { type ExtractionParams, ParamError } from "./presets.js";
 
 export type { CellInfo, LabelPlane } from "./kernels/cells.js";
 export { CellAccumulator, findCells, roundHalfEven } from "./kernels/cells.js";
+export { type KernelChoice, wasmKernelsAvailable } from "./kernels/wasm.js";
 
 export type ChannelPlane = Uint8Array | Uint16Array | Float32Array | ArrayLike<number>;
 
@@ -39,7 +41,10 @@ export function maskCount(_params: ExtractionParams, hasCytosol: boolean): numbe
   return hasCytosol ? 2 : 1;
 }
 
-/** Reusable buffers of one worker for one parameter set. */
+/**
+ * Reusable buffers of one worker for one parameter set. With the WebAssembly
+ * kernels (`wasm` set) the planes are views of the module's memory.
+ */
 export class Scratch {
   readonly S: number;
   readonly kernel: GaussianKernel;
@@ -62,37 +67,55 @@ export class Scratch {
   readonly nSupport: Rect = emptyRect();
   readonly cSupport: Rect = emptyRect();
   readonly valid: Rect = emptyRect();
+  readonly wasm: WasmKernels | null;
+  /** The whole crop [0, S) x [0, S). */
+  readonly full: Rect;
+  /** Lengths of the quantile selection's lists for S * S values. */
+  readonly lists: [number, number];
+  /** The WebAssembly selection holds lists this long. */
+  readonly wasmSelect: boolean;
 
   constructor(
     readonly params: ExtractionParams,
     readonly nChannels: number,
+    wasmModule: WebAssembly.Module | null = null,
   ) {
     const S = params.size;
     const n = S * S;
     this.S = S;
     this.kernel = new GaussianKernel(params.sigma, S);
     this.halfWidths = diskHalfWidths(params.dilation);
-    this.nMask = new Uint8Array(n);
-    this.cMask = new Uint8Array(n);
-    this.dMask = new Uint8Array(n);
-    this.tmp = new Float32Array(n);
-    this.wN = new Float32Array(n);
-    this.wC = new Float32Array(n);
-    this.xbuf = new Float32Array(n);
-    this.fbuf = new Float32Array(n);
-    this.ubuf = new Uint32Array(this.fbuf.buffer);
+    const w = wasmModule ? new WasmKernels(wasmModule, S, this.kernel) : null;
+    this.wasm = w;
+    this.nMask = w ? w.nMask : new Uint8Array(n);
+    this.cMask = w ? w.cMask : new Uint8Array(n);
+    this.dMask = w ? w.dMask : new Uint8Array(n);
+    this.tmp = w ? w.tmp.a : new Float32Array(n);
+    this.wN = w ? w.wN.a : new Float32Array(n);
+    this.wC = w ? w.wC.a : new Float32Array(n);
+    this.xbuf = w ? w.xbuf.a : new Float32Array(n);
+    this.fbuf = w ? w.fbuf.a : new Float32Array(n);
+    this.ubuf = new Uint32Array(this.fbuf.buffer, this.fbuf.byteOffset, n);
     this.stack = new Int32Array(n);
+    this.full = { y0: 0, y1: S, x0: 0, x1: S };
+    this.lists = listLengths(n, params.quantiles[0], params.quantiles[1]);
+    this.wasmSelect = this.lists[0] <= WASM_LIST && this.lists[1] <= WASM_LIST;
   }
 }
 
 /**
  * Buffers for extractCell with these parameters on images of nChannels channels
  * (checked: the nuclear channel must exist). One per worker, reused for every cell.
+ * `kernels`: "auto" (default) runs the WebAssembly SIMD kernels where the
+ * engine has them and the JavaScript ones elsewhere; "wasm" or "js" forces one
+ * (both give the same bits; "wasm" throws where it cannot run).
  */
-export function createScratch(params: ExtractionParams, nChannels: number): Scratch {
+export function createScratch(params: ExtractionParams, nChannels: number, kernels: KernelChoice = "auto"): Scratch {
   if (params.nuclearChannel >= nChannels)
     throw new ParamError("nuclearChannel", `expected an index below the image's ${nChannels} channel(s), got ${params.nuclearChannel}`);
-  return new Scratch(params, nChannels);
+  const module = kernels === "js" ? null : kernelModule();
+  if (kernels === "wasm" && !module) throw new Error("kernels: \"wasm\" needs WebAssembly with SIMD, which this engine lacks; use \"auto\" or \"js\"");
+  return new Scratch(params, nChannels, module);
 }
 
 const ONE = 0x3c00; // float16 1.0
@@ -136,9 +159,11 @@ function cropMask(labels: LabelPlane, win: Window, oy: number, ox: number, id: n
 }
 
 /** Channel values of the crop over rect r into xbuf (S stride), zeros outside the valid part. */
-function cropChannel(ch: ChannelPlane, win: Window, oy: number, ox: number, r: Rect, valid: Rect, S: number, xbuf: Float32Array): void {
+function cropChannel(ch: ChannelPlane, win: Window, oy: number, ox: number, r: Rect, valid: Rect, S: number, xbuf: Float32Array | Uint16Array | Uint8Array): void {
   const cx0 = Math.max(r.x0, valid.x0);
   const cx1 = Math.min(r.x1, valid.x1);
+  // a typed array's row is one native copy (with the conversion to float32)
+  const typed = ArrayBuffer.isView(ch);
   for (let y = r.y0; y < r.y1; y++) {
     const row = y * S;
     if (y < valid.y0 || y >= valid.y1 || cx1 <= cx0) {
@@ -148,8 +173,29 @@ function cropChannel(ch: ChannelPlane, win: Window, oy: number, ox: number, r: R
     if (cx0 > r.x0) xbuf.fill(0, row + r.x0, row + cx0);
     if (cx1 < r.x1) xbuf.fill(0, row + cx1, row + r.x1);
     const src = (oy + y - win.y0) * win.width + (ox - win.x0);
-    for (let x = cx0; x < cx1; x++) xbuf[row + x] = ch[src + x];
+    if (typed) xbuf.set((ch as Uint16Array).subarray(src + cx0, src + cx1), row + cx0);
+    else for (let x = cx0; x < cx1; x++) xbuf[row + x] = ch[src + x];
   }
+}
+
+/**
+ * cropChannel into the WebAssembly float32 plane x: uint16 and uint8 rows are
+ * copied as they are (a memory copy) and widened there.
+ */
+function cropChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: number, ox: number, r: Rect, s: Scratch): void {
+  const S = s.S;
+  if (ch instanceof Uint16Array) {
+    cropChannel(ch, win, oy, ox, r, s.valid, S, w.stage16);
+    w.x.widenU16(w.stagePtr, w.xbuf.p, S, r.y0, r.y1, r.x0, r.x1);
+  } else if (ch instanceof Uint8Array) {
+    cropChannel(ch, win, oy, ox, r, s.valid, S, w.stage8);
+    w.x.widenU8(w.stagePtr, w.xbuf.p, S, r.y0, r.y1, r.x0, r.x1);
+  } else cropChannel(ch, win, oy, ox, r, s.valid, S, w.xbuf.a);
+}
+
+/** Channel planes whose every value float32 holds exactly: the WebAssembly kernels read them as float32. */
+function exactInFloat32(ch: ChannelPlane): boolean {
+  return ch instanceof Uint16Array || ch instanceof Uint8Array || ch instanceof Float32Array || ch instanceof Int16Array || ch instanceof Int8Array;
 }
 
 /** numpy.quantile of the channel's whole crop (zeros outside the image). */
@@ -266,13 +312,16 @@ function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boole
   const S = s.S;
   const SS = S * S;
   const nM = hasCyto ? 2 : 1;
+  const wasm = s.wasm;
   writeBinary(s.nMask, s.nBox, S, out, 0);
-  blurBinary(s.nMask, S, S, s.nBox, s.kernel, s.tmp, s.wN, s.nSupport);
+  if (wasm) wasm.blurBinary(s.nMask, s.nBox, wasm.wN, s.nSupport);
+  else blurBinary(s.nMask, S, S, s.nBox, s.kernel, s.tmp, s.wN, s.nSupport);
   if (hasCyto) {
     fillHoles(s.cMask, S, s.cBox, s.stack);
     writeBinary(s.cMask, s.cBox, S, out, SS);
     dilateDisk(s.cMask, s.dMask, S, S, s.cBox, s.halfWidths, s.dBox);
-    blurBinary(s.dMask, S, S, s.dBox, s.kernel, s.tmp, s.wC, s.cSupport);
+    if (wasm) wasm.blurBinary(s.dMask, s.dBox, wasm.wC, s.cSupport);
+    else blurBinary(s.dMask, S, S, s.dBox, s.kernel, s.tmp, s.wC, s.cSupport);
   }
   const f = s.fbuf;
   for (let k = 0; k < win.channels.length; k++) {
@@ -283,6 +332,10 @@ function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boole
     const base = (nM + k) * SS;
     if (isEmpty(r)) {
       out.fill(0, base, base + SS);
+      continue;
+    }
+    if (wasm && exactInFloat32(ch)) {
+      classicChannelWasm(wasm, ch, win, oy, ox, s, nuclear ? wasm.wN : wasm.wC, r, out, base);
       continue;
     }
     channelQuantiles(ch, win, oy, ox, s.valid, s);
@@ -331,20 +384,76 @@ function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boole
   }
 }
 
+/** The classic preset's channel step (the loop above) on the WebAssembly kernels: the same bits. */
+function classicChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: number, ox: number, s: Scratch, W: Plane32, r: Rect, out: Uint16Array, base: number): void {
+  const S = s.S;
+  // the whole crop as float32, zeros outside the image: the quantiles' values
+  cropChannelWasm(w, ch, win, oy, ox, s.full, s);
+  if (s.wasmSelect) {
+    w.x.qReset(w.lowPtr, w.highPtr, s.lists[0], s.lists[1]);
+    w.x.qPushRows(w.xbuf.p, S, S, S);
+    listsResult(w.low, w.high, S * S, s.params.quantiles[0], s.params.quantiles[1], s.q);
+  } else {
+    s.sel.reset(S * S, s.params.quantiles[0], s.params.quantiles[1]);
+    s.sel.push(s.xbuf, 0, S * S);
+    s.sel.result(s.q);
+  }
+  const lo = s.q[0];
+  const hi = s.q[1];
+  const scale = hi !== lo;
+  w.x.normWeight(
+    w.xbuf.p,
+    W.p,
+    w.fbuf.p,
+    S,
+    r.y0,
+    r.y1,
+    r.x0,
+    r.x1,
+    scale ? lo : 0,
+    scale ? 1 / (hi - lo) : 1,
+    scale ? 0 : Number.NEGATIVE_INFINITY,
+    scale ? 1 : Number.POSITIVE_INFINITY,
+    w.mnmxPtr,
+  );
+  const mn = Math.fround(w.mnmx[0]);
+  const mx = Math.fround(w.mnmx[1]);
+  if (mx !== mn) writeScaledWasm(w, w.fbuf, r, mn, 1 / (mx - mn), (0 - mn) / (mx - mn), out, base);
+  else writeScaledWasm(w, w.fbuf, r, 0, 1, 0, out, base);
+}
+
+/** writeScaled on the WebAssembly kernels, from the float32 plane f (left as it is). */
+function writeScaledWasm(w: WasmKernels, f: Plane32, r: Rect, sub: number, mul: number, outside: number, out: Uint16Array, base: number): void {
+  const S = w.S;
+  w.x.writeScaled(f.p, w.halfPtr, S, r.y0, r.y1, r.x0, r.x1, sub, mul, sub === 0 && mul === 1 ? 1 : 0, toHalf(outside));
+  out.set(w.half, base);
+}
+
 function scportrait(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boolean, out: Uint16Array): void {
   const S = s.S;
   const SS = S * S;
   const nM = hasCyto ? 2 : 1;
+  const wasm = s.wasm;
   // Soft masks: gaussian(fill_holes(mask == id), sigma).
   fillHoles(s.nMask, S, s.nBox, s.stack);
-  blurBinary(s.nMask, S, S, s.nBox, s.kernel, s.tmp, s.wN, s.nSupport);
-  copyPlane(s.wN, s.nSupport, s);
-  writeScaled(s, s.nSupport, 0, 1, 0, out, 0);
+  if (wasm) {
+    wasm.blurBinary(s.nMask, s.nBox, wasm.wN, s.nSupport);
+    writeScaledWasm(wasm, wasm.wN, s.nSupport, 0, 1, 0, out, 0);
+  } else {
+    blurBinary(s.nMask, S, S, s.nBox, s.kernel, s.tmp, s.wN, s.nSupport);
+    copyPlane(s.wN, s.nSupport, s);
+    writeScaled(s, s.nSupport, 0, 1, 0, out, 0);
+  }
   if (hasCyto) {
     fillHoles(s.cMask, S, s.cBox, s.stack);
-    blurBinary(s.cMask, S, S, s.cBox, s.kernel, s.tmp, s.wC, s.cSupport);
-    copyPlane(s.wC, s.cSupport, s);
-    writeScaled(s, s.cSupport, 0, 1, 0, out, SS);
+    if (wasm) {
+      wasm.blurBinary(s.cMask, s.cBox, wasm.wC, s.cSupport);
+      writeScaledWasm(wasm, wasm.wC, s.cSupport, 0, 1, 0, out, SS);
+    } else {
+      blurBinary(s.cMask, S, S, s.cBox, s.kernel, s.tmp, s.wC, s.cSupport);
+      copyPlane(s.wC, s.cSupport, s);
+      writeScaled(s, s.cSupport, 0, 1, 0, out, SS);
+    }
   }
   const W = hasCyto ? s.wC : s.wN;
   const r = hasCyto ? s.cSupport : s.nSupport;
@@ -358,22 +467,50 @@ function scportrait(win: Window, oy: number, ox: number, s: Scratch, hasCyto: bo
       out.fill(0, base, base + SS);
       continue;
     }
-    cropChannel(win.channels[k], win, oy, ox, r, s.valid, S, x);
-    sel.reset(SS, q0, q1);
-    sel.pushZeros(SS - area(r));
-    for (let y = r.y0; y < r.y1; y++) {
-      const row = y * S;
-      for (let i = row + r.x0; i < row + r.x1; i++) f[i] = x[i] * W[i];
-      sel.push(f, row + r.x0, row + r.x1);
+    const ch = win.channels[k];
+    // WebAssembly for the channels float32 holds exactly (the same bits as below)
+    const w = wasm && exactInFloat32(ch) ? wasm : null;
+    if (w) cropChannelWasm(w, ch, win, oy, ox, r, s);
+    else cropChannel(ch, win, oy, ox, r, s.valid, S, x);
+    if (w) {
+      w.x.weigh(w.xbuf.p, (hasCyto ? w.wC : w.wN).p, w.fbuf.p, S, r.y0, r.y1, r.x0, r.x1);
+      if (s.wasmSelect) {
+        w.x.qReset(w.lowPtr, w.highPtr, s.lists[0], s.lists[1]);
+        w.x.qPushZeros(SS - area(r));
+        w.x.qPushRows(w.fbuf.p + 4 * (r.y0 * S + r.x0), S, r.y1 - r.y0, r.x1 - r.x0);
+        listsResult(w.low, w.high, SS, q0, q1, s.q);
+      } else {
+        sel.reset(SS, q0, q1);
+        sel.pushZeros(SS - area(r));
+        for (let y = r.y0; y < r.y1; y++) sel.push(f, y * S + r.x0, y * S + r.x1);
+        sel.result(s.q);
+      }
+    } else {
+      sel.reset(SS, q0, q1);
+      sel.pushZeros(SS - area(r));
+      for (let y = r.y0; y < r.y1; y++) {
+        const row = y * S;
+        for (let i = row + r.x0; i < row + r.x1; i++) f[i] = x[i] * W[i];
+        sel.push(f, row + r.x0, row + r.x1);
+      }
+      sel.result(s.q);
     }
-    sel.result(s.q);
     const lo = s.q[0];
     const hi = s.q[1];
     if (hi === lo) {
-      writeScaled(s, r, 0, 1, 0, out, base); // left unscaled
+      // left unscaled
+      if (w) writeScaledWasm(w, w.fbuf, r, 0, 1, 0, out, base);
+      else writeScaled(s, r, 0, 1, 0, out, base);
       continue;
     }
     const inv = 1 / (hi - lo);
+    const o = -lo * inv;
+    const outside = o < 0 ? 0 : o > 1 ? 1 : o;
+    if (w) {
+      w.x.clipScale(w.fbuf.p, S, r.y0, r.y1, r.x0, r.x1, lo, inv);
+      writeScaledWasm(w, w.fbuf, r, 0, 1, outside, out, base);
+      continue;
+    }
     for (let y = r.y0; y < r.y1; y++) {
       const row = y * S;
       for (let i = row + r.x0; i < row + r.x1; i++) {
@@ -381,8 +518,7 @@ function scportrait(win: Window, oy: number, ox: number, s: Scratch, hasCyto: bo
         f[i] = t < 0 ? 0 : t > 1 ? 1 : t;
       }
     }
-    const o = -lo * inv;
-    writeScaled(s, r, 0, 1, o < 0 ? 0 : o > 1 ? 1 : o, out, base);
+    writeScaled(s, r, 0, 1, outside, out, base);
   }
 }
 

@@ -8,11 +8,12 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CELL_FIELDS, type ChunkEncoding, type EncodeScratch, encodeBatch, extractBatch, resultBuffer } from "./cell-batch.js";
-import { createScratch, type Scratch, type Window } from "./extract-cell.js";
+import { ExtractError } from "./errors.js";
+import { createScratch, type KernelChoice, type Scratch, type Window } from "./extract-cell.js";
 import type { ExtractionParams } from "./presets.js";
 
 export type WorkerRequest =
-  | { type: "init"; params: ExtractionParams; nChannels: number; stackLength: number; encoding?: ChunkEncoding }
+  | { type: "init"; params: ExtractionParams; nChannels: number; stackLength: number; encoding?: ChunkEncoding; kernels: KernelChoice }
   | { type: "band"; band: number; win: Window }
   | { type: "release"; band: number }
   | { type: "task"; task: number; band: number; cells: Float64Array; out?: ArrayBuffer };
@@ -53,9 +54,10 @@ class InlineRunner implements CellRunner {
     private readonly params: ExtractionParams,
     nChannels: number,
     private readonly stackLength: number,
-    private readonly encoding?: ChunkEncoding,
+    private readonly encoding: ChunkEncoding | undefined,
+    kernels: KernelChoice,
   ) {
-    this.scratch = createScratch(params, nChannels);
+    this.scratch = createScratch(params, nChannels, kernels);
   }
 
   setBand(band: number, win: Window): void {
@@ -192,13 +194,25 @@ class ThreadRunner implements CellRunner {
 
 /** `encoding`: batches come back as encoded rows, compressed on the thread that computed them. */
 export async function startRunner(threads: number, params: ExtractionParams, nChannels: number, stackLength: number, encoding?: ChunkEncoding): Promise<CellRunner> {
-  if (threads === 0) return new InlineRunner(params, nChannels, stackLength, encoding);
+  const kernels = kernelsFromEnv();
+  if (threads === 0) return new InlineRunner(params, nChannels, stackLength, encoding, kernels);
   const file = await workerFile();
   const workers: Worker[] = [];
   for (let i = 0; i < threads; i++) {
     const w = new Worker(pathToFileURL(file));
-    w.postMessage({ type: "init", params, nChannels, stackLength, encoding } satisfies WorkerRequest);
+    w.postMessage({ type: "init", params, nChannels, stackLength, encoding, kernels } satisfies WorkerRequest);
     workers.push(w);
   }
   return new ThreadRunner(workers);
+}
+
+/**
+ * The kernels the cells are computed with: CELLFOLIO_KERNELS=js runs the
+ * JavaScript ones (the reference), =wasm insists on WebAssembly SIMD; unset or
+ * auto, WebAssembly where the engine has SIMD. Both give the same bits.
+ */
+export function kernelsFromEnv(): KernelChoice {
+  const v = process.env.CELLFOLIO_KERNELS ?? "auto";
+  if (v === "auto" || v === "wasm" || v === "js") return v;
+  throw new ExtractError("CELLFOLIO_KERNELS", `${JSON.stringify(v)}; expected auto, wasm or js`);
 }

@@ -25,7 +25,7 @@ port.on("message", (msg: WorkerRequest) => {
       params = msg.params;
       stackLength = msg.stackLength;
       encoding = msg.encoding;
-      scratch = createScratch(msg.params, msg.nChannels);
+      scratch = createScratch(msg.params, msg.nChannels, msg.kernels);
       break;
     case "band":
       bands.set(msg.band, msg.win);

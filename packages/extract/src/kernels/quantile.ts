@@ -28,10 +28,9 @@ export class QuantileSelector {
     this.n = n;
     this.q0 = q0;
     this.q1 = q1;
-    const i0 = Math.floor((n - 1) * q0);
-    const i1 = Math.floor((n - 1) * q1);
-    this.kLo = Math.min(n, i0 + 2);
-    this.kHi = Math.min(n, n - i1);
+    const [kLo, kHi] = listLengths(n, q0, q1);
+    this.kLo = kLo;
+    this.kHi = kHi;
     this.nLo = 0;
     this.nHi = 0;
     this.lowMax = Number.POSITIVE_INFINITY;
@@ -160,12 +159,32 @@ export class QuantileSelector {
       out[1] = lerpAt(b, n, p1);
       return;
     }
-    const i0 = Math.floor(p0);
-    out[0] = lerp(this.low[i0], this.low[Math.min(i0 + 1, n - 1)], p0 - i0);
-    const i1 = Math.floor(p1);
-    // rank i (ascending) is high[n - 1 - i]
-    out[1] = lerp(this.high[n - 1 - i1], this.high[Math.max(n - 2 - i1, 0)], p1 - i1);
+    listsResult(this.low, this.high, n, this.q0, this.q1, out);
   }
+}
+
+/** Lengths of the lists of the smallest and largest values that quantiles q0 <= q1 of n values need. */
+export function listLengths(n: number, q0: number, q1: number): [number, number] {
+  const i0 = Math.floor((n - 1) * q0);
+  const i1 = Math.floor((n - 1) * q1);
+  return [Math.min(n, i0 + 2), Math.min(n, n - i1)];
+}
+
+/** Lists longer than this are not kept: the values are selected from a copy instead. */
+export const MAX_QUANTILE_LIST = MAX_LIST;
+
+/**
+ * [quantile(q0), quantile(q1)] of n values from the full, sorted lists of
+ * their smallest (ascending) and largest (descending) values.
+ */
+export function listsResult(low: ArrayLike<number>, high: ArrayLike<number>, n: number, q0: number, q1: number, out: Float64Array | number[]): void {
+  const p0 = (n - 1) * q0;
+  const p1 = (n - 1) * q1;
+  const i0 = Math.floor(p0);
+  out[0] = lerp(low[i0], low[Math.min(i0 + 1, n - 1)], p0 - i0);
+  const i1 = Math.floor(p1);
+  // rank i (ascending) is high[n - 1 - i]
+  out[1] = lerp(high[n - 1 - i1], high[Math.max(n - 2 - i1, 0)], p1 - i1);
 }
 
 /** Index of the first value in [i, end) below lo or above hi, or end: the hot loop. */

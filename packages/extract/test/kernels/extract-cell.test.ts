@@ -121,7 +121,7 @@ const cases: Case[] = [
   { name: "scportrait S=36 without cytosol, quantiles 0.02 / 0.98", params: { preset: "scportrait", size: 36, quantiles: [0.02, 0.98] }, cytosol: false },
 ];
 
-describe("extractCell against extract_reference.py, every pixel within 1e-3", () => {
+describe.each(["wasm", "js"] as const)("extractCell (%s kernels) against extract_reference.py, every pixel within 1e-3", (kernels) => {
   for (const c of cases) {
     it(c.name, () => {
       const params = resolveParams(c.params);
@@ -146,7 +146,7 @@ describe("extractCell against extract_reference.py, every pixel within 1e-3", ()
       const nM = maskCount(params, withCyto);
       const per = (nM + 3) * S * S;
       expect(ref.stacks.length).toBe(kept.length * per);
-      const scratch = createScratch(params, 3);
+      const scratch = createScratch(params, 3, kernels);
       const out = new Uint16Array(per);
       const missing: number[] = [];
       let worst = 0;

@@ -1,0 +1,516 @@
+// The per-cell extraction kernels as WebAssembly with SIMD: the binary blur's
+// column pass, the quantile selection's scan, the channel's normalise / clip /
+// weight / min-max pass and the float32 -> float16 conversion. Each computes
+// exactly what its JavaScript twin in src/ computes (same float64 operations
+// in the same order per value), so the two give the same bits; the tests
+// compare them. Memory is laid out by the JavaScript side (src/kernels/wasm.ts):
+// every buffer comes in as an address, nothing is allocated here.
+
+/** First free byte after the module's own data. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// ---------------------------------------------------------------------------
+// Gaussian blur of a 0/1 mask (src/kernels/gaussian.ts: blurBinary).
+
+/**
+ * Pass 1 over the runs of the mask's rows inside the box (cumulative kernel
+ * table `cum`, float64, index offset `off`), written transposed into `tmp`
+ * (float32, tmp[x * height + y]) over the support's columns.
+ */
+export function blurRows(
+  mask: usize, height: i32, width: i32,
+  by0: i32, by1: i32, bx0: i32, bx1: i32, sx0: i32, sx1: i32,
+  r: i32, cum: usize, off: i32, tmp: usize,
+): void {
+  for (let x = sx0; x < sx1; x++) memory.fill(tmp + (<usize>(x * height + by0) << 2), 0, <usize>(by1 - by0) << 2);
+  for (let y = by0; y < by1; y++) {
+    const row = mask + <usize>(y * width);
+    let x = bx0;
+    while (x < bx1) {
+      if (load<u8>(row + x) == 0) {
+        x++;
+        continue;
+      }
+      const a = x;
+      while (x < bx1 && load<u8>(row + x) != 0) x++;
+      const ae = a == 0 ? -r : a;
+      const be = x == width ? width + r : x;
+      const xa = max(0, ae - r);
+      const xb = min(width, be + r);
+      const hi = be - 1 + off;
+      const lo = ae - 1 + off;
+      for (let xx = xa; xx < xb; xx++) {
+        const p = tmp + (<usize>(xx * height + y) << 2);
+        const d = load<f64>(cum + (<usize>(hi - xx) << 3)) - load<f64>(cum + (<usize>(lo - xx) << 3));
+        store<f32>(p, <f32>(<f64>load<f32>(p) + d));
+      }
+    }
+  }
+}
+
+/**
+ * Pass 2: every support pixel sums its column of pass-1 values within the
+ * radius, in increasing row order from 0 (as the JavaScript does), eight rows
+ * at a time as four float64x2 sums. `wrev` is the kernel zero-padded by PAD
+ * (>= 7) on both sides and reversed, `wlen` long, so that one load gives the
+ * weights of two neighbouring output rows. "nearest" adds the taps beyond
+ * the first / last row.
+ */
+export function blurColumns(
+  height: i32, width: i32, by0: i32, by1: i32,
+  sy0: i32, sy1: i32, sx0: i32, sx1: i32,
+  r: i32, pad: i32, wrev: usize, wlen: i32, cum: usize, off: i32, total: f64,
+  tmp: usize, out: usize,
+): void {
+  const topEdge = by0 == 0;
+  const bottomEdge = by1 == height;
+  let x = sx0;
+  // two columns at a time: each weight load feeds two sums, eight independent sums per step
+  for (; x + 1 < sx1; x += 2) {
+    const col = tmp + (<usize>(x * height) << 2);
+    const col2 = col + (<usize>height << 2);
+    for (let y = sy0; y < sy1; y += 8) {
+      const ia = max(by0, y - r);
+      const ib = min(by1, y + 8 + r);
+      let a01 = f64x2.splat(0);
+      let a23 = f64x2.splat(0);
+      let a45 = f64x2.splat(0);
+      let a67 = f64x2.splat(0);
+      let b01 = f64x2.splat(0);
+      let b23 = f64x2.splat(0);
+      let b45 = f64x2.splat(0);
+      let b67 = f64x2.splat(0);
+      // weight of row y + j at tap i is w[i - y - j + r + pad] = wrev[m + j], m = wlen - 1 - (i - y + r + pad)
+      let wp = wrev + (<usize>(wlen - 1 - (ia - y + r + pad)) << 3);
+      for (let i = ia; i < ib; i++) {
+        const t = f64x2.splat(<f64>load<f32>(col + (<usize>i << 2)));
+        const u = f64x2.splat(<f64>load<f32>(col2 + (<usize>i << 2)));
+        const w01 = v128.load(wp);
+        const w23 = v128.load(wp, 16);
+        const w45 = v128.load(wp, 32);
+        const w67 = v128.load(wp, 48);
+        a01 = f64x2.add(a01, f64x2.mul(w01, t));
+        a23 = f64x2.add(a23, f64x2.mul(w23, t));
+        a45 = f64x2.add(a45, f64x2.mul(w45, t));
+        a67 = f64x2.add(a67, f64x2.mul(w67, t));
+        b01 = f64x2.add(b01, f64x2.mul(w01, u));
+        b23 = f64x2.add(b23, f64x2.mul(w23, u));
+        b45 = f64x2.add(b45, f64x2.mul(w45, u));
+        b67 = f64x2.add(b67, f64x2.mul(w67, u));
+        wp -= 8;
+      }
+      finishRows(height, width, x, y, min(8, sy1 - y), r, cum, off, total, topEdge, bottomEdge, col, a01, a23, a45, a67, out);
+      finishRows(height, width, x + 1, y, min(8, sy1 - y), r, cum, off, total, topEdge, bottomEdge, col2, b01, b23, b45, b67, out);
+    }
+  }
+  for (; x < sx1; x++) {
+    const col = tmp + (<usize>(x * height) << 2);
+    for (let y = sy0; y < sy1; y += 8) {
+      const ia = max(by0, y - r);
+      const ib = min(by1, y + 8 + r);
+      let a01 = f64x2.splat(0);
+      let a23 = f64x2.splat(0);
+      let a45 = f64x2.splat(0);
+      let a67 = f64x2.splat(0);
+      let wp = wrev + (<usize>(wlen - 1 - (ia - y + r + pad)) << 3);
+      for (let i = ia; i < ib; i++) {
+        const t = f64x2.splat(<f64>load<f32>(col + (<usize>i << 2)));
+        a01 = f64x2.add(a01, f64x2.mul(v128.load(wp), t));
+        a23 = f64x2.add(a23, f64x2.mul(v128.load(wp, 16), t));
+        a45 = f64x2.add(a45, f64x2.mul(v128.load(wp, 32), t));
+        a67 = f64x2.add(a67, f64x2.mul(v128.load(wp, 48), t));
+        wp -= 8;
+      }
+      finishRows(height, width, x, y, min(8, sy1 - y), r, cum, off, total, topEdge, bottomEdge, col, a01, a23, a45, a67, out);
+    }
+  }
+}
+
+/** Rows y .. y + n - 1 of column x from their sums: the "nearest" taps beyond the edges, then float32. */
+@inline function finishRows(
+  height: i32, width: i32, x: i32, y: i32, n: i32, r: i32, cum: usize, off: i32, total: f64,
+  topEdge: bool, bottomEdge: bool, col: usize, a01: v128, a23: v128, a45: v128, a67: v128, out: usize,
+): void {
+  const first = <f64>load<f32>(col);
+  const last = <f64>load<f32>(col + (<usize>(height - 1) << 2));
+  for (let j = 0; j < n; j++) {
+    const yy = y + j;
+    let acc: f64;
+    if (j < 4) acc = j == 0 ? f64x2.extract_lane(a01, 0) : j == 1 ? f64x2.extract_lane(a01, 1) : j == 2 ? f64x2.extract_lane(a23, 0) : f64x2.extract_lane(a23, 1);
+    else acc = j == 4 ? f64x2.extract_lane(a45, 0) : j == 5 ? f64x2.extract_lane(a45, 1) : j == 6 ? f64x2.extract_lane(a67, 0) : f64x2.extract_lane(a67, 1);
+    if (topEdge && yy < r) acc += load<f64>(cum + (<usize>(-yy - 1 + off) << 3)) * first;
+    if (bottomEdge && yy + r > height - 1) acc += (total - load<f64>(cum + (<usize>(height - 1 - yy + off) << 3))) * last;
+    store<f32>(out + (<usize>(yy * width + x) << 2), <f32>acc);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Quantile selection (src/kernels/quantile.ts: QuantileSelector): two sorted
+// lists of the kLo smallest and kHi largest values (float64, at `low` /
+// `high`); the scan compares four float32 values at a time against the
+// lists' bounds and inserts the rare value beyond them.
+
+let qLow: usize = 0;
+let qHigh: usize = 0;
+let qkLo = 0;
+let qkHi = 0;
+let qnLo = 0;
+let qnHi = 0;
+let qLowMax: f64 = Infinity;
+let qHighMin: f64 = -Infinity;
+
+export function qReset(low: usize, high: usize, kLo: i32, kHi: i32): void {
+  qLow = low;
+  qHigh = high;
+  qkLo = kLo;
+  qkHi = kHi;
+  qnLo = 0;
+  qnHi = 0;
+  qLowMax = Infinity;
+  qHighMin = -Infinity;
+}
+
+function insertLow(v: f64): void {
+  const k = qkLo;
+  let j = qnLo < k ? qnLo++ : k - 1;
+  while (j > 0 && load<f64>(qLow + (<usize>(j - 1) << 3)) > v) {
+    store<f64>(qLow + (<usize>j << 3), load<f64>(qLow + (<usize>(j - 1) << 3)));
+    j--;
+  }
+  store<f64>(qLow + (<usize>j << 3), v);
+  if (qnLo == k) qLowMax = load<f64>(qLow + (<usize>(k - 1) << 3));
+}
+
+function insertHigh(v: f64): void {
+  const k = qkHi;
+  let j = qnHi < k ? qnHi++ : k - 1;
+  while (j > 0 && load<f64>(qHigh + (<usize>(j - 1) << 3)) < v) {
+    store<f64>(qHigh + (<usize>j << 3), load<f64>(qHigh + (<usize>(j - 1) << 3)));
+    j--;
+  }
+  store<f64>(qHigh + (<usize>j << 3), v);
+  if (qnHi == k) qHighMin = load<f64>(qHigh + (<usize>(k - 1) << 3));
+}
+
+@inline function pushOne(v: f64): void {
+  if (v < qLowMax || qnLo < qkLo) insertLow(v);
+  if (v > qHighMin || qnHi < qkHi) insertHigh(v);
+}
+
+export function qPushZeros(count: i32): void {
+  const m = min(count, max(qkLo, qkHi));
+  for (let i = 0; i < m; i++) pushOne(0);
+}
+
+/** Pushes the four float32 at p when one is beyond the bounds lo / hi; true when it did. */
+@inline function scan4(p: usize, lo: v128, hi: v128): bool {
+  const v = v128.load(p);
+  if (!v128.any_true(v128.or(f32x4.lt(v, lo), f32x4.gt(v, hi)))) return false;
+  for (let j = 0; j < 4; j++) {
+    const x = <f64>load<f32>(p + (<usize>j << 2));
+    if (x < qLowMax) insertLow(x);
+    if (x > qHighMin) insertHigh(x);
+  }
+  return true;
+}
+
+/** Pushes `rows` rows of `cols` float32 values, row k at values + k * stride * 4. */
+export function qPushRows(values: usize, stride: i32, rows: i32, cols: i32): void {
+  for (let k = 0; k < rows; k++) {
+    const row = values + (<usize>(k * stride) << 2);
+    let i = 0;
+    while (i < cols && (qnLo < qkLo || qnHi < qkHi)) {
+      pushOne(<f64>load<f32>(row + (<usize>i << 2)));
+      i++;
+    }
+    // lists full: bounds are finite float32 values, compared as float32
+    let lo = f32x4.splat(<f32>qLowMax);
+    let hi = f32x4.splat(<f32>qHighMin);
+    // sixteen values a step while none is beyond the bounds (the common case)
+    for (; i + 16 <= cols; i += 16) {
+      const p = row + (<usize>i << 2);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      const v2 = v128.load(p, 32);
+      const v3 = v128.load(p, 48);
+      const out = v128.or(
+        v128.or(v128.or(f32x4.lt(v0, lo), f32x4.gt(v0, hi)), v128.or(f32x4.lt(v1, lo), f32x4.gt(v1, hi))),
+        v128.or(v128.or(f32x4.lt(v2, lo), f32x4.gt(v2, hi)), v128.or(f32x4.lt(v3, lo), f32x4.gt(v3, hi))),
+      );
+      if (v128.any_true(out)) {
+        // rare: the four values of each vector with one beyond the (moving) bounds, in order
+        for (let k = 0; k < 4; k++) {
+          const q = p + (<usize>k << 4);
+          if (scan4(q, lo, hi)) {
+            lo = f32x4.splat(<f32>qLowMax);
+            hi = f32x4.splat(<f32>qHighMin);
+          }
+        }
+      }
+    }
+    for (; i + 4 <= cols; i += 4) {
+      if (scan4(row + (<usize>i << 2), lo, hi)) {
+        lo = f32x4.splat(<f32>qLowMax);
+        hi = f32x4.splat(<f32>qHighMin);
+      }
+    }
+    for (; i < cols; i++) pushOne(<f64>load<f32>(row + (<usize>i << 2)));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Classic preset, one channel (src/extract-cell.ts: classic): over the rect,
+// t = clip((x - nlo) * inv, loClip, hiClip) * W into f (float32), and the
+// min / max of the t (float64) into mnmx[0], mnmx[1]. pmin / pmax are the
+// JavaScript compares (`t < lo ? lo : t`), -0 and NaN included.
+
+export function normWeight(
+  x: usize, w: usize, f: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32,
+  nlo: f64, inv: f64, loClip: f64, hiClip: f64, mnmx: usize,
+): void {
+  const full = ry0 == 0 && rx0 == 0 && ry1 == S && rx1 == S;
+  let mn: f64 = full ? Infinity : 0;
+  let mx: f64 = full ? -Infinity : 0;
+  let mnV = f64x2.splat(mn);
+  let mxV = f64x2.splat(mx);
+  const nloV = f64x2.splat(nlo);
+  const invV = f64x2.splat(inv);
+  const loV = f64x2.splat(loClip);
+  const hiV = f64x2.splat(hiClip);
+  for (let y = ry0; y < ry1; y++) {
+    const row = <usize>(y * S) << 2;
+    let i = rx0;
+    for (; i + 4 <= rx1; i += 4) {
+      const o = row + (<usize>i << 2);
+      const xv = v128.load(x + o);
+      const wv = v128.load(w + o);
+      let t0 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), nloV), invV);
+      let t1 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<u32>(xv, xv, 2, 3, 0, 1)), nloV), invV);
+      t0 = f64x2.mul(f64x2.pmin(f64x2.pmax(t0, loV), hiV), f64x2.promote_low_f32x4(wv));
+      t1 = f64x2.mul(f64x2.pmin(f64x2.pmax(t1, loV), hiV), f64x2.promote_low_f32x4(v128.shuffle<u32>(wv, wv, 2, 3, 0, 1)));
+      v128.store(f + o, v128.shuffle<u32>(f32x4.demote_f64x2_zero(t0), f32x4.demote_f64x2_zero(t1), 0, 1, 4, 5));
+      // pmin(mn, t) = t < mn ? t : mn and pmax(mx, t) = mx < t ? t : mx, as the JavaScript
+      mnV = f64x2.pmin(mnV, t0);
+      mnV = f64x2.pmin(mnV, t1);
+      mxV = f64x2.pmax(mxV, t0);
+      mxV = f64x2.pmax(mxV, t1);
+    }
+    for (; i < rx1; i++) {
+      const o = row + (<usize>i << 2);
+      let t = (<f64>load<f32>(x + o) - nlo) * inv;
+      t = t < loClip ? loClip : t > hiClip ? hiClip : t;
+      t *= <f64>load<f32>(w + o);
+      store<f32>(f + o, <f32>t);
+      if (t < mn) mn = t;
+      if (t > mx) mx = t;
+    }
+  }
+  const m0 = f64x2.extract_lane(mnV, 0);
+  const m1 = f64x2.extract_lane(mnV, 1);
+  const M0 = f64x2.extract_lane(mxV, 0);
+  const M1 = f64x2.extract_lane(mxV, 1);
+  if (m0 < mn) mn = m0;
+  if (m1 < mn) mn = m1;
+  if (M0 > mx) mx = M0;
+  if (M1 > mx) mx = M1;
+  if (full && (mn == 0 || mx == 0)) {
+    // The sign of a zero extreme is that of the first zero in scan order:
+    // redo the compares one value at a time (a crop whose support is all of it).
+    mn = Infinity;
+    mx = -Infinity;
+    for (let y = ry0; y < ry1; y++) {
+      for (let i = rx0; i < rx1; i++) {
+        const o = <usize>(y * S + i) << 2;
+        let t = (<f64>load<f32>(x + o) - nlo) * inv;
+        t = t < loClip ? loClip : t > hiClip ? hiClip : t;
+        t *= <f64>load<f32>(w + o);
+        if (t < mn) mn = t;
+        if (t > mx) mx = t;
+      }
+    }
+  }
+  store<f64>(mnmx, mn);
+  store<f64>(mnmx, mx, 8);
+}
+
+// ---------------------------------------------------------------------------
+// float32 -> float16 (src/kernels/float16.ts and writeScaled in src/extract-cell.ts).
+
+/** float16 bits of the float32 whose bits are `x`, round to nearest even. */
+function halfFromBits(x: u32): u32 {
+  const sign = (x >>> 16) & 0x8000;
+  const a = x & 0x7fffffff;
+  if (a >= 0x47800000) return a > 0x7f800000 ? sign | 0x7e00 : sign | 0x7c00;
+  if (a < 0x38800000) {
+    if (a < 0x33000000) return sign;
+    const e = a >>> 23;
+    const m = (a & 0x7fffff) | 0x800000;
+    const shift = 126 - e;
+    const q = m >>> shift;
+    const rem = m & ((1 << shift) - 1);
+    const half: u32 = 1 << (shift - 1);
+    return sign | (rem > half || (rem == half && (q & 1) == 1) ? q + 1 : q);
+  }
+  return sign | ((a - 0x38000000 + 0xfff + ((a >>> 13) & 1)) >>> 13);
+}
+
+/** Positive normal halfs inline, below 2^-14 through adding 0.5 (see writeScaled in src/extract-cell.ts). */
+@inline function halfOf(v: f32): u32 {
+  const a = reinterpret<u32>(v);
+  if (a >= 0x38800000) return a < 0x477ff000 ? (a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13 : halfFromBits(a);
+  return reinterpret<u32>(v + 0.5) - 0x3f000000;
+}
+
+/**
+ * The plane `half` (S x S float16 bits) holds `outside` everywhere but the
+ * rect, where it holds the float32 f (as (f - sub) * mul rounded to float32
+ * unless `plain`), converted to float16. Eight values a step: both
+ * conversions computed and selected per lane; four lanes with a negative,
+ * huge or non-finite value go one at a time.
+ */
+export function writeScaled(
+  f: usize, half: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32,
+  sub: f64, mul: f64, plain: bool, outside: u16,
+): void {
+  const n = S * S;
+  const o16 = i16x8.splat(<i16>outside);
+  let k = 0;
+  for (; k + 8 <= n; k += 8) v128.store(half + (<usize>k << 1), o16);
+  for (; k < n; k++) store<u16>(half + (<usize>k << 1), outside);
+  const subV = f64x2.splat(sub);
+  const mulV = f64x2.splat(mul);
+  const normLo = i32x4.splat(0x38800000);
+  const big = i32x4.splat(0x477ff000);
+  const bias = i32x4.splat(0x37fff001);
+  const one = i32x4.splat(1);
+  const halfV = f32x4.splat(0.5);
+  const sm = i32x4.splat(0x3f000000);
+  for (let y = ry0; y < ry1; y++) {
+    const row = y * S;
+    let i = row + rx0;
+    const end = row + rx1;
+    for (; i + 8 <= end; i += 8) {
+      const p = f + (<usize>i << 2);
+      let a = v128.load(p);
+      let b = v128.load(p, 16);
+      if (!plain) {
+        a = v128.shuffle<u32>(
+          f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(a), subV), mulV)),
+          f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<u32>(a, a, 2, 3, 0, 1)), subV), mulV)),
+          0, 1, 4, 5,
+        );
+        b = v128.shuffle<u32>(
+          f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(b), subV), mulV)),
+          f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<u32>(b, b, 2, 3, 0, 1)), subV), mulV)),
+          0, 1, 4, 5,
+        );
+      }
+      if (v128.any_true(v128.or(i32x4.ge_u(a, big), i32x4.ge_u(b, big)))) {
+        // rare: negative, >= 65520 or not finite; one at a time (f holds the scaled values, as in JS)
+        v128.store(p, a);
+        v128.store(p, b, 16);
+        const q = half + (<usize>i << 1);
+        for (let j = 0; j < 8; j++) store<u16>(q + (<usize>j << 1), <u16>halfOf(load<f32>(p + (<usize>j << 2))));
+        continue;
+      }
+      const ha = v128.bitselect(
+        i32x4.shr_u(i32x4.add(i32x4.sub(a, bias), v128.and(i32x4.shr_u(a, 13), one)), 13),
+        i32x4.sub(f32x4.add(a, halfV), sm),
+        i32x4.ge_u(a, normLo),
+      );
+      const hb = v128.bitselect(
+        i32x4.shr_u(i32x4.add(i32x4.sub(b, bias), v128.and(i32x4.shr_u(b, 13), one)), 13),
+        i32x4.sub(f32x4.add(b, halfV), sm),
+        i32x4.ge_u(b, normLo),
+      );
+      v128.store(half + (<usize>i << 1), i16x8.narrow_i32x4_u(ha, hb));
+    }
+    for (; i < end; i++) {
+      const p = f + (<usize>i << 2);
+      let v = load<f32>(p);
+      if (!plain) v = <f32>((<f64>v - sub) * mul);
+      store<u16>(half + (<usize>i << 1), <u16>halfOf(v));
+    }
+  }
+}
+
+/** dst[i] = src[i] * w[i] (float32, product in float64 rounded once) over the rect: the scportrait preset's weighting. */
+export function weigh(x: usize, w: usize, f: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32): void {
+  for (let y = ry0; y < ry1; y++) {
+    const row = y * S;
+    let i = row + rx0;
+    const end = row + rx1;
+    for (; i + 4 <= end; i += 4) {
+      const o = <usize>i << 2;
+      const xv = v128.load(x + o);
+      const wv = v128.load(w + o);
+      const lo = f64x2.mul(f64x2.promote_low_f32x4(xv), f64x2.promote_low_f32x4(wv));
+      const hi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<u32>(xv, xv, 2, 3, 0, 1)), f64x2.promote_low_f32x4(v128.shuffle<u32>(wv, wv, 2, 3, 0, 1)));
+      v128.store(f + o, v128.shuffle<u32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+    }
+    for (; i < end; i++) {
+      const o = <usize>i << 2;
+      store<f32>(f + o, <f32>(<f64>load<f32>(x + o) * <f64>load<f32>(w + o)));
+    }
+  }
+}
+
+/** f = clip((f - lo) * inv, 0, 1) over the rect (float32 in place): the scportrait preset's scaling. */
+export function clipScale(f: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32, lo: f64, inv: f64): void {
+  const loV = f64x2.splat(lo);
+  const invV = f64x2.splat(inv);
+  const zero = f64x2.splat(0);
+  const oneV = f64x2.splat(1);
+  for (let y = ry0; y < ry1; y++) {
+    const row = y * S;
+    let i = row + rx0;
+    const end = row + rx1;
+    for (; i + 4 <= end; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(f + o);
+      // JS: t < 0 ? 0 : t > 1 ? 1 : t  ==  pmin(pmax(t, 0), 1)
+      const a = f64x2.pmin(f64x2.pmax(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), loV), invV), zero), oneV);
+      const b = f64x2.pmin(f64x2.pmax(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 0, 1)), loV), invV), zero), oneV);
+      v128.store(f + o, v128.shuffle<u32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
+    }
+    for (; i < end; i++) {
+      const o = <usize>i << 2;
+      const t = (<f64>load<f32>(f + o) - lo) * inv;
+      store<f32>(f + o, <f32>(t < 0 ? 0 : t > 1 ? 1 : t));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Integer crops to float32: the JavaScript side copies a channel's rows as
+// they are (a plain memory copy per row), the conversion runs here.
+
+/** x = float32 of the uint16 plane u over the rect (S x S planes). */
+export function widenU16(u: usize, x: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32): void {
+  for (let y = ry0; y < ry1; y++) {
+    let i = y * S + rx0;
+    const end = y * S + rx1;
+    for (; i + 8 <= end; i += 8) {
+      const v = v128.load(u + (<usize>i << 1));
+      v128.store(x + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v)));
+      v128.store(x + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(v)), 16);
+    }
+    for (; i < end; i++) store<f32>(x + (<usize>i << 2), <f32>load<u16>(u + (<usize>i << 1)));
+  }
+}
+
+/** x = float32 of the uint8 plane u over the rect (S x S planes). */
+export function widenU8(u: usize, x: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32): void {
+  for (let y = ry0; y < ry1; y++) {
+    let i = y * S + rx0;
+    const end = y * S + rx1;
+    for (; i + 8 <= end; i += 8) {
+      const v = i16x8.extend_low_i8x16_u(v128.load64_zero(u + <usize>i));
+      v128.store(x + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v)));
+      v128.store(x + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(v)), 16);
+    }
+    for (; i < end; i++) store<f32>(x + (<usize>i << 2), <f32>load<u8>(u + <usize>i));
+  }
+}

@@ -1,0 +1,169 @@
+// The JavaScript side of the WebAssembly kernels (assembly/index.ts): one
+// instance per Scratch, its memory sized once for the crop size, and the
+// scratch planes as views of it, so the JavaScript kernels (masks, holes,
+// dilation) and the WebAssembly ones (blur, quantiles, scaling, float16)
+// work on the same buffers without copies.
+
+import type { GaussianKernel } from "./gaussian.js";
+import { growRect, isEmpty, type Rect } from "./rect.js";
+import { EXTRACT_KERNELS_WASM } from "./wasm.generated.js";
+
+/** Which kernels extractCell runs: WebAssembly SIMD ("wasm"), JavaScript ("js"), or wasm where it is supported ("auto"). */
+export type KernelChoice = "auto" | "wasm" | "js";
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null where WebAssembly or its SIMD is not available. */
+export function kernelModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  if (typeof WebAssembly !== "object") return null;
+  const text = atob(EXTRACT_KERNELS_WASM);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  // validate() is false on engines without SIMD (the module uses v128); an
+  // engine that refuses to compile synchronously here (a browser's main
+  // thread may) gets the JavaScript kernels too
+  try {
+    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** Whether the WebAssembly SIMD kernels can run here. */
+export function wasmKernelsAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  blurRows(mask: number, height: number, width: number, by0: number, by1: number, bx0: number, bx1: number, sx0: number, sx1: number, r: number, cum: number, off: number, tmp: number): void;
+  blurColumns(height: number, width: number, by0: number, by1: number, sy0: number, sy1: number, sx0: number, sx1: number, r: number, pad: number, wrev: number, wlen: number, cum: number, off: number, total: number, tmp: number, out: number): void;
+  qReset(low: number, high: number, kLo: number, kHi: number): void;
+  qPushZeros(count: number): void;
+  qPushRows(values: number, stride: number, rows: number, cols: number): void;
+  normWeight(x: number, w: number, f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, nlo: number, inv: number, loClip: number, hiClip: number, mnmx: number): void;
+  writeScaled(f: number, half: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, sub: number, mul: number, plain: number, outside: number): void;
+  weigh(x: number, w: number, f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
+  clipScale(f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, lo: number, inv: number): void;
+  widenU16(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
+  widenU8(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
+}
+
+/** Zeros on each side of the reversed kernel: the column pass sums eight rows per step. */
+const WPAD = 8;
+/** Entries of each quantile list (the JavaScript selector's longest list). */
+export const WASM_LIST = 96;
+
+/** A float32 plane in the module's memory: its view and its byte address. */
+export interface Plane32 {
+  a: Float32Array;
+  p: number;
+}
+
+/**
+ * One instance with the planes of one crop size S: the masks (uint8), the
+ * blur's transposed pass (tmp), the two weights, the channel copy (x), the
+ * working plane (f), the float16 plane handed out, the kernel tables and the
+ * quantile lists.
+ */
+export class WasmKernels {
+  readonly x: Exports;
+  readonly nMask: Uint8Array;
+  readonly cMask: Uint8Array;
+  readonly dMask: Uint8Array;
+  readonly tmp: Plane32;
+  readonly wN: Plane32;
+  readonly wC: Plane32;
+  readonly xbuf: Plane32;
+  readonly fbuf: Plane32;
+  readonly half: Uint16Array;
+  readonly halfPtr: number;
+  /** An integer channel's crop as it is (uint16 or uint8 view of one region), before widenU16 / widenU8. */
+  readonly stage16: Uint16Array;
+  readonly stage8: Uint8Array;
+  readonly stagePtr: number;
+  readonly low: Float64Array;
+  readonly high: Float64Array;
+  readonly mnmx: Float64Array;
+  private readonly ptrs = new Map<ArrayBufferView, number>();
+  private readonly cumPtr: number;
+  private readonly wrevPtr: number;
+  private readonly wlen: number;
+  readonly lowPtr: number;
+  readonly highPtr: number;
+  readonly mnmxPtr: number;
+
+  constructor(
+    module: WebAssembly.Module,
+    readonly S: number,
+    readonly kernel: GaussianKernel,
+  ) {
+    this.x = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+    const n = S * S;
+    const r = kernel.radius;
+    this.wlen = 2 * r + 1 + 2 * WPAD;
+    let at = (this.x.heapBase() + 15) & ~15;
+    const take = (bytes: number) => {
+      const p = at;
+      at += (bytes + 15) & ~15;
+      return p;
+    };
+    const pN = take(n);
+    const pC = take(n);
+    const pD = take(n);
+    const p32 = [0, 1, 2, 3, 4].map(() => take(4 * n));
+    const pHalf = take(2 * n);
+    const pStage = take(2 * n);
+    this.cumPtr = take(8 * kernel.cum.length);
+    this.wrevPtr = take(8 * this.wlen);
+    this.lowPtr = take(8 * WASM_LIST);
+    this.highPtr = take(8 * WASM_LIST);
+    this.mnmxPtr = take(16);
+    const mem = this.x.memory;
+    if (at > mem.buffer.byteLength) mem.grow(Math.ceil((at - mem.buffer.byteLength) / 65536));
+    const buf = mem.buffer;
+    const plane = (p: number): Plane32 => ({ a: new Float32Array(buf, p, n), p });
+    this.nMask = new Uint8Array(buf, pN, n);
+    this.cMask = new Uint8Array(buf, pC, n);
+    this.dMask = new Uint8Array(buf, pD, n);
+    for (const [m, p] of [
+      [this.nMask, pN],
+      [this.cMask, pC],
+      [this.dMask, pD],
+    ] as const)
+      this.ptrs.set(m, p);
+    [this.tmp, this.wN, this.wC, this.xbuf, this.fbuf] = p32.map(plane);
+    this.half = new Uint16Array(buf, pHalf, n);
+    this.halfPtr = pHalf;
+    this.stage16 = new Uint16Array(buf, pStage, n);
+    this.stage8 = new Uint8Array(buf, pStage, n);
+    this.stagePtr = pStage;
+    new Float64Array(buf, this.cumPtr, kernel.cum.length).set(kernel.cum);
+    const wrev = new Float64Array(buf, this.wrevPtr, this.wlen);
+    wrev.fill(0);
+    for (let k = 0; k <= 2 * r; k++) wrev[this.wlen - 1 - (k + WPAD)] = kernel.weights[k];
+    this.low = new Float64Array(buf, this.lowPtr, WASM_LIST);
+    this.high = new Float64Array(buf, this.highPtr, WASM_LIST);
+    this.mnmx = new Float64Array(buf, this.mnmxPtr, 2);
+  }
+
+  /**
+   * blurBinary (gaussian.ts) of one of the three masks into the float32
+   * plane `out`; returns `support`. Same values, bit for bit.
+   */
+  blurBinary(mask: Uint8Array, box: Rect, out: Plane32, support: Rect): Rect {
+    const S = this.S;
+    const k = this.kernel;
+    growRect(box, k.radius, S, S, support);
+    if (isEmpty(box)) return support;
+    const m = this.ptrs.get(mask) as number;
+    const x = this.x;
+    x.blurRows(m, S, S, box.y0, box.y1, box.x0, box.x1, support.x0, support.x1, k.radius, this.cumPtr, k.offset, this.tmp.p);
+    x.blurColumns(S, S, box.y0, box.y1, support.y0, support.y1, support.x0, support.x1, k.radius, WPAD, this.wrevPtr, this.wlen, this.cumPtr, k.offset, k.total, this.tmp.p, out.p);
+    return support;
+  }
+}
