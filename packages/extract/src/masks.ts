@@ -156,13 +156,22 @@ async function scanMasks(
       pairs.set(key, (pairs.get(key) ?? 0) + len);
     }
   };
+  // Both masks of a band are read at once, and the next band is read while this one is counted.
+  const read = (y0: number) => {
+    const h = Math.min(bandRows, height - y0);
+    const p = Promise.all([nucleus.readWindow(y0, 0, h, width), cytosol?.readWindow(y0, 0, h, width)]);
+    p.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    return p;
+  };
+  let next = read(0);
   for (let y0 = 0; y0 < height; y0 += bandRows) {
     onRows?.(y0, height);
     const h = Math.min(bandRows, height - y0);
-    const [n] = await nucleus.readWindow(y0, 0, h, width);
+    const [[n], cRead] = await next;
+    if (y0 + bandRows < height) next = read(y0 + bandRows);
     acc.add(n, h, width, y0, 0);
-    if (!cytosol) continue;
-    const [c] = await cytosol.readWindow(y0, 0, h, width);
+    if (!cRead) continue;
+    const [c] = cRead;
     // Runs where both labels stay the same: one map update per run, not per pixel.
     const len = h * width;
     let lastN = n[0];
