@@ -145,7 +145,7 @@ print("bitwise equal" if ok else "DIFFERENT")`,
 
 const load = () => execSync("uptime", { encoding: "utf8" }).trim().replace(/^.*load/, "load");
 const fmt = (r) =>
-  `${r.cells} cells in ${r.seconds.toFixed(2)} s = ${r.cellsPerSecond.toFixed(0)} cells/s (${(r.cellsPerSecond / Math.max(1, THREADS)).toFixed(0)} per core); first cell ${r.firstCell.toFixed(2)} s after start (plan ready ${r.planned.toFixed(2)} s); peak RSS ${r.peakRssMb.toFixed(0)} MB; ${(r.cpuSeconds / r.total).toFixed(2)} cores busy`;
+  `${r.cells} cells in ${r.seconds.toFixed(2)} s = ${r.cellsPerSecond.toFixed(0)} cells/s (${(r.cellsPerSecond / Math.max(1, THREADS)).toFixed(0)} per core); first cell ${r.firstCell.toFixed(2)} s after start (plan ready ${r.planned.toFixed(2)} s); peak RSS ${r.peakRssMb.toFixed(0)} MB; ${(r.cells / r.cpuSeconds).toFixed(0)} cells per CPU second, ${(r.cpuSeconds / r.total).toFixed(2)} cores busy`;
 
 const work = path.join(tmpdir(), `cellfolio-bench-extract-tiled-${process.pid}`);
 mkdirSync(work, { recursive: true });
@@ -164,7 +164,7 @@ try {
     if (PEER_CELLS !== 0) {
       const p = peer(s.tiled, path.join(work, `${name}-peer.h5sc`));
       console.log(
-        `  NumPy reference (1 core)   : ${p.cells} cells in ${p.seconds.toFixed(2)} s = ${p.cells_per_second.toFixed(1)} cells/s, of which ${p.read_seconds.toFixed(2)} s reading the whole slide; peak RSS ${p.peak_rss_mb.toFixed(0)} MB`,
+        `  NumPy reference (1 core)   : ${p.cells} cells in ${p.seconds.toFixed(2)} s = ${p.cells_per_second.toFixed(1)} cells/s (${(p.cells / p.cpu_seconds).toFixed(1)} per CPU second), of which ${p.read_seconds.toFixed(2)} s reading the whole slide; peak RSS ${p.peak_rss_mb.toFixed(0)} MB`,
       );
       // The peer's rate without its whole-slide read (which a run of PEER_CELLS cells would not amortise): in its favour.
       const rate = p.cells / (p.seconds - p.read_seconds);
