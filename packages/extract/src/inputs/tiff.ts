@@ -98,6 +98,8 @@ export class TiffSource implements ImageSource {
     const rows = chunkRows(p, cy);
     const what = `${p.tiled ? "tile" : "strip"} ${index} of page ${p.index}`;
     const data = (async () => {
+      // A chunk never written (byte count 0: sparse files) reads as zeros.
+      if (p.byteCounts[index] === 0) return new Uint8Array(rows * chunkRowBytes(p));
       const stored = await this.readAt(p.offsets[index], p.byteCounts[index], what);
       let raw: Uint8Array;
       try {
@@ -153,7 +155,10 @@ export class TiffSource implements ImageSource {
     const r0 = Math.max(0, y0 - top);
     const r1 = Math.min(chunkRows(p, cy), y0 + h - top);
     const rowBytes = chunkRowBytes(p);
-    const raw = await this.readAt(p.offsets[index] + r0 * rowBytes, (r1 - r0) * rowBytes, `rows ${top + r0}..${top + r1} of page ${p.index}`);
+    const raw =
+      p.byteCounts[index] === 0
+        ? new Uint8Array((r1 - r0) * rowBytes) // never written: zeros
+        : await this.readAt(p.offsets[index] + r0 * rowBytes, (r1 - r0) * rowBytes, `rows ${top + r0}..${top + r1} of page ${p.index}`);
     copyChunk(p, finishChunk(p, raw, r1 - r0), cy, cx, r0, y0, x0, h, w, targets);
   }
 
