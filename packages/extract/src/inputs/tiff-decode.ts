@@ -61,17 +61,24 @@ export function lzwDecode(src: Uint8Array, size: number): Uint8Array {
     suffix[i] = i;
     length[i] = 1;
   }
-  const bits = src.length * 8;
-  let bit = 0;
+  const n = src.length;
+  // Bits not yet used, the oldest highest: at most 12 + 7 of them.
+  let acc = 0;
+  let held = 0;
+  let at = 0;
   let width = 9;
   let next = 258;
   let old = -1;
   let pos = 0;
-  while (pos < size && bit + width <= bits) {
-    const at = bit >>> 3;
-    const word = (src[at] << 16) | ((at + 1 < src.length ? src[at + 1] : 0) << 8) | (at + 2 < src.length ? src[at + 2] : 0);
-    const code = (word >>> (24 - (bit & 7) - width)) & ((1 << width) - 1);
-    bit += width;
+  while (pos < size) {
+    while (held < width && at < n) {
+      acc = (acc << 8) | src[at++];
+      held += 8;
+    }
+    if (held < width) break;
+    held -= width;
+    const code = (acc >>> held) & ((1 << width) - 1);
+    acc &= (1 << held) - 1;
     if (code === 257) break;
     if (code === 256) {
       width = 9;
@@ -86,7 +93,10 @@ export function lzwDecode(src: Uint8Array, size: number): Uint8Array {
       continue;
     }
     let len: number;
-    if (code < next) {
+    if (code < 256) {
+      len = 1;
+      out[pos] = code;
+    } else if (code < next) {
       len = length[code];
       let c = code;
       for (let k = len - 1; k >= 0; k--) {
