@@ -119,6 +119,9 @@ export class TiffSource implements ImageSource {
       const t = into?.[c];
       return t instanceof T && t.length === h * w ? t : new T(h * w);
     });
+    // Windows go down the slide: what ends above this one, or lies below it (a
+    // pass that restarted above), is not needed again; dropped before decoding more.
+    for (const [key, c] of this.cache) if (c.bottom <= y0 || c.top >= y0 + h) this.cache.delete(key);
     const work: Promise<void>[] = [];
     let channel = 0;
     for (const p of this.pages) {
@@ -140,8 +143,6 @@ export class TiffSource implements ImageSource {
       channel += p.samples;
     }
     await Promise.all(work);
-    // Windows go down the slide: what ends above this one, or lies below it (a pass that restarted above), is not needed again.
-    for (const [key, c] of this.cache) if (c.bottom <= y0 || c.top >= y0 + h) this.cache.delete(key);
     return planes;
   }
 
