@@ -1,10 +1,10 @@
 // Zarr write/read throughput: a float16 (N, 5, 128, 128) image stack, chunks
 // (1, 5, 128, 128), blosc lz4 + byte shuffle, to Zarr v2 and to Zarr v3 sharded,
-// here and with zarr-python 2 (Debian 12) and zarr-python 3 (Debian 13 root).
+// here and with zarr-python 2 (Debian 12) and zarr-python 3 (the PyPI peer "latest").
 //   npm run build -w @cellfolio/format   (or npx tsup in packages/format)
 //   BENCH_GB=2 node bench/zarr-io.mjs
-// Env: BENCH_GB (default 2), BENCH_DIR (default <repo>/tmp/bench-zarr, must be
-// under a path the Debian 13 root sees), BENCH_SHARD_ROWS (default 512 rows, 80 MB),
+// Env: BENCH_GB (default 2), BENCH_DIR (default <repo>/tmp/bench-zarr),
+// BENCH_SHARD_ROWS (default 512 rows, 80 MB),
 // BENCH_BLOCK_ROWS (rows per read call, default 32), BENCH_READ_ROUNDS (reads of
 // the whole array on each side, default 3: the median is reported),
 // BENCH_WARM_ROUNDS (reads before those, on both sides, default 1: node's first
@@ -30,7 +30,8 @@ const ROW = [5, 128, 128];
 const ROW_ELEMS = CELL_ELEMS;
 const N = Math.max(1, Math.round((GB * 1e9) / (ROW_ELEMS * 2)));
 const MB = (N * ROW_ELEMS * 2) / 1e6;
-const DEBIAN13 = "/opt/cellfolio-trixie";
+// zarr-python 3: the "latest" PyPI peer that .ci/setup-peers.sh installs.
+const ZARR3_PYTHON = path.join(process.env.CELLFOLIO_PEERS ?? "/opt/cellfolio-peers", "latest/bin/python");
 
 // 64 synthetic cells (bench/cell-pool.mjs); rows cycle through the pool.
 const pool = cellPool();
@@ -90,17 +91,17 @@ async function ours(name, zarrFormat, shards) {
 function python(name, v3) {
   const target = path.join(DIR, name);
   const arg = JSON.stringify({
-    path: v3 ? path.join("/host", target) : target,
+    path: target,
     n: N,
     shard_rows: SHARD_ROWS,
     block_rows: BLOCK_ROWS,
     read_rounds: READ_ROUNDS,
     warm_rounds: WARM_ROUNDS,
-    pool: v3 ? path.join("/host", DIR, "pool.f16") : path.join(DIR, "pool.f16"),
+    pool: path.join(DIR, "pool.f16"),
   });
   const script = path.join(REPO, "bench/zarr_io_peer.py");
   const res = v3
-    ? spawnSync("chroot", [DEBIAN13, "/usr/bin/python3", path.join("/host", script), arg], { encoding: "utf8" })
+    ? spawnSync(ZARR3_PYTHON, [script, arg], { encoding: "utf8" })
     : spawnSync("/usr/bin/python3", [script, arg], { encoding: "utf8" });
   if (res.status !== 0) throw new Error(`${name}: ${res.stderr}`);
   const out = JSON.parse(res.stdout.trim().split("\n").pop());
@@ -135,7 +136,7 @@ let p2 = null;
 let p3 = null;
 if (env("BENCH_PYTHON", "1") !== "0") {
   p2 = python("zp2-v2.zarr", false);
-  if (existsSync(path.join(DEBIAN13, "usr/bin/python3"))) p3 = python("zp3-v3.zarr", true);
+  if (existsSync(ZARR3_PYTHON)) p3 = python("zp3-v3.zarr", true);
 }
 report("cellfolio Zarr v2", v2, p2);
 const peer = (p, label) => ({ label, write_MBps: (MB / p.write_s).toFixed(0), read_MBps: (MB / p.read_s).toFixed(0), first_pass_MBps: (MB / p.read_rounds_s[0]).toFixed(0) });

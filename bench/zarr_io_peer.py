@@ -1,7 +1,7 @@
 """zarr-python's side of bench/zarr-io.mjs: the same float16 (N, 5, 128, 128)
 array, the same chunks and codec (blosc lz4, byte shuffle, typesize 2), written
 then read (WARM_ROUNDS + READ_ROUNDS times, the median of the last READ_ROUNDS reported). zarr-python 2 (Debian 12) writes Zarr v2 chunk by chunk; zarr-python 3
-(Debian 13 root) writes Zarr v3 sharded, one shard per assignment (writing a
+(the PyPI peer "latest") writes Zarr v3 sharded, one shard per assignment (writing a
 single chunk into a shard rewrites the shard). Prints one JSON line."""
 import json
 import resource

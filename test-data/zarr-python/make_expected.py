@@ -1,9 +1,10 @@
 """Writes v3.expected.json: what zarr-python 3 reads from v3.zarr, for every
 array (shape, dtype, all values as nested lists), so the Zarr v3 reader's
-tests compare against zarr-python without running it. Run with Debian 13's
-python3 (zarr-python 3.0.6, numcodecs 0.16), e.g. from the repository root:
+tests compare against zarr-python without running it. Made with zarr-python
+3.0.6 (numcodecs 0.16); zarr-python 3.4 (the "latest" PyPI peer) writes the same
+values. From the repository root:
 
-    chroot /opt/cellfolio-trixie python3 /host$PWD/test-data/zarr-python/make_expected.py
+    /opt/cellfolio-peers/latest/bin/python test-data/zarr-python/make_expected.py
 """
 import json
 import warnings

@@ -13,12 +13,12 @@ import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeFixtures } from "../../packages/lazy/test/fixtures.js";
-import { hasDebian13 } from "../../test-utils/oracle.js";
+import { hasZarr3 } from "../../test-utils/oracle.js";
 import { DATASETS, expectSameRead, readArgs, truth } from "./datasets.js";
 import { BROWSER_PACKAGES, bundlePages, bundlers, CHROMIUM, type Host, installPacked, launch, openPage, staticServer } from "./harness.js";
 import { readDataset, runInPage } from "./scripts.js";
 
-const canRun = existsSync(CHROMIUM) && hasDebian13();
+const canRun = existsSync(CHROMIUM) && hasZarr3();
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-hosts-"));
 const DATA = path.join(tmp, "data");
 

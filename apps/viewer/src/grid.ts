@@ -32,10 +32,13 @@ export interface GridSource {
   /** The cell shown in the detail panel. */
   isCurrent(row: number): boolean;
   onClick(row: number, ev: MouseEvent): void;
+  /** A class label drawn on the tile (its text and colour), if the cell has one. */
+  badge?(row: number): { text: string; color: string } | undefined;
 }
 
-const GAP = 6;
-const LABEL = 15;
+export const GAP = 6;
+/** Height of the cellID line under a tile. */
+export const LABEL = 15;
 const HEAD = 30;
 /** Reads in flight at once: a scroll's stale reads cannot pile up ahead of the rows in view. */
 const IN_FLIGHT = 6;
@@ -254,6 +257,15 @@ export class Grid {
       }
       ctx.fillStyle = sel ? "#ffcc33" : "#8893a0";
       ctx.fillText(String(this.src.cellId(r)), x + 2, this.tile + 2);
+      const badge = this.src.badge?.(r);
+      if (badge) {
+        // the class in its colour along the tile's lower edge
+        const w = Math.min(this.tile, ctx.measureText(badge.text).width + 6);
+        ctx.fillStyle = badge.color;
+        ctx.fillRect(x, this.tile - 14, w, 14);
+        ctx.fillStyle = "#000";
+        ctx.fillText(badge.text, x + 3, this.tile - 12, this.tile - 6);
+      }
     });
     c.dataset.drawn = all ? "1" : "0"; // every cell of the line drawn (tests wait on it)
   }

@@ -4,9 +4,14 @@
 import { float16ToFloat32 } from "@cellfolio/format";
 import { type Column, type Dataset, IMAGES_PATH, openDataset } from "@cellfolio/lazy";
 import { CellCache, DEFAULT_BUDGET, plural, readError } from "./cache.js";
+import { ChannelControls } from "./display.js";
+import { Embedding } from "./embedding.js";
 import { escapeHtml, Grid } from "./grid.js";
-import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric } from "./obs.js";
-import { cellCanvas, channelScales, type Display, OUTLINE_COLORS } from "./render.js";
+import { Labeller } from "./labels.js";
+import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric, sortRows } from "./obs.js";
+import { cellCanvas, type Display, OUTLINE_COLORS } from "./render.js";
+import { contactSheet, downloadPng } from "./sheet.js";
+import { SlideView } from "./slide.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -25,8 +30,6 @@ interface State {
   /** Rows whose last read failed. */
   failed: Set<number>;
   masks: number[];
-  /** Display scale per channel, from the first cells read. */
-  scale: number[] | null;
   shown: number[];
   selected: Set<number>;
   detailRow: number | null;
@@ -34,6 +37,21 @@ interface State {
 
 let state: State | null = null;
 let grid: Grid | null = null;
+let labeller: Labeller | null = null;
+let slideView: SlideView | null = null;
+const chans = new ChannelControls($("chan-limits"), () => redrawAll());
+const embedding = new Embedding($("embedding"), {
+  cellId: (r) => state?.ds.cellIds[r] ?? r,
+  selectionChanged: () => refresh(),
+  thumb: async (r) => {
+    const s = state;
+    if (!s) return null;
+    if (!s.held.has(r)) await fetchRows([r]);
+    const d = s.held.get(r);
+    return d ? cellCanvas(d, 0, s.ds.imageSize, display()) : null;
+  },
+  pick: (r) => void showDetail(r),
+});
 
 function status(msg: string, error = false): void {
   const el = $("status");
@@ -43,11 +61,12 @@ function status(msg: string, error = false): void {
 }
 
 function display(): Display {
-  const rgb = (document.querySelector('input[name="mode"]:checked') as HTMLInputElement).value === "rgb";
+  const mode = (document.querySelector('input[name="mode"]:checked') as HTMLInputElement).value;
+  const rgb = mode === "rgb";
   const sel = (id: string) => Number(($(id) as HTMLSelectElement).value);
   // the first mask (the nucleus) drawn last: on top where the outlines meet
   const outlines = ($("outlines") as HTMLInputElement).checked && state ? state.masks.map((channel, i) => ({ channel, color: OUTLINE_COLORS[i % OUTLINE_COLORS.length] })).reverse() : [];
-  return { rgb, channels: rgb ? [sel("ch-r"), sel("ch-g"), sel("ch-b")] : [sel("ch-grey")], outlines, gain: Number(($("gain") as HTMLInputElement).value), scale: state?.scale ?? [] };
+  return { rgb, channels: rgb ? [sel("ch-r"), sel("ch-g"), sel("ch-b")] : [sel("ch-grey")], outlines, gain: Number(($("gain") as HTMLInputElement).value), limits: chans.limits, mix: mode === "mix" ? chans.mix() : undefined };
 }
 
 async function open(url: string): Promise<void> {
@@ -66,9 +85,12 @@ async function open(url: string): Promise<void> {
   const masks = names.map((_, i) => i).filter((i) => mapping[i] === "mask");
   const images = names.map((_, i) => i).filter((i) => mapping[i] !== "mask");
   const held = new CellCache(BUDGET, (r) => (grid?.inView(r) ?? false) || state?.detailRow === r);
-  state = { ds, held, failed: new Set(), masks, scale: null, shown: [], selected: new Set(), detailRow: null };
+  state = { ds, held, failed: new Set(), masks, shown: [], selected: new Set(), detailRow: null };
+  labeller?.attach(ds, abs);
+  void slideView?.attach(ds);
   summary(ds, mapping);
   channelPicker(names, mapping, images);
+  chans.reset(names, images);
   obsControls(ds);
   const u = new URL(location.href);
   u.searchParams.set("url", url);
@@ -90,8 +112,11 @@ async function open(url: string): Promise<void> {
     isSelected: (r) => state?.selected.has(r) ?? false,
     isCurrent: (r) => state?.detailRow === r,
     onClick: (r, ev) => (ev.ctrlKey || ev.metaKey || ev.shiftKey ? toggle(r) : showDetail(r)),
+    badge: (r) => labeller?.badge(r),
   });
   refresh();
+  // the embedding (a million rows of obsm is a few MB) loads after the grid is up
+  embedding.open(ds).catch((err) => status(`embedding: ${readError(err, null)}`, true));
   document.body.dataset.state = "open";
   status(`${plural(ds.nCells, "cell")} · opened in ${Math.round(performance.now() - t0)} ms`);
 }
@@ -113,13 +138,19 @@ async function fetchRows(rows: number[], signal?: AbortSignal): Promise<void> {
     runs = [{ start: 0, rows: sorted, data: cells.data as Float32Array }];
   }
   if (state !== s) return; // another dataset opened meanwhile
-  if (!s.scale) {
+  if (!chans.ready) {
     const first = runs[0];
-    s.scale = channelScales(first.data, first.rows.length, C, S);
-    for (const m of s.masks) s.scale[m] = 1;
+    chans.init(
+      first.rows.map((_, i) => first.data.subarray(i * per, (i + 1) * per)),
+      S,
+    );
   }
   // a copy a cell: dropping one from the cache frees it
-  for (const run of runs) run.rows.forEach((r, i) => s.held.set(r, run.data.slice(i * per, (i + 1) * per)));
+  for (const run of runs) {
+    run.rows.forEach((r, i) => {
+      s.held.set(r, run.data.slice(i * per, (i + 1) * per));
+    });
+  }
   for (const r of sorted) s.failed.delete(r);
   const g = $("grid");
   g.dataset.heldCells = String(s.held.size);
@@ -194,6 +225,7 @@ function obsControls(ds: Dataset): void {
   const opts = (what: string) => cols.map((c) => `<option value="${escapeHtml(c)}">${what}: ${escapeHtml(c)}</option>`).join("");
   ($("filter-col") as HTMLSelectElement).innerHTML = `<option value="">filter: none</option>${opts("filter")}`;
   ($("group-col") as HTMLSelectElement).innerHTML = `<option value="">group by: none</option>${opts("group by")}`;
+  ($("sort-col") as HTMLSelectElement).innerHTML = `<option value="">sort: obs order</option>${opts("sort by")}`;
   $("filter-values").innerHTML = "";
 }
 
@@ -231,12 +263,23 @@ function filterControls(): void {
   refresh();
 }
 
+let everyRow: number[] = [];
+/** 0 .. n - 1, made once a dataset (a million rows: not again at each lasso). Read only. */
+function allRows(n: number): number[] {
+  if (everyRow.length !== n) everyRow = Array.from({ length: n }, (_, i) => i);
+  return everyRow;
+}
+
 /** Filter, group and lay out the grid again. */
 function refresh(): void {
   const s = state;
   if (!s || !grid) return;
-  const all = Array.from({ length: s.ds.nCells }, (_, i) => i);
+  const all = allRows(s.ds.nCells);
   s.shown = applyFilter(all, s.ds.obs.columns, currentFilter());
+  embedding.setShown(s.shown);
+  s.shown = embedding.filter(s.shown);
+  const sortCol = ($("sort-col") as HTMLSelectElement).value;
+  if (sortCol) s.shown = sortRows(s.shown, s.ds.obs.columns[sortCol], $("sort-dir").dataset.dir === "desc");
   const gcol = ($("group-col") as HTMLSelectElement).value;
   grid.setGroups(groupRows(s.shown, gcol ? s.ds.obs.columns[gcol] : undefined).map((g) => ({ ...g, label: gcol ? `${gcol} = ${g.label}` : "" })));
   $("shown").textContent = `${s.shown.length.toLocaleString("en-US")} of ${plural(s.ds.nCells, "cell")} shown`;
@@ -254,6 +297,7 @@ function toggle(row: number): void {
 
 /** The selected rows the filter shows (what "copy cellID list" copies), and how many selected it hides. */
 function shownSelection(s: State): { rows: number[]; hidden: number } {
+  if (s.selected.size === 0) return { rows: [], hidden: 0 }; // no set of a million shown rows for nothing
   const shown = new Set(s.shown);
   const rows = [...s.selected].filter((r) => shown.has(r)).sort((a, b) => a - b);
   return { rows, hidden: s.selected.size - rows.length };
@@ -270,6 +314,7 @@ function selectionChanged(): void {
   el.dataset.hidden = String(hidden);
   ($("id-list") as HTMLTextAreaElement).value = ids.join("\n");
   grid?.redraw();
+  embedding.mark(s.detailRow, s.selected);
 }
 
 async function showDetail(row: number): Promise<void> {
@@ -277,6 +322,7 @@ async function showDetail(row: number): Promise<void> {
   if (!s) return;
   s.detailRow = row;
   grid?.redraw();
+  embedding.mark(row, s.selected);
   const ds = s.ds;
   const id = ds.cellIds[row];
   const panel = $("detail");
@@ -313,7 +359,7 @@ async function showDetail(row: number): Promise<void> {
   $("detail-channels").replaceChildren(
     ...ds.channelNames.map((name, ch) => {
       const f = document.createElement("figure");
-      const c = cellCanvas(held, 0, S, { ...d, rgb: false, channels: [ch], outlines: [] });
+      const c = cellCanvas(held, 0, S, { ...d, rgb: false, mix: undefined, channels: [ch], outlines: [] });
       c.dataset.channel = name;
       const cap = document.createElement("figcaption");
       cap.textContent = name;
@@ -349,9 +395,8 @@ function wire(): void {
   });
   for (const el of document.querySelectorAll('input[name="mode"]')) {
     el.addEventListener("change", () => {
-      const rgb = (document.querySelector('input[name="mode"]:checked') as HTMLInputElement).value === "rgb";
-      document.body.classList.toggle("mode-rgb", rgb);
-      document.body.classList.toggle("mode-grey", !rgb);
+      const mode = (document.querySelector('input[name="mode"]:checked') as HTMLInputElement).value;
+      for (const m of ["grey", "rgb", "mix"]) document.body.classList.toggle(`mode-${m}`, m === mode);
       redrawAll();
     });
   }
@@ -359,6 +404,20 @@ function wire(): void {
   $("filter-col").addEventListener("change", filterControls);
   $("filter-values").addEventListener("change", refresh);
   $("group-col").addEventListener("change", refresh);
+  $("sort-col").addEventListener("change", refresh);
+  $("sort-dir").addEventListener("click", () => {
+    const el = $("sort-dir");
+    el.dataset.dir = el.dataset.dir === "desc" ? "asc" : "desc";
+    el.textContent = el.dataset.dir === "desc" ? "↓ desc" : "↑ asc";
+    refresh();
+  });
+  $("auto-contrast").addEventListener("click", () => {
+    const s = state;
+    if (!s) return;
+    const rows = s.shown.filter((r) => grid?.inView(r) && s.held.has(r));
+    chans.auto(rows.map((r) => s.held.get(r) as Float32Array), s.ds.imageSize);
+  });
+  $("contact-sheet").addEventListener("click", () => void saveSheet().catch((err) => status(readError(err, "contact sheet"), true)));
   $("select-shown").addEventListener("click", () => {
     for (const r of state?.shown ?? []) state?.selected.add(r);
     selectionChanged();
@@ -372,11 +431,27 @@ function wire(): void {
     $("detail").hidden = true;
     if (state) state.detailRow = null;
     grid?.redraw();
+    if (state) embedding.mark(null, state.selected);
   });
+  labeller = new Labeller({
+    selectedRows: () => (state ? shownSelection(state).rows : []),
+    clearSelection: () => $("select-none").click(),
+    detailRow: () => state?.detailRow ?? null,
+    next: (row) => {
+      const next = state?.shown[state.shown.indexOf(row) + 1];
+      if (next !== undefined) void showDetail(next);
+    },
+    redraw: () => grid?.redraw(),
+    status,
+    reopen: () => void open(($("url") as HTMLInputElement).value).catch(fail),
+  });
+  slideView = new SlideView({ open: (row) => void showDetail(row), status });
   // in the detail: arrows step through the cells shown, Escape closes, Space selects
   document.addEventListener("keydown", (ev) => {
     const s = state;
-    if (!s || s.detailRow === null || (ev.target as HTMLElement).matches("input, select, textarea")) return;
+    if ((ev.target as HTMLElement).matches("input, select, textarea")) return;
+    if (labeller?.onKey(ev)) return ev.preventDefault();
+    if (!s || s.detailRow === null) return;
     const i = s.shown.indexOf(s.detailRow);
     if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
       const next = s.shown[i + (ev.key === "ArrowRight" ? 1 : -1)];
@@ -391,6 +466,45 @@ function wire(): void {
   const url = new URLSearchParams(location.search).get("url");
   if (url) open(url).catch(fail);
   else status("enter a dataset URL (a .zarr directory or an .h5sc / .h5ad file served over HTTP)");
+}
+
+/** At most this many cells on a contact sheet. */
+const SHEET_MAX = 400;
+
+/**
+ * The contact sheet of the selected cells the filter shows (or, with none
+ * selected, of the cells shown), in grid order, as a PNG download; each tile
+ * captioned with its cellID and its value of the group-by column, else of an
+ * obs column named "label".
+ */
+async function saveSheet(): Promise<void> {
+  const s = state;
+  if (!s) return;
+  const sel = shownSelection(s).rows;
+  const picked = new Set(sel);
+  const all = sel.length ? s.shown.filter((r) => picked.has(r)) : s.shown;
+  const rows = all.slice(0, SHEET_MAX);
+  const gcol = ($("group-col") as HTMLSelectElement).value || (s.ds.obs.columns.label ? "label" : "");
+  const col = gcol ? s.ds.obs.columns[gcol] : undefined;
+  status(`contact sheet: reading ${plural(rows.length, "cell")} …`);
+  const cells: { id: number; data: Float32Array; label?: string }[] = [];
+  for (let k = 0; k < rows.length; k += 64) {
+    const part = rows.slice(k, k + 64);
+    const want = part.filter((r) => !s.held.has(r));
+    if (want.length) await fetchRows(want);
+    for (const r of part) {
+      const data = s.held.get(r);
+      if (!data) throw new Error(`cell ${s.ds.cellIds[r]} could not be read`);
+      const v = col?.[r];
+      cells.push({ id: s.ds.cellIds[r], data, label: col ? `${gcol}: ${typeof v === "number" ? fmt(v) : String(v)}` : undefined });
+    }
+  }
+  const name = s.ds.source.split("/").filter(Boolean).pop() ?? "cells";
+  const sheet = contactSheet(cells, s.ds.imageSize, display(), `${name} · ${plural(cells.length, "cell")}${all.length > rows.length ? ` (first ${rows.length} of ${all.length})` : ""}`);
+  sheet.id = "sheet-canvas";
+  $("sheet-preview").replaceChildren(sheet);
+  await downloadPng(sheet, `${name.replace(/\.[^.]*$/, "")}-sheet-${cells.length}.png`);
+  status(`contact sheet of ${plural(cells.length, "cell")} saved`);
 }
 
 function redrawAll(): void {

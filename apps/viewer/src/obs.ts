@@ -62,3 +62,35 @@ export function groupRows(rows: number[], c: Column | undefined): Group[] {
 export function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
 }
+
+/**
+ * Rows ordered by a column (numbers by value, strings by code point),
+ * ascending or descending; ties and missing values (NaN, "") keep row order,
+ * missing values last either way.
+ */
+export function sortRows(rows: number[], c: Column, descending = false): number[] {
+  const sign = descending ? -1 : 1;
+  if (isNumeric(c)) {
+    // keys in a typed array: one Number() a row, not one a comparison
+    const key = new Float64Array(rows.length);
+    rows.forEach((r, i) => {
+      key[i] = Number(c[r]);
+    });
+    const idx = Array.from(rows, (_, i) => i);
+    idx.sort((a, b) => {
+      const x = key[a];
+      const y = key[b];
+      if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? a - b : 1) : -1;
+      return x === y ? a - b : x < y ? -sign : sign;
+    });
+    return idx.map((i) => rows[i]);
+  }
+  const s = c as string[];
+  return rows
+    .map((r, i) => ({ r, i, k: s[r] }))
+    .sort((a, b) => {
+      if (a.k === "" || b.k === "") return a.k === "" ? (b.k === "" ? a.i - b.i : 1) : -1;
+      return a.k === b.k ? a.i - b.i : a.k < b.k ? -sign : sign;
+    })
+    .map((e) => e.r);
+}

@@ -1,7 +1,7 @@
 // A synthetic dataset of many small cells written by zarr-python 3 alone
 // (Zarr v3 as extraction writes it: one chunk a cell, shards of 256 cells,
 // consolidated): for the scrolling test, which counts the server's requests.
-import { hostPath, py13 } from "../../../test-utils/oracle.js";
+import { pyZarr3 } from "../../../test-utils/oracle.js";
 
 export const SHARD = 256;
 /** cellID of a row (not the row itself, so that a mix-up shows). */
@@ -52,5 +52,5 @@ print(json.dumps({"ok": True}))
 `;
 
 export function writeBigDataset(out: string, n: number, size = 16, dtype: "float16" | "uint16" = "float16"): void {
-  py13(WRITE, { n, size, shard: SHARD, out: hostPath(out), dtype });
+  pyZarr3(WRITE, { n, size, shard: SHARD, out: out, dtype });
 }

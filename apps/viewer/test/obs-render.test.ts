@@ -1,8 +1,10 @@
 // The page's pure parts in Node: filters, groups and pixels.
 import { describe, expect, it } from "vitest";
 import { CellCache, plural, readError } from "../src/cache.js";
-import { applyFilter, distinct, groupRows } from "../src/obs.js";
-import { channelScales, drawCell } from "../src/render.js";
+import { startLimits } from "../src/display.js";
+import { insidePolygon } from "../src/embedding.js";
+import { applyFilter, distinct, groupRows, sortRows } from "../src/obs.js";
+import { drawCell } from "../src/render.js";
 
 describe("filter and group", () => {
   const label = ["a", "b", "a", "c", "a", "b"];
@@ -50,10 +52,10 @@ describe("pixels", () => {
 
   it("grey: value x 255 in R, G and B; a mask's edge pixels in its colour", () => {
     const out = new Uint8ClampedArray(S * S * 4);
-    drawCell(data, 0, S, { rgb: false, channels: [1], outlines: [], gain: 1, scale: [] }, out, S, 0, 0);
+    drawCell(data, 0, S, { rgb: false, channels: [1], outlines: [], gain: 1, limits: [] }, out, S, 0, 0);
     expect(Array.from(out.subarray(4 * 15, 4 * 16))).toEqual([255, 255, 255, 255]);
     expect(Array.from(out.subarray(4 * 3, 4 * 4))).toEqual([51, 51, 51, 255]); // 3/15 * 255
-    drawCell(data, 0, S, { rgb: false, channels: [1], outlines: [{ channel: 0, color: [1, 2, 3] }], gain: 1, scale: [] }, out, S, 0, 0);
+    drawCell(data, 0, S, { rgb: false, channels: [1], outlines: [{ channel: 0, color: [1, 2, 3] }], gain: 1, limits: [] }, out, S, 0, 0);
     // a 2 x 2 mask is all edge
     for (const i of [5, 6, 9, 10]) expect(Array.from(out.subarray(4 * i, 4 * i + 3))).toEqual([1, 2, 3]);
     expect(out[0]).toBe(0);
@@ -61,13 +63,13 @@ describe("pixels", () => {
 
   it("RGB: each colour from its channel, none black; into a larger canvas at an offset", () => {
     const out = new Uint8ClampedArray(8 * 8 * 4);
-    drawCell(data, 0, S, { rgb: true, channels: [1, 0, -1], outlines: [], gain: 2, scale: [] }, out, 8, 4, 4);
+    drawCell(data, 0, S, { rgb: true, channels: [1, 0, -1], outlines: [], gain: 2, limits: [] }, out, 8, 4, 4);
     const at = (y: number, x: number) => Array.from(out.subarray((y * 8 + x) * 4, (y * 8 + x) * 4 + 4));
     expect(at(5, 5)).toEqual([170, 255, 0, 255]); // cell pixel (1, 1): 5/15 * 255 * 2; the mask 1 * 510, clamped
     expect(at(0, 0)).toEqual([0, 0, 0, 0]); // outside the cell: untouched
   });
 
-  it("scales: 1 for values in [0, 1], else 1 / the 99.5th percentile", () => {
+  it("limits: [0, 1] for values in [0, 1], else [0, the 99.5th percentile]", () => {
     // 10 cells of 2 channels, 10 x 10: channel 0 in [0, 1), channel 1 the numbers 0..999 (shuffled by cell)
     const raw = new Float32Array(10 * 2 * 100);
     for (let c = 0; c < 10; c++) {
@@ -76,7 +78,46 @@ describe("pixels", () => {
         raw[c * 200 + 100 + p] = ((c * 7) % 10) * 100 + p;
       }
     }
-    expect(channelScales(raw, 10, 2, 10)).toEqual([1, 1 / 995]);
+    const cells = Array.from({ length: 10 }, (_, c) => raw.subarray(c * 200, (c + 1) * 200));
+    expect(startLimits(cells, 10, 0)).toEqual({ limits: [0, 1], span: [0, 1] });
+    expect(startLimits(cells, 10, 1)).toEqual({ limits: [0, 995], span: [0, 999] });
+  });
+
+  it("contrast limits: (v - lo) / (hi - lo) x 255; the colour composite adds each channel's colour, clamped", () => {
+    const out = new Uint8ClampedArray(S * S * 4);
+    drawCell(data, 0, S, { rgb: false, channels: [1], outlines: [], gain: 1, limits: [[0, 1], [0.2, 0.6]] }, out, S, 0, 0);
+    // pixel 6: 6/15 = 0.4 -> (0.4 - 0.2) / 0.4 * 255 = 127.5 -> 128 (round half to even in the clamped array)
+    expect(out[6 * 4]).toBe(128);
+    expect(out[2 * 4]).toBe(0); // below lo
+    expect(out[12 * 4]).toBe(255); // above hi
+    const mix = { channel: 1, color: [200, 100, 0] as [number, number, number] };
+    const mask = { channel: 0, color: [100, 0, 50] as [number, number, number] };
+    drawCell(data, 0, S, { rgb: false, channels: [], mix: [mix, mask], outlines: [], gain: 1, limits: [[0, 1], [0, 0.5]] }, out, S, 0, 0);
+    // pixel 5: image 5/15 over [0, 0.5] = 2/3; mask 1 -> [200 * 2/3 + 100, 100 * 2/3, 50]
+    expect(Array.from(out.subarray(5 * 4, 6 * 4))).toEqual([233, 67, 50, 255]);
+    // pixel 15: image saturates at 1 (not 2): [200, 100, 0]; pixel 9 with the mask: [200 + 100 -> 255, 100, 50]
+    expect(Array.from(out.subarray(15 * 4, 16 * 4))).toEqual([200, 100, 0, 255]);
+    expect(Array.from(out.subarray(9 * 4, 10 * 4))).toEqual([255, 100, 50, 255]);
+  });
+});
+
+describe("sort and lasso", () => {
+  it("sorts rows by a column, ascending or descending, ties in row order, missing values last", () => {
+    const v = Float64Array.from([3, 1, Number.NaN, 1, 2]);
+    expect(sortRows([0, 1, 2, 3, 4], v)).toEqual([1, 3, 4, 0, 2]);
+    expect(sortRows([0, 1, 2, 3, 4], v, true)).toEqual([0, 4, 1, 3, 2]);
+    expect(sortRows([4, 3, 0], v)).toEqual([3, 4, 0]);
+    const s = ["b", "", "a", "b"];
+    expect(sortRows([0, 1, 2, 3], s)).toEqual([2, 0, 3, 1]);
+    expect(sortRows([0, 1, 2, 3], s, true)).toEqual([0, 3, 2, 1]);
+  });
+
+  it("point in polygon (even-odd): a concave L shape", () => {
+    const L = Float64Array.from([0, 0, 10, 0, 10, 4, 4, 4, 4, 10, 0, 10]);
+    expect(insidePolygon(L, 2, 8)).toBe(true);
+    expect(insidePolygon(L, 8, 2)).toBe(true);
+    expect(insidePolygon(L, 8, 8)).toBe(false);
+    expect(insidePolygon(L, -1, 5)).toBe(false);
   });
 });
 

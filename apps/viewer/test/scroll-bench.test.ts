@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
-import { hasDebian13 } from "../../../test-utils/oracle.js";
+import { hasZarr3 } from "../../../test-utils/oracle.js";
 import { writeBigDataset } from "./big-dataset.js";
 import { buildViewer, CHROMIUM, launch, serveDataset } from "./harness.js";
 
-const run = process.env.VIEWER_BENCH === "1" && existsSync(CHROMIUM) && hasDebian13();
+const run = process.env.VIEWER_BENCH === "1" && existsSync(CHROMIUM) && hasZarr3();
 
 /** Resolves once every thumbnail in view is drawn. */
 const drawn = (page: Page) => page.waitForFunction(() => document.querySelector('.line canvas[data-drawn="0"]') === null, null, { polling: 10 });

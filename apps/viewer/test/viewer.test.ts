@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py, py13, TEST_DATA } from "../../../test-utils/oracle.js";
+import { hasZarr3, py, pyZarr3, TEST_DATA } from "../../../test-utils/oracle.js";
 import { cellIdOf, SHARD, writeBigDataset } from "./big-dataset.js";
 import { buildViewer, CHROMIUM, canvasPixels, cli, gridIds, launch, serveDataset, shot } from "./harness.js";
 
-const canRun = existsSync(CHROMIUM) && hasDebian13();
+const canRun = existsSync(CHROMIUM) && hasZarr3();
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-viewer-"));
 let browser: Browser;
 let dist: string;
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 /** What zarr-python 3 reads: cellIDs, an obs column and the images of some rows. */
 function pythonRead(store: string, column: string, rows: number[]): { ids: number[]; column: number[]; images: number[][]; shape: number[] } {
-  return py13(
+  return pyZarr3(
     `
 import json, sys, numpy as np, zarr
 inp = json.loads(sys.stdin.read())
@@ -38,7 +38,7 @@ print(json.dumps({"ids": [int(i) for i in g["obs/scportrait_cell_id"][:]],
   "column": [float(v) for v in g["obs/" + inp["column"]][:]],
   "images": [imgs[r].astype(np.float32).ravel().tolist() for r in inp["rows"]], "shape": list(imgs.shape)}))
 `,
-    { path: hostPath(store), column, rows },
+    { path: store, column, rows },
   );
 }
 
@@ -320,13 +320,13 @@ describe.skipIf(!canRun)("raw uint16 intensities: each channel scaled to its ran
       await page.waitForSelector('.line canvas[data-drawn="1"]');
       await page.click(".line >> nth=0 >> canvas", { position: { x: 48, y: 48 } });
       await page.waitForSelector('#detail-channels canvas[data-channel="DNA"]');
-      const dna: number[] = py13(
+      const dna: number[] = pyZarr3(
         `
 import json, sys, numpy as np, zarr
 g = zarr.open_group(json.loads(sys.stdin.read())["path"], mode="r")
 print(json.dumps(g["obsm/single_cell_images"][0, 2].astype(np.float64).ravel().tolist()))
 `,
-        { path: hostPath(store) },
+        { path: store },
       );
       expect(Math.max(...dna)).toBeGreaterThan(500);
       const px = await canvasPixels(page, '#detail-channels canvas[data-channel="DNA"]');

@@ -2,15 +2,22 @@
 // as the API does (`size`, `nuclearChannel`, "pass overwrite"); this is the
 // one place that says which flag each of them is, so every message a user
 // sees names the flag, the value and what to do.
+import { CellfolioError } from "@cellfolio/format";
 
 /** A mistake in how the command was called: exit code 2, with the usage line. */
-export class UsageError extends Error {
-  override name = "UsageError";
+export class UsageError extends CellfolioError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("usage", "", undefined, message, options);
+    this.name = "UsageError";
+  }
 }
 
 /** A problem with the inputs the CLI itself found (exit code 1): said in flags already. */
-export class InputError extends Error {
-  override name = "InputError";
+export class InputError extends CellfolioError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("input", "", undefined, message, options);
+    this.name = "InputError";
+  }
 }
 
 /** The exit codes a script can rely on (README "Exit codes", and every --help). */

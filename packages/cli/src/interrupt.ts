@@ -1,5 +1,5 @@
 // Ctrl-C (SIGINT) or SIGTERM during a command that writes an output: the
-// writers put it under `<out>.tmp-<random>` until it is complete, and a signal
+// writers put it under `<out>.tmp-<pid>.<random>.<host>` until it is complete, and a signal
 // ends the process before their clean-up runs. This removes the temporary
 // outputs this run made (those that were not there when it started) and
 // exits with 130 / 143, as a shell reports a process ended by the signal.

@@ -1,10 +1,17 @@
 // A small static server for `cellfolio view`: the dataset under /data/<name>
 // (a file or a .zarr directory) and the built viewer at /, on 127.0.0.1, with
 // HTTP Range support (the viewer reads HDF5 files and Zarr shards by range).
+// Only what is meant to be seen is served: regular files whose real path lies
+// inside the dataset or the viewer (a symlink out of them is not followed),
+// to requests naming this server as Host (a DNS-rebinding page names its own),
+// with no CORS header unless one origin is allowed by --cors. With --annotate
+// the page may save labels (POST /api/labels), with the token the server
+// printed and from its own origin only.
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
+import { checkLabelsRequest, type LabelsRequest, LabelsRequestError } from "./annotate.js";
 
 export interface ServeOptions {
   /** The dataset: a file (.h5sc / .h5ad) or a directory (.zarr). */
@@ -14,6 +21,12 @@ export interface ServeOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
+  /** A slide (OME-TIFF) served read-only at /slide/<name>, and named in the page URL (?slide=). */
+  slide?: string;
+  /** An origin (e.g. "http://localhost:5173") allowed to read by CORS; none by default. */
+  cors?: string;
+  /** Labels the page may save (--annotate): the token every write must carry, and the writer. */
+  annotate?: { token: string; write(req: LabelsRequest): Promise<unknown> };
   /** Called for every request, after it is answered (tests count them). */
   onRequest?: (req: { method: string; path: string; range?: string; status: number; bytes: number }) => void;
 }
@@ -57,15 +70,62 @@ export function parseRange(header: string | undefined, size: number): [number, n
   return [start, end];
 }
 
+/** The header carrying the annotate token. */
+export const TOKEN_HEADER = "x-cellfolio-token";
+/** The largest labels request taken (a million cells is ~30 MB of JSON). */
+const MAX_BODY = 64 * 2 ** 20;
+
+function within(root: string, f: string): boolean {
+  return f === root || f.startsWith(root + path.sep);
+}
+
+/** The Host header values this server answers to: its loopback names and the bound name, with the port. */
+function allowedHosts(host: string, port: number): Set<string> {
+  const names = new Set(["127.0.0.1", "localhost", "[::1]", host.includes(":") && !host.startsWith("[") ? `[${host}]` : host]);
+  return new Set([...names].map((h) => `${h.toLowerCase()}:${port}`));
+}
+
+/** Constant-time comparison of the token (no early exit on the first different byte). */
+function sameToken(given: string | undefined, token: string): boolean {
+  if (typeof given !== "string" || given.length !== token.length) return false;
+  let d = 0;
+  for (let i = 0; i < token.length; i++) d |= given.charCodeAt(i) ^ token.charCodeAt(i);
+  return d === 0;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((ok, fail) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on("data", (d: Buffer) => {
+      size += d.length;
+      if (size > MAX_BODY) {
+        req.destroy();
+        fail(new LabelsRequestError(`request body over ${MAX_BODY / 2 ** 20} MB`));
+      } else parts.push(d);
+    });
+    req.on("end", () => ok(Buffer.concat(parts).toString("utf8")));
+    req.on("error", fail);
+  });
+}
+
 export async function serve(options: ServeOptions): Promise<Served> {
   const dataset = path.resolve(options.dataset);
   const viewerDir = path.resolve(options.viewerDir);
   const name = path.basename(dataset);
   const dataIsDir = (await stat(dataset)).isDirectory();
   const host = options.host ?? "127.0.0.1";
+  // the roots as the file system has them (the dataset or the viewer may themselves be reached by a symlink)
+  const realData = await realpath(dataset);
+  const realViewer = await realpath(viewerDir);
+  const slide = options.slide ? path.resolve(options.slide) : null;
+  const realSlide = slide ? await realpath(slide) : null;
+  const slidePath = slide ? `/slide/${path.basename(slide)}` : null;
+  let hosts = new Set<string>();
 
   /** The file a URL path names, or null (outside the served roots). */
   const resolve = (urlPath: string): string | null => {
+    if (slidePath && urlPath === slidePath) return slide;
     const prefix = `/data/${name}`;
     if (urlPath === prefix || urlPath.startsWith(`${prefix}/`)) {
       const rest = urlPath.slice(prefix.length);
@@ -77,9 +137,54 @@ export async function serve(options: ServeOptions): Promise<Served> {
     return f.startsWith(viewerDir + path.sep) ? f : null;
   };
 
+  /** The real file a resolved path leads to, if it is a regular file inside the root it was asked under. */
+  const realFile = async (file: string): Promise<{ file: string; size: number; mtime: Date } | null> => {
+    const real = await realpath(file).catch(() => null);
+    if (real && file === slide) {
+      const st = await stat(real).catch(() => null);
+      return real === realSlide && st?.isFile() ? { file: real, size: st.size, mtime: st.mtime } : null;
+    }
+    if (!real || !(within(realData, real) || within(realViewer, real))) return null;
+    // a link inside the viewer to a file of the dataset, or back, is not wanted either
+    if (within(realData, real) !== (file === dataset || within(dataset, file))) return null;
+    const st = await stat(real).catch(() => null);
+    return st?.isFile() ? { file: real, size: st.size, mtime: st.mtime } : null;
+  };
+
+  const text = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
+    res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", ...extra }).end(`${body}\n`);
+  };
+
+  /** POST /api/labels: only with --annotate, the token, and from this server's own page. */
+  const annotate = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const a = options.annotate;
+    if (!a) return text(res, 405, "this server takes no writes (start it with cellfolio view --annotate)", { Allow: "GET, HEAD" });
+    const origin = req.headers.origin;
+    const site = req.headers["sec-fetch-site"];
+    if (origin !== `http://${req.headers.host}` || (site !== undefined && site !== "same-origin")) {
+      return text(res, 403, `writes are taken from this server's own page only (Origin ${origin ?? "missing"})`);
+    }
+    if (!sameToken(req.headers[TOKEN_HEADER] as string | undefined, a.token)) return text(res, 403, `missing or wrong ${TOKEN_HEADER} header (the token cellfolio view --annotate printed)`);
+    if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) return text(res, 415, "expected Content-Type: application/json");
+    try {
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch (e) {
+        throw e instanceof LabelsRequestError ? e : new LabelsRequestError("the body is not valid JSON");
+      }
+      const result = await a.write(checkLabelsRequest(body));
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(result));
+    } catch (e) {
+      if (e instanceof LabelsRequestError) return text(res, 400, e.message);
+      throw e;
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { Allow: "GET, HEAD" }).end();
+    // DNS rebinding: a page on another site whose name now resolves to 127.0.0.1 still sends its own name
+    if (!hosts.has(String(req.headers.host ?? "").toLowerCase())) {
+      text(res, 421, `this server answers to ${[...hosts].join(", ")} only`);
       return 0;
     }
     let urlPath: string;
@@ -89,20 +194,38 @@ export async function serve(options: ServeOptions): Promise<Served> {
       res.writeHead(400).end();
       return 0;
     }
-    const file = resolve(urlPath);
-    const st = file ? await stat(file).catch(() => null) : null;
-    if (!file || !st?.isFile()) {
-      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
+    const cors: Record<string, string> =
+      options.cors && req.headers.origin === options.cors
+        ? { "Access-Control-Allow-Origin": options.cors, "Access-Control-Expose-Headers": "Content-Range, Content-Length, Accept-Ranges", Vary: "Origin" }
+        : options.cors
+          ? { Vary: "Origin" }
+          : {};
+    if (urlPath === "/api/labels") {
+      if (req.method === "POST") await annotate(req, res);
+      else res.writeHead(405, { Allow: options.annotate ? "POST" : "" }).end();
       return 0;
     }
-    const size = st.size;
+    if (req.method === "OPTIONS" && cors["Access-Control-Allow-Origin"]) {
+      res.writeHead(204, { ...cors, "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Allow-Headers": "Range", "Access-Control-Max-Age": "600" }).end();
+      return 0;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { Allow: "GET, HEAD" }).end();
+      return 0;
+    }
+    const asked = resolve(urlPath);
+    const found = asked ? await realFile(asked) : null;
+    if (!found) {
+      text(res, 404, "not found");
+      return 0;
+    }
+    const { file, size } = found;
     const headers: Record<string, string | number> = {
       "Content-Type": TYPES[path.extname(file)] ?? "application/octet-stream",
       "Accept-Ranges": "bytes",
       "Cache-Control": "no-cache",
-      "Last-Modified": st.mtime.toUTCString(),
-      "Access-Control-Allow-Origin": "*",
-      "Access-Control-Expose-Headers": "Content-Range, Content-Length, Accept-Ranges",
+      "Last-Modified": found.mtime.toUTCString(),
+      ...cors,
     };
     const range = parseRange(req.headers.range, size);
     if (range === null) {
@@ -141,10 +264,11 @@ export async function serve(options: ServeOptions): Promise<Served> {
   });
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : (options.port ?? 0);
+  hosts = allowedHosts(host, port);
   const origin = `http://${host}:${port}`;
   const dataPath = `/data/${encodeURIComponent(name)}`;
   return {
-    url: `${origin}/?url=${dataPath}`,
+    url: `${origin}/?url=${dataPath}${slidePath ? `&slide=${encodeURI(slidePath)}` : ""}`,
     dataUrl: `${origin}${dataPath}`,
     port,
     close: () =>

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, t
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py, py13, REPO_ROOT, TEST_DATA } from "../../../test-utils/oracle.js";
+import { hasZarr3, py, pyZarr3, REPO_ROOT, TEST_DATA } from "../../../test-utils/oracle.js";
 
 const BIN = path.join(REPO_ROOT, "packages/cli/dist/bin.js");
 const SAMPLE = path.join(TEST_DATA, "sample");
@@ -115,14 +115,14 @@ print(json.dumps({"chunks": list(d.chunks), "compression": d.compression, "enc":
     expect(r.code, r.stderr).toBe(0);
     expect(py(DUMP, v2)).toEqual(ref);
     expect(py(DUMP, back)).toEqual(ref);
-    if (hasDebian13()) {
-      const z = py13(
+    if (hasZarr3()) {
+      const z = pyZarr3(
         `
 import json, sys, zarr, numpy as np
 g = zarr.open_group(json.loads(sys.stdin.read()), mode="r")
 a = g["obsm/single_cell_images"]
 print(json.dumps({"fmt": g.metadata.zarr_format, "shape": list(a.shape), "sum": float(np.asarray(a[:], dtype=np.float64).sum())}))`,
-        hostPath(v3),
+        v3,
       );
       expect(z.fmt).toBe(3);
       expect(z.shape).toEqual(ref.shape);

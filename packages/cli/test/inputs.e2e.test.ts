@@ -1,4 +1,4 @@
-// `cellfolio extract` on inputs as people have them (issue 17): what the
+// `cellfolio extract` on inputs as people have them: what the
 // summary says about a binary mask and masks matched by overlap, the exit code
 // and the one-line error when most cells would have no cytosol or channel
 // names clash, and that nothing is left at the output path then.

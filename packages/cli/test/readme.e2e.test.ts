@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSyn
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py, py13, REPO_ROOT } from "../../../test-utils/oracle.js";
+import { hasZarr3, py, pyZarr3, REPO_ROOT } from "../../../test-utils/oracle.js";
 
 /** Commands of the README this test does not run, each with the reason. */
 const NOT_RUN: { rule: string; why: string; matches: (command: string) => boolean }[] = [
@@ -225,8 +225,8 @@ describe.skipIf(!("text" in committed))(`the README on a fresh clone${"reason" i
       const abs = path.join(clone, file);
       const v2 = existsSync(path.join(abs, ".zgroup"));
       if (file.endsWith(".zarr") && !v2) {
-        if (!hasDebian13()) return { file, skipped: "no Debian 13 root for zarr-python 3" };
-        return { file, ...py13(PY_IMAGES, { path: hostPath(abs) }) };
+        if (!hasZarr3()) return { file, skipped: "no PyPI peer 'latest' for zarr-python 3" };
+        return { file, ...pyZarr3(PY_IMAGES, { path: abs }) };
       }
       return { file, ...py(PY_IMAGES, { path: abs }) };
     });

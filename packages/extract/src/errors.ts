@@ -1,16 +1,18 @@
+import { CellfolioError } from "@cellfolio/format";
+
 /**
  * An error about one input of an extraction (the image, a mask, the labels,
  * the output, an option): names it and says what was expected, so a user can
  * act on one line.
  */
-export class ExtractError extends Error {
+export class ExtractError extends CellfolioError {
   constructor(
     /** The input at fault: a file path, or an option name such as "size". */
     readonly input: string,
-    readonly problem: string,
+    problem: string,
     options?: { cause?: unknown },
   ) {
-    super(`${input}: ${problem}`, options);
+    super("extract", input, undefined, problem, options);
     this.name = "ExtractError";
   }
 }

@@ -1,6 +1,7 @@
 // @cellfolio/extract: single-cell image extraction from an image and its
 // segmentation masks, streamed to an AnnData dataset (HDF5 .h5sc or Zarr).
 
+export { CellfolioError, isCellfolioError } from "@cellfolio/format";
 export { ExtractError } from "./errors.js";
 export {
   type ImageInput,

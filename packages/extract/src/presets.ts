@@ -1,5 +1,6 @@
 // Extraction presets and their parameters (docs/algorithm.md).
 // `classic` is cellfolio's default; `scportrait` reproduces scPortrait >= 1.4.
+import { CellfolioError } from "@cellfolio/format";
 
 export type Preset = "classic" | "scportrait";
 export const PRESETS: readonly Preset[] = ["classic", "scportrait"];
@@ -26,12 +27,12 @@ const DEFAULTS: Record<Preset, ExtractionParams> = {
 };
 
 /** Raised for parameters that cannot be used; the message names the parameter and what is expected. */
-export class ParamError extends Error {
+export class ParamError extends CellfolioError {
   constructor(
     readonly param: string,
     message: string,
   ) {
-    super(`extraction parameter "${param}": ${message}`);
+    super("param", param, undefined, message, { message: `extraction parameter "${param}": ${message}` });
     this.name = "ParamError";
   }
 }

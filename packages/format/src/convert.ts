@@ -95,7 +95,7 @@ export async function convert(input: string, output: string, options: ConvertOpt
       const first = problems[0];
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
       const cause = problemCause.get(first);
-      if (cause instanceof FormatError) throw new FormatError(cause.source, cause.elementPath, `${cause.problem}${more}`, { cause });
+      if (cause instanceof FormatError) throw new FormatError(cause.file, cause.element ?? "", `${cause.problem}${more}`, { cause });
       throw new FormatError(reader.source, first.path, `${first.message}${more}`, { cause });
     }
     const bytesTotal = annDataBytes(adata);

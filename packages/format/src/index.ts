@@ -4,15 +4,15 @@
 // and directories, the directory writer and codec worker threads.
 
 // The one HTTP client of every remote read lives in @cellfolio/hdf5; here for the packages above format.
-export {
+export {CellfolioError, 
   CORS_REQUIREMENTS,
   type FetchLike,
   HTTP_DEFAULTS,
   HttpClient,
   HttpError,
-  type HttpOptions,
+  type HttpOptions,isCellfolioError, 
   pickHttpOptions,
-  SourceError,
+  SourceError
 } from "@cellfolio/hdf5";
 export {
   type ReadAnnDataOptions,

@@ -93,10 +93,10 @@ export class HttpError extends SourceError {
   readonly retryAfterMs: number | undefined;
   constructor(
     readonly url: string,
-    readonly problem: string,
+    problem: string,
     options: { status?: number; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(url, problem, { cause: options.cause });
+    super(url, problem, { cause: options.cause, code: "http" });
     this.name = "HttpError";
     this.status = options.status;
     this.retryable = options.retryable ?? false;

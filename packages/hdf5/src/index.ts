@@ -3,6 +3,8 @@
 // sources, in-memory sinks. Node resolves the package to node.ts, which adds
 // local files and worker threads.
 
+// The error base every cellfolio package's errors extend.
+export { CellfolioError, isCellfolioError } from "@cellfolio/codecs";
 export {
   CORS_REQUIREMENTS,
   type FetchLike,

@@ -4,6 +4,7 @@
 // in-memory sinks, filters on the calling thread. Node's entry (node.ts)
 // installs file sources and sinks and worker pools.
 
+import { CellfolioError } from "@cellfolio/codecs";
 import type { Filter } from "./reader/messages.js";
 import type { ByteSource } from "./source.js";
 import type { EncodedChunk } from "./writer/chunk-encoder.js";
@@ -56,12 +57,12 @@ export interface FilterPool {
 }
 
 /** A pool's failure on chunk `chunk` of its job. */
-export class ChunkDecodeError extends Error {
+export class ChunkDecodeError extends CellfolioError {
   constructor(
     message: string,
     readonly chunk: number,
   ) {
-    super(message);
+    super("chunk-decode", "", undefined, message);
     this.name = "ChunkDecodeError";
   }
 }

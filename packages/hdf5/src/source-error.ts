@@ -1,11 +1,9 @@
+import { CellfolioError } from "@cellfolio/codecs";
+
 /** Thrown when a source cannot give the bytes asked for; the message starts with the file path or URL. */
-export class SourceError extends Error {
-  constructor(
-    readonly sourceName: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${sourceName}: ${message}`, options);
+export class SourceError extends CellfolioError {
+  constructor(sourceName: string, problem: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? "source", sourceName, undefined, problem, options);
     this.name = "SourceError";
   }
 }

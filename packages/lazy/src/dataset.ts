@@ -3,6 +3,7 @@
 // chunk through the chunk cache, by row or by cellID.
 import {
   type ArrayInfo,
+  CellfolioError,
   type DType,
   float16ToFloat32,
   float32ToFloat16,
@@ -638,6 +639,43 @@ export class Dataset {
     return c;
   }
 
+  /**
+   * The obsm arrays besides the images that hold a row a cell in two
+   * dimensions (embeddings such as X_umap, X_pca), with their widths. Reads
+   * metadata only.
+   */
+  async obsmKeys(): Promise<{ key: string; columns: number }[]> {
+    const names = (await this.store.list("obsm").catch(() => [])).filter((n) => `obsm/${n}` !== IMAGES_PATH);
+    const nodes = await Promise.all(names.map((n) => this.store.get(`obsm/${n}`)));
+    const out: { key: string; columns: number }[] = [];
+    names.forEach((key, i) => {
+      const node = nodes[i];
+      if (node?.kind === "array" && !node.fields && node.shape.length === 2 && node.shape[0] === this.nCells && node.dtype !== "string") out.push({ key, columns: node.shape[1] });
+    });
+    return out;
+  }
+
+  /**
+   * obsm[key], a 2-D numeric array with a row a cell, read whole as float64
+   * (row-major: value (row, j) at row * columns + j).
+   */
+  async obsm(key: string): Promise<{ values: Float64Array; columns: number }> {
+    const path = `obsm/${key}`;
+    const node = await this.store.get(path);
+    if (!node) {
+      const keys = (await this.obsmKeys()).map((k) => k.key);
+      throw new DatasetError(this.source, path, `no such obsm array; 2-D ones are ${keys.length ? keys.join(", ") : "none"}`);
+    }
+    if (node.kind !== "array" || node.fields || node.shape.length !== 2 || node.dtype === "string") {
+      throw new DatasetError(this.source, path, "expected a 2-D numeric array (cells x dimensions), as anndata writes an embedding");
+    }
+    if (node.shape[0] !== this.nCells) throw new DatasetError(this.source, path, `has ${node.shape[0]} rows but ${IMAGES_PATH} has ${this.nCells} cells`);
+    const a = await this.store.readArray(path);
+    const d = a.data as TypedArray;
+    const values = d instanceof Float64Array ? d : a.dtype === "float16" ? Float64Array.from(float16ToFloat32(d as Uint16Array)) : Float64Array.from(d as ArrayLike<number | bigint>, Number);
+    return { values, columns: node.shape[1] };
+  }
+
   close(): Promise<void> {
     this.cache.clear();
     return this.store.close();
@@ -791,10 +829,12 @@ async function openSource(source: StoreSource, options: OpenDatasetOptions): Pro
     // A read that failed names its own file or URL (a Zarr key's URL): keep it unless it is the dataset's.
     const problem =
       err instanceof SourceError
-        ? err.sourceName === name
-          ? err.message.slice(name.length + 2)
+        ? err.file === name
+          ? err.problem
           : err.message
-        : ((err as { problem?: string }).problem ?? (err as Error).message);
+        : err instanceof CellfolioError
+          ? err.problem
+          : (err as Error).message;
     throw new DatasetError(name, "", `cannot open: ${problem}`, { cause: err });
   }
 }

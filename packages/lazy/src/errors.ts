@@ -1,16 +1,19 @@
+import { CellfolioError } from "@cellfolio/format";
+
 /**
  * An error about one dataset: names the dataset (path or URL), the element
  * inside it and, where there is one, the cell or channel asked for.
  */
-export class DatasetError extends Error {
+export class DatasetError extends CellfolioError {
   constructor(
-    readonly dataset: string,
-    readonly element: string,
-    readonly problem: string,
+    dataset: string,
+    element: string,
+    problem: string,
     options?: { cause?: unknown; id?: string | number | bigint },
   ) {
     const id = options?.id;
-    super(`${dataset}: /${element.replace(/^\/+/, "")}${id !== undefined ? ` [${String(id)}]` : ""}: ${problem}`, options);
+    const message = `${dataset}: /${element.replace(/^\/+/, "")}${id !== undefined ? ` [${String(id)}]` : ""}: ${problem}`;
+    super("dataset", dataset, element, problem, { cause: options?.cause, message });
     this.name = "DatasetError";
     this.id = id;
   }

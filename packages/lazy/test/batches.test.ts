@@ -83,7 +83,7 @@ describe("batches", () => {
     const CROP = 20;
     const y0 = (SIZE - CROP) / 2;
     for (const file of [fx.zarr2, fx.zarr3]) {
-      if (!file) continue; // no Debian 13 root: no v3 fixture
+      if (!file) continue; // no zarr-python 3 peer: no v3 fixture
       const want = pythonRead(file, Array.from({ length: N_CELLS }, (_, i) => i));
       const z = await openDataset(file, { cacheBytes: 0 });
       const readRows = z.store.readRows!.bind(z.store);

@@ -3,7 +3,7 @@
 // zarr-python 2, Zarr v3 (sharded, consolidated) with zarr-python 3.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { hasDebian13, hostPath, py, py13 } from "../../../test-utils/oracle.js";
+import { hasZarr3, py, pyZarr3 } from "../../../test-utils/oracle.js";
 
 export const N_CELLS = 40;
 export const SIZE = 32;
@@ -121,12 +121,12 @@ export function makeFixtures(dir: string): Fixtures {
     h5lzf: path.join(dir, "cells-lzf.h5sc"),
     h5gzip: path.join(dir, "cells-gzip.h5sc"),
     zarr2: path.join(dir, "cells-v2.zarr"),
-    zarr3: hasDebian13() ? path.join(dir, "cells-v3.zarr") : null,
+    zarr3: hasZarr3() ? path.join(dir, "cells-v3.zarr") : null,
   };
   py(H5SC, { ...base, out: f.h5lzf, compression: "lzf" });
   py(H5SC, { ...base, out: f.h5gzip, compression: "gzip" });
   py(ZARR2, { ...base, out: f.zarr2 });
-  if (f.zarr3) py13(ZARR3, { ...base, out: hostPath(f.zarr3) });
+  if (f.zarr3) pyZarr3(ZARR3, { ...base, out: f.zarr3 });
   return f;
 }
 
@@ -148,6 +148,6 @@ else:
         imgs = np.stack([f["obsm/single_cell_images"][r] for r in rows]) if rows else np.zeros((0,))
 print(json.dumps({"ids": [int(i) for i in ids], "images": imgs.astype(np.float32).ravel().tolist(), "shape": list(imgs.shape)}))
 `;
-  if (file.endsWith("-v3.zarr")) return py13(code, { path: hostPath(file), rows });
+  if (file.endsWith("-v3.zarr")) return pyZarr3(code, { path: file, rows });
   return py(code, { path: file, rows });
 }

@@ -1,9 +1,11 @@
 // cellfolio view: serves a local dataset and the built viewer on 127.0.0.1.
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDataset } from "@cellfolio/lazy";
-import { type CommandSpec, helpText, int, parse, str, usageLine } from "../args.js";
+import { labelsCsvPath, labelsWriter } from "../annotate.js";
+import { type CommandSpec, flag, helpText, int, parse, str, usageLine } from "../args.js";
 import type { Command } from "../command.js";
 import { InputError, inFlags, UsageError } from "../errors.js";
 import { serve } from "../serve.js";
@@ -26,13 +28,22 @@ const spec: CommandSpec = {
   options: [
     { name: "port", value: "N", help: "port to listen on (default: a free one)" },
     { name: "viewer", value: "DIR", help: "a built viewer (default: the one shipped in this package)" },
+    { name: "annotate", help: "let the page save labels: into the dataset (an obs column) or FILE_OR_DIR.labels.csv\n(with the token printed in the URL; no other writes)" },
+    { name: "slide", value: "TIFF", help: "the slide the cells were cut from (OME-TIFF): an overview with the cells, and each cell in place" },
+    { name: "cors", value: "ORIGIN", help: "let pages of ORIGIN (e.g. http://localhost:5173) read the dataset (default: none)" },
   ],
   about: `Serves FILE_OR_DIR (an .h5sc / .h5ad file or a .zarr directory written by
 cellfolio extract or convert) and the web viewer on 127.0.0.1 with HTTP range
 requests, and prints the URL to open. The dataset is opened first: anything
-that is not a single-cell image dataset is refused before serving. Runs until
-Ctrl-C.`,
-  examples: ["cellfolio view out/sample.zarr --port 8080"],
+that is not a single-cell image dataset is refused before serving. Only
+files inside the dataset and the viewer are served (no symlink out of them),
+only to requests for 127.0.0.1 / localhost. Runs until Ctrl-C.
+
+With --annotate the page can save the labels given to cells: the URL printed
+carries a token that every save must send; saves come only from the page
+itself and write only the dataset (rewritten under a temporary name, then
+renamed) or FILE_OR_DIR.labels.csv beside it.`,
+  examples: ["cellfolio view out/sample.zarr --port 8080", "cellfolio view out/sample.h5sc --annotate"],
 };
 
 export const viewCommand: Command = {
@@ -45,10 +56,19 @@ export const viewCommand: Command = {
     if (p.positionals.length !== 1) throw new UsageError(`expected one FILE_OR_DIR, got ${p.positionals.length}\nusage: ${usageLine(spec)}`);
     const dataset = p.positionals[0];
     const port = int(p, "port", { min: 0, max: 65535 }) ?? 0;
+    const cors = str(p, "cors");
+    if (cors !== undefined && !/^https?:\/\/[^/\s]+$/.test(cors)) throw new UsageError(`--cors ${cors}: expected one origin such as http://localhost:5173 (scheme and host, no path, no *)`);
     if (!existsSync(dataset)) throw new InputError(`${dataset}: no such file or directory`);
     await checkDataset(dataset);
-    const served = await serve({ dataset, viewerDir: viewerDir(str(p, "viewer")), port });
-    process.stdout.write(`serving ${dataset}\nopen ${served.url}\n(Ctrl-C to stop)\n`);
+    const token = flag(p, "annotate") ? randomBytes(18).toString("base64url") : undefined;
+    const annotate = token ? { token, write: labelsWriter(dataset) } : undefined;
+    const slide = str(p, "slide");
+    if (slide !== undefined && !existsSync(slide)) throw new InputError(`--slide ${slide}: no such file`);
+    const served = await serve({ dataset, viewerDir: viewerDir(str(p, "viewer")), port, cors, annotate, slide });
+    // the token in the fragment: the page reads it, the browser never sends it in a request line or a Referer
+    const url = token ? `${served.url}#annotate=${token}` : served.url;
+    const notes = token ? `annotate: labels are saved to ${dataset} (obs) or ${labelsCsvPath(dataset)}\ntoken: ${token}\n` : "";
+    process.stdout.write(`serving ${dataset}\nopen ${url}\n${notes}(Ctrl-C to stop)\n`);
     await new Promise<void>((done) => {
       const stop = () => {
         process.off("SIGINT", stop);

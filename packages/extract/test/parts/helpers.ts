@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { hostPath, py, py13, REPO_ROOT } from "../../../../test-utils/oracle.js";
+import { py, pyZarr3, REPO_ROOT } from "../../../../test-utils/oracle.js";
 import { makeSlide, type Slide } from "../pipeline/helpers.js";
 
 export const CLI = path.join(REPO_ROOT, "packages/cli/dist/bin.js");
@@ -96,12 +96,12 @@ export interface Comparison {
 }
 
 export function compareStores(a: string, b: string): Comparison {
-  return py13(COMPARE, [hostPath(a), hostPath(b)]);
+  return pyZarr3(COMPARE, [a, b]);
 }
 
 /** Whether zarr-python 3 refuses to open `store` as a group (an unfinished store must not look like a dataset). */
 export function zarrRefuses(store: string): { refused: boolean; error: string } {
-  return py13(
+  return pyZarr3(
     `
 import json, sys, zarr
 p = json.loads(sys.stdin.read())
@@ -111,7 +111,7 @@ try:
 except Exception as e:
     print(json.dumps({"refused": True, "error": type(e).__name__ + ": " + str(e)}))
 `,
-    hostPath(store),
+    store,
   );
 }
 

@@ -1,4 +1,4 @@
-// Inputs as people have them (issue 17): a binary 0/255 nucleus mask, a
+// Inputs as people have them: a binary 0/255 nucleus mask, a
 // cytosol mask from an independent segmentation (other ids, cytosols without a
 // nucleus, one cytosol over two nuclei, one nucleus split between two
 // cytosols), channel names from OME-TIFF / OME-Zarr, and channel names that

@@ -69,8 +69,8 @@ export async function openHdf5(target: string | ByteSource, options: OpenHdf5Opt
 
 function toFormatError(source: string, path: string, e: unknown): unknown {
   if (e instanceof FormatError) return e;
-  if (e instanceof Hdf5Error) return new FormatError(source, e.objectPath, e.problem, { cause: e });
-  if (e instanceof SourceError) return new FormatError(source, path, e.message.replace(`${e.sourceName}: `, ""), { cause: e });
+  if (e instanceof Hdf5Error) return new FormatError(source, e.element ?? "", e.problem, { cause: e });
+  if (e instanceof SourceError) return new FormatError(source, path, e.problem, { cause: e });
   if (e instanceof Error) return new FormatError(source, path, e.message, { cause: e });
   return e;
 }
@@ -174,7 +174,7 @@ class Hdf5Reader implements StoreReader {
 
   private async dataset(path: string): Promise<Dataset> {
     const n = await this.node(path);
-    if (n.kind !== "dataset") throw new FormatError(this.source, path, "is a group, expected an array");
+    if (n.kind !== "dataset") throw new FormatError(this.source, path, `is a ${n.kind === "group" ? "group" : "committed datatype"}, expected an array`);
     return n;
   }
 
@@ -196,6 +196,8 @@ class Hdf5Reader implements StoreReader {
       if (!n) return null;
       const clean = path.replace(/^\/+|\/+$/g, "");
       if (n.kind === "group") return { kind: "group", path: clean, attrs: await this.attrs(clean, await n.attributes()) };
+      // AnnData has no element stored as a committed datatype (anndata cannot read one either).
+      if (n.kind === "datatype") throw new FormatError(this.source, clean, "is a committed datatype, not a group or an array; expected an AnnData element");
       const t = n.datatype;
       const info: Hdf5ArrayInfo = {
         kind: "array",
@@ -226,7 +228,7 @@ class Hdf5Reader implements StoreReader {
   list(path: string): Promise<string[]> {
     return this.guard(path, async () => {
       const n = await this.node(path);
-      if (n.kind !== "group") throw new FormatError(this.source, path, "is an array, expected a group");
+      if (n.kind !== "group") throw new FormatError(this.source, path, `is ${n.kind === "dataset" ? "an array" : "a committed datatype"}, expected a group`);
       return n.keys();
     });
   }

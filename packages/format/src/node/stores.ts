@@ -1,9 +1,11 @@
 // Local Zarr stores (Node): a directory of chunk files read with synchronous
-// preads, and a directory written under a temporary name, renamed at commit.
+// preads, and a directory written under a temporary name (the rule is
+// @cellfolio/hdf5's temp-output), fsynced and renamed at commit.
 import { randomBytes } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { removeStaleTemps, renameDurably, syncDir, tempPathFor } from "@cellfolio/hdf5/node";
 import { FormatError } from "../errors.js";
 import { type ChunkSource, type FileKeyStore, isAbsentKey, isMissing, type KeyFile, type KeySink, type KeyStore, ZipStore } from "../zarr/stores.js";
 
@@ -137,9 +139,11 @@ export async function openLocalKeyStore(source: string): Promise<KeyStore> {
 }
 
 /**
- * A Zarr store written as `<target>.tmp-<random>/` and renamed onto the
- * target at commit, so an interrupted write never leaves a store that looks
- * whole; an existing target is replaced only then (with `overwrite`).
+ * A Zarr store written as `<target>.tmp-<pid>.<random>.<host>/` and renamed
+ * onto the target at commit, so an interrupted write never leaves a store
+ * that looks whole; an existing target is replaced only then (with
+ * `overwrite`). Every file is fsynced as it is closed and every directory
+ * before the rename; leftovers of killed runs in the folder are removed at create.
  */
 export class DirectorySink implements KeySink {
   private dirs = new Map<string, Promise<void>>();
@@ -153,7 +157,8 @@ export class DirectorySink implements KeySink {
   static async create(target: string, overwrite: boolean): Promise<DirectorySink> {
     const abs = path.resolve(target);
     if (!overwrite && (await exists(abs))) throw new FormatError(target, "", "already exists (pass overwrite to replace it)");
-    const tmp = `${abs}.tmp-${randomBytes(4).toString("hex")}`;
+    await removeStaleTemps(path.dirname(abs));
+    const tmp = tempPathFor(abs);
     try {
       await mkdir(tmp);
     } catch (e: any) {
@@ -179,7 +184,7 @@ export class DirectorySink implements KeySink {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    await writeFile(await this.fileFor(key), bytes);
+    await writeFile(await this.fileFor(key), bytes, { flush: true });
   }
 
   async open(key: string): Promise<KeyFile> {
@@ -187,19 +192,27 @@ export class DirectorySink implements KeySink {
     return {
       writev: async (parts, at) => void (await fh.writev(parts, at)),
       write: async (bytes, at) => void (await fh.write(bytes, 0, bytes.length, at)),
-      close: () => fh.close(),
+      close: async () => {
+        await fh.sync();
+        await fh.close();
+      },
     };
   }
 
   async commit(): Promise<void> {
+    // Every directory made under the root (mkdir -p made the parents of those recorded), then the root.
+    const dirs = new Set<string>();
+    for (const rel of this.dirs.keys()) for (let d = rel; d !== "." && d !== ""; d = path.posix.dirname(d)) dirs.add(d);
+    await Promise.all([...dirs].map((rel) => syncDir(path.join(this.tmp, rel))));
+    await syncDir(this.tmp);
     if (await exists(this.target)) {
       if (!this.overwrite) throw new FormatError(this.target, "", "appeared while writing; not replaced (pass overwrite)");
       const old = `${this.target}.old-${randomBytes(4).toString("hex")}`;
       await rename(this.target, old);
-      await rename(this.tmp, this.target);
+      await renameDurably(this.tmp, this.target);
       await rm(old, { recursive: true, force: true });
     } else {
-      await rename(this.tmp, this.target);
+      await renameDurably(this.tmp, this.target);
     }
   }
 

@@ -263,6 +263,7 @@ export class ZipStore implements KeyStore {
       if (!name.endsWith("/")) this.entries.set(name, { method, compressedSize, size: usize, headerOffset });
       p = eEnd + commentLen;
     }
+    this.entries = rootedAtTopFolder(this.entries);
   }
 
   private async dataOffset(entry: ZipEntry): Promise<number> {
@@ -305,6 +306,23 @@ export class ZipStore implements KeyStore {
   async close(): Promise<void> {
     await this.src.close?.();
   }
+}
+
+const ROOT_METADATA = ["zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata"];
+
+/**
+ * A zip made by zipping the store's folder (`zip -r x.zip x.zarr`, as
+ * zarrita's and netCDF's fixtures are) holds every key under that one folder:
+ * its keys are taken relative to it. A zip with root metadata at its top, or
+ * with more than one top-level entry, is read as it is.
+ */
+function rootedAtTopFolder(entries: Map<string, ZipEntry>): Map<string, ZipEntry> {
+  const keys = [...entries.keys()].filter((k) => !k.startsWith("__MACOSX/"));
+  if (keys.some((k) => ROOT_METADATA.includes(k))) return entries;
+  const top = keys[0]?.split("/")[0];
+  if (top === undefined || !keys.every((k) => k.startsWith(`${top}/`))) return entries;
+  if (!ROOT_METADATA.some((m) => entries.has(`${top}/${m}`))) return entries;
+  return new Map(keys.map((k) => [k.slice(top.length + 1), entries.get(k)!]));
 }
 
 /** The store for a source: http(s) prefix, .zip file, or (Node) local directory or zip. */

@@ -1,6 +1,6 @@
 // Our Zarr writer (zarrita cannot write v2, shards, gzip, vlen-utf8 or
 // consolidated metadata). Keys go to a KeySink: under Node a directory
-// written as `<target>.tmp-<random>` and renamed at close(), so an
+// written as `<target>.tmp-<pid>.<random>.<host>` and renamed at close(), so an
 // interrupted write never leaves a store that looks complete; in memory
 // anywhere.
 import { allocate, copyBlock, itemSize, product } from "../dtype.js";

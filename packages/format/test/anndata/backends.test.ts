@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py, py13 } from "../../../../test-utils/oracle.js";
+import { hasZarr3, py, pyZarr3 } from "../../../../test-utils/oracle.js";
 import { readAnnData, writeAnnData } from "../../src/anndata.js";
 import { readElem } from "../../src/registry.js";
 import { openStore } from "../../src/store.js";
-import { ANNDATA_DATA, dumpAnnData, dumpElem, nodesFromPython, PY_DUMP, PY13_COMPARE } from "./helpers.js";
+import { ANNDATA_DATA, dumpAnnData, dumpElem, nodesFromPython, PY_DUMP, ZARR3_COMPARE } from "./helpers.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-anndata-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -92,8 +92,8 @@ describe("writing", () => {
       const strip = (ns: ReturnType<typeof nodesFromPython>) =>
         Object.fromEntries(ns.map((n) => [n.path, { kind: n.kind, attrs: n.attrs, dtype: n.dtype, data: n.data }]));
       expect(strip(nodesFromPython(v2))).toEqual(strip(nodesFromPython(path.join(ANNDATA_DATA, `${name}.zarr`))));
-      if (hasDebian13()) {
-        const r = py13(PY13_COMPARE, { a: hostPath(v3), b: hostPath(v2) });
+      if (hasZarr3()) {
+        const r = pyZarr3(ZARR3_COMPARE, { a: v3, b: v2 });
         expect(r.bad).toEqual([]);
         expect(r.fa).toBe(3);
         expect(r.fb).toBe(2);

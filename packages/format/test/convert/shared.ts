@@ -6,10 +6,10 @@ import { mkdtempSync, readdirSync, rmSync, } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py, py13, TEST_DATA } from "../../../../test-utils/oracle.js";
+import { hasZarr3, py, pyZarr3, TEST_DATA } from "../../../../test-utils/oracle.js";
 import { type ConvertProgress, convert } from "../../src/convert.js";
 import { openStore } from "../../src/store.js";
-import { ANNDATA_DATA, PY_DUMP, PY13_COMPARE } from "../anndata/helpers.js";
+import { ANNDATA_DATA, PY_DUMP, ZARR3_COMPARE } from "../anndata/helpers.js";
 
 export const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-convert-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -76,8 +76,8 @@ export function defineConversions(title: string, sources: string[]): void {
       expect(progress.length).toBeGreaterThan(1);
       for (let i = 1; i < progress.length; i++) expect(progress[i].bytesDone).toBeGreaterThanOrEqual(progress[i - 1].bytesDone);
       expect(progress.at(-1)).toEqual({ bytesDone: result.bytes, bytesTotal: result.bytes });
-      if (hasDebian13()) {
-        const c = py13(PY13_COMPARE, { a: hostPath(v3), b: hostPath(v2) });
+      if (hasZarr3()) {
+        const c = pyZarr3(ZARR3_COMPARE, { a: v3, b: v2 });
         expect(c.bad).toEqual([]);
         expect([c.fa, c.fb]).toEqual([3, 2]);
       }

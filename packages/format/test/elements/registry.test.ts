@@ -134,7 +134,7 @@ describe("bad input", () => {
 /** A memory store whose array writers use small units and record every block written. */
 class CountingStore extends MemoryStore {
   blocks: { path: string; start: number[]; shape: number[] }[] = [];
-  async createArray(p: string, options: CreateArrayOptions): Promise<ArrayWriter> {
+  override async createArray(p: string, options: CreateArrayOptions): Promise<ArrayWriter> {
     const w = await super.createArray(p, { ...options, chunks: options.chunks ?? options.shape.map((s, i) => (i === 0 ? 3 : s)) });
     const blocks = this.blocks;
     return {

@@ -18,7 +18,8 @@ function typed(e: Enc): ArrayLike<number | bigint> {
   const size = Number(e.dtype!.slice(2));
   if (kind === "f") return size === 2 ? float16ToFloat32(new Uint16Array(buf)) : size === 4 ? new Float32Array(buf) : new Float64Array(buf);
   if (size === 8) return kind === "i" ? new BigInt64Array(buf) : new BigUint64Array(buf);
-  const C = { i1: Int8Array, u1: Uint8Array, i2: Int16Array, u2: Uint16Array, i4: Int32Array, u4: Uint32Array }[`${kind}${size}`]!;
+  const ctors = { i1: Int8Array, u1: Uint8Array, i2: Int16Array, u2: Uint16Array, i4: Int32Array, u4: Uint32Array };
+  const C = ctors[`${kind}${size}` as keyof typeof ctors];
   return new C(buf);
 }
 

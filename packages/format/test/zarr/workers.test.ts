@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { hasDebian13, hostPath, py, py13, REPO_ROOT } from "../../../../test-utils/oracle.js";
+import { hasZarr3, py, pyZarr3, REPO_ROOT } from "../../../../test-utils/oracle.js";
 import { scratch } from "./helpers.js";
 
 const DIST = path.join(REPO_ROOT, "packages/format/dist");
@@ -70,7 +70,7 @@ describe("codec workers (built package)", () => {
       const target = path.join(dir, `w${fmt}.zarr`);
       const ours = lastJson(runScript(SCRIPT, [target, fmt]));
       expect(ours.same).toBe(true);
-      const theirs = fmt === "2" ? py(PY, { path: path.join(target, "x") }) : hasDebian13() ? py13(PY, { path: hostPath(path.join(target, "x")) }) : null;
+      const theirs = fmt === "2" ? py(PY, { path: path.join(target, "x") }) : hasZarr3() ? pyZarr3(PY, { path: path.join(target, "x") }) : null;
       if (theirs) {
         expect(theirs.shape).toEqual([40, 3, 64, 64]);
         expect(theirs.sumBits).toBe(ours.sumBits);
@@ -202,9 +202,9 @@ console.log(JSON.stringify({ sum, row30, last: b.data[b.data.length - 1] }));
     expect(made.row30).toBe(3 * 1048576);
   });
 
-  it.skipIf(!hasDebian13)("v3 sharded block reads shared with the workers equal zarr-python 3's: partial shards, missing inner chunks and shards, sub-row inner chunks, a corrupt inner chunk", () => {
+  it.skipIf(!hasZarr3())("v3 sharded block reads shared with the workers equal zarr-python 3's: partial shards, missing inner chunks and shards, sub-row inner chunks, a corrupt inner chunk", () => {
     const target = path.join(dir, "zp3.zarr");
-    const made = py13(
+    const made = pyZarr3(
       `
 import json, sys, zarr, numpy as np
 inp = json.loads(sys.stdin.read())
@@ -219,7 +219,7 @@ y = root.create_array("y", shape=(30, 3, 10), chunks=(4, 3, 5), shards=(8, 3, 10
 y[:] = np.arange(900, dtype="<i4").reshape(30, 3, 10)
 print(json.dumps({"x": x[...].astype(float).tolist(), "y": y[...].tolist()}))
 `,
-      { path: hostPath(target) },
+      { path: target },
     );
     const script = `
 import { openZarr } from ${JSON.stringify(path.join(DIST, "node.js"))};
@@ -290,14 +290,14 @@ console.log(JSON.stringify({ same, sum }));
 `;
     const ours = lastJson(runScript(script, [target]));
     expect(ours.same).toBe(true);
-    if (hasDebian13()) {
-      const theirs = py13(
+    if (hasZarr3()) {
+      const theirs = pyZarr3(
         `
 import json, sys, zarr, numpy as np
 a = zarr.open_array(json.loads(sys.stdin.read())["path"], mode="r")[...]
 print(json.dumps({"sum": float(a.astype(np.float64).sum())}))
 `,
-        { path: hostPath(path.join(target, "x")) },
+        { path: path.join(target, "x") },
       );
       expect(theirs.sum).toBeCloseTo(ours.sum, 3);
     }

@@ -1,9 +1,10 @@
-// The output file: written under `<path>.tmp-<random>`, appended through a
-// write-behind buffer (few large writes instead of one per chunk), renamed
-// onto the final path at close.
-import { randomBytes } from "node:crypto";
-import { access, type FileHandle, open, rename, rm } from "node:fs/promises";
+// The output file: written under a temporary name (see temp-output.ts),
+// appended through a write-behind buffer (few large writes instead of one
+// per chunk), fsynced and renamed onto the final path at close.
+import { access, type FileHandle, open, rm } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Sink } from "../platform.js";
+import { removeStaleTemps, renameDurably, tempPathFor } from "./temp-output.js";
 
 const BUFFER_SIZE = 4 << 20;
 const MAX_PENDING_WRITES = 2;
@@ -28,7 +29,8 @@ export class FileSink implements Sink {
 
   static async create(path: string, overwrite: boolean): Promise<FileSink> {
     if (!overwrite && (await exists(path))) throw new Error(`${path}: already exists (pass overwrite to replace it)`);
-    const tmpPath = `${path}.tmp-${randomBytes(6).toString("hex")}`;
+    await removeStaleTemps(dirname(path));
+    const tmpPath = tempPathFor(path);
     const fh = await open(tmpPath, "wx");
     return new FileSink(path, tmpPath, fh, overwrite);
   }
@@ -110,15 +112,16 @@ export class FileSink implements Sink {
     if (this.error) throw this.error;
   }
 
-  /** Flushes, closes and renames onto the final path. */
+  /** Flushes, syncs, closes and renames onto the final path. */
   async commit(): Promise<void> {
     await this.flush();
+    await this.fh.sync();
     await this.fh.close();
     if (!this.overwrite && (await exists(this.path))) {
       await rm(this.tmpPath, { force: true });
       throw new Error(`${this.path}: appeared while writing (pass overwrite to replace it)`);
     }
-    await rename(this.tmpPath, this.path);
+    await renameDurably(this.tmpPath, this.path);
   }
 
   async discard(): Promise<void> {

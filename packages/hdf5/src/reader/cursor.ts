@@ -52,6 +52,13 @@ export class Cursor {
     return v;
   }
 
+  i32(): number {
+    this.need(4);
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
   /** An unsigned little-endian integer of `n` bytes (n <= 8), as a number; all-ones gives UNDEFINED. */
   uint(n: number): number {
     this.need(n);

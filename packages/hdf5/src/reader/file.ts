@@ -10,6 +10,7 @@ import { Hdf5Error } from "./errors.js";
 import { FractalHeap } from "./fractal-heap.js";
 import { GlobalHeap } from "./global-heap.js";
 import {
+  type Dataspace,
   type DenseInfo,
   type Link,
   MSG,
@@ -76,7 +77,27 @@ export class Group {
   }
 }
 
-export type Node = Group | Dataset;
+/**
+ * A committed (named) datatype: an object that holds only a datatype (and
+ * attributes), which datasets and attributes may share (h5py's `Datatype`).
+ */
+export class NamedDatatype {
+  readonly kind = "datatype";
+
+  constructor(
+    private readonly file: Hdf5File,
+    readonly path: string,
+    readonly address: number,
+    readonly datatype: Datatype,
+    private readonly messages: HeaderMessage[],
+  ) {}
+
+  attributes(): Promise<Attribute[]> {
+    return this.file.readAttributes(this.messages, this.path);
+  }
+}
+
+export type Node = Group | Dataset | NamedDatatype;
 
 export class Hdf5File {
   private readonly nodes = new Map<number, Promise<Node>>();
@@ -161,6 +182,7 @@ export class Hdf5File {
         continue;
       }
       if (link.kind === "external") throw this.ctx.error(here, `external link to ${link.target} is not supported`);
+      if (link.kind === "user-defined") throw this.ctx.error(here, `user-defined link type ${link.linkType} is not supported`);
       node = await this.node(link.address, here);
     }
     return node;
@@ -169,14 +191,14 @@ export class Hdf5File {
   async group(path: string): Promise<Group> {
     const n = await this.get(path);
     if (!n) throw this.ctx.error(path, "no such group");
-    if (n.kind !== "group") throw this.ctx.error(path, "is a dataset, expected a group");
+    if (n.kind !== "group") throw this.ctx.error(path, `is a ${kindName(n)}, expected a group`);
     return n;
   }
 
   async dataset(path: string): Promise<Dataset> {
     const n = await this.get(path);
     if (!n) throw this.ctx.error(path, "no such dataset");
-    if (n.kind !== "dataset") throw this.ctx.error(path, "is a group, expected a dataset");
+    if (n.kind !== "dataset") throw this.ctx.error(path, `is a ${kindName(n)}, expected a dataset`);
     return n;
   }
 
@@ -223,13 +245,18 @@ export class Hdf5File {
     const messages = await readObjectHeader(ctx, address, path);
     const find = (t: number) => messages.find((m) => m.type === t);
     const layoutMsg = find(MSG.LAYOUT);
-    if (!layoutMsg) return new Group(this, path, address, messages);
+    const dtMsg = find(MSG.DATATYPE);
+    if (!layoutMsg) {
+      // A header with a datatype and no layout is a committed datatype (groups hold no datatype message).
+      if (!dtMsg) return new Group(this, path, address, messages);
+      const datatype = await ctx.guard(path, "committed datatype", () => this.datatypeOf(dtMsg, path));
+      return new NamedDatatype(this, path, address, datatype, messages);
+    }
     return ctx.guard(path, "dataset header", async () => {
       const cur = (b: Uint8Array) => new Cursor(b, 0, ctx.offsetSize, ctx.lengthSize);
       const dsMsg = find(MSG.DATASPACE);
-      const dtMsg = find(MSG.DATATYPE);
       if (!dsMsg || !dtMsg) throw new RangeError("dataset without dataspace or datatype message");
-      const dataspace = parseDataspace(cur(dsMsg.data));
+      const dataspace = await this.dataspaceOf(dsMsg, path);
       const datatype = await this.datatypeOf(dtMsg, path);
       const layout = parseLayout(cur(layoutMsg.data));
       const fMsg = find(MSG.FILTERS);
@@ -246,6 +273,17 @@ export class Hdf5File {
     const cur = new Cursor(m.data, 0, this.ctx.offsetSize, this.ctx.lengthSize);
     if (m.flags & 0x02) return this.committedDatatype(parseSharedAddress(cur), path);
     return parseDatatype(cur);
+  }
+
+  /** The dataspace of a dataset; a shared one is read from the object header that holds it. */
+  private async dataspaceOf(m: HeaderMessage, path: string): Promise<Dataspace> {
+    const cur = (b: Uint8Array) => new Cursor(b, 0, this.ctx.offsetSize, this.ctx.lengthSize);
+    if (!(m.flags & 0x02)) return parseDataspace(cur(m.data));
+    const address = parseSharedAddress(cur(m.data), "dataspace");
+    const msgs = await readObjectHeader(this.ctx, address, path);
+    const ds = msgs.find((x) => x.type === MSG.DATASPACE && !(x.flags & 0x02));
+    if (!ds) throw this.ctx.error(path, `shared dataspace at ${address}: that object header has no dataspace message`);
+    return parseDataspace(cur(ds.data));
   }
 
   /** A committed (named) datatype: the datatype message of the object header it lives in. */
@@ -330,6 +368,10 @@ export class Hdf5File {
       }),
     );
   }
+}
+
+function kindName(n: Node): string {
+  return n.kind === "datatype" ? "committed datatype" : n.kind;
 }
 
 /** Opens an HDF5 file on disk, over http(s), or over any byte source. */

@@ -103,21 +103,29 @@ export type Layout =
 export function parseLayout(c: Cursor): Layout {
   const version = c.u8();
   if (version === 1 || version === 2) {
-    const rank = c.u8();
+    // Versions 1 and 2 (HDF5 <= 1.6): dimensionality, class, 5 reserved
+    // bytes, an address (none for compact), then `ndims` 32-bit sizes. For a
+    // chunked dataset the last of them is the element size (the chunk holds
+    // ndims - 1 dataset dimensions); no field follows. Compact data follows
+    // its own 32-bit size.
+    const ndims = c.u8();
     const cls = c.u8();
     c.skip(5);
     const address = cls === 0 ? UNDEFINED : c.addr();
     const dims: number[] = [];
-    for (let i = 0; i < rank; i++) dims.push(c.u32());
+    for (let i = 0; i < ndims; i++) dims.push(c.u32());
     if (cls === 0) {
       const size = c.u32();
       return { class: "compact", data: c.take(size) };
     }
+    // Contiguous: the sizes may have been truncated to 32 bits; readers take the size from the dataspace.
     if (cls === 1) return { class: "contiguous", address, size: dims.reduce((a, b) => a * b, 1) };
-    c.u32(); // element size
-    return { class: "chunked", chunk: dims.slice(0, rank - 1), index: "btree-v1", address, unfilteredEdges: false, params: [] };
+    if (cls !== 2) throw new RangeError(`unknown layout class ${cls} (layout message version ${version})`);
+    if (ndims < 2) throw new RangeError(`chunked layout (version ${version}) with ${ndims} dimension sizes; expected the chunk's and the element size`);
+    return { class: "chunked", chunk: dims.slice(0, ndims - 1), index: "btree-v1", address, unfilteredEdges: false, params: [] };
   }
-  if (version !== 3 && version !== 4) throw new RangeError(`unsupported layout version ${version}`);
+  // Version 5 (HDF5 2.0, libver="latest") is laid out as version 4.
+  if (version < 3 || version > 5) throw new RangeError(`unsupported layout version ${version}`);
   const cls = c.u8();
   if (cls === 0) {
     const size = c.u16();
@@ -192,11 +200,12 @@ export function parseFillValue(c: Cursor, old: boolean): Uint8Array | undefined 
   if (version === 1 || version === 2) {
     c.skip(2); // allocation time, write time
     const defined = c.u8();
-    if (version === 1 || defined) {
-      const size = c.u32();
-      return size > 0 ? c.take(size) : undefined;
-    }
-    return undefined;
+    // Version 2 stores the size only when a value is defined. Version 1
+    // always stores it, as a signed 32-bit number whose -1 means "no fill
+    // value" (HDF5 1.6), and the size alone says whether a value follows.
+    if (version === 2 && !defined) return undefined;
+    const size = c.i32();
+    return size > 0 ? c.take(size) : undefined;
   }
   if (version === 3) {
     const flags = c.u8();
@@ -211,7 +220,9 @@ export function parseFillValue(c: Cursor, old: boolean): Uint8Array | undefined 
 
 export interface Link {
   name: string;
-  kind: "hard" | "soft" | "external";
+  kind: "hard" | "soft" | "external" | "user-defined";
+  /** user-defined links: the link type (65-255), kept to name it in errors. */
+  linkType?: number;
   /** hard links: object header address. */
   address: number;
   /** soft links: the target path; external: file and path. */
@@ -232,6 +243,7 @@ export function parseLink(c: Cursor): Link {
   const len = c.u16();
   const info = c.take(len);
   if (type === 1) return { name, kind: "soft", address: UNDEFINED, target: decodeUtf8(info), creationOrder };
+  if (type !== 64) return { name, kind: "user-defined", linkType: type, address: UNDEFINED, creationOrder };
   const parts = decodeUtf8(info.subarray(1)).split("\0");
   return { name, kind: "external", address: UNDEFINED, target: `${parts[0]}:${parts[1] ?? ""}`, creationOrder };
 }
@@ -291,19 +303,30 @@ export function parseAttribute(c: Cursor): RawAttribute {
   } else {
     datatype = parseDatatype(sub(dtBytes));
   }
-  if (flags & 2) throw new RangeError("shared dataspaces in attributes are not supported");
+  if (flags & 2) {
+    parseSharedAddress(sub(dsBytes), "dataspace"); // names the table case
+    throw new RangeError("shared dataspace in an attribute is not supported");
+  }
   const dataspace = parseDataspace(sub(dsBytes));
   return { name, datatype, dataspace, data: c.bytes.subarray(c.pos), sharedAddress };
 }
 
-/** A shared message (committed datatype): the address of the object header holding it. */
-export function parseSharedAddress(c: Cursor): number {
+/**
+ * A shared message: the address of the object header holding the message
+ * (a committed datatype, or a message shared through another header).
+ * Messages kept in the shared object header message table (version 3, type 1)
+ * are refused with `what` named.
+ */
+export function parseSharedAddress(c: Cursor, what = "datatype"): number {
   const version = c.u8();
   const type = c.u8();
   if (version === 1) {
+    // Version 1 (HDF5 1.6) holds a symbol table entry: a name offset (length-sized), then the header address.
     c.skip(6);
+    c.len();
     return c.addr();
   }
   if (version === 2 || (version === 3 && type === 2)) return c.addr();
-  throw new RangeError(`shared message version ${version} type ${type} (shared object header message table) is not supported`);
+  if (version === 3 && type === 1) throw new RangeError(`shared ${what} (kept in the file's shared object header message table) is not supported`);
+  throw new RangeError(`shared ${what}: unsupported shared message version ${version} type ${type}`);
 }

@@ -14,10 +14,9 @@ export interface Superblock {
   lengthSize: number;
   baseAddress: number;
   /**
-   * The end-of-file address as stored: absolute (the HDF5 library writes the
+   * The end of the file as an absolute offset. The HDF5 library stores the
    * base address plus its relative end of allocation, so with a user block it
-   * is the file size, not the size minus the user block). UNDEFINED while a
-   * writer has the file open.
+   * is the file size. UNDEFINED while a writer has the file open.
    */
   endOfFile: number;
   /** Object header address of the root group. */
@@ -59,7 +58,25 @@ export function endOfFileFromHead(head: Uint8Array): number | undefined {
   return undefined;
 }
 
+/**
+ * Addresses are relative to where the superblock is, whatever base address
+ * it stores: a user block put in front afterwards (h5jam, or a tool that
+ * prepends a header, such as MATLAB's) leaves the stored base at 0 and the
+ * stored end of file short by the user block. The HDF5 library reads such
+ * files by taking the superblock's offset as the base and moving the end of
+ * file by the difference; so do we.
+ */
+function rebase(sb: Superblock): Superblock {
+  if (sb.baseAddress === sb.offset) return sb;
+  const endOfFile = sb.endOfFile === UNDEFINED ? UNDEFINED : sb.endOfFile + (sb.offset - sb.baseAddress);
+  return { ...sb, baseAddress: sb.offset, endOfFile };
+}
+
 function parse(c: Cursor, offset: number): Superblock {
+  return rebase(parseStored(c, offset));
+}
+
+function parseStored(c: Cursor, offset: number): Superblock {
   const version = c.u8();
   if (version === 0 || version === 1) {
     c.skip(4); // free-space, root symbol table entry and shared-header versions, reserved

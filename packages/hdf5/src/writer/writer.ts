@@ -74,7 +74,7 @@ export class Hdf5Writer {
   }
 
   /**
-   * Starts a file at `path` (Node: written as `<path>.tmp-<random>` until
+   * Starts a file at `path` (Node: written as `<path>.tmp-<pid>.<random>.<host>` until
    * close), or into any `Sink` the caller gives, e.g. `new MemorySink()` in a
    * browser, whose `bytes()` are the file after close.
    */

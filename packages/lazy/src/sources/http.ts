@@ -26,7 +26,7 @@ export async function probeRange(url: string, options: HttpOptions & { init?: Re
     const got = await client.range(url, 0, n);
     return got?.bytes ?? new Uint8Array(0);
   } catch (err) {
-    if (err instanceof SourceError) throw new DatasetError(url, "", err.message.slice(err.sourceName.length + 2), { cause: err });
+    if (err instanceof SourceError) throw new DatasetError(url, "", err.problem, { cause: err });
     throw err;
   }
 }

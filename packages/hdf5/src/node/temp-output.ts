@@ -1,0 +1,78 @@
+// The one rule for outputs written under a temporary name beside their
+// target and renamed onto it when complete (the HDF5 file sink, the Zarr
+// directory sink): the temporary name records the writer's process id and
+// host, `<target>.tmp-<pid>.<random>.<host>`, so a later run into the same
+// folder can tell the leftovers of a killed run (its process is gone) from
+// an output another process is still writing, and remove them. Data and
+// directory entries are fsynced before the rename and the rename is fsynced,
+// so "done" means on disk.
+import { randomBytes } from "node:crypto";
+import { type FileHandle, open, readdir, rename, rm } from "node:fs/promises";
+import { hostname } from "node:os";
+import path from "node:path";
+
+/** This host as it appears in temporary names (letters, digits, '-' and '_'). */
+const HOST = hostname().replace(/[^A-Za-z0-9-]/g, "_").slice(0, 32) || "host";
+
+const TEMP_NAME = /\.tmp-(\d+)\.[0-9a-f]{8}\.([A-Za-z0-9_-]{1,32})$/;
+
+/** The temporary name to write `target` under, in the same folder (so the final rename is atomic). */
+export function tempPathFor(target: string): string {
+  return `${target}.tmp-${process.pid}.${randomBytes(4).toString("hex")}.${HOST}`;
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: any) {
+    return e?.code === "EPERM"; // exists, owned by another user
+  }
+}
+
+/**
+ * Removes the temporary outputs in `dir` whose writer was a process of this
+ * host that no longer runs (killed before it could clean up); returns their
+ * paths. Those of live processes, and of other hosts (a shared folder on a
+ * cluster), are left alone. Best effort: a folder that cannot be read is skipped.
+ */
+export async function removeStaleTemps(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || m[2] !== HOST || alive(Number(m[1]))) continue;
+    const p = path.join(dir, name);
+    try {
+      await rm(p, { recursive: true, force: true });
+      removed.push(p);
+    } catch {}
+  }
+  return removed;
+}
+
+/** Flushes a directory's entries (new files, renames) to disk. */
+export async function syncDir(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, "r");
+    await fh.sync();
+  } catch (e: any) {
+    // Some file systems cannot fsync a directory; the data itself was synced.
+    if (e?.code !== "EISDIR" && e?.code !== "EINVAL" && e?.code !== "EPERM") throw e;
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Renames the finished temporary output onto its target and makes the rename durable. */
+export async function renameDurably(from: string, to: string): Promise<void> {
+  await rename(from, to);
+  await syncDir(path.dirname(to));
+}
