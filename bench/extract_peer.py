@@ -77,6 +77,7 @@ def run(m):
         image = image[None]
     nucleus = tifffile.imread(m["nucleus"])
     cytosol = tifffile.imread(m["cytosol"]) if m.get("cytosol") else None
+    read_seconds = time.perf_counter() - t0
     p = ref.resolve_params(m.get("params", {}))
     C, H, W = image.shape
     w = p["size"] // 2
@@ -107,7 +108,7 @@ def run(m):
     seconds = time.perf_counter() - t0
     cpu = time.process_time() - c0
     return {"cells": len(todo), "seconds": seconds, "cells_per_second": len(todo) / seconds, "cpu_seconds": cpu,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "read_seconds": read_seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 if __name__ == "__main__":

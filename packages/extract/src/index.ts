@@ -14,6 +14,8 @@ export {
   ZarrSource,
 } from "./inputs/index.js";
 export { type LabelRows, type Labels, type LabelValue, parseCsv, readLabels } from "./inputs/labels-csv.js";
+export { chunkGrid, copyChunk, decompress, decompressSync, finishChunk, lzwDecode, pagePixelType } from "./inputs/tiff-decode.js";
+export { type ReadAt, readTiffPages, type TiffPage, TiffUnsupported } from "./inputs/tiff-format.js";
 export type { CellInfo } from "./kernels/cells.js";
 export {
   HDF5_DEFAULT_COMPRESSION,

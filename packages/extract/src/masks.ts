@@ -42,7 +42,7 @@
 // as labelled runs (12 bytes per run of foreground pixels), never as a plane.
 import { ExtractError } from "./errors.js";
 import { LabelledSource, RelabelledSource } from "./inputs/derived.js";
-import type { ImageSource } from "./inputs/source.js";
+import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
 import { RunLabeller, type RunLabels } from "./kernels/components.js";
 import { type ExtractionPlan, planCells } from "./plan.js";
@@ -156,13 +156,27 @@ async function scanMasks(
       pairs.set(key, (pairs.get(key) ?? 0) + len);
     }
   };
+  // Both masks of a band are read at once, and the next band is read while
+  // this one is counted, into two sets of planes used in turn: a tall slide
+  // leaves no trail of band-sized garbage behind.
+  const sets = [0, 1].map(() => ({ n: new PIXEL_ARRAYS[nucleus.dtype](bandRows * width), c: cytosol ? new PIXEL_ARRAYS[cytosol.dtype](bandRows * width) : null }));
+  let turn = 0;
+  const read = (y0: number) => {
+    const h = Math.min(bandRows, height - y0);
+    const set = sets[turn++ % 2];
+    const p = Promise.all([nucleus.readWindow(y0, 0, h, width, [set.n.subarray(0, h * width)]), cytosol?.readWindow(y0, 0, h, width, set.c ? [set.c.subarray(0, h * width)] : undefined)]);
+    p.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    return p;
+  };
+  let next = read(0);
   for (let y0 = 0; y0 < height; y0 += bandRows) {
     onRows?.(y0, height);
     const h = Math.min(bandRows, height - y0);
-    const [n] = await nucleus.readWindow(y0, 0, h, width);
+    const [[n], cRead] = await next;
+    if (y0 + bandRows < height) next = read(y0 + bandRows);
     acc.add(n, h, width, y0, 0);
-    if (!cytosol) continue;
-    const [c] = await cytosol.readWindow(y0, 0, h, width);
+    if (!cRead) continue;
+    const [c] = cRead;
     // Runs where both labels stay the same: one map update per run, not per pixel.
     const len = h * width;
     let lastN = n[0];

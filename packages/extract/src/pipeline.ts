@@ -428,7 +428,6 @@ export async function streamStacks(
   const missing: number[] = [];
   let runner: CellRunner | null = null;
   try {
-    runner = await startRunner(options.threads, params, image.channels, stackLength, encoding);
     const maxInFlight = 2 * Math.max(1, options.threads);
     let inFlight = 0;
     let failure: unknown = null;
@@ -460,7 +459,9 @@ export async function streamStacks(
       p.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
       return p;
     };
+    // The first band is read while the workers start.
     let next: Promise<Window> | null = bands.length > 0 ? readAt(0) : null;
+    runner = await startRunner(options.threads, params, image.channels, stackLength, encoding);
     for (let b = 0; b < bands.length; b++) {
       const win = await (next as Promise<Window>);
       next = b + 1 < bands.length ? readAt(b + 1) : null;

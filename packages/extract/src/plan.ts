@@ -6,7 +6,7 @@
 // is what lets separate jobs each write their part of one store (parts.ts)
 // without talking to each other.
 import { ExtractError } from "./errors.js";
-import type { ImageSource } from "./inputs/source.js";
+import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
 import { cropInside } from "./presets.js";
 
@@ -64,10 +64,11 @@ export async function planCells(nucleus: ImageSource, options: PlanOptions): Pro
     const bytesPerRow = width * 8; // the widest mask dtype read
     const bandRows = Math.max(1, Math.min(height, Math.floor((options.bandBytes ?? 32 << 20) / bytesPerRow)));
     const acc = new CellAccumulator();
+    const into = new PIXEL_ARRAYS[nucleus.dtype](bandRows * width); // reused band after band
     for (let y0 = 0; y0 < height; y0 += bandRows) {
       options.onRows?.(y0, height);
       const h = Math.min(bandRows, height - y0);
-      const [plane] = await nucleus.readWindow(y0, 0, h, width);
+      const [plane] = await nucleus.readWindow(y0, 0, h, width, [into.subarray(0, h * width)]);
       acc.add(plane, h, width, y0, 0);
     }
     options.onRows?.(height, height);

@@ -1,90 +1,38 @@
-// TIFF / OME-TIFF input through geotiff: every page of the full resolution
-// (multi-page) and every sample of a page (multi-sample, chunky or planar) is
-// a channel; windows are decoded tile by tile / strip by strip, so only the
-// strips of a window are read. Uncompressed strips (what tifffile writes by
-// default: one strip per page) are read row by row straight from the file,
-// since geotiff would decode a whole strip (a whole page) for every window.
+// TIFF / OME-TIFF input: every page of the full resolution (multi-page) and
+// every sample of a page (chunky or planar) is a channel. Our own reader
+// (tiff-format.ts, tiff-decode.ts) decodes what slides hold in practice -
+// tiles or strips, none / deflate / LZW, predictors 2 and 3, 8/16/32-bit
+// integers and 32/64-bit floats, either byte order, classic or BigTIFF,
+// pyramids read at level 0 - and geotiff (tiff-geotiff.ts) the rest.
+//
+// A window reads only the chunks it overlaps, all at once: their deflate runs
+// on libuv's threadpool, so a band's tiles inflate in parallel, and each
+// decoded chunk is copied straight into the caller's planes (the pipeline's
+// shared band buffers). Decoded chunks are kept while a later window may still
+// need them - windows go down the slide, so a chunk ending above a window's
+// top is dropped - and a tile is decoded once however the bands cut it.
+// Uncompressed chunks are read row range by row range from the file, never whole.
 import { existsSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { fromFile, type GeoTIFF, type GeoTIFFImage } from "geotiff";
 import { ExtractError } from "../errors.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "./source.js";
+import { chunkGrid, chunkRowBytes, chunkRows, chunkSamples, copyChunk, decompress, finishChunk, pagePixelType } from "./tiff-decode.js";
+import { omeChannelNames, readTiffPages, type TiffPage, TiffUnsupported } from "./tiff-format.js";
+import { GeotiffSource } from "./tiff-geotiff.js";
 
-function pixelType(path: string, image: GeoTIFFImage, page: number): PixelType {
-  const bits = image.getBitsPerSample();
-  const format = image.getSampleFormat(); // 1 unsigned, 2 signed, 3 float
-  for (let s = 1; s < image.getSamplesPerPixel(); s++) {
-    if (image.getBitsPerSample(s) !== bits || image.getSampleFormat(s) !== format) {
-      throw new ExtractError(path, `page ${page}: samples of different types; expected one pixel type per file`);
-    }
-  }
-  if (format === 3 && (bits === 16 || bits === 32)) return "float32";
-  if (format === 3 && bits === 64) return "float64";
-  const signed = format === 2;
-  if (bits === 8) return signed ? "int8" : "uint8";
-  if (bits === 16) return signed ? "int16" : "uint16";
-  if (bits === 32) return signed ? "int32" : "uint32";
-  throw new ExtractError(
-    path,
-    `page ${page}: ${bits}-bit ${format === 3 ? "float" : "integer"} pixels; expected 8, 16 or 32-bit integers or 32/64-bit floats`,
-  );
-}
-
-/** Where the rows of an uncompressed, stripped, little-endian page lie in the file. */
-interface RawStrips {
-  offsets: number[];
-  rowsPerStrip: number;
-  samples: number;
-  /** 1 chunky (samples interleaved), 2 planar (one set of strips per sample). */
-  planar: number;
-  bytes: number;
-}
-
-async function rawStrips(tiff: GeoTIFF, page: GeoTIFFImage): Promise<RawStrips | null> {
-  const fd = page.fileDirectory;
-  const compression = fd.getValue("Compression") ?? 1;
-  const predictor = fd.hasTag("Predictor") ? Number((fd.getValue as (t: string) => unknown)("Predictor")) : 1;
-  if (compression !== 1 || predictor !== 1 || !fd.hasTag("StripOffsets") || !(tiff as unknown as { littleEndian: boolean }).littleEndian) return null;
-  const offsets = Array.from((await fd.loadValue("StripOffsets")) as ArrayLike<number | bigint>, Number);
-  const rowsPerStrip = Math.min(Number(fd.getValue("RowsPerStrip") ?? page.getHeight()), page.getHeight());
-  return { offsets, rowsPerStrip, samples: page.getSamplesPerPixel(), planar: Number(fd.getValue("PlanarConfiguration") ?? 1), bytes: page.getBitsPerSample() / 8 };
-}
-
-const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-function unescapeXml(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => {
-    if (e[0] === "#") return String.fromCodePoint(e[1] === "x" || e[1] === "X" ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1)));
-    return XML_ENTITIES[e] ?? m;
-  });
-}
-
-/**
- * The channel names of the first OME-XML Image (`<Channel ... Name="DNA">` in
- * order), when it names exactly `channels` channels, each with a name; else undefined.
- */
-export function omeChannelNames(description: string, channels: number): string[] | undefined {
-  if (!/<OME[\s>]/.test(description)) return undefined;
-  const image = /<(?:\w+:)?Image[\s>][\s\S]*?<\/(?:\w+:)?Image>/.exec(description)?.[0] ?? description;
-  const names: string[] = [];
-  for (const m of image.matchAll(/<(?:\w+:)?Channel\b([^>]*)>/g)) {
-    const name = /\sName\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(m[1]);
-    if (!name) return undefined;
-    names.push(unescapeXml(name[1] ?? name[2]).trim());
-  }
-  return names.length === channels && names.every((n) => n !== "") ? names : undefined;
+interface Cached {
+  data: Promise<Uint8Array>;
+  top: number;
+  bottom: number;
 }
 
 export class TiffSource implements ImageSource {
-  private file: FileHandle | null = null;
-  /** The read buffer, kept between windows (fresh buffers per window are garbage the GC is slow to see). */
-  private buf: Uint8Array | null = null;
+  private readonly cache = new Map<string, Cached>();
 
   private constructor(
     readonly name: string,
-    private readonly tiff: GeoTIFF,
-    private readonly pages: GeoTIFFImage[],
-    private readonly raw: (RawStrips | null)[],
+    private readonly file: FileHandle,
+    private readonly pages: TiffPage[],
     readonly height: number,
     readonly width: number,
     readonly channels: number,
@@ -92,104 +40,131 @@ export class TiffSource implements ImageSource {
     readonly channelNames?: string[],
   ) {}
 
-  static async open(path: string): Promise<TiffSource> {
+  /** Opens a TIFF with our reader, or with geotiff when it holds what ours does not decode. */
+  static async open(path: string): Promise<ImageSource> {
     if (!existsSync(path)) throw new ExtractError(path, "no such file");
-    let tiff: GeoTIFF;
+    let file: FileHandle;
     try {
-      tiff = await fromFile(path);
+      file = await open(path, "r");
     } catch (e) {
+      throw new ExtractError(path, `cannot open (${(e as Error).message})`, { cause: e });
+    }
+    try {
+      const readAt = async (offset: number, length: number) => {
+        const buf = new Uint8Array(length);
+        const { bytesRead } = await file.read(buf, 0, length, offset);
+        return bytesRead < length ? buf.subarray(0, bytesRead) : buf;
+      };
+      const all = await readTiffPages(readAt);
+      const first = all[0];
+      const dtype = pagePixelType(first);
+      const pages = [first];
+      for (const page of all.slice(1)) {
+        // Reduced-resolution pages (old-style pyramids, thumbnails) are not channels.
+        if (page.width !== first.width || page.height !== first.height) continue;
+        const t = pagePixelType(page);
+        if (t !== dtype) throw new ExtractError(path, `page ${page.index} is ${t} but page 0 is ${dtype}; expected one pixel type`);
+        pages.push(page);
+      }
+      for (const p of pages) {
+        const { across, down } = chunkGrid(p);
+        const chunks = across * down * (p.planar === 2 ? p.samples : 1);
+        if (p.offsets.length < chunks || p.byteCounts.length < chunks) {
+          throw new ExtractError(path, `page ${p.index}: ${p.offsets.length} chunk offsets for ${chunks} ${p.tiled ? "tiles" : "strips"}; expected one per chunk`);
+        }
+      }
+      const channels = pages.reduce((n, p) => n + p.samples, 0);
+      return new TiffSource(path, file, pages, first.height, first.width, channels, dtype, omeChannelNames(first.description, channels));
+    } catch (e) {
+      await file.close();
+      if (e instanceof TiffUnsupported) return GeotiffSource.open(path);
+      if (e instanceof ExtractError) throw e;
       throw new ExtractError(path, `not a readable TIFF file (${(e as Error).message})`, { cause: e });
     }
-    const count = await tiff.getImageCount();
-    const first = await tiff.getImage(0);
-    const width = first.getWidth();
-    const height = first.getHeight();
-    const dtype = pixelType(path, first, 0);
-    const pages: GeoTIFFImage[] = [first];
-    let channels = first.getSamplesPerPixel();
-    for (let i = 1; i < count; i++) {
-      const page = await tiff.getImage(i);
-      // Reduced-resolution pages (old-style pyramids, thumbnails) are not channels.
-      if (page.getWidth() !== width || page.getHeight() !== height) continue;
-      const t = pixelType(path, page, i);
-      if (t !== dtype) throw new ExtractError(path, `page ${i} is ${t} but page 0 is ${dtype}; expected one pixel type`);
-      pages.push(page);
-      channels += page.getSamplesPerPixel();
-    }
-    // A float16 page is decoded by geotiff (to float32); raw rows only for types stored as read.
-    const raw = await Promise.all(pages.map((p) => (p.getBitsPerSample() === 16 && p.getSampleFormat() === 3 ? null : rawStrips(tiff, p))));
-    let description = "";
-    try {
-      if (first.fileDirectory.hasTag("ImageDescription")) description = String(await first.fileDirectory.loadValue("ImageDescription"));
-    } catch {
-      // An unreadable description names no channels; the pixels may still be fine.
-    }
-    return new TiffSource(path, tiff, pages, raw, height, width, channels, dtype, omeChannelNames(description, channels));
   }
 
-  /** Rows [y0, y0 + h), columns [x0, x0 + w) of an uncompressed stripped page, straight from the file. */
-  private async readRaw(r: RawStrips, y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]> {
-    this.file ??= await open(this.name, "r");
-    const T = PIXEL_ARRAYS[this.dtype];
-    const perPlane = r.planar === 2 ? r.samples : 1;
-    const spp = r.planar === 2 ? 1 : r.samples;
-    const rowBytes = this.width * spp * r.bytes;
-    const stripsPerPlane = Math.ceil(this.height / r.rowsPerStrip);
-    const planes = Array.from({ length: r.samples }, (_, k) => {
-      const t = into?.[k];
-      return t instanceof T && t.length === h * w ? t : new T(h * w);
-    });
-    const need = Math.min(h, r.rowsPerStrip) * rowBytes;
-    // Windows of one source are read one at a time; a concurrent read gets its own buffer.
-    const buf = this.buf && this.buf.byteLength >= need ? this.buf : new Uint8Array(need);
-    this.buf = null;
-    for (let p = 0; p < perPlane; p++) {
-      for (let y = y0; y < y0 + h; ) {
-        const strip = Math.floor(y / r.rowsPerStrip);
-        const rows = Math.min(y0 + h, (strip + 1) * r.rowsPerStrip) - y;
-        const pos = r.offsets[p * stripsPerPlane + strip] + (y - strip * r.rowsPerStrip) * rowBytes;
-        const { bytesRead } = await this.file.read(buf, 0, rows * rowBytes, pos);
-        if (bytesRead < rows * rowBytes) throw new ExtractError(this.name, `truncated file: rows ${y}..${y + rows} end past its end`);
-        const view = new (T as unknown as new (b: ArrayBufferLike, o: number, n: number) => PixelArray)(buf.buffer, 0, (rows * rowBytes) / r.bytes);
-        for (let s = 0; s < spp; s++) {
-          const plane = planes[p + s];
-          for (let k = 0; k < rows; k++) {
-            const src = k * this.width * spp + x0 * spp + s;
-            const dst = (y - y0 + k) * w;
-            if (spp === 1) plane.set(view.subarray(src, src + w), dst);
-            else for (let x = 0; x < w; x++) plane[dst + x] = view[src + x * spp];
-          }
-        }
-        y += rows;
+  private async readAt(offset: number, length: number, what: string): Promise<Uint8Array> {
+    const buf = new Uint8Array(length);
+    const { bytesRead } = await this.file.read(buf, 0, length, offset);
+    if (bytesRead < length) throw new ExtractError(this.name, `truncated file: ${what} ends past its end`);
+    return buf;
+  }
+
+  /** A compressed chunk, decoded once and kept while windows may need it. */
+  private chunk(p: TiffPage, index: number, cy: number): Promise<Uint8Array> {
+    const key = `${p.index}:${index}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit.data;
+    const rows = chunkRows(p, cy);
+    const what = `${p.tiled ? "tile" : "strip"} ${index} of page ${p.index}`;
+    const data = (async () => {
+      // A chunk never written (byte count 0: sparse files) reads as zeros.
+      if (p.byteCounts[index] === 0) return new Uint8Array(rows * chunkRowBytes(p));
+      const stored = await this.readAt(p.offsets[index], p.byteCounts[index], what);
+      let raw: Uint8Array;
+      try {
+        raw = await decompress(p, stored, rows * chunkRowBytes(p));
+      } catch (e) {
+        throw new ExtractError(this.name, `${what}: ${(e as Error).message}`, { cause: e });
       }
-    }
-    this.buf = buf;
-    return planes;
+      return finishChunk(p, raw, rows);
+    })();
+    this.cache.set(key, { data, top: cy * p.chunkHeight, bottom: cy * p.chunkHeight + rows });
+    return data;
   }
 
   async readWindow(y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]> {
-    const planes: PixelArray[] = [];
-    const want = PIXEL_ARRAYS[this.dtype];
-    for (const [k, page] of this.pages.entries()) {
-      const raw = this.raw[k];
-      if (raw) {
-        planes.push(...(await this.readRaw(raw, y0, x0, h, w, into?.slice(planes.length, planes.length + raw.samples))));
-        continue;
+    const T = PIXEL_ARRAYS[this.dtype];
+    const planes = Array.from({ length: this.channels }, (_, c) => {
+      const t = into?.[c];
+      return t instanceof T && t.length === h * w ? t : new T(h * w);
+    });
+    // Windows go down the slide: what ends above this one, or lies below it (a
+    // pass that restarted above), is not needed again; dropped before decoding more.
+    for (const [key, c] of this.cache) if (c.bottom <= y0 || c.top >= y0 + h) this.cache.delete(key);
+    const work: Promise<void>[] = [];
+    let channel = 0;
+    for (const p of this.pages) {
+      const { across, down } = chunkGrid(p);
+      const spp = chunkSamples(p);
+      const cyA = Math.floor(y0 / p.chunkHeight);
+      const cyB = Math.min(down - 1, Math.floor((y0 + h - 1) / p.chunkHeight));
+      const cxA = Math.floor(x0 / p.chunkWidth);
+      const cxB = Math.min(across - 1, Math.floor((x0 + w - 1) / p.chunkWidth));
+      for (let set = 0; set < p.samples / spp; set++) {
+        const targets = planes.slice(channel + set, channel + set + spp);
+        for (let cy = cyA; cy <= cyB; cy++) {
+          for (let cx = cxA; cx <= cxB; cx++) {
+            const index = set * across * down + cy * across + cx;
+            work.push(this.fill(p, index, cy, cx, y0, x0, h, w, targets));
+          }
+        }
       }
-      let rasters: ArrayLike<number>[];
-      try {
-        rasters = (await page.readRasters({ window: [x0, y0, x0 + w, y0 + h], interleave: false })) as unknown as ArrayLike<number>[];
-      } catch (e) {
-        throw new ExtractError(this.name, `cannot read rows ${y0}..${y0 + h}: ${(e as Error).message}`, { cause: e });
-      }
-      for (const r of rasters) planes.push(r instanceof want ? (r as PixelArray) : (want as any).from(r));
+      channel += p.samples;
     }
+    await Promise.all(work);
     return planes;
   }
 
+  private async fill(p: TiffPage, index: number, cy: number, cx: number, y0: number, x0: number, h: number, w: number, targets: PixelArray[]): Promise<void> {
+    if (p.compression !== 1) {
+      copyChunk(p, await this.chunk(p, index, cy), cy, cx, 0, y0, x0, h, w, targets);
+      return;
+    }
+    // Uncompressed: only the rows of the chunk the window needs.
+    const top = cy * p.chunkHeight;
+    const r0 = Math.max(0, y0 - top);
+    const r1 = Math.min(chunkRows(p, cy), y0 + h - top);
+    const rowBytes = chunkRowBytes(p);
+    const raw =
+      p.byteCounts[index] === 0
+        ? new Uint8Array((r1 - r0) * rowBytes) // never written: zeros
+        : await this.readAt(p.offsets[index] + r0 * rowBytes, (r1 - r0) * rowBytes, `rows ${top + r0}..${top + r1} of page ${p.index}`);
+    copyChunk(p, finishChunk(p, raw, r1 - r0), cy, cx, r0, y0, x0, h, w, targets);
+  }
+
   async close(): Promise<void> {
-    await this.file?.close();
-    this.file = null;
-    await (this.tiff as unknown as { close?: () => Promise<void> }).close?.();
+    this.cache.clear();
+    await this.file.close();
   }
 }

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// End-to-end extraction from slides as users have them: a tiled (512 x 512),
+// zlib-compressed OME-TIFF of 3 uint16 channels with tiled zlib masks, against
+// the same slide uncompressed (tifffile's default: one strip per page), to
+// .h5sc. For each: cells/s, time from process start to the first cell
+// computed, peak RSS; our tiled and uncompressed outputs compared bitwise;
+// and the NumPy reference (bench/extract_peer.py: tifffile reads the slide,
+// NumPy/SciPy/skimage extract, h5py writes) on the same tiled slide in the
+// same run, with the ratio per core.
+//
+//   npx turbo run build --filter=@cellfolio/cli && node bench/extract-tiled.mjs
+//   SLIDES=issue node bench/extract-tiled.mjs        # only the 4000 x 4000 slide of bench/make-tiled-slide.py
+//
+// SLIDES      comma list of: issue (bench/make-tiled-slide.py: 4000 x 4000,
+//             7,000 cells of 8-15 px nuclei), 5000, 50000 (bench/extract_peer.py
+//             make: cells on a 44 px grid, 91 cells across = 4004 px wide, so the
+//             5,000 and 50,000-cell slides have the same width and only their
+//             height differs: the peak RSS should not); default issue,5000,50000
+// SIZE        crop S (default 128); THREADS ours (default all cores)
+// PEER_CELLS  cells the NumPy reference extracts per slide (default 1000; 0 = skip)
+// SLIDE_DIR   where slides are kept between runs (default the temp dir)
+//
+// Needs Debian's /usr/bin/python3 with numpy, scikit-image and tifffile
+// (.ci/setup-system.sh installs them). The machine may be shared: the script
+// prints `uptime`'s load average beside the numbers.
+import { execSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const PY = "/usr/bin/python3";
+const PEER = path.join(here, "extract_peer.py");
+
+// Child mode: one extraction in a fresh process, so its peak RSS and its start are its own.
+if (process.argv[2] === "--ours") {
+  const { extract } = await import(path.join(root, "packages/extract/dist/index.js"));
+  let firstCell = null;
+  let firstCellCpu = null;
+  let planned = null;
+  const options = JSON.parse(process.argv[3]);
+  const summary = await extract({
+    ...options,
+    onProgress: (done) => {
+      if (firstCell === null && done > 0) {
+        firstCell = performance.now() / 1000;
+        const c = process.cpuUsage();
+        firstCellCpu = (c.user + c.system) / 1e6;
+      }
+    },
+    onStage: (e) => {
+      if (e.stage === "planned") planned = performance.now() / 1000;
+    },
+  });
+  const cpu = process.cpuUsage();
+  console.log(
+    JSON.stringify({
+      cells: summary.cellsWritten,
+      seconds: summary.seconds,
+      cellsPerSecond: summary.cellsPerSecond,
+      // performance.now() counts from the process's start: what a user waits for.
+      firstCell,
+      firstCellCpu,
+      planned,
+      total: performance.now() / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
+  process.exit(0);
+}
+
+const env = (k, d) => process.env[k] ?? d;
+const SLIDES = env("SLIDES", "issue,5000,50000").split(",");
+const S = Number(env("SIZE", 128));
+const THREADS = Number(env("THREADS", availableParallelism()));
+const PEER_CELLS = Number(env("PEER_CELLS", 1000));
+const SLIDE_DIR = env("SLIDE_DIR", tmpdir());
+
+function python(args, what) {
+  const r = spawnSync(PY, args, { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${what} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+// Rewrites a slide's three TIFFs tiled + zlib (image as OME-TIFF) or uncompressed.
+const CONVERT = `
+import sys, tifffile
+src, dst, kind = sys.argv[1:4]
+opts = dict(tile=(512, 512), compression="zlib") if kind == "tiled" else {}
+for name in ("image", "nucleus", "cytosol"):
+    a = tifffile.imread(f"{src}/{name}.tif")
+    extra = dict(ome=True, metadata={"axes": "CYX"}) if name == "image" else {}
+    tifffile.imwrite(f"{dst}/{name}.tif", a, photometric="minisblack", **extra, **opts)
+`;
+
+/** The slide `name` as { tiled, raw } directories of image.tif / nucleus.tif / cytosol.tif. */
+function slide(name) {
+  const base = path.join(SLIDE_DIR, `cellfolio-bench-tiled-${name}`);
+  const tiled = path.join(base, "tiled");
+  const raw = path.join(base, "raw");
+  if (!existsSync(path.join(raw, "cytosol.tif"))) {
+    const t = performance.now();
+    mkdirSync(tiled, { recursive: true });
+    mkdirSync(raw, { recursive: true });
+    if (name === "issue") {
+      python([path.join(here, "make-tiled-slide.py"), tiled], "make-tiled-slide.py");
+      python(["-c", CONVERT, tiled, raw, "raw"], "convert");
+    } else {
+      python([PEER, "make", raw, JSON.stringify({ cells: Number(name), channels: 3, spacing: 44, cols: 91 })], "extract_peer.py make");
+      python(["-c", CONVERT, raw, tiled, "tiled"], "convert");
+    }
+    console.log(`made slide ${name} in ${((performance.now() - t) / 1000).toFixed(0)} s (${base})`);
+  }
+  const files = (d) => ({ image: path.join(d, "image.tif"), nucleus: path.join(d, "nucleus.tif"), cytosol: path.join(d, "cytosol.tif") });
+  return { tiled: files(tiled), raw: files(raw) };
+}
+
+function ours(files, out) {
+  const options = { ...files, out, size: S, threads: THREADS, overwrite: true };
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--ours", JSON.stringify(options)], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`ours failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+function peer(files, out) {
+  const m = { ...files, out, params: { preset: "classic", size: S, border: "drop" }, compression: "gzip", cells: PEER_CELLS };
+  const r = spawnSync(PY, [PEER, "run", JSON.stringify(m)], {
+    encoding: "utf8",
+    env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+  });
+  if (r.status !== 0) throw new Error(`extract_peer.py run failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+const sameStacks = (a, b) =>
+  python(
+    [
+      "-c",
+      `import sys, h5py, numpy as np
+a = h5py.File(sys.argv[1], "r")["obsm/single_cell_images"]; b = h5py.File(sys.argv[2], "r")["obsm/single_cell_images"]
+ok = a.shape == b.shape and all(np.array_equal(a[i:i + 512].view(np.uint16), b[i:i + 512].view(np.uint16)) for i in range(0, len(a), 512))
+print("bitwise equal" if ok else "DIFFERENT")`,
+      a,
+      b,
+    ],
+    "compare",
+  ).trim();
+
+const load = () => execSync("uptime", { encoding: "utf8" }).trim().replace(/^.*load/, "load");
+const fmt = (r) =>
+  `${r.cells} cells in ${r.seconds.toFixed(2)} s = ${r.cellsPerSecond.toFixed(0)} cells/s (${(r.cellsPerSecond / Math.max(1, THREADS)).toFixed(0)} per core); first cell ${r.firstCell.toFixed(2)} s after start (plan ready ${r.planned.toFixed(2)} s; ${r.firstCellCpu.toFixed(2)} CPU seconds spent by then); peak RSS ${r.peakRssMb.toFixed(0)} MB; ${(r.cells / r.cpuSeconds).toFixed(0)} cells per CPU second, ${(r.cpuSeconds / r.total).toFixed(2)} cores busy`;
+
+const work = path.join(tmpdir(), `cellfolio-bench-extract-tiled-${process.pid}`);
+mkdirSync(work, { recursive: true });
+try {
+  console.log(`S = ${S}, preset classic, border drop, output .h5sc (gzip 1); ${THREADS} threads on ${availableParallelism()} cores; ${load()}`);
+  const rss = {};
+  for (const name of SLIDES) {
+    const s = slide(name);
+    console.log(`\nslide ${name}  [${load()}]`);
+    const t = ours(s.tiled, path.join(work, `${name}-tiled.h5sc`));
+    console.log(`  ours, tiled zlib OME-TIFF : ${fmt(t)}`);
+    const u = ours(s.raw, path.join(work, `${name}-raw.h5sc`));
+    console.log(`  ours, uncompressed TIFF   : ${fmt(u)}`);
+    console.log(`  outputs (tiled vs uncompressed): ${sameStacks(path.join(work, `${name}-tiled.h5sc`), path.join(work, `${name}-raw.h5sc`))}`);
+    rss[name] = t.peakRssMb;
+    if (PEER_CELLS !== 0) {
+      const p = peer(s.tiled, path.join(work, `${name}-peer.h5sc`));
+      console.log(
+        `  NumPy reference (1 core)   : ${p.cells} cells in ${p.seconds.toFixed(2)} s = ${p.cells_per_second.toFixed(1)} cells/s (${(p.cells / p.cpu_seconds).toFixed(1)} per CPU second), of which ${p.read_seconds.toFixed(2)} s reading the whole slide; peak RSS ${p.peak_rss_mb.toFixed(0)} MB`,
+      );
+      // The peer's rate without its whole-slide read (which a run of PEER_CELLS cells would not amortise): in its favour.
+      const rate = p.cells / (p.seconds - p.read_seconds);
+      console.log(
+        `  ratio ours tiled / NumPy   : ${(t.cellsPerSecond / rate).toFixed(1)}x total, ${(t.cellsPerSecond / Math.max(1, THREADS) / rate).toFixed(1)}x per core (ours end to end; the reference's ${rate.toFixed(1)} cells/s without its read); ${(t.cells / t.cpuSeconds / (p.cells / p.cpu_seconds)).toFixed(1)}x per CPU second  [${load()}]`,
+      );
+    }
+    rmSync(path.join(work, `${name}-raw.h5sc`), { force: true });
+  }
+  if (rss["5000"] && rss["50000"]) console.log(`\npeak RSS, tiled: 5,000 cells ${rss["5000"].toFixed(0)} MB, 50,000 cells ${rss["50000"].toFixed(0)} MB (same width)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,201 @@
+// Our TIFF reader (src/inputs/tiff*.ts) against tifffile: files as slide
+// scanners and segmentation tools write them, made in the test by tifffile
+// 2026 with imagecodecs (the "latest" Python peer), each read whole and by an
+// odd window, equal to what tifffile reads. LZW is also checked alone against
+// imagecodecs' encoder, on data long enough to clear its table several times.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { pyPeer, skipPeer } from "../../../../test-utils/oracle.js";
+import { openImageSource } from "../../src/inputs/index.js";
+import { PIXEL_ARRAYS, type PixelArray, type PixelType } from "../../src/inputs/source.js";
+import { TiffSource } from "../../src/inputs/tiff.js";
+import { lzwDecode } from "../../src/inputs/tiff-decode.js";
+import { tempDir } from "../pipeline/helpers.js";
+
+interface Made {
+  name: string;
+  dtype: PixelType;
+  channels: number;
+  height: number;
+  width: number;
+  /** tifffile's reading of the page(s): compression, predictor, tiled, byte order. */
+  compression: string;
+  predictor: number;
+  tiled: boolean;
+  byteorder: string;
+  bigtiff: boolean;
+}
+
+// Each file: (C, H, W) values, written as tifffile writes them with these options.
+const MAKE = `
+import json, sys, numpy as np, tifffile
+d = sys.argv[1] if len(sys.argv) > 1 else json.loads(sys.stdin.read())
+rng = np.random.default_rng(7)
+H, W = 75, 109  # not multiples of the tiles or strips
+def smooth(dtype, c=3):
+    y, x = np.mgrid[0:H, 0:W]
+    base = np.stack([(np.sin(y / (5 + k)) + np.cos(x / (7 + k))) for k in range(c)])
+    noise = rng.normal(0, 0.05, base.shape)
+    if np.dtype(dtype).kind == "f":
+        return (base * 1000 + noise).astype(dtype)
+    info = np.iinfo(dtype)
+    span = min(info.max, 60000) - max(info.min, 0)
+    return (max(info.min, 0) + (base + 2.2) / 4.4 * span + noise * 50).clip(info.min, info.max).astype(dtype)
+files = {}
+def write(name, a, **kw):
+    tifffile.imwrite(f"{d}/{name}.tif", a, **kw)
+    files[name] = a
+u16 = smooth(np.uint16)
+write("zlib_tiled_ome", u16, ome=True, metadata={"axes": "CYX", "Channel": {"Name": ["DNA", "Marker", "Body"]}}, tile=(32, 32), compression="zlib", photometric="minisblack")
+write("lzw_strips", u16, compression="lzw", rowsperstrip=8, photometric="minisblack")
+write("lzw_tiled_pred", u16, compression="lzw", predictor=True, tile=(16, 48), photometric="minisblack")
+write("zlib_pred_u16", u16, compression="zlib", predictor=True, rowsperstrip=13, photometric="minisblack")
+write("zlib_pred_u8_rgb", np.moveaxis(smooth(np.uint8), 0, -1).copy(), compression="zlib", predictor=True, tile=(32, 32), photometric="rgb")
+write("lzw_u8", smooth(np.uint8, 1)[0], compression="lzw", photometric="minisblack")
+write("f32_zlib_tiled", smooth(np.float32), compression="zlib", tile=(32, 32), photometric="minisblack")
+write("f32_lzw_floatpred", smooth(np.float32), compression="lzw", predictor=3, rowsperstrip=10, photometric="minisblack")
+write("planar_zlib_tiled", u16, compression="zlib", tile=(16, 16), photometric="rgb", planarconfig="separate")
+write("big_endian_zlib_pred", u16, compression="zlib", predictor=True, tile=(32, 16), byteorder=">", photometric="minisblack")
+write("bigtiff_zlib", u16, compression="zlib", tile=(32, 32), bigtiff=True, photometric="minisblack")
+write("raw_tiled_u32", smooth(np.uint32, 1)[0], tile=(16, 16), photometric="minisblack")
+write("i16_lzw", (smooth(np.uint16).astype(np.int32) - 30000).astype(np.int16), compression="lzw", photometric="minisblack")
+# An OME-TIFF pyramid: levels 1 and 2 in SubIFDs of each channel's page; level 0 is what is read.
+with tifffile.TiffWriter(f"{d}/pyramid_ome.tif", ome=True) as t:
+    opts = dict(tile=(32, 32), compression="zlib", photometric="minisblack")
+    t.write(u16, subifds=2, metadata={"axes": "CYX"}, **opts)
+    t.write(u16[:, ::2, ::2], subfiletype=1, **opts)
+    t.write(u16[:, ::4, ::4], subfiletype=1, **opts)
+files["pyramid_ome"] = u16
+# Tiles never written (byte count 0, as sparse writers leave them): tifffile reads them as zeros.
+write("sparse_tiles", u16[0], compression="zlib", tile=(16, 16), photometric="minisblack")
+with tifffile.TiffFile(f"{d}/sparse_tiles.tif", mode="r+b") as tf:
+    tag = tf.pages[0].tags["TileByteCounts"]
+    tag.overwrite(tuple(0 if k in (1, 9, 10) else v for k, v in enumerate(tag.value)))
+files["sparse_tiles"] = None
+out = []
+for name, a in files.items():
+    with tifffile.TiffFile(f"{d}/{name}.tif") as tf:
+        p = tf.pages[0]
+        got = tf.series[0].levels[0].asarray()
+        assert a is None or np.array_equal(got, a), name
+        arr = got if got.ndim == 3 else got[None]
+        if name == "zlib_pred_u8_rgb":
+            arr = np.moveaxis(got, -1, 0)
+        np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tofile(f"{d}/{name}.raw")
+        out.append(dict(name=name, dtype=str(arr.dtype.newbyteorder("=").name), channels=arr.shape[0], height=arr.shape[1], width=arr.shape[2],
+                        compression=p.compression.name, predictor=int(p.predictor), tiled=p.is_tiled, byteorder=tf.byteorder, bigtiff=tf.is_bigtiff))
+print(json.dumps(out))
+`;
+
+let dir: string;
+let made: Made[];
+
+beforeAll(() => {
+  if (skipPeer("latest")) return;
+  dir = tempDir("tiff-reader");
+  made = pyPeer("latest", MAKE, dir);
+}, 120_000);
+
+function expected(m: Made): PixelArray[] {
+  const b = readFileSync(path.join(dir, `${m.name}.raw`));
+  const T = PIXEL_ARRAYS[m.dtype];
+  const all = new (T as unknown as new (b: ArrayBufferLike, o: number, n: number) => PixelArray)(b.buffer, b.byteOffset, b.byteLength / T.BYTES_PER_ELEMENT);
+  const n = m.height * m.width;
+  return Array.from({ length: m.channels }, (_, c) => all.subarray(c * n, (c + 1) * n));
+}
+
+function windowOf(plane: PixelArray, width: number, y0: number, x0: number, h: number, w: number): number[] {
+  const out: number[] = [];
+  for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) out.push(plane[y * width + x]);
+  return out;
+}
+
+describe.skipIf(skipPeer("latest"))("our TIFF reader reads what tifffile reads", () => {
+  it("covers the files the test meant to write (compression, predictor, layout, byte order, BigTIFF)", () => {
+    const by = Object.fromEntries(made.map((m) => [m.name, m]));
+    expect(by.zlib_tiled_ome).toMatchObject({ compression: "ADOBE_DEFLATE", tiled: true, channels: 3, dtype: "uint16" });
+    expect(by.lzw_strips).toMatchObject({ compression: "LZW", tiled: false, predictor: 1 });
+    expect(by.lzw_tiled_pred).toMatchObject({ compression: "LZW", tiled: true, predictor: 2 });
+    expect(by.zlib_pred_u8_rgb).toMatchObject({ predictor: 2, dtype: "uint8", channels: 3 });
+    expect(by.f32_lzw_floatpred).toMatchObject({ predictor: 3, dtype: "float32" });
+    expect(by.big_endian_zlib_pred).toMatchObject({ byteorder: ">", predictor: 2 });
+    expect(by.bigtiff_zlib).toMatchObject({ bigtiff: true });
+    expect(made.length).toBe(15);
+  });
+
+  it("every file, whole and by windows crossing tiles and strips, equals tifffile's array; our reader, not geotiff, reads them", async () => {
+    for (const m of made) {
+      const src = await openImageSource(path.join(dir, `${m.name}.tif`));
+      try {
+        expect(src, m.name).toBeInstanceOf(TiffSource);
+        expect([src.channels, src.height, src.width, src.dtype], m.name).toEqual([m.channels, m.height, m.width, m.dtype]);
+        const want = expected(m);
+        const whole = await src.readWindow(0, 0, m.height, m.width);
+        for (let c = 0; c < m.channels; c++) expect(Array.from(whole[c]), `${m.name} channel ${c}`).toEqual(Array.from(want[c]));
+        // Windows going down the slide, as the pipeline's bands do (the decoded-chunk cache at work), then one above them again.
+        for (const [y0, x0, h, w] of [
+          [3, 5, 20, 41],
+          [17, 30, 33, 79],
+          [40, 0, 35, 109],
+          [1, 90, 9, 19],
+        ]) {
+          const got = await src.readWindow(y0, x0, h, w);
+          for (let c = 0; c < m.channels; c++) {
+            expect(Array.from(got[c]), `${m.name} channel ${c} window ${[y0, x0, h, w]}`).toEqual(windowOf(want[c], m.width, y0, x0, h, w));
+          }
+        }
+      } finally {
+        await src.close();
+      }
+    }
+  });
+
+  it("tiles never written read as zeros, also into planes that held other values", async () => {
+    const m = made.find((f) => f.name === "sparse_tiles") as Made;
+    const want = expected(m)[0];
+    expect(windowOf(want, m.width, 0, 16, 16, 16).every((v) => v === 0)).toBe(true); // tile 1 is zeros for tifffile too
+    const src = await openImageSource(path.join(dir, "sparse_tiles.tif"));
+    const into = [new Uint16Array(40 * 60).fill(7)];
+    const got = await src.readWindow(0, 0, 40, 60, into);
+    expect(Array.from(got[0])).toEqual(windowOf(want, m.width, 0, 0, 40, 60));
+    await src.close();
+  });
+
+  it("names the channels of the OME-TIFF from its OME-XML", async () => {
+    const src = await openImageSource(path.join(dir, "zlib_tiled_ome.tif"));
+    expect(src.channelNames).toEqual(["DNA", "Marker", "Body"]);
+    await src.close();
+  });
+
+  it("a truncated file is refused naming the file and what ends past its end", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const whole = readFileSync(path.join(dir, "zlib_tiled_ome.tif"));
+    const cut = path.join(dir, "cut.tif");
+    // Keep the header and the first directory (tifffile writes it first), drop the last tiles.
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.9)));
+    const src = await openImageSource(cut).catch((e) => e as Error);
+    const err = src instanceof Error ? src : await src.readWindow(0, 0, 75, 109).then(() => null, (e) => e as Error);
+    expect(err?.message).toMatch(/cut\.tif: .*(truncated file|past its end)/);
+  });
+});
+
+describe.skipIf(skipPeer("latest"))("lzwDecode", () => {
+  it("decodes imagecodecs' TIFF LZW of runs, noise and text-like data (several table clears) to the original bytes", () => {
+    const r = pyPeer(
+      "latest",
+      `
+import json, sys, numpy as np, imagecodecs
+rng = np.random.default_rng(3)
+cases = [np.zeros(10000, np.uint8), rng.integers(0, 256, 30000).astype(np.uint8),
+         np.frombuffer(b"the quick brown fox jumps over the lazy dog " * 900, np.uint8),
+         (np.arange(50000) // 7 % 13).astype(np.uint8), np.array([65, 65, 65, 65, 65], np.uint8)]
+print(json.dumps([[c.tolist(), list(imagecodecs.lzw_encode(c.tobytes()))] for c in cases]))`,
+    ) as [number[], number[]][];
+    for (const [plain, encoded] of r) {
+      const got = lzwDecode(Uint8Array.from(encoded), plain.length);
+      expect(got.length).toBe(plain.length);
+      expect(Buffer.from(got).equals(Buffer.from(Uint8Array.from(plain)))).toBe(true);
+    }
+  });
+});
