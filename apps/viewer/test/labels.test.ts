@@ -111,7 +111,8 @@ describe.skipIf(!canRun)("labelling cells with the keyboard and saving them", ()
         before = anndataRead(dataset, "cell_class");
         const v = await view(dataset);
         child = v.child;
-        page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        // the grid beside the embedding panel must hold the cells used below
+        page = await browser.newPage({ viewport: { width: 1900, height: 1200 } });
         await page.goto(v.url);
         await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
       }, 180_000);
