@@ -68,9 +68,24 @@ class CellPixels {
     this.ys[this.n] = y;
     this.xs[this.n] = x;
     this.n++;
+    this.lastY = y;
+  }
+  lastY = -1;
+  /** The cell's pixels back from the map `finish` made of them (it is dropped from `done`). */
+  reopen(done: Map<number, CellMap>): void {
+    for (const [id, c] of done) {
+      if (c.source !== this) continue;
+      const { data, h, w, oy, ox } = c.map;
+      this.ys = new Int32Array(Math.max(16, this.n * 2));
+      this.xs = new Int32Array(this.ys.length);
+      this.n = 0;
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (data[y * w + x]) this.push(oy + y, ox + x);
+      done.delete(id);
+      return;
+    }
   }
   /** A tight map of the pixels, and their mean. */
-  toMap(): { map: PixelMap; cy: number; cx: number } {
+  toMap(): { map: PixelMap; cy: number; cx: number; source: CellPixels } {
     let y0 = Infinity;
     let y1 = -Infinity;
     let x0 = Infinity;
@@ -91,20 +106,22 @@ class CellPixels {
     const w = x1 - x0 + 1;
     const data = new Uint8Array(h * w);
     for (let i = 0; i < this.n; i++) data[(this.ys[i] - y0) * w + (this.xs[i] - x0)] = 1;
-    return { map: { data, h, w, oy: y0, ox: x0 }, cy: sy / this.n, cx: sx / this.n };
+    return { map: { data, h, w, oy: y0, ox: x0 }, cy: sy / this.n, cx: sx / this.n, source: this };
   }
 }
 
-/** Rows per strip: about 16 M pixels at a time. */
+/** Rows per strip: about 4 M pixels at a time. */
 function stripRows(width: number): number {
-  return Math.max(1, Math.floor((1 << 24) / Math.max(1, width)));
+  return Math.max(1, Math.floor((1 << 22) / Math.max(1, width)));
 }
+
+type CellMap = ReturnType<CellPixels["toMap"]>;
 
 /**
  * Reads the mask strip by strip and collects the pixels of `ids` (channel 0).
  * Throws naming every id that has no pixel.
  */
-export async function collectCells(mask: ImageSource, ids: number[]): Promise<Map<number, CellPixels>> {
+export async function collectCells(mask: ImageSource, ids: number[]): Promise<Map<number, CellMap>> {
   if (!holdsIntegers(mask)) throw new LmdError("mask", `${mask.name}: holds ${mask.dtype} values; a segmentation mask holds integer cellIDs`);
   const maxId = ids.reduce((a, b) => Math.max(a, b), 0);
   const cells = new Map<number, CellPixels>();
@@ -118,7 +135,16 @@ export async function collectCells(mask: ImageSource, ids: number[]): Promise<Ma
   }
   const rows = stripRows(mask.width);
   const W = mask.width;
+  const done = new Map<number, CellMap>();
   for (let y0 = 0; y0 < mask.height; y0 += rows) {
+    // A cell with no pixel in the previous strip is complete: keep it as a
+    // map (a byte per pixel of its box) and drop its lists (8 bytes a pixel).
+    for (const [id, c] of cells) {
+      if (c.n > 0 && c.lastY < y0 - 1 && !done.has(id)) {
+        done.set(id, c.toMap());
+        c.ys = c.xs = new Int32Array(0);
+      }
+    }
     const h = Math.min(rows, mask.height - y0);
     const [plane] = await mask.readWindow(y0, 0, h, W);
     for (let i = 0; i < h * W; i++) {
@@ -135,6 +161,8 @@ export async function collectCells(mask: ImageSource, ids: number[]): Promise<Ma
         if (!c) continue;
       }
       const y = (i / W) | 0;
+      // A cell in pieces further apart than a strip: back to lists.
+      if (c.ys.length === 0) c.reopen(done);
       c.push(y0 + y, i - y * W);
     }
   }
@@ -143,7 +171,7 @@ export async function collectCells(mask: ImageSource, ids: number[]): Promise<Ma
     const shown = missing.length > 20 ? `${missing.slice(0, 20).join(", ")}, ... (${missing.length} in all)` : missing.join(", ");
     throw new LmdError("mask", `${mask.name}: no pixel has the cellID ${shown}; expected every selected cell in the mask (is it the mask the cells were extracted from?)`);
   }
-  return cells;
+  return new Map(ids.map((id) => [id, done.get(id) ?? (cells.get(id) as CellPixels).toMap()]));
 }
 
 /** Tiny union-find over shape indices; the representative is the smallest index. */
@@ -197,8 +225,8 @@ function* nearPairs(cy: Float64Array, cx: Float64Array, dist: number): Generator
 }
 
 /** One well's shapes: joined (optionally), smoothed, outlined, ordered. */
-function shapesOfSet(ids: number[], pixels: Map<number, CellPixels>, o: LmdOptions, well: string | undefined): { shapes: LmdShape[]; before: number; after: number } {
-  const cells = ids.map((id) => (pixels.get(id) as CellPixels).toMap());
+function shapesOfSet(ids: number[], pixels: Map<number, CellMap>, o: LmdOptions, well: string | undefined): { shapes: LmdShape[]; before: number; after: number } {
+  const cells = ids.map((id) => pixels.get(id) as CellMap);
   let groups: { shaped: Shaped; centre: [number, number]; cellIds: number[] }[];
   if (o.joinIntersecting) {
     // py-lmd: each cell dilated by shapeDilation (holes filled); cells whose

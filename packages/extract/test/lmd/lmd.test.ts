@@ -2,8 +2,10 @@
 // itself: disk counts, areas of known shapes, the Hilbert curve's order as
 // the hilbertcurve package (py-lmd's) lists it, rounding, and the errors.
 import { describe, expect, it } from "vitest";
+import type { ImageSource, PixelArray } from "../../src/index.js";
 import { lmdExport } from "../../src/index.js";
 import { checkCalibration } from "../../src/lmd/calibration.js";
+import { collectCells } from "../../src/lmd/export.js";
 import { leicaXml } from "../../src/lmd/leica-xml.js";
 import { dilateDisk, erodeDisk, fillHoles } from "../../src/lmd/morphology.js";
 import { polygonOf, traceOutline } from "../../src/lmd/outline.js";
@@ -124,5 +126,31 @@ describe("XML and errors", () => {
     await expect(lmdExport(memorySource(mask, "m.tif"), [{ cellIds: [1, 77, 78] }], cal)).rejects.toThrow("m.tif: no pixel has the cellID 77, 78");
     await expect(lmdExport(memorySource(mask), [{ cellIds: [0, 1] }], cal)).rejects.toThrow(/0 is not a cellID/);
     await expect(lmdExport(memorySource(mask), [{ cellIds: [1] }], cal, { convolutionSmoothing: 0 })).rejects.toThrow(/convolutionSmoothing 0/);
+  });
+});
+
+describe("reading the mask in strips", () => {
+  it("keeps every pixel of a cell whose pieces lie further apart than a strip", async () => {
+    // 2^20 columns: strips of 4 rows. Cell 5: 3 x 3 pixels at rows 1-3 and at rows 15-17; cell 6: rows 6-7.
+    const W = 1 << 20;
+    const at = (y: number, x: number) => ((y >= 1 && y <= 3) || (y >= 15 && y <= 17)) && x >= 10 && x < 13 ? 5 : y >= 6 && y <= 7 && x >= 40 && x < 42 ? 6 : 0;
+    const source: ImageSource = {
+      name: "wide",
+      height: 20,
+      width: W,
+      channels: 1,
+      dtype: "uint16",
+      async readWindow(y0: number, x0: number, h: number, w: number): Promise<PixelArray[]> {
+        const out = new Uint16Array(h * w);
+        for (let y = 0; y < h; y++) for (let x = 0; x < 64; x++) out[y * w + x - x0] = at(y0 + y, x);
+        return [out];
+      },
+      async close() {},
+    };
+    const cells = await collectCells(source, [5, 6]);
+    const count = (id: number) => cells.get(id)?.map.data.reduce((a, b) => a + b, 0);
+    expect(count(5)).toBe(18);
+    expect(count(6)).toBe(4);
+    expect(cells.get(5)?.cy).toBe((1 + 2 + 3 + 15 + 16 + 17) / 6);
   });
 });
