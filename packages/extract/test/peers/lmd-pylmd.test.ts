@@ -50,7 +50,9 @@ const sets: CellSet[] = [
   { cellIds: [1, 2, 3, ...plain.slice(0, 3)], well: "A1" },
   { cellIds: [4, 5, 6, ...plain.slice(3)], well: "B1" },
 ];
-const ids = Array.from({ length: 10_000 }, (_, i) => i + 1);
+// LMD_PEER_CELLS=0 leaves the large case out (py-lmd needs ~1 min of CPU for it).
+const BIG = Number(process.env.LMD_PEER_CELLS ?? 10_000);
+const ids = Array.from({ length: BIG }, (_, i) => i + 1);
 const CASES: Case[] = [
   { name: "joined", mask, sets, options: { shapeDilation: 1, joinIntersecting: true, pathOptimization: "hilbert", hilbertP: 4 } },
   {
@@ -61,7 +63,7 @@ const CASES: Case[] = [
   },
   {
     name: "10,000 cells",
-    mask: gridMask(10_000, 16),
+    mask: gridMask(Math.max(BIG, 4), 16),
     sets: [
       { cellIds: ids.filter((id) => id % 3 !== 0), well: "A1" },
       { cellIds: ids.filter((id) => id % 3 === 0), well: "C2" },
@@ -71,7 +73,7 @@ const CASES: Case[] = [
     options: { distanceHeuristic: 24 },
     threads: 2,
   },
-];
+].filter((c) => BIG > 0 || c.name !== "10,000 cells");
 
 const ours = new Map<string, LmdResult>();
 const theirs = new Map<string, any>();
@@ -100,7 +102,7 @@ beforeAll(async () => {
   }
   const results = pyPeer("latest", readFileSync(SCRIPT, "utf8"), jobs) as any[];
   for (const [k, c] of CASES.entries()) theirs.set(c.name, results[k]);
-}, 170_000);
+}, 900_000);
 
 function expectAgreement(name: string) {
   const o = ours.get(name) as LmdResult;
@@ -130,7 +132,7 @@ describe.skipIf(skipPeer("latest"))("lmd against py-lmd's SegmentationLoader", (
     expectAgreement("not joined");
   });
 
-  it("10,000 cells of a generated mask in two wells, py-lmd's defaults but for a shorter distance heuristic", () => {
+  it.skipIf(BIG === 0)("10,000 cells of a generated mask in two wells, py-lmd's defaults but for a shorter distance heuristic", () => {
     expect(ours.get("10,000 cells")?.shapes.length).toBe(theirs.get("10,000 cells").shapes);
     expectAgreement("10,000 cells");
   });
