@@ -3,7 +3,7 @@
 
     lmd_peer.py make DIR SIDE SPACING   (/usr/bin/python3: numpy + tifffile)
         a SIDE x SIDE uint16 label mask, discs of radius 6..14 on a jittered grid
-        SPACING apart, ids shuffled; written as DIR/mask.tif (tiled, deflate) and
+        SPACING apart, ids shuffled; written as DIR/mask.tif (uncompressed) and
         DIR/mask.u16 (raw, for py-lmd); prints the number of cells.
     lmd_peer.py run DIR IDS.json THREADS   (the "latest" peer venv: py-lmd)
         py-lmd's SegmentationLoader (default config, threads THREADS) on the mask
@@ -40,7 +40,9 @@ def make(d, side, spacing):
             dsk = disc[max(0, -y0) : max(0, -y0) + sub.shape[0], max(0, -x0) : max(0, -x0) + sub.shape[1]]
             sub[dsk] = ids[k]
             k += 1
-    tifffile.imwrite(f"{d}/mask.tif", mask, tile=(512, 512), compression="zlib")
+    # uncompressed strips, as tifffile writes by default (read row by row by
+    # extract's TIFF reader; a deflate-tiled mask goes through geotiff, ~3x slower)
+    tifffile.imwrite(f"{d}/mask.tif", mask)
     mask.tofile(f"{d}/mask.u16")
     print(json.dumps({"cells": n}))
 
