@@ -19,6 +19,8 @@ export interface OptionDef {
   aliases?: string[];
   /** Shown in the usage line as an alternative group, e.g. "a|b" pairs; purely cosmetic. */
   usage?: string;
+  /** May be given more than once (read with `strs`). */
+  multiple?: boolean;
 }
 
 /** Options every command takes. */
@@ -77,7 +79,7 @@ export function helpText(spec: CommandSpec): string {
 }
 
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -117,7 +119,7 @@ export function parse(argv: string[], spec: CommandSpec): Parsed {
   const canonical = new Map<string, OptionDef>();
   for (const o of all) {
     for (const n of [o.name, ...(o.aliases ?? [])]) {
-      config[n] = { type: o.value ? "string" : "boolean" };
+      config[n] = { type: o.value ? "string" : "boolean", ...(o.multiple ? { multiple: true } : {}) };
       canonical.set(n, o);
     }
   }
@@ -177,6 +179,12 @@ export function parse(argv: string[], spec: CommandSpec): Parsed {
 export function str(p: Parsed, name: string): string | undefined {
   const v = p.values[name];
   return typeof v === "string" ? v : undefined;
+}
+
+/** Every value of an option given more than once (`multiple` in its OptionDef). */
+export function strs(p: Parsed, name: string): string[] {
+  const v = p.values[name];
+  return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
 }
 
 export function flag(p: Parsed, name: string): boolean {

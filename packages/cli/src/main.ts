@@ -9,12 +9,13 @@ import { convertCommand } from "./commands/convert.js";
 import { exportCommand } from "./commands/export.js";
 import { extractCommand } from "./commands/extract.js";
 import { infoCommand } from "./commands/info.js";
+import { lmdCommand } from "./commands/lmd.js";
 import { referenceCommand } from "./commands/reference.js";
 import { validateCommand } from "./commands/validate.js";
 import { viewCommand } from "./commands/view.js";
 import { EXIT, InputError, inFlags, UsageError } from "./errors.js";
 
-export const COMMANDS: Command[] = [extractCommand, convertCommand, infoCommand, validateCommand, exportCommand, viewCommand, referenceCommand];
+export const COMMANDS: Command[] = [extractCommand, convertCommand, infoCommand, validateCommand, exportCommand, viewCommand, referenceCommand, lmdCommand];
 
 function help(): string {
   const lines = [

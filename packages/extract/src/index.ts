@@ -32,6 +32,19 @@ export {
   writeRootAndObsm,
 } from "./layout.js";
 export {
+  type CalibrationPoints,
+  type CellSet,
+  checkCalibration,
+  LMD_DEFAULTS,
+  LmdError,
+  type LmdOptions,
+  type LmdResult,
+  type LmdSetSummary,
+  type LmdShape,
+  lmdExport,
+  parseCalibration,
+} from "./lmd/index.js";
+export {
   checkParts,
   extractPart,
   type FinalizeSummary,
