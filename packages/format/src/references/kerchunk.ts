@@ -128,7 +128,8 @@ class Builder {
       const node = await this.file.get(child);
       if (!node) continue; // a dangling soft or external link: nothing to refer to
       if (node.kind === "group") await this.group(child, node);
-      else await this.dataset(child, node);
+      else if (node.kind === "dataset") await this.dataset(child, node);
+      // a committed datatype is no array: AnnData keeps none, Zarr has no place for one
     }
   }
 
