@@ -89,6 +89,12 @@ export interface LayoutInfo {
   labelColumnOrder?: string[];
   /** cellIDs of the mask not written because their crop left the image (--border drop). */
   droppedAtBorder?: number[];
+  /**
+   * The files the cells were cut from (absolute paths; absent for inputs given
+   * as several files or as sources): `cellfolio view` shows the slide from
+   * them, `cellfolio lmd` finds the mask.
+   */
+  sources?: { image?: string; nucleus?: string; cytosol?: string; height: number; width: number };
 }
 
 const str = (values: string[]): NDArray => ({ dtype: "string", shape: [values.length], data: values });
@@ -170,8 +176,20 @@ export function singleCellImagesUns(info: LayoutInfo): Dict {
       extraction_params: { kind: "string", dtype: "string", value: JSON.stringify(params) },
       // so a cell asked for later can be told "dropped at the border", not just "not here"
       dropped_at_border: { dtype: "uint64", shape: [dropped.length], data: BigUint64Array.from(dropped, BigInt) },
+      ...sourceKeys(info.sources),
     },
   };
+}
+
+/** uns keys naming the input files (source_image, source_nucleus_mask, source_cytosol_mask) and the slide's size. */
+function sourceKeys(sources: LayoutInfo["sources"]): Record<string, Elem> {
+  if (!sources) return {};
+  const out: Record<string, Elem> = {};
+  const named = { source_image: sources.image, source_nucleus_mask: sources.nucleus, source_cytosol_mask: sources.cytosol };
+  for (const [key, value] of Object.entries(named)) if (value) out[key] = { kind: "string", dtype: "string", value } satisfies Scalar;
+  // [height, width]: a mask given later (cellfolio lmd) is checked against it
+  out.source_shape = { dtype: "int64", shape: [2], data: BigInt64Array.from([BigInt(sources.height), BigInt(sources.width)]) };
+  return out;
 }
 
 /** The root group's attributes and the obsm group. */

@@ -10,6 +10,7 @@
 // cells (spilled to a temporary file when ids are far from raster order).
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import path from "node:path";
 import { type ArrayWriter, type Compression, createStore, RowAppender, type StoreWriter } from "@cellfolio/format";
 import type { H5Filter } from "@cellfolio/hdf5";
 import { type ChunkEncoding, packCells, parseEncodedRow } from "./cell-batch.js";
@@ -146,6 +147,11 @@ function checkOutput(o: ExtractOptions): void {
   if (o.zarrFormat !== undefined && o.zarrFormat !== 2 && o.zarrFormat !== 3) {
     throw new ExtractError("zarrFormat", `${o.zarrFormat}; expected 2 or 3`);
   }
+}
+
+/** An input given as one file: its absolute path (recorded in uns). */
+function filePath(input: ImageInput): string | undefined {
+  return typeof input === "string" ? path.resolve(input) : undefined;
 }
 
 export function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSource | null, params: ExtractionParams): void {
@@ -545,6 +551,7 @@ async function writeDataset(
         )
       : undefined,
     labelColumnOrder: labels?.columnOrder,
+    sources: { image: filePath(o.image), nucleus: filePath(o.nucleus), cytosol: o.cytosol ? filePath(o.cytosol) : undefined, height: image.height, width: image.width },
   });
   // A write unit of one row (HDF5 chunks, Zarr v2): each stack goes to the
   // writer as it is, without a RowAppender copy. Both backends copy a block

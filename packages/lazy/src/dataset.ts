@@ -105,6 +105,12 @@ export interface SingleCellImagesInfo {
   compression?: string;
   extractionPreset?: string;
   extractionParams?: unknown;
+  /** The files extract cut the cells from (absolute paths on the machine that extracted). */
+  sourceImage?: string;
+  sourceNucleusMask?: string;
+  sourceCytosolMask?: string;
+  /** [height, width] of the slide extract read. */
+  sourceShape?: [number, number];
   /** Everything found, as read (keys as on disk). */
   raw: Record<string, unknown>;
 }
@@ -112,6 +118,11 @@ export interface SingleCellImagesInfo {
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : Array.isArray(v) && v.length === 1 ? num(v[0]) : undefined);
 const strs = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : undefined);
 const str = (v: unknown) => (typeof v === "string" ? v : Array.isArray(v) && v.length === 1 ? String(v[0]) : undefined);
+
+function shape2(v: unknown): [number, number] | undefined {
+  const a = Array.isArray(v) ? v : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number | bigint>) : undefined;
+  return a && a.length === 2 ? [Number(a[0]), Number(a[1])] : undefined;
+}
 
 function scInfo(raw: Record<string, unknown>): SingleCellImagesInfo {
   const lo = num(raw.normalization_range_lower);
@@ -136,6 +147,10 @@ function scInfo(raw: Record<string, unknown>): SingleCellImagesInfo {
     compression: str(raw.compression),
     extractionPreset: str(raw.extraction_preset),
     extractionParams: params,
+    sourceImage: str(raw.source_image),
+    sourceNucleusMask: str(raw.source_nucleus_mask),
+    sourceCytosolMask: str(raw.source_cytosol_mask),
+    sourceShape: shape2(raw.source_shape),
     raw,
   };
 }

@@ -182,6 +182,12 @@ function checkAgainstDataset(ds: Dataset, datasetPath: string, sets: CellSet[], 
       throw new InputError(`${flags[k]}: cellID ${shown} ${missing.length === 1 ? "is" : "are"} not in --dataset ${datasetPath}; nothing was written (leave them out, or see cellfolio info ${datasetPath})`);
     }
   });
+  const shape = ds.info.sourceShape;
+  if (shape && (shape[0] !== height || shape[1] !== width)) {
+    throw new InputError(
+      `--mask ${maskPath}: is ${height} x ${width} pixels, but --dataset ${datasetPath} was extracted from a ${shape[0]} x ${shape[1]} slide (uns source_shape); expected the mask the dataset was extracted from; nothing was written`,
+    );
+  }
   const cy = ds.obs.columns.centroid_y;
   const cx = ds.obs.columns.centroid_x;
   if (!cy || !cx || typeof cy[0] === "string") return;

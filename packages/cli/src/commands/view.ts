@@ -29,7 +29,7 @@ const spec: CommandSpec = {
     { name: "port", value: "N", help: "port to listen on (default: a free one)" },
     { name: "viewer", value: "DIR", help: "a built viewer (default: the one shipped in this package)" },
     { name: "annotate", help: "let the page save labels: into the dataset (an obs column) or FILE_OR_DIR.labels.csv\n(with the token printed in the URL; no other writes)" },
-    { name: "slide", value: "TIFF", help: "the slide the cells were cut from (OME-TIFF): an overview with the cells, and each cell in place" },
+    { name: "slide", value: "TIFF", help: "the slide the cells were cut from (OME-TIFF): an overview with the cells, and each cell in place\n(default: the image extract recorded in uns, when that file is there)" },
     { name: "cors", value: "ORIGIN", help: "let pages of ORIGIN (e.g. http://localhost:5173) read the dataset (default: none)" },
   ],
   about: `Serves FILE_OR_DIR (an .h5sc / .h5ad file or a .zarr directory written by
@@ -59,11 +59,13 @@ export const viewCommand: Command = {
     const cors = str(p, "cors");
     if (cors !== undefined && !/^https?:\/\/[^/\s]+$/.test(cors)) throw new UsageError(`--cors ${cors}: expected one origin such as http://localhost:5173 (scheme and host, no path, no *)`);
     if (!existsSync(dataset)) throw new InputError(`${dataset}: no such file or directory`);
-    await checkDataset(dataset);
+    const recorded = await checkDataset(dataset);
     const token = flag(p, "annotate") ? randomBytes(18).toString("base64url") : undefined;
     const annotate = token ? { token, write: labelsWriter(dataset) } : undefined;
-    const slide = str(p, "slide");
-    if (slide !== undefined && !existsSync(slide)) throw new InputError(`--slide ${slide}: no such file`);
+    const given = str(p, "slide");
+    if (given !== undefined && !existsSync(given)) throw new InputError(`--slide ${given}: no such file`);
+    // without --slide: the slide extract recorded, when it is still there
+    const slide = given ?? (recorded && existsSync(recorded) ? recorded : undefined);
     const served = await serve({ dataset, viewerDir: viewerDir(str(p, "viewer")), port, cors, annotate, slide });
     // the token in the fragment: the page reads it, the browser never sends it in a request line or a Referer
     const url = token ? `${served.url}#annotate=${token}` : served.url;
@@ -82,8 +84,11 @@ export const viewCommand: Command = {
   },
 };
 
-/** Opens the dataset as the page will, so a wrong file is an error here and not a blank page. */
-async function checkDataset(dataset: string): Promise<void> {
+/**
+ * Opens the dataset as the page will, so a wrong file is an error here and not
+ * a blank page; gives the slide extract recorded, if any.
+ */
+async function checkDataset(dataset: string): Promise<string | undefined> {
   let ds: Awaited<ReturnType<typeof openDataset>>;
   try {
     ds = await openDataset(dataset);
@@ -92,5 +97,7 @@ async function checkDataset(dataset: string): Promise<void> {
       `${dataset}: not a single-cell image dataset (${String((e as { problem?: string }).problem ?? inFlags(e as Error))}); expected an .h5sc / .h5ad file or a .zarr store written by cellfolio extract or convert`,
     );
   }
+  const slide = ds.info.sourceImage;
   await ds.close();
+  return slide;
 }
