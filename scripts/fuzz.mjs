@@ -358,7 +358,7 @@ function mutateHdf5(file, base, rng) {
   }
   // h5-dims: the images' dataspace dimension sizes (u64 little-endian, one after the other)
   const pattern = Buffer.alloc(8 * base.shape.length);
-  base.shape.forEach((d, i) => pattern.writeBigUInt64LE(BigInt(d), 8 * i));
+  for (const [i, d] of base.shape.entries()) pattern.writeBigUInt64LE(BigInt(d), 8 * i);
   const at = b.indexOf(pattern);
   if (at < 0) return null;
   const i = rng.int(base.shape.length);
