@@ -8,6 +8,7 @@
 import { createKernels, type Kernels } from "./kernels.js";
 import { KERNELS_WASM } from "./wasm.generated.js";
 
+export { type BloscHeader, bloscHeader } from "./blosc-header.js";
 export { createKernels, type Kernels } from "./kernels.js";
 
 let instance: Kernels | null = null;

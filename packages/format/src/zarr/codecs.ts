@@ -8,7 +8,7 @@
 // frames of blosclz / snappy / bit shuffle. Blosc is framed here: numcodecs'
 // wasm blosc always writes typesize 4, which shuffles float16 and 8-byte data
 // badly.
-import { deflate, inflate, kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { bloscHeader, deflate, inflate, kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
 import { decompress as fzstdDecompress } from "fzstd";
 import { formatPlatform } from "../platform.js";
 import { lz4DecodeFramed, lz4EncodeFramed } from "./lz4.js";
@@ -72,14 +72,11 @@ export async function lz4Encode(data: Uint8Array): Promise<Uint8Array> {
 }
 
 export async function bloscDecode(data: Uint8Array): Promise<Uint8Array> {
-  if (data.length < 16) throw new Error(`blosc: ${data.length} bytes, shorter than the 16-byte header`);
-  const nbytes = readU32(data, 4);
-  const cbytes = readU32(data, 12);
-  if (cbytes !== data.length) throw new Error(`blosc: header says ${cbytes} compressed bytes, chunk has ${data.length}`);
+  const { nbytes } = bloscHeader(data);
   // lz4 frames (zarr-python's default) in one WebAssembly call; corrupt ones throw there
   const lz4 = kernels().bloscDecode(data);
   if (lz4) return lz4;
-  const fast = await bloscDecodeJs(data).catch(() => null);
+  const fast = await bloscDecodeJs(data);
   if (fast) return fast;
   const out = await (await wasm("blosc", { cname: "lz4", clevel: 5, shuffle: 1 }, "a blosc frame of blosclz, snappy or bit shuffle")).decode(data);
   if (out.length !== nbytes) throw new Error(`blosc: decoded ${out.length} bytes, header says ${nbytes}`);
