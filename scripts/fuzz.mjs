@@ -406,7 +406,8 @@ const INTERNALS =
   /^\s+at .+[(:]\d+|Unhandled|uncaught|\bRangeError\b|\bTypeError\b|\bReferenceError\b|\bSyntaxError\b|Invalid array length|is not a function|of undefined|of null|Maximum call stack|heap out of memory|\[object Object\]|\bNaN\b/im;
 
 function classify(r, opts, inputName) {
-  if (r.timedOut) return "hang";
+  // killed at the time limit (one that ended by itself as the limit struck, under load, is judged as it ended)
+  if (r.timedOut && r.code === null) return "hang";
   if (r.peakMb > opts.maxRss) return "memory";
   if (r.code === null || ![0, 1, 2].includes(r.code) || INTERNALS.test(r.stderr)) return "crash";
   if (r.code === 0) return "ok";
