@@ -28,13 +28,13 @@ export function bloscHeader(src: Uint8Array): BloscHeader {
   if (h.cbytes !== src.length) throw new Error(`blosc: header says ${h.cbytes} compressed bytes, chunk has ${src.length}`);
   if (h.nbytes > MAX_BUFFER) bad(`${h.nbytes} decoded bytes`);
   if (h.typesize === 0) bad("typesize 0");
+  if (h.nbytes > 0 && (h.blocksize === 0 || h.blocksize > h.nbytes)) bad(`block size ${h.blocksize} for ${h.nbytes} bytes`);
   if (h.flags & 0x02) {
     // memcpyed: the bytes follow the header as they are
     if (h.cbytes !== h.nbytes + 16) bad(`a stored frame of ${h.nbytes} bytes in ${h.cbytes}`);
     return h;
   }
   if (h.nbytes === 0) return h;
-  if (h.blocksize === 0 || h.blocksize > h.nbytes) bad(`block size ${h.blocksize} for ${h.nbytes} bytes`);
   const codec = h.flags >> 5;
   // the stream format version of lz4 / lz4hc, blosclz, zlib, zstd is 1
   if (codec <= 4 && h.versionlz !== 1) bad(`codec format version ${h.versionlz}, expected 1`);

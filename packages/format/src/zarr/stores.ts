@@ -240,6 +240,12 @@ export class ZipStore implements KeyStore {
     for (let i = 0; i < count; i++) {
       if (p + 46 > cd.length || readU32(cd, p) !== 0x02014b50) throw this.error("", `corrupt zip: central directory entry ${i} is damaged`);
       const method = cv.getUint16(p + 10, true);
+      // what Python's zipfile refuses too: a version needed above 6.3, encryption, patched data
+      const needs = cv.getUint16(p + 6, true) & 0xff;
+      const flags = cv.getUint16(p + 8, true);
+      if (needs > 63) throw this.error("", `corrupt zip: entry ${i} needs zip version ${needs / 10} to extract`);
+      if (flags & 0x01) throw this.error("", `entry ${i} is encrypted; zipped Zarr stores are read unencrypted`);
+      if (flags & 0x20) throw this.error("", `corrupt zip: entry ${i} says it holds patched data (flag bit 5)`);
       let compressedSize = readU32(cd, p + 20);
       let usize = readU32(cd, p + 24);
       const nameLen = cv.getUint16(p + 28, true);
