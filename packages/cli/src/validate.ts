@@ -3,6 +3,7 @@
 // shape or a corrupt chunk is found before a user's pipeline trips on it.
 // Every problem names its element path; checking goes on past each one.
 import type { ArrayInfo, Attrs, NodeInfo, StoreReader } from "@cellfolio/format";
+import { itemSize, plausibleSize } from "@cellfolio/format";
 import { dataframeLength } from "./inspect.js";
 
 export interface Problem {
@@ -245,6 +246,14 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
       err("", `cannot walk the tree: ${(e as Error).message.split("\n")[0]}`);
       return [] as NodeInfo[];
     });
+    // every chunk is read only when the shapes fit the bytes present
+    let claimed = 0;
+    for (const n of nodes) if (n.kind === "array") claimed += n.shape.reduce((a, b) => a * b, 1) * (n.dtype === "string" ? 1 : itemSize(n.dtype));
+    const implausible = await plausibleSize(reader.source, claimed);
+    if (implausible) {
+      err("", implausible);
+      return problems;
+    }
     for (const n of nodes) {
       if (n.kind !== "array" || n.fields) continue;
       await readAll(reader, n, options.blockBytes ?? 64 << 20).catch((e) => err(n.path, `unreadable data: ${(e as Error).message.split("\n")[0]}`));

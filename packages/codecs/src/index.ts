@@ -8,6 +8,7 @@
 import { createKernels, type Kernels } from "./kernels.js";
 import { KERNELS_WASM } from "./wasm.generated.js";
 
+export { type BloscHeader, bloscHeader } from "./blosc-header.js";
 export { CellfolioError, isCellfolioError } from "./errors.js";
 export { createKernels, type Kernels } from "./kernels.js";
 

@@ -3,6 +3,8 @@
 // input in, runs, and copies the result out (a few % of a call: memory.copy
 // runs at >10 GB/s, the codecs at 0.4-3 GB/s).
 
+import { bloscHeader } from "./blosc-header.js";
+
 export interface Kernels {
   /** Decodes one raw LZ4 block into `dst`; returns the bytes written. */
   lz4DecodeBlock(src: Uint8Array, dst: Uint8Array): number;
@@ -100,13 +102,6 @@ export function createKernels(wasmBase64: string): Kernels {
     x[kernel](a, b, n, size);
     dst.set(heap.subarray(b, b + n * size));
     if (n * size < src.length) dst.set(src.subarray(n * size), n * size);
-  };
-
-  /** A blosc 1 frame's decoded size and block size, from its 16-byte header. */
-  const bloscHeader = (src: Uint8Array): { nbytes: number; blocksize: number } => {
-    if (src.length < 16) throw new Error(`blosc: ${src.length} bytes, shorter than the 16-byte header`);
-    const u32 = (i: number) => (src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | (src[i + 3] << 24)) >>> 0;
-    return { nbytes: u32(4), blocksize: u32(8) };
   };
 
   const bloscDecodeInto = (src: Uint8Array, dst: Uint8Array): boolean => {

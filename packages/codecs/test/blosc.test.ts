@@ -85,7 +85,7 @@ print(json.dumps(base64.b64encode(Blosc(cname="zstd", clevel=3, shuffle=Blosc.SH
     for (const cut of [20, 40, frame.length - 1, frame.length >> 1]) {
       const t = frame.slice(0, cut);
       // the header still says the full size: a truncated frame
-      expect(() => k.bloscDecode(t), `cut at ${cut}`).toThrow(/blosc: corrupt or truncated/);
+      expect(() => k.bloscDecode(t), `cut at ${cut}`).toThrow(/blosc: (corrupt or truncated|header says \d+ compressed bytes, chunk has)/);
     }
   });
 });

@@ -8,7 +8,7 @@ import type { ChunksOption } from "./elements/context.js";
 import { isHandle, isNDArray, problemCause } from "./elements/context.js";
 import { FormatError } from "./errors.js";
 import type { AnnData, Elem } from "./model.js";
-import { createStore, openStore } from "./store.js";
+import { createStore, openStore, plausibleSize } from "./store.js";
 import type { Compression, NDArray } from "./types.js";
 
 export interface ConvertProgress {
@@ -99,6 +99,8 @@ export async function convert(input: string, output: string, options: ConvertOpt
       throw new FormatError(reader.source, first.path, `${first.message}${more}`, { cause });
     }
     const bytesTotal = annDataBytes(adata);
+    const implausible = await plausibleSize(input, bytesTotal);
+    if (implausible) throw new FormatError(reader.source, "", implausible);
     let bytesDone = 0;
     const writer = await createStore(output, { zarrFormat: options.zarrFormat, overwrite: options.overwrite });
     try {

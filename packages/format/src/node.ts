@@ -8,7 +8,7 @@ import zlib from "node:zlib";
 import "@cellfolio/hdf5/node"; // Node's entry: local HDF5 files, filter workers, node:zlib
 import { nodeCodecPool } from "./node/codec-pool.js";
 import { openH5wasm } from "./node/h5wasm.js";
-import { localKind } from "./node/local-kind.js";
+import { localKind, storedBytes } from "./node/local-kind.js";
 import { DirectorySink, openLocalKeyStore } from "./node/stores.js";
 import { type FormatPlatform, setFormatPlatform } from "./platform.js";
 
@@ -28,6 +28,7 @@ function nativeZstd(): FormatPlatform["zstd"] {
 
 setFormatPlatform({
   localKind,
+  storedBytes,
   openLocalKeyStore,
   createDirectorySink: (path, overwrite) => DirectorySink.create(path, overwrite),
   openH5wasm,

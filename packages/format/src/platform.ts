@@ -31,6 +31,8 @@ export type LocalKind = "directory" | "hdf5" | "zip" | "other";
 export interface FormatPlatform {
   /** What a local path is; throws a FormatError naming the path when it cannot be read. */
   localKind?(path: string): Promise<LocalKind>;
+  /** Bytes a local file holds, or all files under a local directory (for the size check of `plausibleSize`). */
+  storedBytes?(path: string): Promise<number>;
   /** The key store of a local directory or zip file. */
   openLocalKeyStore?(path: string): Promise<KeyStore>;
   /** A directory written under a temporary name, renamed onto `path` at commit. */

@@ -89,3 +89,23 @@ export async function createStore(target: string | KeySink | Sink, options: Crea
   if (/\.zarr\/?$/i.test(target)) return createZarr(target.replace(/\/+$/, ""), { zarrFormat: options.zarrFormat ?? 3, overwrite: options.overwrite });
   return createHdf5(target, { overwrite: options.overwrite });
 }
+
+/** Decoded bytes per stored byte beyond which a claimed size is not believed: zeros deflate ~1000:1, blosc ~4000:1 at most. */
+const MAX_RATIO = 4096;
+/** Claims up to this size are read whatever the store holds (fill values of unwritten chunks). */
+const ALWAYS_READ = 1 << 30;
+
+/**
+ * Whether `claimedBytes` of decoded data (what the shapes say) can come from
+ * the local store at `path`: null if so, or the inconsistency, said for a
+ * user. Reading "every chunk" of a shape corrupted to 2^32 + 1 rows would
+ * take days; this is checked first (by convert and validate). Remote stores
+ * and platforms without local files are not checked.
+ */
+export async function plausibleSize(path: string, claimedBytes: number): Promise<string | null> {
+  const stored = formatPlatform().storedBytes;
+  if (!stored || /^https?:\/\//i.test(path) || claimedBytes <= ALWAYS_READ) return null;
+  const have = await stored(path).catch(() => undefined);
+  if (have === undefined || claimedBytes <= have * MAX_RATIO) return null;
+  return `its shapes claim ${claimedBytes} bytes of data, more than ${MAX_RATIO} times the ${have} bytes it holds: corrupt shapes or a truncated store (not read)`;
+}

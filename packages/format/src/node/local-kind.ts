@@ -1,5 +1,6 @@
 // What a local path holds, for openStore's dispatch (Node).
-import { stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { FileSource } from "@cellfolio/hdf5/node";
 import { FormatError } from "../errors.js";
 import type { LocalKind } from "../platform.js";
@@ -23,4 +24,15 @@ export async function localKind(path: string): Promise<LocalKind> {
   } finally {
     await src?.close();
   }
+}
+
+/** Bytes of a local file, or of every file under a local directory. */
+export async function storedBytes(path: string): Promise<number> {
+  const st = await stat(path);
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const e of await readdir(path, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += (await stat(join(e.parentPath ?? (e as { path: string }).path, e.name))).size;
+  }
+  return total;
 }

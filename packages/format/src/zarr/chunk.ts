@@ -24,6 +24,8 @@ import type { ArrayCodec, ByteCodec, Pipeline, Serializer } from "./metadata.js"
 export type ChunkData = TypedArray | string[];
 
 const utf8 = new TextDecoder("utf-8");
+// vlen-utf8 items that are not UTF-8 are refused (as numcodecs refuses them), not read with U+FFFD in them
+const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 const utf8enc = new TextEncoder();
 
 async function decodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Array> {
@@ -137,7 +139,7 @@ function deserialize(s: Serializer, b: Uint8Array, n: number): ChunkData {
         const len = readU32(b, pos);
         pos += 4;
         if (pos + len > b.length) throw new Error("vlen chunk truncated");
-        out[i] = utf8.decode(b.subarray(pos, pos + len));
+        out[i] = (s.kind === "vlen-utf8" ? utf8Strict : utf8).decode(b.subarray(pos, pos + len));
         pos += len;
       }
       return out;

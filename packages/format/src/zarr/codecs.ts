@@ -8,7 +8,7 @@
 // frames of blosclz / snappy / bit shuffle. Blosc is framed here: numcodecs'
 // wasm blosc always writes typesize 4, which shuffles float16 and 8-byte data
 // badly.
-import { deflate, inflate, kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { bloscHeader, deflate, inflate, kernels, shuffleBytes, unshuffle } from "@cellfolio/codecs";
 import { decompress as fzstdDecompress } from "fzstd";
 import { formatPlatform } from "../platform.js";
 import { lz4DecodeFramed, lz4EncodeFramed } from "./lz4.js";
@@ -72,14 +72,11 @@ export async function lz4Encode(data: Uint8Array): Promise<Uint8Array> {
 }
 
 export async function bloscDecode(data: Uint8Array): Promise<Uint8Array> {
-  if (data.length < 16) throw new Error(`blosc: ${data.length} bytes, shorter than the 16-byte header`);
-  const nbytes = readU32(data, 4);
-  const cbytes = readU32(data, 12);
-  if (cbytes !== data.length) throw new Error(`blosc: header says ${cbytes} compressed bytes, chunk has ${data.length}`);
+  const { nbytes } = bloscHeader(data);
   // lz4 frames (zarr-python's default) in one WebAssembly call; corrupt ones throw there
   const lz4 = kernels().bloscDecode(data);
   if (lz4) return lz4;
-  const fast = await bloscDecodeJs(data).catch(() => null);
+  const fast = await bloscDecodeJs(data);
   if (fast) return fast;
   const out = await (await wasm("blosc", { cname: "lz4", clevel: 5, shuffle: 1 }, "a blosc frame of blosclz, snappy or bit shuffle")).decode(data);
   if (out.length !== nbytes) throw new Error(`blosc: decoded ${out.length} bytes, header says ${nbytes}`);
@@ -203,21 +200,32 @@ export async function bloscEncode(data: Uint8Array, opt: BloscOptions): Promise<
   return out;
 }
 
-let CRC_TABLE: Uint32Array | null = null;
-/** CRC-32C (Castagnoli), as the Zarr v3 crc32c codec stores it (little endian, after the data). */
-export function crc32c(data: Uint8Array): number {
-  if (!CRC_TABLE) {
-    CRC_TABLE = new Uint32Array(256);
+const CRC_TABLES = new Map<number, Uint32Array>();
+/** A reflected CRC-32 over `data` with the polynomial `poly` (its table made once). */
+function crc32With(poly: number, data: Uint8Array): number {
+  let t = CRC_TABLES.get(poly);
+  if (!t) {
+    t = new Uint32Array(256);
     for (let i = 0; i < 256; i++) {
       let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-      CRC_TABLE[i] = c >>> 0;
+      for (let k = 0; k < 8; k++) c = c & 1 ? poly ^ (c >>> 1) : c >>> 1;
+      t[i] = c >>> 0;
     }
+    CRC_TABLES.set(poly, t);
   }
-  const t = CRC_TABLE;
   let crc = 0xffffffff;
   for (let i = 0; i < data.length; i++) crc = t[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** CRC-32C (Castagnoli), as the Zarr v3 crc32c codec stores it (little endian, after the data). */
+export function crc32c(data: Uint8Array): number {
+  return crc32With(0x82f63b78, data);
+}
+
+/** CRC-32 (ISO-HDLC), as a zip file stores it for every entry. */
+export function crc32(data: Uint8Array): number {
+  return crc32With(0xedb88320, data);
 }
 
 export function readU32(b: Uint8Array, o: number): number {

@@ -157,11 +157,52 @@ export function sizeLzf(codecs: ByteCodec[], chunkBytes: number): ByteCodec[] {
   });
 }
 
+/** Dimensions an array may have (NumPy allows 64; AnnData uses up to 4). */
+const MAX_RANK = 32;
+/** Elements of one chunk (it is allocated whole): 2 GiB of float64. */
+const MAX_CHUNK_ELEMENTS = 2 ** 28;
+
+/**
+ * The one check of an array's geometry from JSON, before anything is sized
+ * from it: shape and chunk shape are lists of the same length of integers
+ * (a dimension >= 0, a chunk >= 1) that JavaScript holds exactly, the element
+ * count too, and a chunk fits in memory. A sharded array's `inner` chunk
+ * shape divides its shard shape.
+ */
+export function checkGeometry(shape: unknown, chunks: unknown, inner?: unknown): void {
+  const dims = (v: unknown, what: string, min: number): number[] => {
+    if (!Array.isArray(v)) problem(`${what} must be a list of integers, got ${JSON.stringify(v)}`);
+    if (v.length > MAX_RANK) problem(`${what} has ${v.length} dimensions, more than ${MAX_RANK}`);
+    v.forEach((d, i) => {
+      if (typeof d !== "number" || !Number.isSafeInteger(d) || d < min) {
+        problem(`${what}[${i}] is ${JSON.stringify(d)}: expected an integer from ${min} to 2^53 - 1`);
+      }
+    });
+    return v;
+  };
+  const s = dims(shape, "shape", 0);
+  const c = dims(chunks, "the chunk shape", 1);
+  if (c.length !== s.length) problem(`the chunk shape [${c.join(", ")}] and the shape [${s.join(", ")}] differ in length`);
+  if (!Number.isSafeInteger(s.reduce((a, b) => a * b, 1))) problem(`shape [${s.join(", ")}] holds more than 2^53 elements`);
+  let decoded = c;
+  if (inner !== undefined) {
+    decoded = dims(inner, "the inner chunk shape", 1);
+    if (decoded.length !== c.length || decoded.some((x, i) => c[i] % x !== 0)) {
+      problem(`the inner chunk shape [${decoded.join(", ")}] does not divide the shard shape [${c.join(", ")}]`);
+    }
+    // every shard's index holds an entry (16 bytes) per inner chunk
+    const perShard = c.reduce((a, b, i) => a * (b / decoded[i]), 1);
+    if (perShard > 2 ** 24) problem(`a shard of [${c.join(", ")}] holds ${perShard} inner chunks, more than 2^24`);
+  }
+  const elements = decoded.reduce((a, b) => a * b, 1);
+  if (elements > MAX_CHUNK_ELEMENTS) problem(`a chunk of [${decoded.join(", ")}] holds ${elements} elements, more than 2^28`);
+}
+
 /** Parses a v2 `.zarray` document. */
 export function parseV2(meta: any, attrs: Record<string, unknown>): ArrayMeta {
   const shape: number[] = meta.shape;
   const chunks: number[] = meta.chunks;
-  if (!Array.isArray(shape) || !Array.isArray(chunks) || shape.length !== chunks.length) problem("bad .zarray: shape and chunks must be arrays of equal length");
+  checkGeometry(shape, chunks);
   const filters: any[] = meta.filters ?? [];
   const arrayCodecs: ArrayCodec[] = [];
   const byteCodecs: ByteCodec[] = [];
@@ -328,8 +369,9 @@ export function parseV3(meta: any): ArrayMeta {
   const dtype = V3_TYPES[meta.data_type] ?? problem(`unsupported data_type ${JSON.stringify(meta.data_type)}`);
   const shape: number[] = meta.shape;
   if (meta.chunk_grid?.name !== "regular") problem(`unsupported chunk_grid ${JSON.stringify(meta.chunk_grid?.name)}`);
-  const chunks: number[] = meta.chunk_grid.configuration.chunk_shape;
+  const chunks: number[] = meta.chunk_grid.configuration?.chunk_shape;
   const { pipeline, shard } = v3Pipeline(meta.codecs ?? [], dtype);
+  checkGeometry(shape, chunks, shard?.chunks);
   const enc = meta.chunk_key_encoding ?? { name: "default" };
   const sep = enc.configuration?.separator ?? (enc.name === "v2" ? "." : "/");
   const chunkKey =

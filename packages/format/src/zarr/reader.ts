@@ -118,8 +118,22 @@ export class ZarrReader implements StoreReader {
       return fail("not a Zarr store: no zarr.json, .zgroup, .zarray or .zmetadata at its root");
     } catch (e) {
       await store.close();
-      throw e;
+      throw e instanceof FormatError ? e : new FormatError(source, "", (e as Error)?.message ?? String(e), { cause: e });
     }
+  }
+
+  /**
+   * The reason a lower layer gave, without the store's name and the element
+   * path when it starts with them (a zip entry's FormatError, a SourceError):
+   * the message that wraps it names them once.
+   */
+  private why(e: any, path: string): string {
+    let m = String(e?.message ?? e);
+    if (m.startsWith(`${this.source}: `)) m = m.slice(this.source.length + 2);
+    // "/obsm/x: " or a key under it ("/obsm/x/0.0: ", a zip entry): the wrapping message names the element and chunk
+    const lead = /^\/([^:]*): /.exec(m);
+    if (lead && (lead[1] === "" || `${lead[1]}/`.startsWith(`${norm(path)}/`))) m = m.slice(lead[0].length);
+    return m;
   }
 
   private err(path: string, problem: string, cause?: unknown): FormatError {
@@ -128,7 +142,7 @@ export class ZarrReader implements StoreReader {
 
   /** A chunk (or shard part) whose bytes would not decode, named. */
   private undecodable(path: string, what: string, e: any): FormatError {
-    return this.err(path, `${what}: cannot decode (${e?.message ?? e})`, e);
+    return this.err(path, `${what}: cannot decode (${this.why(e, path)})`, e);
   }
 
   private async node(path: string): Promise<NodeDoc | null> {
@@ -152,7 +166,7 @@ export class ZarrReader implements StoreReader {
       const attrs = (await read(".zattrs")) ?? {};
       return { kind: arr ? "array" : "group", doc: arr ?? grp, attrs };
     } catch (e: any) {
-      throw this.err(path, `bad metadata: ${e?.message ?? e}`, e);
+      throw this.err(path, `bad metadata: ${this.why(e, path)}`, e);
     }
   }
 
@@ -166,7 +180,7 @@ export class ZarrReader implements StoreReader {
         try {
           return this.zarrFormat === 3 ? parseV3(n.doc) : parseV2(n.doc, n.attrs);
         } catch (e: any) {
-          throw this.err(path, e?.message ?? String(e), e);
+          throw this.err(path, this.why(e, path), e);
         }
       })();
       m.catch(() => this.metas.delete(path));
@@ -333,7 +347,7 @@ export class ZarrReader implements StoreReader {
   private async chunkData(path: string, m: ArrayMeta, idx: number[], here: boolean): Promise<ChunkData | null> {
     const key = join(path, m.chunkKey(idx));
     const raw = await this.store.get(key).catch((e) => {
-      throw this.err(path, `chunk ${m.chunkKey(idx)}: ${e?.message ?? e}`, e);
+      throw this.err(path, `chunk ${m.chunkKey(idx)}: ${this.why(e, path)}`, e);
     });
     if (!raw) return null;
     try {
@@ -441,7 +455,7 @@ export class ZarrReader implements StoreReader {
       try {
         raw = store.readNow(c.src as ChunkSource); // a reused buffer: the decoders copy it before any await
       } catch (e: any) {
-        throw this.err(path, `${c.label}: ${e?.message ?? e}`, e);
+        throw this.err(path, `${c.label}: ${this.why(e, path)}`, e);
       }
       if (!raw) {
         place(c, null);
@@ -576,7 +590,7 @@ export class ZarrReader implements StoreReader {
       try {
         indexes.set(shardKey, await this.shardIndex(spec, join(path, shardKey), nInner));
       } catch (e: any) {
-        throw this.err(path, `shard ${shardKey}: ${e?.message ?? e}`, e);
+        throw this.err(path, `shard ${shardKey}: ${this.why(e, path)}`, e);
       }
     }
     each(inner, (idx, dst0) => {
@@ -652,7 +666,7 @@ export class ZarrReader implements StoreReader {
         index = await this.shardIndex(spec, key, nInner);
       }
     } catch (e: any) {
-      throw this.err(path, `shard ${shardKey}: ${e?.message ?? e}`, e);
+      throw this.err(path, `shard ${shardKey}: ${this.why(e, path)}`, e);
     }
     // Range coalescing: inner chunks close together in the shard are fetched in one request.
     const ranges = new Map<number, () => Promise<Uint8Array | undefined>>();
@@ -707,7 +721,7 @@ export class ZarrReader implements StoreReader {
         copyBlock(data, inner, box.srcStart, dst, shape, box.dstStart, box.count);
       } catch (e: any) {
         // a failed read (HTTP: the message names the URL and what the server did) is not a decoding failure
-        if (e instanceof SourceError) throw this.err(path, `${label}: ${e.message}`, e);
+        if (e instanceof SourceError) throw this.err(path, `${label}: ${this.why(e, path)}`, e);
         throw this.undecodable(path, label, e);
       }
     });

@@ -7,7 +7,7 @@ import { inflate } from "@cellfolio/codecs";
 import { type ByteSource, HttpClient, type HttpOptions, openSource } from "@cellfolio/hdf5";
 import { FormatError } from "../errors.js";
 import { formatPlatform, NO_LOCAL_FILES } from "../platform.js";
-import { readU32 } from "./codecs.js";
+import { crc32, readU32 } from "./codecs.js";
 
 export interface KeyStore {
   readonly source: string;
@@ -167,8 +167,12 @@ export class HttpStore implements KeyStore {
   async close(): Promise<void> {}
 }
 
+const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
+
 interface ZipEntry {
   method: number;
+  /** CRC-32 of the uncompressed bytes, from the central directory. */
+  crc: number;
   compressedSize: number;
   size: number;
   headerOffset: number;
@@ -210,7 +214,7 @@ export class ZipStore implements KeyStore {
         break;
       }
     }
-    if (eocd < 0) throw new Error("not a zip file (no end of central directory record)");
+    if (eocd < 0) throw this.error("", "not a zip file (no end of central directory record): truncated or not a .zarr.zip");
     const dv = new DataView(tail.buffer, tail.byteOffset, tail.length);
     let count = dv.getUint16(eocd + 10, true);
     let cdSize = readU32(tail, eocd + 12);
@@ -218,7 +222,7 @@ export class ZipStore implements KeyStore {
     if (cdOffset === 0xffffffff || count === 0xffff) {
       // ZIP64: the locator sits just before the EOCD record.
       const loc = eocd - 20;
-      if (loc < 0 || readU32(tail, loc) !== 0x07064b50) throw new Error("zip64 locator missing");
+      if (loc < 0 || readU32(tail, loc) !== 0x07064b50) throw this.error("", "corrupt zip: the zip64 locator is missing");
       const z64off = Number(dv.getBigUint64(loc + 8, true));
       const z = await this.src.read(z64off, 56);
       const zv = new DataView(z.buffer, z.byteOffset, z.length);
@@ -226,13 +230,22 @@ export class ZipStore implements KeyStore {
       cdSize = Number(zv.getBigUint64(40, true));
       cdOffset = Number(zv.getBigUint64(48, true));
     }
+    if (cdOffset + cdSize > size || count * 46 > cdSize) {
+      throw this.error("", `corrupt zip: a central directory of ${count} entries in ${cdSize} bytes at ${cdOffset}, in a file of ${size} bytes`);
+    }
     const cd = await this.src.read(cdOffset, cdSize);
     const cv = new DataView(cd.buffer, cd.byteOffset, cd.length);
     const dec = new TextDecoder();
     let p = 0;
     for (let i = 0; i < count; i++) {
-      if (readU32(cd, p) !== 0x02014b50) throw new Error("corrupt zip central directory");
+      if (p + 46 > cd.length || readU32(cd, p) !== 0x02014b50) throw this.error("", `corrupt zip: central directory entry ${i} is damaged`);
       const method = cv.getUint16(p + 10, true);
+      // what Python's zipfile refuses too: a version needed above 6.3, encryption, patched data
+      const needs = cv.getUint16(p + 6, true) & 0xff;
+      const flags = cv.getUint16(p + 8, true);
+      if (needs > 63) throw this.error("", `corrupt zip: entry ${i} needs zip version ${needs / 10} to extract`);
+      if (flags & 0x01) throw this.error("", `entry ${i} is encrypted; zipped Zarr stores are read unencrypted`);
+      if (flags & 0x20) throw this.error("", `corrupt zip: entry ${i} says it holds patched data (flag bit 5)`);
       let compressedSize = readU32(cd, p + 20);
       let usize = readU32(cd, p + 24);
       const nameLen = cv.getUint16(p + 28, true);
@@ -260,7 +273,12 @@ export class ZipStore implements KeyStore {
         }
         e += 4 + len;
       }
-      if (!name.endsWith("/")) this.entries.set(name, { method, compressedSize, size: usize, headerOffset });
+      if (!name.endsWith("/")) {
+        if (headerOffset + 30 + compressedSize > size) {
+          throw this.error("", `entry ${name} (${compressedSize} bytes at ${headerOffset}) lies past the end of the zip (${size} bytes): truncated file`);
+        }
+        this.entries.set(name, { method, crc: readU32(cd, p + 16), compressedSize, size: usize, headerOffset });
+      }
       p = eEnd + commentLen;
     }
     this.entries = rootedAtTopFolder(this.entries);
@@ -269,7 +287,7 @@ export class ZipStore implements KeyStore {
   private async dataOffset(entry: ZipEntry): Promise<number> {
     if (entry.dataOffset === undefined) {
       const h = await this.src.read(entry.headerOffset, 30);
-      if (readU32(h, 0) !== 0x04034b50) throw new Error("corrupt zip local header");
+      if (readU32(h, 0) !== 0x04034b50) throw this.error("", `corrupt zip: no local header at ${entry.headerOffset}`);
       const dv = new DataView(h.buffer, h.byteOffset, h.length);
       entry.dataOffset = entry.headerOffset + 30 + dv.getUint16(26, true) + dv.getUint16(28, true);
     }
@@ -280,9 +298,30 @@ export class ZipStore implements KeyStore {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     const raw = await this.src.read(await this.dataOffset(entry), entry.compressedSize);
-    if (entry.method === 0) return raw;
-    if (entry.method === 8) return inflate(raw, "raw", entry.size);
-    throw new Error(`zip entry ${key} uses compression method ${entry.method}`);
+    let bytes: Uint8Array;
+    if (entry.method === 0) bytes = raw;
+    else if (entry.method === 8) {
+      try {
+        bytes = await inflate(raw, "raw", entry.size);
+      } catch (e) {
+        throw this.error(key, `cannot inflate the zip entry: ${(e as Error).message}`, e);
+      }
+    } else throw this.error(key, `the zip entry uses compression method ${entry.method}; only stored (0) and deflate (8) are read`);
+    this.check(key, entry, bytes);
+    return bytes;
+  }
+
+  /** A whole entry's bytes against the size and CRC-32 the central directory gives (as Python's zipfile checks them). */
+  private check(key: string, entry: ZipEntry, bytes: Uint8Array): void {
+    if (bytes.length !== entry.size) throw this.error(key, `the zip entry holds ${bytes.length} bytes, its directory says ${entry.size}`);
+    const c = crc32(bytes);
+    if (c !== entry.crc) {
+      throw this.error(key, `bad CRC-32 in the zip entry (${hex(c)}, the directory says ${hex(entry.crc)}): the file is corrupt`);
+    }
+  }
+
+  private error(key: string, problem: string, cause?: unknown): FormatError {
+    return new FormatError(this.source, key, problem, cause === undefined ? undefined : { cause });
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
@@ -296,7 +335,11 @@ export class ZipStore implements KeyStore {
     }
     const start = offset < 0 ? Math.max(0, entry.size + offset) : offset;
     const len = Math.min(length, entry.size - start);
-    return this.src.read((await this.dataOffset(entry)) + start, Math.max(0, len));
+    const bytes = await this.src.read((await this.dataOffset(entry)) + start, Math.max(0, len));
+    // A range that is the whole entry is checked like get(); a part of one
+    // cannot be (a shard's index has its own crc32c).
+    if (start === 0 && bytes.length === entry.size) this.check(key, entry, bytes);
+    return bytes;
   }
 
   async listDir(prefix: string): Promise<string[] | null> {

@@ -444,16 +444,18 @@ export class Dataset {
           try {
             decoded = decodeChunkSync(stored, this.filters, mask, rawSize, es, target);
           } catch (e) {
-            for (const p of inflating) p.catch(() => {}); // the read fails with this chunk's error
             throw failed(e);
           }
           place(decoded);
         } else {
-          inflating.push(
-            decodeChunk(stored, this.filters, mask, rawSize, es, target).then(place, (e) => {
-              throw failed(e);
-            }),
-          );
+          const p = decodeChunk(stored, this.filters, mask, rawSize, es, target).then(place, (e) => {
+            throw failed(e);
+          });
+          // Awaited below by Promise.all; observed now, since the loop may
+          // yield to the event loop before then (an unobserved rejection
+          // would otherwise end the process, past the caller's try/catch).
+          p.catch(() => {});
+          inflating.push(p);
         }
       }
       if (inflating.length > 0) await Promise.all(inflating);

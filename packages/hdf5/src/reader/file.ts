@@ -12,6 +12,7 @@ import { GlobalHeap } from "./global-heap.js";
 import {
   type Dataspace,
   type DenseInfo,
+  type Layout,
   type Link,
   MSG,
   parseAttribute,
@@ -99,6 +100,11 @@ export class NamedDatatype {
 
 export type Node = Group | Dataset | NamedDatatype;
 
+/** Soft links followed in one lookup (HDF5's own default limit of link traversals is 16). */
+const MAX_SOFT_HOPS = 16;
+/** Levels of a path looked up; AnnData goes 4-5 deep. */
+const MAX_PATH_DEPTH = 64;
+
 export class Hdf5File {
   private readonly nodes = new Map<number, Promise<Node>>();
   readonly heap: GlobalHeap;
@@ -164,26 +170,43 @@ export class Hdf5File {
     });
   }
 
-  private async resolve(path: string): Promise<Node | null> {
+  /**
+   * Follows `path` from the root. Soft links restart from their target with
+   * the hop count carried along; a soft link that comes back to a target it
+   * already took is dangling (null), as h5py sees a link to itself. A hard
+   * link back to a group on the path itself (a cycle) is refused: walks by
+   * path would never end.
+   */
+  private async resolve(path: string, seen: Set<string> = new Set()): Promise<Node | null> {
     const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+    if (parts.length > MAX_PATH_DEPTH) throw this.ctx.error(path, `a path of ${parts.length} levels: deeper than ${MAX_PATH_DEPTH}, a link cycle?`);
     let node: Node = await this.node(this.superblock.rootAddress, "");
-    let depth = 0;
+    const onPath = new Set<number>([node.address]);
     for (let i = 0; i < parts.length; i++) {
       if (node.kind !== "group") return null;
       const link = (await node.linkMap()).get(parts[i]);
       if (!link) return null;
       const here = parts.slice(0, i + 1).join("/");
       if (link.kind === "soft") {
-        if (++depth > 16) throw this.ctx.error(here, "too many levels of soft links");
         const target = link.target!.startsWith("/") ? link.target! : [...parts.slice(0, i), link.target].join("/");
-        const t = await this.get(target);
+        const key = `/${target.split("/").filter((p) => p !== "" && p !== ".").join("/")}`;
+        if (seen.has(key)) return null; // a soft link cycle: dangling
+        if (seen.size >= MAX_SOFT_HOPS) throw this.ctx.error(here, `more than ${MAX_SOFT_HOPS} soft links in a row`);
+        seen.add(key);
+        const t = await this.resolve(target, seen);
         if (!t) return null;
         node = t;
-        continue;
+      } else if (link.kind === "external") {
+        throw this.ctx.error(here, `external link to ${link.target} is not supported`);
+      } else if (link.kind === "user-defined") {
+        throw this.ctx.error(here, `user-defined link type ${link.linkType} is not supported`);
+      } else {
+        node = await this.node(link.address, here);
       }
-      if (link.kind === "external") throw this.ctx.error(here, `external link to ${link.target} is not supported`);
-      if (link.kind === "user-defined") throw this.ctx.error(here, `user-defined link type ${link.linkType} is not supported`);
-      node = await this.node(link.address, here);
+      if (node.kind === "group" && i < parts.length - 1) {
+        if (onPath.has(node.address)) throw this.ctx.error(here, "a link cycle: this group is also one of its own ancestors");
+        onPath.add(node.address);
+      }
     }
     return node;
   }
@@ -261,6 +284,7 @@ export class Hdf5File {
       const layout = parseLayout(cur(layoutMsg.data));
       const fMsg = find(MSG.FILTERS);
       const filters = fMsg ? parseFilterPipeline(cur(fMsg.data)) : [];
+      checkGeometry(dataspace.kind === "null" ? [] : dataspace.dims, layout, datatype.size, ctx.fileSize);
       const fill = find(MSG.FILL) ?? find(MSG.FILL_OLD);
       const fillValue = fill ? parseFillValue(cur(fill.data), fill.type === MSG.FILL_OLD) : undefined;
       return new Dataset(ctx, this.heap, path, address, dataspace, datatype, layout, filters, fillValue, () =>
@@ -316,6 +340,10 @@ export class Hdf5File {
         }
       }
     });
+    // A name no path can spell ("" or with a "/", from a damaged heap) would
+    // lead a walk by paths back to this group without end.
+    const bad = links.find((l) => l.name === "" || l.name.includes("/") || l.name === "." || l.name === "..");
+    if (bad) throw ctx.error(path, `a link named ${JSON.stringify(bad.name)}: not a valid name (corrupt group)`);
     return new Map(links.map((l) => [l.name, l]));
   }
 
@@ -372,6 +400,31 @@ export class Hdf5File {
 
 function kindName(n: Node): string {
   return n.kind === "datatype" ? "committed datatype" : n.kind;
+}
+
+/** Dimensions a dataspace may have (HDF5 allows 32). */
+const MAX_RANK = 32;
+/** Bytes one decoded chunk may take: it is allocated whole. */
+const MAX_CHUNK_BYTES = 2 ** 32;
+
+/**
+ * A dataset's sizes checked before anything is sized or iterated from them:
+ * the element count is one JavaScript holds exactly, a chunk fits in memory,
+ * contiguous data fits in the file. (RangeErrors: the guard names the file and dataset.)
+ */
+function checkGeometry(dims: number[], layout: Layout, elementSize: number, fileSize: number): void {
+  if (dims.length > MAX_RANK) throw new RangeError(`a dataspace of ${dims.length} dimensions, more than ${MAX_RANK}`);
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`shape [${dims.join(", ")}] holds more than 2^53 elements`);
+  if (layout.class === "chunked") {
+    if (layout.chunk.length !== dims.length || layout.chunk.some((c) => !Number.isSafeInteger(c) || c < 1)) {
+      throw new RangeError(`chunk shape [${layout.chunk.join(", ")}] does not fit the shape [${dims.join(", ")}]`);
+    }
+    const bytes = layout.chunk.reduce((a, b) => a * b, 1) * elementSize;
+    if (bytes > MAX_CHUNK_BYTES) throw new RangeError(`a chunk of [${layout.chunk.join(", ")}] takes ${bytes} bytes, more than 2^32`);
+  } else if (layout.class === "contiguous" && layout.address !== UNDEFINED && n * elementSize > fileSize) {
+    throw new RangeError(`shape [${dims.join(", ")}] needs ${n * elementSize} bytes of contiguous data, the file has ${fileSize}: corrupt dimensions or a truncated file`);
+  }
 }
 
 /** Opens an HDF5 file on disk, over http(s), or over any byte source. */
