@@ -53,7 +53,8 @@ const sets: CellSet[] = [
 // LMD_PEER_CELLS=0 leaves the large case out (py-lmd needs ~1 min of CPU for it).
 const BIG = Number(process.env.LMD_PEER_CELLS ?? 10_000);
 const ids = Array.from({ length: BIG }, (_, i) => i + 1);
-const CASES: Case[] = [
+const CASES = (
+  [
   { name: "joined", mask, sets, options: { shapeDilation: 1, joinIntersecting: true, pathOptimization: "hilbert", hilbertP: 4 } },
   {
     name: "not joined",
@@ -73,7 +74,8 @@ const CASES: Case[] = [
     options: { distanceHeuristic: 24 },
     threads: 2,
   },
-].filter((c) => BIG > 0 || c.name !== "10,000 cells");
+  ] satisfies Case[]
+).filter((c) => BIG > 0 || c.name !== "10,000 cells");
 
 const ours = new Map<string, LmdResult>();
 const theirs = new Map<string, any>();
