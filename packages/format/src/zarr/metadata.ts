@@ -325,7 +325,7 @@ function v3Pipeline(codecs: any[], dtype: DType): { pipeline: Pipeline; shard?: 
 
 /** Parses a v3 array `zarr.json` document. */
 export function parseV3(meta: any): ArrayMeta {
-  if (meta.data_type?.name === "struct") return parseV3Struct(meta);
+  if (meta.data_type?.name === "struct" || meta.data_type?.name === "structured") return parseV3Struct(meta);
   const dtype = V3_TYPES[meta.data_type] ?? problem(`unsupported data_type ${JSON.stringify(meta.data_type)}`);
   const shape: number[] = meta.shape;
   if (meta.chunk_grid?.name !== "regular") problem(`unsupported chunk_grid ${JSON.stringify(meta.chunk_grid?.name)}`);
@@ -354,13 +354,14 @@ function parseV3StructField(name: string, t: unknown, offset: number): RecordFie
   throw new Error(`struct field ${name} has unsupported data_type ${JSON.stringify(o.name)}`);
 }
 
-/** A v3 array of the "struct" data type (zarr-python >= 3.1; anndata's rec-arrays): records, little endian. */
+/** A v3 array of the "struct" data type (zarr-python >= 3.1, as anndata 0.13 writes rec-arrays): packed records. */
 function parseV3Struct(meta: any): ArrayMeta {
   const list: any[] = meta.data_type.configuration?.fields ?? problem("struct data_type without fields");
   const fields: RecordField[] = [];
   let offset = 0;
   for (const f of list) {
-    const field = parseV3StructField(String(f.name), f.data_type, offset);
+    // "struct" fields are {name, data_type}; zarr-python 3.1's earlier "structured" wrote [name, data_type]
+    const field = Array.isArray(f) ? parseV3StructField(String(f[0]), f[1], offset) : parseV3StructField(String(f.name), f.data_type, offset);
     fields.push(field);
     offset += field.size;
   }
