@@ -66,7 +66,7 @@ describe("rec-arrays of the anndata archives through h5ad -> Zarr -> h5ad", () =
       const v3 = path.join(tmp, `${version}.v3.zarr`);
       const back2 = path.join(tmp, `${version}.from-v2.h5ad`);
       const back3 = path.join(tmp, `${version}.from-v3.h5ad`);
-      await convert(src, v2, { zarrFormat: 2 });
+      expect((await convert(src, v2, { zarrFormat: 2 })).recArrays).toBe(paths.length);
       await convert(v2, back2);
       await convert(src, v3, { zarrFormat: 3 });
       await convert(v3, back3);
