@@ -34,6 +34,8 @@ export interface ConvertOptions {
 
 export interface ConvertResult {
   bytes: number;
+  /** Rec-arrays written (a Zarr v3 output holding one needs zarr-python >= 3.1 to open). */
+  recArrays: number;
   /** Elements left out (only with allowProblems). */
   problems: { path: string; message: string }[];
 }
@@ -68,6 +70,12 @@ export function elemBytes(elem: Elem | undefined): number {
     default:
       return 0;
   }
+}
+
+function countRecArrays(e: Elem | undefined): number {
+  if (!e || !("kind" in e)) return 0;
+  if (e.kind === "rec-array") return 1;
+  return e.kind === "dict" ? Object.values(e.items).reduce((s, c) => s + countRecArrays(c), 0) : 0;
 }
 
 export function annDataBytes(adata: AnnData): number {
@@ -119,7 +127,11 @@ export async function convert(input: string, output: string, options: ConvertOpt
       throw err;
     }
     options.onProgress?.({ bytesDone: bytesTotal, bytesTotal });
-    return { bytes: bytesTotal, problems };
+    return {
+      bytes: bytesTotal,
+      problems,
+      recArrays: [adata.uns, adata.obsm, adata.varm, adata.layers].reduce((s, m) => s + Object.values(m ?? {}).reduce((t, e) => t + countRecArrays(e), 0), 0),
+    };
   } finally {
     await reader.close().catch(() => {});
   }

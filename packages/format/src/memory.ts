@@ -7,6 +7,7 @@ import type {
   ArrayWriter,
   Attrs,
   CreateArrayOptions,
+  FieldInfo,
   NDArray,
   NodeInfo,
   ReadBlockOptions,
@@ -89,24 +90,26 @@ export class MemoryStore implements StoreReader, StoreWriter {
     return out;
   }
 
-  /** Stores a compound (structured) array, one 1-D (or sub-array) NDArray per field, as legacy h5ad files hold. */
-  async writeRecords(path: string, fields: Record<string, NDArray>, attrs: Attrs = {}): Promise<void> {
+  /** Stores a compound (structured) array, one 1-D (or sub-array) column per field, as legacy h5ad files hold. */
+  async writeRecords(path: string, fields: FieldInfo[], columns: NDArray[], attrs: Attrs = {}): Promise<void> {
     const p = normalizePath(path);
-    const names = Object.keys(fields);
-    if (names.length === 0) throw new FormatError(this.target, p, "a compound array needs fields");
+    if (fields.length === 0 || fields.length !== columns.length) throw new FormatError(this.target, p, `a compound array needs fields, one column each (${fields.length} fields, ${columns.length} columns)`);
     this.ensureParents(p);
-    const first = fields[names[0]];
+    const records: Record<string, NDArray> = {};
+    fields.forEach((f, i) => {
+      records[f.name] = columns[i];
+    });
     const info: ArrayInfo = {
       kind: "array",
       path: p,
-      shape: [first.shape[0]],
-      dtype: first.dtype,
+      shape: [columns[0].shape[0]],
+      dtype: fields[0].dtype,
       chunks: null,
       compression: "none",
       attrs: structuredClone(attrs),
-      fields: names.map((name) => ({ name, dtype: fields[name].dtype })),
+      fields: fields.map((f) => ({ ...f })),
     };
-    this.nodes.set(p, { kind: "array", info, data: first, records: fields });
+    this.nodes.set(p, { kind: "array", info, data: columns[0], records });
   }
 
   async close(): Promise<void> {}

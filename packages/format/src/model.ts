@@ -1,7 +1,7 @@
 // AnnData in memory: the values the element registry reads and writes.
 // Dense arrays are plain NDArrays; every other element carries `kind`, named
 // after its anndata encoding-type.
-import type { ArrayInfo, Attrs, DType, NDArray, StoreReader } from "./types.js";
+import type { ArrayInfo, Attrs, DType, FieldText, NDArray, StoreReader } from "./types.js";
 
 export interface DataFrame {
   kind: "dataframe";
@@ -69,6 +69,8 @@ export interface AwkwardArray {
 export interface RecArray {
   kind: "rec-array";
   fields: Record<string, NDArray>;
+  /** How each string field was stored (fixed bytes, UTF-32, variable length), where the source said. */
+  text?: Record<string, FieldText>;
 }
 
 export interface NullElem {

@@ -19,7 +19,7 @@ import { dataframeReader, writeDataFrame } from "./elements/dataframe.js";
 import { readDict, writeDict } from "./elements/dict.js";
 import { readNull, writeNull } from "./elements/null.js";
 import { nullableReader, writeNullable } from "./elements/nullable.js";
-import { readRecArray, writeRecArrayAsDict } from "./elements/recarray.js";
+import { readRecArray, writeRecArray } from "./elements/recarray.js";
 import { readScalar, writeScalar } from "./elements/scalar.js";
 import { readH5Sparse, sparseReader, writeSparse } from "./elements/sparse.js";
 import { FormatError } from "./errors.js";
@@ -70,7 +70,8 @@ export const WRITERS: Record<string, { type: string; version: string; write: Ele
   "nullable-boolean": { type: "nullable-boolean", version: "0.1.0", write: writeNullable },
   "nullable-string-array": { type: "nullable-string-array", version: "0.1.0", write: writeNullable },
   "awkward-array": { type: "awkward-array", version: "0.1.0", write: writeAwkward },
-  "rec-array": { type: "dict", version: "0.1.0", write: writeRecArrayAsDict },
+  // a dict of its fields only where the target holds no compound array (elements/recarray.ts)
+  "rec-array": { type: "rec-array", version: "0.2.0", write: writeRecArray },
   null: { type: "null", version: "0.1.0", write: writeNull },
 };
 

@@ -78,6 +78,20 @@ export interface GroupInfo {
   attrs: Attrs;
 }
 
+/**
+ * How a string field of a compound (structured) array is stored: variable
+ * length (HDF5 vlen, numpy object), fixed bytes (numpy "S<size>", HDF5 fixed
+ * string) or fixed UTF-32 (numpy "U<chars>", Zarr only).
+ */
+export type FieldText = { kind: "vlen" } | { kind: "bytes"; size: number } | { kind: "utf32"; chars: number };
+
+/** One field of a compound array; `text` is set for string fields. */
+export interface FieldInfo {
+  name: string;
+  dtype: DType;
+  text?: FieldText;
+}
+
 export interface ArrayInfo {
   kind: "array";
   path: string;
@@ -95,7 +109,7 @@ export interface ArrayInfo {
    * hold: the fields in order. `dtype` is then that of the first field, and
    * the array is read with `readRecords`, not `readArray`.
    */
-  fields?: { name: string; dtype: DType }[];
+  fields?: FieldInfo[];
 }
 
 export type NodeInfo = GroupInfo | ArrayInfo;
@@ -160,6 +174,12 @@ export interface StoreWriter {
   createArray(path: string, options: CreateArrayOptions): Promise<ArrayWriter>;
   /** Convenience: create an array and write all of `data`. */
   writeArray(path: string, data: NDArray, options?: Omit<CreateArrayOptions, "shape" | "dtype">): Promise<void>;
+  /**
+   * Writes a 1-D compound (structured) array whole, packed as numpy packs it
+   * (aligned=False): one column per field, in order, every string field with
+   * its `text` storage. Absent where the backend stores no compound arrays.
+   */
+  writeRecords?(path: string, fields: FieldInfo[], columns: NDArray[], attrs?: Attrs): Promise<void>;
   /** Adds or replaces attributes of an existing group or array. */
   setAttrs(path: string, attrs: Attrs): Promise<void>;
   /** Finishes: metadata, consolidated metadata, rename from the temporary name. */

@@ -84,11 +84,11 @@ export const convertCommand: Command = {
     const format = isZarr ? (zarrFormat ?? 3) : undefined;
     if (json) {
       process.stdout.write(
-        `${JSON.stringify({ input, output, backend: isZarr ? "zarr" : "hdf5", zarrFormat: format, bytes: result.bytes, seconds, readers: format ? zarrReaders(format) : undefined })}\n`,
+        `${JSON.stringify({ input, output, backend: isZarr ? "zarr" : "hdf5", zarrFormat: format, bytes: result.bytes, seconds, readers: format ? zarrReaders(format, result.recArrays > 0) : undefined })}\n`,
       );
       return 0;
     }
-    process.stdout.write(`converted ${input} -> ${output}: ${fmtBytes(result.bytes)} of array data in ${seconds.toFixed(2)} s\n${format ? `${zarrReaders(format).note}\n` : ""}`);
+    process.stdout.write(`converted ${input} -> ${output}: ${fmtBytes(result.bytes)} of array data in ${seconds.toFixed(2)} s\n${format ? `${zarrReaders(format, result.recArrays > 0).note}\n` : ""}`);
     return 0;
   },
 };

@@ -10,9 +10,10 @@ export interface ZarrReaders {
   note: string;
 }
 
-export function zarrReaders(format: 2 | 3): ZarrReaders {
+/** `recArrays`: the store holds rec-arrays, in v3 the "struct" data type that zarr-python < 3.1 cannot read. */
+export function zarrReaders(format: 2 | 3, recArrays = false): ZarrReaders {
   if (format === 3) {
-    const opensWith = ["zarr-python >= 3", "anndata >= 0.11", "cellfolio"];
+    const opensWith = recArrays ? ["zarr-python >= 3.1", "anndata with zarr-python >= 3.1", "cellfolio"] : ["zarr-python >= 3", "anndata >= 0.11", "cellfolio"];
     return {
       zarrFormat: 3,
       opensWith,

@@ -1,23 +1,70 @@
-// "rec-array" 0.2.0: a structured (compound) dataset, read field by field.
-// Our stores write no compound arrays (and anndata writes no rec-arrays to
-// Zarr v3), so one is written as a dict of its fields; a "/" in a field name
-// (legal in numpy, refused as a key) becomes "_".
+// "rec-array" 0.2.0: a structured (compound) array, read field by field and
+// written back as one, as anndata writes it: an HDF5 compound dataset (string
+// fields variable-length UTF-8, or fixed bytes where the source had "S<n>"),
+// a Zarr structured array (v2: numpy's dtype list; v3: the "struct" data
+// type; string fields fixed UTF-32 "U<n>", or "S<n>" where the source had
+// it). Where a store holds no such array (sub-array fields, a backend
+// without writeRecords), it becomes a dict of its fields; a "/" in a field
+// name (legal in numpy, refused as a key) then becomes "_".
+import { itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import type { Elem, RecArray } from "../model.js";
-import type { NodeInfo } from "../types.js";
+import type { FieldInfo, FieldText, NDArray, NodeInfo, StoreWriter } from "../types.js";
 import { writePlainArray } from "./array.js";
 import { encodingAttrs, expectArray, join, type ReadContext, setExtraAttrs, type WriteContext, withExtra } from "./context.js";
+
+const utf8 = new TextEncoder();
 
 export async function readRecArray(ctx: ReadContext, path: string, node: NodeInfo): Promise<Elem> {
   const info = expectArray(ctx, path, node, "a rec-array");
   if (!info.fields) throw new FormatError(ctx.reader.source, path, "rec-array is not a compound array");
   if (!ctx.reader.readRecords) throw new FormatError(ctx.reader.source, path, `the ${ctx.reader.backend} backend reads no compound arrays`);
   const fields = await ctx.reader.readRecords(path);
-  return setExtraAttrs({ kind: "rec-array", fields } satisfies RecArray, info.attrs);
+  const rec: RecArray = { kind: "rec-array", fields };
+  const text: Record<string, FieldText> = {};
+  for (const f of info.fields) if (f.text) text[f.name] = f.text;
+  if (Object.keys(text).length > 0) rec.text = text;
+  return setExtraAttrs(rec, info.attrs);
 }
 
 export function recFieldKey(name: string): string {
   return name.replaceAll("/", "_") || "_";
+}
+
+/**
+ * How a string field is stored in `writer`, as anndata 0.13 stores it there:
+ * HDF5 keeps fixed bytes and makes everything else variable-length (it has no
+ * UTF-32); Zarr keeps fixed bytes and UTF-32 and makes a variable-length
+ * field UTF-32 as wide as its longest value in UTF-8 bytes (anndata's rule).
+ */
+function textFor(writer: StoreWriter, col: NDArray, text: FieldText | undefined): FieldText {
+  if (text?.kind === "bytes") return text;
+  if (writer.backend === "hdf5") return { kind: "vlen" };
+  if (writer.backend === "zarr") {
+    if (text?.kind === "utf32") return text;
+    let chars = 1;
+    for (const s of col.data as string[]) chars = Math.max(chars, utf8.encode(s).length);
+    return { kind: "utf32", chars };
+  }
+  return text ?? { kind: "vlen" };
+}
+
+export async function writeRecArray(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
+  const r = elem as RecArray;
+  const writer = ctx.writer;
+  const names = Object.keys(r.fields);
+  const columns = names.map((n) => r.fields[n]);
+  const n = columns[0]?.shape[0];
+  // numpy's structured arrays as stored by anndata: 1-D, scalar fields
+  if (!writer.writeRecords || names.length === 0 || columns.some((c) => c.shape.length !== 1 || c.shape[0] !== n)) {
+    return writeRecArrayAsDict(ctx, path, elem);
+  }
+  const fields: FieldInfo[] = names.map((name, i) =>
+    columns[i].dtype === "string" ? { name, dtype: "string", text: textFor(writer, columns[i], r.text?.[name]) } : { name, dtype: columns[i].dtype },
+  );
+  await writer.writeRecords(path, fields, columns, withExtra(elem, encodingAttrs("rec-array", "0.2.0")));
+  // progress counts numeric bytes, as for plain arrays
+  ctx.onBytes?.(columns.reduce((s, c) => s + (c.dtype === "string" ? 0 : product(c.shape) * itemSize(c.dtype)), 0));
 }
 
 export async function writeRecArrayAsDict(ctx: WriteContext, path: string, elem: Elem): Promise<void> {

@@ -41,7 +41,7 @@ import { intoBuffer } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { float16ToFloat32 } from "../float16.js";
 import { formatPlatform, type H5wasmFile } from "../platform.js";
-import type { ArrayInfo, Attrs, AttrValue, DType, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
+import type { ArrayInfo, Attrs, AttrValue, DType, FieldText, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 
 /** HTTP only: fetch options, time limits, retries and bounds (HttpOptions of @cellfolio/hdf5). */
 export interface OpenHdf5Options extends HttpOptions {
@@ -210,9 +210,12 @@ class Hdf5Reader implements StoreReader {
       };
       if (t.class === "compound") {
         info.fields = t.members.map((m) => {
-          const dt = dtypeOf(m.type.class === "array" ? m.type.base : m.type);
+          const base = m.type.class === "array" ? m.type.base : m.type;
+          const dt = dtypeOf(base);
           if (!dt) throw new FormatError(this.source, clean, `compound field ${m.name}: type ${m.type.class} is not supported`);
-          return { name: m.name, dtype: dt };
+          const text: FieldText | undefined =
+            base.class === "string" ? { kind: "bytes", size: base.size } : base.class === "vlen-string" ? { kind: "vlen" } : undefined;
+          return text ? { name: m.name, dtype: dt, text } : { name: m.name, dtype: dt };
         });
         info.dtype = info.fields[0]?.dtype ?? "uint8";
       } else {

@@ -1,10 +1,20 @@
 // The HDF5 StoreWriter over @cellfolio/hdf5's streaming writer. Files come out
 // as h5py writes them (superblock v0, symbol-table groups, v1 B-tree chunk
 // index), so h5py / anndata 0.8 / h5dump / h5wasm read them.
-import { type AttributeValue, type DatasetWriter, guessChunks, type H5Filter, type H5Type, Hdf5Writer, type Sink } from "@cellfolio/hdf5";
+import {
+  type AttributeValue,
+  type CompoundMember,
+  type DatasetWriter,
+  guessChunks,
+  type H5Filter,
+  type H5Type,
+  Hdf5Writer,
+  packedCompound,
+  type Sink,
+} from "@cellfolio/hdf5";
 import { itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
-import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, DType, NDArray, StoreWriter } from "../types.js";
+import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, DType, FieldInfo, NDArray, StoreWriter } from "../types.js";
 
 export interface CreateHdf5Options {
   /** Replace an existing output (only at close; until then it is left alone). */
@@ -42,6 +52,15 @@ function h5type(dtype: DType): H5Type {
     default:
       return { class: "int", size: itemSize(dtype) as 1 | 2 | 4 | 8, signed: dtype.startsWith("int") };
   }
+}
+
+/** A compound member's type, as h5py stores numpy's: fixed strings null-padded ASCII ("S<n>"), vlen strings UTF-8. */
+function memberType(f: FieldInfo): CompoundMember["type"] {
+  if (f.dtype !== "string") return h5type(f.dtype) as CompoundMember["type"];
+  const text = f.text ?? { kind: "vlen" };
+  if (text.kind === "bytes") return { class: "fixed-string", size: text.size, pad: "nullpad", charset: "ascii" };
+  if (text.kind === "vlen") return { class: "vlen-string" };
+  throw new Error(`field ${f.name}: HDF5 has no UTF-32 strings; store it as variable-length or fixed bytes`);
 }
 
 function describe(filters: H5Filter[]): string {
@@ -117,6 +136,24 @@ class Hdf5StoreWriter implements StoreWriter {
       data,
     );
     await w.close();
+  }
+
+  async writeRecords(path: string, fields: FieldInfo[], columns: NDArray[], attrs?: Attrs): Promise<void> {
+    try {
+      if (fields.length === 0 || fields.length !== columns.length) throw new Error(`${columns.length} columns for ${fields.length} fields`);
+      const n = columns[0].shape[0] ?? 0;
+      if (columns.some((c, i) => c.shape.length !== 1 || c.shape[0] !== n || c.dtype !== fields[i].dtype))
+        throw new Error("record columns must be 1-D, of equal length and of their field's dtype");
+      const type = packedCompound(fields.map((f) => ({ name: f.name, type: memberType(f) })));
+      const bytes = n * (type as { size: number }).size;
+      // small, as rec-arrays are: contiguous as h5py stores them; chunked (unfiltered) beyond that
+      const chunks = n > 0 && bytes > CONTIGUOUS_MAX_BYTES ? guessChunks([n], (type as { size: number }).size) : null;
+      const dataset = this.file.createDataset(path, { shape: [n], type, chunks });
+      if (n > 0) await dataset.write([0], [n], dataset.packRecords(columns.map((c) => c.data as ArrayBufferView | string[])));
+    } catch (e) {
+      this.fail(path, e);
+    }
+    if (attrs) await this.setAttrs(path, attrs);
   }
 
   async setAttrs(path: string, attrs: Attrs): Promise<void> {

@@ -366,6 +366,7 @@ function v3Pipeline(codecs: any[], dtype: DType): { pipeline: Pipeline; shard?: 
 
 /** Parses a v3 array `zarr.json` document. */
 export function parseV3(meta: any): ArrayMeta {
+  if (meta.data_type?.name === "struct" || meta.data_type?.name === "structured") return parseV3Struct(meta);
   const dtype = V3_TYPES[meta.data_type] ?? problem(`unsupported data_type ${JSON.stringify(meta.data_type)}`);
   const shape: number[] = meta.shape;
   if (meta.chunk_grid?.name !== "regular") problem(`unsupported chunk_grid ${JSON.stringify(meta.chunk_grid?.name)}`);
@@ -378,6 +379,46 @@ export function parseV3(meta: any): ArrayMeta {
     enc.name === "v2" ? (idx: number[]) => (idx.length === 0 ? "0" : idx.join(sep)) : (idx: number[]) => (idx.length === 0 ? "c" : `c${sep}${idx.join(sep)}`);
   const label = shard ? `shard(${describe(shard.inner.byteCodecs)})` : describe(pipeline.byteCodecs);
   return { format: 3, shape, chunks, dtype, fill: parseFill(meta.fill_value, dtype), pipeline, shard, chunkKey, compression: label, attrs: meta.attributes ?? {} };
+}
+
+/** A v3 struct field's data_type as a RecordField at `offset` (records are packed). */
+function parseV3StructField(name: string, t: unknown, offset: number): RecordField {
+  if (typeof t === "string") {
+    const dtype = V3_TYPES[t];
+    if (!dtype || dtype === "string") throw new Error(`struct field ${name} has unsupported data_type ${JSON.stringify(t)}`);
+    return { name, dtype, offset, size: itemSize(dtype), bigEndian: false };
+  }
+  const o = t as { name?: string; configuration?: { length_bytes?: number } };
+  const size = o?.configuration?.length_bytes;
+  if (typeof size !== "number" || !(size >= 0)) throw new Error(`struct field ${name}: data_type ${JSON.stringify(t)} without a length_bytes`);
+  if (o.name === "fixed_length_utf32") return { name, dtype: "string", offset, size, bigEndian: false, text: "U" };
+  if (o.name === "null_terminated_bytes") return { name, dtype: "string", offset, size, bigEndian: false, text: "S" };
+  throw new Error(`struct field ${name} has unsupported data_type ${JSON.stringify(o.name)}`);
+}
+
+/** A v3 array of the "struct" data type (zarr-python >= 3.1, as anndata 0.13 writes rec-arrays): packed records. */
+function parseV3Struct(meta: any): ArrayMeta {
+  const list: any[] = meta.data_type.configuration?.fields ?? problem("struct data_type without fields");
+  const fields: RecordField[] = [];
+  let offset = 0;
+  for (const f of list) {
+    // "struct" fields are {name, data_type}; zarr-python 3.1's earlier "structured" wrote [name, data_type]
+    const field = Array.isArray(f) ? parseV3StructField(String(f[0]), f[1], offset) : parseV3StructField(String(f.name), f.data_type, offset);
+    fields.push(field);
+    offset += field.size;
+  }
+  const base = parseV3({ ...meta, data_type: "uint8" });
+  if (base.shard) problem("sharded struct arrays are not supported");
+  if (base.pipeline.serializer.kind !== "numeric") problem("struct array without a bytes codec");
+  const bigEndian = base.pipeline.serializer.bigEndian;
+  if (bigEndian) for (const f of fields) f.bigEndian = !f.text || f.text === "U";
+  return {
+    ...base,
+    dtype: fields[0]?.dtype ?? "uint8",
+    fields,
+    fill: null,
+    pipeline: { ...base.pipeline, serializer: { kind: "record", size: offset, fields } },
+  };
 }
 
 function parseFill(v: unknown, dtype: DType): ArrayMeta["fill"] {

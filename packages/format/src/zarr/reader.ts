@@ -5,11 +5,11 @@ import { allocate, copyBlock, intoView, itemSize, product, typedArrayFor } from 
 import { FormatError } from "../errors.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
 import { formatPlatform } from "../platform.js";
-import type { Attrs, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
+import type { Attrs, FieldInfo, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, chunkElements, decodeByteCodecs, decodeByteCodecsInto, decodeChunk, viewNumeric } from "./chunk.js";
 import { readU32 } from "./codecs.js";
 import { parseJson } from "./json.js";
-import { type ArrayMeta, parseV2, parseV3, type ShardSpec } from "./metadata.js";
+import { type ArrayMeta, parseV2, parseV3, type RecordField, type ShardSpec } from "./metadata.js";
 import { ABSENT, FAILED, giveScratch, type ReadReport, SCRATCH_BYTES, takeScratch } from "./shared-read.js";
 import { type ChunkSource, type FileKeyStore, hasFiles, type KeyStore, openKeyStore } from "./stores.js";
 
@@ -213,7 +213,7 @@ export class ZarrReader implements StoreReader {
       shards: m.shard ? m.chunks : null,
       compression: m.compression,
       attrs: n.attrs as Attrs,
-      ...(m.fields ? { fields: m.fields.map((f) => ({ name: f.name, dtype: f.dtype })) } : {}),
+      ...(m.fields ? { fields: m.fields.map(fieldInfo) } : {}),
     };
   }
 
@@ -782,6 +782,13 @@ export class ZarrReader implements StoreReader {
   async close(): Promise<void> {
     await this.store.close();
   }
+}
+
+/** A record field as the element layer sees it: fixed strings keep their width. */
+function fieldInfo(f: RecordField): FieldInfo {
+  if (f.text === "U") return { name: f.name, dtype: f.dtype, text: { kind: "utf32", chars: f.size / 4 } };
+  if (f.text === "S") return { name: f.name, dtype: f.dtype, text: { kind: "bytes", size: f.size } };
+  return { name: f.name, dtype: f.dtype };
 }
 
 /** How many chunks of `grid` the box start/shape touches. */

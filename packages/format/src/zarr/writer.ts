@@ -7,12 +7,13 @@ import { allocate, copyBlock, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import { float16BitsToNumber as halfToFloat } from "../float16.js";
 import { formatPlatform, NO_LOCAL_FILES } from "../platform.js";
-import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, NDArray, StoreWriter } from "../types.js";
-import { type ChunkData, encodeChunk } from "./chunk.js";
+import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, FieldInfo, NDArray, StoreWriter } from "../types.js";
+import { type ChunkData, encodeByteCodecs, encodeChunk } from "./chunk.js";
 import { crc32c, writeU32 } from "./codecs.js";
 import { stringifyJson } from "./json.js";
-import { type ByteCodec, byteCodecsFor, describe, v2ArrayJson, v3ArrayJson } from "./metadata.js";
+import { type ByteCodec, byteCodecsFor, describe, type RecordField, v2ArrayJson, v3ArrayJson } from "./metadata.js";
 import { forEachChunk } from "./reader.js";
+import { packRecords, recordLayout, v2RecordDtype, v2RecordFill, v3StructFill, v3StructType } from "./records.js";
 import type { KeyFile, KeySink } from "./stores.js";
 
 const textEncoder = new TextEncoder();
@@ -47,6 +48,8 @@ interface Node {
   kind: "group" | "array";
   attrs: Attrs;
   array?: ZarrArrayWriter;
+  /** A structured array written whole by writeRecords: one chunk. */
+  records?: { shape: number[]; size: number; fields: RecordField[]; codecs: ByteCodec[] };
 }
 
 /** zarr-python's chunk guess in spirit: whole trailing axes, ~1 MB along the first axis. */
@@ -242,6 +245,30 @@ export class ZarrWriter implements StoreWriter {
     await w.close();
   }
 
+  /** A 1-D structured array as one chunk (rec-arrays are small), compressed with the default codec. */
+  async writeRecords(p: string, fields: FieldInfo[], columns: NDArray[], attrs: Attrs = {}): Promise<void> {
+    p = this.check(p);
+    if (p === "") throw new FormatError(this.target, p, "the root is a group");
+    if (this.nodes.has(p)) throw new FormatError(this.target, p, "already exists");
+    let layout: ReturnType<typeof recordLayout>;
+    let bytes: Uint8Array;
+    const n = columns[0]?.shape[0] ?? 0;
+    try {
+      if (fields.length === 0 || fields.length !== columns.length) throw new Error(`${columns.length} columns for ${fields.length} fields`);
+      layout = recordLayout(fields);
+      bytes = packRecords(layout, columns, n);
+    } catch (e: any) {
+      throw new FormatError(this.target, p, e.message);
+    }
+    // blosc shuffles by the record size, as zarr-python does for a structured dtype
+    const codecs = byteCodecsFor(DEFAULT_COMPRESSION, "uint8").map((c) => (c.id === "blosc" ? { ...c, typesize: layout.size } : c));
+    await this.ensureParents(p);
+    this.nodes.set(p, { kind: "array", attrs: { ...attrs }, records: { shape: [n], size: layout.size, fields: layout.fields, codecs } });
+    if (n === 0) return;
+    const key = this.zarrFormat === 2 ? "0" : "c/0";
+    await this.sink.put(`${p}/${key}`, await encodeByteCodecs(codecs, bytes));
+  }
+
   async setAttrs(p: string, attrs: Attrs): Promise<void> {
     p = this.check(p);
     const n = this.nodes.get(p);
@@ -259,13 +286,27 @@ export class ZarrWriter implements StoreWriter {
       const key = (k: string) => (p ? `${p}/${k}` : k);
       if (this.zarrFormat === 2) {
         if (n.kind === "group") docs.set(key(".zgroup"), { zarr_format: 2 });
-        else {
+        else if (n.records) {
+          const r = n.records;
+          docs.set(key(".zarray"), {
+            ...v2ArrayJson(r.shape, [Math.max(1, r.shape[0])], "uint8", r.codecs),
+            dtype: v2RecordDtype(r.fields),
+            fill_value: v2RecordFill(r.size),
+          });
+        } else {
           const i = n.array?.info as ArrayInfo;
           docs.set(key(".zarray"), v2ArrayJson(i.shape, i.chunks as number[], i.dtype, n.array?.codecs ?? []));
         }
         docs.set(key(".zattrs"), attrs);
       } else if (n.kind === "group") {
         docs.set(key("zarr.json"), { attributes: attrs, zarr_format: 3, consolidated_metadata: null, node_type: "group" });
+      } else if (n.records) {
+        const r = n.records;
+        docs.set(key("zarr.json"), {
+          ...v3ArrayJson(r.shape, [Math.max(1, r.shape[0])], null, "uint8", r.codecs, attrs),
+          data_type: v3StructType(r.fields),
+          fill_value: v3StructFill(r.fields),
+        });
       } else {
         const i = n.array?.info as ArrayInfo;
         docs.set(key("zarr.json"), v3ArrayJson(i.shape, i.chunks as number[], i.shards ?? null, i.dtype, n.array?.codecs ?? [], attrs));

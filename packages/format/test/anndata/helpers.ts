@@ -240,9 +240,13 @@ export async function memoryFromNodes(nodes: NodeJson[], name = "memory"): Promi
   for (const n of nodes) {
     if (n.kind === "group") await store.createGroup(n.path, attrsFromJson(n.attrs));
     else if (n.fields) {
-      const fields: Record<string, NDArray> = {};
-      for (const f of n.fields) fields[f.name] = ndarrayFromJson(f.dtype, f.shape, f.data);
-      await store.writeRecords(n.path, fields, attrsFromJson(n.attrs));
+      const columns = n.fields.map((f) => ndarrayFromJson(f.dtype, f.shape, f.data));
+      await store.writeRecords(
+        n.path,
+        n.fields.map((f) => ({ name: f.name, dtype: f.dtype })),
+        columns,
+        attrsFromJson(n.attrs),
+      );
     } else {
       const arr = ndarrayFromJson(n.dtype as DType, n.shape ?? [], n.data ?? []);
       await store.writeArray(n.path, arr, { attrs: attrsFromJson(n.attrs) });

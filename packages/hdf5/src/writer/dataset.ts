@@ -227,6 +227,46 @@ export class DatasetWriter {
     await this.sink.backpressure();
   }
 
+  /**
+   * Packs records of a compound dataset from one column per member (in the
+   * type's member order; typed arrays of the member's raw little-endian
+   * values, strings for string members), for `write` / `writeChunk`. Strings
+   * of variable-length members go to the global heap now.
+   */
+  packRecords(columns: readonly (ArrayBufferView | readonly string[])[]): Uint8Array {
+    const t = this.type;
+    const where = `dataset /${this.path}`;
+    if (t.class !== "compound") throw new Error(`${where}: records for a ${t.class} dataset`);
+    if (columns.length !== t.members.length) throw new Error(`${where}: ${columns.length} columns for ${t.members.length} members`);
+    const n = columns.length ? (isStrings(columns[0]) ? columns[0].length : columns[0].byteLength / typeSize(t.members[0].type)) : 0;
+    const out = new Uint8Array(n * t.size);
+    t.members.forEach((m, k) => {
+      const size = typeSize(m.type);
+      const col = columns[k];
+      const strings = isStrings(col);
+      if (strings !== (m.type.class === "vlen-string" || m.type.class === "fixed-string"))
+        throw new Error(`${where}: member ${m.name}: ${strings ? "strings" : "a typed array"} given for ${m.type.class} values`);
+      if ((strings ? col.length : col.byteLength / size) !== n) throw new Error(`${where}: member ${m.name} has a different length than the first`);
+      let bytes: Uint8Array;
+      if (!strings) bytes = asBytes(col);
+      else {
+        const items = col.map((s) => textEncoder.encode(s));
+        if (m.type.class === "vlen-string") {
+          const { collections, refs } = packCollections(items);
+          bytes = encodeDescriptors(items, refs, collections.map((c) => this.sink.append(c)));
+        } else {
+          bytes = new Uint8Array(n * size);
+          items.forEach((b, i) => {
+            if (b.length > size) throw new Error(`${where}: member ${m.name}: string of ${b.length} bytes in a ${size}-byte string type`);
+            bytes.set(b, i * size);
+          });
+        }
+      }
+      for (let i = 0; i < n; i++) out.set(bytes.subarray(i * size, (i + 1) * size), i * t.size + m.offset);
+    });
+    return out;
+  }
+
   /** Writes one whole chunk (edge chunks too hold a full chunk's elements). */
   writeChunk(coords: readonly number[], data: ElementData): Promise<void> {
     return this.placeChunk(coords, data, false);
@@ -344,7 +384,7 @@ export class DatasetWriter {
     const out: Message[] = [
       { type: MSG.dataspace, body: encodeDataspace(this.shape, chunked ? this.maxshape : undefined) },
       { type: MSG.datatype, flags: 1, body: encodeDatatype(this.type) },
-      { type: MSG.fillValue, flags: 1, body: encodeFillValue(chunked, this.type.class === "vlen-string") },
+      { type: MSG.fillValue, flags: 1, body: encodeFillValue(chunked, this.type.class === "vlen-string" || (this.type.class === "compound" && this.type.members.some((m) => m.type.class === "vlen-string"))) },
     ];
     if (this.chunks) {
       const chunkBytes = product(this.chunks) * this.elementSize;

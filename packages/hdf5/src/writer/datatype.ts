@@ -10,7 +10,16 @@ export type H5Type =
   /** Variable-length UTF-8 string (h5py.string_dtype()). */
   | { class: "vlen-string" }
   /** Fixed-length string of `size` bytes (numpy "S<size>"): null-padded ASCII by default. */
-  | { class: "fixed-string"; size: number; charset?: "ascii" | "utf8"; pad?: "nullterm" | "nullpad" | "spacepad" };
+  | { class: "fixed-string"; size: number; charset?: "ascii" | "utf8"; pad?: "nullterm" | "nullpad" | "spacepad" }
+  /** A record of named members at byte offsets (numpy's structured dtype; packed as h5py writes it). */
+  | { class: "compound"; size: number; members: CompoundMember[] };
+
+export interface CompoundMember {
+  name: string;
+  /** Byte offset of the member in the record. */
+  offset: number;
+  type: Exclude<H5Type, { class: "compound" }>;
+}
 
 /** Bytes one element takes in the dataset's raw data (16 for a vlen descriptor). */
 export function typeSize(t: H5Type): number {
@@ -23,8 +32,20 @@ export function typeSize(t: H5Type): number {
     case "vlen-string":
       return 16; // length (4) + global heap collection address (8) + object index (4)
     case "fixed-string":
+    case "compound":
       return t.size;
   }
+}
+
+/** A packed compound type (numpy's aligned=False layout: each member right after the previous one). */
+export function packedCompound(members: { name: string; type: CompoundMember["type"] }[]): H5Type {
+  let offset = 0;
+  const out: CompoundMember[] = [];
+  for (const m of members) {
+    out.push({ name: m.name, offset, type: m.type });
+    offset += typeSize(m.type);
+  }
+  return { class: "compound", size: offset, members: out };
 }
 
 const FLOAT_LAYOUT = {
@@ -80,6 +101,26 @@ export function encodeDatatype(t: H5Type): Uint8Array {
       const cset = t.charset === "utf8" ? 1 : 0;
       if (!(t.size >= 1)) throw new Error(`fixed-length string size must be >= 1, got ${t.size}`);
       header(out, 3, [pad | (cset << 4), 0, 0], t.size);
+      break;
+    }
+    case "compound": {
+      // Version 1 (what the library writes unless asked for the latest format):
+      // the member count in the class bits; each member's name null-terminated
+      // and padded to a multiple of 8, its byte offset, then the unused
+      // array-member fields (rank 0, permutation, 4 dimension sizes) and its type.
+      const n = t.members.length;
+      if (n === 0 || n > 0xffff) throw new Error(`a compound type needs 1 to 65535 members, got ${n}`);
+      header(out, 6, [n & 0xff, n >> 8, 0], t.size);
+      const names = new Set<string>();
+      for (const m of t.members) {
+        if (m.name === "" || names.has(m.name)) throw new Error(`compound member names must be unique and non-empty, got ${JSON.stringify(m.name)}`);
+        names.add(m.name);
+        if (!(m.offset >= 0 && m.offset + typeSize(m.type) <= t.size)) throw new Error(`compound member ${m.name} does not fit the ${t.size}-byte record`);
+        const b = textEncoder.encode(m.name);
+        out.bytes(b).zeros(pad8(b.length + 1) - b.length);
+        out.u32(m.offset).u8(0).zeros(3).u32(0).zeros(4).zeros(16);
+        out.bytes(encodeDatatype(m.type));
+      }
       break;
     }
   }

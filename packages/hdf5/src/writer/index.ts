@@ -3,7 +3,7 @@
 export { type EncodedChunk, encodeChunkSync } from "./chunk-encoder.js";
 export { guessChunks } from "./chunk-guess.js";
 export { type DatasetOptions, DatasetWriter, type ElementData } from "./dataset.js";
-export type { H5Type } from "./datatype.js";
+export { type CompoundMember, type H5Type, packedCompound } from "./datatype.js";
 export type { H5Filter } from "./filter-pipeline.js";
 export { MemorySink } from "./memory-sink.js";
 export { type AttributeValue, type CreateFileOptions, Hdf5Writer } from "./writer.js";
