@@ -5,6 +5,7 @@
 // them. When `cellfolio view --annotate` served the page (its URL carries
 // `#annotate=TOKEN`), they can be saved to the dataset as an obs column or to
 // the CSV beside it.
+import { downloadBlob } from "./download.js";
 import type { Dataset } from "@cellfolio/lazy";
 import { GAP, LABEL } from "./grid.js";
 import "./labels.css";
@@ -167,12 +168,7 @@ export class Labeller {
   private download(): void {
     const req = this.request("csv");
     const rows = req.cells.sort((a, b) => a.cellId - b.cellId).map((c) => `${c.cellId},${csvField(req.classes[c.label])}`);
-    const blob = new Blob([`cellID,${csvField(req.column)}\n${rows.join("\n")}\n`], { type: "text/csv" });
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = `${req.column}.csv`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    downloadBlob(new Blob([`cellID,${csvField(req.column)}\n${rows.join("\n")}\n`], { type: "text/csv" }), `${req.column}.csv`);
   }
 
   /** The legend in the side panel, and the pointer tracking over the grid. */

@@ -10,6 +10,8 @@ import { escapeHtml, Grid } from "./grid.js";
 import { Labeller } from "./labels.js";
 import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric, sortRows } from "./obs.js";
 import { cellCanvas, type Display, OUTLINE_COLORS } from "./render.js";
+import { downloadBlob } from "./download.js";
+import { lmdExport } from "./lmd.js";
 import { contactSheet, downloadPng } from "./sheet.js";
 import { SlideView } from "./slide.js";
 
@@ -417,6 +419,7 @@ function wire(): void {
     const rows = s.shown.filter((r) => grid?.inView(r) && s.held.has(r));
     chans.auto(rows.map((r) => s.held.get(r) as Float32Array), s.ds.imageSize);
   });
+  $("lmd-export").addEventListener("click", exportForLmd);
   $("contact-sheet").addEventListener("click", () => void saveSheet().catch((err) => status(readError(err, "contact sheet"), true)));
   $("select-shown").addEventListener("click", () => {
     for (const r of state?.shown ?? []) state?.selected.add(r);
@@ -466,6 +469,26 @@ function wire(): void {
   const url = new URLSearchParams(location.search).get("url");
   if (url) open(url).catch(fail);
   else status("enter a dataset URL (a .zarr directory or an .h5sc / .h5ad file served over HTTP)");
+}
+
+/** The selected cells shown, as the file `cellfolio lmd --cells-file` takes, and the command to run. */
+function exportForLmd(): void {
+  const s = state;
+  if (!s) return;
+  const rows = shownSelection(s).rows;
+  if (!rows.length) return status("export for LMD: select the cells to cut first (ctrl/shift-click, or select shown)", true);
+  const name = s.ds.source.split("/").filter(Boolean).pop() ?? "cells";
+  const e = lmdExport(
+    rows.map((r) => s.ds.cellIds[r]),
+    s.ds.info,
+    decodeURIComponent(name.split(/[?#]/)[0]),
+  );
+  downloadBlob(new Blob([e.text], { type: "text/csv" }), e.fileName);
+  const box = $("lmd-command") as HTMLTextAreaElement;
+  box.value = e.command;
+  box.hidden = false;
+  box.dataset.count = String(rows.length);
+  status(`${plural(rows.length, "cell")} saved to ${e.fileName}; run the command below the button beside it (with your calibration points)`);
 }
 
 /** At most this many cells on a contact sheet. */

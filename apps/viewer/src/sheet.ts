@@ -1,6 +1,7 @@
 // The contact sheet: cells as a grid of tiles in one PNG, each tile labelled
 // with its cellID (and a label or group where there is one), drawn as the
 // page draws them (same channels, contrast and colours).
+import { downloadBlob } from "./download.js";
 import { type Display, drawCell } from "./render.js";
 
 /** Tiles a line at most. */
@@ -63,11 +64,5 @@ export function contactSheet(cells: SheetCell[], size: number, d: Display, title
 export async function downloadPng(c: HTMLCanvasElement, name: string): Promise<void> {
   const blob = await new Promise<Blob | null>((res) => c.toBlob(res, "image/png"));
   if (!blob) throw new Error("the browser could not encode the contact sheet as PNG");
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  downloadBlob(blob, name);
 }
