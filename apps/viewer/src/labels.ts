@@ -5,8 +5,9 @@
 // them. When `cellfolio view --annotate` served the page (its URL carries
 // `#annotate=TOKEN`), they can be saved to the dataset as an obs column or to
 // the CSV beside it.
-import { downloadBlob } from "./download.js";
+
 import type { Dataset } from "@cellfolio/lazy";
+import { downloadBlob } from "./download.js";
 import { GAP, LABEL } from "./grid.js";
 import "./labels.css";
 

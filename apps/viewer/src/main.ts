@@ -5,13 +5,13 @@ import { float16ToFloat32 } from "@cellfolio/format";
 import { type Column, type Dataset, IMAGES_PATH, openDataset } from "@cellfolio/lazy";
 import { CellCache, DEFAULT_BUDGET, plural, readError } from "./cache.js";
 import { ChannelControls } from "./display.js";
+import { downloadBlob } from "./download.js";
 import { Embedding } from "./embedding.js";
 import { escapeHtml, Grid } from "./grid.js";
 import { Labeller } from "./labels.js";
+import { lmdExport } from "./lmd.js";
 import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric, sortRows } from "./obs.js";
 import { cellCanvas, type Display, OUTLINE_COLORS } from "./render.js";
-import { downloadBlob } from "./download.js";
-import { lmdExport } from "./lmd.js";
 import { contactSheet, downloadPng } from "./sheet.js";
 import { SlideView } from "./slide.js";
 
@@ -476,7 +476,10 @@ function exportForLmd(): void {
   const s = state;
   if (!s) return;
   const rows = shownSelection(s).rows;
-  if (!rows.length) return status("export for LMD: select the cells to cut first (ctrl/shift-click, or select shown)", true);
+  if (!rows.length) {
+    status("export for LMD: select the cells to cut first (ctrl/shift-click, or select shown)", true);
+    return;
+  }
   const name = s.ds.source.split("/").filter(Boolean).pop() ?? "cells";
   const e = lmdExport(
     rows.map((r) => s.ds.cellIds[r]),

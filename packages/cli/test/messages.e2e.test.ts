@@ -65,14 +65,14 @@ describe("usage errors: exit 2, flag + value + what is expected", () => {
 
   it("unknown commands suggest the nearest; help COMMAND prints the command's help", () => {
     const r = cellfolio("extarct");
-    expect(r.first).toBe('cellfolio: unknown command "extarct"; did you mean extract? (commands: extract, convert, info, validate, export, view; cellfolio --help)');
+    expect(r.first).toBe('cellfolio: unknown command "extarct"; did you mean extract? (commands: extract, convert, info, validate, export, view, reference, lmd; cellfolio --help)');
     expect(r.code).toBe(2);
     const h = cellfolio("help", "extract");
     expect(h.code).toBe(0);
     expect(h.stdout).toBe(cellfolio("extract", "--help").stdout);
     expect(h.stdout).toContain("--verbose");
     expect(h.stdout).toContain("exit codes: 0 success, 1 bad input");
-    expect(cellfolio("help", "exprot").first).toBe('cellfolio help: unknown command "exprot"; did you mean export? (commands: extract, convert, info, validate, export, view; cellfolio --help)');
+    expect(cellfolio("help", "exprot").first).toBe('cellfolio help: unknown command "exprot"; did you mean export? (commands: extract, convert, info, validate, export, view, reference, lmd; cellfolio --help)');
     const general = cellfolio("--help");
     expect(general.stdout).toContain("cellfolio help <command>");
     expect(general.stdout).toContain("--verbose");
