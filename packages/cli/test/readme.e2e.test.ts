@@ -192,7 +192,7 @@ describe.skipIf(!("text" in committed))(`the README on a fresh clone${"reason" i
     expect(cliCommands.length).toBeGreaterThan(0);
     for (const c of cliCommands) expect(c, "a README CLI example that does not start with `npx cellfolio`").toMatch(/^npx cellfolio /);
     const run = cliCommands.filter((c) => !NOT_RUN.some((r) => r.matches(c)));
-    for (const sub of ["extract", "convert", "info", "validate", "export", "view"]) {
+    for (const sub of ["extract", "convert", "info", "validate", "export", "view", "reference", "lmd"]) {
       expect(
         run.some((c) => words(c)[2] === sub),
         `no runnable README example of ${sub}`,
@@ -302,6 +302,27 @@ const CHECKS: Record<string, (argv: string[], stdout: string) => void> = {
   },
   validate(argv, stdout) {
     expect(stdout).toBe(`${argv[3]}: valid\n`);
+  },
+  reference(argv, stdout) {
+    const [from, to] = argv.slice(3);
+    expect(stdout).toMatch(new RegExp(`^wrote ${reEscape(to)}: \\d+ arrays in \\d+ groups, \\d+ chunks by reference to `, "m"));
+    const refs = JSON.parse(readFileSync(path.join(clone, to), "utf8"));
+    expect(refs.version).toBe(1);
+    // the images' chunks point at the .h5sc beside it (through the template u)
+    expect(refs.templates.u).toBe(path.basename(from));
+    const chunk = refs.refs["obsm/single_cell_images/0.0.0.0"];
+    expect(chunk[0]).toBe("{{u}}");
+    expect(chunk[2]).toBeGreaterThan(0);
+  },
+  lmd(argv, stdout) {
+    const xml = readFileSync(path.join(clone, option(argv, "--out") as string), "utf8");
+    expect(xml).toMatch(/^<\?xml[^>]*>\n<ImageData>/);
+    const wells = argv.filter((_, k) => argv[k - 1] === "--set").map((s) => s.split("=")[0]);
+    const caps = new Set([...xml.matchAll(/<CapID>([^<]*)<\/CapID>/g)].map((m) => m[1]));
+    expect([...caps].sort()).toEqual(wells.sort());
+    const png = readFileSync(path.join(clone, option(argv, "--png") as string));
+    expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect(stdout.length).toBeGreaterThan(0);
   },
   export(argv, stdout) {
     const dir = option(argv, "--out") as string;
