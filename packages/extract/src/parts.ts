@@ -23,9 +23,9 @@ import { type ImageInput, openImageSource } from "./inputs/index.js";
 import { labelObsColumns, readLabels, unknownLabelIds } from "./inputs/labels-csv.js";
 import type { ImageSource } from "./inputs/source.js";
 import type { CellInfo } from "./kernels/cells.js";
-import { IMAGES_PATH, imagesArrayLayout, writeObsVarUns, writeRootAndObsm } from "./layout.js";
+import { IMAGES_PATH, imagesArrayLayout, type LayoutInfo, writeObsVarUns, writeRootAndObsm } from "./layout.js";
 import { prepareMasks, resolveChannelNames } from "./masks.js";
-import { checkInputs, type ExtractOptions, type ExtractSummary, maskOptions, resolveOrThrow, streamStacks } from "./pipeline.js";
+import { checkInputs, type ExtractOptions, type ExtractSummary, inputSources, maskOptions, resolveOrThrow, streamStacks } from "./pipeline.js";
 import { hasId, planParts } from "./plan.js";
 import type { ExtractionParams } from "./presets.js";
 
@@ -50,6 +50,8 @@ export interface StorePlan {
   imageChannelNames: string[];
   labels: { path: string; idColumn: string | null } | null;
   droppedAtBorder: number[];
+  /** The input files and the slide's size, for uns (parts agree on them). */
+  sources?: LayoutInfo["sources"];
   /** First / last cellID of the rows and their count: parts from different masks disagree here. */
   firstId: number;
   lastId: number;
@@ -240,6 +242,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       imageChannelNames: names.names,
       labels: typeof o.labels === "string" ? { path: path.resolve(o.labels), idColumn: o.labelsIdColumn ?? null } : null,
       droppedAtBorder: plan.droppedAtBorder,
+      sources: inputSources(o, image),
       firstId: plan.cells[0].id,
       lastId: plan.cells[n - 1].id,
     });
@@ -437,6 +440,7 @@ export async function finalizeParts(out: string): Promise<FinalizeSummary> {
         labelColumns,
         labelColumnOrder,
         droppedAtBorder: plan.droppedAtBorder,
+        sources: plan.sources,
       });
       await writer.close();
     } catch (e) {

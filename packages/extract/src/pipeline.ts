@@ -20,7 +20,7 @@ import { type ImageInput, openImageSource } from "./inputs/index.js";
 import { type LabelRows, type Labels, labelObsColumns, readLabels, unknownLabelIds } from "./inputs/labels-csv.js";
 import { holdsIntegers, type ImageSource, PIXEL_ARRAYS, type PixelArray } from "./inputs/source.js";
 import type { CellInfo } from "./kernels/cells.js";
-import { IMAGES_PATH, imagesArrayLayout, writeObsVarUns, writeRootAndObsm } from "./layout.js";
+import { IMAGES_PATH, imagesArrayLayout, type LayoutInfo, writeObsVarUns, writeRootAndObsm } from "./layout.js";
 import { type BinaryMasks, type MaskSummary, type MatchMode, prepareMasks, resolveChannelNames } from "./masks.js";
 import { extractPart, type PartSpec } from "./parts.js";
 import { type ExtractionPlan, hasId } from "./plan.js";
@@ -152,6 +152,11 @@ function checkOutput(o: ExtractOptions): void {
 /** An input given as one file: its absolute path (recorded in uns). */
 function filePath(input: ImageInput): string | undefined {
   return typeof input === "string" ? path.resolve(input) : undefined;
+}
+
+/** What uns records of the inputs (single-process runs and parts alike). */
+export function inputSources(o: Pick<ExtractOptions, "image" | "nucleus" | "cytosol">, image: ImageSource): NonNullable<LayoutInfo["sources"]> {
+  return { image: filePath(o.image), nucleus: filePath(o.nucleus), cytosol: o.cytosol ? filePath(o.cytosol) : undefined, height: image.height, width: image.width };
 }
 
 export function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSource | null, params: ExtractionParams): void {
@@ -551,7 +556,7 @@ async function writeDataset(
         )
       : undefined,
     labelColumnOrder: labels?.columnOrder,
-    sources: { image: filePath(o.image), nucleus: filePath(o.nucleus), cytosol: o.cytosol ? filePath(o.cytosol) : undefined, height: image.height, width: image.width },
+    sources: inputSources(o, image),
   });
   // A write unit of one row (HDF5 chunks, Zarr v2): each stack goes to the
   // writer as it is, without a RowAppender copy. Both backends copy a block
