@@ -4,7 +4,7 @@
 // of it when larger), a window at level 0 from only the chunks it covers.
 // First channel, first time point and plane; y / x are the axes so named
 // (the last two where axes are not named, before NGFF 0.4).
-import { openZarr, type StoreReader, type TypedArray } from "@cellfolio/format";
+import { float16ToFloat32, openZarr, type StoreReader, type TypedArray } from "@cellfolio/format";
 
 export type Pixels = { data: Float32Array; w: number; h: number };
 
@@ -73,7 +73,8 @@ export class OmeZarrSlide {
       start[this.xAxis] = x0;
       shape[this.xAxis] = x1 - x0;
       const block = await this.store.readBlock(l.path, start, shape);
-      const data = block.data as TypedArray;
+      // float16 comes as its bit patterns
+      const data = block.dtype === "float16" ? float16ToFloat32(block.data as Uint16Array) : (block.data as TypedArray);
       // y before x in the block (C order): row stride is the x extent, or 1 and the y extent if x comes first
       const [sy, sx] = this.yAxis < this.xAxis ? [x1 - x0, 1] : [1, b - a];
       for (let y = first; y < b; y += step) {

@@ -1,6 +1,6 @@
 // OME-Zarr slides: the bundled sample's image written by zarr-python 3 as an
 // OME-Zarr of 2 levels (NGFF 0.5 zarr.json with (c, y, x), and NGFF 0.4
-// .zattrs with (t, c, z, y, x)), served by `cellfolio view DATASET --slide
+// .zattrs with (t, c, z, y, x), float16), served by `cellfolio view DATASET --slide
 // SLIDE.zarr`. The overview's dots lie on obs's centroids (read by h5py), its
 // pixels and the detail window's are the slide's (read by zarr-python), and
 // the window is read from exactly the level-0 chunks it covers. Then a
@@ -32,7 +32,8 @@ def write_ome(out, img, levels, v2):
     for l in range(levels):
         a = img[:, :: 2**l, :: 2**l]
         if v2:
-            a = a[None, :, None]
+            # float16 on this one (0..255 exactly): the view reads half floats' bit patterns as numbers
+            a = a[None, :, None].astype(np.float16)
         chunks = (1,) * (a.ndim - 2) + (${CHUNK}, ${CHUNK})
         arr = root.create_array(str(l), shape=a.shape, chunks=chunks, dtype=a.dtype)
         arr[...] = a
