@@ -1,5 +1,6 @@
-// The cells in their slide: with `?slide=URL` (an OME-TIFF; `cellfolio view
-// --slide` serves one and adds it to the URL), an overview of the slide with
+// The cells in their slide: with `?slide=URL` (an OME-TIFF, or an OME-Zarr
+// directory read by ome-zarr.ts; `cellfolio view --slide` serves one and adds
+// it to the URL), an overview of the slide with
 // every cell's centroid (from obs centroid_y / centroid_x); a click on a
 // centroid opens that cell, and the detail shows the crop's place in the
 // slide at full resolution. Only windows are read, by HTTP range: the rows of
@@ -7,6 +8,7 @@
 // overview), else the strips / tiles geotiff needs for it.
 import type { Dataset } from "@cellfolio/lazy";
 import { fromUrl, type GeoTIFF, type GeoTIFFImage } from "geotiff";
+import { OmeZarrSlide, type Pixels } from "./ome-zarr.js";
 import "./slide.css";
 
 /** What the slide view needs of the page. */
@@ -29,8 +31,6 @@ interface Raw {
   bytes: number;
 }
 
-type Pixels = { data: Float32Array; w: number; h: number };
-
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 
 export class SlideView {
@@ -38,6 +38,7 @@ export class SlideView {
   private tiff: GeoTIFF | null = null;
   private page: GeoTIFFImage | null = null;
   private raw: Raw | null = null;
+  private zarr: OmeZarrSlide | null = null;
   private width = 0;
   private height = 0;
   /** Overview pixels per slide pixel. */
@@ -82,7 +83,7 @@ export class SlideView {
     this.cx = Float64Array.from(cx as ArrayLike<number | bigint>, Number);
     this.crop = ds.imageSize;
     try {
-      if (!this.tiff) await this.load();
+      if (!this.tiff && !this.zarr) await this.load();
       this.drawOverview();
     } catch (e) {
       this.fail(e);
@@ -95,6 +96,13 @@ export class SlideView {
   }
 
   private async load(): Promise<void> {
+    if (/\.zarr\/?$/i.test(new URL(this.url as string).pathname)) {
+      this.zarr = await OmeZarrSlide.open(this.url as string);
+      this.width = this.zarr.width;
+      this.height = this.zarr.height;
+      this.named();
+      return;
+    }
     const tiff = await fromUrl(this.url as string, { allowFullFile: false });
     const page = await tiff.getImage(0);
     this.tiff = tiff;
@@ -116,7 +124,12 @@ export class SlideView {
         bytes: bits / 8,
       };
     }
-    $("slide-name").textContent = `${decodeURIComponent(new URL(this.url as string).pathname.split("/").pop() ?? "")} · ${this.width} × ${this.height} px`;
+    this.named();
+  }
+
+  private named(): void {
+    const name = new URL(this.url as string).pathname.replace(/\/+$/, "").split("/").pop() ?? "";
+    $("slide-name").textContent = `${decodeURIComponent(name)} · ${this.width} × ${this.height} px`;
   }
 
   /** Rows y0, y0+step, ... < y1 of one uncompressed page, columns x0..x1 step `step`: one range request a run of rows. */
@@ -157,6 +170,7 @@ export class SlideView {
 
   /** A window of the first channel, every `step`-th pixel. */
   private async read(x0: number, y0: number, x1: number, y1: number, step: number): Promise<Pixels> {
+    if (this.zarr) return this.zarr.read(x0, y0, x1, y1, step);
     if (this.raw) return this.readRaw(this.raw, x0, y0, x1, y1, step);
     const w = Math.ceil((x1 - x0) / step);
     const h = Math.ceil((y1 - y0) / step);
@@ -168,7 +182,8 @@ export class SlideView {
   private drawOverview(): void {
     void (async () => {
       const step = Math.max(1, Math.ceil(Math.max(this.width, this.height) / OVERVIEW_MAX));
-      const px = await this.read(0, 0, this.width, this.height, step);
+      // an OME-Zarr's pyramid has the overview; a TIFF's first page is read strided
+      const px = this.zarr ? await this.zarr.overview(OVERVIEW_MAX) : await this.read(0, 0, this.width, this.height, step);
       // display range: 0 to the 99.5th percentile of what the overview shows
       const sorted = Float32Array.from(px.data).sort();
       this.hi = Math.max(1, sorted[Math.floor(0.995 * (sorted.length - 1))]);
@@ -224,7 +239,7 @@ export class SlideView {
   private async detail(): Promise<void> {
     const fig = document.getElementById("detail-slide");
     const id = Number($("detail").dataset.cellId);
-    if (!fig || !this.ds || !this.tiff || !Number.isFinite(id)) return;
+    if (!fig || !this.ds || !(this.tiff || this.zarr) || !Number.isFinite(id)) return;
     const row = this.ds.cellIds.indexOf(id);
     if (row < 0) return;
     const token = ++this.detailToken;

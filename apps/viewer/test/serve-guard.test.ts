@@ -219,3 +219,33 @@ describe("--slide TIFF", () => {
     }
   });
 });
+
+describe("--slide DIR.zarr", () => {
+  it("serves the files of an OME-Zarr directory under /slide/<name>/, no symlink out of it, no write", async () => {
+    const dir = path.join(tmp, "slide.zarr");
+    mkdirSync(path.join(dir, "0", "c", "0"), { recursive: true });
+    writeFileSync(path.join(dir, "zarr.json"), '{"zarr_format":3,"node_type":"group"}');
+    const chunk = Uint8Array.from({ length: 64 }, (_, i) => i);
+    writeFileSync(path.join(dir, "0", "c", "0", "0"), chunk);
+    symlinkSync(secret, path.join(dir, "0", "leak"));
+    symlinkSync(tmp, path.join(dir, "up"));
+    symlinkSync(path.join(dir, "zarr.json"), path.join(dir, "0", "inside"));
+    const s = await serve({ dataset: zarr, viewerDir: viewer, slide: dir });
+    const get = (p: string, init?: RequestInit) => fetch(`http://127.0.0.1:${s.port}${p}`, init);
+    try {
+      expect(s.url).toBe(`http://127.0.0.1:${s.port}/?url=/data/cells.zarr&slide=/slide/slide.zarr`);
+      expect(await (await get("/slide/slide.zarr/zarr.json")).text()).toContain('"group"');
+      const part = await get("/slide/slide.zarr/0/c/0/0", { headers: { Range: "bytes=8-15" } });
+      expect(part.status).toBe(206);
+      expect(new Uint8Array(await part.arrayBuffer())).toEqual(chunk.subarray(8, 16));
+      expect(await (await get("/slide/slide.zarr/0/inside")).text()).toContain('"group"');
+      for (const p of ["/slide/slide.zarr/0/leak", "/slide/slide.zarr/up/secret.txt", "/slide/slide.zarr/%2e%2e/secret.txt", "/slide/slide.zarr", "/slide/secret.txt", "/slide/slide.zarr/0"]) {
+        expect((await get(p)).status, p).toBe(404);
+      }
+      expect((await get("/slide/slide.zarr/zarr.json", { method: "PUT", body: "x" })).status).toBe(405);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true });
+    }
+  });
+});

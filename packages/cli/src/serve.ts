@@ -1,8 +1,9 @@
 // A small static server for `cellfolio view`: the dataset under /data/<name>
-// (a file or a .zarr directory) and the built viewer at /, on 127.0.0.1, with
+// (a file or a .zarr directory), the slide under /slide/<name> (an OME-TIFF
+// file or an OME-Zarr directory) and the built viewer at /, on 127.0.0.1, with
 // HTTP Range support (the viewer reads HDF5 files and Zarr shards by range).
 // Only what is meant to be seen is served: regular files whose real path lies
-// inside the dataset or the viewer (a symlink out of them is not followed),
+// inside the dataset, the slide or the viewer (a symlink out of them is not followed),
 // to requests naming this server as Host (a DNS-rebinding page names its own),
 // with no CORS header unless one origin is allowed by --cors. With --annotate
 // the page may save labels (POST /api/labels), with the token the server
@@ -21,7 +22,7 @@ export interface ServeOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
-  /** A slide (OME-TIFF) served read-only at /slide/<name>, and named in the page URL (?slide=). */
+  /** A slide (an OME-TIFF file or OME-Zarr directory) served read-only at /slide/<name>, and named in the page URL (?slide=). */
   slide?: string;
   /** An origin (e.g. "http://localhost:5173") allowed to read by CORS; none by default. */
   cors?: string;
@@ -120,12 +121,17 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const realViewer = await realpath(viewerDir);
   const slide = options.slide ? path.resolve(options.slide) : null;
   const realSlide = slide ? await realpath(slide) : null;
+  const slideIsDir = slide ? (await stat(slide)).isDirectory() : false;
   const slidePath = slide ? `/slide/${path.basename(slide)}` : null;
   let hosts = new Set<string>();
 
   /** The file a URL path names, or null (outside the served roots). */
   const resolve = (urlPath: string): string | null => {
-    if (slidePath && urlPath === slidePath) return slide;
+    if (slide && slidePath && (urlPath === slidePath || urlPath.startsWith(`${slidePath}/`))) {
+      if (!slideIsDir) return urlPath === slidePath ? slide : null;
+      const f = path.join(slide, urlPath.slice(slidePath.length));
+      return within(slide, f) ? f : null;
+    }
     const prefix = `/data/${name}`;
     if (urlPath === prefix || urlPath.startsWith(`${prefix}/`)) {
       const rest = urlPath.slice(prefix.length);
@@ -140,9 +146,11 @@ export async function serve(options: ServeOptions): Promise<Served> {
   /** The real file a resolved path leads to, if it is a regular file inside the root it was asked under. */
   const realFile = async (file: string): Promise<{ file: string; size: number; mtime: Date } | null> => {
     const real = await realpath(file).catch(() => null);
-    if (real && file === slide) {
-      const st = await stat(real).catch(() => null);
-      return real === realSlide && st?.isFile() ? { file: real, size: st.size, mtime: st.mtime } : null;
+    if (slide && (file === slide || (slideIsDir && within(slide, file)))) {
+      // a file of the slide: inside it as the file system has it (a symlink out of an OME-Zarr is not followed)
+      const inside = real && realSlide && (slideIsDir ? within(realSlide, real) : real === realSlide);
+      const st = inside ? await stat(real as string).catch(() => null) : null;
+      return real && st?.isFile() ? { file: real, size: st.size, mtime: st.mtime } : null;
     }
     if (!real || !(within(realData, real) || within(realViewer, real))) return null;
     // a link inside the viewer to a file of the dataset, or back, is not wanted either

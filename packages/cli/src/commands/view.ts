@@ -29,7 +29,7 @@ const spec: CommandSpec = {
     { name: "port", value: "N", help: "port to listen on (default: a free one)" },
     { name: "viewer", value: "DIR", help: "a built viewer (default: the one shipped in this package)" },
     { name: "annotate", help: "let the page save labels: into the dataset (an obs column) or FILE_OR_DIR.labels.csv\n(with the token printed in the URL; no other writes)" },
-    { name: "slide", value: "TIFF", help: "the slide the cells were cut from (OME-TIFF): an overview with the cells, and each cell in place\n(default: the image extract recorded in uns, when that file is there)" },
+    { name: "slide", value: "TIFF_OR_ZARR", help: "the slide the cells were cut from (OME-TIFF, or an OME-Zarr directory): an overview with the cells, and each cell in place\n(default: the image extract recorded in uns, when that file is there)" },
     { name: "cors", value: "ORIGIN", help: "let pages of ORIGIN (e.g. http://localhost:5173) read the dataset (default: none)" },
   ],
   about: `Serves FILE_OR_DIR (an .h5sc / .h5ad file or a .zarr directory written by
@@ -63,7 +63,7 @@ export const viewCommand: Command = {
     const token = flag(p, "annotate") ? randomBytes(18).toString("base64url") : undefined;
     const annotate = token ? { token, write: labelsWriter(dataset) } : undefined;
     const given = str(p, "slide");
-    if (given !== undefined && !existsSync(given)) throw new InputError(`--slide ${given}: no such file`);
+    if (given !== undefined && !existsSync(given)) throw new InputError(`--slide ${given}: no such file or directory`);
     // without --slide: the slide extract recorded, when it is still there
     const slide = given ?? (recorded && existsSync(recorded) ? recorded : undefined);
     const served = await serve({ dataset, viewerDir: viewerDir(str(p, "viewer")), port, cors, annotate, slide });
