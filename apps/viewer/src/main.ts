@@ -2,7 +2,7 @@
 // summary, the virtualised grid, the channel picker, filter / group by obs
 // and the detail of one cell.
 import { float16ToFloat32 } from "@cellfolio/format";
-import { type Column, type Dataset, IMAGES_PATH, openDataset } from "@cellfolio/lazy";
+import { type Column, type Dataset, openDataset } from "@cellfolio/lazy";
 import { CellCache, DEFAULT_BUDGET, plural, readError } from "./cache.js";
 import { ChannelControls } from "./display.js";
 import { downloadBlob } from "./download.js";
@@ -176,7 +176,7 @@ async function readRuns(ds: Dataset, sorted: number[]): Promise<{ start: number;
   }
   return Promise.all(
     runs.map(async (rows) => {
-      const b = await ds.store.readBlock(IMAGES_PATH, [rows[0], 0, 0, 0], [rows.length, C, S, S]);
+      const b = await ds.store.readBlock(ds.imagesPath, [rows[0], 0, 0, 0], [rows.length, C, S, S]);
       const d = b.data;
       const data = b.dtype === "float16" ? float16ToFloat32(d as Uint16Array) : d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>, Number);
       return { start: rows[0], rows, data };

@@ -2,6 +2,7 @@
 // encodings, shapes, dtypes, chunks and codecs; AnnData's n_obs / n_vars; and
 // for single-cell image datasets the summary of uns/single_cell_images.
 import type { ArrayInfo, Attrs, NodeInfo, StoreReader } from "@cellfolio/format";
+import { detectLayout } from "@cellfolio/lazy";
 
 export interface ElementSummary {
   path: string;
@@ -16,6 +17,8 @@ export interface ElementSummary {
 }
 
 export interface SingleCellSummary {
+  /** Which scPortrait / SPARCSpy layout (see @cellfolio/lazy's detectLayout). */
+  layout: string;
   nCells: number;
   nChannels: number;
   nMasks: number | null;
@@ -86,7 +89,9 @@ function asStrings(v: unknown): string[] {
 }
 
 export async function singleCellSummary(reader: StoreReader): Promise<SingleCellSummary | null> {
-  const images = await reader.get("obsm/single_cell_images");
+  const layout = await detectLayout(reader);
+  if (!layout) return null;
+  const images = await reader.get(layout.imagesPath);
   if (images?.kind !== "array") return null;
   const info = images as ArrayInfo;
   const group = "uns/single_cell_images";
@@ -98,6 +103,7 @@ export async function singleCellSummary(reader: StoreReader): Promise<SingleCell
   const mapping = asStrings(await readScalarOrAttr(reader, group, info.attrs, "channel_mapping"));
   const preset = await readScalarOrAttr(reader, group, info.attrs, "extraction_preset");
   return {
+    layout: layout.name,
     nCells: info.shape[0],
     nChannels: info.shape[1],
     nMasks: (await num("n_masks")) ?? (mapping.length ? mapping.filter((m) => m === "mask").length : null),

@@ -4,12 +4,14 @@
 // Every problem names its element path; checking goes on past each one.
 import type { ArrayInfo, Attrs, NodeInfo, StoreReader } from "@cellfolio/format";
 import { itemSize, plausibleSize } from "@cellfolio/format";
+import { detectLayout } from "@cellfolio/lazy";
 import { dataframeLength } from "./inspect.js";
 
 export interface Problem {
   path: string;
   message: string;
-  severity: "error" | "warning";
+  /** A note is no problem: what was found (the layout) and what a newer writer would change. */
+  severity: "error" | "warning" | "note";
 }
 
 /** Encodings anndata 0.7-0.13 write, with the versions of each that this check knows. */
@@ -48,6 +50,7 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
   const problems: Problem[] = [];
   const err = (path: string, message: string) => problems.push({ path: `/${path}`, message, severity: "error" });
   const warn = (path: string, message: string) => problems.push({ path: `/${path}`, message, severity: "warning" });
+  const note = (path: string, message: string) => problems.push({ path: `/${path}`, message, severity: "note" });
   const safeGet = async (path: string): Promise<NodeInfo | null> => {
     try {
       return await reader.get(path);
@@ -60,6 +63,17 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
   const root = await safeGet("");
   if (!root) {
     err("", "not readable as a group");
+    return problems;
+  }
+  const layout = await detectLayout(reader).catch(() => null);
+  if (layout) {
+    note(layout.imagesPath, `layout: ${layout.name}`);
+    for (const n of layout.notes) note(layout.imagesPath, n);
+  }
+  // SPARCSpy's files are plain HDF5, no AnnData: its own checks only
+  if (layout?.id === "sparcspy") {
+    await checkSparcspy(reader, err);
+    if (options.readData !== false) await readEvery(reader, err, options);
     return problems;
   }
   if (str(root.attrs, "encoding-type") !== "anndata") {
@@ -238,28 +252,46 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
     }
   }
 
-  await checkSingleCell(reader, nObs, nVars, err, warn);
+  await checkSingleCell(reader, nObs, nVars, err, warn, layout?.cellIds && "obsColumn" in layout.cellIds ? layout.cellIds.obsColumn : undefined, layout?.imageSizeKey ?? "image_size");
 
-  if (options.readData !== false) {
-    const { walk } = await import("./inspect.js");
-    const nodes = await walk(reader).catch((e) => {
-      err("", `cannot walk the tree: ${(e as Error).message.split("\n")[0]}`);
-      return [] as NodeInfo[];
-    });
-    // every chunk is read only when the shapes fit the bytes present
-    let claimed = 0;
-    for (const n of nodes) if (n.kind === "array") claimed += n.shape.reduce((a, b) => a * b, 1) * (n.dtype === "string" ? 1 : itemSize(n.dtype));
-    const implausible = await plausibleSize(reader.source, claimed);
-    if (implausible) {
-      err("", implausible);
-      return problems;
-    }
-    for (const n of nodes) {
-      if (n.kind !== "array" || n.fields) continue;
-      await readAll(reader, n, options.blockBytes ?? 64 << 20).catch((e) => err(n.path, `unreadable data: ${(e as Error).message.split("\n")[0]}`));
-    }
-  }
+  if (options.readData !== false) await readEvery(reader, err, options);
   return problems;
+}
+
+/** Reads every chunk of every array once, when the shapes fit the bytes present. */
+async function readEvery(reader: StoreReader, err: (p: string, m: string) => void, options: ValidateOptions): Promise<void> {
+  const { walk } = await import("./inspect.js");
+  const nodes = await walk(reader).catch((e) => {
+    err("", `cannot walk the tree: ${(e as Error).message.split("\n")[0]}`);
+    return [] as NodeInfo[];
+  });
+  // every chunk is read only when the shapes fit the bytes present
+  let claimed = 0;
+  for (const n of nodes) if (n.kind === "array") claimed += n.shape.reduce((a, b) => a * b, 1) * (n.dtype === "string" ? 1 : itemSize(n.dtype));
+  const implausible = await plausibleSize(reader.source, claimed);
+  if (implausible) {
+    err("", implausible);
+    return;
+  }
+  for (const n of nodes) {
+    if (n.kind !== "array" || n.fields) continue;
+    await readAll(reader, n, options.blockBytes ?? 64 << 20).catch((e) => err(n.path, `unreadable data: ${(e as Error).message.split("\n")[0]}`));
+  }
+}
+
+/** SPARCSpy: single_cell_data (N, C, S, S) and single_cell_index (N, 2) of [row, cellID]. */
+async function checkSparcspy(reader: StoreReader, err: (p: string, m: string) => void): Promise<void> {
+  const data = await reader.get("single_cell_data");
+  const index = await reader.get("single_cell_index").catch(() => null);
+  if (data?.kind !== "array" || data.shape.length !== 4) {
+    err("single_cell_data", `expected an array (N, channels, S, S)${data?.kind === "array" ? `, found shape (${data.shape.join(", ")})` : ""}`);
+    return;
+  }
+  if (index?.kind !== "array" || index.shape.length !== 2 || index.shape[1] < 2) {
+    err("single_cell_index", "missing or not (N, 2): SPARCSpy keeps [row, cellID] a cell there");
+    return;
+  }
+  if (index.shape[0] !== data.shape[0]) err("single_cell_index", `${index.shape[0]} rows, single_cell_data has ${data.shape[0]} cells`);
 }
 
 async function columnLength(reader: StoreReader, path: string): Promise<number | null> {
@@ -292,6 +324,8 @@ async function checkSingleCell(
   nVars: number | null,
   err: (p: string, m: string) => void,
   warn: (p: string, m: string) => void,
+  idColumn: string | undefined,
+  sizeKey: "image_size" | "image_size_x",
 ): Promise<void> {
   const images = await reader.get("obsm/single_cell_images").catch(() => null);
   if (!images) return;
@@ -309,9 +343,11 @@ async function checkSingleCell(
   if (h !== w) err(path, `images of ${h} x ${w}, expected square`);
   if (nObs !== null && n !== nObs) err(path, `${n} cells, obs has ${nObs} rows`);
   if (nVars !== null && nVars !== 0 && c !== nVars) err(path, `${c} channels, var has ${nVars} rows`);
-  const ids = await reader.get("obs/scportrait_cell_id").catch(() => null);
-  if (!ids) err("obs/scportrait_cell_id", "missing: every stored cell needs its cellID");
-  else if (ids.kind === "array" && ids.dtype !== "uint64") warn("obs/scportrait_cell_id", `dtype ${ids.dtype}, scPortrait writes uint64`);
+  // older scPortrait named the column cell_id (the layout note says so); any integer type reads
+  const idPath = `obs/${idColumn ?? "scportrait_cell_id"}`;
+  const ids = await reader.get(idPath).catch(() => null);
+  if (!ids) err("obs/scportrait_cell_id", "missing: every stored cell needs its cellID (scPortrait < 1.3.3: obs/cell_id)");
+  else if (ids.kind === "array" && !/^u?int/.test(ids.dtype)) err(idPath, `dtype ${ids.dtype}, expected integers (scPortrait writes uint64)`);
   const uns = await reader.get("uns/single_cell_images").catch(() => null);
   if (!uns) {
     if (images.attrs.n_cells === undefined) err("uns/single_cell_images", "missing (n_cells, n_channels, image_size, channel names)");
@@ -327,7 +363,7 @@ async function checkSingleCell(
   const expect: [string, number][] = [
     ["n_cells", n],
     ["n_channels", c],
-    ["image_size", h],
+    [sizeKey, h],
   ];
   for (const [key, value] of expect) {
     const v = await scalar(key);

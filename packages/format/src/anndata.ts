@@ -6,6 +6,7 @@ import { attempt, encodingAttrs, isHandle, isNDArray, type ReadContext } from ".
 import { emptyFrame } from "./elements/dataframe.js";
 import { readLegacyArrays, readLegacyFrame } from "./elements/legacy.js";
 import { FormatError } from "./errors.js";
+import { detectLayout, sparcspyAsAnnData } from "./layout.js";
 import type { AnnData, DataFrame, Dict, Elem, ReadProblem } from "./model.js";
 import { type ReadElemOptions, readContext, type WriteElemOptions, writeContext } from "./registry.js";
 import { createStore, openStore } from "./store.js";
@@ -100,6 +101,12 @@ export async function readAnnData(source: string | StoreReader, options: ReadAnn
       throw new FormatError(reader.source, "", `not AnnData: root encoding-type is ${JSON.stringify(rootType)}`);
     }
     if (rootType === undefined && !children.has("obs") && !children.has("var") && !children.has("X")) {
+      // SPARCSpy's plain HDF5 reads as the AnnData scPortrait writes today
+      const layout = await detectLayout(reader);
+      if (layout?.id === "sparcspy") {
+        const { obs, var: var_, obsm, uns } = await sparcspyAsAnnData(reader, layout);
+        return { adata: { obs, var: var_, layers: {}, obsm, varm: {}, obsp: {}, varp: {}, uns, attrs: {} }, problems: [], reader, close: () => reader.close() };
+      }
       throw new FormatError(reader.source, "", "not AnnData: no encoding-type \"anndata\" and no obs, var or X");
     }
     const problems: ReadProblem[] = [];

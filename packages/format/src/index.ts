@@ -28,6 +28,16 @@ export { type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./eleme
 export { FormatError } from "./errors.js";
 export { float16BitsToNumber, float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
 export { type CreateHdf5Options, createHdf5, type OpenHdf5Options, openHdf5 } from "./hdf5/index.js";
+export {
+  DEFAULT_LAYOUT,
+  detectLayout,
+  type LayoutId,
+  SCPORTRAIT_IMAGES,
+  type SingleCellLayout,
+  SPARCSPY_IMAGES,
+  SPARCSPY_INDEX,
+  sparcspyAsAnnData,
+} from "./layout.js";
 export { createMemoryStore, MemoryStore } from "./memory.js";
 export type * from "./model.js";
 export {

@@ -4,7 +4,9 @@
 import {
   type ArrayInfo,
   CellfolioError,
+  DEFAULT_LAYOUT,
   type DType,
+  detectLayout,
   float16ToFloat32,
   float32ToFloat16,
   formatPlatform,
@@ -13,7 +15,9 @@ import {
   type NDArray,
   openStore,
   pickHttpOptions,
+  type SingleCellLayout,
   SourceError,
+  SPARCSPY_IMAGES,
   type StoreReader,
   type StoreSource,
   sliceArray,
@@ -21,10 +25,11 @@ import {
   typedArrayFor,
 } from "@cellfolio/format";
 import { ChunkCache } from "./cache.js";
-import { attrValue, type Column, type Frame, frameColumns, readFrame, readPlainGroup } from "./elements.js";
+import { attrValue, type Column, type Frame, readFrame, readPlainGroup } from "./elements.js";
 import { DatasetError } from "./errors.js";
 import { HDF5_SIGNATURE, isUrl, probeRange } from "./sources/http.js";
 
+/** Where scPortrait and cellfolio keep the images (SPARCSpy: `Dataset.imagesPath`). */
 export const IMAGES_PATH = "obsm/single_cell_images";
 /** Batches of at least this many rows are gathered in one read where the store can (fewer: a read a row costs less). */
 const GATHER_MIN_ROWS = 8;
@@ -210,6 +215,8 @@ export class Dataset {
   private indexLoading: Promise<void> | null = null;
   private readonly limiter: Limiter;
   readonly cache: ChunkCache;
+  /** The image array's path: obsm/single_cell_images, or SPARCSpy's single_cell_data. */
+  readonly imagesPath: string;
   /** [n cells, channels, size, size] of the stored images. */
   readonly shape: [number, number, number, number];
   readonly chunks: [number, number, number, number];
@@ -227,12 +234,15 @@ export class Dataset {
     readonly store: StoreReader,
     /** The image array's metadata (nothing of its data is read at open). */
     readonly images: ArrayInfo,
-    /** The obs column holding the cellIDs (none: the row numbers are the ids). */
+    /** The obs column holding the cellIDs (none: the row numbers are the ids, or SPARCSpy's index array). */
     readonly cellIdColumn: string | undefined,
     options: OpenDatasetOptions,
+    /** Which scPortrait / SPARCSpy layout the store has (see layout.ts). */
+    readonly layout: SingleCellLayout = DEFAULT_LAYOUT,
   ) {
     this.cache = options.cache ?? new ChunkCache(options.cacheBytes);
     this.limiter = new Limiter(options.concurrency ?? 64);
+    this.imagesPath = images.path;
     this.shape = images.shape as [number, number, number, number];
     this.chunks = (images.chunks ?? images.shape) as [number, number, number, number];
     this.info = scInfo(imageAttrs(images));
@@ -255,7 +265,7 @@ export class Dataset {
     if (this.ids && this.names) return Promise.resolve();
     this.indexLoading ??= (async () => {
       const [obs, var_] = await Promise.all([
-        this.cellIdColumn ? readFrame(this.store, "obs", [this.cellIdColumn]) : emptyFrame(),
+        this.cellIdColumn ? readFrame(this.store, "obs", [this.cellIdColumn]) : this.sparcsIds(),
         this.store.get("var").then((v) => (v ? readFrame(this.store, "var", ["channels"]) : emptyFrame())),
       ]);
       if (!var_.columns.channels && !this.info.channelNames) {
@@ -270,21 +280,36 @@ export class Dataset {
     return this.indexLoading;
   }
 
+  /** SPARCSpy's cellIDs: column 1 of single_cell_index ([row, cellID]), as an obs column of that name. */
+  private async sparcsIds(): Promise<Frame> {
+    const at = this.layout.cellIds;
+    if (!at || !("indexArray" in at)) return emptyFrame();
+    const a = await this.store.readArray(at.indexArray);
+    const w = a.shape[1];
+    const col = Float64Array.from({ length: a.shape[0] }, (_, r) => Number((a.data as ArrayLike<number | bigint>)[r * w + 1]));
+    return { index: [], columns: { [at.indexArray]: col }, categorical: {} };
+  }
+
   private setIndex(obs: Frame, var_: Frame): void {
     const n = this.shape[0];
     let ids: number[];
-    if (this.cellIdColumn) {
+    const sparcs = this.layout.cellIds && "indexArray" in this.layout.cellIds ? this.layout.cellIds.indexArray : undefined;
+    if (sparcs && obs.columns[sparcs]) {
+      ids = Array.from(obs.columns[sparcs] as Float64Array);
+    } else if (this.cellIdColumn) {
       const col = obs.columns[this.cellIdColumn];
       if (!col) throw new DatasetError(this.source, `obs/${this.cellIdColumn}`, "no such obs column for the cellIDs");
       ids = Array.from(col as ArrayLike<unknown>, (v) => Number(v));
     } else {
       ids = Array.from({ length: n }, (_, i) => i);
     }
-    if (ids.length !== n) throw new DatasetError(this.source, "obs", `has ${ids.length} rows but ${IMAGES_PATH} has ${n} cells`);
+    if (ids.length !== n) throw new DatasetError(this.source, "obs", `has ${ids.length} rows but ${this.imagesPath} has ${n} cells`);
     const chan = var_.columns.channels;
-    this.names = Array.isArray(chan) ? chan : (this.info.channelNames ?? (var_.index.length ? var_.index : Array.from({ length: this.shape[1] }, (_, i) => String(i))));
+    // scPortrait 1.3.0: a var of zero rows whose column names are the channel names
+    const varColumns = this.layout.channelNames === "var-columns" ? this.layout.varColumns : undefined;
+    this.names = Array.isArray(chan) ? chan : (this.info.channelNames ?? varColumns ?? (var_.index.length ? var_.index : Array.from({ length: this.shape[1] }, (_, i) => String(i))));
     if (this.names.length !== this.shape[1]) {
-      throw new DatasetError(this.source, "var", `names ${this.names.length} channels but ${IMAGES_PATH} has ${this.shape[1]}`);
+      throw new DatasetError(this.source, "var", `names ${this.names.length} channels but ${this.imagesPath} has ${this.shape[1]}`);
     }
     this.rowOf = new Map();
     ids.forEach((id, row) => {
@@ -353,7 +378,7 @@ export class Dataset {
     const nValues = nOut * nc * s * s;
     const into = options.into;
     if (into && (!(into instanceof (want === "float16" ? Uint16Array : Float32Array)) || into.length < nValues)) {
-      throw new DatasetError(this.source, IMAGES_PATH, `into: expected a ${want === "float16" ? "Uint16Array" : "Float32Array"} of at least ${nValues} values`);
+      throw new DatasetError(this.source, this.imagesPath, `into: expected a ${want === "float16" ? "Uint16Array" : "Float32Array"} of at least ${nValues} values`);
     }
     // (float16 out of other types goes through float32, then into `into`)
     const out =
@@ -366,7 +391,7 @@ export class Dataset {
     const slotsOfRow = new Map<number, number[]>();
     for (let i = 0; i < nOut; i++) {
       const r = rows[i];
-      if (!Number.isInteger(r) || r < 0 || r >= n) throw new DatasetError(this.source, IMAGES_PATH, `row out of range (0..${n - 1})`, { id: r });
+      if (!Number.isInteger(r) || r < 0 || r >= n) throw new DatasetError(this.source, this.imagesPath, `row out of range (0..${n - 1})`, { id: r });
       const l = slotsOfRow.get(r);
       if (l) l.push(i);
       else slotsOfRow.set(r, [i]);
@@ -469,12 +494,12 @@ export class Dataset {
       const per = (c1 - c0) * s * s;
       const buf = this.takeGather(rows.length * per);
       try {
-        const block = await this.limiter.run(() => this.store.readRows!(IMAGES_PATH, rows, [c0, cy0, cx0], [c1 - c0, s, s], { into: buf }));
+        const block = await this.limiter.run(() => this.store.readRows!(this.imagesPath, rows, [c0, cy0, cx0], [c1 - c0, s, s], { into: buf }));
         rows.forEach((row, k) => {
           copyRun(block, k * per, c0, c1, chans, slotsOfRow.get(row)!, s, out);
         });
       } catch (err) {
-        throw new DatasetError(this.source, IMAGES_PATH, `cannot read ${rows.length} cell rows (channels ${c0}..${c1 - 1}): ${(err as Error).message}`, { cause: err });
+        throw new DatasetError(this.source, this.imagesPath, `cannot read ${rows.length} cell rows (channels ${c0}..${c1 - 1}): ${(err as Error).message}`, { cause: err });
       } finally {
         this.giveGather(buf);
       }
@@ -503,7 +528,7 @@ export class Dataset {
     const key = row + "," + c0 + "," + c1 + "," + y0 + "," + x0 + "," + s;
     const pending = this.rowReads.get(key);
     if (pending) return pending;
-    const p = this.limiter.run(() => this.store.readBlock(IMAGES_PATH, [row, c0, y0, x0], [1, c1 - c0, s, s])).then(
+    const p = this.limiter.run(() => this.store.readBlock(this.imagesPath, [row, c0, y0, x0], [1, c1 - c0, s, s])).then(
       (block) => {
         this.rowReads.delete(key);
         return block;
@@ -525,7 +550,7 @@ export class Dataset {
         for (let xx = 0; xx < Math.ceil(this.shape[3] / kx); xx++) await this.loadChunk([row, cc, yy, xx]);
       }
     }
-    throw new DatasetError(this.source, IMAGES_PATH, `cannot read cell row ${row} (channels ${c0}..${c1 - 1}): ${(err as Error).message}`, { cause: err });
+    throw new DatasetError(this.source, this.imagesPath, `cannot read cell row ${row} (channels ${c0}..${c1 - 1}): ${(err as Error).message}`, { cause: err });
   }
 
   /** The window a crop option selects (the whole image without one); throws when it does not fit. */
@@ -534,7 +559,7 @@ export class Dataset {
     if (crop === undefined) return { y: 0, x: 0, size: S };
     const w = typeof crop === "number" ? { y: Math.floor((S - crop) / 2), x: Math.floor((S - crop) / 2), size: crop } : crop;
     if (!(w.size > 0) || w.y < 0 || w.x < 0 || w.y + w.size > S || w.x + w.size > this.shape[3] || !Number.isInteger(w.size)) {
-      throw new DatasetError(this.source, IMAGES_PATH, `crop ${JSON.stringify(crop)} does not fit the ${S} x ${this.shape[3]} images`);
+      throw new DatasetError(this.source, this.imagesPath, `crop ${JSON.stringify(crop)} does not fit the ${S} x ${this.shape[3]} images`);
     }
     return w;
   }
@@ -559,9 +584,9 @@ export class Dataset {
     const { start, count } = this.chunkBox(coords);
     return this.limiter.run(async () => {
       try {
-        return await this.store.readBlock(IMAGES_PATH, start, count);
+        return await this.store.readBlock(this.imagesPath, start, count);
       } catch (err) {
-        throw new DatasetError(this.source, IMAGES_PATH, `cannot read chunk (${coords.join(", ")}) (cells ${start[0]}..${start[0] + count[0] - 1}): ${(err as Error).message}`, {
+        throw new DatasetError(this.source, this.imagesPath, `cannot read chunk (${coords.join(", ")}) (cells ${start[0]}..${start[0] + count[0] - 1}): ${(err as Error).message}`, {
           cause: err,
         });
       }
@@ -577,7 +602,7 @@ export class Dataset {
     const count = [first.count[0], last.start[1] + last.count[1] - start[1], first.count[2], first.count[3]];
     const loadAll = () =>
       this.limiter.run(async () => {
-        const block = await this.store.readBlock(IMAGES_PATH, start, count);
+        const block = await this.store.readBlock(this.imagesPath, start, count);
         return coords.map((c) => {
           const box = this.chunkBox(c);
           const off = box.start[1] - start[1];
@@ -643,7 +668,8 @@ export class Dataset {
     this.obs = obs;
     this.var_ = var_;
     this.info = info;
-    this.setIndex(obs, var_);
+    // SPARCSpy has no obs: its cellIDs come from its index array
+    this.setIndex(this.cellIdColumn ? obs : await this.sparcsIds(), var_);
     this.loaded = true;
   }
 
@@ -661,7 +687,7 @@ export class Dataset {
    * metadata only.
    */
   async obsmKeys(): Promise<{ key: string; columns: number }[]> {
-    const names = (await this.store.list("obsm").catch(() => [])).filter((n) => `obsm/${n}` !== IMAGES_PATH);
+    const names = (await this.store.list("obsm").catch(() => [])).filter((n) => `obsm/${n}` !== this.imagesPath);
     const nodes = await Promise.all(names.map((n) => this.store.get(`obsm/${n}`)));
     const out: { key: string; columns: number }[] = [];
     names.forEach((key, i) => {
@@ -685,7 +711,7 @@ export class Dataset {
     if (node.kind !== "array" || node.fields || node.shape.length !== 2 || node.dtype === "string") {
       throw new DatasetError(this.source, path, "expected a 2-D numeric array (cells x dimensions), as anndata writes an embedding");
     }
-    if (node.shape[0] !== this.nCells) throw new DatasetError(this.source, path, `has ${node.shape[0]} rows but ${IMAGES_PATH} has ${this.nCells} cells`);
+    if (node.shape[0] !== this.nCells) throw new DatasetError(this.source, path, `has ${node.shape[0]} rows but ${this.imagesPath} has ${this.nCells} cells`);
     const a = await this.store.readArray(path);
     const d = a.data as TypedArray;
     const values = d instanceof Float64Array ? d : a.dtype === "float16" ? Float64Array.from(float16ToFloat32(d as Uint16Array)) : Float64Array.from(d as ArrayLike<number | bigint>, Number);
@@ -819,7 +845,7 @@ function imageAttrs(images: ArrayInfo): Record<string, unknown> {
 /** obs, var and uns/single_cell_images in full. */
 async function readTables(store: StoreReader, images: ArrayInfo): Promise<{ obs: Frame; var_: Frame; info: SingleCellImagesInfo }> {
   const [obs, var_, uns] = await Promise.all([
-    readFrame(store, "obs"),
+    store.get("obs").then((o) => (o ? readFrame(store, "obs") : emptyFrame())),
     store.get("var").then((v) => (v ? readFrame(store, "var") : emptyFrame())),
     // cellfolio's encoded dict or scPortrait's untagged group; the image
     // array's attributes fill in what is missing.
@@ -874,14 +900,14 @@ export async function openDataset(source: StoreSource, options: OpenDatasetOptio
   const store = await openSource(source, options);
   const name = options.store ? store.source || sourceName(source) : sourceName(source);
   try {
-    const images = await store.get(IMAGES_PATH);
-    if (!images) throw new DatasetError(name, IMAGES_PATH, "missing: not a single-cell image dataset (no obsm/single_cell_images)");
-    if (images.kind !== "array" || images.shape.length !== 4) {
-      throw new DatasetError(name, IMAGES_PATH, `expected a 4-d array (cells, channels, size, size), found ${images.kind === "array" ? `shape [${images.shape}]` : "a group"}`);
+    const layout = await detectLayout(store, options.cellIdColumn);
+    if (!layout) throw new DatasetError(name, IMAGES_PATH, `missing: not a single-cell image dataset (no ${IMAGES_PATH}, nor SPARCSpy's ${SPARCSPY_IMAGES})`);
+    const images = await store.get(layout.imagesPath);
+    if (images?.kind !== "array" || images.shape.length !== 4) {
+      throw new DatasetError(name, layout.imagesPath, `expected a 4-d array (cells, channels, size, size), found ${images?.kind === "array" ? `shape [${images.shape}]` : "a group"}`);
     }
-    const obsColumns = await frameColumns(store, "obs");
-    const idName = options.cellIdColumn ?? ["scportrait_cell_id", "cellID", "cell_id"].find((c) => obsColumns.includes(c));
-    const ds = new Dataset(name, store, images, idName, options);
+    const idName = layout.cellIds && "obsColumn" in layout.cellIds ? layout.cellIds.obsColumn : undefined;
+    const ds = new Dataset(name, store, images, idName, options, layout);
     if (options.eager ?? true) await ds.load();
     return ds;
   } catch (err) {

@@ -45,6 +45,7 @@ function render(s: StoreSummary): string {
   if (s.singleCell) {
     const c = s.singleCell;
     lines.push("  single-cell images");
+    lines.push(`    layout     ${c.layout}`);
     lines.push(`    cells      ${c.nCells}`);
     lines.push(`    channels   ${c.nChannels} (${c.channelNames.map((n, i) => `${n}${c.channelMapping[i] === "mask" ? " [mask]" : ""}`).join(", ")})`);
     lines.push(`    image size ${c.imageSize} x ${c.imageSize}`);

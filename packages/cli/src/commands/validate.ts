@@ -20,7 +20,9 @@ encoding needs, the shapes against n_obs / n_vars, the single-cell layout
 (obsm/single_cell_images, obs/scportrait_cell_id,
 uns/single_cell_images), and reads every chunk once so a corrupt or
 truncated chunk is found. Lists every problem with its element path.
-Exit 0 when valid (warnings allowed), 1 when a problem is found.`,
+Names the single-cell layout found (scPortrait 1.3.0, 1.3.1, >= 1.3.3,
+SPARCSpy) and, as notes, what a newer scPortrait would write differently.
+Exit 0 when valid (warnings and notes allowed), 1 when a problem is found.`,
   examples: ["cellfolio validate out/sample.h5sc"],
 };
 
@@ -46,7 +48,8 @@ export const validateCommand: Command = {
       process.stdout.write(`${JSON.stringify({ source, valid: errors.length === 0, problems }, null, 2)}\n`);
     } else {
       for (const x of problems) process.stdout.write(`${x.severity}: ${x.path}: ${x.message}\n`);
-      process.stdout.write(errors.length === 0 ? `${source}: valid${problems.length ? ` (${problems.length} warnings)` : ""}\n` : `${source}: ${errors.length} problems\n`);
+      const warnings = problems.filter((x) => x.severity === "warning").length;
+      process.stdout.write(errors.length === 0 ? `${source}: valid${warnings ? ` (${warnings} warnings)` : ""}\n` : `${source}: ${errors.length} problems\n`);
     }
     return errors.length === 0 ? 0 : 1;
   },
