@@ -447,7 +447,8 @@ async function runCase(i, base, opts, workDir, rng) {
       if (r.code !== 0 && left.length > 0 && outcome !== "hang") outcome = "leftover";
       if (r.code === 0 && outcome === "ok") {
         const o = await run(PYTHON, [ORACLE, base.name, out], { timeout: 120, cwd: caseDir });
-        if (o.code === 3) outcome = "wrong-accept";
+        // 5: h5py reads it, but what it reads is undefined (chunk index out of order): to be refused too
+        if (o.code === 3 || o.code === 5) outcome = "wrong-accept";
         else if (o.code === 4) outcome = "wrong-copy";
         else if (o.code !== 0) note = `oracle failed: ${o.stderr.trim().split("\n").pop()}`;
         if (o.code !== 0) note ||= o.stderr.trim().split("\n").pop();
