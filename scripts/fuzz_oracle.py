@@ -6,7 +6,11 @@
 Exit 0: every array of INPUT reads (and, given OUTPUT, cellfolio's copy
 holds the same arrays with equal values); 3: h5py / zarr-python refuse
 INPUT (the reason on stderr); 4: OUTPUT differs from INPUT (what differs on
-stderr). Run with the `latest` peers venv (/opt/cellfolio-peers/latest).
+stderr); 5: h5py's reading of INPUT is undefined, so it must be refused: a
+chunk index whose chunks are not in order (the HDF5 library finds chunks by
+binary search, so it reads some present chunks as fill values, which ones
+depending on the search path). Run with the `latest` peers venv
+(/opt/cellfolio-peers/latest).
 """
 
 import sys
@@ -15,6 +19,10 @@ import warnings
 import numpy as np
 
 warnings.simplefilter("ignore")
+
+
+class Undefined(Exception):
+    """h5py reads the input, but what it reads is not defined by the file."""
 
 
 def arrays(path):
@@ -27,6 +35,11 @@ def arrays(path):
 
             def visit(name, obj):
                 if isinstance(obj, h5py.Dataset):
+                    if obj.chunks is not None and obj.id.get_offset() is None:
+                        offsets = []
+                        obj.id.chunk_iter(lambda c: offsets.append(c.chunk_offset))  # in index order
+                        if any(a >= b for a, b in zip(offsets, offsets[1:])):
+                            raise Undefined(f"{name}: chunk index out of order")
                     v = np.asarray(obj[()])
                     if v.dtype.kind in "OSU":
                         v = np.array([x.decode() if isinstance(x, bytes) else x for x in np.ravel(v)], dtype=object).reshape(np.shape(v))
@@ -65,6 +78,9 @@ def same(a, b):
 def main():
     try:
         src = arrays(sys.argv[1])
+    except Undefined as e:
+        print(f"h5py's reading is undefined: {e}", file=sys.stderr)
+        return 5
     except Exception as e:  # the peer refuses the input: any reason
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
         return 3

@@ -3,7 +3,7 @@
 // shape or a corrupt chunk is found before a user's pipeline trips on it.
 // Every problem names its element path; checking goes on past each one.
 import type { ArrayInfo, Attrs, NodeInfo, StoreReader } from "@cellfolio/format";
-import { itemSize, plausibleSize } from "@cellfolio/format";
+import { isCellfolioError, itemSize, plausibleSize } from "@cellfolio/format";
 import { detectLayout } from "@cellfolio/lazy";
 import { dataframeLength } from "./inspect.js";
 
@@ -55,7 +55,7 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
     try {
       return await reader.get(path);
     } catch (e) {
-      err(path, `cannot read metadata: ${(e as Error).message.split("\n")[0]}`);
+      err(path, `cannot read metadata: ${problemOf(e, path, reader.source)}`);
       return null;
     }
   };
@@ -262,7 +262,7 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
 async function readEvery(reader: StoreReader, err: (p: string, m: string) => void, options: ValidateOptions): Promise<void> {
   const { walk } = await import("./inspect.js");
   const nodes = await walk(reader).catch((e) => {
-    err("", `cannot walk the tree: ${(e as Error).message.split("\n")[0]}`);
+    err("", `cannot walk the tree: ${problemOf(e, "", reader.source)}`);
     return [] as NodeInfo[];
   });
   // every chunk is read only when the shapes fit the bytes present
@@ -275,8 +275,20 @@ async function readEvery(reader: StoreReader, err: (p: string, m: string) => voi
   }
   for (const n of nodes) {
     if (n.kind !== "array" || n.fields) continue;
-    await readAll(reader, n, options.blockBytes ?? 64 << 20).catch((e) => err(n.path, `unreadable data: ${(e as Error).message.split("\n")[0]}`));
+    await readAll(reader, n, options.blockBytes ?? 64 << 20).catch((e) => err(n.path, `unreadable data: ${problemOf(e, n.path, reader.source)}`));
   }
+}
+
+/**
+ * The first line of an error for a report line that already names the file
+ * and the element: a cellfolio error's file and element are said again only
+ * where they differ from the line's.
+ */
+function problemOf(e: unknown, element: string, source: string): string {
+  if (!isCellfolioError(e)) return String((e as Error)?.message ?? e).split("\n")[0];
+  const at = e.element === undefined ? "" : `/${e.element.replace(/^\/+/, "")}`;
+  const where = [e.file && e.file !== source ? e.file : "", at && at !== `/${element.replace(/^\/+/, "")}` ? at : ""].filter(Boolean).join(": ");
+  return `${where ? `${where}: ` : ""}${e.problem.split("\n")[0]}`;
 }
 
 /** SPARCSpy: single_cell_data (N, C, S, S) and single_cell_index (N, 2) of [row, cellID]. */

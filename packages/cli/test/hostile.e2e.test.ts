@@ -44,7 +44,11 @@ describe("a corrupt gzip chunk in a read of many chunks", () => {
     const r = cellfolio("validate", bad);
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/^\s+at /m);
-    expect(r.stdout).toContain(`/obsm/single_cell_images: chunk at [${chunk.offset.join(", ")}] (address ${chunk.address}): deflate:`);
+    // the report's own lines name the file (its summary) and the element: said once each
+    const line = `error: /obsm/single_cell_images: unreadable data: chunk at [${chunk.offset.join(", ")}] (address ${chunk.address}): deflate:`;
+    expect(r.stdout).toContain(line);
+    expect(r.stdout.split("/obsm/single_cell_images").length - 1, r.stdout).toBe(1);
+    expect(r.stdout).toContain(`${bad}: 1 problems`);
   });
 
   it.each([["out.zarr"], ["out.h5sc"]])("convert to %s fails with one line and leaves nothing", (out) => {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { py, REPO_ROOT, TEST_DATA } from "../../../test-utils/oracle.js";
+import { py, pyZarr3, REPO_ROOT, TEST_DATA } from "../../../test-utils/oracle.js";
 
 const BIN = path.join(REPO_ROOT, "packages/cli/dist/bin.js");
 const SAMPLE = path.join(TEST_DATA, "sample");
@@ -96,6 +96,52 @@ print("null")`,
     expect(leftovers(dir, "whole.h5sc")).toEqual(["whole.h5sc"]);
     expect(spawnSync(process.execPath, [BIN, "validate", input, "--metadata-only"]).status).toBe(0);
   });
+});
+
+describe("a signal during a long copy of chunks that settle at once", () => {
+  it("SIGTERM while writing 2 GB of unwritten (fill) chunks: exit 143 within 2 s, nothing left", async () => {
+    // The sample's images made 200,000 cells long by h5py, no chunk written:
+    // reading fill and buffering chunks into shards never waits on I/O, so
+    // without a turn for the event loop the signal handler waited to the end.
+    const small = path.join(dir, "small.h5sc");
+    const args = ["extract", "--image", path.join(SAMPLE, "image.tif"), "--nucleus", path.join(SAMPLE, "nucleus.tif")];
+    const made = spawnSync(process.execPath, [BIN, ...args, "--cytosol", path.join(SAMPLE, "cytosol.tif"), "--size", "32", "--out", small, "--quiet"], { encoding: "utf8" });
+    expect(made.status, made.stderr).toBe(0);
+    const input = path.join(dir, "long.h5sc");
+    pyZarr3(
+      `import h5py, json, shutil, sys
+a = json.loads(sys.stdin.read())
+shutil.copy(a["src"], a["out"])
+with h5py.File(a["out"], "a") as f:
+    old = f["obsm/single_cell_images"]
+    attrs, dtype, shape, chunks = dict(old.attrs), old.dtype, old.shape, old.chunks
+    del f["obsm/single_cell_images"]
+    d = f.create_dataset("obsm/single_cell_images", shape=(200000,) + shape[1:], dtype=dtype, chunks=chunks)
+    for k, v in attrs.items():
+        d.attrs[k] = v
+print("null")`,
+      { src: small, out: input },
+    );
+    const out = path.join(dir, "long.zarr");
+    const child = spawn(process.execPath, [BIN, "convert", input, out], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stdout.resume();
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on("exit", (code) => resolve({ code, at: Date.now() })));
+    // signalled 2 s into the writing, deep in the copy
+    await new Promise<void>((resolve) =>
+      child.stderr.on("data", (d) => {
+        stderr += d;
+        if (/writing /.test(stderr)) setTimeout(resolve, 2000);
+      }),
+    );
+    const sent = Date.now();
+    child.kill("SIGTERM");
+    const r = await exited;
+    expect(r.code, stderr).toBe(143);
+    expect(r.at - sent, stderr).toBeLessThan(2000);
+    expect(stderr).toContain("interrupted (SIGTERM)");
+    expect(leftovers(dir, "long.zarr")).toEqual([]);
+  }, 120_000);
 });
 
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));

@@ -5,6 +5,7 @@ import { itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import type { ArrayHandle, Elem } from "../model.js";
 import type { ArrayInfo, NDArray, NodeInfo } from "../types.js";
+import { letOthersRun } from "../yield.js";
 import {
   arrayBytes,
   chunksFor,
@@ -108,6 +109,7 @@ export async function copyHandle(ctx: WriteContext, path: string, handle: ArrayH
     }
     await w.setBlock(blocks[i].start, block);
     ctx.onBytes?.(product(blocks[i].count) * itemSize(dtype));
+    await letOthersRun();
   }
   await w.close();
 }

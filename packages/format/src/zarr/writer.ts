@@ -8,6 +8,7 @@ import { FormatError } from "../errors.js";
 import { float16BitsToNumber as halfToFloat } from "../float16.js";
 import { formatPlatform, NO_LOCAL_FILES } from "../platform.js";
 import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, FieldInfo, NDArray, StoreWriter } from "../types.js";
+import { letOthersRun } from "../yield.js";
 import { type ChunkData, encodeByteCodecs, encodeChunk } from "./chunk.js";
 import { crc32c, writeU32 } from "./codecs.js";
 import { stringifyJson } from "./json.js";
@@ -434,6 +435,7 @@ class ZarrArrayWriter implements ArrayWriter {
         chunks.map(() => 0),
         count,
       );
+      await letOthersRun();
       await this.store.acquire(bytes);
       if (this.error) {
         this.store.release(bytes);

@@ -24,6 +24,7 @@ async function visit(
   leaf: (keys: Uint8Array[], children: number[]) => void,
   expectLevel?: number,
   want?: (left: Uint8Array, right: Uint8Array) => boolean,
+  bounds?: { lo: Uint8Array; hi?: Uint8Array },
 ): Promise<void> {
   if (depth > MAX_DEPTH) throw new RangeError("B-tree deeper than 64 levels");
   if (seen.has(address)) throw new RangeError(`B-tree node ${address} visited twice (cycle)`);
@@ -46,6 +47,7 @@ async function visit(
     children.push(c.addr());
   }
   keys.push(c.take(keySize));
+  if (nodeType === 1) checkChunkKeyOrder(keys, entries, bounds);
   if (level === 0) {
     leaf(keys, children);
     return;
@@ -54,9 +56,42 @@ async function visit(
   // whose key range can hold what is wanted).
   await Promise.all(
     children
-      .filter((_, i) => !want || want(keys[i], keys[i + 1]))
-      .map((child) => visit(ctx, child, nodeType, keySize, path, depth + 1, seen, leaf, level - 1, want)),
+      .map((child, i) => ({ child, i }))
+      .filter(({ i }) => !want || want(keys[i], keys[i + 1]))
+      .map(({ child, i }) => {
+        // child i holds keys from key i up to (not including) key i+1; the last child up to the parent's own bound
+        const childBounds = { lo: keys[i], hi: i + 1 < entries ? keys[i + 1] : bounds?.hi };
+        return visit(ctx, child, nodeType, keySize, path, depth + 1, seen, leaf, level - 1, want, childBounds);
+      }),
   );
+}
+
+/** C-order comparison of two chunk keys' offsets (after the size and filter mask: u64 each). */
+function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  const da = new DataView(a.buffer, a.byteOffset, a.byteLength);
+  const db = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let at = 8; at < a.byteLength; at += 8) {
+    const x = da.getBigUint64(at, true);
+    const y = db.getBigUint64(at, true);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * A chunk B-tree's keys (one per child) must rise strictly and lie within the
+ * parent's range. The HDF5 library finds a chunk by binary search over them,
+ * so with a key out of order it misses chunks that are present (which ones
+ * depends on the search path): no reading of such an index is right, so it
+ * is refused. (The node's last key, a bound some writers leave loose, is not
+ * checked.)
+ */
+function checkChunkKeyOrder(keys: Uint8Array[], entries: number, bounds?: { lo: Uint8Array; hi?: Uint8Array }): void {
+  for (let i = 0; i < entries; i++) {
+    if (i > 0 && compareKeys(keys[i - 1], keys[i]) >= 0) throw new RangeError(`chunk B-tree keys out of order (key ${i} is not after key ${i - 1}): the chunk index is corrupt`);
+    if (bounds && compareKeys(keys[i], bounds.lo) < 0) throw new RangeError(`chunk B-tree key ${i} lies before its parent's key: the chunk index is corrupt`);
+    if (bounds?.hi && compareKeys(keys[i], bounds.hi) >= 0) throw new RangeError(`chunk B-tree key ${i} lies past its parent's next key: the chunk index is corrupt`);
+  }
 }
 
 /** Addresses of the symbol table nodes (SNOD) of a group's B-tree (in no particular order). */
