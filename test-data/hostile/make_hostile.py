@@ -1,4 +1,4 @@
-"""Writes the small hostile inputs of issue #19's tests beside itself, each
+"""Writes the small hostile inputs of the hostile-input tests beside itself, each
 damaged in one way, and checks that h5py / zarr-python refuse or read it as
 the tests expect. Run with the `latest` peers venv from the repository root:
 

@@ -3,7 +3,7 @@
 // Access-Control-Expose-Headers (http-server's default: the browser hides the
 // header, so the file size must come from elsewhere, e.g. the HDF5
 // superblock); (2) a server that answers suffix ranges (`bytes=-N`, what a
-// shard index read asks) with 200 and the whole file. Issue #15 asks for the
+// shard index read asks) with 200 and the whole file. We want the
 // correct values (or, where the format cannot do without, one clear error):
 // these fixtures are small (shards of 80 KB), so correct values are expected.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -1,4 +1,4 @@
-// Issue #19's hostile inputs (test-data/hostile, made by make_hostile.py):
+// The hostile inputs (test-data/hostile, made by make_hostile.py):
 // each is refused with one FormatError naming the file and the element,
 // where h5py / zarr-python refuse it too (asked here, not assumed), and no
 // read leaves an unhandled rejection behind (vitest fails the run on one).

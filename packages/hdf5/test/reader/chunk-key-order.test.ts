@@ -1,4 +1,4 @@
-// A chunk B-tree key out of order (the fuzzer's "wrong copy" of issue 19,
+// A chunk B-tree key out of order (a "wrong copy" the fuzzer once found,
 // case 60: three bytes flipped in a key's first offset). The HDF5 library
 // finds chunks by binary search over the keys, so h5py then reads chunks
 // that are present, with correct keys, as fill values; which ones depends on
