@@ -2,13 +2,13 @@
 // to: nobody ships a binary that the sources in the repo do not give.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script without types
-import { compileKernels, generatedSource } from "../scripts/build-wasm.mjs";
+import { compileKernels, generatedSource } from "../../../scripts/build-wasm.mjs";
 import { KERNELS_WASM } from "../src/wasm.generated.js";
 
 describe("the WebAssembly module", () => {
   it("equals a fresh compile of assembly/ (run npm run build:wasm -w @cellfolio/codecs after editing it)", () => {
-    const wasm: Buffer = compileKernels();
+    const wasm: Buffer = compileKernels("codecs");
     expect(wasm.toString("base64") === KERNELS_WASM).toBe(true);
-    expect(generatedSource(wasm)).toContain(KERNELS_WASM);
+    expect(generatedSource("codecs", wasm)).toContain(KERNELS_WASM);
   });
 });
