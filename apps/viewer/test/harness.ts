@@ -43,6 +43,14 @@ export async function serveDataset(dataset: string, viewerDir: string) {
   return { ...served, log };
 }
 
+/** A new page of `viewport` size at `url`, once the viewer says the dataset is open. */
+export async function openViewer(browser: Browser, url: string, viewport: { width: number; height: number }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(url);
+  await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
+  return page;
+}
+
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   await page.screenshot({ path: path.join(RESULTS, `${name}.png`) });

@@ -12,7 +12,7 @@ import { batches, openDataset } from "@cellfolio/lazy";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasPeer, pyPeer, TEST_DATA } from "../../../test-utils/oracle.js";
-import { buildViewer, CHROMIUM, CLI, cli, launch, shot } from "./harness.js";
+import { buildViewer, CHROMIUM, CLI, cli, launch, openViewer, shot } from "./harness.js";
 
 const canRun = existsSync(CHROMIUM) && hasPeer("latest");
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-labels-"));
@@ -112,9 +112,7 @@ describe.skipIf(!canRun)("labelling cells with the keyboard and saving them", ()
         const v = await view(dataset);
         child = v.child;
         // the grid beside the embedding panel must hold the cells used below
-        page = await browser.newPage({ viewport: { width: 1900, height: 1200 } });
-        await page.goto(v.url);
-        await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
+        page = await openViewer(browser, v.url, { width: 1900, height: 1200 });
       }, 180_000);
 
       afterAll(async () => {

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pyPeer, skipPeer, TEST_DATA } from "../../../test-utils/oracle.js";
-import { buildViewer, CHROMIUM, gridIds, launch, serveDataset } from "./harness.js";
+import { buildViewer, CHROMIUM, gridIds, launch, openViewer, serveDataset } from "./harness.js";
 
 const canRun = existsSync(CHROMIUM) && !skipPeer("latest");
 const DIR = path.join(TEST_DATA, "layouts");
@@ -53,9 +53,7 @@ describe.skipIf(!canRun).each(FILES)("%s in the viewer", (name, channels) => {
 
   beforeAll(async () => {
     server = await serveDataset(file, dist);
-    page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
-    await page.goto(server.url);
-    await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
+    page = await openViewer(browser, server.url, { width: 1000, height: 700 });
   }, 60_000);
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { openDataset } from "@cellfolio/lazy";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_DATA } from "../../../test-utils/oracle.js";
-import { buildViewer, CHROMIUM, CLI, cli, launch, serveDataset } from "./harness.js";
+import { buildViewer, CHROMIUM, CLI, cli, launch, openViewer, serveDataset } from "./harness.js";
 
 const canRun = existsSync(CHROMIUM);
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-lmd-export-"));
@@ -25,9 +25,7 @@ beforeAll(async () => {
   cli(["extract", "--image", `${sample}/image.tif`, "--nucleus", `${sample}/nucleus.tif`, "--cytosol", `${sample}/cytosol.tif`, "--labels", `${sample}/labels.csv`, "--size", "48", "--out", dataset, "--quiet"]);
   served = await serveDataset(dataset, buildViewer());
   browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1900, height: 1200 } });
-  await page.goto(served.url);
-  await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
+  page = await openViewer(browser, served.url, { width: 1900, height: 1200 });
 }, 180_000);
 
 afterAll(async () => {

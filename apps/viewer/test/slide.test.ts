@@ -11,7 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve } from "../../../packages/cli/src/serve.js";
 import { py, TEST_DATA } from "../../../test-utils/oracle.js";
-import { buildViewer, CHROMIUM, canvasPixels, cli, launch, shot } from "./harness.js";
+import { buildViewer, CHROMIUM, canvasPixels, cli, launch, openViewer, shot } from "./harness.js";
 
 const canRun = existsSync(CHROMIUM);
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-slide-"));
@@ -58,9 +58,7 @@ print(json.dumps({"ids": [int(i) for i in ids], "cy": [float(v) for v in cy], "c
     );
     server = await serve({ dataset, viewerDir: dist, slide, onRequest: (r) => log.push({ path: r.path, range: r.range, status: r.status, bytes: r.bytes }) });
     browser = await launch();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(server.url);
-    await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
+    page = await openViewer(browser, server.url, { width: 1400, height: 900 });
     await page.waitForSelector('#slide-overview[data-drawn="1"]', { timeout: 30_000 });
   }, 180_000);
 

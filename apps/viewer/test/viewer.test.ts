@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasZarr3, py, pyZarr3, TEST_DATA } from "../../../test-utils/oracle.js";
 import { cellIdOf, SHARD, writeBigDataset } from "./big-dataset.js";
-import { buildViewer, CHROMIUM, canvasPixels, cli, gridIds, launch, serveDataset, shot } from "./harness.js";
+import { buildViewer, CHROMIUM, canvasPixels, cli, gridIds, launch, openViewer, serveDataset, shot } from "./harness.js";
 
 const canRun = existsSync(CHROMIUM) && hasZarr3();
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-viewer-"));
@@ -268,9 +268,7 @@ describe.skipIf(!canRun)("the sample as .h5sc: HDF5 over HTTP range requests in 
     const s = path.join(TEST_DATA, "sample");
     cli(["extract", "--image", `${s}/image.tif`, "--nucleus", `${s}/nucleus.tif`, "--cytosol", `${s}/cytosol.tif`, "--labels", `${s}/labels.csv`, "--channel-names", "DNA,PH3,cellbody", "--size", "48", "--out", file, "--quiet"]);
     server = await serveDataset(file, dist);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(server.url);
-    await page.waitForSelector("body[data-state=open]", { timeout: 30_000 });
+    page = await openViewer(browser, server.url, { width: 1400, height: 900 });
   }, 120_000);
 
   afterAll(async () => {
