@@ -2,6 +2,7 @@
 // with threads: 0) runs. Cells travel as a flat Float64Array, CELL_FIELDS
 // numbers each, so a task message is one copy, not an array of objects.
 
+import { type ByteCodec, encodeByteCodecsSync } from "@cellfolio/format";
 import { encodeChunkSync, type H5Filter } from "@cellfolio/hdf5";
 import { extractCell, type Scratch, type Window } from "./extract-cell.js";
 import type { CellInfo } from "./kernels/cells.js";
@@ -60,16 +61,26 @@ export function resultBuffer(bytes: number, reuse?: ArrayBuffer): Uint16Array {
 }
 
 /**
- * Chunk encoding done where the stacks are made (the extraction worker): the
- * HDF5 dataset's filter pipeline, run on each (S, S) plane of every stack, so
- * the main thread only appends finished chunks to the file.
+ * Chunk encoding done where the stacks are made (the extraction worker), so
+ * the main thread only places finished chunks: the HDF5 dataset's filter
+ * pipeline, run on each (S, S) plane of every stack, or a Zarr array's byte
+ * codecs, run on each stack (one chunk a cell).
  */
 export interface ChunkEncoding {
-  filters: H5Filter[];
+  /** HDF5 filters, or (`codecs`) Zarr byte codecs that encode synchronously. */
+  filters?: H5Filter[];
+  codecs?: ByteCodec[];
   /** Bytes per element (2: float16). */
   elementSize: number;
   /** Elements per chunk: a stack is stackLength / chunkElements chunks. */
   chunkElements: number;
+}
+
+function encodeOne(chunk: Uint8Array, enc: ChunkEncoding): { bytes: Uint8Array; mask: number } {
+  if (!enc.codecs) return encodeChunkSync(chunk, enc.filters ?? [], enc.elementSize);
+  const bytes = encodeByteCodecsSync(enc.codecs, chunk);
+  if (!bytes) throw new Error(`chunk codecs ${JSON.stringify(enc.codecs)} do not all encode on this thread`);
+  return { bytes, mask: 0 };
 }
 
 /**
@@ -122,7 +133,7 @@ export function encodeBatch(out: Uint16Array, n: number, stackLength: number, en
     at += 5 * chunks;
     for (let c = 0; c < chunks; c++) {
       const from = (k * chunks + c) * chunkBytes;
-      const e = encodeChunkSync(raw.subarray(from, from + chunkBytes), enc.filters, enc.elementSize);
+      const e = encodeOne(raw.subarray(from, from + chunkBytes), enc);
       room(e.bytes.length);
       const buf = scratch.buf;
       buf.set(e.bytes, at);

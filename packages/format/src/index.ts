@@ -75,8 +75,10 @@ export { type CreateStoreOptions, createStore, type OpenStoreOptions, openStore,
 export { RowAppender } from "./streaming.js";
 export type * from "./types.js";
 export {
+  type ByteCodec,
   type CreateZarrOptions,
   createZarr,
+  encodeByteCodecsSync,
   type KeyFile,
   type KeySink,
   type KeyStore,
