@@ -25,6 +25,7 @@ import {
   typedArrayFor,
 } from "@cellfolio/format";
 import { ChunkCache } from "./cache.js";
+import { collectionDataset, splitZarrGroup, subStore } from "./collection.js";
 import { attrValue, type Column, type Frame, readFrame, readPlainGroup } from "./elements.js";
 import { DatasetError } from "./errors.js";
 import { HDF5_SIGNATURE, isUrl, probeRange } from "./sources/http.js";
@@ -893,14 +894,22 @@ function sourceName(source: StoreSource): string {
 /**
  * Opens a single-cell image dataset (.h5sc / .h5ad / .zarr): a path (Node),
  * an http(s) URL, a Blob or File, the bytes of a file, or a Zarr store's keys
- * in memory. Reads obs, var and uns/single_cell_images, and only the
- * metadata of obsm/single_cell_images.
+ * in memory; a path or URL inside a .zarr names a group of it (one dataset
+ * of an annbatch collection: `x.zarr/dataset_0`). Reads obs, var and
+ * uns/single_cell_images, and only the metadata of obsm/single_cell_images.
  */
 export async function openDataset(source: StoreSource, options: OpenDatasetOptions = {}): Promise<Dataset> {
-  const store = await openSource(source, options);
+  const inner = typeof source === "string" && !options.store ? splitZarrGroup(source) : null;
+  let store = await openSource(inner ? inner.root : source, options);
+  if (inner) store = subStore(store, inner.group);
   const name = options.store ? store.source || sourceName(source) : sourceName(source);
   try {
-    const layout = await detectLayout(store, options.cellIdColumn);
+    let layout = await detectLayout(store, options.cellIdColumn);
+    const only = layout ? null : await collectionDataset(store, name);
+    if (only) {
+      store = subStore(store, only);
+      layout = await detectLayout(store, options.cellIdColumn);
+    }
     if (!layout) throw new DatasetError(name, IMAGES_PATH, `missing: not a single-cell image dataset (no ${IMAGES_PATH}, nor SPARCSpy's ${SPARCSPY_IMAGES})`);
     const images = await store.get(layout.imagesPath);
     if (images?.kind !== "array" || images.shape.length !== 4) {

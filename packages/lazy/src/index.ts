@@ -2,6 +2,7 @@ export { CellfolioError, detectLayout, isCellfolioError, type LayoutId, type Sin
 export type { Batch, BatchOptions, SplitOptions } from "./batches.js";
 export { batches, labelsOf, split } from "./batches.js";
 export { type CacheStats, ChunkCache } from "./cache.js";
+export { splitZarrGroup } from "./collection.js";
 export type { Cells, ChannelSelector, Crop, OpenDatasetOptions, ReadOptions, SingleCellImagesInfo } from "./dataset.js";
 export { Dataset, IMAGES_PATH, openDataset } from "./dataset.js";
 export type { Column, Frame } from "./elements.js";
