@@ -14,7 +14,7 @@ import path from "node:path";
 import { batches, type Dataset, DatasetError, openDataset } from "@cellfolio/lazy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCollections } from "../../../../test-utils/annbatch.js";
-import { hasPeer, pyPeer, REPO_ROOT } from "../../../../test-utils/oracle.js";
+import { pyPeer, REPO_ROOT, skipPeer } from "../../../../test-utils/oracle.js";
 import { serve, type TestServer } from "../../../lazy/test/http-server.js";
 
 const BIN = path.join(REPO_ROOT, "packages/cli/dist/bin.js");
@@ -53,7 +53,7 @@ const sha32 = (d: ArrayLike<number>) => {
 };
 const allRows = (ds: Dataset) => Array.from({ length: ds.nCells }, (_, i) => i);
 
-describe.skipIf(!hasPeer("latest"))("the README's round trip: .h5sc -> annbatch collection -> openDataset, batches(), view", () => {
+describe.skipIf(skipPeer("latest"))("the README's round trip: .h5sc -> annbatch collection -> openDataset, batches(), view", () => {
   let view: string;
   let src: Dataset;
   let one: Truth;
