@@ -3,10 +3,13 @@
 // memory sinks. Node resolves the package to node.ts, which adds local files
 // and directories, the directory writer and codec worker threads.
 
-// The one HTTP client of every remote read lives in @cellfolio/hdf5; here for the packages above format.
+// The one HTTP client of every remote read lives in @cellfolio/hdf5; here for the packages above format,
+// with the chunk encoder of writers' chunkFilters (extract's workers encode HDF5 chunks themselves).
 export {CellfolioError, 
   CORS_REQUIREMENTS,
+  encodeChunkSync,
   type FetchLike,
+  type H5Filter,
   HTTP_DEFAULTS,
   HttpClient,
   HttpError,

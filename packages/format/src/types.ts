@@ -1,6 +1,7 @@
 // The storage model every backend (HDF5, Zarr v2, Zarr v3, memory) speaks.
 // The AnnData element layer (registry.ts, elements/) is written against these
 // interfaces only, so the format is described once whatever the backend.
+import type { H5Filter } from "@cellfolio/hdf5";
 
 /** Element data types, named as numpy names them. */
 export type DType =
@@ -161,6 +162,15 @@ export interface ArrayWriter {
   /** The write unit: chunks, or shards where the array is sharded. */
   readonly unit: number[];
   setBlock(start: number[], block: NDArray): Promise<void>;
+  /**
+   * Optional capability, for callers that encode chunks themselves (the
+   * extraction workers, where the stacks are made): the filters every chunk
+   * goes through (@cellfolio/hdf5's encodeChunkSync takes them). The HDF5
+   * writer has it; with it comes setEncodedBlock.
+   */
+  readonly chunkFilters?: H5Filter[];
+  /** A block whose chunks are encoded, back to back in C order; sizes / masks per chunk. `bytes` must stay unchanged. */
+  setEncodedBlock?(start: number[], shape: number[], bytes: Uint8Array, sizes: ArrayLike<number>, masks: ArrayLike<number>): Promise<void>;
   /** Flushes everything of this array; metadata may still be written at the store's close. */
   close(): Promise<void>;
 }
