@@ -2,8 +2,7 @@
 // with threads: 0) runs. Cells travel as a flat Float64Array, CELL_FIELDS
 // numbers each, so a task message is one copy, not an array of objects.
 
-import { type ByteCodec, encodeByteCodecsSync } from "@cellfolio/format";
-import { encodeChunkSync, type H5Filter } from "@cellfolio/hdf5";
+import { type ByteCodec, encodeByteCodecsSync, encodeChunkSync, type H5Filter } from "@cellfolio/format";
 import { extractCell, type Scratch, type Window } from "./extract-cell.js";
 import type { CellInfo } from "./kernels/cells.js";
 import type { ExtractionParams } from "./presets.js";
