@@ -8,8 +8,7 @@ import { WorkerDecodePool } from "../src/node/decode-pool.js";
 import { WorkerFilterPool } from "../src/node/filter-pool.js";
 import { workerFile } from "../src/node/worker-file.js";
 import type { Filter } from "../src/reader/messages.js";
-import { encodeChunkSync } from "../src/writer/chunk-encoder.js";
-import type { H5Filter } from "../src/writer/filter-pipeline.js";
+import { encodeChunkSync, type H5Filter } from "../src/filters/registry.js";
 
 /** float16-like cells: a blob of values on zeros, as masked cell images are. */
 function chunk(seed: number, n = 4096): Uint8Array {

@@ -1,11 +1,11 @@
 // The decode pool's worker thread: adjacent chunks decoded by the same filter
-// pipeline as the calling thread (reader/pipeline.ts), with node:zlib.
+// pipeline as the calling thread (filters/registry.ts), with node:zlib.
 // Message in: { id, buffer, byteOffset, byteLength, chunks, filters, rawSize, elementSize };
 // out: { id, out } (transferred), or { id, error, chunk } for the first chunk that fails.
 import { parentPort } from "node:worker_threads";
 import "@cellfolio/codecs/node";
 import type { Filter } from "../reader/messages.js";
-import { decodeChunkSync } from "../reader/pipeline.js";
+import { decodeChunkSync } from "../filters/registry.js";
 
 interface Job {
   id: number;

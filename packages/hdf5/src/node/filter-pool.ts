@@ -5,8 +5,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { FilterPool } from "../platform.js";
-import type { EncodedChunk } from "../writer/chunk-encoder.js";
-import type { H5Filter } from "../writer/filter-pipeline.js";
+import type { EncodedChunk, H5Filter } from "../filters/registry.js";
 import { workerFile } from "./worker-file.js";
 
 interface Job {

@@ -1,10 +1,9 @@
 // The filter pool's worker thread: chunks run through the same filter
-// pipeline as the calling thread (writer/chunk-encoder.ts), with node:zlib.
+// pipeline as the calling thread (filters/registry.ts), with node:zlib.
 // Message in: a batch of { id, buffer, filters, size }; out: one result per chunk.
 import { parentPort } from "node:worker_threads";
 import "@cellfolio/codecs/node";
-import { encodeChunkSync } from "../writer/chunk-encoder.js";
-import type { H5Filter } from "../writer/filter-pipeline.js";
+import { encodeChunkSync, type H5Filter } from "../filters/registry.js";
 
 interface Job {
   id: number;
