@@ -3,7 +3,7 @@
 // numbers each, so a task message is one copy, not an array of objects.
 
 import { type ByteCodec, encodeByteCodecsSync, encodeChunkSync, type H5Filter } from "@cellfolio/format";
-import { extractCell, type Scratch, type Window } from "./extract-cell.js";
+import { createScratch, extractCell, type KernelChoice, type Scratch, type Window } from "./extract-cell.js";
 import type { CellInfo } from "./kernels/cells.js";
 import type { ExtractionParams } from "./presets.js";
 
@@ -148,4 +148,55 @@ export function encodeBatch(out: Uint16Array, n: number, stackLength: number, en
   }
   offsets[n] = at;
   return { records: scratch.buf.slice(0, at), offsets };
+}
+
+/** What a cell thread is sent: its settings once, the bands of the slide (shared memory), batches of cells. */
+export type CellRequest =
+  | { type: "init"; params: ExtractionParams; nChannels: number; stackLength: number; encoding?: ChunkEncoding; kernels: KernelChoice }
+  | { type: "band"; band: number; win: Window }
+  | { type: "release"; band: number }
+  | { type: "task"; band: number; cells: Float64Array; out?: ArrayBuffer };
+
+export interface BatchResult {
+  /** stackLength float16 values per cell, batch order (without an encoding). */
+  out?: Uint16Array;
+  /** With an encoding: the cells' encoded rows (EncodedRow), cell k at offsets[k]..offsets[k + 1]. */
+  records?: Uint8Array;
+  offsets?: Uint32Array;
+  /** 1 where the cell's id is missing from the cytosol mask. */
+  missing: Uint8Array;
+}
+
+/**
+ * One thread's cell work, the same on the calling thread (threads: 0) and in
+ * each worker (worker.ts): the bands it holds and one scratch. With a chunk
+ * encoding it compresses the stacks where they are made and hands back only
+ * the encoded rows (its result buffer then stays, reused batch after batch).
+ */
+export class CellThread {
+  private readonly bands = new Map<number, Window>();
+  private readonly scratch: Scratch;
+  private readonly encodeScratch: EncodeScratch = { buf: new Uint8Array(1 << 20) };
+  private raw: ArrayBuffer | undefined;
+
+  constructor(private readonly init: Extract<CellRequest, { type: "init" }>) {
+    this.scratch = createScratch(init.params, init.nChannels, init.kernels);
+  }
+
+  /** A band, a release or a batch (whose result this returns; `out`: a buffer to reuse for it). */
+  handle(msg: Exclude<CellRequest, { type: "init" }>): BatchResult | undefined {
+    if (msg.type === "band") this.bands.set(msg.band, msg.win);
+    else if (msg.type === "release") this.bands.delete(msg.band);
+    else {
+      const win = this.bands.get(msg.band);
+      if (!win) throw new Error(`band ${msg.band} not set`);
+      const { params, stackLength, encoding } = this.init;
+      const n = msg.cells.length / CELL_FIELDS;
+      const out = resultBuffer(n * stackLength * 2, encoding ? this.raw : msg.out);
+      const missing = extractBatch(win, msg.cells, params, this.scratch, out, stackLength);
+      if (!encoding) return { out, missing };
+      this.raw = out.buffer as ArrayBuffer;
+      return { ...encodeBatch(out, n, stackLength, encoding, this.encodeScratch), missing };
+    }
+  }
 }

@@ -10,11 +10,11 @@ import { formatPlatform, NO_LOCAL_FILES } from "../platform.js";
 import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, FieldInfo, NDArray, StoreWriter } from "../types.js";
 import { letOthersRun } from "../yield.js";
 import { type ChunkData, encodeByteCodecs, encodeChunk, encodesSync } from "./chunk.js";
-import { crc32c, writeU32 } from "./codecs.js";
+import { forEachChunk } from "./grid.js";
 import { stringifyJson } from "./json.js";
 import { type ByteCodec, byteCodecsFor, describe, type RecordField, v2ArrayJson, v3ArrayJson } from "./metadata.js";
-import { forEachChunk } from "./reader.js";
 import { packRecords, recordLayout, v2RecordDtype, v2RecordFill, v3StructFill, v3StructType } from "./records.js";
+import { emptyShardIndex, encodeShardIndex, innerPlace, shardGrid } from "./sharding.js";
 import type { KeyFile, KeySink } from "./stores.js";
 
 const textEncoder = new TextEncoder();
@@ -37,7 +37,6 @@ const SHARD_THRESHOLD = 64 << 20;
 const SHARD_TARGET = 1 << 30;
 /** Uncompressed bytes of chunks being encoded or written at once, over all arrays. */
 const IN_FLIGHT_BYTES = 32 << 20;
-const MISSING = 0xffffffffffffffffn;
 
 export interface ZarrWriterOptions {
   zarrFormat?: 2 | 3;
@@ -500,21 +499,19 @@ class ZarrArrayWriter implements ArrayWriter {
       return;
     }
     const chunks = this.unit;
-    const per = shards.map((s, i) => s / chunks[i]);
-    const shardIdx = idx.map((c, i) => Math.floor(c / per[i]));
+    const grid = shardGrid(shards, chunks);
+    const { shard: shardIdx, flat } = innerPlace(idx, grid.per);
     const key = this.chunkKey(shardIdx);
     let st = this.shards.get(key);
     if (!st) {
       const rel = `${this.info.path}/${key}`;
       const origin = shardIdx.map((s, i) => s * shards[i]);
       const expected = product(origin.map((o, i) => Math.ceil(Math.min(shards[i], this.info.shape[i] - o) / chunks[i])));
-      const index = new BigUint64Array(2 * product(per)).fill(MISSING);
+      const index = emptyShardIndex(grid.count);
       const fh = this.store.sink.open(rel);
       st = { fh, size: 0, index, written: 0, expected, writes: [], order: Promise.resolve(), pending: [], pendingAt: 0, placed: 0 };
       this.shards.set(key, st);
     }
-    let flat = 0;
-    for (let i = 0; i < idx.length; i++) flat = flat * per[i] + (idx[i] - shardIdx[i] * per[i]);
     // Inner chunks take their place in the shard in the order they were handed
     // in, not the order their encoding finishes: the same input gives the same
     // shard bytes whatever the load or the number of codec threads.
@@ -552,18 +549,14 @@ class ZarrArrayWriter implements ArrayWriter {
     await w;
   }
 
-  /** Appends the index (little-endian offset/size pairs + crc32c) and closes the shard file. */
+  /** Appends the index (sharding.ts) and closes the shard file. */
   private async finishShard(key: string, st: ShardState): Promise<void> {
     this.shards.delete(key);
     await st.order; // every chunk handed in has its place
     if (st.pending.length) await this.writeRun(st, takePending(st));
     await Promise.all(st.writes);
-    const idx = new Uint8Array(st.index.buffer.slice(0));
-    const tail = new Uint8Array(idx.length + 4);
-    tail.set(idx);
-    writeU32(tail, idx.length, crc32c(idx));
     const fh = await st.fh;
-    await fh.write(tail, st.size);
+    await fh.write(encodeShardIndex(st.index), st.size);
     await fh.close();
   }
 
