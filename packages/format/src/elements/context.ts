@@ -53,6 +53,16 @@ export interface CheckContext {
 
 export type ElemCheck = (ctx: CheckContext, path: string, node: NodeInfo, inUns: boolean) => Promise<void>;
 
+/** Checks each child of a group; a listed name with nothing behind it (a dangling link) is an error, as for readElem. */
+export async function checkChildren(ctx: CheckContext, path: string, inUns: boolean): Promise<void> {
+  for (const name of await ctx.reader.list(path)) {
+    const p = join(path, name);
+    const c = await ctx.get(p);
+    if (c) await ctx.check(p, c, inUns);
+    else if ((await ctx.reader.get(p).catch(() => undefined)) === null) ctx.error(p, "no such element, though its group lists it (a link to nothing?)");
+  }
+}
+
 /** A child an encoding needs: reported when missing or of the wrong kind. */
 export async function checkChild(ctx: CheckContext, path: string, name: string, what: string, kind?: "array" | "group"): Promise<NodeInfo | null> {
   const p = join(path, name);

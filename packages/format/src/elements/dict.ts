@@ -3,7 +3,7 @@
 import { FormatError } from "../errors.js";
 import type { Dict, Elem } from "../model.js";
 import type { Attrs, NodeInfo } from "../types.js";
-import { attempt, type CheckContext, expectGroup, join, type ReadContext, setExtraAttrs, type WriteContext } from "./context.js";
+import { attempt, type CheckContext, checkChildren, expectGroup, join, type ReadContext, setExtraAttrs, type WriteContext } from "./context.js";
 
 export async function readDict(ctx: ReadContext, path: string, node: NodeInfo): Promise<Elem> {
   expectGroup(ctx, path, node, "a dict");
@@ -23,12 +23,7 @@ export function checkKey(target: string, path: string, key: string): void {
 
 /** Each child through the registry; in a dict (and in uns) h5py's untagged values are plain values. */
 export function dictChecker(inDict: boolean) {
-  return async (ctx: CheckContext, path: string, _node: NodeInfo, inUns: boolean): Promise<void> => {
-    for (const name of await ctx.reader.list(path)) {
-      const c = await ctx.get(join(path, name));
-      if (c) await ctx.check(join(path, name), c, inDict || inUns || path === "uns");
-    }
-  };
+  return (ctx: CheckContext, path: string, _node: NodeInfo, inUns: boolean) => checkChildren(ctx, path, inDict || inUns || path === "uns");
 }
 
 export async function writeDict(ctx: WriteContext, path: string, elem: Elem, attrs: Attrs): Promise<void> {

@@ -8,7 +8,7 @@ import { FormatError } from "../errors.js";
 import type { Categorical, DataFrame, Dict, Elem } from "../model.js";
 import type { ArrayInfo, NDArray, NodeInfo, StoreReader } from "../types.js";
 import { readDenseArray, readStringArray } from "./array.js";
-import { attrNumbers, attrString, type CheckContext, type ReadContext } from "./context.js";
+import { attrNumbers, attrString, type CheckContext, checkChildren, type ReadContext } from "./context.js";
 import { checkDataFrame, dataframeShape } from "./dataframe.js";
 import { readDict } from "./dict.js";
 import { readRecArray } from "./recarray.js";
@@ -71,12 +71,7 @@ export async function checkUntagged(ctx: CheckContext, path: string, node: NodeI
     return;
   }
   if (!inUns && !ctx.legacy) ctx.note(path, `no encoding attributes: anndata reads it as a plain ${node.kind === "group" ? "dict" : "array"} (an OldFormatWarning)`);
-  if (node.kind === "group" && attrString(node.attrs, "h5sparse_format") === undefined) {
-    for (const name of await ctx.reader.list(path)) {
-      const c = await ctx.get(`${path}/${name}`);
-      if (c) await ctx.check(`${path}/${name}`, c, true);
-    }
-  }
+  if (node.kind === "group" && attrString(node.attrs, "h5sparse_format") === undefined) await checkChildren(ctx, path, true);
 }
 
 /**
