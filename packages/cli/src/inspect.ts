@@ -2,6 +2,7 @@
 // encodings, shapes, dtypes, chunks and codecs; AnnData's n_obs / n_vars; and
 // for single-cell image datasets the summary of uns/single_cell_images.
 import type { ArrayInfo, Attrs, NodeInfo, StoreReader } from "@cellfolio/format";
+import { elemShape } from "@cellfolio/format";
 import { detectLayout } from "@cellfolio/lazy";
 
 export interface ElementSummary {
@@ -56,17 +57,6 @@ export async function walk(reader: StoreReader, path = "", out: NodeInfo[] = [],
 function attrString(attrs: Attrs, key: string): string | undefined {
   const v = attrs[key];
   return typeof v === "string" ? v : undefined;
-}
-
-/** Length of a dataframe (obs / var): its index array, or a legacy compound dataset. */
-export async function dataframeLength(reader: StoreReader, path: string): Promise<number | null> {
-  const node = await reader.get(path);
-  if (!node) return null;
-  if (node.kind === "array") return node.shape[0] ?? null;
-  const index = attrString(node.attrs, "_index") ?? "_index";
-  const idx = await reader.get(`${path}/${index}`);
-  if (idx?.kind === "array") return idx.shape[0];
-  return null;
 }
 
 async function readScalarOrAttr(reader: StoreReader, group: string, arrayAttrs: Attrs, key: string): Promise<unknown> {
@@ -136,8 +126,8 @@ export async function summarize(reader: StoreReader): Promise<StoreSummary> {
     source: reader.source,
     backend: reader.backend,
     zarrFormat: reader.zarrFormat ?? null,
-    nObs: await dataframeLength(reader, "obs"),
-    nVars: await dataframeLength(reader, "var"),
+    nObs: (await elemShape(reader, "obs"))?.[0] ?? null,
+    nVars: (await elemShape(reader, "var"))?.[0] ?? null,
     elements,
     singleCell: await singleCellSummary(reader),
   };
