@@ -1,7 +1,7 @@
 // What a store holds, walked once: the tree of groups and arrays with their
 // encodings, shapes, dtypes, chunks and codecs; AnnData's n_obs / n_vars; and
 // for single-cell image datasets the summary of uns/single_cell_images.
-import { attrString, detectLayout, type NodeInfo, readSingleCellLayout, type StoreReader } from "@cellfolio/format";
+import { attrString, detectLayout, elemShape, type NodeInfo, readSingleCellLayout, type StoreReader } from "@cellfolio/format";
 
 export interface ElementSummary {
   path: string;
@@ -52,17 +52,6 @@ export async function walk(reader: StoreReader, path = "", out: NodeInfo[] = [],
   return out;
 }
 
-/** Length of a dataframe (obs / var): its index array, or a legacy compound dataset. */
-export async function dataframeLength(reader: StoreReader, path: string): Promise<number | null> {
-  const node = await reader.get(path);
-  if (!node) return null;
-  if (node.kind === "array") return node.shape[0] ?? null;
-  const index = attrString(node.attrs, "_index") ?? "_index";
-  const idx = await reader.get(`${path}/${index}`);
-  if (idx?.kind === "array") return idx.shape[0];
-  return null;
-}
-
 export async function singleCellSummary(reader: StoreReader): Promise<SingleCellSummary | null> {
   const layout = await detectLayout(reader);
   if (!layout) return null;
@@ -104,8 +93,8 @@ export async function summarize(reader: StoreReader): Promise<StoreSummary> {
     source: reader.source,
     backend: reader.backend,
     zarrFormat: reader.zarrFormat ?? null,
-    nObs: await dataframeLength(reader, "obs"),
-    nVars: await dataframeLength(reader, "var"),
+    nObs: (await elemShape(reader, "obs"))?.[0] ?? null,
+    nVars: (await elemShape(reader, "var"))?.[0] ?? null,
     elements,
     singleCell: await singleCellSummary(reader),
   };

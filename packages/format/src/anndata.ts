@@ -2,13 +2,13 @@
 // layers, uns, raw) read and written through the element registry. Reading
 // never fails on one bad element: it is listed in `problems` and left out.
 
-import { attempt, encodingAttrs, isHandle, isNDArray, type ReadContext } from "./elements/context.js";
+import { attempt, isHandle, isNDArray, type ReadContext } from "./elements/context.js";
 import { emptyFrame } from "./elements/dataframe.js";
 import { readLegacyArrays, readLegacyFrame } from "./elements/legacy.js";
 import { FormatError } from "./errors.js";
 import { detectLayout, sparcspyAsAnnData } from "./layout.js";
 import type { AnnData, DataFrame, Dict, Elem, ReadProblem } from "./model.js";
-import { type ReadElemOptions, readContext, type WriteElemOptions, writeContext } from "./registry.js";
+import { encodingAttrs, type ReadElemOptions, readContext, type WriteElemOptions, writeContext } from "./registry.js";
 import { createStore, openStore } from "./store.js";
 import type { Attrs, NDArray, StoreReader, StoreWriter } from "./types.js";
 
@@ -175,7 +175,7 @@ export interface WriteAnnDataOptions extends WriteElemOptions {
 function rootAttrs(adata: AnnData): Attrs {
   const extra: Attrs = {};
   for (const [k, v] of Object.entries(adata.attrs ?? {})) if (k !== "encoding-type" && k !== "encoding-version") extra[k] = v;
-  return { ...extra, ...encodingAttrs("anndata", "0.1.0") };
+  return { ...extra, ...encodingAttrs("anndata") };
 }
 
 /** Writes the slots into an open store (not closed here). */
@@ -190,7 +190,7 @@ export async function writeAnnDataTo(writer: StoreWriter, adata: AnnData, option
   }
   await ctx.write("uns", { kind: "dict", items: adata.uns ?? {} } satisfies Dict);
   if (adata.raw) {
-    await writer.createGroup("raw", encodingAttrs("raw", "0.1.0"));
+    await writer.createGroup("raw", encodingAttrs("raw"));
     if (adata.raw.X !== undefined) await ctx.write("raw/X", adata.raw.X);
     await ctx.write("raw/var", adata.raw.var);
     await ctx.write("raw/varm", { kind: "dict", items: adata.raw.varm ?? {} } satisfies Dict);

@@ -27,7 +27,8 @@ export {
 } from "./anndata.js";
 export { annDataBytes, type ConvertOptions, type ConvertProgress, type ConvertResult, convert } from "./convert.js";
 export { allocate, copyBlock, itemSize, numpyTypestr, product, sliceArray, strides, typedArrayFor } from "./dtype.js";
-export { attrString, type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
+export { attrString, type CheckContext, type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
+export { legacyWriter } from "./elements/legacy.js";
 export { FormatError } from "./errors.js";
 export { float16BitsToNumber, float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
 export { type CreateHdf5Options, createHdf5, type OpenHdf5Options, openHdf5 } from "./hdf5/index.js";
@@ -57,12 +58,14 @@ export {
   stringifyReferences,
 } from "./references/index.js";
 export {
+  checkElem,
   DEFAULT_HANDLE_THRESHOLD,
   ENCODINGS,
-  type EncodingSpec,
+  type Encoding,
+  elemShape,
+  encodingAttrs,
   type ReadElemOptions,
   readElem,
-  WRITERS,
   type WriteElemOptions,
   writeElem,
 } from "./registry.js";

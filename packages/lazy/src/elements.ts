@@ -1,7 +1,9 @@
 // The AnnData dataframes a single-cell image dataset needs eagerly (obs,
-// var; uns is format's readSingleCellLayout), read straight from StoreReader primitives so
-// that opening reads only these small arrays.
-import type { AttrValue, NDArray, StoreReader, TypedArray } from "@cellfolio/format";
+// var; uns is format's readSingleCellLayout): small arrays, read through
+// format's encoding registry, a dataframe's columns in parallel (over HTTP
+// each is a request).
+import type { DataFrame, Elem, NDArray, Nullable, StoreReader, TypedArray } from "@cellfolio/format";
+import { readElem } from "@cellfolio/format";
 import { DatasetError } from "./errors.js";
 
 export type Column = TypedArray | string[];
@@ -15,77 +17,34 @@ export interface Frame {
   categorical: Record<string, { codes: Int32Array; categories: string[] }>;
 }
 
-/** Strings out of an attribute that may be a JS array or a string NDArray. */
-export function attrStrings(v: AttrValue | undefined): string[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === "string") return [v];
-  if (Array.isArray(v)) return v.map((x) => String(x));
-  if (typeof v === "object" && "data" in v && "dtype" in v) return Array.from(v.data as ArrayLike<unknown>, (x) => String(x));
-  return [String(v)];
-}
-
 function asStrings(a: NDArray): string[] {
   return Array.from(a.data as ArrayLike<unknown>, (x) => (typeof x === "string" ? x : String(x)));
 }
 
-async function readColumn(store: StoreReader, path: string, frame: Frame, name: string): Promise<Column> {
-  const node = await store.get(path);
-  if (!node) throw new DatasetError(store.source, path, "column listed in column-order is missing");
-  if (node.kind === "array") {
-    const a = await store.readArray(path);
-    return a.dtype === "string" ? asStrings(a) : (a.data as TypedArray);
+/** A column as lazy hands it out: categoricals decoded to their category strings, nullables as their values. */
+function column(source: string, path: string, elem: Elem, frame: Frame, name: string): Column {
+  if (!("kind" in elem)) return elem.dtype === "string" ? asStrings(elem) : (elem.data as TypedArray);
+  if (elem.kind === "categorical") {
+    const codes = Int32Array.from(elem.codes.data as ArrayLike<number>, Number);
+    const categories = asStrings(elem.categories);
+    frame.categorical[name] = { codes, categories };
+    return Array.from(codes, (k) => (k < 0 ? "" : categories[k]));
   }
-  const enc = node.attrs["encoding-type"];
-  if (enc === "categorical") {
-    const codes = await store.readArray(`${path}/codes`);
-    const categories = asStrings(await store.readArray(`${path}/categories`));
-    const c = Int32Array.from(codes.data as ArrayLike<number>, Number);
-    frame.categorical[name] = { codes: c, categories };
-    return Array.from(c, (k) => (k < 0 ? "" : categories[k]));
-  }
-  if (typeof enc === "string" && enc.startsWith("nullable")) {
-    const values = await store.readArray(`${path}/values`);
+  if (elem.kind.startsWith("nullable")) {
+    const { values } = elem as Nullable;
     return values.dtype === "string" ? asStrings(values) : (values.data as TypedArray);
   }
-  throw new DatasetError(store.source, path, `unsupported column encoding ${JSON.stringify(enc)}`);
-}
-
-/** Column names of a dataframe group, from its attributes (no data read). */
-export async function frameColumns(store: StoreReader, path: string): Promise<string[]> {
-  const node = await store.get(path);
-  if (node?.kind !== "group") return [];
-  return attrStrings(node.attrs["column-order"]);
+  throw new DatasetError(source, path, `unsupported column encoding ${JSON.stringify(elem.kind)}`);
 }
 
 /**
- * A dataframe group (anndata dataframe 0.2.0 / 0.1.0): its index and all
- * columns, or only `only` (and then not the index).
+ * A dataframe through the encoding registry: its index and all columns, or
+ * only the columns `only` (a partial read, without the index).
  */
 export async function readFrame(store: StoreReader, path: string, only?: string[]): Promise<Frame> {
-  const node = await store.get(path);
-  if (!node) throw new DatasetError(store.source, path, "missing (expected an AnnData dataframe)");
-  if (node.kind !== "group") throw new DatasetError(store.source, path, "expected a dataframe group, found an array");
-  const indexName = typeof node.attrs._index === "string" ? node.attrs._index : "_index";
-  let order = attrStrings(node.attrs["column-order"]);
-  if (order.length === 0 && node.attrs["column-order"] === undefined) {
-    order = (await store.list(path)).filter((n) => n !== indexName && n !== "__categories");
-  }
-  const frame: Frame = { index: [], columns: {}, categorical: {} };
-  if (only) {
-    order = order.filter((c) => only.includes(c));
-  } else {
-    const idx = await store.get(`${path}/${indexName}`);
-    if (idx?.kind === "array") frame.index = asStrings(await store.readArray(`${path}/${indexName}`));
-    // anndata >= 0.12 under pandas 3 writes a string index as a nullable-string-array group
-    else if (idx?.kind === "group" && idx.attrs["encoding-type"] === "nullable-string-array") {
-      frame.index = asStrings(await store.readArray(`${path}/${indexName}/values`));
-    }
-  }
-  // Columns in parallel: over HTTP each is a request of its own.
-  const cols = await Promise.all(order.map((name) => readColumn(store, `${path}/${name}`, frame, name)));
-  order.forEach((name, i) => {
-    frame.columns[name] = cols[i];
-  });
+  const df = (await readElem(store, path, { handleThreshold: Number.POSITIVE_INFINITY, ...(only ? { columns: only } : {}) })) as DataFrame;
+  if (df.kind !== "dataframe") throw new DatasetError(store.source, path, "expected an AnnData dataframe");
+  const frame: Frame = { index: Array.isArray(df.index) ? df.index : asStrings(df.index), columns: {}, categorical: {} };
+  for (const name of df.columnOrder) frame.columns[name] = column(store.source, `${path}/${name}`, df.columns[name], frame, name);
   return frame;
 }
-

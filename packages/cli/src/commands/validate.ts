@@ -16,7 +16,9 @@ const spec: CommandSpec = {
     { name: "json", help: "problems as JSON on stdout" },
   ],
   about: `Checks every element's encoding-type / encoding-version and the parts each
-encoding needs, the shapes against n_obs / n_vars, the single-cell layout
+encoding needs (by format's encoding registry: an error is what anndata
+cannot read; a file of anndata < 0.8 is named in a note), the shapes against
+n_obs / n_vars, the single-cell layout
 (obsm/single_cell_images, obs/scportrait_cell_id,
 uns/single_cell_images), and reads every chunk once so a corrupt or
 truncated chunk is found. Lists every problem with its element path.

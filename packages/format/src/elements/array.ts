@@ -8,14 +8,13 @@ import type { ArrayInfo, NDArray, NodeInfo } from "../types.js";
 import { letOthersRun } from "../yield.js";
 import {
   arrayBytes,
+  type CheckContext,
   chunksFor,
-  encodingAttrs,
   expectArray,
   isHandle,
   type ReadContext,
   setExtraAttrs,
   type WriteContext,
-  withExtra,
 } from "./context.js";
 
 /** Bytes per block handed from reader to writer when streaming an array. */
@@ -40,15 +39,14 @@ export async function readStringArray(ctx: ReadContext, path: string, node: Node
   return setExtraAttrs(arr, info.attrs);
 }
 
-/** Writes a dense NDArray or streams an ArrayHandle, with `array` or `string-array` encoding. */
-export async function writeDenseArray(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
-  if (isHandle(elem)) return copyHandle(ctx, path, elem, withExtra(elem, encodingAttrs("array", "0.2.0")));
-  const arr = elem as NDArray;
-  const attrs =
-    arr.dtype === "string"
-      ? withExtra(elem, encodingAttrs("string-array", "0.2.0"))
-      : withExtra(elem, encodingAttrs("array", "0.2.0"));
-  await writePlainArray(ctx, path, arr, attrs);
+export async function checkStringArray(ctx: CheckContext, path: string, node: NodeInfo): Promise<void> {
+  if (node.kind === "array" && node.dtype !== "string") ctx.error(path, `string-array of dtype ${node.dtype}, expected strings`);
+}
+
+/** Writes a dense NDArray or streams an ArrayHandle (`array` or `string-array`, as the registry chose). */
+export async function writeDenseArray(ctx: WriteContext, path: string, elem: Elem, attrs: ArrayInfo["attrs"]): Promise<void> {
+  if (isHandle(elem)) return copyHandle(ctx, path, elem, attrs);
+  await writePlainArray(ctx, path, elem as NDArray, attrs);
 }
 
 /** Writes an in-memory array with the given attributes, in unit-sized pieces for progress. */

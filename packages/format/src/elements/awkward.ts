@@ -1,19 +1,17 @@
 // "awkward-array" 0.1.0: a group of flat buffers plus the `form` (JSON text)
 // and `length` attributes; kept as buffers, since the form describes them.
 import type { AwkwardArray, Elem } from "../model.js";
-import type { NodeInfo } from "../types.js";
+import type { Attrs, NodeInfo } from "../types.js";
 import { writePlainArray } from "./array.js";
 import {
   attrNumbers,
   attrString,
-  encodingAttrs,
   expectGroup,
   join,
   type ReadContext,
   readWhole,
   setExtraAttrs,
   type WriteContext,
-  withExtra,
 } from "./context.js";
 
 export async function readAwkward(ctx: ReadContext, path: string, node: NodeInfo): Promise<Elem> {
@@ -29,8 +27,8 @@ export async function readAwkward(ctx: ReadContext, path: string, node: NodeInfo
   return setExtraAttrs(elem, node.attrs);
 }
 
-export async function writeAwkward(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
+export async function writeAwkward(ctx: WriteContext, path: string, elem: Elem, attrs: Attrs): Promise<void> {
   const a = elem as AwkwardArray;
-  await ctx.writer.createGroup(path, withExtra(elem, encodingAttrs("awkward-array", "0.1.0", { form: a.form, length: a.length })));
+  await ctx.writer.createGroup(path, { ...attrs, form: a.form, length: a.length });
   for (const [name, buf] of Object.entries(a.buffers)) await writePlainArray(ctx, join(path, name), buf, {});
 }

@@ -4,19 +4,8 @@
 // dataframe.ts with `legacyCategorical`.
 import { FormatError } from "../errors.js";
 import type { Categorical, Elem } from "../model.js";
-import type { NDArray, NodeInfo } from "../types.js";
-import { writePlainArray } from "./array.js";
-import {
-  attrBool,
-  encodingAttrs,
-  expectGroup,
-  join,
-  type ReadContext,
-  readWhole,
-  setExtraAttrs,
-  type WriteContext,
-  withExtra,
-} from "./context.js";
+import type { Attrs, NDArray, NodeInfo } from "../types.js";
+import { attrBool, type CheckContext, checkChild, expectGroup, join, type ReadContext, readWhole, setExtraAttrs, type WriteContext } from "./context.js";
 
 function checkCodes(ctx: ReadContext, path: string, codes: NDArray): void {
   if (codes.dtype === "string" || codes.dtype.startsWith("float") || codes.dtype === "bool") {
@@ -44,14 +33,16 @@ export async function legacyCategorical(ctx: ReadContext, path: string, categori
   return { kind: "categorical", codes, categories, ordered: catNode ? attrBool(catNode.attrs, "ordered") : false };
 }
 
-export async function writeCategorical(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
+export async function checkCategorical(ctx: CheckContext, path: string, node: NodeInfo): Promise<void> {
+  const codes = await checkChild(ctx, path, "codes", "categorical", "array");
+  await checkChild(ctx, path, "categories", "categorical");
+  if (typeof node.attrs.ordered !== "boolean" && typeof node.attrs.ordered !== "number") ctx.error(path, 'categorical without a bool "ordered" attribute');
+  if (codes?.kind === "array" && !/^u?int/.test(codes.dtype)) ctx.error(join(path, "codes"), `codes of dtype ${codes.dtype}, expected integers`);
+}
+
+export async function writeCategorical(ctx: WriteContext, path: string, elem: Elem, attrs: Attrs): Promise<void> {
   const c = elem as Categorical;
-  await ctx.writer.createGroup(path, withExtra(elem, encodingAttrs("categorical", "0.2.0", { ordered: c.ordered })));
-  await writePlainArray(ctx, join(path, "codes"), c.codes, encodingAttrs("array", "0.2.0"));
-  await writePlainArray(
-    ctx,
-    join(path, "categories"),
-    c.categories,
-    encodingAttrs(c.categories.dtype === "string" ? "string-array" : "array", "0.2.0"),
-  );
+  await ctx.writer.createGroup(path, { ...attrs, ordered: c.ordered });
+  await ctx.write(join(path, "codes"), c.codes);
+  await ctx.write(join(path, "categories"), c.categories);
 }

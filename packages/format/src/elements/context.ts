@@ -11,6 +11,8 @@ export interface ReadContext {
   handleThreshold: number;
   /** When set, a sub-element that cannot be read is recorded here and left out. */
   problems?: ReadProblem[];
+  /** A partial read: of the dataframe at `path`, only these columns, and not its index. */
+  partial?: { path: string; columns: string[] };
   /** Reads any element through the registry. */
   read(path: string): Promise<Elem>;
 }
@@ -29,7 +31,46 @@ export interface WriteContext {
 }
 
 export type ElemReader = (ctx: ReadContext, path: string, node: NodeInfo) => Promise<Elem>;
-export type ElemWriter = (ctx: WriteContext, path: string, elem: Elem) => Promise<void>;
+/** `attrs`: the encoding attributes the registry chose, over the element's extra attributes. */
+export type ElemWriter = (ctx: WriteContext, path: string, elem: Elem, attrs: Attrs) => Promise<void>;
+
+/** What an element's check gets (cellfolio validate): where to report, and the recursion into the registry. */
+export interface CheckContext {
+  reader: StoreReader;
+  /** The anndata that wrote a file whose root has no encoding attributes ("anndata 0.7"); said once, in a note. */
+  legacy?: string;
+  /** What anndata cannot read. */
+  error(path: string, message: string): void;
+  /** What anndata reads as it is, though a current writer would write it otherwise. */
+  note(path: string, message: string): void;
+  /** The node at a path; null (an error reported) when its metadata is unreadable. */
+  get(path: string): Promise<NodeInfo | null>;
+  /** Checks any element through the registry; `inUns`: in uns or a dict, where h5py's untagged values are plain values. */
+  check(path: string, node: NodeInfo, inUns: boolean): Promise<void>;
+  /** An element's shape by its encoding, without reading data (null: unknown). */
+  shape(path: string, node: NodeInfo): Promise<number[] | null>;
+}
+
+export type ElemCheck = (ctx: CheckContext, path: string, node: NodeInfo, inUns: boolean) => Promise<void>;
+
+/** Checks each child of a group; a listed name with nothing behind it (a dangling link) is an error, as for readElem. */
+export async function checkChildren(ctx: CheckContext, path: string, inUns: boolean): Promise<void> {
+  for (const name of await ctx.reader.list(path)) {
+    const p = join(path, name);
+    const c = await ctx.get(p);
+    if (c) await ctx.check(p, c, inUns);
+    else if ((await ctx.reader.get(p).catch(() => undefined)) === null) ctx.error(p, "no such element, though its group lists it (a link to nothing?)");
+  }
+}
+
+/** A child an encoding needs: reported when missing or of the wrong kind. */
+export async function checkChild(ctx: CheckContext, path: string, name: string, what: string, kind?: "array" | "group"): Promise<NodeInfo | null> {
+  const p = join(path, name);
+  const c = await ctx.get(p);
+  if (!c) ctx.error(p, `missing (required by ${what})`);
+  else if (kind && c.kind !== kind) ctx.error(p, `must be ${kind === "array" ? "an array" : "a group"} (${what})`);
+  return c;
+}
 
 /** Attribute names that the encodings themselves define: not copied as extra attributes. */
 export const ENCODING_ATTRS = new Set([
@@ -157,10 +198,6 @@ export async function attempt<T>(ctx: ReadContext, path: string, fn: () => Promi
     ctx.problems.push(problem);
     return undefined;
   }
-}
-
-export function encodingAttrs(type: string, version: string, more: Attrs = {}): Attrs {
-  return { "encoding-type": type, "encoding-version": version, ...more };
 }
 
 /** The element's extra attributes merged under the encoding attributes (encoding wins). */

@@ -2,8 +2,8 @@
 // A child that cannot be read is recorded as a problem and left out.
 import { FormatError } from "../errors.js";
 import type { Dict, Elem } from "../model.js";
-import type { NodeInfo } from "../types.js";
-import { attempt, encodingAttrs, expectGroup, join, type ReadContext, setExtraAttrs, type WriteContext, withExtra } from "./context.js";
+import type { Attrs, NodeInfo } from "../types.js";
+import { attempt, type CheckContext, checkChildren, expectGroup, join, type ReadContext, setExtraAttrs, type WriteContext } from "./context.js";
 
 export async function readDict(ctx: ReadContext, path: string, node: NodeInfo): Promise<Elem> {
   expectGroup(ctx, path, node, "a dict");
@@ -21,9 +21,14 @@ export function checkKey(target: string, path: string, key: string): void {
   if (key === "") throw new FormatError(target, path, "empty key");
 }
 
-export async function writeDict(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
+/** Each child through the registry; in a dict (and in uns) h5py's untagged values are plain values. */
+export function dictChecker(inDict: boolean) {
+  return (ctx: CheckContext, path: string, _node: NodeInfo, inUns: boolean) => checkChildren(ctx, path, inDict || inUns || path === "uns");
+}
+
+export async function writeDict(ctx: WriteContext, path: string, elem: Elem, attrs: Attrs): Promise<void> {
   const d = elem as Dict;
-  await ctx.writer.createGroup(path, withExtra(elem, encodingAttrs("dict", "0.1.0")));
+  await ctx.writer.createGroup(path, attrs);
   for (const [key, value] of Object.entries(d.items)) {
     checkKey(ctx.writer.target, path, key);
     await ctx.write(join(path, key), value);

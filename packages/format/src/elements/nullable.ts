@@ -4,19 +4,8 @@
 
 import { FormatError } from "../errors.js";
 import type { Elem, Nullable } from "../model.js";
-import type { NodeInfo } from "../types.js";
-import { writePlainArray } from "./array.js";
-import {
-  attrString,
-  encodingAttrs,
-  expectGroup,
-  join,
-  type ReadContext,
-  readWhole,
-  setExtraAttrs,
-  type WriteContext,
-  withExtra,
-} from "./context.js";
+import type { Attrs, NodeInfo } from "../types.js";
+import { attrString, type CheckContext, checkChild, expectGroup, join, type ReadContext, readWhole, setExtraAttrs, type WriteContext } from "./context.js";
 
 export function nullableReader(kind: Nullable["kind"]) {
   return async (ctx: ReadContext, path: string, node: NodeInfo): Promise<Elem> => {
@@ -35,10 +24,17 @@ export function nullableReader(kind: Nullable["kind"]) {
   };
 }
 
-export async function writeNullable(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
+export async function checkNullable(ctx: CheckContext, path: string, node: NodeInfo): Promise<void> {
+  const what = attrString(node.attrs, "encoding-type") ?? "nullable";
+  const values = await checkChild(ctx, path, "values", what, "array");
+  const mask = await checkChild(ctx, path, "mask", what, "array");
+  if (values?.kind === "array" && mask?.kind === "array" && values.shape[0] !== mask.shape[0]) ctx.error(path, `values (${values.shape[0]}) and mask (${mask.shape[0]}) differ in length`);
+  if (mask?.kind === "array" && mask.dtype !== "bool") ctx.error(join(path, "mask"), `mask of dtype ${mask.dtype}, expected bool`);
+}
+
+export async function writeNullable(ctx: WriteContext, path: string, elem: Elem, attrs: Attrs): Promise<void> {
   const n = elem as Nullable;
-  const attrs = encodingAttrs(n.kind, "0.1.0", n.naValue !== undefined ? { "na-value": n.naValue } : {});
-  await ctx.writer.createGroup(path, withExtra(elem, attrs));
-  await writePlainArray(ctx, join(path, "values"), n.values, encodingAttrs(n.values.dtype === "string" ? "string-array" : "array", "0.2.0"));
-  await writePlainArray(ctx, join(path, "mask"), { ...n.mask, dtype: "bool" }, encodingAttrs("array", "0.2.0"));
+  await ctx.writer.createGroup(path, n.naValue !== undefined ? { ...attrs, "na-value": n.naValue } : attrs);
+  await ctx.write(join(path, "values"), n.values);
+  await ctx.write(join(path, "mask"), { ...n.mask, dtype: "bool" });
 }

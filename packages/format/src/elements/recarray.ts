@@ -8,10 +8,9 @@
 // name (legal in numpy, refused as a key) then becomes "_".
 import { itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
-import type { Elem, RecArray } from "../model.js";
-import type { FieldInfo, FieldText, NDArray, NodeInfo, StoreWriter } from "../types.js";
-import { writePlainArray } from "./array.js";
-import { encodingAttrs, expectArray, join, type ReadContext, setExtraAttrs, type WriteContext, withExtra } from "./context.js";
+import type { Dict, Elem, RecArray } from "../model.js";
+import type { Attrs, FieldInfo, FieldText, NDArray, NodeInfo, StoreWriter } from "../types.js";
+import { expectArray, extraAttrs, type ReadContext, setExtraAttrs, type WriteContext } from "./context.js";
 
 const utf8 = new TextEncoder();
 
@@ -49,7 +48,7 @@ function textFor(writer: StoreWriter, col: NDArray, text: FieldText | undefined)
   return text ?? { kind: "vlen" };
 }
 
-export async function writeRecArray(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
+export async function writeRecArray(ctx: WriteContext, path: string, elem: Elem, attrs: Attrs): Promise<void> {
   const r = elem as RecArray;
   const writer = ctx.writer;
   const names = Object.keys(r.fields);
@@ -57,25 +56,19 @@ export async function writeRecArray(ctx: WriteContext, path: string, elem: Elem)
   const n = columns[0]?.shape[0];
   // numpy's structured arrays as stored by anndata: 1-D, scalar fields
   if (!writer.writeRecords || names.length === 0 || columns.some((c) => c.shape.length !== 1 || c.shape[0] !== n)) {
-    return writeRecArrayAsDict(ctx, path, elem);
+    return ctx.write(path, asDict(r));
   }
   const fields: FieldInfo[] = names.map((name, i) =>
     columns[i].dtype === "string" ? { name, dtype: "string", text: textFor(writer, columns[i], r.text?.[name]) } : { name, dtype: columns[i].dtype },
   );
-  await writer.writeRecords(path, fields, columns, withExtra(elem, encodingAttrs("rec-array", "0.2.0")));
+  await writer.writeRecords(path, fields, columns, attrs);
   // progress counts numeric bytes, as for plain arrays
   ctx.onBytes?.(columns.reduce((s, c) => s + (c.dtype === "string" ? 0 : product(c.shape) * itemSize(c.dtype)), 0));
 }
 
-export async function writeRecArrayAsDict(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
-  const r = elem as RecArray;
-  await ctx.writer.createGroup(path, withExtra(elem, encodingAttrs("dict", "0.1.0")));
-  for (const [name, arr] of Object.entries(r.fields)) {
-    await writePlainArray(
-      ctx,
-      join(path, recFieldKey(name)),
-      arr,
-      encodingAttrs(arr.dtype === "string" ? "string-array" : "array", "0.2.0"),
-    );
-  }
+/** The fields as a dict (where a store holds no compound array), with the array's extra attributes. */
+function asDict(r: RecArray): Dict {
+  const items: Dict["items"] = {};
+  for (const [name, arr] of Object.entries(r.fields)) items[recFieldKey(name)] = arr;
+  return setExtraAttrs({ kind: "dict", items }, extraAttrs(r) ?? {}) as Dict;
 }

@@ -3,8 +3,8 @@
 import { typedArrayFor } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import type { Elem, Scalar } from "../model.js";
-import type { NDArray, NodeInfo } from "../types.js";
-import { encodingAttrs, expectArray, type ReadContext, setExtraAttrs, type WriteContext, withExtra } from "./context.js";
+import type { Attrs, NDArray, NodeInfo } from "../types.js";
+import { type CheckContext, expectArray, type ReadContext, setExtraAttrs, type WriteContext } from "./context.js";
 
 export function scalarOf(arr: NDArray): Scalar {
   const v = arr.data[0];
@@ -20,7 +20,11 @@ export async function readScalar(ctx: ReadContext, path: string, node: NodeInfo)
   return setExtraAttrs(scalarOf(arr), info.attrs);
 }
 
-export async function writeScalar(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
+export async function checkScalar(ctx: CheckContext, path: string, node: NodeInfo): Promise<void> {
+  if (node.kind === "array" && node.shape.length !== 0) ctx.error(path, `${node.attrs["encoding-type"]} must be 0-dimensional, shape (${node.shape.join(", ")})`);
+}
+
+export async function writeScalar(ctx: WriteContext, path: string, elem: Elem, attrs: Attrs): Promise<void> {
   const s = elem as Scalar;
   let arr: NDArray;
   if (s.kind === "string" || s.dtype === "string") {
@@ -32,6 +36,5 @@ export async function writeScalar(ctx: WriteContext, path: string, elem: Elem): 
     else (data as Float64Array)[0] = typeof s.value === "boolean" ? Number(s.value) : Number(s.value);
     arr = { dtype, shape: [], data };
   }
-  const attrs = withExtra(elem, encodingAttrs(s.kind === "string" ? "string" : "numeric-scalar", "0.2.0"));
   await ctx.writer.writeArray(path, arr, { attrs });
 }

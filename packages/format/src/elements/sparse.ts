@@ -3,19 +3,19 @@
 // h5sparse_shape).
 import { FormatError } from "../errors.js";
 import type { Elem, SparseMatrix } from "../model.js";
-import type { NodeInfo } from "../types.js";
+import type { Attrs, NodeInfo } from "../types.js";
 import { writePlainArray } from "./array.js";
 import {
   attrNumbers,
   attrString,
-  encodingAttrs,
+  type CheckContext,
+  checkChild,
   expectGroup,
   join,
   type ReadContext,
   readWhole,
   setExtraAttrs,
   type WriteContext,
-  withExtra,
 } from "./context.js";
 
 async function readParts(ctx: ReadContext, path: string, kind: SparseMatrix["kind"], shape: number[] | undefined): Promise<SparseMatrix> {
@@ -50,9 +50,25 @@ export async function readH5Sparse(ctx: ReadContext, path: string, node: NodeInf
   return setExtraAttrs(elem, node.attrs);
 }
 
-export async function writeSparse(ctx: WriteContext, path: string, elem: Elem): Promise<void> {
+export async function checkSparse(ctx: CheckContext, path: string, node: NodeInfo): Promise<void> {
+  const type = attrString(node.attrs, "encoding-type") ?? "sparse matrix";
+  const shape = attrNumbers(node.attrs, "shape");
+  if (shape?.length !== 2) ctx.error(path, `${type} needs a "shape" attribute of two integers`);
+  const data = await checkChild(ctx, path, "data", type, "array");
+  const indices = await checkChild(ctx, path, "indices", type, "array");
+  const indptr = await checkChild(ctx, path, "indptr", type, "array");
+  if (shape?.length === 2 && indptr?.kind === "array") {
+    const n = (type === "csr_matrix" ? shape[0] : shape[1]) + 1;
+    if (indptr.shape[0] !== n) ctx.error(join(path, "indptr"), `length ${indptr.shape[0]}, expected ${n} for shape (${shape.join(", ")})`);
+  }
+  if (data?.kind === "array" && indices?.kind === "array" && data.shape[0] !== indices.shape[0]) {
+    ctx.error(path, `data (${data.shape[0]}) and indices (${indices.shape[0]}) differ in length`);
+  }
+}
+
+export async function writeSparse(ctx: WriteContext, path: string, elem: Elem, attrs: Attrs): Promise<void> {
   const m = elem as SparseMatrix;
-  await ctx.writer.createGroup(path, withExtra(elem, encodingAttrs(m.kind, "0.1.0", { shape: [m.shape[0], m.shape[1]] })));
+  await ctx.writer.createGroup(path, { ...attrs, shape: [m.shape[0], m.shape[1]] });
   await writePlainArray(ctx, join(path, "data"), m.data, {});
   await writePlainArray(ctx, join(path, "indices"), m.indices, {});
   await writePlainArray(ctx, join(path, "indptr"), m.indptr, {});

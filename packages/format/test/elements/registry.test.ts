@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { readAnnData, } from "../../src/anndata.js";
 import { FormatError } from "../../src/errors.js";
 import { MemoryStore } from "../../src/memory.js";
-import type { ArrayHandle, Dict, Elem } from "../../src/model.js";
-import { readElem, writeElem } from "../../src/registry.js";
+import type { ArrayHandle, DataFrame, Dict, Elem } from "../../src/model.js";
+import { ENCODINGS, readElem, writeElem } from "../../src/registry.js";
 import type { ArrayWriter, CreateArrayOptions, NDArray } from "../../src/types.js";
 import { ANNDATA_DATA, dumpElem, memoryFromNodes, nodesFromPython, nodesOf } from "../anndata/helpers.js";
 
@@ -176,5 +176,61 @@ describe("array handles", () => {
     expect((adata.obsm.X_pca as ArrayHandle).kind).toBe("array-handle");
     // dataframe columns are always in memory
     expect("kind" in adata.obs.columns.n_genes).toBe(false);
+  });
+});
+
+describe("the table", () => {
+  const i64 = (...v: number[]): NDArray => ({ dtype: "int64", shape: [v.length], data: BigInt64Array.from(v, BigInt) });
+  const strings = (...v: string[]): NDArray => ({ dtype: "string", shape: [v.length], data: v });
+  const mask: NDArray = { dtype: "bool", shape: [2], data: new Uint8Array([0, 1]) };
+
+  it("holds each (encoding-type, encoding-version) once; what is written carries the attributes of the row that writes it", async () => {
+    const keys = ENCODINGS.map((e) => `${e.type}@${e.version}@${e.type ? "" : e.node}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    const elems: Record<string, Elem> = {
+      array: i64(1, 2),
+      "string-array": strings("a", "b"),
+      csr_matrix: { kind: "csr_matrix", shape: [2, 2], data: i64(5), indices: i64(1), indptr: i64(0, 1, 1) },
+      csc_matrix: { kind: "csc_matrix", shape: [2, 2], data: i64(5), indices: i64(1), indptr: i64(0, 1, 1) },
+      dataframe: { kind: "dataframe", index: ["x", "y"], indexName: "_index", columns: { n: i64(3, 4) }, columnOrder: ["n"] },
+      dict: { kind: "dict", items: { k: i64(1) } },
+      categorical: { kind: "categorical", codes: i64(0, -1), categories: strings("c"), ordered: false },
+      "numeric-scalar": { kind: "numeric-scalar", dtype: "float64", value: 1.5 },
+      string: { kind: "string", dtype: "string", value: "s" },
+      "nullable-integer": { kind: "nullable-integer", values: i64(1, 0), mask },
+      "nullable-boolean": { kind: "nullable-boolean", values: { ...mask }, mask },
+      "nullable-string-array": { kind: "nullable-string-array", values: strings("a", ""), mask },
+      "awkward-array": { kind: "awkward-array", form: "{}", length: 2, buffers: { "node0-offsets": i64(0, 1, 2) } },
+      "rec-array": { kind: "rec-array", fields: { a: i64(1, 2), b: strings("x", "y") } },
+      null: { kind: "null" },
+    };
+    expect(Object.keys(elems).sort()).toEqual(
+      ENCODINGS.filter((e) => e.writes)
+        .map((e) => e.type)
+        .sort(),
+    );
+    const store = new MemoryStore("table");
+    for (const [type, elem] of Object.entries(elems)) {
+      await writeElem(store, type, elem);
+      const row = ENCODINGS.find((e) => e.writes?.(elem));
+      expect(row?.type, type).toBe(type);
+      expect((await store.get(type))?.attrs, type).toMatchObject({ "encoding-type": type, "encoding-version": row?.version });
+      await expect(readElem(store, type), type).resolves.toBeDefined();
+    }
+    // the parts the registry writes through itself: codes, categories, values, mask, the index
+    expect((await store.get("categorical/categories"))?.attrs).toMatchObject({ "encoding-type": "string-array" });
+    expect((await store.get("nullable-integer/mask"))?.attrs).toMatchObject({ "encoding-type": "array" });
+    expect((await store.get("dataframe/_index"))?.attrs).toMatchObject({ "encoding-type": "string-array" });
+  });
+
+  it("a partial read of a dataframe gives the columns asked for and leaves the index unread", async () => {
+    const store = new MemoryStore("partial");
+    const df: DataFrame = { kind: "dataframe", index: ["x", "y"], indexName: "_index", columns: { a: i64(1, 2), b: strings("p", "q") }, columnOrder: ["a", "b"] };
+    await writeElem(store, "obs", df);
+    const part = (await readElem(store, "/obs/", { columns: ["b"] })) as DataFrame;
+    expect(part.columnOrder).toEqual(["b"]);
+    expect(part.columns.b).toMatchObject({ dtype: "string", data: ["p", "q"] });
+    expect(part.index).toEqual([]);
+    expect(((await readElem(store, "obs")) as DataFrame).index).toEqual(["x", "y"]);
   });
 });
