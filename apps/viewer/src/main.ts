@@ -26,6 +26,15 @@ const BUDGET = (() => {
   return mb > 0 ? mb * 2 ** 20 : DEFAULT_BUDGET;
 })();
 
+/**
+ * Web Workers that decode the thumbnails' chunks (?decodeWorkers= to change;
+ * 0: on the page's thread). Measured: see below.
+ */
+const DECODE_WORKERS = (() => {
+  const v = new URLSearchParams(location.search).get("decodeWorkers");
+  return v !== null && Number(v) >= 0 ? Number(v) : 1;
+})();
+
 interface State {
   ds: Dataset;
   held: CellCache;
@@ -80,7 +89,7 @@ async function open(url: string): Promise<void> {
   const t0 = performance.now();
   await state?.ds.close().catch(() => {});
   state = null;
-  const ds = await openDataset(abs, { eager: false, cacheBytes: 128 * 2 ** 20, concurrency: 16 });
+  const ds = await openDataset(abs, { eager: false, cacheBytes: 128 * 2 ** 20, concurrency: 16, decodeWorkers: DECODE_WORKERS });
   await ds.load();
   const names = ds.channelNames;
   const mapping = ds.info.channelMapping ?? names.map((n) => (/mask/i.test(n) ? "mask" : "image"));

@@ -23,6 +23,7 @@ export {
   writeAnnDataTo,
 } from "./anndata.js";
 export { annDataBytes, type ConvertOptions, type ConvertProgress, type ConvertResult, convert } from "./convert.js";
+export { type DecodeWorkerStats, decodeWorkerStats, useDecodeWorkers } from "./decode-workers.js";
 export { allocate, copyBlock, itemSize, numpyTypestr, product, sliceArray, strides, typedArrayFor } from "./dtype.js";
 export { type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
 export { FormatError } from "./errors.js";

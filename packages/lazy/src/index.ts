@@ -1,4 +1,4 @@
-export { CellfolioError, detectLayout, isCellfolioError, type LayoutId, type SingleCellLayout } from "@cellfolio/format";
+export { CellfolioError, type DecodeWorkerStats, decodeWorkerStats, detectLayout, isCellfolioError, type LayoutId, type SingleCellLayout } from "@cellfolio/format";
 export type { Batch, BatchOptions, SplitOptions } from "./batches.js";
 export { batches, labelsOf, split } from "./batches.js";
 export { type CacheStats, ChunkCache } from "./cache.js";

@@ -7,5 +7,5 @@ export { type Datatype, describeDatatype, isBoolEnum } from "./datatype.js";
 export { Hdf5Error } from "./errors.js";
 export { type Attribute, Group, Hdf5File, NamedDatatype, type Node, type OpenOptions, openHdf5File } from "./file.js";
 export type { Dataspace, Filter, Layout, Link } from "./messages.js";
-export { describeFilters, FILTER_NAMES, unsupportedFilter } from "./pipeline.js";
+export { decodeChunk, describeFilters, FILTER_NAMES, unsupportedFilter } from "./pipeline.js";
 export { numericArray, type TypedArray, type Values } from "./values.js";
