@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Thumbnails a second in headless Chromium, with and without the decode Web
 // Workers (openDataset's decodeWorkers): an .h5sc (lzf, chunks (1, 1, S, S)
-// as scPortrait writes) and a sharded Zarr v3 store (blosc-lz4, a cell an
-// inner chunk, as extract writes), served from 127.0.0.1 with CORS and Range
+// as scPortrait writes) and sharded Zarr v3 stores (a cell an inner chunk, as
+// extract writes; blosc-lz4, extract's default, and zstd, zarr-python 3's,
+// which browsers decode in JavaScript), served from 127.0.0.1 with CORS and Range
 // to a page on another origin. Two ways of reading 64 cells at a time:
 //   grid:  64 neighbouring rows in one block read, as the viewer's grid does
 //   cells: getCells of 64 random rows, chunk cache off
@@ -12,7 +13,8 @@
 //
 // Env: THUMBS_CELLS (cells in the datasets, 2000), THUMBS_READS (cells read a
 // run, 2000), THUMBS_PER (64), THUMBS_SIZE (64), THUMBS_WORKERS ("1,2"),
-// THUMBS_ROUNDS (3, medians reported), CHROMIUM (/usr/bin/chromium),
+// THUMBS_ROUNDS (3, medians reported), THUMBS_DATASETS (h5,lz4,zstd),
+// CHROMIUM (/usr/bin/chromium),
 // THUMBS_DIR (datasets kept there when set).
 import { execFileSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -32,6 +34,7 @@ const PER = env("THUMBS_PER", 64);
 const S = env("THUMBS_SIZE", 64);
 const ROUNDS = env("THUMBS_ROUNDS", 3);
 const WORKERS = (process.env.THUMBS_WORKERS ?? "1,2").split(",").map(Number);
+const DATASETS = (process.env.THUMBS_DATASETS ?? "h5,lz4,zstd").split(",");
 const C = 5;
 const keep = Boolean(process.env.THUMBS_DIR);
 const dir = process.env.THUMBS_DIR ?? mkdtempSync(path.join(tmpdir(), "thumbs-bench-"));
@@ -70,7 +73,7 @@ function images() {
   return float32ToFloat16(v);
 }
 
-async function write(file, zarr) {
+async function write(file, zarr, compression) {
   const w = await createStore(file, { zarrFormat: 3, overwrite: true });
   const channels = ["nucleus_mask", "cytosol_mask", "DNA", "PH3", "CellBody"];
   await writeAnnData(w, {
@@ -92,7 +95,7 @@ async function write(file, zarr) {
   const a = await w.createArray("obsm/single_cell_images", {
     shape: [N, C, S, S],
     dtype: "float16",
-    ...(zarr ? { chunks: [1, C, S, S], shards: [512, C, S, S] } : { chunks: [1, 1, S, S], compression: { codec: "lzf" } }),
+    ...(zarr ? { chunks: [1, C, S, S], shards: [512, C, S, S], compression } : { chunks: [1, 1, S, S], compression: { codec: "lzf" } }),
     attrs: { "encoding-type": "array", "encoding-version": "0.2.0" },
   });
   await a.setBlock([0, 0, 0, 0], { dtype: "float16", shape: [N, C, S, S], data: images() });
@@ -101,12 +104,19 @@ async function write(file, zarr) {
 }
 
 const data = path.join(dir, `n${N}-s${S}`);
-const files = { "h5sc lzf": "cells.h5sc", "zarr v3 sharded blosc-lz4": "cells.zarr" };
-if (!existsSync(path.join(data, "cells.zarr", "zarr.json"))) {
+const all = {
+  h5: ["h5sc lzf", "cells.h5sc", false, undefined],
+  lz4: ["zarr v3 sharded blosc-lz4", "cells.zarr", true, undefined],
+  zstd: ["zarr v3 sharded zstd", "cells-zstd.zarr", true, { codec: "zstd" }],
+};
+const files = {};
+for (const key of DATASETS) {
+  const [name, file, zarr, compression] = all[key];
+  files[name] = file;
+  if (existsSync(path.join(data, file))) continue;
   mkdirSync(data, { recursive: true });
-  await write(path.join(data, "cells.h5sc"), false);
-  await write(path.join(data, "cells.zarr"), true);
-  console.log(`made ${N} cells of ${C} x ${S} x ${S} float16 in ${data}`);
+  await write(path.join(data, file), zarr, compression);
+  console.log(`made ${name}: ${N} cells of ${C} x ${S} x ${S} float16 in ${data}`);
 }
 
 // The page, bundled by esbuild, with the decode worker as an entry beside it.
@@ -124,7 +134,9 @@ await build({
   format: "esm",
   splitting: true,
   outdir: site,
-  logLevel: "warning",
+  // (not "warning": the workspace's dist is not under node_modules, so esbuild
+  // warns of the bare chunk imports tsup writes, which an installed package does not show)
+  logLevel: "error",
 });
 writeFileSync(path.join(site, "index.html"), `<!doctype html><html><body><script type="module" src="./page.js"></script></body></html>\n`);
 

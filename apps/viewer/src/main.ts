@@ -27,12 +27,15 @@ const BUDGET = (() => {
 })();
 
 /**
- * Web Workers that decode the thumbnails' chunks (?decodeWorkers= to change;
- * 0: on the page's thread). Measured: see below.
+ * Web Workers that decode the thumbnails' chunks (?decodeWorkers=N; default
+ * 0, the page's thread): they did not pay for the grid (64 cells a read,
+ * bench/browser-thumbnails.mjs on 2 cores): lzf and blosc-lz4 decode in a
+ * few ms of a read's ~30-45, the rest is fetching and converting, and the
+ * round trips cost more than the decode they take off this thread.
  */
 const DECODE_WORKERS = (() => {
   const v = new URLSearchParams(location.search).get("decodeWorkers");
-  return v !== null && Number(v) >= 0 ? Number(v) : 1;
+  return v !== null && Number(v) >= 0 ? Number(v) : 0;
 })();
 
 interface State {
