@@ -8,6 +8,9 @@
 #   # venv: --system-site-packages      extra flags for `python -m venv`
 #   # no-deps: pkg==1.2.3 ...           installed afterwards with --no-deps
 #   # show: pkg ...                     versions printed at the end
+#   # on-demand: yes                     only when named: peers the benches
+#                                       alone use (CI does not install them)
+# With names as arguments (bash .ci/setup-peers.sh zarr-fast), installs those only.
 # A venv is reused while the sha256 of its file (and of its interpreter's
 # version) matches the one stored in <venv>/.cellfolio-pins; otherwise it is
 # rebuilt from scratch. Called by setup-system.sh; can run on its own.
@@ -62,8 +65,22 @@ find_python() {
   echo "$p"
 }
 
+# The peer files to install: those named on the command line, or every one
+# not marked on-demand.
+WANTED=()
+if [ $# -gt 0 ]; then
+  for name in "$@"; do
+    [ -f "$HERE/peers/$name.txt" ] || { echo "setup-peers: no peer file .ci/peers/$name.txt" >&2; exit 1; }
+    WANTED+=("$HERE/peers/$name.txt")
+  done
+else
+  for req in "$HERE"/peers/*.txt; do
+    [ "$(directive on-demand "$req")" = yes ] || WANTED+=("$req")
+  done
+fi
+
 ensure_uv
-for req in "$HERE"/peers/*.txt; do
+for req in "${WANTED[@]}"; do
   name="$(basename "$req" .txt)"
   python="$(find_python "$(directive python "$req")")"
   dir="$PEERS/$name"
@@ -84,7 +101,7 @@ for req in "$HERE"/peers/*.txt; do
   echo "peer $name: installed in $((SECONDS - start)) s, $(du -sh "$dir" | cut -f1)"
 done
 
-for req in "$HERE"/peers/*.txt; do
+for req in "${WANTED[@]}"; do
   name="$(basename "$req" .txt)"
   # shellcheck disable=SC2046
   echo "peer $name: $("$PEERS/$name/bin/python" - $(directive show "$req") <<'PY'

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // cellfolio convert against Python's anndata on a single-cell image dataset:
-// h5ad -> Zarr v3 and back (cellfolio's convert) beside anndata 0.8's
-// read_h5ad + write_zarr (Zarr v2: anndata 0.8 writes no v3) and
-// read_zarr + write_h5ad, in the same run. MB/s of image data, ratios, peak
-// RSS of each process.
+// h5ad -> Zarr v3 and back (cellfolio's convert) beside anndata's read_h5ad +
+// write_zarr and read_zarr + write_h5ad, in the same run: anndata latest (the
+// PyPI peer "latest", writing Zarr v3 as we do) and anndata 0.8 (Debian 12,
+// Zarr v2: it writes no v3). MB/s of image data, ratios, peak RSS of each process.
 //
 //   (cd packages/hdf5 && npx tsup) && (cd packages/format && npx tsup)
 //   node bench/convert.mjs                    (default 2 GB of images)
@@ -12,13 +12,14 @@
 // Env: BENCH_GB (image bytes, default 2), BENCH_INPUT (h5ad | zarr: the first
 // input, written by h5py / by anndata + zarr-python 2; default h5ad), BENCH_FILTER (input h5ad chunk filter:
 // lzf | gzip | none, default lzf as scPortrait writes), BENCH_DIR (work dir),
-// BENCH_ROUNDS (rounds of both sides, medians reported; default 3).
+// BENCH_ROUNDS (rounds of both sides, medians reported; default 3),
+// BENCH_ANNDATA (latest | 0.8; default latest when its venv is installed).
 // Input: obsm/single_cell_images float16 (N, 5, 128, 128), chunks (1, 1, 128, 128),
 // written with h5py as anndata lays it out, obs/var by anndata.
 // Outputs: Zarr with blosc lz4 + byte shuffle on both sides (zarr-python's
 // default), h5ad without compression on both sides (anndata's default).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -95,6 +96,8 @@ const PY_CONVERT = `
 import sys, json, time, resource, anndata as ad, zarr, numcodecs, warnings
 warnings.filterwarnings("ignore")
 src, dst, direction = sys.argv[1], sys.argv[2], sys.argv[3]
+if hasattr(ad.settings, "zarr_write_format"):
+    ad.settings.zarr_write_format = 3  # anndata >= 0.11: Zarr v3, as cellfolio writes
 t = time.perf_counter()
 if direction == "to-zarr":
     a = ad.read_h5ad(src)
@@ -103,7 +106,7 @@ else:
     a = ad.read_zarr(src)
     a.write_h5ad(dst)
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "rssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": dt, "rssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "anndata": ad.__version__}))
 `;
 
 const formatUrl = pathToFileURL(path.join(ROOT, "packages/format/dist/node.js")).href;
@@ -122,7 +125,14 @@ console.log(JSON.stringify({ seconds, rssMB: process.resourceUsage().maxRSS / 10
 const jsScript = path.join(work, "convert-one.mjs");
 writeFileSync(jsScript, JS_CONVERT);
 const js = (src, dst, dir) => run(process.execPath, [jsScript, src, dst, dir]);
-const pyc = (src, dst, dir) => run("/usr/bin/python3", ["-c", PY_CONVERT, src, dst, dir]);
+const LATEST = path.join(process.env.CELLFOLIO_PEERS ?? "/opt/cellfolio-peers", "latest/bin/python");
+const PEER_PY = (process.env.BENCH_ANNDATA ?? (existsSync(LATEST) ? "latest" : "0.8")) === "latest" ? LATEST : "/usr/bin/python3";
+let peerVersion = "";
+const pyc = (src, dst, dir) => {
+  const r = run(PEER_PY, ["-c", PY_CONVERT, src, dst, dir]);
+  peerVersion = r.anndata;
+  return r;
+};
 
 try {
   const fromZarr = INPUT === "zarr";
@@ -176,7 +186,7 @@ try {
       `${name.padEnd(15)} ${median(runs.map(([o]) => mbs(o))).toFixed(0).padStart(14)} ${median(runs.map(([, p]) => mbs(p))).toFixed(0).padStart(13)} ${median(ratios).toFixed(2).padStart(6)} ${range.padStart(16)} ${`${rssO.toFixed(0)} MB`.padStart(19)} ${`${rssP.toFixed(0)} MB`.padStart(17)}`,
     );
   }
-  console.log("(cellfolio writes Zarr v3 sharded; anndata 0.8 writes Zarr v2)");
+  console.log(`(anndata ${peerVersion}; cellfolio writes Zarr v3 sharded; anndata >= 0.11 writes Zarr v3 here, anndata 0.8 Zarr v2)`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -19,6 +19,10 @@
 // ROUNDS     timed passes over all cells per kernel set, alternating (default 3; the best is kept)
 // FLOOR_C, FLOOR_AVX512  cells/s of the C builds to compare with (default 5900, 34600:
 //            classic, S = 128, 3 channels on the 2-core development machine; printed for that case only)
+// FLOOR_REF  the reference's cells/s on this slide on the machine and day the C
+//            builds were measured (default 206, 2026-11-25): machines differ ~2x
+//            in speed, so the C figures are also printed scaled by this run's
+//            reference rate / FLOOR_REF, an estimate of what C would do here
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -37,6 +41,7 @@ const CHECK = Number(env("CHECK", 100));
 const ROUNDS = Number(env("ROUNDS", 3));
 const FLOOR_C = Number(env("FLOOR_C", 5900));
 const FLOOR_AVX512 = Number(env("FLOOR_AVX512", 34600));
+const FLOOR_REF = Number(env("FLOOR_REF", 206));
 
 const work = mkdtempSync(path.join(tmpdir(), "cellfolio-bench-kernels-"));
 try {
@@ -127,6 +132,12 @@ export { makeSlide } from ${JSON.stringify(path.join(root, "packages/extract/tes
     `reference     : ${refRate.toFixed(0)} cells/s per CPU second (${((ref.compute_cpu_seconds / pyIds.length) * 1e6).toFixed(0)} us/cell; wall ${(pyIds.length / ref.compute_seconds).toFixed(0)} cells/s) over ${pyIds.length} cells, one thread`,
   );
   console.log(`wasm / ref    : ${(oursRate / refRate).toFixed(1)}x; js / ref ${(rate("js") / refRate).toFixed(1)}x`);
+  if (PRESET === "classic" && S === 128 && C === 3) {
+    const k = refRate / FLOOR_REF;
+    console.log(
+      `wasm / C here : ${(oursRate / (FLOOR_C * k)).toFixed(2)} of ~${(FLOOR_C * k).toFixed(0)} cells/s (plain C), ${(oursRate / (FLOOR_AVX512 * k)).toFixed(2)} of ~${(FLOOR_AVX512 * k).toFixed(0)} (AVX-512): the C figures scaled by the reference's rate, ${refRate.toFixed(0)} here against ${FLOOR_REF} where C was measured`,
+    );
+  }
 
   // --- same numbers? ------------------------------------------------------
   if (CHECK > 0) {

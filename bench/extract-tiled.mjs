@@ -19,6 +19,13 @@
 // SIZE        crop S (default 128); THREADS ours (default all cores)
 // PEER_CELLS  cells the NumPy reference extracts per slide (default 1000; 0 = skip)
 // SLIDE_DIR   where slides are kept between runs (default the temp dir)
+// OUTPUTS     outputs written from the tiled slide after the .h5sc run, each
+//             timed end to end and read back whole (ours and h5py / zarr-python,
+//             blocks of 256 cells, best of 2): comma list of zarr3 (Zarr v3
+//             sharded, blosc lz4: the default of a .zarr output), lzf,
+//             shuffle-gzip, none (.h5sc with that codec);
+//             the default .h5sc (gzip 1, run-length strategy) is read back too.
+//             Default zarr3; "all" for every one (the .h5sc codec study).
 //
 // Needs Debian's /usr/bin/python3 with numpy, scikit-image and tifffile
 // (.ci/setup-system.sh installs them). The machine may be shared: the script
@@ -35,6 +42,23 @@ const PY = "/usr/bin/python3";
 const PEER = path.join(here, "extract_peer.py");
 
 // Child mode: one extraction in a fresh process, so its peak RSS and its start are its own.
+if (process.argv[2] === "--read") {
+  // Child mode: read a whole output back in blocks of 256 cells, best of 2 passes.
+  const { openStore } = await import(path.join(root, "packages/format/dist/node.js"));
+  const best = [];
+  for (let pass = 0; pass < 2; pass++) {
+    const r = await openStore(process.argv[3]);
+    const info = await r.get("obsm/single_cell_images");
+    const [n, ...row] = info.shape;
+    const t = performance.now();
+    for (let s = 0; s < n; s += 256) await r.readBlock("obsm/single_cell_images", [s, 0, 0, 0], [Math.min(256, n - s), ...row]);
+    best.push((performance.now() - t) / 1000);
+    await r.close();
+  }
+  console.log(JSON.stringify({ seconds: Math.min(...best) }));
+  process.exit(0);
+}
+
 if (process.argv[2] === "--ours") {
   const { extract } = await import(path.join(root, "packages/extract/dist/index.js"));
   let firstCell = null;
@@ -78,6 +102,15 @@ const S = Number(env("SIZE", 128));
 const THREADS = Number(env("THREADS", availableParallelism()));
 const PEER_CELLS = Number(env("PEER_CELLS", 1000));
 const SLIDE_DIR = env("SLIDE_DIR", tmpdir());
+const ALL_OUTPUTS = ["zarr3", "lzf", "shuffle-gzip", "none"];
+const OUTPUTS = env("OUTPUTS", "zarr3") === "all" ? ALL_OUTPUTS : env("OUTPUTS", "zarr3").split(",").filter(Boolean);
+// Each output: its file name and extract options (beyond the default .h5sc).
+const OUTPUT_OPTIONS = {
+  zarr3: { ext: "zarr", options: { zarrFormat: 3 } },
+  lzf: { ext: "h5sc", options: { compression: { codec: "lzf" } } },
+  "shuffle-gzip": { ext: "h5sc", options: { compression: { codec: "gzip", level: 1, shuffle: true } } },
+  none: { ext: "h5sc", options: { compression: { codec: "none" } } },
+};
 
 function python(args, what) {
   const r = spawnSync(PY, args, { encoding: "utf8", maxBuffer: 1 << 26 });
@@ -118,8 +151,8 @@ function slide(name) {
   return { tiled: files(tiled), raw: files(raw) };
 }
 
-function ours(files, out) {
-  const options = { ...files, out, size: S, threads: THREADS, overwrite: true };
+function ours(files, out, extra = {}) {
+  const options = { ...files, out, size: S, threads: THREADS, overwrite: true, ...extra };
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--ours", JSON.stringify(options)], { encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`ours failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop());
@@ -148,6 +181,28 @@ print("bitwise equal" if ok else "DIFFERENT")`,
     ],
     "compare",
   ).trim();
+
+/** Seconds to read a whole output back: ours (child process) and the Python reader's. */
+function readBack(file) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--read", file], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`reading ${file} failed:\n${r.stderr}`);
+  const oursS = JSON.parse(r.stdout.trim().split("\n").pop()).seconds;
+  const zarr = file.endsWith(".zarr");
+  const code = `import sys, time
+${zarr ? "import zarr; a = zarr.open_array(sys.argv[1] + '/obsm/single_cell_images', mode='r')" : "import h5py; a = h5py.File(sys.argv[1], 'r')['obsm/single_cell_images']"}
+best = 1e9
+for _ in range(2):
+    t = time.perf_counter()
+    for s in range(0, a.shape[0], 256): a[s:s + 256]
+    best = min(best, time.perf_counter() - t)
+print(best)`;
+  const py = zarr ? path.join(process.env.CELLFOLIO_PEERS ?? "/opt/cellfolio-peers", "latest/bin/python") : PY;
+  const pr = spawnSync(py, ["-c", code, file], { encoding: "utf8" });
+  if (pr.status !== 0) throw new Error(`${py} reading ${file} failed:\n${pr.stderr}`);
+  const theirs = Number(pr.stdout.trim());
+  return { ours: oursS, theirs, peer: zarr ? "zarr-python 3" : "h5py" };
+}
+const sizeOf = (p) => Number(execSync(`du -sb ${JSON.stringify(p)}`, { encoding: "utf8" }).split("\t")[0]);
 
 const load = () => execSync("uptime", { encoding: "utf8" }).trim().replace(/^.*load/, "load");
 const fmt = (r) =>
@@ -179,6 +234,26 @@ try {
       );
     }
     rmSync(path.join(work, `${name}-raw.h5sc`), { force: true });
+    if (name === "issue" && OUTPUTS.length) {
+      const show = (label, r, file) => {
+        const bytes = sizeOf(file);
+        const back = readBack(file);
+        const mb = (r.cells * 5 * S * S * 2) / 1e6;
+        console.log(
+          `  ${label.padEnd(27)}: ${r.cellsPerSecond.toFixed(0)} cells/s, ${(r.cells / r.cpuSeconds).toFixed(0)} per CPU second; ${(bytes / 1e6).toFixed(1)} MB (ratio ${(mb / (bytes / 1e6)).toFixed(2)}); read back ${(mb / back.ours).toFixed(0)} MB/s, ${back.peer} ${(mb / back.theirs).toFixed(0)} MB/s (${(back.theirs / back.ours).toFixed(2)}x)`,
+        );
+      };
+      console.log("  outputs from the tiled slide (extraction end to end; size; whole-array read back, blocks of 256 cells, best of 2):");
+      show(".h5sc gzip 1 run-length", t, path.join(work, `${name}-tiled.h5sc`));
+      for (const o of OUTPUTS) {
+        const spec = OUTPUT_OPTIONS[o];
+        if (!spec) throw new Error(`OUTPUTS: unknown "${o}"; expected ${ALL_OUTPUTS.join(", ")} or all`);
+        const file = path.join(work, `${name}-${o}.${spec.ext}`);
+        const r = ours(s.tiled, file, spec.options);
+        show(o === "zarr3" ? "Zarr v3 sharded blosc lz4" : `.h5sc ${o}`, r, file);
+        rmSync(file, { recursive: true, force: true });
+      }
+    }
   }
   if (rss["5000"] && rss["50000"]) console.log(`\npeak RSS, tiled: 5,000 cells ${rss["5000"].toFixed(0)} MB, 50,000 cells ${rss["50000"].toFixed(0)} MB (same width)`);
 } finally {

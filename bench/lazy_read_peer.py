@@ -4,7 +4,7 @@
 zarr-python doing the same reads as @cellfolio/lazy.
 
     lazy_read_peer.py make DIR N C S
-    lazy_read_peer.py read PATH MODE K SEED [WARM]   (MODE: random | batches | batches-fancy; WARM untimed reads first)
+    lazy_read_peer.py read PATH MODE K SEED [WARM]   (MODE: random | batches | batches-fancy | annbatch | annbatch-chunks; WARM untimed reads first)
 
 Prints one JSON line.
 """
@@ -88,7 +88,7 @@ def read(path, mode, k, seed, warm=0):
     if path.endswith(".zarr"):
         import zarr
 
-        g = zarr.open_consolidated(path, mode="r")
+        g = zarr.open_consolidated(path, mode="r") if zarr.__version__.startswith("2") else zarr.open_group(path, mode="r")
         ids, img = g["obs/scportrait_cell_id"][:], g["obsm/single_cell_images"]
     else:
         import h5py
@@ -100,9 +100,27 @@ def read(path, mode, k, seed, warm=0):
     # untimed reads of other cells first, as the JS side does
     for r in np.random.default_rng(seed + 1000).integers(0, n, warm):
         img[int(r)].astype(np.float32)
+    extra = {}
     t0 = time.perf_counter()
     total = 0.0
-    if mode == "random":
+    if mode.startswith("annbatch"):
+        # scverse's annbatch Loader on the image array, shuffled batches of 256
+        # as float32: rows drawn one by one (chunk_size 1, the same sampling as
+        # ours), or as annbatch recommends for a pre-shuffled collection (runs
+        # of 32 contiguous rows, 64 runs preloaded, shuffled together).
+        import annbatch
+
+        chunk, preload = (1, 256) if mode == "annbatch" else (32, 64)
+        loader = annbatch.Loader(batch_size=256, chunk_size=chunk, preload_nchunks=preload, shuffle=True,
+                                 preload_to_gpu=False, rng=np.random.default_rng(seed)).add_dataset(img)
+        cells_read = 0
+        for b, out in enumerate(loader):
+            x = out["X"].astype(np.float32)
+            cells_read += len(x)
+            if b + 1 >= k:
+                break
+        extra["annbatch"] = annbatch.__version__
+    elif mode == "random":
         want = rng.choice(ids, k)
         for cid in want:
             x = img[row_of[int(cid)]].astype(np.float32)
@@ -127,7 +145,7 @@ def read(path, mode, k, seed, warm=0):
             cells_read += len(rows)
     dt = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"cells": cells_read, "seconds": dt, "cellsPerSecond": cells_read / dt, "peakRssMB": rss}))
+    print(json.dumps({"cells": cells_read, "seconds": dt, "cellsPerSecond": cells_read / dt, "peakRssMB": rss, **extra}))
 
 
 if __name__ == "__main__":

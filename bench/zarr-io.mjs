@@ -1,6 +1,9 @@
 // Zarr write/read throughput: a float16 (N, 5, 128, 128) image stack, chunks
 // (1, 5, 128, 128), blosc lz4 + byte shuffle, to Zarr v2 and to Zarr v3 sharded,
-// here and with zarr-python 2 (Debian 12) and zarr-python 3 (the PyPI peer "latest").
+// here and with zarr-python 2 (Debian 12), zarr-python 3 (the PyPI peer "latest"),
+// and, when the on-demand peer "zarr-fast" is installed (bash .ci/setup-peers.sh
+// zarr-fast), zarr-python 3 with zarrs-python's Rust codec pipeline and
+// tensorstore, each writing and reading v3 sharded and v2 (bench/zarr_io_fast_peer.py).
 //   npm run build -w @cellfolio/format   (or npx tsup in packages/format)
 //   BENCH_GB=2 node bench/zarr-io.mjs
 // Env: BENCH_GB (default 2), BENCH_DIR (default <repo>/tmp/bench-zarr),
@@ -31,7 +34,9 @@ const ROW_ELEMS = CELL_ELEMS;
 const N = Math.max(1, Math.round((GB * 1e9) / (ROW_ELEMS * 2)));
 const MB = (N * ROW_ELEMS * 2) / 1e6;
 // zarr-python 3: the "latest" PyPI peer that .ci/setup-peers.sh installs.
-const ZARR3_PYTHON = path.join(process.env.CELLFOLIO_PEERS ?? "/opt/cellfolio-peers", "latest/bin/python");
+const PEERS = process.env.CELLFOLIO_PEERS ?? "/opt/cellfolio-peers";
+const ZARR3_PYTHON = path.join(PEERS, "latest/bin/python");
+const FAST_PYTHON = path.join(PEERS, "zarr-fast/bin/python");
 
 // 64 synthetic cells (bench/cell-pool.mjs); rows cycle through the pool.
 const pool = cellPool();
@@ -88,9 +93,11 @@ async function ours(name, zarrFormat, shards) {
   return { write, read: median(reads.slice(WARM_ROUNDS)), reads, readInto: median(intoReads.slice(WARM_ROUNDS)), intoReads, check };
 }
 
-function python(name, v3) {
+function python(name, v3, backend) {
   const target = path.join(DIR, name);
   const arg = JSON.stringify({
+    backend,
+    v3,
     path: target,
     n: N,
     shard_rows: SHARD_ROWS,
@@ -99,10 +106,8 @@ function python(name, v3) {
     warm_rounds: WARM_ROUNDS,
     pool: path.join(DIR, "pool.f16"),
   });
-  const script = path.join(REPO, "bench/zarr_io_peer.py");
-  const res = v3
-    ? spawnSync(ZARR3_PYTHON, [script, arg], { encoding: "utf8" })
-    : spawnSync("/usr/bin/python3", [script, arg], { encoding: "utf8" });
+  const script = path.join(REPO, backend ? "bench/zarr_io_fast_peer.py" : "bench/zarr_io_peer.py");
+  const res = spawnSync(backend ? FAST_PYTHON : v3 ? ZARR3_PYTHON : "/usr/bin/python3", [script, arg], { encoding: "utf8" });
   if (res.status !== 0) throw new Error(`${name}: ${res.stderr}`);
   const out = JSON.parse(res.stdout.trim().split("\n").pop());
   rmSync(target, { recursive: true, force: true });
@@ -134,9 +139,15 @@ rmSync(path.join(DIR, "ours-v3.zarr"), { recursive: true, force: true });
 const rssOurs = rss();
 let p2 = null;
 let p3 = null;
+const fast = [];
 if (env("BENCH_PYTHON", "1") !== "0") {
   p2 = python("zp2-v2.zarr", false);
   if (existsSync(ZARR3_PYTHON)) p3 = python("zp3-v3.zarr", true);
+  if (existsSync(FAST_PYTHON)) {
+    for (const backend of ["zarrs", "tensorstore"]) {
+      for (const v3 of [true, false]) fast.push({ v3, r: python(`${backend}-${v3 ? "v3" : "v2"}.zarr`, v3, backend) });
+    }
+  } else console.log(`(zarrs-python and tensorstore skipped: ${FAST_PYTHON} missing; bash .ci/setup-peers.sh zarr-fast)`);
 }
 report("cellfolio Zarr v2", v2, p2);
 const peer = (p, label) => ({ label, write_MBps: (MB / p.write_s).toFixed(0), read_MBps: (MB / p.read_s).toFixed(0), first_pass_MBps: (MB / p.read_rounds_s[0]).toFixed(0) });
@@ -151,15 +162,28 @@ rows.push({
 if (p2) rows.push({ label: `zarr-python ${p2.zarr} v2, out= a reused array`, read_MBps: (MB / p2.read_into_s).toFixed(0), first_pass_MBps: (MB / p2.read_into_rounds_s[0]).toFixed(0) });
 report("cellfolio Zarr v3 sharded", v3, p3);
 if (p3) rows.push(peer(p3, `zarr-python ${p3.zarr} v3 sharded`));
+// Ours against each fast peer, same format: write / read ratios.
+for (const { v3: isV3, r } of fast) {
+  const o = isV3 ? v3 : v2;
+  rows.push({
+    ...peer(r, `${r.zarr} ${isV3 ? "v3 sharded" : "v2"}`),
+    write_ratio: (r.write_s / o.write).toFixed(2),
+    read_ratio: (r.read_s / o.read).toFixed(2),
+    first_pass_ratio: (r.read_rounds_s[0] / o.reads[0]).toFixed(2),
+  });
+}
 console.table(rows);
 const rounds = (s) => s.map((x) => (MB / x).toFixed(0)).join(", ");
 console.log(
   `read MB/s per round (the first ${WARM_ROUNDS} not in the median): cellfolio v2 ${rounds(v2.reads)}; v3 ${rounds(v3.reads)}; v2 into ${rounds(v2.intoReads)}` +
     (p2 ? `; zarr-python 2 ${rounds(p2.read_rounds_s)}; out= ${rounds(p2.read_into_rounds_s)}` : "") +
-    (p3 ? `; zarr-python 3 ${rounds(p3.read_rounds_s)}` : ""),
+    (p3 ? `; zarr-python 3 ${rounds(p3.read_rounds_s)}` : "") +
+    fast.map(({ v3: isV3, r }) => `; ${r.zarr} ${isV3 ? "v3" : "v2"} ${rounds(r.read_rounds_s)}`).join(""),
 );
+if (fast.length) console.log("rows of the fast peers: their figures; the ratios are ours / theirs (cellfolio's row of the same format)");
 console.log(
   `peak RSS: cellfolio ${rssOurs.toFixed(0)} MB (after v2: ${rssV2.toFixed(0)} MB)` +
     (p2 ? `, zarr-python 2 ${p2.max_rss_mb.toFixed(0)} MB` : "") +
-    (p3 ? `, zarr-python 3 ${p3.max_rss_mb.toFixed(0)} MB` : ""),
+    (p3 ? `, zarr-python 3 ${p3.max_rss_mb.toFixed(0)} MB` : "") +
+    fast.map(({ v3: isV3, r }) => `, ${r.zarr} ${isV3 ? "v3" : "v2"} ${r.max_rss_mb.toFixed(0)} MB`).join(""),
 );

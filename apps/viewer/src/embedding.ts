@@ -10,6 +10,7 @@
 // looks at the few pixels around the pointer. A lasso is rasterised once
 // (inside / outside / near the edge per pixel); only the points in pixels
 // near its edge get an exact point-in-polygon test.
+import { OBS_COLUMNS } from "@cellfolio/format";
 import type { Column, Dataset } from "@cellfolio/lazy";
 import { escapeHtml } from "./grid.js";
 import { fmt, isNumeric } from "./obs.js";
@@ -197,8 +198,8 @@ export class Embedding {
       xSel.innerHTML = opts("x");
       ySel.innerHTML = opts("y");
       const numeric = this.numericObs();
-      const cx = numeric.find((c) => /centroid_x$/.test(c));
-      const cy = numeric.find((c) => /centroid_y$/.test(c));
+      const cx = numeric.find((c) => c.endsWith(OBS_COLUMNS.centroidX));
+      const cy = numeric.find((c) => c.endsWith(OBS_COLUMNS.centroidY));
       xSel.value = obsm ? "0" : (cx ?? numeric[0]);
       ySel.value = obsm ? "1" : (cy ?? numeric[1]);
     }

@@ -1,7 +1,7 @@
 // The viewer page: opens a dataset by URL (?url= or the field), shows its
 // summary, the virtualised grid, the channel picker, filter / group by obs
 // and the detail of one cell.
-import { float16ToFloat32 } from "@cellfolio/format";
+import { float16ToFloat32, maskChannels, OBS_COLUMNS } from "@cellfolio/format";
 import { type Column, type Dataset, openDataset } from "@cellfolio/lazy";
 import { CellCache, DEFAULT_BUDGET, plural, readError } from "./cache.js";
 import { ChannelControls } from "./display.js";
@@ -95,9 +95,9 @@ async function open(url: string): Promise<void> {
   const ds = await openDataset(abs, { eager: false, cacheBytes: 128 * 2 ** 20, concurrency: 16, decodeWorkers: DECODE_WORKERS });
   await ds.load();
   const names = ds.channelNames;
-  const mapping = ds.info.channelMapping ?? names.map((n) => (/mask/i.test(n) ? "mask" : "image"));
-  const masks = names.map((_, i) => i).filter((i) => mapping[i] === "mask");
-  const images = names.map((_, i) => i).filter((i) => mapping[i] !== "mask");
+  const mapping = maskChannels(names, ds.info.channelMapping);
+  const masks = names.map((_, i) => i).filter((i) => mapping[i]);
+  const images = names.map((_, i) => i).filter((i) => !mapping[i]);
   const held = new CellCache(BUDGET, (r) => (grid?.inView(r) ?? false) || state?.detailRow === r);
   state = { ds, held, failed: new Set(), masks, shown: [], selected: new Set(), detailRow: null };
   labeller?.attach(ds, abs);
@@ -204,13 +204,13 @@ function readFailed(err: unknown, rows: number[] = []): void {
   console.error(err);
 }
 
-function summary(ds: Dataset, mapping: string[]): void {
+function summary(ds: Dataset, mapping: boolean[]): void {
   const [n, c, S] = ds.shape;
   const bytes = n * c * S * S * (ds.images.dtype === "float16" ? 2 : 4);
   const items: [string, string][] = [
     ["source", ds.source.split("/").filter(Boolean).pop() ?? ds.source],
     ["cells", n.toLocaleString()],
-    ["channels", ds.channelNames.map((nm, i) => `${nm}${mapping[i] === "mask" ? " (mask)" : ""}`).join(", ")],
+    ["channels", ds.channelNames.map((nm, i) => `${nm}${mapping[i] ? " (mask)" : ""}`).join(", ")],
     ["size", `${S} × ${S} px`],
     ["preset", ds.info.extractionPreset ?? "–"],
     ["stored", `${ds.images.dtype}, chunks ${ds.chunks.join("×")}`],
@@ -219,9 +219,9 @@ function summary(ds: Dataset, mapping: string[]): void {
   $("summary-list").innerHTML = items.map(([k, v]) => `<dt>${k}</dt><dd data-key="${k}">${escapeHtml(v)}</dd>`).join("");
 }
 
-function channelPicker(names: string[], mapping: string[], images: number[]): void {
+function channelPicker(names: string[], mapping: boolean[], images: number[]): void {
   const opts = (none: boolean) =>
-    (none ? '<option value="-1">—</option>' : "") + names.map((n, i) => `<option value="${i}">${escapeHtml(n)}${mapping[i] === "mask" ? " (mask)" : ""}</option>`).join("");
+    (none ? '<option value="-1">—</option>' : "") + names.map((n, i) => `<option value="${i}">${escapeHtml(n)}${mapping[i] ? " (mask)" : ""}</option>`).join("");
   const set = (id: string, v: number, none: boolean) => {
     const el = $(id) as HTMLSelectElement;
     el.innerHTML = opts(none);
@@ -344,14 +344,14 @@ async function showDetail(row: number): Promise<void> {
   panel.dataset.cellId = String(id);
   $("detail-title").textContent = `cell ${id}`;
   const obs = ds.obs.columns;
-  const cy = obs.centroid_y?.[row];
-  const cx = obs.centroid_x?.[row];
+  const cy = obs[OBS_COLUMNS.centroidY]?.[row];
+  const cx = obs[OBS_COLUMNS.centroidX]?.[row];
   const rowsHtml = [
     ["cellID", String(id)],
     ["row", String(row)],
     ...(cy !== undefined && cx !== undefined ? [["centroid (y, x)", `${Number(cy).toFixed(1)}, ${Number(cx).toFixed(1)}`]] : []),
     ...Object.entries(obs)
-      .filter(([k]) => !["centroid_y", "centroid_x", ds.cellIdColumn].includes(k))
+      .filter(([k]) => ![OBS_COLUMNS.centroidY, OBS_COLUMNS.centroidX, ds.cellIdColumn].includes(k))
       .map(([k, c]) => [k, typeof c[row] === "number" ? fmt(c[row] as number) : String(c[row])]),
   ];
   $("detail-obs").innerHTML = rowsHtml.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td data-key="${escapeHtml(k)}">${escapeHtml(v)}</td></tr>`).join("");

@@ -6,6 +6,7 @@
 // slide at full resolution. Only windows are read, by HTTP range: the rows of
 // the window for an uncompressed stripped page (every k-th row for the
 // overview), else the strips / tiles geotiff needs for it.
+import { OBS_COLUMNS } from "@cellfolio/format";
 import type { Dataset } from "@cellfolio/lazy";
 import { fromUrl, type GeoTIFF, type GeoTIFFImage } from "geotiff";
 import { OmeZarrSlide, type Pixels } from "./ome-zarr.js";
@@ -73,8 +74,8 @@ export class SlideView {
     if (!this.url) return;
     this.ds = ds;
     const obs = ds.obs.columns;
-    const cy = obs.centroid_y;
-    const cx = obs.centroid_x;
+    const cy = obs[OBS_COLUMNS.centroidY];
+    const cx = obs[OBS_COLUMNS.centroidX];
     if (!cy || !cx || Array.isArray(cy) || Array.isArray(cx)) {
       $("slide-name").textContent = "the dataset has no centroid_y / centroid_x in obs";
       return;

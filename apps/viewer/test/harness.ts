@@ -37,9 +37,10 @@ export interface Logged {
   status: number;
 }
 
-export async function serveDataset(dataset: string, viewerDir: string) {
+/** `cellfolio view`'s server; `open`: a path inside the dataset's directory that the page opens instead (see ServeOptions). */
+export async function serveDataset(dataset: string, viewerDir: string, open?: string) {
   const log: Logged[] = [];
-  const served = await serve({ dataset, viewerDir, onRequest: (r) => log.push({ path: r.path, range: r.range, status: r.status }) });
+  const served = await serve({ dataset, viewerDir, open, onRequest: (r) => log.push({ path: r.path, range: r.range, status: r.status }) });
   return { ...served, log };
 }
 

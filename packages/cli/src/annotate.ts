@@ -8,11 +8,13 @@ import path from "node:path";
 import {
   type ArrayHandle,
   type Categorical,
+  CELL_ID_COLUMNS,
   type Compression,
   createStore,
   type DataFrame,
   type Elem,
   itemSize,
+  OBS_COLUMNS,
   openStore,
   product,
   RowAppender,
@@ -35,7 +37,7 @@ export interface LabelsRequest {
 }
 
 /** Obs columns a label column must not replace (the cells' identity and place). */
-const RESERVED = new Set(["_index", "scportrait_cell_id", "cellID", "cell_id", "centroid_y", "centroid_x"]);
+const RESERVED = new Set(["_index", ...CELL_ID_COLUMNS, OBS_COLUMNS.centroidY, OBS_COLUMNS.centroidX]);
 
 /** A request that cannot be done as asked: answered 400 with this message. */
 export class LabelsRequestError extends Error {}
@@ -177,7 +179,7 @@ async function writeObsColumn(dataset: string, req: LabelsRequest): Promise<{ ro
     if (problems.length) throw new Error(`${dataset}: ${problems[0].path}: ${problems[0].message}; not rewritten`);
     const obs = adata.obs as DataFrame;
     const n = Array.isArray(obs.index) ? obs.index.length : obs.index.shape[0];
-    const idCol = ["scportrait_cell_id", "cellID", "cell_id"].find((c) => c in obs.columns);
+    const idCol = CELL_ID_COLUMNS.find((c) => c in obs.columns);
     const rowOf = new Map<number, number>();
     if (idCol) {
       const ids = obs.columns[idCol] as { data: ArrayLike<number | bigint> };

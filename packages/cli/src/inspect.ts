@@ -1,8 +1,7 @@
 // What a store holds, walked once: the tree of groups and arrays with their
 // encodings, shapes, dtypes, chunks and codecs; AnnData's n_obs / n_vars; and
 // for single-cell image datasets the summary of uns/single_cell_images.
-import type { ArrayInfo, Attrs, NodeInfo, StoreReader } from "@cellfolio/format";
-import { detectLayout } from "@cellfolio/lazy";
+import { attrString, detectLayout, type NodeInfo, readSingleCellLayout, type StoreReader } from "@cellfolio/format";
 
 export interface ElementSummary {
   path: string;
@@ -17,7 +16,7 @@ export interface ElementSummary {
 }
 
 export interface SingleCellSummary {
-  /** Which scPortrait / SPARCSpy layout (see @cellfolio/lazy's detectLayout). */
+  /** Which scPortrait / SPARCSpy layout (see @cellfolio/format's detectLayout). */
   layout: string;
   nCells: number;
   nChannels: number;
@@ -53,11 +52,6 @@ export async function walk(reader: StoreReader, path = "", out: NodeInfo[] = [],
   return out;
 }
 
-function attrString(attrs: Attrs, key: string): string | undefined {
-  const v = attrs[key];
-  return typeof v === "string" ? v : undefined;
-}
-
 /** Length of a dataframe (obs / var): its index array, or a legacy compound dataset. */
 export async function dataframeLength(reader: StoreReader, path: string): Promise<number | null> {
   const node = await reader.get(path);
@@ -69,51 +63,25 @@ export async function dataframeLength(reader: StoreReader, path: string): Promis
   return null;
 }
 
-async function readScalarOrAttr(reader: StoreReader, group: string, arrayAttrs: Attrs, key: string): Promise<unknown> {
-  const node = await reader.get(`${group}/${key}`);
-  if (node?.kind === "array") {
-    const a = await reader.readArray(`${group}/${key}`);
-    if (a.shape.length === 0) {
-      const v = (a.data as ArrayLike<unknown>)[0];
-      return typeof v === "bigint" ? Number(v) : v;
-    }
-    return Array.from(a.data as ArrayLike<unknown>, (v) => (typeof v === "bigint" ? Number(v) : v));
-  }
-  return arrayAttrs[key];
-}
-
-function asStrings(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map((x) => String(x));
-  if (v && typeof v === "object" && "data" in (v as object)) return Array.from((v as { data: ArrayLike<unknown> }).data, String);
-  return typeof v === "string" ? [v] : [];
-}
-
 export async function singleCellSummary(reader: StoreReader): Promise<SingleCellSummary | null> {
   const layout = await detectLayout(reader);
   if (!layout) return null;
   const images = await reader.get(layout.imagesPath);
   if (images?.kind !== "array") return null;
-  const info = images as ArrayInfo;
-  const group = "uns/single_cell_images";
-  const num = async (key: string) => {
-    const v = await readScalarOrAttr(reader, group, info.attrs, key);
-    return typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : null;
-  };
-  const names = asStrings(await readScalarOrAttr(reader, group, info.attrs, "channel_names"));
-  const mapping = asStrings(await readScalarOrAttr(reader, group, info.attrs, "channel_mapping"));
-  const preset = await readScalarOrAttr(reader, group, info.attrs, "extraction_preset");
+  const sc = await readSingleCellLayout(reader, images);
+  const mapping = sc.channelMapping ?? [];
   return {
     layout: layout.name,
-    nCells: info.shape[0],
-    nChannels: info.shape[1],
-    nMasks: (await num("n_masks")) ?? (mapping.length ? mapping.filter((m) => m === "mask").length : null),
-    imageSize: info.shape[2],
-    channelNames: names,
+    nCells: images.shape[0],
+    nChannels: images.shape[1],
+    nMasks: sc.nMasks ?? (mapping.length ? mapping.filter((m) => m === "mask").length : null),
+    imageSize: images.shape[2],
+    channelNames: sc.channelNames ?? [],
     channelMapping: mapping,
-    preset: typeof preset === "string" ? preset : null,
-    dtype: info.dtype,
-    chunks: info.chunks,
-    compression: info.compression,
+    preset: sc.extractionPreset ?? null,
+    dtype: images.dtype,
+    chunks: images.chunks,
+    compression: images.compression,
   };
 }
 

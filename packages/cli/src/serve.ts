@@ -17,6 +17,12 @@ import { checkLabelsRequest, type LabelsRequest, LabelsRequestError } from "./an
 export interface ServeOptions {
   /** The dataset: a file (.h5sc / .h5ad) or a directory (.zarr). */
   dataset: string;
+  /**
+   * A path inside the dataset (a directory) that the page opens instead of
+   * it: a group of the .zarr (a dataset of an annbatch collection,
+   * "dataset_1"), or a reference file served beside the .h5sc it points at.
+   */
+  open?: string;
   /** The built viewer (the cli ships one in dist/viewer). */
   viewerDir: string;
   /** 0 (default) picks a free port. */
@@ -274,7 +280,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const port = typeof addr === "object" && addr ? addr.port : (options.port ?? 0);
   hosts = allowedHosts(host, port);
   const origin = `http://${host}:${port}`;
-  const dataPath = `/data/${encodeURIComponent(name)}`;
+  const dataPath = `/data/${encodeURIComponent(name)}${options.open ? `/${options.open.split("/").map(encodeURIComponent).join("/")}` : ""}`;
   return {
     url: `${origin}/?url=${dataPath}${slidePath ? `&slide=${encodeURI(slidePath)}` : ""}`,
     dataUrl: `${origin}${dataPath}`,

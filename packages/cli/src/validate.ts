@@ -3,8 +3,7 @@
 // shape or a corrupt chunk is found before a user's pipeline trips on it.
 // Every problem names its element path; checking goes on past each one.
 import type { ArrayInfo, Attrs, NodeInfo, StoreReader } from "@cellfolio/format";
-import { isCellfolioError, itemSize, plausibleSize } from "@cellfolio/format";
-import { detectLayout } from "@cellfolio/lazy";
+import { detectLayout, isCellfolioError, itemSize, plausibleSize, validateSingleCellLayout } from "@cellfolio/format";
 import { dataframeLength } from "./inspect.js";
 
 export interface Problem {
@@ -70,9 +69,12 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
     note(layout.imagesPath, `layout: ${layout.name}`);
     for (const n of layout.notes) note(layout.imagesPath, n);
   }
+  const checkLayout = async (counts?: { nObs: number | null; nVars: number | null }) => {
+    for (const p of await validateSingleCellLayout(reader, layout, counts)) (p.severity === "error" ? err : warn)(p.path, p.message);
+  };
   // SPARCSpy's files are plain HDF5, no AnnData: its own checks only
   if (layout?.id === "sparcspy") {
-    await checkSparcspy(reader, err);
+    await checkLayout();
     if (options.readData !== false) await readEvery(reader, err, options);
     return problems;
   }
@@ -252,7 +254,7 @@ export async function validateStore(reader: StoreReader, options: ValidateOption
     }
   }
 
-  await checkSingleCell(reader, nObs, nVars, err, warn, layout?.cellIds && "obsColumn" in layout.cellIds ? layout.cellIds.obsColumn : undefined, layout?.imageSizeKey ?? "image_size");
+  await checkLayout({ nObs, nVars });
 
   if (options.readData !== false) await readEvery(reader, err, options);
   return problems;
@@ -291,21 +293,6 @@ function problemOf(e: unknown, element: string, source: string): string {
   return `${where ? `${where}: ` : ""}${e.problem.split("\n")[0]}`;
 }
 
-/** SPARCSpy: single_cell_data (N, C, S, S) and single_cell_index (N, 2) of [row, cellID]. */
-async function checkSparcspy(reader: StoreReader, err: (p: string, m: string) => void): Promise<void> {
-  const data = await reader.get("single_cell_data");
-  const index = await reader.get("single_cell_index").catch(() => null);
-  if (data?.kind !== "array" || data.shape.length !== 4) {
-    err("single_cell_data", `expected an array (N, channels, S, S)${data?.kind === "array" ? `, found shape (${data.shape.join(", ")})` : ""}`);
-    return;
-  }
-  if (index?.kind !== "array" || index.shape.length !== 2 || index.shape[1] < 2) {
-    err("single_cell_index", "missing or not (N, 2): SPARCSpy keeps [row, cellID] a cell there");
-    return;
-  }
-  if (index.shape[0] !== data.shape[0]) err("single_cell_index", `${index.shape[0]} rows, single_cell_data has ${data.shape[0]} cells`);
-}
-
 async function columnLength(reader: StoreReader, path: string): Promise<number | null> {
   for (const name of ["codes", "values"]) {
     const c = await reader.get(`${path}/${name}`).catch(() => null);
@@ -327,59 +314,5 @@ async function readAll(reader: StoreReader, info: ArrayInfo, blockBytes: number)
   for (let r = 0; r < info.shape[0]; r += rowsPerBlock) {
     const n = Math.min(rowsPerBlock, info.shape[0] - r);
     await reader.readBlock(info.path, [r, ...info.shape.slice(1).map(() => 0)], [n, ...info.shape.slice(1)]);
-  }
-}
-
-async function checkSingleCell(
-  reader: StoreReader,
-  nObs: number | null,
-  nVars: number | null,
-  err: (p: string, m: string) => void,
-  warn: (p: string, m: string) => void,
-  idColumn: string | undefined,
-  sizeKey: "image_size" | "image_size_x",
-): Promise<void> {
-  const images = await reader.get("obsm/single_cell_images").catch(() => null);
-  if (!images) return;
-  const path = "obsm/single_cell_images";
-  if (images.kind !== "array") {
-    err(path, "must be an array (N, channels, S, S)");
-    return;
-  }
-  if (images.dtype !== "float16") warn(path, `dtype ${images.dtype}, the layout stores float16`);
-  if (images.shape.length !== 4) {
-    err(path, `shape (${images.shape.join(", ")}), expected 4 axes (N, channels, S, S)`);
-    return;
-  }
-  const [n, c, h, w] = images.shape;
-  if (h !== w) err(path, `images of ${h} x ${w}, expected square`);
-  if (nObs !== null && n !== nObs) err(path, `${n} cells, obs has ${nObs} rows`);
-  if (nVars !== null && nVars !== 0 && c !== nVars) err(path, `${c} channels, var has ${nVars} rows`);
-  // older scPortrait named the column cell_id (the layout note says so); any integer type reads
-  const idPath = `obs/${idColumn ?? "scportrait_cell_id"}`;
-  const ids = await reader.get(idPath).catch(() => null);
-  if (!ids) err("obs/scportrait_cell_id", "missing: every stored cell needs its cellID (scPortrait < 1.3.3: obs/cell_id)");
-  else if (ids.kind === "array" && !/^u?int/.test(ids.dtype)) err(idPath, `dtype ${ids.dtype}, expected integers (scPortrait writes uint64)`);
-  const uns = await reader.get("uns/single_cell_images").catch(() => null);
-  if (!uns) {
-    if (images.attrs.n_cells === undefined) err("uns/single_cell_images", "missing (n_cells, n_channels, image_size, channel names)");
-    return;
-  }
-  const scalar = async (key: string) => {
-    const a = await reader.get(`uns/single_cell_images/${key}`).catch(() => null);
-    if (a?.kind !== "array") return undefined;
-    const v = await reader.readArray(`uns/single_cell_images/${key}`);
-    const x = (v.data as ArrayLike<unknown>)[0];
-    return typeof x === "bigint" ? Number(x) : (x as number);
-  };
-  const expect: [string, number][] = [
-    ["n_cells", n],
-    ["n_channels", c],
-    [sizeKey, h],
-  ];
-  for (const [key, value] of expect) {
-    const v = await scalar(key);
-    if (v === undefined) err(`uns/single_cell_images/${key}`, "missing");
-    else if (v !== value) err(`uns/single_cell_images/${key}`, `is ${v}, the image array says ${value}`);
   }
 }

@@ -261,7 +261,7 @@ export function qPushRows(values: usize, stride: i32, rows: i32, cols: i32): voi
 }
 
 // ---------------------------------------------------------------------------
-// Classic preset, one channel (src/extract-cell.ts: classic): over the rect,
+// Classic preset, one channel (src/presets/classic.ts): over the rect,
 // t = clip((x - nlo) * inv, loClip, hiClip) * W into f (float32), and the
 // min / max of the t (float64) into mnmx[0], mnmx[1]. pmin / pmax are the
 // JavaScript compares (`t < lo ? lo : t`), -0 and NaN included.
@@ -336,7 +336,7 @@ export function normWeight(
 }
 
 // ---------------------------------------------------------------------------
-// float32 -> float16 (src/kernels/float16.ts and writeScaled in src/extract-cell.ts).
+// float32 -> float16 (src/kernels/float16.ts and writeScaled in src/crop.ts).
 
 /** float16 bits of the float32 whose bits are `x`, round to nearest even. */
 function halfFromBits(x: u32): u32 {
@@ -356,7 +356,7 @@ function halfFromBits(x: u32): u32 {
   return sign | ((a - 0x38000000 + 0xfff + ((a >>> 13) & 1)) >>> 13);
 }
 
-/** Positive normal halfs inline, below 2^-14 through adding 0.5 (see writeScaled in src/extract-cell.ts). */
+/** Positive normal halfs inline, below 2^-14 through adding 0.5 (see writeScaled in src/crop.ts). */
 @inline function halfOf(v: f32): u32 {
   const a = reinterpret<u32>(v);
   if (a >= 0x38800000) return a < 0x477ff000 ? (a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13 : halfFromBits(a);

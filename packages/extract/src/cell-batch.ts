@@ -2,8 +2,8 @@
 // with threads: 0) runs. Cells travel as a flat Float64Array, CELL_FIELDS
 // numbers each, so a task message is one copy, not an array of objects.
 
-import { encodeChunkSync, type H5Filter } from "@cellfolio/hdf5";
-import { extractCell, type Scratch, type Window } from "./extract-cell.js";
+import { type ByteCodec, encodeByteCodecsSync, encodeChunkSync, type H5Filter } from "@cellfolio/format";
+import { createScratch, extractCell, type KernelChoice, type Scratch, type Window } from "./extract-cell.js";
 import type { CellInfo } from "./kernels/cells.js";
 import type { ExtractionParams } from "./presets.js";
 
@@ -60,16 +60,26 @@ export function resultBuffer(bytes: number, reuse?: ArrayBuffer): Uint16Array {
 }
 
 /**
- * Chunk encoding done where the stacks are made (the extraction worker): the
- * HDF5 dataset's filter pipeline, run on each (S, S) plane of every stack, so
- * the main thread only appends finished chunks to the file.
+ * Chunk encoding done where the stacks are made (the extraction worker), so
+ * the main thread only places finished chunks: the HDF5 dataset's filter
+ * pipeline, run on each (S, S) plane of every stack, or a Zarr array's byte
+ * codecs, run on each stack (one chunk a cell).
  */
 export interface ChunkEncoding {
-  filters: H5Filter[];
+  /** HDF5 filters, or (`codecs`) Zarr byte codecs that encode synchronously. */
+  filters?: H5Filter[];
+  codecs?: ByteCodec[];
   /** Bytes per element (2: float16). */
   elementSize: number;
   /** Elements per chunk: a stack is stackLength / chunkElements chunks. */
   chunkElements: number;
+}
+
+function encodeOne(chunk: Uint8Array, enc: ChunkEncoding): { bytes: Uint8Array; mask: number } {
+  if (!enc.codecs) return encodeChunkSync(chunk, enc.filters ?? [], enc.elementSize);
+  const bytes = encodeByteCodecsSync(enc.codecs, chunk);
+  if (!bytes) throw new Error(`chunk codecs ${JSON.stringify(enc.codecs)} do not all encode on this thread`);
+  return { bytes, mask: 0 };
 }
 
 /**
@@ -122,7 +132,7 @@ export function encodeBatch(out: Uint16Array, n: number, stackLength: number, en
     at += 5 * chunks;
     for (let c = 0; c < chunks; c++) {
       const from = (k * chunks + c) * chunkBytes;
-      const e = encodeChunkSync(raw.subarray(from, from + chunkBytes), enc.filters, enc.elementSize);
+      const e = encodeOne(raw.subarray(from, from + chunkBytes), enc);
       room(e.bytes.length);
       const buf = scratch.buf;
       buf.set(e.bytes, at);
@@ -138,4 +148,55 @@ export function encodeBatch(out: Uint16Array, n: number, stackLength: number, en
   }
   offsets[n] = at;
   return { records: scratch.buf.slice(0, at), offsets };
+}
+
+/** What a cell thread is sent: its settings once, the bands of the slide (shared memory), batches of cells. */
+export type CellRequest =
+  | { type: "init"; params: ExtractionParams; nChannels: number; stackLength: number; encoding?: ChunkEncoding; kernels: KernelChoice }
+  | { type: "band"; band: number; win: Window }
+  | { type: "release"; band: number }
+  | { type: "task"; band: number; cells: Float64Array; out?: ArrayBuffer };
+
+export interface BatchResult {
+  /** stackLength float16 values per cell, batch order (without an encoding). */
+  out?: Uint16Array;
+  /** With an encoding: the cells' encoded rows (EncodedRow), cell k at offsets[k]..offsets[k + 1]. */
+  records?: Uint8Array;
+  offsets?: Uint32Array;
+  /** 1 where the cell's id is missing from the cytosol mask. */
+  missing: Uint8Array;
+}
+
+/**
+ * One thread's cell work, the same on the calling thread (threads: 0) and in
+ * each worker (worker.ts): the bands it holds and one scratch. With a chunk
+ * encoding it compresses the stacks where they are made and hands back only
+ * the encoded rows (its result buffer then stays, reused batch after batch).
+ */
+export class CellThread {
+  private readonly bands = new Map<number, Window>();
+  private readonly scratch: Scratch;
+  private readonly encodeScratch: EncodeScratch = { buf: new Uint8Array(1 << 20) };
+  private raw: ArrayBuffer | undefined;
+
+  constructor(private readonly init: Extract<CellRequest, { type: "init" }>) {
+    this.scratch = createScratch(init.params, init.nChannels, init.kernels);
+  }
+
+  /** A band, a release or a batch (whose result this returns; `out`: a buffer to reuse for it). */
+  handle(msg: Exclude<CellRequest, { type: "init" }>): BatchResult | undefined {
+    if (msg.type === "band") this.bands.set(msg.band, msg.win);
+    else if (msg.type === "release") this.bands.delete(msg.band);
+    else {
+      const win = this.bands.get(msg.band);
+      if (!win) throw new Error(`band ${msg.band} not set`);
+      const { params, stackLength, encoding } = this.init;
+      const n = msg.cells.length / CELL_FIELDS;
+      const out = resultBuffer(n * stackLength * 2, encoding ? this.raw : msg.out);
+      const missing = extractBatch(win, msg.cells, params, this.scratch, out, stackLength);
+      if (!encoding) return { out, missing };
+      this.raw = out.buffer as ArrayBuffer;
+      return { ...encodeBatch(out, n, stackLength, encoding, this.encodeScratch), missing };
+    }
+  }
 }

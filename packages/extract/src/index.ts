@@ -1,7 +1,17 @@
 // @cellfolio/extract: single-cell image extraction from an image and its
 // segmentation masks, streamed to an AnnData dataset (HDF5 .h5sc or Zarr).
 
-export { CellfolioError, isCellfolioError } from "@cellfolio/format";
+// The single-cell layout extract writes lives in @cellfolio/format (layout.ts); here for callers of extract.
+export { CellfolioError, 
+  createImagesArray,
+  HDF5_DEFAULT_COMPRESSION,
+  IMAGES_PATH,
+  type ImagesArrayLayout,
+  imagesArrayLayout,isCellfolioError, 
+  type LayoutInfo,
+  rowsPerShard,
+  storedChannelNames,
+  writeSingleCellLayout,} from "@cellfolio/format";
 export { ExtractError } from "./errors.js";
 export {
   type ImageInput,
@@ -17,20 +27,6 @@ export { type LabelRows, type Labels, type LabelValue, parseCsv, readLabels } fr
 export { chunkGrid, copyChunk, decompress, decompressSync, finishChunk, lzwDecode, pagePixelType } from "./inputs/tiff-decode.js";
 export { type ReadAt, readTiffPages, type TiffPage, TiffUnsupported } from "./inputs/tiff-format.js";
 export type { CellInfo } from "./kernels/cells.js";
-export {
-  HDF5_DEFAULT_COMPRESSION,
-  IMAGES_PATH,
-  type ImagesArrayLayout,
-  imagesArrayLayout,
-  type LayoutInfo,
-  obsFrame,
-  rowsPerShard,
-  singleCellImagesUns,
-  storedChannelNames,
-  varFrame,
-  writeObsVarUns,
-  writeRootAndObsm,
-} from "./layout.js";
 export {
   type CalibrationPoints,
   type CellSet,
@@ -51,11 +47,12 @@ export {
   finalizeParts,
   isFinalized,
   type PartRecord,
-  type PartSpec,
   type PartSummary,
   parsePart,
   type StorePlan,
 } from "./parts.js";
-export { type ExtractOptions, type ExtractSummary, extract, type StreamOptions, streamStacks } from "./pipeline.js";
+export { extract } from "./pipeline.js";
 export { type ExtractionPlan, type PlanOptions, type PlanPart, planCells, planParts } from "./plan.js";
+export type { ExtractOptions, ExtractSummary, PartSpec } from "./prepare.js";
 export { type ExtractionParams, PRESETS, type Preset, resolveParams } from "./presets.js";
+export { type StreamOptions, streamStacks } from "./stream.js";

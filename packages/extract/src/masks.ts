@@ -40,6 +40,7 @@
 // Memory: one band of each mask at a time (bandBytes), the cells, and one
 // counter per (nucleus, cytosol) label pair that touch; a binary mask is held
 // as labelled runs (12 bytes per run of foreground pixels), never as a plane.
+import { MASK_CHANNEL_NAMES } from "@cellfolio/format";
 import { ExtractError } from "./errors.js";
 import { LabelledSource, RelabelledSource } from "./inputs/derived.js";
 import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
@@ -49,9 +50,6 @@ import { type ExtractionPlan, planCells } from "./plan.js";
 
 export type BinaryMasks = "label" | "refuse";
 export type MatchMode = "auto" | "overlap" | "ids";
-
-/** Names of the mask channels stored before the image channels (layout.ts). */
-export const MASK_CHANNEL_NAMES = ["nucleus_mask", "cytosol_mask"];
 
 export interface MaskOptions {
   size: number;

@@ -14,27 +14,18 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
-import { availableParallelism, hostname } from "node:os";
+import { hostname } from "node:os";
 import path from "node:path";
-import { type Compression, createZarr } from "@cellfolio/format";
+import { type Compression, createImagesArray, createZarr, IMAGES_PATH, imagesArrayLayout, type LayoutInfo, writeSingleCellLayout } from "@cellfolio/format";
 import { ExtractError } from "./errors.js";
-import { maskCount } from "./extract-cell.js";
-import { type ImageInput, openImageSource } from "./inputs/index.js";
-import { labelObsColumns, readLabels, unknownLabelIds } from "./inputs/labels-csv.js";
-import type { ImageSource } from "./inputs/source.js";
+import { labelObsColumns, readLabels } from "./inputs/labels-csv.js";
 import type { CellInfo } from "./kernels/cells.js";
-import { IMAGES_PATH, imagesArrayLayout, type LayoutInfo, writeObsVarUns, writeRootAndObsm } from "./layout.js";
-import { prepareMasks, resolveChannelNames } from "./masks.js";
-import { checkInputs, type ExtractOptions, type ExtractSummary, inputSources, maskOptions, resolveOrThrow, streamStacks } from "./pipeline.js";
-import { hasId, planParts } from "./plan.js";
+import { planParts } from "./plan.js";
+import { type ExtractOptions, type ExtractSummary, inputSources, type PartSpec, prepareExtraction, streamOptions } from "./prepare.js";
 import type { ExtractionParams } from "./presets.js";
+import { streamToArray } from "./stream.js";
 
-export interface PartSpec {
-  /** 0-based index of this part. */
-  index: number;
-  /** Number of parts of the whole extraction. */
-  count: number;
-}
+export type { PartSpec } from "./prepare.js";
 
 /** What every part must agree on; written once to .cellfolio/plan.json. */
 export interface StorePlan {
@@ -190,39 +181,15 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const store = checkPartOptions(o, part);
-  let params = resolveOrThrow(o);
-  const threads = o.threads ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 0) throw new ExtractError("threads", `${threads}; expected an integer >= 0`);
   if (existsSync(path.join(store, o.zarrFormat === 2 ? ".zgroup" : "zarr.json"))) {
     throw new ExtractError(store, "is already finalized; expected an unfinished store (write parts to a new OUT)");
   }
-
-  const opened: ImageSource[] = [];
-  const openSource = async (input: ImageInput) => {
-    const s = await openImageSource(input);
-    opened.push(s);
-    return s;
-  };
+  const p = await prepareExtraction(o);
+  const { plan, params, image, threads, nMasks } = p;
   try {
-    const image = await openSource(o.image);
-    const nucleusIn = await openSource(o.nucleus);
-    const cytosolIn = o.cytosol ? await openSource(o.cytosol) : null;
-    params = resolveOrThrow(o, image.channels);
-    checkInputs(image, nucleusIn, cytosolIn, params);
-    const names = resolveChannelNames(image, o.channelNames);
-    // Every part prepares the masks the same way (deterministic), so all agree on the plan.
-    const { nucleus, cytosol, plan, summary: masks } = await prepareMasks(nucleusIn, cytosolIn, maskOptions(o, params));
     const planned = performance.now();
-    if (typeof o.labels === "string") {
-      const labels = readLabels(o.labels, o.labelsIdColumn);
-      const unknown = unknownLabelIds(labels, (id) => hasId(plan.maskIds, id));
-      if (unknown.length > 0) throw new ExtractError(labels.source, `cellID(s) ${unknown.join(", ")} are not in the nucleus mask ${nucleus.name}; expected ids of labelled nuclei`);
-    }
     const n = plan.cells.length;
-    if (n === 0) throw new ExtractError(nucleus.name, `none of its ${plan.maskIds.length} cell(s) has its crop inside the image; expected a smaller size, or border "pad"`);
-
     const zarrFormat = o.zarrFormat ?? 3;
-    const nMasks = maskCount(params, cytosol !== null);
     const channels = nMasks + image.channels;
     const { rowsPerUnit, ...arrayOptions } = imagesArrayLayout("zarr", zarrFormat, n, channels, params.size, o.compression, o.shardRows);
     const mine = planParts(n, rowsPerUnit, part.count)[part.index];
@@ -239,7 +206,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       compression: o.compression ?? null,
       params,
       nMasks,
-      imageChannelNames: names.names,
+      imageChannelNames: p.names.names,
       labels: typeof o.labels === "string" ? { path: path.resolve(o.labels), idColumn: o.labelsIdColumn ?? null } : null,
       droppedAtBorder: plan.droppedAtBorder,
       sources: inputSources(o, image),
@@ -261,36 +228,9 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
     let missingCytosol: number[] = [];
     let compression = "";
     try {
-      await writeRootAndObsm(writer);
-      const array = await writer.createArray(IMAGES_PATH, arrayOptions);
+      const array = await createImagesArray(writer, arrayOptions);
       if (array.unit[0] !== 1) throw new ExtractError(store, `the Zarr writer's write unit is ${array.unit[0]} rows; expected single rows`);
-      const zeros = [0, 0, 0];
-      const shape = [1, channels, params.size, params.size];
-      const total = mine.rowEnd - mine.rowStart;
-      let computed = 0;
-      if (total > 0) {
-        const result = await streamStacks(
-          plan,
-          params,
-          { image, nucleus, cytosol },
-          async (row, stack) => {
-            await array.setBlock([row, ...zeros], { dtype: "float16", shape, data: stack });
-          },
-          {
-            threads,
-            bandBytes: o.bandBytes,
-            queueBytes: o.queueBytes,
-            batchSize: o.batchSize,
-            rowStart: mine.rowStart,
-            rowEnd: mine.rowEnd,
-            onComputed: (k) => {
-              computed += k;
-              o.onProgress?.(computed, total);
-            },
-          },
-        );
-        missingCytosol = result.missingCytosol;
-      }
+      if (mine.rowEnd > mine.rowStart) missingCytosol = (await streamToArray(array, plan, params, p, streamOptions(o, threads, mine.rowStart, mine.rowEnd))).missingCytosol;
       compression = array.info.compression;
       await array.close();
       await writer.close();
@@ -332,9 +272,9 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       cellsTotal: n,
       droppedAtBorder: part.index === 0 ? plan.droppedAtBorder : [],
       missingCytosol,
-      masks,
-      channelNames: names.names,
-      channelNamesFrom: names.from,
+      masks: p.masks,
+      channelNames: p.names.names,
+      channelNamesFrom: p.names.from,
       seconds,
       cellsPerSecond: cells.length / seconds,
       output: store,
@@ -343,7 +283,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       params,
     };
   } finally {
-    await Promise.all(opened.map((s) => s.close().catch(() => {})));
+    await p.close();
   }
 }
 
@@ -428,10 +368,9 @@ export async function finalizeParts(out: string): Promise<FinalizeSummary> {
     const scratch = path.join(scratchDir(store), `finalize-${randomBytes(4).toString("hex")}`);
     const writer = await createZarr(scratch, { zarrFormat: plan.zarrFormat });
     try {
-      await writeRootAndObsm(writer);
-      const array = await writer.createArray(IMAGES_PATH, arrayOptions);
+      const array = await createImagesArray(writer, arrayOptions);
       await array.close();
-      await writeObsVarUns(writer, {
+      await writeSingleCellLayout(writer, {
         cells,
         nMasks: plan.nMasks,
         imageChannelNames: plan.imageChannelNames,

@@ -1,5 +1,6 @@
-// Extraction presets and their parameters (docs/algorithm.md).
-// `classic` is cellfolio's default; `scportrait` reproduces scPortrait >= 1.4.
+// The extraction presets' parameters, defaults and checks (docs/algorithm.md);
+// what each preset computes is its own module: presets/classic.ts
+// (cellfolio's default), presets/scportrait.ts (reproduces scPortrait >= 1.4).
 import { CellfolioError } from "@cellfolio/format";
 
 export type Preset = "classic" | "scportrait";

@@ -3,10 +3,13 @@
 // memory sinks. Node resolves the package to node.ts, which adds local files
 // and directories, the directory writer and codec worker threads.
 
-// The one HTTP client of every remote read lives in @cellfolio/hdf5; here for the packages above format.
+// The one HTTP client of every remote read lives in @cellfolio/hdf5; here for the packages above format,
+// with the chunk encoder of writers' chunkFilters (extract's workers encode HDF5 chunks themselves).
 export {CellfolioError, 
   CORS_REQUIREMENTS,
+  encodeChunkSync,
   type FetchLike,
+  type H5Filter,
   HTTP_DEFAULTS,
   HttpClient,
   HttpError,
@@ -25,20 +28,12 @@ export {
 export { annDataBytes, type ConvertOptions, type ConvertProgress, type ConvertResult, convert } from "./convert.js";
 export { type DecodeWorkerStats, decodeWorkerStats, useDecodeWorkers } from "./decode-workers.js";
 export { allocate, copyBlock, itemSize, numpyTypestr, product, sliceArray, strides, typedArrayFor } from "./dtype.js";
-export { type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
+export { attrString, type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
 export { FormatError } from "./errors.js";
 export { float16BitsToNumber, float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
 export { type CreateHdf5Options, createHdf5, type OpenHdf5Options, openHdf5 } from "./hdf5/index.js";
-export {
-  DEFAULT_LAYOUT,
-  detectLayout,
-  type LayoutId,
-  SCPORTRAIT_IMAGES,
-  type SingleCellLayout,
-  SPARCSPY_IMAGES,
-  SPARCSPY_INDEX,
-  sparcspyAsAnnData,
-} from "./layout.js";
+// The single-cell layout (docs/format.md): its names, writing, reading, validating.
+export * from "./layout.js";
 export { createMemoryStore, MemoryStore } from "./memory.js";
 export type * from "./model.js";
 export {
@@ -76,8 +71,10 @@ export { type CreateStoreOptions, createStore, type OpenStoreOptions, openStore,
 export { RowAppender } from "./streaming.js";
 export type * from "./types.js";
 export {
+  type ByteCodec,
   type CreateZarrOptions,
   createZarr,
+  encodeByteCodecsSync,
   type KeyFile,
   type KeySink,
   type KeyStore,

@@ -41,5 +41,6 @@ setFormatPlatform({
   },
 });
 
+export { serveWorker, WorkerPool, workerFile } from "@cellfolio/hdf5/node"; // for extract's worker threads, which reach HDF5 only through format
 export * from "./index.js";
 export { DirectorySink, LocalStore } from "./node/stores.js";

@@ -1,6 +1,7 @@
 // The storage model every backend (HDF5, Zarr v2, Zarr v3, memory) speaks.
 // The AnnData element layer (registry.ts, elements/) is written against these
 // interfaces only, so the format is described once whatever the backend.
+import type { H5Filter } from "@cellfolio/hdf5";
 
 /** Element data types, named as numpy names them. */
 export type DType =
@@ -63,6 +64,24 @@ export interface NDArray {
  */
 export type AttrValue = string | number | boolean | bigint | null | NDArray | AttrValue[] | { [key: string]: AttrValue };
 export type Attrs = Record<string, AttrValue>;
+
+/** A byte codec of a Zarr chunk as configured (metadata.ts reads and writes them). */
+export type ByteCodec =
+  | { id: "gzip"; level: number }
+  | { id: "zlib"; level: number }
+  | { id: "zstd"; level: number; checksum?: boolean }
+  | { id: "blosc"; cname: "lz4" | "lz4hc" | "zstd" | "zlib" | "blosclz"; clevel: number; shuffle: 0 | 1 | 2; typesize: number }
+  | { id: "lz4" }
+  | { id: "shuffle"; elementsize: number }
+  | { id: "crc32c" }
+  /**
+   * LZF (HDF5's filter 32000), as imagecodecs' numcodecs codec names it: `header`
+   * true puts the decoded size in 4 bytes before the stream; HDF5 chunks have
+   * none, and `size` (the decoded bytes, known from the chunk shape) sizes the output.
+   */
+  | { id: "lzf"; header: boolean; size?: number }
+  /** HDF5's fletcher32 checksum (filter 3): 4 bytes after the data, as numcodecs' Fletcher32 has it. */
+  | { id: "fletcher32" };
 
 /** Compression of chunks. `shuffle` is the byte shuffle filter applied first. */
 export type Compression =
@@ -161,6 +180,21 @@ export interface ArrayWriter {
   /** The write unit: chunks, or shards where the array is sharded. */
   readonly unit: number[];
   setBlock(start: number[], block: NDArray): Promise<void>;
+  /**
+   * Optional capability, for callers that encode chunks themselves (the
+   * extraction workers, where the stacks are made): the filters every chunk
+   * goes through (@cellfolio/hdf5's encodeChunkSync takes them). The HDF5
+   * writer has it; with it comes setEncodedBlock.
+   */
+  readonly chunkFilters?: H5Filter[];
+  /**
+   * The Zarr writer's counterpart: a chunk's byte codecs when the caller can
+   * run them itself (encodeByteCodecsSync: no gzip / zstd inside), null
+   * otherwise. A chunk's raw bytes are its elements, little-endian, C order.
+   */
+  readonly chunkCodecs?: ByteCodec[] | null;
+  /** A block whose chunks are encoded, back to back in C order; sizes / masks (HDF5's filter masks; 0 for Zarr) per chunk. `bytes` must stay unchanged. */
+  setEncodedBlock?(start: number[], shape: number[], bytes: Uint8Array, sizes: ArrayLike<number>, masks: ArrayLike<number>): Promise<void>;
   /** Flushes everything of this array; metadata may still be written at the store's close. */
   close(): Promise<void>;
 }

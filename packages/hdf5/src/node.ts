@@ -26,4 +26,4 @@ export * from "./index.js";
 export { FileSink } from "./node/file-sink.js";
 export { FileSource } from "./node/file-source.js";
 export { removeStaleTemps, renameDurably, syncDir, tempPathFor } from "./node/temp-output.js";
-export { workerFile } from "./node/worker-file.js";
+export { serveWorker, WorkerPool, type WorkerPoolOptions, workerFile } from "./node/worker-pool.js";

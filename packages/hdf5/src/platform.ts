@@ -5,10 +5,9 @@
 // installs file sources and sinks and worker pools.
 
 import { CellfolioError } from "@cellfolio/codecs";
+import type { EncodedChunk, H5Filter } from "./filters/registry.js";
 import type { Filter } from "./reader/messages.js";
 import type { ByteSource } from "./source.js";
-import type { EncodedChunk } from "./writer/chunk-encoder.js";
-import type { H5Filter } from "./writer/filter-pipeline.js";
 
 /** Where the writer puts the file's bytes: appended, reserved and filled in later, committed at close. */
 export interface Sink {

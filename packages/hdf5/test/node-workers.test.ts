@@ -2,14 +2,14 @@
 // thread: chunks encoded in the filter workers equal encodeChunkSync's bytes,
 // and chunks decoded in the decode workers equal the input. They run from the
 // built worker modules even when this test runs the TypeScript sources, so a
-// pool that cannot start fails here instead of falling back to one thread.
+// pool that cannot start fails here instead of falling back to one thread, and
+// the pools' statistics show the chunks ran on the workers.
 import { afterAll, describe, expect, it } from "vitest";
+import { encodeChunkSync, type H5Filter } from "../src/filters/registry.js";
 import { WorkerDecodePool } from "../src/node/decode-pool.js";
 import { WorkerFilterPool } from "../src/node/filter-pool.js";
-import { workerFile } from "../src/node/worker-file.js";
+import { workerFile } from "../src/node/worker-pool.js";
 import type { Filter } from "../src/reader/messages.js";
-import { encodeChunkSync } from "../src/writer/chunk-encoder.js";
-import type { H5Filter } from "../src/writer/filter-pipeline.js";
 
 /** float16-like cells: a blob of values on zeros, as masked cell images are. */
 function chunk(seed: number, n = 4096): Uint8Array {
@@ -32,8 +32,8 @@ describe("Node worker pools", () => {
   });
 
   it("find their built modules (npm run build makes them)", () => {
-    expect(workerFile("decode-worker", new URL("../src/node/decode-pool.ts", import.meta.url).href)).toMatch(/dist\/node\/decode-worker\.js$/);
-    expect(() => workerFile("no-such-worker", import.meta.url)).toThrow(/no-such-worker\.js is missing: run "npm run build"/);
+    expect(workerFile("node/decode-worker", new URL("../src/node/decode-pool.ts", import.meta.url).href)).toMatch(/dist\/node\/decode-worker\.js$/);
+    expect(() => workerFile("node/no-such-worker", import.meta.url)).toThrow(/no-such-worker\.js is missing: run "npm run build"/);
   });
 
   for (const p of PIPELINES) {
@@ -62,6 +62,12 @@ describe("Node worker pools", () => {
       for (let k = 0; k < raws.length; k++) expect(Buffer.from(decoded.subarray(k * 8192, (k + 1) * 8192)).equals(Buffer.from(raws[k]))).toBe(true);
     });
   }
+
+  it("ran those chunks on worker threads, the filter batches on both workers (no fallback to this thread)", () => {
+    // 2 pipelines x 24 chunks each way
+    expect(filters.pool.stats()).toEqual([24, 24]);
+    expect(decoder.pool.stats().reduce((a, b) => a + b, 0)).toBe(48);
+  });
 
   it("a corrupt chunk fails its job naming the chunk", async () => {
     const good = encodeChunkSync(chunk(1), PIPELINES[1].write, 2).bytes.slice();

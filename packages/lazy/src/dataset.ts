@@ -11,27 +11,30 @@ import {
   float32ToFloat16,
   formatPlatform,
   type HttpOptions,
+  IMAGES_PATH,
   isReferenceFile,
   type NDArray,
   openStore,
   pickHttpOptions,
+  readSingleCellLayout,
+  type SingleCellImagesInfo,
   type SingleCellLayout,
   SourceError,
   SPARCSPY_IMAGES,
   type StoreReader,
   type StoreSource,
+  singleCellInfo,
   sliceArray,
   type TypedArray,
   typedArrayFor,
   useDecodeWorkers,
 } from "@cellfolio/format";
 import { ChunkCache } from "./cache.js";
-import { attrValue, type Column, type Frame, readFrame, readPlainGroup } from "./elements.js";
+import { collectionDataset, splitZarrGroup, subStore } from "./collection.js";
+import { type Column, type Frame, readFrame } from "./elements.js";
 import { DatasetError } from "./errors.js";
 import { HDF5_SIGNATURE, isUrl, probeRange } from "./sources/http.js";
 
-/** Where scPortrait and cellfolio keep the images (SPARCSpy: `Dataset.imagesPath`). */
-export const IMAGES_PATH = "obsm/single_cell_images";
 /** Batches of at least this many rows are gathered in one read where the store can (fewer: a read a row costs less). */
 const GATHER_MIN_ROWS = 8;
 const MAX_GATHERS = 4;
@@ -103,70 +106,6 @@ export interface Cells {
   shape: [number, number, number, number];
   cellIds: number[];
   rows: number[];
-}
-
-/** What `uns/single_cell_images` (and the image array's attributes) say. */
-export interface SingleCellImagesInfo {
-  nCells?: number;
-  nChannels?: number;
-  nMasks?: number;
-  nImageChannels?: number;
-  imageSize?: number;
-  channelNames?: string[];
-  channelMapping?: string[];
-  normalization?: boolean;
-  normalizationRange?: [number, number];
-  compression?: string;
-  extractionPreset?: string;
-  extractionParams?: unknown;
-  /** The files extract cut the cells from (absolute paths on the machine that extracted). */
-  sourceImage?: string;
-  sourceNucleusMask?: string;
-  sourceCytosolMask?: string;
-  /** [height, width] of the slide extract read. */
-  sourceShape?: [number, number];
-  /** Everything found, as read (keys as on disk). */
-  raw: Record<string, unknown>;
-}
-
-const num = (v: unknown): number | undefined => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : Array.isArray(v) && v.length === 1 ? num(v[0]) : undefined);
-const strs = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : undefined);
-const str = (v: unknown) => (typeof v === "string" ? v : Array.isArray(v) && v.length === 1 ? String(v[0]) : undefined);
-
-function shape2(v: unknown): [number, number] | undefined {
-  const a = Array.isArray(v) ? v : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number | bigint>) : undefined;
-  return a && a.length === 2 ? [Number(a[0]), Number(a[1])] : undefined;
-}
-
-function scInfo(raw: Record<string, unknown>): SingleCellImagesInfo {
-  const lo = num(raw.normalization_range_lower);
-  const hi = num(raw.normalization_range_upper);
-  const range = Array.isArray(raw.normalization_range) ? raw.normalization_range.map(Number) : lo !== undefined && hi !== undefined ? [lo, hi] : undefined;
-  let params: unknown = raw.extraction_params;
-  if (typeof params === "string") {
-    try {
-      params = JSON.parse(params);
-    } catch {}
-  }
-  return {
-    nCells: num(raw.n_cells),
-    nChannels: num(raw.n_channels),
-    nMasks: num(raw.n_masks),
-    nImageChannels: num(raw.n_image_channels),
-    imageSize: num(raw.image_size) ?? num(raw.image_size_x),
-    channelNames: strs(raw.channel_names),
-    channelMapping: strs(raw.channel_mapping),
-    normalization: raw.normalization === undefined ? undefined : Boolean(typeof raw.normalization === "object" ? (raw.normalization as unknown[])[0] : raw.normalization),
-    normalizationRange: range as [number, number] | undefined,
-    compression: str(raw.compression),
-    extractionPreset: str(raw.extraction_preset),
-    extractionParams: params,
-    sourceImage: str(raw.source_image),
-    sourceNucleusMask: str(raw.source_nucleus_mask),
-    sourceCytosolMask: str(raw.source_cytosol_mask),
-    sourceShape: shape2(raw.source_shape),
-    raw,
-  };
 }
 
 let half: Float32Array | null = null;
@@ -246,7 +185,7 @@ export class Dataset {
     /** The obs column holding the cellIDs (none: the row numbers are the ids, or SPARCSpy's index array). */
     readonly cellIdColumn: string | undefined,
     options: OpenDatasetOptions,
-    /** Which scPortrait / SPARCSpy layout the store has (see layout.ts). */
+    /** Which scPortrait / SPARCSpy layout the store has (see @cellfolio/format's layout.ts). */
     readonly layout: SingleCellLayout = DEFAULT_LAYOUT,
   ) {
     this.cache = options.cache ?? new ChunkCache(options.cacheBytes);
@@ -254,7 +193,7 @@ export class Dataset {
     this.imagesPath = images.path;
     this.shape = images.shape as [number, number, number, number];
     this.chunks = (images.chunks ?? images.shape) as [number, number, number, number];
-    this.info = scInfo(imageAttrs(images));
+    this.info = singleCellInfo(images);
   }
 
   /** The cellID of every row (after `loadIndex()`, which every read does first). */
@@ -844,23 +783,14 @@ function range(a: number, b: number): number[] {
 
 const emptyFrame = (): Frame => ({ index: [], columns: {}, categorical: {} });
 
-/** The image array's own attributes (scPortrait keeps the uns keys there too). */
-function imageAttrs(images: ArrayInfo): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(images.attrs)) if (!k.startsWith("encoding-")) raw[k] = attrValue(v);
-  return raw;
-}
-
 /** obs, var and uns/single_cell_images in full. */
 async function readTables(store: StoreReader, images: ArrayInfo): Promise<{ obs: Frame; var_: Frame; info: SingleCellImagesInfo }> {
-  const [obs, var_, uns] = await Promise.all([
+  const [obs, var_, info] = await Promise.all([
     store.get("obs").then((o) => (o ? readFrame(store, "obs") : emptyFrame())),
     store.get("var").then((v) => (v ? readFrame(store, "var") : emptyFrame())),
-    // cellfolio's encoded dict or scPortrait's untagged group; the image
-    // array's attributes fill in what is missing.
-    store.get("uns/single_cell_images").then((g) => (g?.kind === "group" ? readPlainGroup(store, "uns/single_cell_images") : {})),
+    readSingleCellLayout(store, images),
   ]);
-  return { obs, var_, info: scInfo({ ...imageAttrs(images), ...uns }) };
+  return { obs, var_, info };
 }
 
 async function openSource(source: StoreSource, options: OpenDatasetOptions): Promise<StoreReader> {
@@ -902,15 +832,23 @@ function sourceName(source: StoreSource): string {
 /**
  * Opens a single-cell image dataset (.h5sc / .h5ad / .zarr): a path (Node),
  * an http(s) URL, a Blob or File, the bytes of a file, or a Zarr store's keys
- * in memory. Reads obs, var and uns/single_cell_images, and only the
- * metadata of obsm/single_cell_images.
+ * in memory; a path or URL inside a .zarr names a group of it (one dataset
+ * of an annbatch collection: `x.zarr/dataset_0`). Reads obs, var and
+ * uns/single_cell_images, and only the metadata of obsm/single_cell_images.
  */
 export async function openDataset(source: StoreSource, options: OpenDatasetOptions = {}): Promise<Dataset> {
   if (options.decodeWorkers !== undefined) useDecodeWorkers(options.decodeWorkers, options.decodeWorkerUrl);
-  const store = await openSource(source, options);
+  const inner = typeof source === "string" && !options.store ? splitZarrGroup(source) : null;
+  let store = await openSource(inner ? inner.root : source, options);
+  if (inner) store = subStore(store, inner.group);
   const name = options.store ? store.source || sourceName(source) : sourceName(source);
   try {
-    const layout = await detectLayout(store, options.cellIdColumn);
+    let layout = await detectLayout(store, options.cellIdColumn);
+    const only = layout ? null : await collectionDataset(store, name);
+    if (only) {
+      store = subStore(store, only);
+      layout = await detectLayout(store, options.cellIdColumn);
+    }
     if (!layout) throw new DatasetError(name, IMAGES_PATH, `missing: not a single-cell image dataset (no ${IMAGES_PATH}, nor SPARCSpy's ${SPARCSPY_IMAGES})`);
     const images = await store.get(layout.imagesPath);
     if (images?.kind !== "array" || images.shape.length !== 4) {

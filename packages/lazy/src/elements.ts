@@ -1,5 +1,5 @@
-// The few AnnData elements a single-cell image dataset needs eagerly (obs,
-// var, uns/single_cell_images), read straight from StoreReader primitives so
+// The AnnData dataframes a single-cell image dataset needs eagerly (obs,
+// var; uns is format's readSingleCellLayout), read straight from StoreReader primitives so
 // that opening reads only these small arrays.
 import type { AttrValue, NDArray, StoreReader, TypedArray } from "@cellfolio/format";
 import { DatasetError } from "./errors.js";
@@ -22,23 +22,6 @@ export function attrStrings(v: AttrValue | undefined): string[] {
   if (Array.isArray(v)) return v.map((x) => String(x));
   if (typeof v === "object" && "data" in v && "dtype" in v) return Array.from(v.data as ArrayLike<unknown>, (x) => String(x));
   return [String(v)];
-}
-
-/** An NDArray as a plain JS value: 0-d -> scalar, 1-d -> array; bigints become numbers. */
-export function toValue(a: NDArray): unknown {
-  const conv = (x: unknown) => (typeof x === "bigint" ? Number(x) : a.dtype === "bool" ? Boolean(x) : x);
-  const data = a.data as ArrayLike<unknown>;
-  if (a.shape.length === 0) return conv(data[0]);
-  return Array.from(data, conv);
-}
-
-/** An attribute as a plain JS value (NDArrays unpacked as `toValue` does). */
-export function attrValue(v: AttrValue): unknown {
-  if (v !== null && typeof v === "object" && !Array.isArray(v) && "data" in v && "dtype" in v && "shape" in v) {
-    return toValue(v as NDArray);
-  }
-  if (typeof v === "bigint") return Number(v);
-  return v;
 }
 
 function asStrings(a: NDArray): string[] {
@@ -106,20 +89,3 @@ export async function readFrame(store: StoreReader, path: string, only?: string[
   return frame;
 }
 
-/** A group's children as plain values (encoded dict or h5py's untagged group); subgroups recurse. */
-export async function readPlainGroup(store: StoreReader, path: string): Promise<Record<string, unknown>> {
-  const names = await store.list(path);
-  const values = await Promise.all(
-    names.map(async (name) => {
-      const p = `${path}/${name}`;
-      const node = await store.get(p);
-      if (!node) return undefined;
-      return node.kind === "group" ? readPlainGroup(store, p) : toValue(await store.readArray(p));
-    }),
-  );
-  const out: Record<string, unknown> = {};
-  names.forEach((name, i) => {
-    if (values[i] !== undefined) out[name] = values[i];
-  });
-  return out;
-}

@@ -3,7 +3,7 @@
 // labelled with the cellIDs and the channel names.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { openDataset } from "@cellfolio/lazy";
+import { openDataset, type SingleCellImagesInfo } from "@cellfolio/lazy";
 import { type CommandSpec, choice, flag, helpText, idList, list, parse, required, str, usageLine } from "../args.js";
 import type { Command } from "../command.js";
 import { InputError, UsageError } from "../errors.js";
@@ -30,9 +30,6 @@ per channel, labelled with the cellIDs and the channel names. Every cellID
 that cannot be exported is listed with the reason, and nothing is written.`,
   examples: ["cellfolio export out/sample.h5sc --rows 0:16 --out out/cells", "cellfolio export out/sample.h5sc --cell-ids 19,27,41,50 --channels DNA,PH3 --out out/cells"],
 };
-
-/** Keys of uns/single_cell_images under which a dataset may record the cellIDs dropped at the border. */
-const DROPPED_KEYS = ["dropped_at_border", "cellids_dropped_at_border", "droppedAtBorder"];
 
 export const exportCommand: Command = {
   name: "export",
@@ -66,7 +63,7 @@ export const exportCommand: Command = {
         if (a >= b) throw new InputError(`--rows ${rowsText}: selects no cells; the dataset has rows 0:${n}`);
         rows = Array.from({ length: b - a }, (_, i) => a + i);
       } else {
-        rows = rowsOfIds(ds.cellIds, ids as number[], ds.info.raw, ds.info.extractionParams, source);
+        rows = rowsOfIds(ds.cellIds, ids as number[], ds.info, source);
       }
       const names = ds.channelNames;
       const selectors = list(p, "channels")?.map((c) => {
@@ -115,14 +112,13 @@ export const exportCommand: Command = {
 };
 
 /** The rows of `wanted` cellIDs; every id that is not there is named with the reason, and none is exported. */
-function rowsOfIds(cellIds: number[], wanted: number[], uns: Record<string, unknown>, params: unknown, source: string): number[] {
+function rowsOfIds(cellIds: number[], wanted: number[], info: SingleCellImagesInfo, source: string): number[] {
   const rowOf = new Map<number, number>();
   cellIds.forEach((id, r) => {
     rowOf.set(Number(id), r);
   });
-  const droppedRaw = DROPPED_KEYS.map((k) => uns[k]).find((v) => v !== undefined);
-  const dropped = droppedRaw === undefined ? null : new Set(Array.from(droppedRaw as ArrayLike<number | bigint>, Number));
-  const border = (params as { border?: string } | undefined)?.border;
+  const dropped = info.droppedAtBorder ? new Set(info.droppedAtBorder) : null;
+  const border = (info.extractionParams as { border?: string } | undefined)?.border;
   const missing = wanted.filter((id) => !rowOf.has(id));
   if (missing.length === 0) return wanted.map((id) => rowOf.get(id) as number);
   const reasons = missing.map((id) => {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type CellSet, LmdError, type LmdOptions, type LmdResult, lmdExport, openImageSource, parseCalibration } from "@cellfolio/extract";
+import { OBS_COLUMNS } from "@cellfolio/format";
 import { openDataset } from "@cellfolio/lazy";
 import { type CommandSpec, choice, flag, helpText, idList, int, num, type Parsed, parse, str, strs, usageLine } from "../args.js";
 import type { Command } from "../command.js";
@@ -188,8 +189,8 @@ function checkAgainstDataset(ds: Dataset, datasetPath: string, sets: CellSet[], 
       `--mask ${maskPath}: is ${height} x ${width} pixels, but --dataset ${datasetPath} was extracted from a ${shape[0]} x ${shape[1]} slide (uns source_shape); expected the mask the dataset was extracted from; nothing was written`,
     );
   }
-  const cy = ds.obs.columns.centroid_y;
-  const cx = ds.obs.columns.centroid_x;
+  const cy = ds.obs.columns[OBS_COLUMNS.centroidY];
+  const cx = ds.obs.columns[OBS_COLUMNS.centroidX];
   if (!cy || !cx || typeof cy[0] === "string") return;
   let maxY = 0;
   let maxX = 0;

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { openDataset } from "@cellfolio/lazy";
+import { openDataset, splitZarrGroup } from "@cellfolio/lazy";
 import { labelsCsvPath, labelsWriter } from "../annotate.js";
 import { type CommandSpec, flag, helpText, int, parse, str, usageLine } from "../args.js";
 import type { Command } from "../command.js";
@@ -33,7 +33,8 @@ const spec: CommandSpec = {
     { name: "cors", value: "ORIGIN", help: "let pages of ORIGIN (e.g. http://localhost:5173) read the dataset (default: none)" },
   ],
   about: `Serves FILE_OR_DIR (an .h5sc / .h5ad file or a .zarr directory written by
-cellfolio extract or convert) and the web viewer on 127.0.0.1 with HTTP range
+cellfolio extract or convert, or a group inside one such as a dataset of an
+annbatch collection, x.zarr/dataset_1) and the web viewer on 127.0.0.1 with HTTP range
 requests, and prints the URL to open. The dataset is opened first: anything
 that is not a single-cell image dataset is refused before serving. Only
 files inside the dataset and the viewer are served (no symlink out of them),
@@ -66,7 +67,9 @@ export const viewCommand: Command = {
     if (given !== undefined && !existsSync(given)) throw new InputError(`--slide ${given}: no such file or directory`);
     // without --slide: the slide extract recorded, when it is still there
     const slide = given ?? (recorded && existsSync(recorded) ? recorded : undefined);
-    const served = await serve({ dataset, viewerDir: viewerDir(str(p, "viewer")), port, cors, annotate, slide });
+    // a group inside a .zarr (one dataset of an annbatch collection): the store is served, the page opens the group
+    const inner = splitZarrGroup(dataset);
+    const served = await serve({ dataset: inner?.root ?? dataset, open: inner?.group, viewerDir: viewerDir(str(p, "viewer")), port, cors, annotate, slide });
     // the token in the fragment: the page reads it, the browser never sends it in a request line or a Referer
     const url = token ? `${served.url}#annotate=${token}` : served.url;
     const notes = token ? `annotate: labels are saved to ${dataset} (obs) or ${labelsCsvPath(dataset)}\ntoken: ${token}\n` : "";

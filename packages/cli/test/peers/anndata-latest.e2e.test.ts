@@ -111,8 +111,8 @@ describe.skipIf(skipPeer("latest"))("our .h5sc and its Zarr conversions, read by
     );
     cellfolio("convert", h5, files["zarr v2"], "--zarr-format", "2", "--quiet");
     cellfolio("convert", h5, files["zarr v3"], "--zarr-format", "3", "--quiet");
-    // annbatch 0.3.1 returns wrong values for a 4-D array whose chunks split the
-    // channel axis (a zarr-python-written one as well): whole cells a chunk.
+    // annbatch 0.3.1 misplaces rows of an array whose chunks split an axis
+    // after the first (docs/references.md, "annbatch"): whole cells a chunk.
     cellfolio("convert", h5, annbatchZarr, "--zarr-format", "3", "--chunks", "8,5,48,48", "--quiet");
   });
 

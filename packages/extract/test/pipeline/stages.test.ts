@@ -8,7 +8,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TEST_DATA } from "../../../../test-utils/oracle.js";
 import { ExtractError } from "../../src/errors.js";
-import { type ExtractStage, extract } from "../../src/pipeline.js";
+import { extract } from "../../src/pipeline.js";
+import type { ExtractStage } from "../../src/prepare.js";
 
 const S = path.join(TEST_DATA, "sample");
 const dir = mkdtempSync(path.join(tmpdir(), "cellfolio-stages-"));

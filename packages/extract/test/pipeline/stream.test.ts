@@ -6,9 +6,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PYTHON12 } from "../../../../test-utils/oracle.js";
 import { openImageSource } from "../../src/inputs/index.js";
 import { TiffSource } from "../../src/inputs/tiff.js";
-import { streamStacks } from "../../src/pipeline.js";
 import { planCells, planParts } from "../../src/plan.js";
 import { resolveParams } from "../../src/presets.js";
+import { streamStacks } from "../../src/stream.js";
 import { makeSlide, maxAbsDiff, reference, type Slide, tempDir } from "./helpers.js";
 
 let slide: Slide;

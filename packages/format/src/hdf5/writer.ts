@@ -190,19 +190,7 @@ class Hdf5StoreWriter implements StoreWriter {
   }
 }
 
-/**
- * What an HDF5 array writer offers callers that encode chunks themselves (the
- * extraction workers, where the stacks are made): the dataset's filters and
- * a setBlock for chunks already run through them (@cellfolio/hdf5's
- * encodeChunkSync). Found by `"setEncodedBlock" in writer`.
- */
-export interface EncodedChunkTarget {
-  readonly chunkFilters: H5Filter[];
-  /** `bytes`: the block's chunks encoded, back to back in C order; sizes / masks per chunk. `bytes` must stay unchanged. */
-  setEncodedBlock(start: number[], shape: number[], bytes: Uint8Array, sizes: ArrayLike<number>, masks: ArrayLike<number>): Promise<void>;
-}
-
-class Hdf5ArrayWriter implements ArrayWriter, EncodedChunkTarget {
+class Hdf5ArrayWriter implements ArrayWriter {
   readonly unit: number[];
 
   constructor(

@@ -1,28 +1,22 @@
 // A worker thread that runs byte codecs (blosc, lz4, shuffle, wasm zstd) off
-// the main thread, so chunk encoding and decoding use every core. Messages:
-// { id, op: "encode" | "decode", codecs, data } -> { id, data } or { id, error };
-// { id, op: "read-decode", codecs, sources, chunkBytes, target } -> { id, data: ReadReport }
-// (chunks taken from a shared counter, read and decoded into shared memory).
-import { parentPort } from "node:worker_threads";
+// the main thread, so chunk encoding and decoding use every core: encode or
+// decode one chunk (its bytes transferred both ways), or read-decode chunks
+// taken from a shared counter, read and decoded into shared memory.
 import "@cellfolio/codecs/node"; // node:zlib for deflate in this thread too
+import { serveWorker } from "@cellfolio/hdf5/node";
 import { decodeByteCodecs, decodeByteCodecsInto, encodeByteCodecs } from "../zarr/chunk.js";
+import type { ByteCodec } from "../zarr/metadata.js";
 import { ABSENT, DONE, FAILED, type ReadReport, type SharedTarget } from "../zarr/shared-read.js";
 import type { ChunkSource } from "../zarr/stores.js";
 import { FileScratch } from "./stores.js";
 
+export type CodecJob =
+  | { op: "encode" | "decode"; codecs: ByteCodec[]; data: Uint8Array }
+  | { op: "read-decode"; codecs: ByteCodec[]; sources: ChunkSource[]; chunkBytes: number; target: SharedTarget };
+
 const scratch = new FileScratch();
 
-interface Message {
-  id: number;
-  op: "encode" | "decode" | "read-decode";
-  codecs: any[];
-  data?: Uint8Array;
-  sources?: ChunkSource[];
-  chunkBytes?: number;
-  target?: SharedTarget;
-}
-
-async function readDecode(codecs: any[], sources: ChunkSource[], chunkBytes: number, t: SharedTarget): Promise<ReadReport> {
+async function readDecode(codecs: ByteCodec[], sources: ChunkSource[], chunkBytes: number, t: SharedTarget): Promise<ReadReport> {
   const errors: ReadReport["errors"] = {};
   for (let i = Atomics.add(t.ctl, 0, 1); i < sources.length; i = Atomics.add(t.ctl, 0, 1)) {
     let state = DONE;
@@ -40,17 +34,11 @@ async function readDecode(codecs: any[], sources: ChunkSource[], chunkBytes: num
   return { errors };
 }
 
-parentPort?.on("message", async (msg: Message) => {
-  try {
-    if (msg.op === "read-decode") {
-      parentPort?.postMessage({ id: msg.id, data: await readDecode(msg.codecs, msg.sources ?? [], msg.chunkBytes ?? 0, msg.target as SharedTarget) });
-      return;
-    }
-    const data = msg.data as Uint8Array;
-    let out = msg.op === "encode" ? await encodeByteCodecs(msg.codecs, data) : await decodeByteCodecs(msg.codecs, data);
-    if (out.byteOffset !== 0 || out.byteLength !== out.buffer.byteLength) out = out.slice();
-    parentPort?.postMessage({ id: msg.id, data: out }, [out.buffer as ArrayBuffer]);
-  } catch (e) {
-    parentPort?.postMessage({ id: msg.id, error: (e as Error)?.message ?? String(e) });
-  }
-});
+serveWorker<CodecJob, Uint8Array | ReadReport>(
+  async (job) => {
+    if (job.op === "read-decode") return readDecode(job.codecs, job.sources, job.chunkBytes, job.target);
+    const out = job.op === "encode" ? await encodeByteCodecs(job.codecs, job.data) : await decodeByteCodecs(job.codecs, job.data);
+    return out.byteOffset !== 0 || out.byteLength !== out.buffer.byteLength ? out.slice() : out;
+  },
+  (out) => (out instanceof Uint8Array ? [out.buffer as ArrayBuffer] : []),
+);

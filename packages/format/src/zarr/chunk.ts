@@ -7,6 +7,7 @@ import type { DType, TypedArray } from "../types.js";
 import {
   bloscDecode,
   bloscEncode,
+  bloscEncodeSync,
   crc32c,
   gzipDecode,
   gzipEncode,
@@ -69,6 +70,25 @@ export async function encodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Arr
       return zstdEncode(b, c.level);
     case "blosc":
       return bloscEncode(b, c);
+    default:
+      return encodeBytesSync(c, b) as Uint8Array; // (every other codec encodes synchronously)
+  }
+}
+
+/**
+ * A byte codec's encoding on the calling thread; null for those that encode
+ * asynchronously (gzip, zlib, zstd, blosc with zstd or zlib inside). Lets a
+ * worker that made a chunk encode it where it is (extraction workers).
+ */
+export function encodeBytesSync(c: ByteCodec, b: Uint8Array): Uint8Array | null {
+  if (!encodesSync(c)) return null;
+  switch (c.id) {
+    case "gzip":
+    case "zlib":
+    case "zstd":
+      return null;
+    case "blosc":
+      return bloscEncodeSync(b, c);
     case "shuffle":
       return shuffleBytes(b, c.elementsize);
     case "crc32c": {
@@ -84,6 +104,19 @@ export async function encodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Arr
     case "fletcher32":
       throw new Error("writing fletcher32 is not supported");
   }
+}
+
+/** Whether encodeBytesSync can run a codec: gzip, zlib and zstd (also inside blosc) go through the platform's asynchronous compressors. */
+export function encodesSync(c: ByteCodec): boolean {
+  if (c.id === "blosc") return c.cname !== "zstd" && c.cname !== "zlib";
+  return c.id !== "gzip" && c.id !== "zlib" && c.id !== "zstd";
+}
+
+/** A chunk's bytes through every byte codec on the calling thread; null if one of them encodes only asynchronously. */
+export function encodeByteCodecsSync(codecs: ByteCodec[], raw: Uint8Array): Uint8Array | null {
+  let b: Uint8Array | null = raw;
+  for (const c of codecs) if (b) b = encodeBytesSync(c, b);
+  return b;
 }
 
 /** An lzf back reference copies up to 264 bytes and takes 3: no stream decodes to more than 88 times its size. */

@@ -142,19 +142,37 @@ export interface BloscOptions {
 // (the "don't split" flag is set) of int32 size + compressed bytes, or the raw
 // block when compressing does not make it smaller.
 const BLOSC_BLOCK = 256 * 1024;
+function bloscBlocksize(nbytes: number, typesize: number): number {
+  const b = Math.min(BLOSC_BLOCK, nbytes);
+  return b - (b % typesize) || nbytes;
+}
+
+/**
+ * Blosc frames of lz4 (and lz4hc / blosclz, which go out as lz4) encoded on
+ * the calling thread, in WebAssembly; null for the compressors that encode
+ * asynchronously (zstd, zlib).
+ */
+export function bloscEncodeSync(data: Uint8Array, opt: BloscOptions): Uint8Array | null {
+  if (opt.cname === "zstd" || opt.cname === "zlib") return null;
+  const typesize = Math.max(1, Math.min(255, opt.typesize));
+  const blocksize = bloscBlocksize(data.length, typesize);
+  // (bit shuffle is not implemented here: byte shuffle, which reads everywhere)
+  const shuffle = typesize > 1 && opt.shuffle !== 0;
+  // c-blosc compresses lz4 with acceleration 10 - clevel: the same speed / ratio trade as zarr-python's.
+  return kernels().bloscEncodeLz4(data, typesize, shuffle, blocksize, Math.max(1, 10 - opt.clevel));
+}
+
 export async function bloscEncode(data: Uint8Array, opt: BloscOptions): Promise<Uint8Array> {
+  const lz4 = bloscEncodeSync(data, opt);
+  if (lz4) return lz4;
   const typesize = Math.max(1, Math.min(255, opt.typesize));
   const nbytes = data.length;
-  let blocksize = Math.min(BLOSC_BLOCK, nbytes);
-  blocksize -= blocksize % typesize;
-  if (blocksize === 0) blocksize = nbytes;
+  const blocksize = bloscBlocksize(nbytes, typesize);
   const nblocks = nbytes === 0 ? 0 : Math.ceil(nbytes / blocksize);
   let shuffle = opt.shuffle;
   if (shuffle === 2) shuffle = 1; // bit shuffle is not implemented here; byte shuffle reads everywhere
   if (typesize === 1) shuffle = 0;
-  const code = opt.cname === "zstd" ? 4 : opt.cname === "zlib" ? 3 : 1; // lz4, lz4hc and blosclz go out as lz4 frames
-  // c-blosc compresses lz4 with acceleration 10 - clevel: the same speed / ratio trade as zarr-python's.
-  if (code === 1) return kernels().bloscEncodeLz4(data, typesize, shuffle === 1, blocksize, Math.max(1, 10 - opt.clevel));
+  const code = opt.cname === "zstd" ? 4 : 3;
   const compress = async (block: Uint8Array): Promise<Uint8Array> => {
     if (code === 4) return zstdEncode(block, Math.max(1, opt.clevel < 9 ? opt.clevel * 2 - 1 : 19));
     return zlibEncode(block, Math.max(1, Math.min(9, opt.clevel)));

@@ -7,9 +7,11 @@ import { ZarrReader } from "./reader.js";
 import type { KeySink, KeyStore } from "./stores.js";
 import { ZarrWriter } from "./writer.js";
 
-export { decodeChunk, encodeChunk } from "./chunk.js";
+export { decodeChunk, encodeByteCodecsSync, encodeChunk } from "./chunk.js";
+export { forEachChunk } from "./grid.js";
+export type { ByteCodec } from "./metadata.js";
 export { type ArrayMeta, parseV2, parseV3 } from "./metadata.js";
-export { forEachChunk, ZarrReader } from "./reader.js";
+export { ZarrReader } from "./reader.js";
 export { type KeyFile, type KeySink, type KeyStore, MapKeyStore, MemoryKeySink, openKeyStore, ZipStore } from "./stores.js";
 export { DEFAULT_COMPRESSION, guessChunks, guessShards, ZarrWriter } from "./writer.js";
 

@@ -3,25 +3,10 @@
 
 import { itemSize, product } from "../dtype.js";
 import { float16BitsToNumber as halfToFloat } from "../float16.js";
-import type { Compression, DType } from "../types.js";
+import type { ByteCodec, Compression, DType } from "../types.js";
 
 /** Bytes -> bytes steps, in encode order. */
-export type ByteCodec =
-  | { id: "gzip"; level: number }
-  | { id: "zlib"; level: number }
-  | { id: "zstd"; level: number; checksum?: boolean }
-  | { id: "blosc"; cname: "lz4" | "lz4hc" | "zstd" | "zlib" | "blosclz"; clevel: number; shuffle: 0 | 1 | 2; typesize: number }
-  | { id: "lz4" }
-  | { id: "shuffle"; elementsize: number }
-  | { id: "crc32c" }
-  /**
-   * LZF (HDF5's filter 32000), as imagecodecs' numcodecs codec names it: `header`
-   * true puts the decoded size in 4 bytes before the stream; HDF5 chunks have
-   * none, and `size` (the decoded bytes, known from the chunk shape) sizes the output.
-   */
-  | { id: "lzf"; header: boolean; size?: number }
-  /** HDF5's fletcher32 checksum (filter 3): 4 bytes after the data, as numcodecs' Fletcher32 has it. */
-  | { id: "fletcher32" };
+export type { ByteCodec } from "../types.js";
 
 /** Array -> array steps, in encode order. `dtype` names the stored (encoded) values. */
 export type ArrayCodec =

@@ -19,6 +19,41 @@ export interface KeyStore {
   close(): Promise<void>;
 }
 
+/**
+ * `store` with its reads of `key` at the `planned` ranges coalesced: ranges
+ * at most `gap` bytes apart (a group at most `max` bytes) are fetched with
+ * one request, on the first read of one of them. Other reads go to `store`.
+ */
+export function withCoalescedRanges(store: KeyStore, key: string, planned: { offset: number; length: number }[], gap: number, max: number): KeyStore {
+  const groups = new Map<number, { rel: number; fetch: () => Promise<Uint8Array | undefined> }>(); // by offset
+  const spans = [...planned].sort((a, b) => a.offset - b.offset);
+  for (let g = 0; g < spans.length; ) {
+    const first = spans[g].offset;
+    let end = first + spans[g].length;
+    let h = g + 1;
+    while (h < spans.length && spans[h].offset - end <= gap && spans[h].offset + spans[h].length - first <= max) {
+      end = Math.max(end, spans[h].offset + spans[h].length);
+      h++;
+    }
+    let fetched: Promise<Uint8Array | undefined> | undefined;
+    const fetch = () => {
+      fetched ??= store.getRange(key, first, end - first);
+      return fetched;
+    };
+    for (; g < h; g++) groups.set(spans[g].offset, { rel: spans[g].offset - first, fetch });
+  }
+  return {
+    source: store.source,
+    get: (k) => store.get(k),
+    listDir: (prefix) => store.listDir(prefix),
+    close: () => store.close(),
+    async getRange(k, offset, length) {
+      const group = k === key ? groups.get(offset) : undefined;
+      return group ? (await group.fetch())?.subarray(group.rel, group.rel + length) : store.getRange(k, offset, length);
+    },
+  };
+}
+
 /** A key with no file: no such file, or a directory where a chunk would be (a key is never one). */
 export function isAbsentKey(e: any): boolean {
   return isMissing(e) || e?.code === "EISDIR";

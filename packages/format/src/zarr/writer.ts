@@ -9,12 +9,12 @@ import { float16BitsToNumber as halfToFloat } from "../float16.js";
 import { formatPlatform, NO_LOCAL_FILES } from "../platform.js";
 import type { ArrayInfo, ArrayWriter, Attrs, AttrValue, Compression, CreateArrayOptions, FieldInfo, NDArray, StoreWriter } from "../types.js";
 import { letOthersRun } from "../yield.js";
-import { type ChunkData, encodeByteCodecs, encodeChunk } from "./chunk.js";
-import { crc32c, writeU32 } from "./codecs.js";
+import { type ChunkData, encodeByteCodecs, encodeChunk, encodesSync } from "./chunk.js";
+import { forEachChunk } from "./grid.js";
 import { stringifyJson } from "./json.js";
 import { type ByteCodec, byteCodecsFor, describe, type RecordField, v2ArrayJson, v3ArrayJson } from "./metadata.js";
-import { forEachChunk } from "./reader.js";
 import { packRecords, recordLayout, v2RecordDtype, v2RecordFill, v3StructFill, v3StructType } from "./records.js";
+import { emptyShardIndex, encodeShardIndex, innerPlace, shardGrid } from "./sharding.js";
 import type { KeyFile, KeySink } from "./stores.js";
 
 const textEncoder = new TextEncoder();
@@ -37,7 +37,6 @@ const SHARD_THRESHOLD = 64 << 20;
 const SHARD_TARGET = 1 << 30;
 /** Uncompressed bytes of chunks being encoded or written at once, over all arrays. */
 const IN_FLIGHT_BYTES = 32 << 20;
-const MISSING = 0xffffffffffffffffn;
 
 export interface ZarrWriterOptions {
   zarrFormat?: 2 | 3;
@@ -435,48 +434,84 @@ class ZarrArrayWriter implements ArrayWriter {
         chunks.map(() => 0),
         count,
       );
-      await letOthersRun();
-      await this.store.acquire(bytes);
-      if (this.error) {
-        this.store.release(bytes);
-        throw this.error;
-      }
-      const task = this.writeChunk(idx, data)
-        .catch((e) => {
-          this.error ??= e instanceof FormatError ? e : new FormatError(this.store.target, this.info.path, `chunk ${this.chunkKey(idx)}: ${e?.message ?? e}`, { cause: e });
-        })
-        .finally(() => {
-          this.store.release(bytes);
-          this.pending.delete(task);
-        });
-      this.pending.add(task);
+      await this.schedule(idx, bytes, data);
     }
   }
 
-  private async writeChunk(idx: number[], data: ChunkData): Promise<void> {
+  /**
+   * The byte codecs of a chunk when a caller can run them itself, on its own
+   * thread (encodeByteCodecsSync: no gzip / zstd inside), and hand chunks in
+   * encoded with setEncodedBlock; null otherwise. A chunk's raw bytes are its
+   * elements, little-endian, C order.
+   */
+  get chunkCodecs(): ByteCodec[] | null {
+    if (this.info.dtype === "string" || !this.codecs.every(encodesSync)) return null;
+    return this.codecs.map((c) => ({ ...c }));
+  }
+
+  /**
+   * Chunks encoded by the caller with chunkCodecs: `bytes` holds the block's
+   * chunks back to back in C order, `sizes` their lengths (`masks`, HDF5's
+   * filter masks, must be 0). The block covers whole chunks as for setBlock;
+   * `bytes` must stay unchanged until close.
+   */
+  async setEncodedBlock(start: number[], shape: number[], bytes: Uint8Array, sizes: ArrayLike<number>, masks: ArrayLike<number>): Promise<void> {
+    if (this.error) throw this.error;
+    if (this.closed) this.fail("setEncodedBlock after close");
+    const chunkIdx: number[][] = [];
+    forEachChunk(start, shape, this.unit, (idx) => chunkIdx.push(idx));
+    if (chunkIdx.length !== sizes.length) this.fail(`encoded block of ${sizes.length} chunks, its shape ${JSON.stringify(shape)} covers ${chunkIdx.length}`);
+    let at = 0;
+    for (let k = 0; k < chunkIdx.length; k++) {
+      if (masks[k] !== 0) this.fail(`encoded chunk ${k} has filter mask ${masks[k]}; Zarr chunks take every codec`);
+      await this.schedule(chunkIdx[k], sizes[k], { encoded: bytes.subarray(at, at + sizes[k]) });
+      at += sizes[k];
+    }
+  }
+
+  /** Queues one chunk's write (raw data to encode here, or bytes already encoded), within the store's memory budget. */
+  private async schedule(idx: number[], bytes: number, chunk: ChunkData | { encoded: Uint8Array }): Promise<void> {
+    await letOthersRun();
+    await this.store.acquire(bytes);
+    if (this.error) {
+      this.store.release(bytes);
+      throw this.error;
+    }
+    const task = this.writeChunk(idx, chunk)
+      .catch((e) => {
+        this.error ??= e instanceof FormatError ? e : new FormatError(this.store.target, this.info.path, `chunk ${this.chunkKey(idx)}: ${e?.message ?? e}`, { cause: e });
+      })
+      .finally(() => {
+        this.store.release(bytes);
+        this.pending.delete(task);
+      });
+    this.pending.add(task);
+  }
+
+  /** `chunk`: elements to encode, or (from setEncodedBlock) the stored bytes. */
+  private async writeChunk(idx: number[], chunk: ChunkData | { encoded: Uint8Array }): Promise<void> {
+    const encode = async () => ("encoded" in chunk ? chunk.encoded : encodeChunk(chunk, this.codecs));
     const shards = this.info.shards;
     if (!shards) {
-      const encoded = await encodeChunk(data, this.codecs);
+      const encoded = await encode();
       const key = this.chunkKey(idx);
       await this.store.sink.put(this.info.path ? `${this.info.path}/${key}` : key, encoded);
       return;
     }
     const chunks = this.unit;
-    const per = shards.map((s, i) => s / chunks[i]);
-    const shardIdx = idx.map((c, i) => Math.floor(c / per[i]));
+    const grid = shardGrid(shards, chunks);
+    const { shard: shardIdx, flat } = innerPlace(idx, grid.per);
     const key = this.chunkKey(shardIdx);
     let st = this.shards.get(key);
     if (!st) {
       const rel = `${this.info.path}/${key}`;
       const origin = shardIdx.map((s, i) => s * shards[i]);
       const expected = product(origin.map((o, i) => Math.ceil(Math.min(shards[i], this.info.shape[i] - o) / chunks[i])));
-      const index = new BigUint64Array(2 * product(per)).fill(MISSING);
+      const index = emptyShardIndex(grid.count);
       const fh = this.store.sink.open(rel);
       st = { fh, size: 0, index, written: 0, expected, writes: [], order: Promise.resolve(), pending: [], pendingAt: 0, placed: 0 };
       this.shards.set(key, st);
     }
-    let flat = 0;
-    for (let i = 0; i < idx.length; i++) flat = flat * per[i] + (idx[i] - shardIdx[i] * per[i]);
     // Inner chunks take their place in the shard in the order they were handed
     // in, not the order their encoding finishes: the same input gives the same
     // shard bytes whatever the load or the number of codec threads.
@@ -487,7 +522,7 @@ class ZarrArrayWriter implements ArrayWriter {
     });
     let flush: { at: number; bytes: Uint8Array[] } | null = null;
     try {
-      const encoded = await encodeChunk(data, this.codecs);
+      const encoded = await encode();
       await previous;
       const offset = st.size;
       st.size += encoded.length;
@@ -514,18 +549,14 @@ class ZarrArrayWriter implements ArrayWriter {
     await w;
   }
 
-  /** Appends the index (little-endian offset/size pairs + crc32c) and closes the shard file. */
+  /** Appends the index (sharding.ts) and closes the shard file. */
   private async finishShard(key: string, st: ShardState): Promise<void> {
     this.shards.delete(key);
     await st.order; // every chunk handed in has its place
     if (st.pending.length) await this.writeRun(st, takePending(st));
     await Promise.all(st.writes);
-    const idx = new Uint8Array(st.index.buffer.slice(0));
-    const tail = new Uint8Array(idx.length + 4);
-    tail.set(idx);
-    writeU32(tail, idx.length, crc32c(idx));
     const fh = await st.fh;
-    await fh.write(tail, st.size);
+    await fh.write(encodeShardIndex(st.index), st.size);
     await fh.close();
   }
 

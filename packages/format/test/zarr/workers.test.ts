@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { hasZarr3, py, pyZarr3, REPO_ROOT } from "../../../../test-utils/oracle.js";
+import { codecWorkers } from "../../src/node/codec-pool.js";
+import { createZarr, openZarr } from "../../src/zarr/index.js";
 import { scratch } from "./helpers.js";
 
 const DIST = path.join(REPO_ROOT, "packages/format/dist");
@@ -301,5 +303,29 @@ print(json.dumps({"sum": float(a.astype(np.float64).sum())}))
       );
       expect(theirs.sum).toBeCloseTo(ours.sum, 3);
     }
+  });
+});
+
+describe("codec workers (this process, from the TypeScript sources)", () => {
+  it("encode and decode the chunks over the size bounds, so the tests exercise them (fails if they fall back to this thread)", async () => {
+    const target = path.join(dir, "here.zarr");
+    const n = 8; // a block read of 8 chunks or more is shared with the workers
+    const data = new Float32Array(n * 256 * 256);
+    let x = 1;
+    for (let i = 0; i < data.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      data[i] = x / 2 ** 32; // noise: blosc chunks stay ~256 KB
+    }
+    const done = () => codecWorkers()?.stats().reduce((a, b) => a + b, 0) ?? 0;
+    const before = done();
+    const w = await createZarr(target, { zarrFormat: 2 });
+    const aw = await w.createArray("x", { shape: [n, 256, 256], dtype: "float32", chunks: [1, 256, 256] });
+    await aw.setBlock([0, 0, 0], { dtype: "float32", shape: [n, 256, 256], data });
+    await w.close();
+    const encoded = done();
+    expect(encoded - before).toBe(n);
+    const back = (await (await openZarr(target)).readBlock("x", [0, 0, 0], [n, 256, 256])) as { data: Float32Array };
+    expect(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength).equals(Buffer.from(data.buffer))).toBe(true);
+    expect(done()).toBeGreaterThan(encoded);
   });
 });

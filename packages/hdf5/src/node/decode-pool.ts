@@ -1,83 +1,31 @@
 // Decoding chunks on worker threads: the zlib convenience calls cost as much
 // in setup as in inflating a 32 KB chunk, so a group of adjacent chunks goes
 // to one worker (decode-worker.ts: the calling thread's pipeline) that
-// decodes them all synchronously and sends back one buffer. Workers are
-// started lazily and do not keep the process alive when idle.
+// decodes them all synchronously and sends back one buffer.
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { ChunkDecodeError, type DecodeJob, type DecodePool } from "../platform.js";
-import { workerFile } from "./worker-file.js";
-
-interface Slot {
-  worker: Worker;
-  pending: Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>;
-}
+import type { DecodeAnswer } from "./decode-worker.js";
+import { WorkerPool, workerFile } from "./worker-pool.js";
 
 export class WorkerDecodePool implements DecodePool {
-  private slots: Slot[] = [];
-  private next = 0;
-  private ids = 0;
+  readonly pool: WorkerPool<DecodeJob, DecodeAnswer>;
 
-  constructor(readonly size: number) {}
-
-  private slot(): Slot {
-    if (this.slots.length < this.size) {
-      const worker = new Worker(workerFile("decode-worker", import.meta.url));
-      const slot: Slot = { worker, pending: new Map() };
-      worker.on("message", (m: { id: number; out?: Uint8Array; error?: string; chunk?: number }) => {
-        const p = slot.pending.get(m.id);
-        if (!p) return;
-        slot.pending.delete(m.id);
-        if (slot.pending.size === 0) worker.unref();
-        if (m.error !== undefined) p.reject(new ChunkDecodeError(m.error, m.chunk ?? 0));
-        else p.resolve(m.out!);
-      });
-      worker.on("error", (e) => {
-        for (const p of slot.pending.values()) p.reject(e);
-        slot.pending.clear();
-        this.slots = this.slots.filter((s) => s !== slot);
-      });
-      worker.unref();
-      this.slots.push(slot);
-      return slot;
-    }
-    // The least busy worker.
-    let best = this.slots[this.next++ % this.slots.length];
-    for (const s of this.slots) if (s.pending.size < best.pending.size) best = s;
-    return best;
+  constructor(size: number) {
+    this.pool = new WorkerPool(workerFile("node/decode-worker", import.meta.url), size);
   }
 
   /** Decodes every chunk of the job; resolves to their raw bytes, one after the other. */
-  decode(job: DecodeJob): Promise<Uint8Array> {
-    const slot = this.slot();
-    const id = this.ids++;
-    return new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.ref();
-      const b = job.bytes;
-      // Transfer when the bytes own their whole buffer; else copy.
-      const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
-      const buf = own ? b : b.slice();
-      slot.worker.postMessage(
-        {
-          id,
-          buffer: buf.buffer,
-          byteOffset: buf.byteOffset,
-          byteLength: buf.byteLength,
-          chunks: job.chunks,
-          filters: job.filters.map((f) => ({ id: f.id, values: f.values })),
-          rawSize: job.rawSize,
-          elementSize: job.elementSize,
-        },
-        [buf.buffer as ArrayBuffer],
-      );
-    });
+  async decode(job: DecodeJob): Promise<Uint8Array> {
+    // Transfer when the bytes own their whole buffer; else copy.
+    const b = job.bytes;
+    const bytes = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b : b.slice();
+    const a = await this.pool.run({ ...job, bytes }, [bytes.buffer as ArrayBuffer], job.chunks.length);
+    if ("error" in a) throw new ChunkDecodeError(a.error, a.chunk);
+    return a.out;
   }
 
-  async close(): Promise<void> {
-    const slots = this.slots;
-    this.slots = [];
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 

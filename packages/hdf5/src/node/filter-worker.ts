@@ -1,31 +1,27 @@
-// The filter pool's worker thread: chunks run through the same filter
-// pipeline as the calling thread (writer/chunk-encoder.ts), with node:zlib.
-// Message in: a batch of { id, buffer, filters, size }; out: one result per chunk.
-import { parentPort } from "node:worker_threads";
+// The filter pool's worker thread: a batch of chunks run through the calling
+// thread's own pipeline (filters/registry.ts), with node:zlib; one result a chunk.
 import "@cellfolio/codecs/node";
-import { encodeChunkSync } from "../writer/chunk-encoder.js";
-import type { H5Filter } from "../writer/filter-pipeline.js";
+import { encodeChunkSync, type H5Filter } from "../filters/registry.js";
+import { serveWorker } from "./worker-pool.js";
 
-interface Job {
-  id: number;
+export interface FilterJob {
   buffer: ArrayBuffer;
-  filters: H5Filter[];
-  size: number;
+  filters: readonly H5Filter[];
+  elementSize: number;
 }
 
-parentPort?.on("message", (batch: Job[]) => {
-  const results = [];
-  const transfer: ArrayBuffer[] = [];
-  for (const { id, buffer, filters, size } of batch) {
-    try {
-      const { bytes, mask } = encodeChunkSync(new Uint8Array(buffer), filters, size);
-      // encodeChunkSync's result may be its scratch, reused by the next chunk: send a copy
-      const own = bytes.slice();
-      results.push({ id, buffer: own.buffer, offset: 0, length: own.length, mask });
-      transfer.push(own.buffer);
-    } catch (e) {
-      results.push({ id, error: String((e as Error)?.stack ?? e) });
-    }
-  }
-  parentPort?.postMessage(results, transfer);
-});
+export type FilterAnswer = { buffer: ArrayBuffer; mask: number } | { error: string };
+
+serveWorker<FilterJob[], FilterAnswer[]>(
+  (batch) =>
+    batch.map(({ buffer, filters, elementSize }) => {
+      try {
+        const { bytes, mask } = encodeChunkSync(new Uint8Array(buffer), filters, elementSize);
+        // the result may be the pipeline's scratch, reused by the next chunk: send a copy
+        return { buffer: bytes.slice().buffer, mask };
+      } catch (e) {
+        return { error: String((e as Error)?.stack ?? e) };
+      }
+    }),
+  (results) => results.flatMap((r) => ("buffer" in r ? [r.buffer] : [])),
+);

@@ -4,6 +4,7 @@
 
 import { hasSyncDeflate } from "@cellfolio/codecs";
 import { copyBox, forEachRun, product } from "../box.js";
+import { decodeChunk, decodeChunkSync, FILTER_NAMES, hasDeflate, unsupportedFilter } from "../filters/registry.js";
 import { ChunkDecodeError, hdf5Platform, yieldToEventLoop } from "../platform.js";
 import { type ChunkInfo, type ChunkLookup, DenseChunkIndex, readChunkIndex } from "./chunk-index.js";
 import type { FileContext } from "./context.js";
@@ -12,7 +13,6 @@ import { type Datatype, describeDatatype } from "./datatype.js";
 import type { Attribute } from "./file.js";
 import type { GlobalHeap } from "./global-heap.js";
 import type { Dataspace, Filter, Layout } from "./messages.js";
-import { decodeChunk, decodeChunkSync, FILTER_NAMES, hasDeflate, unsupportedFilter } from "./pipeline.js";
 import { decodeValues, type Values } from "./values.js";
 
 export interface ReadOptions {

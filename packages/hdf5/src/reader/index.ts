@@ -1,5 +1,6 @@
 // The HDF5 metadata and chunk-index reader over byte ranges.
 
+export { decodeChunk, describeFilters, FILTER_NAMES, unsupportedFilter } from "../filters/registry.js";
 export { BlobSource, BlockCache, type ByteSource, HttpSource, type HttpSourceOptions, MemorySource, openSource, SourceError } from "../source.js";
 export type { ChunkInfo } from "./chunk-index.js";
 export { Dataset, type ReadOptions } from "./dataset.js";
@@ -7,5 +8,4 @@ export { type Datatype, describeDatatype, isBoolEnum } from "./datatype.js";
 export { Hdf5Error } from "./errors.js";
 export { type Attribute, Group, Hdf5File, NamedDatatype, type Node, type OpenOptions, openHdf5File } from "./file.js";
 export type { Dataspace, Filter, Layout, Link } from "./messages.js";
-export { decodeChunk, describeFilters, FILTER_NAMES, unsupportedFilter } from "./pipeline.js";
 export { numericArray, type TypedArray, type Values } from "./values.js";

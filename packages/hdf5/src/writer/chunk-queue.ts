@@ -3,8 +3,8 @@
 // deterministic; at most `limit` chunks and `maxBytes` raw bytes are held at
 // once.
 
+import type { EncodedChunk } from "../filters/registry.js";
 import type { Sink } from "../platform.js";
-import type { EncodedChunk } from "./chunk-encoder.js";
 
 export class ChunkQueue {
   private readonly steps: Promise<void>[] = [];

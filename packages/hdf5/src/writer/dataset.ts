@@ -2,17 +2,17 @@
 // chunks appended through the shared queue and indexed by a v1 B-tree at
 // close) and the object header messages that describe it.
 
+import { type EncodedChunk, encodeChunk, type H5Filter } from "../filters/registry.js";
 import type { FilterPool, Sink } from "../platform.js";
 import { blockRuns, copyBytesBox, copyItemsBox, product, stridesOf } from "./box.js";
 import { type BuiltNode, buildBTree } from "./btree-v1.js";
 import { type Bytes, textEncoder, UNDEF } from "./bytes.js";
-import { type EncodedChunk, encodeChunk } from "./chunk-encoder.js";
 import type { ChunkQueue } from "./chunk-queue.js";
 import { ChunkRecords } from "./chunk-records.js";
 import { encodeDataspace } from "./dataspace.js";
 import { encodeDatatype, type H5Type, typeSize } from "./datatype.js";
 import { encodeFillValue } from "./fill-value.js";
-import { encodeFilterPipeline, type H5Filter } from "./filter-pipeline.js";
+import { encodeFilterPipeline } from "./filter-pipeline.js";
 import { encodeDescriptors, packCollections } from "./global-heap.js";
 import { encodeChunkedLayout, encodeContiguousLayout } from "./layout.js";
 import { type Message, MSG } from "./object-header.js";

@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { py } from "../../../../test-utils/oracle.js";
-import { encodeChunkSync } from "./chunk-encoder.js";
-import type { H5Filter } from "./filter-pipeline.js";
+import { encodeChunkSync, type H5Filter } from "../filters/registry.js";
 import { Hdf5Writer } from "./writer.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "h5enc-"));

@@ -1,0 +1,127 @@
+// The classic preset (cellfolio's default; docs/algorithm.md): the binary
+// masks are stored (the cytosol's holes filled), and each channel is weighted
+// by a blurred mask: the nuclear channel by the nucleus mask blurred
+// (gaussian, sigma), the others by the cytosol mask dilated by a disk, then
+// blurred; each channel is normalised to its crop's quantiles, clipped to
+// [0, 1], weighted, then min-max scaled.
+import { area, type ChannelPlane, channelQuantiles, cropChannel, cropChannelWasm, exactInFloat32, type Scratch, type Window, writeBinary, writeScaled, writeScaledWasm } from "../crop.js";
+import { dilateDisk } from "../kernels/dilate.js";
+import { fillHoles } from "../kernels/fill-holes.js";
+import { blurBinary } from "../kernels/gaussian.js";
+import { listsResult } from "../kernels/quantile.js";
+import { isEmpty, type Rect } from "../kernels/rect.js";
+import type { Plane32, WasmKernels } from "../kernels/wasm.js";
+
+export function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto: boolean, out: Uint16Array): void {
+  const S = s.S;
+  const SS = S * S;
+  const nM = hasCyto ? 2 : 1;
+  const wasm = s.wasm;
+  writeBinary(s.nMask, s.nBox, S, out, 0);
+  if (wasm) wasm.blurBinary(s.nMask, s.nBox, wasm.wN, s.nSupport);
+  else blurBinary(s.nMask, S, S, s.nBox, s.kernel, s.tmp, s.wN, s.nSupport);
+  if (hasCyto) {
+    fillHoles(s.cMask, S, s.cBox, s.stack);
+    writeBinary(s.cMask, s.cBox, S, out, SS);
+    dilateDisk(s.cMask, s.dMask, S, S, s.cBox, s.halfWidths, s.dBox);
+    if (wasm) wasm.blurBinary(s.dMask, s.dBox, wasm.wC, s.cSupport);
+    else blurBinary(s.dMask, S, S, s.dBox, s.kernel, s.tmp, s.wC, s.cSupport);
+  }
+  const f = s.fbuf;
+  for (let k = 0; k < win.channels.length; k++) {
+    const ch = win.channels[k];
+    const nuclear = k === s.params.nuclearChannel || !hasCyto;
+    const W = nuclear ? s.wN : s.wC;
+    const r = nuclear ? s.nSupport : s.cSupport;
+    const base = (nM + k) * SS;
+    if (isEmpty(r)) {
+      out.fill(0, base, base + SS);
+      continue;
+    }
+    if (wasm && exactInFloat32(ch)) {
+      classicChannelWasm(wasm, ch, win, oy, ox, s, nuclear ? wasm.wN : wasm.wC, r, out, base);
+      continue;
+    }
+    channelQuantiles(ch, win, oy, ox, s.valid, s);
+    const lo = s.q[0];
+    const hi = s.q[1];
+    // Read the slide directly where the support lies inside the image (the usual
+    // case); otherwise through a zero-padded copy.
+    const v = s.valid;
+    const direct = r.y0 >= v.y0 && r.y1 <= v.y1 && r.x0 >= v.x0 && r.x1 <= v.x1;
+    let src: ChannelPlane = s.xbuf;
+    let srcOff = 0; // src index = crop index + srcOff (per row for the direct case)
+    let srcStride = S;
+    if (direct) {
+      src = ch;
+      srcStride = win.width;
+      srcOff = (oy - win.y0) * win.width + (ox - win.x0);
+    } else {
+      cropChannel(ch, win, oy, ox, r, v, S, s.xbuf);
+    }
+    // normalise, clip, weight; min / max of the products (0 outside the support)
+    let mn = area(r) < SS ? 0 : Number.POSITIVE_INFINITY;
+    let mx = area(r) < SS ? 0 : Number.NEGATIVE_INFINITY;
+    const scale = hi !== lo;
+    const inv = scale ? 1 / (hi - lo) : 1;
+    const nlo = scale ? lo : 0;
+    const hiClip = scale ? 1 : Number.POSITIVE_INFINITY;
+    const loClip = scale ? 0 : Number.NEGATIVE_INFINITY;
+    for (let y = r.y0; y < r.y1; y++) {
+      const row = y * S;
+      const so = y * srcStride + srcOff - row; // src index of crop index i is i + so
+      const end = row + r.x1;
+      for (let i = row + r.x0; i < end; i++) {
+        let t = (src[i + so] - nlo) * inv;
+        t = t < loClip ? loClip : t > hiClip ? hiClip : t;
+        t *= W[i];
+        f[i] = t;
+        if (t < mn) mn = t;
+        if (t > mx) mx = t;
+      }
+    }
+    // min / max of what is stored (float32), as the reference's min-max sees it
+    mn = Math.fround(mn);
+    mx = Math.fround(mx);
+    if (mx !== mn) writeScaled(s, r, mn, 1 / (mx - mn), (0 - mn) / (mx - mn), out, base);
+    else writeScaled(s, r, 0, 1, 0, out, base);
+  }
+}
+
+/** The classic preset's channel step (the loop above) on the WebAssembly kernels: the same bits. */
+function classicChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: number, ox: number, s: Scratch, W: Plane32, r: Rect, out: Uint16Array, base: number): void {
+  const S = s.S;
+  // the whole crop as float32, zeros outside the image: the quantiles' values
+  cropChannelWasm(w, ch, win, oy, ox, s.full, s);
+  if (s.wasmSelect) {
+    w.x.qReset(w.lowPtr, w.highPtr, s.lists[0], s.lists[1]);
+    w.x.qPushRows(w.xbuf.p, S, S, S);
+    listsResult(w.low, w.high, S * S, s.params.quantiles[0], s.params.quantiles[1], s.q);
+  } else {
+    s.sel.reset(S * S, s.params.quantiles[0], s.params.quantiles[1]);
+    s.sel.push(s.xbuf, 0, S * S);
+    s.sel.result(s.q);
+  }
+  const lo = s.q[0];
+  const hi = s.q[1];
+  const scale = hi !== lo;
+  w.x.normWeight(
+    w.xbuf.p,
+    W.p,
+    w.fbuf.p,
+    S,
+    r.y0,
+    r.y1,
+    r.x0,
+    r.x1,
+    scale ? lo : 0,
+    scale ? 1 / (hi - lo) : 1,
+    scale ? 0 : Number.NEGATIVE_INFINITY,
+    scale ? 1 : Number.POSITIVE_INFINITY,
+    w.mnmxPtr,
+  );
+  const mn = Math.fround(w.mnmx[0]);
+  const mx = Math.fround(w.mnmx[1]);
+  if (mx !== mn) writeScaledWasm(w, w.fbuf, r, mn, 1 / (mx - mn), (0 - mn) / (mx - mn), out, base);
+  else writeScaledWasm(w, w.fbuf, r, 0, 1, 0, out, base);
+}

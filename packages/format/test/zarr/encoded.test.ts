@@ -1,0 +1,95 @@
+// Chunks encoded by the caller (the extraction workers) and handed to the Zarr
+// writer with setEncodedBlock: the same stored bytes as setBlock's, read by
+// zarr-python 3; refused where a codec cannot run on the caller's thread.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { hasZarr3, pyZarr3 } from "../../../../test-utils/oracle.js";
+import { FormatError } from "../../src/errors.js";
+import { encodeByteCodecsSync } from "../../src/zarr/chunk.js";
+import { createZarr } from "../../src/zarr/index.js";
+import { scratch } from "./helpers.js";
+
+const { dir, cleanup } = scratch("encoded");
+afterAll(cleanup);
+
+const N = 21;
+const ROW = [2, 16, 16];
+const ROW_ELEMS = 2 * 16 * 16;
+const data = new Uint16Array(N * ROW_ELEMS);
+// float16 halves in [1, 2), zeros on a third of each row: a compressible stack
+for (let i = 0; i < data.length; i++) data[i] = i % ROW_ELEMS < ROW_ELEMS / 3 ? 0 : 0x3c00 + ((i * 7919) % 977);
+
+/** The files under `root`, relative path -> bytes. */
+function files(root: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(path.relative(root, p), readFileSync(p));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe("Zarr setEncodedBlock", () => {
+  for (const zarrFormat of [2, 3] as const) {
+    it(`v${zarrFormat}${zarrFormat === 3 ? " sharded" : ""}: chunks encoded with chunkCodecs store the same bytes as setBlock's`, async () => {
+      const out: Record<string, string> = {};
+      for (const how of ["setBlock", "encoded"]) {
+        const target = path.join(dir, `v${zarrFormat}-${how}.zarr`);
+        out[how] = target;
+        const w = await createZarr(target, { zarrFormat });
+        const a = await w.createArray("x", {
+          shape: [N, ...ROW],
+          dtype: "float16",
+          chunks: [1, ...ROW],
+          shards: zarrFormat === 3 ? [8, ...ROW] : null,
+          compression: { codec: "blosc", cname: "lz4", clevel: 5, shuffle: "byte" },
+        });
+        for (let i = 0; i < N; i++) {
+          const row = data.subarray(i * ROW_ELEMS, (i + 1) * ROW_ELEMS);
+          if (how === "setBlock") {
+            await a.setBlock([i, 0, 0, 0], { dtype: "float16", shape: [1, ...ROW], data: row.slice() });
+            continue;
+          }
+          const codecs = (a as any).chunkCodecs;
+          expect(codecs?.map((c: { id: string }) => c.id)).toEqual(["blosc"]);
+          const bytes = encodeByteCodecsSync(codecs, new Uint8Array(row.buffer, row.byteOffset, row.byteLength)) as Uint8Array;
+          await (a as any).setEncodedBlock([i, 0, 0, 0], [1, ...ROW], bytes, [bytes.length], [0]);
+        }
+        await a.close();
+        await w.close();
+      }
+      const a = files(out.setBlock);
+      const b = files(out.encoded);
+      expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+      for (const [k, v] of a) expect(b.get(k)?.equals(v), k).toBe(true);
+      if (!hasZarr3()) return;
+      const r = pyZarr3(
+        `
+import json, sys, zarr, numpy as np
+p = json.loads(sys.stdin.read())
+a = zarr.open_group(p["path"], mode="r")["x"][...]
+print(json.dumps({"shape": list(a.shape), "bits": a.view("<u2").ravel().tolist()}))
+`,
+        { path: out.encoded },
+      );
+      expect(r.shape).toEqual([N, ...ROW]);
+      expect(r.bits).toEqual(Array.from(data));
+    });
+  }
+
+  it("no side door where a codec encodes only asynchronously; a block of the wrong chunk count names the array", async () => {
+    const w = await createZarr(path.join(dir, "gzip.zarr"), { zarrFormat: 3 });
+    const gz = await w.createArray("g", { shape: [4, ...ROW], dtype: "float16", chunks: [1, ...ROW], compression: { codec: "gzip", level: 1 } });
+    expect((gz as any).chunkCodecs).toBeNull();
+    const lz = await w.createArray("l", { shape: [4, ...ROW], dtype: "float16", chunks: [1, ...ROW], compression: { codec: "blosc", cname: "lz4" } });
+    const err = await (lz as any).setEncodedBlock([0, 0, 0, 0], [2, ...ROW], new Uint8Array(8), [8], [0]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FormatError);
+    expect(String(err.message)).toMatch(/\bl\b.*1 chunks.*covers 2/);
+    await w.abort();
+  });
+});

@@ -1,0 +1,198 @@
+// Worker threads for every package's pools (hdf5's decode and filter pools,
+// format's codec pool, extract's cell workers), started one way. A worker is
+// a built module of its package (dist/<entry>.js, a tsup entry), also when
+// the caller runs from the TypeScript sources (the tests: the test command
+// builds first), so tests exercise the workers and nothing but declared
+// dependencies is needed at run time. Jobs go to the least busy worker; each
+// answer comes back by the job's id. Workers start when first needed and do
+// not keep the process alive while idle.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parentPort, type Transferable, Worker } from "node:worker_threads";
+import { CellfolioError } from "@cellfolio/codecs";
+
+/**
+ * The built module of the worker whose source is `src/<entry>.ts` in the
+ * package of the module at `metaUrl`: <package>/dist/<entry>.js. Throws,
+ * naming the file and the fix, when it is not there.
+ */
+export function workerFile(entry: string, metaUrl: string): string {
+  let dir = path.dirname(fileURLToPath(metaUrl));
+  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const file = path.join(dir, "dist", `${entry}.js`);
+  if (!existsSync(file)) throw new Error(`worker module ${file} is missing: run "npm run build" (it is built from src/${entry}.ts)`);
+  return file;
+}
+
+/** A job as the worker receives it (serveWorker): no id for a message every worker gets. */
+interface Envelope {
+  id?: number;
+  message: unknown;
+}
+
+type Answer = { id: number; value: unknown } | { id: number; error: string };
+
+interface Slot {
+  worker: Worker;
+  /** Weight of the jobs sent and not answered. */
+  busy: number;
+  /** Weight of the jobs answered. */
+  done: number;
+}
+
+interface Job {
+  envelope: Envelope;
+  transfer: readonly Transferable[];
+  weight: number;
+  resolve: (value: any) => void;
+  reject: (e: Error) => void;
+  slot?: Slot;
+}
+
+export interface WorkerPoolOptions {
+  /** Weight of jobs a worker has at once; more wait for the first worker that answers (default: no bound). */
+  queue?: number;
+  /** Sent to each worker when it starts, before its first job. */
+  init?: unknown;
+}
+
+export class WorkerPool<In, Out> {
+  private slots: Slot[] = [];
+  private readonly running = new Map<number, Job>();
+  private readonly backlog: Job[] = [];
+  private ids = 1;
+  private closed = false;
+
+  constructor(
+    /** The worker's module (workerFile). */
+    readonly file: string,
+    readonly size: number,
+    private readonly options: WorkerPoolOptions = {},
+  ) {}
+
+  /**
+   * Runs `message` in a worker: resolves to its handler's result, rejects with
+   * its error. `transfer` is handed over, not copied; `weight` counts toward
+   * the worker's queue and its statistics (a batch of chunks: their number).
+   */
+  run(message: In, transfer: readonly Transferable[] = [], weight = 1): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      const job: Job = { envelope: { id: this.ids++, message }, transfer, weight, resolve, reject };
+      const slot = this.pick();
+      if (slot && slot.busy < (this.options.queue ?? Number.POSITIVE_INFINITY)) this.send(slot, job);
+      else this.backlog.push(job);
+    });
+  }
+
+  /** Starts every worker now rather than when first needed (each takes tens of ms to load its module). */
+  startAll(): void {
+    while (this.slots.length < this.size) this.start();
+  }
+
+  /** Sends `message` to every worker (started now if they were not), with no answer. */
+  broadcast(message: unknown): void {
+    this.startAll();
+    for (const s of this.slots) s.worker.postMessage({ message } satisfies Envelope);
+  }
+
+  /** Weight of the jobs each running worker has answered (tests check that the work ran off this thread). */
+  stats(): number[] {
+    return this.slots.map((s) => s.done);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  /** The least busy worker; a new one while not all are started and every one has work. */
+  private pick(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (!best || s.busy < best.busy) best = s;
+    if ((!best || best.busy > 0) && this.slots.length < this.size) return this.start();
+    return best;
+  }
+
+  private start(): Slot {
+    // Not the parent's --input-type / --eval flags: the worker is a module file.
+    const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(a));
+    let worker: Worker;
+    try {
+      worker = new Worker(this.file, { execArgv });
+    } catch {
+      // V8 and per-process flags (node --max-old-space-size=8192 ...) are refused in
+      // a worker's execArgv: start it without the parent's flags.
+      worker = new Worker(this.file, { execArgv: [] });
+    }
+    const slot: Slot = { worker, busy: 0, done: 0 };
+    worker.on("message", (a: Answer) => this.answer(slot, a));
+    worker.on("error", (e) => this.fail(slot, e.message));
+    worker.on("exit", (code) => this.fail(slot, `exited with code ${code}`));
+    worker.unref();
+    if (this.options.init !== undefined) worker.postMessage({ message: this.options.init } satisfies Envelope);
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private send(slot: Slot, job: Job): void {
+    if (slot.busy === 0) slot.worker.ref();
+    slot.busy += job.weight;
+    job.slot = slot;
+    this.running.set(job.envelope.id!, job);
+    slot.worker.postMessage(job.envelope, job.transfer);
+  }
+
+  private answer(slot: Slot, a: Answer): void {
+    const job = this.running.get(a.id);
+    if (!job) return;
+    this.running.delete(a.id);
+    slot.busy -= job.weight;
+    slot.done += job.weight;
+    const next = this.backlog.shift();
+    if (next) this.send(slot, next);
+    else if (slot.busy === 0) slot.worker.unref();
+    if ("error" in a) job.reject(new Error(a.error));
+    else job.resolve(a.value);
+  }
+
+  /** A worker that crashed or exited: its jobs and those waiting fail; later jobs start a new worker. */
+  private fail(slot: Slot, problem: string): void {
+    if (this.closed || !this.slots.includes(slot)) return;
+    this.slots = this.slots.filter((s) => s !== slot);
+    void slot.worker.terminate();
+    const e = new CellfolioError("worker", this.file, undefined, `the worker thread failed: ${problem}`);
+    for (const [id, job] of this.running) {
+      if (job.slot !== slot) continue;
+      this.running.delete(id);
+      job.reject(e);
+    }
+    for (const job of this.backlog.splice(0)) job.reject(e);
+  }
+}
+
+/**
+ * The worker thread's side of a WorkerPool: `handle` runs on every message
+ * (an `init` or broadcast too, whose result is dropped); a job's result goes
+ * back to its caller with `transfer(result)` handed over, and what `handle`
+ * throws rejects the job with its message.
+ */
+export function serveWorker<In, Out>(handle: (message: In) => Out | Promise<Out>, transfer?: (result: Out) => Transferable[]): void {
+  const port = parentPort;
+  if (!port) throw new Error("serveWorker runs in a worker thread (new Worker), not on the main thread");
+  port.on("message", async ({ id, message }: Envelope) => {
+    let answer: Answer;
+    let list: Transferable[] = [];
+    try {
+      const value = await handle(message as In);
+      answer = { id: id!, value };
+      if (transfer) list = transfer(value);
+    } catch (e) {
+      if (id === undefined) throw e; // a failed init or broadcast: the worker fails, and with it its jobs
+      answer = { id, error: (e as Error)?.message ?? String(e) };
+    }
+    if (id !== undefined) port.postMessage(answer, list);
+  });
+}
