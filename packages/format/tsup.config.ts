@@ -2,11 +2,12 @@ import { defineConfig } from "tsup";
 
 export default defineConfig({
   // index: the platform-neutral core (browsers, workers, Node); node: the core
-  // plus Node's files and threads. The Zarr codec worker is loaded by file
-  // name (new Worker), so it is an entry of its own.
-  entry: ["src/index.ts", "src/node.ts", "src/node/codec-worker.ts"],
+  // plus Node's files and threads. The workers are loaded by file name (new
+  // Worker): the Zarr codec worker thread (Node) and the decode Web Worker
+  // (pages; an export of its own, for bundlers that need it as an entry).
+  entry: ["src/index.ts", "src/node.ts", "src/node/codec-worker.ts", "src/decode-worker.ts"],
   format: ["esm"],
-  dts: { entry: ["src/index.ts", "src/node.ts"] },
+  dts: { entry: ["src/index.ts", "src/node.ts", "src/decode-worker.ts"] },
   sourcemap: true,
   clean: true,
   // one copy of shared modules (the platform settings) for every entry

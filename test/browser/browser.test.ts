@@ -16,7 +16,7 @@ import { makeFixtures } from "../../packages/lazy/test/fixtures.js";
 import { hasZarr3, py, pyZarr3, REPO_ROOT, TEST_DATA } from "../../test-utils/oracle.js";
 import { DATASETS, expectSameRead, readArgs, truth } from "./datasets.js";
 import { BROWSER_PACKAGES, type Bundled, bundlePages, bundlers, CHROMIUM, fromBase64, type Host, installPacked, launch, openPage, staticServer } from "./harness.js";
-import { failureInPage, openOnly, rawRanges, readDataset, runInPage, throughput, type WriteArgs, writeDataset } from "./scripts.js";
+import { countedRead, failureInPage, openOnly, rawRanges, readDataset, runInPage, throughput, type WriteArgs, workerChunks, writeDataset } from "./scripts.js";
 
 const canRun = existsSync(CHROMIUM) && hasZarr3();
 const tmp = mkdtempSync(path.join(tmpdir(), "cellfolio-browser-"));
@@ -140,6 +140,49 @@ for (const bundler of ["esbuild", "vite"] as const) {
         expect(r.ms).toBeLessThan(10_000);
       });
     }
+  });
+}
+
+for (const bundler of ["esbuild", "vite"] as const) {
+  describe.skipIf(!canRun)(`the ${bundler} page decodes on Web Workers (openDataset's decodeWorkers)`, () => {
+    let page: Page;
+    beforeAll(async () => {
+      page = await openPage(browser, `${hosts[bundler].url}/read.html`, pageErrors);
+    });
+    afterAll(() => page?.close());
+
+    for (const name of ["h5sc lzf", "h5sc gzip", "zarr v3 sharded"]) {
+      it(`${name}: 2 workers read what the page's thread reads (and Node and Python), and they decoded every image chunk`, async () => {
+        const t = await truth(node.lazy, DATA, name);
+        const args = readArgs(t.node.cellIds, `${hosts.data.url}/${DATASETS[name]}`);
+        const here = await runInPage(page, readDataset, { ...args, options: { decodeWorkers: 0 } });
+        expect(await runInPage(page, workerChunks, null)).toEqual([]);
+        const got = await runInPage(page, readDataset, { ...args, options: { decodeWorkers: 2 } });
+        expect(got).toEqual(here);
+        expectSameRead(got, t, node.format.float16ToFloat32);
+        // 16 cells of 5 chunks (1 x 32 x 32 each): every chunk decoded by a
+        // worker, both used; one decoded on the page's thread would be missing
+        const rows = [3, 0, 39, 12, 13, 14, 15, 16, 30, 8, 9, 10, 25, 26, 1, 2];
+        const counted = await runInPage(page, countedRead, { source: args.source, rows, options: { decodeWorkers: 2 } });
+        expect(counted.chunks).toHaveLength(2);
+        expect(counted.chunks.every((n) => n > 0), String(counted.chunks)).toBe(true);
+        expect(counted.chunks.reduce((a, b) => a + b, 0)).toBe(rows.length * 5);
+        expect(counted.data).toBe((await countedRead(node.lazy, { source: path.join(DATA, DATASETS[name]), rows })).data);
+        await runInPage(page, openOnly, { source: args.source, options: { decodeWorkers: 0 } });
+        expect(await runInPage(page, workerChunks, null)).toEqual([]);
+        expect(pageErrors).toEqual([]);
+      });
+    }
+
+    it("a decode worker that does not load: the read fails naming its URL and the fix, with no fallback to the page's thread", async () => {
+      const source = `${hosts.data.url}/${DATASETS["h5sc lzf"]}`;
+      const missing = `${hosts[bundler].url}/no-such-worker.js`;
+      const r = await failureInPage(page, readDataset, { source, cellIds: [], seed: 1, batchSize: 4, options: { decodeWorkers: 1, decodeWorkerUrl: missing } }, 20_000);
+      console.log(`[${bundler}] missing decode worker: ${r.error}`);
+      expect(r.error).toContain(missing);
+      expect(r.error).toMatch(/decode worker did not load.*decodeWorkerUrl/);
+      await runInPage(page, openOnly, { source, options: { decodeWorkers: 0 } });
+    });
   });
 }
 

@@ -50,8 +50,8 @@ export function bundlers(): string[] {
 }
 
 /** The two pages: one reads through @cellfolio/lazy, one writes through @cellfolio/format and @cellfolio/hdf5. */
-const READ_PAGE = `import { batches, openDataset } from "@cellfolio/lazy";
-window.cellfolio = { openDataset, batches };
+const READ_PAGE = `import { batches, decodeWorkerStats, openDataset } from "@cellfolio/lazy";
+window.cellfolio = { openDataset, batches, decodeWorkerStats };
 document.body.dataset.ready = "read";
 `;
 const WRITE_PAGE = `import { createStore, createZarr, float32ToFloat16, MemoryKeySink, openStore, writeAnnData } from "@cellfolio/format";
@@ -77,11 +77,13 @@ export function bundlePages(app: string): Bundled {
   mkdirSync(path.join(app, "src"), { recursive: true });
   writeFileSync(path.join(app, "src/read.js"), READ_PAGE);
   writeFileSync(path.join(app, "src/write.js"), WRITE_PAGE);
-  // esbuild: the two entries into one folder, shared chunks split out
+  // esbuild: the two entries into one folder, shared chunks split out, and
+  // the decode Web Worker as an entry beside them (esbuild does not bundle
+  // workers by itself; the package README says so)
   const esOut = path.join(app, "out-esbuild");
   const es = spawnSync(
     path.join(app, "node_modules/.bin/esbuild"),
-    ["src/read.js", "src/write.js", "--bundle", "--platform=browser", "--format=esm", "--splitting", `--outdir=${esOut}`, "--log-level=warning"],
+    ["src/read.js", "src/write.js", "decode-worker=@cellfolio/format/decode-worker", "--bundle", "--platform=browser", "--format=esm", "--splitting", `--outdir=${esOut}`, "--log-level=warning"],
     { cwd: app, encoding: "utf8" },
   );
   mkdirSync(esOut, { recursive: true });

@@ -39,6 +39,8 @@ export function failureInPage<A>(page: Page, fn: (cf: any, args: A) => Promise<u
 
 export interface ReadArgs {
   source: string;
+  /** openDataset's options (decodeWorkers ...). */
+  options?: Record<string, unknown>;
   cellIds: number[];
   seed: number;
   batchSize: number;
@@ -62,7 +64,7 @@ export async function readDataset(cf: any, a: ReadArgs): Promise<ReadResult> {
     for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
     return btoa(s);
   };
-  const ds = await cf.openDataset(a.source);
+  const ds = await cf.openDataset(a.source, a.options);
   const cells = await ds.getByCellId(a.cellIds, { dtype: "float16" });
   const it = cf.batches(ds, { seed: a.seed, batchSize: a.batchSize });
   const first = (await it.next()).value;
@@ -75,6 +77,27 @@ export async function readDataset(cf: any, a: ReadArgs): Promise<ReadResult> {
     byId: { data: b64(cells.data), shape: cells.shape, cellIds: cells.cellIds, rows: cells.rows },
     batch: { images: b64(first.images), shape: first.shape, cellIds: first.cellIds, rows: first.rows },
   };
+}
+
+/** Chunks each decode worker of the page has decoded so far ([] with none). */
+export async function workerChunks(cf: any): Promise<number[]> {
+  return cf.decodeWorkerStats()?.chunks ?? [];
+}
+
+/**
+ * Rows `rows` (cache off, float16 bits as base64) of a dataset opened with
+ * `options`, and the chunks each decode worker decoded for this read alone.
+ */
+export async function countedRead(cf: any, a: { source: string; rows: number[]; options?: Record<string, unknown> }): Promise<{ data: string; chunks: number[] }> {
+  const ds = await cf.openDataset(a.source, a.options);
+  const before: number[] = cf.decodeWorkerStats?.()?.chunks ?? [];
+  const cells = await ds.getCells(a.rows, { dtype: "float16", cache: false });
+  const after: number[] = cf.decodeWorkerStats?.()?.chunks ?? [];
+  await ds.close();
+  const u = new Uint8Array(cells.data.buffer, cells.data.byteOffset, cells.data.byteLength);
+  let s = "";
+  for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
+  return { data: btoa(s), chunks: after.map((n, i) => n - (before[i] ?? 0)) };
 }
 
 /** Only opens (for the bad-input cases). */

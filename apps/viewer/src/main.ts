@@ -26,6 +26,18 @@ const BUDGET = (() => {
   return mb > 0 ? mb * 2 ** 20 : DEFAULT_BUDGET;
 })();
 
+/**
+ * Web Workers that decode the thumbnails' chunks (?decodeWorkers=N; default
+ * 0, the page's thread): they did not pay for the grid (64 cells a read,
+ * bench/browser-thumbnails.mjs on 2 cores): lzf and blosc-lz4 decode in a
+ * few ms of a read's ~30-45, the rest is fetching and converting, and the
+ * round trips cost more than the decode they take off this thread.
+ */
+const DECODE_WORKERS = (() => {
+  const v = new URLSearchParams(location.search).get("decodeWorkers");
+  return v !== null && Number(v) >= 0 ? Number(v) : 0;
+})();
+
 interface State {
   ds: Dataset;
   held: CellCache;
@@ -80,7 +92,7 @@ async function open(url: string): Promise<void> {
   const t0 = performance.now();
   await state?.ds.close().catch(() => {});
   state = null;
-  const ds = await openDataset(abs, { eager: false, cacheBytes: 128 * 2 ** 20, concurrency: 16 });
+  const ds = await openDataset(abs, { eager: false, cacheBytes: 128 * 2 ** 20, concurrency: 16, decodeWorkers: DECODE_WORKERS });
   await ds.load();
   const names = ds.channelNames;
   const mapping = maskChannels(names, ds.info.channelMapping);

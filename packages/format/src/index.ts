@@ -26,6 +26,7 @@ export {
   writeAnnDataTo,
 } from "./anndata.js";
 export { annDataBytes, type ConvertOptions, type ConvertProgress, type ConvertResult, convert } from "./convert.js";
+export { type DecodeWorkerStats, decodeWorkerStats, useDecodeWorkers } from "./decode-workers.js";
 export { allocate, copyBlock, itemSize, numpyTypestr, product, sliceArray, strides, typedArrayFor } from "./dtype.js";
 export { attrString, type CheckContext, type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
 export { legacyWriter } from "./elements/legacy.js";

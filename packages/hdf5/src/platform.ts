@@ -45,6 +45,8 @@ export interface DecodeJob {
 }
 
 export interface DecodePool {
+  /** Groups of fewer chunks stay on the calling thread (default 16: a Node worker round trip costs more than one cell's stack). */
+  readonly minChunks?: number;
   /** Every chunk of the job decoded, their raw bytes one after the other; a ChunkDecodeError names the failing one. */
   decode(job: DecodeJob): Promise<Uint8Array>;
 }

@@ -27,6 +27,7 @@ import {
   sliceArray,
   type TypedArray,
   typedArrayFor,
+  useDecodeWorkers,
 } from "@cellfolio/format";
 import { ChunkCache } from "./cache.js";
 import { collectionDataset, splitZarrGroup, subStore } from "./collection.js";
@@ -63,6 +64,14 @@ export interface OpenDatasetOptions extends HttpOptions {
   eager?: boolean;
   /** Chunk reads under way at once (default 64). */
   concurrency?: number;
+  /**
+   * Browsers: decode chunks on this many Web Workers (0, the default: on the
+   * page's thread). The pool is the page's, used by every dataset read after
+   * (the last value given applies); Node ignores it (it has its own pools).
+   */
+  decodeWorkers?: number;
+  /** Browsers: the decode worker's URL, where the bundler did not put it beside the code (esbuild: see the README). */
+  decodeWorkerUrl?: string | URL;
 }
 
 export type ChannelSelector = number | string;
@@ -828,6 +837,7 @@ function sourceName(source: StoreSource): string {
  * uns/single_cell_images, and only the metadata of obsm/single_cell_images.
  */
 export async function openDataset(source: StoreSource, options: OpenDatasetOptions = {}): Promise<Dataset> {
+  if (options.decodeWorkers !== undefined) useDecodeWorkers(options.decodeWorkers, options.decodeWorkerUrl);
   const inner = typeof source === "string" && !options.store ? splitZarrGroup(source) : null;
   let store = await openSource(inner ? inner.root : source, options);
   if (inner) store = subStore(store, inner.group);

@@ -1,5 +1,7 @@
 export {
   CellfolioError,
+  type DecodeWorkerStats,
+  decodeWorkerStats,
   detectLayout,
   IMAGES_PATH,
   isCellfolioError,

@@ -6,7 +6,7 @@ import path from "node:path";
 import { float32ToFloat16 } from "@cellfolio/format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_DATA } from "../../../test-utils/oracle.js";
-import { DatasetError, openDataset } from "../src/index.js";
+import { DatasetError, decodeWorkerStats, openDataset } from "../src/index.js";
 import { CHANNELS, type Fixtures, makeFixtures, N_CELLS, pythonRead, SIZE } from "./fixtures.js";
 
 let fx: Fixtures;
@@ -131,6 +131,17 @@ describe.each(kinds)("%s", (kind) => {
     expect(reads).toBe(1); // all channels are one run of chunks: one block read
     expect(ds.cache.stats.misses).toBe(0); // the chunk path was never taken
     await ds.close();
+  });
+
+  it("decodeWorkers (Web Workers, for browsers) changes nothing under Node: same values, no worker pool", async (ctx) => {
+    if (!file()) return ctx.skip();
+    const plain = await openDataset(file()!);
+    const ds = await openDataset(file()!, { decodeWorkers: 2 });
+    const rows = [0, 7, 39, 12];
+    expect((await ds.getCells(rows, { cache: false })).data).toEqual((await plain.getCells(rows, { cache: false })).data);
+    expect(decodeWorkerStats()).toBeNull();
+    await ds.close();
+    await plain.close();
   });
 
   it("names the dataset, element and id in errors", async (ctx) => {

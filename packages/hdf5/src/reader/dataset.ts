@@ -33,7 +33,7 @@ export interface ReadOptions {
   into?: Uint8Array;
 }
 
-/** Groups of fewer chunks than this (one cell's stack) are decoded on the main thread / libuv pool: a worker round trip costs more. */
+/** Groups of fewer chunks than this (one cell's stack) are decoded on the main thread / libuv pool: a worker round trip costs more (a pool may say otherwise). */
 const MIN_POOL_CHUNKS = 16;
 /** Decoded bytes per job sent to a worker. */
 const POOL_BATCH_BYTES = 1 << 20;
@@ -376,9 +376,10 @@ export class Dataset {
           scratch = false;
         }
       } else bytes = await source.read(from, span);
-      if (pool && group.length >= MIN_POOL_CHUNKS) {
+      const minChunks = pool?.minChunks ?? MIN_POOL_CHUNKS;
+      if (pool && group.length >= minChunks) {
         // Split the read into batches of about 1 MB decoded so that every worker has work.
-        const per = Math.max(MIN_POOL_CHUNKS, Math.floor(POOL_BATCH_BYTES / rawSize));
+        const per = Math.max(minChunks, Math.floor(POOL_BATCH_BYTES / rawSize));
         const batches: ChunkInfo[][] = [];
         for (let i = 0; i < group.length; i += per) batches.push(group.slice(i, i + per));
         await Promise.all(

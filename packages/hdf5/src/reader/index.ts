@@ -1,6 +1,6 @@
 // The HDF5 metadata and chunk-index reader over byte ranges.
 
-export { describeFilters, FILTER_NAMES, unsupportedFilter } from "../filters/registry.js";
+export { decodeChunk, describeFilters, FILTER_NAMES, unsupportedFilter } from "../filters/registry.js";
 export { BlobSource, BlockCache, type ByteSource, HttpSource, type HttpSourceOptions, MemorySource, openSource, SourceError } from "../source.js";
 export type { ChunkInfo } from "./chunk-index.js";
 export { Dataset, type ReadOptions } from "./dataset.js";
