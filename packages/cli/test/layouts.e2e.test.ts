@@ -38,7 +38,7 @@ describe.each(CASES)("%s", (name, layout, notes) => {
     const noted = out.problems.filter((p) => p.severity === "note").map((p) => p.message);
     expect(noted[0]).toBe(`layout: ${layout}`);
     expect(noted.slice(1)).toHaveLength(notes.length);
-    notes.forEach((re, i) => expect(noted[i + 1]).toMatch(re));
+    for (const [i, re] of notes.entries()) expect(noted[i + 1]).toMatch(re);
     expect(out.problems.filter((p) => p.severity === "error")).toEqual([]);
   });
 
