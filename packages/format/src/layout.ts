@@ -16,7 +16,7 @@
 // - SPARCSpy: plain HDF5, `single_cell_data` (N, C, S, S) and
 //   `single_cell_index` (N, 2) of [row, cellID]; no channel names.
 import type { Categorical, DataFrame, Dict, Elem, Scalar } from "./model.js";
-import { writeElem } from "./registry.js";
+import { encodingAttrs, writeElem } from "./registry.js";
 import type { ArrayInfo, ArrayWriter, AttrValue, Compression, CreateArrayOptions, NDArray, NodeInfo, StoreReader, StoreWriter } from "./types.js";
 
 /** The image stacks (N, C', S, S), float16. */
@@ -228,7 +228,7 @@ export function imagesArrayLayout(
   shardRows?: number,
 ): ImagesArrayLayout {
   const shape = [rows, channels, size, size];
-  const attrs = { "encoding-type": "array", "encoding-version": "0.2.0" };
+  const attrs = encodingAttrs("array");
   if (backend === "hdf5") {
     return { shape, dtype: "float16", chunks: [1, 1, size, size], compression: compression ?? HDF5_DEFAULT_COMPRESSION, attrs, rowsPerUnit: 1 };
   }
@@ -343,8 +343,8 @@ function unsDict(info: LayoutInfo): Dict {
 
 /** The root group's attributes, the obsm group and the (empty) images array, whose rows the caller writes. */
 export async function createImagesArray(writer: StoreWriter, options: CreateArrayOptions): Promise<ArrayWriter> {
-  await writer.setAttrs("", { "encoding-type": "anndata", "encoding-version": "0.1.0" });
-  await writer.createGroup("obsm", { "encoding-type": "dict", "encoding-version": "0.1.0" });
+  await writer.setAttrs("", encodingAttrs("anndata"));
+  await writer.createGroup("obsm", encodingAttrs("dict"));
   return writer.createArray(IMAGES_PATH, options);
 }
 
