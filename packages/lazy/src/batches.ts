@@ -100,10 +100,17 @@ export async function* batches(ds: Dataset, options: BatchOptions = {}): AsyncGe
     }
   };
   fill();
-  while (ahead.length) {
-    const batch = await ahead.shift()!;
-    fill();
-    yield batch;
+  try {
+    while (ahead.length) {
+      const batch = await ahead.shift()!;
+      fill();
+      yield batch;
+    }
+  } finally {
+    // A consumer that stops early (break, return, a throw) gets control back
+    // only once the reads ahead have settled: a close() right after would
+    // otherwise close the file or end the workers under them.
+    await Promise.allSettled(ahead);
   }
 }
 

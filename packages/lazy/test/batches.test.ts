@@ -140,6 +140,30 @@ describe("batches", () => {
     expect(sub).toEqual([5, 6, 7]);
   });
 
+  it("stopping early waits for the reads ahead: none is still running when the loop has left", async () => {
+    const d = await openDataset(fx.zarr2);
+    let running = 0;
+    let started = 0;
+    const getCells = d.getCells.bind(d);
+    d.getCells = async (...args: Parameters<Dataset["getCells"]>) => {
+      running++;
+      started++;
+      try {
+        await new Promise((r) => setTimeout(r, 20)); // reads ahead still under way at the break
+        return await getCells(...args);
+      } finally {
+        running--;
+      }
+    };
+    for await (const b of batches(d, { batchSize: 4, prefetch: 3, seed: 1 })) {
+      expect(b.rows).toHaveLength(4);
+      break;
+    }
+    expect(started).toBe(5); // the batch consumed, and prefetch + 1 put under way when it was
+    expect(running).toBe(0);
+    await d.close();
+  });
+
   it("bad options fail before any read", async () => {
     const it1 = batches(ds, { channels: ["nope"] });
     await expect(it1.next()).rejects.toThrow(/no such channel/);
