@@ -96,7 +96,7 @@ const PY_CONVERT = `
 import sys, json, time, resource, anndata as ad, zarr, numcodecs, warnings
 warnings.filterwarnings("ignore")
 src, dst, direction = sys.argv[1], sys.argv[2], sys.argv[3]
-if hasattr(ad.settings, "zarr_write_format"):
+if hasattr(getattr(ad, "settings", None), "zarr_write_format"):
     ad.settings.zarr_write_format = 3  # anndata >= 0.11: Zarr v3, as cellfolio writes
 t = time.perf_counter()
 if direction == "to-zarr":
@@ -144,7 +144,9 @@ try {
     try {
       return f();
     } catch (e) {
-      return { error: String(e.message ?? e).split("\n")[0] };
+      // a Python failure: its last line says what went wrong, not "Traceback"
+      const lines = String(e.message ?? e).split("\n").filter((l) => l.trim());
+      return { error: lines.length > 1 ? `${lines[0].replace(/Traceback.*/, "")}${lines.at(-1)}` : lines[0] };
     }
   };
   // ROUNDS rounds of both directions, ours then anndata in each step, so both
