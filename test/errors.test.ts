@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CellfolioError as CodecsError } from "@cellfolio/codecs";
-import { extract, isCellfolioError as extractGuard } from "@cellfolio/extract";
+import { checkCalibration, extract, isCellfolioError as extractGuard } from "@cellfolio/extract";
 import { CellfolioError, isCellfolioError, openStore } from "@cellfolio/format";
 import { Hdf5File } from "@cellfolio/hdf5";
 import { openDataset } from "@cellfolio/lazy";
@@ -69,5 +69,17 @@ describe("every package's errors extend one CellfolioError", () => {
     expect(isCellfolioError(e)).toBe(true);
     expect(["extract", "param"]).toContain((e as CellfolioError).code);
     expect((e as CellfolioError).message).toMatch(/size/);
+  });
+
+  it("extract's laser-microdissection: bad calibration points are an lmd error naming the option", () => {
+    let e: unknown;
+    try {
+      checkCalibration([[0, 0], [1, 1]]);
+    } catch (x) {
+      e = x;
+    }
+    expect(isCellfolioError(e, "lmd")).toBe(true);
+    expect((e as CellfolioError).file).toBe("calibration");
+    expect((e as CellfolioError).message).toBe("calibration: expected three points (row, col), got [[0,0],[1,1]]");
   });
 });

@@ -9,6 +9,7 @@ import {
   type ArrayHandle,
   type Categorical,
   CELL_ID_COLUMNS,
+  CellfolioError,
   type Compression,
   createStore,
   type DataFrame,
@@ -40,7 +41,12 @@ export interface LabelsRequest {
 const RESERVED = new Set(["_index", ...CELL_ID_COLUMNS, OBS_COLUMNS.centroidY, OBS_COLUMNS.centroidX]);
 
 /** A request that cannot be done as asked: answered 400 with this message. */
-export class LabelsRequestError extends Error {}
+export class LabelsRequestError extends CellfolioError {
+  constructor(problem: string) {
+    super("labels-request", "", undefined, problem);
+    this.name = "LabelsRequestError";
+  }
+}
 
 /** The checked request, or a LabelsRequestError saying what is wrong. */
 export function checkLabelsRequest(body: unknown): LabelsRequest {

@@ -4,11 +4,18 @@
 // `readAt(offset, length)` the caller provides (a file handle, a Blob, HTTP
 // ranges). Pixel decoding is tiff-decode.ts.
 
+import { CellfolioError } from "@cellfolio/format";
+
 /** Reads `length` bytes at `offset` (fewer only at the end of the file). */
 export type ReadAt = (offset: number, length: number) => Promise<Uint8Array>;
 
 /** A TIFF feature this reader does not decode (the caller may fall back to another reader). */
-export class TiffUnsupported extends Error {}
+export class TiffUnsupported extends CellfolioError {
+  constructor(problem: string) {
+    super("tiff-unsupported", "", undefined, problem);
+    this.name = "TiffUnsupported";
+  }
+}
 
 /** A page (IFD) of the main chain, with what decoding its chunks needs. */
 export interface TiffPage {

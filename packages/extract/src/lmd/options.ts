@@ -2,6 +2,8 @@
 // SegmentationLoader names them (camelCase here, snake_case there) and with
 // its defaults, so a py-lmd config carries over one to one.
 
+import { CellfolioError } from "@cellfolio/format";
+
 export type PathOptimization = "none" | "hilbert" | "greedy";
 
 export interface LmdOptions {
@@ -44,12 +46,12 @@ export const LMD_DEFAULTS: Readonly<LmdOptions> = {
 };
 
 /** Raised for an option, a selection or a calibration that cannot be used; `option` names it as the API does. */
-export class LmdError extends Error {
+export class LmdError extends CellfolioError {
   constructor(
     readonly option: string,
     message: string,
   ) {
-    super(message);
+    super("lmd", option, undefined, message, { message });
     this.name = "LmdError";
   }
 }
