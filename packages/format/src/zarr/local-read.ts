@@ -7,8 +7,8 @@ import type { NDArray, TypedArray } from "../types.js";
 import { type ChunkData, chunkElements, decodeByteCodecs, decodeByteCodecsInto } from "./chunk.js";
 import { join } from "./discovery.js";
 import { fillBox, forEachChunk, overlap } from "./grid.js";
-import type { ArrayMeta, ShardSpec } from "./metadata.js";
-import { innerPlace, innerRange, shardGrid } from "./sharding.js";
+import type { ArrayMeta } from "./metadata.js";
+import { innerPlace, innerRange, type ShardIndexes, shardGrid } from "./sharding.js";
 import { ABSENT, FAILED, giveScratch, type ReadReport, SCRATCH_BYTES, takeScratch } from "./shared-read.js";
 import type { ChunkSource, FileKeyStore } from "./stores.js";
 
@@ -18,7 +18,7 @@ export interface LocalReadContext {
   err(path: string, problem: string, cause?: unknown): FormatError;
   why(e: unknown, path: string): string;
   undecodable(path: string, what: string, e: unknown): FormatError;
-  shardIndex(spec: ShardSpec, key: string, count: number): Promise<BigUint64Array | null>;
+  shardIndexes: ShardIndexes;
 }
 
 /** A chunk of a block read from a local store: its index in the (inner) chunk grid, where its bytes are (null: not stored), its name in errors, where it goes. */
@@ -236,7 +236,7 @@ async function localChunks(ctx: LocalReadContext, path: string, m: ArrayMeta, st
   each(m.chunks, (shard) => void indexes.set(m.chunkKey(shard), null));
   for (const shardKey of indexes.keys()) {
     try {
-      indexes.set(shardKey, await ctx.shardIndex(spec, join(path, shardKey), count));
+      indexes.set(shardKey, await ctx.shardIndexes.get(spec, join(path, shardKey), count));
     } catch (e: any) {
       throw ctx.err(path, `shard ${shardKey}: ${ctx.why(e, path)}`, e);
     }

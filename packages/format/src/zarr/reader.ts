@@ -12,14 +12,13 @@ import { discover, join, type NodeDoc, norm, readNode } from "./discovery.js";
 import { countChunks, fillBox, forEachChunk, overlap, runPool } from "./grid.js";
 import { type LocalReadContext, readIntoLocal } from "./local-read.js";
 import { type ArrayMeta, parseV2, parseV3, type RecordField, type ShardSpec } from "./metadata.js";
-import { flatIndex, indexRange, innerRange, parseShardIndex, shardGrid } from "./sharding.js";
+import { flatIndex, innerRange, ShardIndexes, shardGrid } from "./sharding.js";
 import { type FileKeyStore, hasFiles, type KeyStore, openKeyStore, withCoalescedRanges } from "./stores.js";
 
 /** How many chunk reads a block read keeps in flight. */
 const READ_CONCURRENCY = 16;
 /** Block reads of at least this many chunks of a local store are shared with the workers (fewer: the round trip costs more). */
 const MIN_SPLIT_CHUNKS = 8;
-const MAX_CACHED_SHARD_INDEXES = 512;
 const WHOLE_SHARD_BYTES = 64 << 20;
 /** Inner chunks this close (bytes) in a shard are read with one range request, up to COALESCE_MAX. */
 const COALESCE_GAP = 64 << 10;
@@ -28,14 +27,16 @@ const COALESCE_MAX = 16 << 20;
 export class ZarrReader implements StoreReader {
   readonly backend = "zarr" as const;
   private metas = new Map<string, Promise<ArrayMeta | null>>();
-  private shardIndexes = new Map<string, Promise<BigUint64Array | null>>();
+  private readonly shardIndexes: ShardIndexes;
 
   private constructor(
     readonly source: string,
     private readonly store: KeyStore,
     readonly zarrFormat: 2 | 3,
     private readonly consolidated: Map<string, NodeDoc> | null,
-  ) {}
+  ) {
+    this.shardIndexes = new ShardIndexes(store);
+  }
 
   /** A store by URL or local path (Node), or any KeyStore (a MapKeyStore in memory, a ZipStore over a Blob). */
   static async open(target: string | KeyStore, options: HttpOptions = {}): Promise<ZarrReader> {
@@ -311,23 +312,8 @@ export class ZarrReader implements StoreReader {
       err: (path, problem, cause) => this.err(path, problem, cause),
       why: (e, path) => this.why(e, path),
       undecodable: (path, what, e) => this.undecodable(path, what, e),
-      shardIndex: (spec, key, count) => this.shardIndex(spec, key, count),
+      shardIndexes: this.shardIndexes,
     };
-  }
-
-  /** A shard's index (sharding.ts), cached; from `whole` when the shard was read whole; null: no such shard. */
-  private shardIndex(spec: ShardSpec, key: string, count: number, whole?: Uint8Array): Promise<BigUint64Array | null> {
-    let p = this.shardIndexes.get(key);
-    if (p && !whole) return p;
-    p = (async () => {
-      const { offset, length } = indexRange(spec, count);
-      const b = whole ?? (await this.store.getRange(key, offset, length));
-      return b ? parseShardIndex(spec, count, b, whole !== undefined) : null;
-    })();
-    p.catch(() => this.shardIndexes.delete(key));
-    if (this.shardIndexes.size >= MAX_CACHED_SHARD_INDEXES) this.shardIndexes.clear();
-    this.shardIndexes.set(key, p);
-    return p;
   }
 
   private async readShard(
@@ -359,9 +345,9 @@ export class ZarrReader implements StoreReader {
       // A whole shard in one request when every inner chunk is wanted and it is small enough to hold.
       if (wanted.length === nInner && product(m.chunks) * Math.max(1, itemSize(m.dtype)) <= WHOLE_SHARD_BYTES) {
         whole = await this.store.get(key);
-        index = whole ? await this.shardIndex(spec, key, nInner, whole) : null;
+        index = whole ? await this.shardIndexes.get(spec, key, nInner, whole) : null;
       } else {
-        index = await this.shardIndex(spec, key, nInner);
+        index = await this.shardIndexes.get(spec, key, nInner);
       }
     } catch (e: any) {
       throw this.err(path, `shard ${shardKey}: ${this.why(e, path)}`, e);

@@ -6,6 +6,7 @@
 import { product } from "../dtype.js";
 import { crc32c, readU32, writeU32 } from "./codecs.js";
 import type { ShardSpec } from "./metadata.js";
+import type { KeyStore } from "./stores.js";
 
 /** Offset and length of an inner chunk the shard does not hold. */
 export const MISSING = 0xffffffffffffffffn;
@@ -50,6 +51,35 @@ export function parseShardIndex(spec: ShardSpec, count: number, bytes: Uint8Arra
   if (spec.indexCrc && crc32c(b.subarray(0, size - 4)) !== readU32(b, size - 4)) throw new Error("shard index crc32c checksum mismatch");
   const copy = new Uint8Array(b.subarray(0, count * 16)); // aligned copy
   return new BigUint64Array(copy.buffer, 0, count * 2);
+}
+
+/**
+ * The shard indexes of one store, each read (one range request) and parsed
+ * (checksum, u64 pairs) once. Kept parsed, not as bytes in a caching store,
+ * because a random cell read would otherwise checksum a whole index again.
+ * At most `max` shards; past that the cache starts over.
+ */
+export class ShardIndexes {
+  private readonly cache = new Map<string, Promise<BigUint64Array | null>>();
+  constructor(
+    private readonly store: Pick<KeyStore, "getRange">,
+    private readonly max = 512,
+  ) {}
+
+  /** The index of the shard at `key` (`whole`: the shard's bytes, read already); null: no such shard. */
+  get(spec: ShardSpec, key: string, count: number, whole?: Uint8Array): Promise<BigUint64Array | null> {
+    let p = this.cache.get(key);
+    if (p && !whole) return p;
+    p = (async () => {
+      const { offset, length } = indexRange(spec, count);
+      const b = whole ?? (await this.store.getRange(key, offset, length));
+      return b ? parseShardIndex(spec, count, b, whole !== undefined) : null;
+    })();
+    p.catch(() => this.cache.delete(key)); // a failed read is tried again next time
+    if (this.cache.size >= this.max) this.cache.clear();
+    this.cache.set(key, p);
+    return p;
+  }
 }
 
 /** A new shard's index: no inner chunk stored yet. */
