@@ -1,6 +1,10 @@
 // Sizes and typed-array constructors of the element dtypes, in one table.
+import { copyElements, product } from "@cellfolio/hdf5";
 import { FormatError } from "./errors.js";
 import type { DType, NDArray, TypedArray } from "./types.js";
+
+// One home for the n-dimensional box arithmetic: hdf5's.
+export { product, stridesOf as strides } from "@cellfolio/hdf5";
 
 type TypedArrayConstructor = {
   new (length: number): TypedArray;
@@ -32,11 +36,6 @@ export function itemSize(dtype: DType): number {
   return dtype === "string" ? 0 : TABLE[dtype].BYTES_PER_ELEMENT;
 }
 
-export function product(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
 
 /** A zero-filled array (empty strings for "string"). */
 export function allocate(dtype: DType, shape: number[]): NDArray {
@@ -70,8 +69,8 @@ export function sliceArray(src: NDArray, start: number[], shape: number[]): NDAr
 
 /**
  * Copies a box of `count` elements per axis from `src` (shape `srcShape`) at
- * `srcStart` into `dst` (shape `dstShape`) at `dstStart`. The last axis is
- * copied as one run (typed-array `set`), so this is memcpy-speed for C-order boxes.
+ * `srcStart` into `dst` (shape `dstShape`) at `dstStart`, as few long runs
+ * as the shapes allow (hdf5's box copy: a (1, 5, 128, 128) chunk is one `set`).
  */
 export function copyBlock(
   src: TypedArray | string[],
@@ -82,58 +81,9 @@ export function copyBlock(
   dstStart: readonly number[],
   count: readonly number[],
 ): void {
-  const rank = count.length;
-  if (rank === 0) {
-    (dst as any)[0] = (src as any)[0];
-    return;
-  }
-  if (count.some((c) => c === 0)) return;
-  // Trailing axes that are whole in source, destination and box are one
-  // contiguous run: merge them, so a (1, 5, 128, 128) chunk is one `set`, not 640.
-  let k = rank - 1;
-  while (k > 0 && count[k] === srcShape[k] && count[k] === dstShape[k]) k--;
-  if (k < rank - 2) {
-    const whole = product(srcShape.slice(k + 1));
-    const merge = (v: readonly number[]) => [...v.slice(0, k), v[k] * whole];
-    copyBlock(src, merge(srcShape), merge(srcStart), dst, merge(dstShape), merge(dstStart), merge(count));
-    return;
-  }
-  const srcStrides = strides(srcShape);
-  const dstStrides = strides(dstShape);
-  const run = count[rank - 1];
-  const idx = new Array(rank - 1).fill(0);
-  const typed = !Array.isArray(src);
-  for (;;) {
-    let so = srcStart[rank - 1];
-    let doff = dstStart[rank - 1];
-    for (let a = 0; a < rank - 1; a++) {
-      so += (srcStart[a] + idx[a]) * srcStrides[a];
-      doff += (dstStart[a] + idx[a]) * dstStrides[a];
-    }
-    if (typed) {
-      (dst as TypedArray).set((src as any).subarray(so, so + run), doff);
-    } else {
-      for (let i = 0; i < run; i++) (dst as string[])[doff + i] = (src as string[])[so + i];
-    }
-    let a = rank - 2;
-    while (a >= 0) {
-      if (++idx[a] < count[a]) break;
-      idx[a] = 0;
-      a--;
-    }
-    if (a < 0) return;
-  }
+  copyElements(src as any, dst as any, { srcShape, srcStart, dstShape, dstStart, count });
 }
 
-export function strides(shape: readonly number[]): number[] {
-  const s = new Array(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 /** The caller's `into` (readBlock's option) for a block of `dtype` and `shape`, checked: a view of its first elements. */
 export function intoView(into: TypedArray, dtype: DType, shape: number[], source: string, path: string): TypedArray {

@@ -1,13 +1,14 @@
-// Boxes of elements of C-order arrays, shared by the reader and the writer:
-// copying a box as few long runs as possible (trailing dimensions that are
-// whole in both arrays merge into one run).
+// Boxes of elements of C-order arrays: copying a box as few long runs as
+// possible (trailing dimensions that are whole in both arrays merge into one
+// run). The one n-dimensional box of the project: HDF5's reader and writer,
+// and format's Zarr reader and writer (through copyElements).
 
 export interface Box {
-  srcShape: number[];
-  srcStart: number[];
-  dstShape: number[];
-  dstStart: number[];
-  count: number[];
+  srcShape: readonly number[];
+  srcStart: readonly number[];
+  dstShape: readonly number[];
+  dstStart: readonly number[];
+  count: readonly number[];
 }
 
 /** Calls `run(srcByteOffset, dstByteOffset, byteLength)` for each contiguous run of the box. */
@@ -52,10 +53,32 @@ export function forEachRun(box: Box, elementSize: number, run: (src: number, dst
   }
 }
 
+/** Box copy of bytes, elements of `elementSize` bytes. */
 export function copyBox(src: Uint8Array, dst: Uint8Array, box: Box, elementSize: number): void {
   forEachRun(box, elementSize, (s, d, len) => {
     dst.set(src.subarray(s, s + len), d);
   });
+}
+
+type Elements = { subarray(a: number, b: number): ArrayLike<number | bigint>; set(v: ArrayLike<number | bigint>, at: number): void };
+
+/** Box copy of elements: of a typed array (one `set` a run) or a plain array (strings). */
+export function copyElements<T>(src: Elements | readonly T[], dst: Elements | T[], box: Box): void {
+  if ("subarray" in src) {
+    forEachRun(box, 1, (s, d, len) => (dst as Elements).set(src.subarray(s, s + len), d));
+  } else {
+    forEachRun(box, 1, (s, d, len) => {
+      for (let i = 0; i < len; i++) (dst as T[])[d + i] = src[s + i];
+    });
+  }
+}
+
+/** The runs (element offset in the array, offset in the block, length) of a block of a C-order array. */
+export function blockRuns(shape: readonly number[], start: readonly number[], count: readonly number[]): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  const box = { srcShape: shape, srcStart: start, dstShape: count, dstStart: count.map(() => 0), count };
+  forEachRun(box, 1, (s, d, len) => out.push([s, d, len]));
+  return out;
 }
 
 export function stridesOf(shape: readonly number[]): number[] {

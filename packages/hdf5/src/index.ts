@@ -5,6 +5,8 @@
 
 // The error base every cellfolio package's errors extend.
 export { CellfolioError, isCellfolioError } from "@cellfolio/codecs";
+// The n-dimensional box copies of the HDF5 reader and writer, shared with format's Zarr reader and writer.
+export { type Box, copyElements, product, stridesOf } from "./box.js";
 // HDF5's fletcher32, for Zarr readers of HDF5 chunks by reference (numcodecs' "fletcher32").
 export { checkFletcher32 } from "./filters/decode-fletcher32.js";
 export {

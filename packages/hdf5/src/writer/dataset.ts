@@ -2,9 +2,9 @@
 // chunks appended through the shared queue and indexed by a v1 B-tree at
 // close) and the object header messages that describe it.
 
+import { blockRuns, copyBox, copyElements, product, stridesOf } from "../box.js";
 import { type EncodedChunk, encodeChunk, type H5Filter } from "../filters/registry.js";
 import type { FilterPool, Sink } from "../platform.js";
-import { blockRuns, copyBytesBox, copyItemsBox, product, stridesOf } from "./box.js";
 import { type BuiltNode, buildBTree } from "./btree-v1.js";
 import { type Bytes, textEncoder, UNDEF } from "./bytes.js";
 import type { ChunkQueue } from "./chunk-queue.js";
@@ -129,11 +129,11 @@ export class DatasetWriter {
         const zero = new Array(rank).fill(0);
         if (isStrings(data)) {
           const out = new Array<string>(product(chunks)).fill("");
-          copyItemsBox(data, shape, from, out, chunks, zero, extent);
+          copyElements(data, out, { srcShape: shape, srcStart: from, dstShape: chunks, dstStart: zero, count: extent });
           chunkData = out;
         } else {
           const out = new Uint8Array(product(chunks) * this.elementSize);
-          copyBytesBox(asBytes(data), shape, from, out, chunks, zero, extent, this.elementSize);
+          copyBox(asBytes(data), out, { srcShape: shape, srcStart: from, dstShape: chunks, dstStart: zero, count: extent }, this.elementSize);
           chunkData = out;
         }
       }
