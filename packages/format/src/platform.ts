@@ -4,9 +4,9 @@
 // with HTTP, in-memory and Blob stores; Node's entry (node.ts) installs the
 // rest when it loads.
 import type { DType, TypedArray } from "./types.js";
+import type { ChunkSource, KeySink, KeyStore } from "./zarr/key-store.js";
 import type { ByteCodec } from "./zarr/metadata.js";
 import type { ReadReport, SharedTarget } from "./zarr/shared-read.js";
-import type { ChunkSource, KeySink, KeyStore } from "./zarr/stores.js";
 
 /** Byte codecs on other threads (Node: worker_threads). Each call may return null: "do it on this thread". */
 export interface CodecPool {

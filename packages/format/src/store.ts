@@ -7,7 +7,8 @@ import { formatPlatform, NO_LOCAL_FILES } from "./platform.js";
 import { isReferenceFile, openReferenceStore } from "./references/store.js";
 import type { StoreReader, StoreWriter } from "./types.js";
 import { createZarr, openZarr } from "./zarr/index.js";
-import { type KeySink, type KeyStore, MapKeyStore, ZipStore } from "./zarr/stores.js";
+import type { KeySink, KeyStore } from "./zarr/key-store.js";
+import { MapKeyStore, ZipStore } from "./zarr/stores.js";
 
 /** Options of openStore: for http(s) URLs, fetch options, time limits, retries and bounds (HttpOptions of @cellfolio/hdf5). */
 export interface OpenStoreOptions extends HttpOptions {}

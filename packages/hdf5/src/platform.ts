@@ -5,9 +5,9 @@
 // installs file sources and sinks and worker pools.
 
 import { CellfolioError } from "@cellfolio/codecs";
+import type { ByteSource } from "./byte-source.js";
 import type { EncodedChunk, H5Filter } from "./filters/registry.js";
 import type { Filter } from "./reader/messages.js";
-import type { ByteSource } from "./source.js";
 
 /** Where the writer puts the file's bytes: appended, reserved and filled in later, committed at close. */
 export interface Sink {

@@ -5,9 +5,9 @@
 import "@cellfolio/codecs/node"; // node:zlib for deflate in this thread too
 import { serveWorker } from "@cellfolio/hdf5/node";
 import { decodeByteCodecs, decodeByteCodecsInto, encodeByteCodecs } from "../zarr/chunk.js";
+import type { ChunkSource } from "../zarr/key-store.js";
 import type { ByteCodec } from "../zarr/metadata.js";
 import { ABSENT, DONE, FAILED, type ReadReport, type SharedTarget } from "../zarr/shared-read.js";
-import type { ChunkSource } from "../zarr/stores.js";
 import { FileScratch } from "./stores.js";
 
 export type CodecJob =

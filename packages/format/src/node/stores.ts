@@ -7,7 +7,8 @@ import { type FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } fr
 import path from "node:path";
 import { removeStaleTemps, renameDurably, syncDir, tempPathFor } from "@cellfolio/hdf5/node";
 import { FormatError } from "../errors.js";
-import { type ChunkSource, type FileKeyStore, isAbsentKey, isMissing, type KeyFile, type KeySink, type KeyStore, ZipStore } from "../zarr/stores.js";
+import type { ChunkSource, FileKeyStore, KeyFile, KeySink, KeyStore } from "../zarr/key-store.js";
+import { isAbsentKey, isMissing, ZipStore } from "../zarr/stores.js";
 
 /**
  * Reads chunks into one buffer it reuses (grown as needed), keeping the last

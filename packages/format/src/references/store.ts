@@ -4,7 +4,7 @@
 // as any Zarr store and its chunks are read by range in place.
 import { type ByteSource, HttpClient, type HttpOptions, openSource, pickHttpOptions } from "@cellfolio/hdf5";
 import { FormatError } from "../errors.js";
-import type { KeyStore } from "../zarr/stores.js";
+import type { KeyStore } from "../zarr/key-store.js";
 import { inlineBytes, type KerchunkReferences, type ReferenceValue } from "./kerchunk.js";
 
 const HTTP = /^https?:\/\//i;

@@ -3,7 +3,7 @@
 // (v3's inline consolidated_metadata, v2's .zmetadata), and a node's
 // metadata documents read one by one when it has none.
 import { parseJson } from "./json.js";
-import type { KeyStore } from "./stores.js";
+import type { KeyStore } from "./key-store.js";
 
 export interface NodeDoc {
   kind: "group" | "array";

@@ -3,16 +3,17 @@
 // consolidated metadata, nor read float16 on Node 20).
 import { type HttpOptions, pickHttpOptions } from "@cellfolio/hdf5";
 import type { StoreReader, StoreWriter } from "../types.js";
+import type { KeySink, KeyStore } from "./key-store.js";
 import { ZarrReader } from "./reader.js";
-import type { KeySink, KeyStore } from "./stores.js";
 import { ZarrWriter } from "./writer.js";
 
 export { decodeChunk, encodeByteCodecsSync, encodeChunk } from "./chunk.js";
 export { forEachChunk } from "./grid.js";
+export type { KeyFile, KeySink, KeyStore } from "./key-store.js";
 export type { ByteCodec } from "./metadata.js";
 export { type ArrayMeta, parseV2, parseV3 } from "./metadata.js";
 export { ZarrReader } from "./reader.js";
-export { type KeyFile, type KeySink, type KeyStore, MapKeyStore, MemoryKeySink, openKeyStore, ZipStore } from "./stores.js";
+export { MapKeyStore, MemoryKeySink, openKeyStore, ZipStore } from "./stores.js";
 export { DEFAULT_COMPRESSION, guessChunks, guessShards, ZarrWriter } from "./writer.js";
 
 /** HTTP only: fetch options, time limits, retries and bounds (HttpOptions of @cellfolio/hdf5). */

@@ -7,10 +7,10 @@ import type { NDArray, TypedArray } from "../types.js";
 import { type ChunkData, chunkElements, decodeByteCodecs, decodeByteCodecsInto } from "./chunk.js";
 import { join } from "./discovery.js";
 import { fillBox, forEachChunk, overlap } from "./grid.js";
+import type { ChunkSource, FileKeyStore } from "./key-store.js";
 import type { ArrayMeta } from "./metadata.js";
 import { innerPlace, innerRange, type ShardIndexes, shardGrid } from "./sharding.js";
 import { ABSENT, FAILED, giveScratch, type ReadReport, SCRATCH_BYTES, takeScratch } from "./shared-read.js";
-import type { ChunkSource, FileKeyStore } from "./stores.js";
 
 /** What the local read needs of the reader: its store, its errors, its shard indexes. */
 export interface LocalReadContext {

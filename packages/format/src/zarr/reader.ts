@@ -10,10 +10,11 @@ import type { Attrs, FieldInfo, NDArray, NodeInfo, ReadBlockOptions, StoreReader
 import { type ChunkData, decodeChunk, viewNumeric } from "./chunk.js";
 import { discover, join, type NodeDoc, norm, readNode } from "./discovery.js";
 import { countChunks, fillBox, forEachChunk, overlap, runPool } from "./grid.js";
+import { type FileKeyStore, hasFiles, type KeyStore } from "./key-store.js";
 import { type LocalReadContext, readIntoLocal } from "./local-read.js";
 import { type ArrayMeta, parseV2, parseV3, type RecordField, type ShardSpec } from "./metadata.js";
 import { flatIndex, innerRange, ShardIndexes, shardGrid } from "./sharding.js";
-import { type FileKeyStore, hasFiles, type KeyStore, openKeyStore, withCoalescedRanges } from "./stores.js";
+import { openKeyStore, withCoalescedRanges } from "./stores.js";
 
 /** How many chunk reads a block read keeps in flight. */
 const READ_CONCURRENCY = 16;

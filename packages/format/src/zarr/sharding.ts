@@ -5,8 +5,8 @@
 // crc32c index codec, a checksum of those pairs.
 import { product } from "../dtype.js";
 import { crc32c, readU32, writeU32 } from "./codecs.js";
+import type { KeyStore } from "./key-store.js";
 import type { ShardSpec } from "./metadata.js";
-import type { KeyStore } from "./stores.js";
 
 /** Offset and length of an inner chunk the shard does not hold. */
 export const MISSING = 0xffffffffffffffffn;

@@ -8,16 +8,7 @@ import { type ByteSource, HttpClient, type HttpOptions, openSource } from "@cell
 import { FormatError } from "../errors.js";
 import { formatPlatform, NO_LOCAL_FILES } from "../platform.js";
 import { crc32, readU32 } from "./codecs.js";
-
-export interface KeyStore {
-  readonly source: string;
-  get(key: string): Promise<Uint8Array | undefined>;
-  /** `length` bytes from `offset`; a negative offset counts from the end. */
-  getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined>;
-  /** Child names under a prefix ("" for the root), or null when the store cannot list. */
-  listDir(prefix: string): Promise<string[] | null>;
-  close(): Promise<void>;
-}
+import type { KeyFile, KeySink, KeyStore } from "./key-store.js";
 
 /**
  * `store` with its reads of `key` at the `planned` ranges coalesced: ranges
@@ -63,23 +54,6 @@ export function isMissing(e: any): boolean {
   return e?.code === "ENOENT" || e?.code === "ENOTDIR";
 }
 
-/**
- * A store whose chunks are files another thread can read by itself (a local
- * directory): block reads then share the decoding with codec workers.
- */
-export interface FileKeyStore extends KeyStore {
-  /** The file that holds `key`. */
-  file(key: string): string;
-  /** A chunk's bytes in a buffer the store reuses (valid until the next call); undefined when absent. */
-  readNow(src: ChunkSource): Uint8Array | undefined;
-  /** Closes what readNow keeps open. */
-  release(): void;
-}
-
-export function hasFiles(store: KeyStore): store is FileKeyStore {
-  return typeof (store as Partial<FileKeyStore>).readNow === "function";
-}
-
 /** A store over keys held in memory (what a MemoryKeySink wrote, or files a page fetched). */
 export class MapKeyStore implements KeyStore {
   constructor(
@@ -107,23 +81,6 @@ function listKeys(keys: Iterable<string>, prefix: string): string[] {
   const names = new Set<string>();
   for (const k of keys) if (k.startsWith(pre)) names.add(k.slice(pre.length).split("/")[0]);
   return [...names].sort();
-}
-
-/** A key written in place, piece by piece (a shard: inner chunks, then its index). */
-export interface KeyFile {
-  writev(parts: Uint8Array[], at: number): Promise<void>;
-  write(bytes: Uint8Array, at: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Where a Zarr writer puts its keys; nothing appears under the final name before commit. */
-export interface KeySink {
-  /** The final name, for messages. */
-  readonly target: string;
-  put(key: string, bytes: Uint8Array): Promise<void>;
-  open(key: string): Promise<KeyFile>;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
 }
 
 /** A sink into a Map (a page writing a store with no server); `entries` is the store once committed. */
@@ -160,13 +117,6 @@ export class MemoryKeySink implements KeySink {
   async abort(): Promise<void> {
     this.entries.clear();
   }
-}
-
-/** Where a chunk's bytes are in a local store: a whole file, or `length` bytes at `offset` (an inner chunk of a shard). */
-export interface ChunkSource {
-  file: string;
-  offset?: number;
-  length?: number;
 }
 
 /**

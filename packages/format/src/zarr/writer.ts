@@ -12,10 +12,10 @@ import { letOthersRun } from "../yield.js";
 import { type ChunkData, encodeByteCodecs, encodeChunk, encodesSync } from "./chunk.js";
 import { forEachChunk } from "./grid.js";
 import { stringifyJson } from "./json.js";
+import type { KeyFile, KeySink } from "./key-store.js";
 import { type ByteCodec, byteCodecsFor, describe, type RecordField, v2ArrayJson, v3ArrayJson } from "./metadata.js";
 import { packRecords, recordLayout, v2RecordDtype, v2RecordFill, v3StructFill, v3StructType } from "./records.js";
 import { emptyShardIndex, encodeShardIndex, innerPlace, shardGrid } from "./sharding.js";
-import type { KeyFile, KeySink } from "./stores.js";
 
 const textEncoder = new TextEncoder();
 

@@ -1,7 +1,8 @@
 // A local file read with positional reads (Node only).
 import { readSync } from "node:fs";
 import { type FileHandle, open as openFile } from "node:fs/promises";
-import { type ByteSource, checkRange, SourceError } from "../source.js";
+import { type ByteSource, checkRange } from "../byte-source.js";
+import { SourceError } from "../source-error.js";
 
 /** A local file read with positional reads; nothing is read until asked. */
 export class FileSource implements ByteSource {

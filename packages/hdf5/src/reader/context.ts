@@ -1,6 +1,6 @@
 // What every structure reader needs: the source, the metadata block cache and
 // the superblock's sizes. Addresses in the file are relative to the base address.
-import { BlockCache, type ByteSource } from "../source.js";
+import { BlockCache, type ByteSource } from "../byte-source.js";
 import { Cursor, UNDEFINED } from "./cursor.js";
 import { Hdf5Error } from "./errors.js";
 

@@ -10,9 +10,9 @@ import { type ChunkInfo, type ChunkLookup, DenseChunkIndex, readChunkIndex } fro
 import type { FileContext } from "./context.js";
 import { UNDEFINED } from "./cursor.js";
 import { type Datatype, describeDatatype } from "./datatype.js";
-import type { Attribute } from "./file.js";
 import type { GlobalHeap } from "./global-heap.js";
 import type { Dataspace, Filter, Layout } from "./messages.js";
+import type { Attribute } from "./values.js";
 import { decodeValues, type Values } from "./values.js";
 
 export interface ReadOptions {

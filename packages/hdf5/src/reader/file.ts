@@ -1,6 +1,7 @@
 // An HDF5 file opened over a byte source: path lookup through groups (symbol
 // tables, compact links, dense links), attributes, datasets.
-import { type ByteSource, type HttpSourceOptions, openSource, SourceError } from "../source.js";
+import type { ByteSource } from "../byte-source.js";
+import { type HttpSourceOptions, openSource, SourceError } from "../source.js";
 import { readBTree2, recordCursor } from "./btree-v2.js";
 import { FileContext } from "./context.js";
 import { Cursor, UNDEFINED } from "./cursor.js";
@@ -29,7 +30,7 @@ import {
 import { type HeaderMessage, readObjectHeader } from "./object-header.js";
 import { readSuperblock, type Superblock } from "./superblock.js";
 import { symbolTableLinks } from "./symbol-table.js";
-import { decodeValues, type Values } from "./values.js";
+import { type Attribute, decodeValues } from "./values.js";
 
 export interface OpenOptions extends HttpSourceOptions {
   /** Size of the aligned blocks metadata is read in (default 64 KiB local, 16 KiB over HTTP). */
@@ -43,13 +44,6 @@ export interface OpenOptions extends HttpSourceOptions {
   chunkIndex?: "auto" | "load" | "search";
 }
 
-export interface Attribute {
-  name: string;
-  datatype: Datatype;
-  /** null for a null dataspace (h5py's Empty); [] for a scalar. */
-  shape: number[] | null;
-  value: Values;
-}
 
 export class Group {
   readonly kind = "group";

@@ -132,3 +132,12 @@ export async function decodeValues(
       return raw.slice(0, n * t.size);
   }
 }
+
+/** An attribute of an object: its name, type, shape and decoded value. */
+export interface Attribute {
+  name: string;
+  datatype: Datatype;
+  /** null for a null dataspace (h5py's Empty); [] for a scalar. */
+  shape: number[] | null;
+  value: Values;
+}
