@@ -1,7 +1,7 @@
 // The storage model every backend (HDF5, Zarr v2, Zarr v3, memory) speaks.
 // The AnnData element layer (registry.ts, elements/) is written against these
 // interfaces only, so the format is described once whatever the backend.
-import type { H5Filter } from "@cellfolio/hdf5";
+import type { H5Filter, TypedArray } from "@cellfolio/hdf5";
 
 /** Element data types, named as numpy names them. */
 export type DType =
@@ -19,17 +19,8 @@ export type DType =
   | "float64"
   | "string";
 
-export type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+/** The typed arrays elements are held in: hdf5's, for one list of them. */
+export type { TypedArray };
 
 /**
  * An n-dimensional array in memory, row-major (C order).
