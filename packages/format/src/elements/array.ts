@@ -1,7 +1,7 @@
 // Dense arrays (encoding "array" 0.2.0) and string arrays ("string-array" 0.2.0).
 // Large numeric arrays are handed out as ArrayHandles and written back block
 // by block, so converting a dataset never holds more than a few blocks.
-import { itemSize, product } from "../dtype.js";
+import { itemSize, product, typedArrayFor } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import type { ArrayHandle, Elem } from "../model.js";
 import type { ArrayInfo, NDArray, NodeInfo } from "../types.js";
@@ -19,6 +19,8 @@ import {
 
 /** Bytes per block handed from reader to writer when streaming an array. */
 const BLOCK_BYTES = 32 * 1024 * 1024;
+/** Block reads under way while one block is written. */
+const AHEAD = 1;
 
 export async function readDenseArray(ctx: ReadContext, path: string, node: NodeInfo): Promise<Elem> {
   const info = expectArray(ctx, path, node, "a dense array");
@@ -97,14 +99,20 @@ export async function copyHandle(ctx: WriteContext, path: string, handle: ArrayH
       if (a < 0) break;
     }
   }
-  let next = reader.readBlock(handle.path, blocks[0].start, blocks[0].count);
+  // AHEAD reads under way while a block is written, each into its own
+  // buffer where the reader fills one in place (writers copy or write out
+  // what they keep before setBlock returns, so a buffer is free again then).
+  const most = Math.max(...blocks.map((b) => product(b.count)));
+  const buffers = reader.backend === "zarr" ? Array.from({ length: AHEAD + 1 }, () => new (typedArrayFor(dtype))(most)) : [];
+  const read = (i: number) => {
+    const p = reader.readBlock(handle.path, blocks[i].start, blocks[i].count, buffers.length ? { into: buffers[i % buffers.length] } : {});
+    p.catch(() => {}); // awaited in its round; a failure must not surface as unhandled meanwhile
+    return p;
+  };
+  const pending = blocks.slice(0, AHEAD).map((_, i) => read(i));
   for (let i = 0; i < blocks.length; i++) {
-    const block = await next;
-    if (i + 1 < blocks.length) {
-      next = reader.readBlock(handle.path, blocks[i + 1].start, blocks[i + 1].count);
-      // Awaited in the next round; a failure must not surface as unhandled meanwhile.
-      next.catch(() => {});
-    }
+    const block = await pending.shift()!;
+    if (i + AHEAD < blocks.length) pending.push(read(i + AHEAD));
     await w.setBlock(blocks[i].start, block);
     ctx.onBytes?.(product(blocks[i].count) * itemSize(dtype));
     await letOthersRun();

@@ -88,6 +88,19 @@ describe("readBlock into a reused buffer", () => {
     });
   }
 
+  it("int64 (bigint elements): a partial block with chunks never written, into a dirty buffer", async () => {
+    const w = await createZarr(`${dir}/i64.zarr`, { zarrFormat: 3, overwrite: true });
+    const a = await w.createArray("n", { shape: [6, 4], dtype: "int64", chunks: [2, 4] });
+    await a.setBlock([0, 0], { dtype: "int64", shape: [2, 4], data: BigInt64Array.from({ length: 8 }, (_, i) => BigInt(i) - 3n) });
+    await a.close();
+    await w.close();
+    const r = await openZarr(`${dir}/i64.zarr`);
+    const into = new BigInt64Array(24).fill(99n);
+    const got = await r.readBlock("n", [1, 1], [3, 2], { into });
+    expect(Array.from(got.data as BigInt64Array)).toEqual([2n, 3n, 0n, 0n, 0n, 0n]);
+    await r.close();
+  });
+
   it("refuses a buffer of another type or too small, naming the array", async () => {
     const r = await openZarr(await makeStore(2));
     await expect(r.readBlock("zero", [0, 0, 0, 0], [2, 3, 10, 12], { into: new Float32Array(720) })).rejects.toThrow(/zero.*into: expected a Uint16Array of at least 720/);
