@@ -16,6 +16,11 @@
 // PEER_CELLS   cells the Python peer extracts (default: all); its rate is per cell
 // RSS_SCALING  1: also run ours on a slide of CELLS/4 cells (same width) and print both peak RSS
 // SLIDE_DIR    where slides are kept between runs (default: the temp dir)
+// SCPORTRAIT   1: also scPortrait 1.7's own pipeline (Project + HDF5CellExtraction from a
+//              SpatialData input, bench/extract_scportrait_peer.py; on-demand venv:
+//              bash .ci/setup-peers.sh scportrait-full) against ours with --preset
+//              scportrait, border drop and lzf as scPortrait writes, THREADS on both
+//              sides: cells/s, peak RSS, and every cell both keep compared by cellID
 //
 // On a machine shared with other work, compare cells per CPU second: the wall
 // rate depends on how many cores the other processes leave us.
@@ -29,6 +34,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
 const PY = "/usr/bin/python3";
 const PEER = path.join(here, "extract_peer.py");
+const SCPORTRAIT_PEER = path.join(here, "extract_scportrait_peer.py");
+const SCPORTRAIT_PY = path.join(process.env.CELLFOLIO_PEERS ?? "/opt/cellfolio-peers", "scportrait-full/bin/python");
 
 // Child mode: one extraction in a fresh process, so its peak RSS is its own.
 if (process.argv[2] === "--ours") {
@@ -72,8 +79,8 @@ function slide(cells, cols = null) {
   return { image: path.join(dir, "image.tif"), nucleus: path.join(dir, "nucleus.tif"), cytosol: path.join(dir, "cytosol.tif") };
 }
 
-function ours(files, out) {
-  const options = { ...files, out, size: S, preset: PRESET, border: "pad", threads: THREADS, overwrite: true, ...(FORMAT === "h5sc" ? { compression: codec } : {}) };
+function ours(files, out, over = {}) {
+  const options = { ...files, out, size: S, preset: PRESET, border: "pad", threads: THREADS, overwrite: true, ...(FORMAT === "h5sc" ? { compression: codec } : {}), ...over };
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--ours", JSON.stringify(options)], { encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`ours failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop());
@@ -121,6 +128,51 @@ print(float(np.abs(a[:n].astype(np.float32) - b[:n].astype(np.float32)).max()), 
       const [diff, n] = check.stdout.trim().split(" ");
       console.log(`check     : first ${n} cells, max abs difference ${Number(diff).toExponential(2)}`);
     }
+  }
+  if (env("SCPORTRAIT", "0") === "1") {
+    if (!existsSync(SCPORTRAIT_PY)) throw new Error(`SCPORTRAIT=1: no ${SCPORTRAIT_PY}; install it with: bash .ci/setup-peers.sh scportrait-full`);
+    const spWork = path.join(work, "scportrait");
+    const r = spawnSync(SCPORTRAIT_PY, [SCPORTRAIT_PEER, "run", JSON.stringify({ ...files, work: spWork, size: S, threads: THREADS, compression: "lzf" })], {
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
+    });
+    if (r.status !== 0) throw new Error(`extract_scportrait_peer.py failed:\n${r.stderr.slice(-4000)}`);
+    const sp = JSON.parse(r.stdout.trim().split("\n").pop());
+    const mine = ours(files, path.join(work, "ours-scportrait.h5sc"), { preset: "scportrait", border: "drop", compression: { codec: "lzf" } });
+    const spRss = sp.peak_rss_mb + sp.peak_rss_children_mb;
+    console.log(`scPortrait: ${sp.cells} cells in ${sp.seconds.toFixed(2)} s = ${(sp.cells / sp.seconds).toFixed(0)} cells/s (Project.extract, ${THREADS} threads; the SpatialData import before it ${sp.import_seconds.toFixed(1)} s not counted), peak RSS ${sp.peak_rss_mb.toFixed(0)} MB (+ ${sp.peak_rss_children_mb.toFixed(0)} MB, the largest of its worker processes)`);
+    console.log(`cellfolio : ${mine.cellsWritten} cells in ${mine.seconds.toFixed(2)} s = ${mine.cellsPerSecond.toFixed(0)} cells/s (--preset scportrait, border drop, lzf), peak RSS ${mine.peakRssMb.toFixed(0)} MB`);
+    console.log(`ratio     : ${(mine.cellsPerSecond / (sp.cells / sp.seconds)).toFixed(1)}x cells/s; peak RSS ${(spRss / mine.peakRssMb).toFixed(1)}x less`);
+    // Every cell both keep, joined on the cellID: the largest difference per channel, and the cells over float16's step at 1.
+    const cmp = spawnSync(
+      SCPORTRAIT_PY,
+      [
+        "-c",
+        `import sys, json, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+ia, ib = a["obs/scportrait_cell_id"][:], b["obs/scportrait_cell_id"][:]
+common, ra, rb = np.intersect1d(ia, ib, return_indices=True)
+order = np.argsort(ra)
+ra, rb, common = ra[order], rb[order], common[order]
+A, B = a["obsm/single_cell_images"], b["obsm/single_cell_images"]
+worst = np.zeros(A.shape[1]); bad = []
+for k in range(0, len(ra), 256):
+    x = A[np.sort(ra[k:k+256])].astype(np.float32); y = B[rb[k:k+256][np.argsort(ra[k:k+256])]].astype(np.float32)
+    d = np.abs(x - y).max(axis=(2, 3))
+    worst = np.maximum(worst, d.max(axis=0))
+    ids = common[k:k+256][np.argsort(ra[k:k+256])]
+    bad += [int(i) for i in ids[(d > 2 ** -10).any(axis=1)]]
+print(json.dumps({"ours": len(ia), "theirs": len(ib), "both": len(common), "only_ours": len(np.setdiff1d(ia, ib)), "only_theirs": len(np.setdiff1d(ib, ia)), "worst": worst.tolist(), "over": len(bad), "over_ids": bad[:10]}))`,
+        path.join(work, "ours-scportrait.h5sc"),
+        sp.out,
+      ],
+      { encoding: "utf8", maxBuffer: 1 << 26 },
+    );
+    if (cmp.status !== 0) throw new Error(`comparison failed:\n${cmp.stderr.slice(-2000)}`);
+    const c = JSON.parse(cmp.stdout.trim().split("\n").pop());
+    console.log(
+      `check     : ${c.both} cells in both (${c.only_ours} only ours, ${c.only_theirs} only scPortrait's); largest difference per channel ${c.worst.map((v) => v.toExponential(1)).join(" ")}; ${c.over} cells differ by more than 2^-10${c.over ? ` (cellIDs ${c.over_ids.join(", ")}...)` : ""}`,
+    );
   }
   if (env("RSS_SCALING", "0") === "1") {
     // As wide as the full slide, a quarter of its height: the memory of a band
