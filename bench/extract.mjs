@@ -16,6 +16,9 @@
 // PEER_CELLS   cells the Python peer extracts (default: all); its rate is per cell
 // RSS_SCALING  1: also run ours on a slide of CELLS/4 cells (same width) and print both peak RSS
 // SLIDE_DIR    where slides are kept between runs (default: the temp dir)
+// SLIDE        a folder with image.tif, nucleus.tif and cytosol.tif to use instead of the
+//              synthetic slide, e.g. the tiled zlib OME-TIFF one of
+//              `/usr/bin/python3 bench/make-tiled-slide.py DIR` (CELLS is then ignored)
 // SCPORTRAIT   1: also scPortrait 1.7's own pipeline (Project + HDF5CellExtraction from a
 //              SpatialData input, bench/extract_scportrait_peer.py; on-demand venv:
 //              bash .ci/setup-peers.sh scportrait-full) against ours with --preset
@@ -89,8 +92,9 @@ function ours(files, out, over = {}) {
 const work = path.join(tmpdir(), `cellfolio-bench-extract-${process.pid}`);
 mkdirSync(work, { recursive: true });
 try {
-  const files = slide(CELLS);
-  console.log(`${CELLS} cells, ${C} channels uint16, S = ${S}, preset ${PRESET}, border pad; output ${FORMAT}${FORMAT === "h5sc" ? `, ${COMPRESSION}` : ""}; ${THREADS} threads`);
+  const given = env("SLIDE", "");
+  const files = given ? { image: path.join(given, "image.tif"), nucleus: path.join(given, "nucleus.tif"), cytosol: path.join(given, "cytosol.tif") } : slide(CELLS);
+  console.log(`${given ? `slide ${given}` : `${CELLS} cells`}, ${C} channels uint16, S = ${S}, preset ${PRESET}, border pad; output ${FORMAT}${FORMAT === "h5sc" ? `, ${COMPRESSION}` : ""}; ${THREADS} threads`);
 
   const oursOut = path.join(work, `ours.${FORMAT}`);
   const a = ours(files, oursOut);
