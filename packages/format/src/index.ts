@@ -4,8 +4,10 @@
 // and directories, the directory writer and codec worker threads.
 
 // The one HTTP client of every remote read lives in @cellfolio/hdf5; here for the packages above format,
-// with the chunk encoder of writers' chunkFilters (extract's workers encode HDF5 chunks themselves).
-export {CellfolioError, 
+// with the chunk encoder of writers' chunkFilters (extract's workers encode HDF5 chunks themselves)
+// and the bound on reads under way (Limiter).
+export {
+  CellfolioError,
   CORS_REQUIREMENTS,
   encodeChunkSync,
   type FetchLike,
@@ -13,9 +15,11 @@ export {CellfolioError,
   HTTP_DEFAULTS,
   HttpClient,
   HttpError,
-  type HttpOptions,isCellfolioError, 
+  type HttpOptions,
+  isCellfolioError,
+  Limiter,
   pickHttpOptions,
-  SourceError
+  SourceError,
 } from "@cellfolio/hdf5";
 export {
   type ReadAnnDataOptions,

@@ -1,0 +1,61 @@
+// The one bound on work under way, for every package's reads: a counting
+// semaphore (run when a slot is free), and a pool of tasks over it.
+
+/** A counting semaphore: at most `max` (at least 1) runs under way; the others wait in order. */
+export class Limiter {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = Math.max(1, max);
+  }
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    // A freed slot passes straight to the next waiter, so the bound holds.
+    if (this.active < this.max) {
+      this.active++;
+      return this.after(fn);
+    }
+    return new Promise<void>((r) => this.queue.push(r)).then(() => this.after(fn));
+  }
+
+  /** Runs `fn` in a slot taken, and frees the slot when it settles (a throw included). */
+  private after<T>(fn: () => Promise<T>): Promise<T> {
+    let p: Promise<T>;
+    try {
+      p = fn();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    const done = () => {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
+    };
+    return p.then(
+      (v) => {
+        done();
+        return v;
+      },
+      (e) => {
+        done();
+        throw e;
+      },
+    );
+  }
+}
+
+/**
+ * Runs `tasks` in order, at most `limit` at once. After the first failure no
+ * more start; it rejects with that failure once those under way have settled
+ * (so nothing still writes into the caller's buffers).
+ */
+export async function runPool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  const slots = new Limiter(limit);
+  let failed: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failed ??= { error };
+  };
+  await Promise.all(tasks.map((task) => slots.run(() => (failed ? Promise.resolve() : task())).catch(fail)));
+  if (failed) throw failed.error;
+}
