@@ -35,7 +35,7 @@ export { allocate, copyBlock, itemSize, numpyTypestr, product, sliceArray, strid
 export { attrString, type CheckContext, type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
 export { legacyWriter } from "./elements/legacy.js";
 export { FormatError } from "./errors.js";
-export { float16BitsToNumber, float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
+export { float16BitsToNumber, float16Table, float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
 export { type CreateHdf5Options, createHdf5, type OpenHdf5Options, openHdf5 } from "./hdf5/index.js";
 // The single-cell layout (docs/format.md): its names, writing, reading, validating.
 export * from "./layout.js";
