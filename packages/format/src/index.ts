@@ -4,8 +4,8 @@
 // and directories, the directory writer and codec worker threads.
 
 // The one HTTP client of every remote read lives in @cellfolio/hdf5; here for the packages above format,
-// with the chunk encoder of writers' chunkFilters (extract's workers encode HDF5 chunks themselves)
-// and the bound on reads under way (Limiter).
+// with the chunk encoder of writers' chunkFilters (extract's workers encode HDF5 chunks themselves),
+// the bound on reads under way and MemorySource (to sniff bytes already fetched).
 export {
   CellfolioError,
   CORS_REQUIREMENTS,
@@ -18,6 +18,7 @@ export {
   type HttpOptions,
   isCellfolioError,
   Limiter,
+  MemorySource,
   pickHttpOptions,
   SourceError,
 } from "@cellfolio/hdf5";

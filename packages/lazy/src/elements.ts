@@ -2,8 +2,8 @@
 // var; uns is format's readSingleCellLayout): small arrays, read through
 // format's encoding registry, a dataframe's columns in parallel (over HTTP
 // each is a request).
-import type { DataFrame, Elem, NDArray, Nullable, StoreReader, TypedArray } from "@cellfolio/format";
-import { readElem } from "@cellfolio/format";
+import type { ArrayInfo, DataFrame, Elem, NDArray, Nullable, SingleCellImagesInfo, StoreReader, TypedArray } from "@cellfolio/format";
+import { readElem, readSingleCellLayout } from "@cellfolio/format";
 import { DatasetError } from "./errors.js";
 
 export type Column = TypedArray | string[];
@@ -47,4 +47,16 @@ export async function readFrame(store: StoreReader, path: string, only?: string[
   const frame: Frame = { index: Array.isArray(df.index) ? df.index : asStrings(df.index), columns: {}, categorical: {} };
   for (const name of df.columnOrder) frame.columns[name] = column(store.source, `${path}/${name}`, df.columns[name], frame, name);
   return frame;
+}
+
+export const emptyFrame = (): Frame => ({ index: [], columns: {}, categorical: {} });
+
+/** obs, var and uns/single_cell_images in full. */
+export async function readTables(store: StoreReader, images: ArrayInfo): Promise<{ obs: Frame; var_: Frame; info: SingleCellImagesInfo }> {
+  const [obs, var_, info] = await Promise.all([
+    store.get("obs").then((o) => (o ? readFrame(store, "obs") : emptyFrame())),
+    store.get("var").then((v) => (v ? readFrame(store, "var") : emptyFrame())),
+    readSingleCellLayout(store, images),
+  ]);
+  return { obs, var_, info };
 }
