@@ -5,14 +5,11 @@
 export class Limiter {
   private active = 0;
   private readonly queue: (() => void)[] = [];
-  private readonly max: number;
-  constructor(max: number) {
-    this.max = Math.max(1, max);
-  }
+  constructor(private readonly max: number) {}
 
   run<T>(fn: () => Promise<T>): Promise<T> {
     // A freed slot passes straight to the next waiter, so the bound holds.
-    if (this.active < this.max) {
+    if (this.active < this.max || this.active === 0) {
       this.active++;
       return this.after(fn);
     }

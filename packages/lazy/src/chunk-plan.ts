@@ -20,15 +20,7 @@ function range(a: number, b: number): number[] {
  * backend about half as much as chunk by chunk); a held chunk is a run alone.
  * Lazily, so that `held` sees what the caller started for the runs before.
  */
-export function* planChunkReads(
-  grid: readonly number[],
-  rows: Iterable<number>,
-  chans: number[],
-  y0: number,
-  x0: number,
-  s: number,
-  held: (coords: number[]) => boolean,
-): Generator<number[][]> {
+export function* planChunkReads(grid: readonly number[], rows: Iterable<number>, chans: number[], y0: number, x0: number, s: number, held: (coords: number[]) => boolean): Generator<number[][]> {
   const [kn, kc, ky, kx] = grid;
   const yChunks = range(Math.floor(y0 / ky), Math.floor((y0 + s - 1) / ky));
   const xChunks = range(Math.floor(x0 / kx), Math.floor((x0 + s - 1) / kx));

@@ -4,17 +4,7 @@
 import { float16Table, formatPlatform, type NDArray, type TypedArray } from "@cellfolio/format";
 
 /** The part of `chunk` (at chunk coordinates `coords` of a grid of `chunks`) inside the crop window into the output slots of its rows. */
-export function copyChunk(
-  chunk: NDArray,
-  coords: number[],
-  chunks: readonly number[],
-  slotsOfRow: Map<number, number[]>,
-  chans: number[],
-  cy0: number,
-  cx0: number,
-  s: number,
-  out: Float32Array | Uint16Array,
-): void {
+export function copyChunk(chunk: NDArray, coords: number[], chunks: readonly number[], slotsOfRow: Map<number, number[]>, chans: number[], cy0: number, cx0: number, s: number, out: Float32Array | Uint16Array): void {
   const [bn, bc, by, bx] = chunk.shape;
   const r0 = coords[0] * chunks[0];
   const c0 = coords[1] * chunks[1];

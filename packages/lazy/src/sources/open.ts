@@ -1,18 +1,7 @@
 // Opening what openDataset is given: a path, URL, Blob, bytes or keys, through
 // format's openStore; an HDF5 URL is probed first (there, answering range
 // requests, an HDF5 signature by format's sniffing).
-import {
-  CellfolioError,
-  type HttpOptions,
-  isReferenceFile,
-  MemorySource,
-  openStore,
-  pickHttpOptions,
-  SourceError,
-  type StoreReader,
-  type StoreSource,
-  sniffBytes,
-} from "@cellfolio/format";
+import { CellfolioError, type HttpOptions, isReferenceFile, MemorySource, openStore, pickHttpOptions, SourceError, type StoreReader, type StoreSource, sniffBytes } from "@cellfolio/format";
 import { DatasetError } from "../errors.js";
 import { isUrl, probeRange } from "./http.js";
 
