@@ -1,6 +1,7 @@
-// The one bound on work under way (Limiter, and runPool over it): the bound
-// holds, a failure frees its slot, results come back to their callers, and a
-// pool stops starting tasks after a failure but settles those under way first.
+// The one bound on work under way (Limiter, and runPool for a list of tasks):
+// the bound holds, a failure frees its slot, results come back to their
+// callers, and a pool stops starting tasks after a failure but settles those
+// under way first.
 import { describe, expect, it } from "vitest";
 import { Limiter, runPool } from "../src/index.js";
 
@@ -42,11 +43,13 @@ describe("Limiter", () => {
     await expect(limiter.run(async () => 7)).resolves.toBe(7);
   });
 
-  it("treats a bound below 1 as 1 (no run waits for ever)", async () => {
+  it("treats a bound below 1 as 1 (no run waits for ever, none is skipped)", async () => {
     const { state, task } = counter();
     const limiter = new Limiter(0);
     await Promise.all([0, 1, 2].map((i) => limiter.run(task(i))));
+    await runPool([3, 4].map((i) => async () => void (await task(i)())), 0);
     expect(state.most).toBe(1);
+    expect(state.finished).toEqual([0, 1, 2, 3, 4]);
   });
 });
 

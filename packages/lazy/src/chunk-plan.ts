@@ -7,11 +7,7 @@ function chunksOf(values: Iterable<number>, k: number): number[] {
   return [...new Set(Array.from(values, (v) => Math.floor(v / k)))].sort((a, b) => a - b);
 }
 
-function range(a: number, b: number): number[] {
-  const r: number[] = [];
-  for (let i = a; i <= b; i++) r.push(i);
-  return r;
-}
+const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 /**
  * The chunks of `grid` that rows x chans in the window (y0, x0, s) touch, in

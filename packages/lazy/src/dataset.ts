@@ -13,6 +13,7 @@ import {
   IMAGES_PATH,
   Limiter,
   type NDArray,
+  readSingleCellLayout,
   type SingleCellImagesInfo,
   type SingleCellLayout,
   SPARCSPY_IMAGES,
@@ -28,7 +29,7 @@ import { ChunkCache } from "./cache.js";
 import { channelRuns, planChunkReads } from "./chunk-plan.js";
 import { collectionDataset, splitZarrGroup, subStore } from "./collection.js";
 import { copyChunk, copyRun, unzeroed } from "./copy.js";
-import { type Column, emptyFrame, type Frame, readFrame, readTables } from "./elements.js";
+import { type Column, emptyFrame, type Frame, frameOrEmpty, readFrame } from "./elements.js";
 import { DatasetError } from "./errors.js";
 import { openSource, sourceName } from "./sources/open.js";
 
@@ -164,7 +165,7 @@ export class Dataset {
     this.indexLoading ??= (async () => {
       const [obs, var_] = await Promise.all([
         this.cellIdColumn ? readFrame(this.store, "obs", [this.cellIdColumn]) : this.sparcsIds(),
-        this.store.get("var").then((v) => (v ? readFrame(this.store, "var", ["channels"]) : emptyFrame())),
+        frameOrEmpty(this.store, "var", ["channels"]),
       ]);
       if (!var_.columns.channels && !this.info.channelNames) {
         // no names but the index: read it (small)
@@ -494,7 +495,7 @@ export class Dataset {
   /** Reads all of obs, var and uns/single_cell_images (opening does this unless `eager: false`). */
   async load(): Promise<void> {
     if (this.loaded) return;
-    const { obs, var_, info } = await readTables(this.store, this.images);
+    const [obs, var_, info] = await Promise.all([frameOrEmpty(this.store, "obs"), frameOrEmpty(this.store, "var"), readSingleCellLayout(this.store, this.images)]);
     this.obs = obs;
     this.var_ = var_;
     this.info = info;

@@ -2,8 +2,8 @@
 // var; uns is format's readSingleCellLayout): small arrays, read through
 // format's encoding registry, a dataframe's columns in parallel (over HTTP
 // each is a request).
-import type { ArrayInfo, DataFrame, Elem, NDArray, Nullable, SingleCellImagesInfo, StoreReader, TypedArray } from "@cellfolio/format";
-import { readElem, readSingleCellLayout } from "@cellfolio/format";
+import type { DataFrame, Elem, NDArray, Nullable, StoreReader, TypedArray } from "@cellfolio/format";
+import { readElem } from "@cellfolio/format";
 import { DatasetError } from "./errors.js";
 
 export type Column = TypedArray | string[];
@@ -51,12 +51,5 @@ export async function readFrame(store: StoreReader, path: string, only?: string[
 
 export const emptyFrame = (): Frame => ({ index: [], columns: {}, categorical: {} });
 
-/** obs, var and uns/single_cell_images in full. */
-export async function readTables(store: StoreReader, images: ArrayInfo): Promise<{ obs: Frame; var_: Frame; info: SingleCellImagesInfo }> {
-  const [obs, var_, info] = await Promise.all([
-    store.get("obs").then((o) => (o ? readFrame(store, "obs") : emptyFrame())),
-    store.get("var").then((v) => (v ? readFrame(store, "var") : emptyFrame())),
-    readSingleCellLayout(store, images),
-  ]);
-  return { obs, var_, info };
-}
+/** The dataframe at `path` (its columns `only`), or an empty one where the store has none. */
+export const frameOrEmpty = async (store: StoreReader, path: string, only?: string[]): Promise<Frame> => ((await store.get(path)) ? readFrame(store, path, only) : emptyFrame());
