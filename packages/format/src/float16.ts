@@ -13,7 +13,8 @@ export function float16BitsToNumber(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-function decodeTable(): Float32Array {
+/** All 65,536 half values as float32, built once: decoding is one lookup a value. */
+export function float16Table(): Float32Array {
   if (!table) {
     table = new Float32Array(65536);
     for (let i = 0; i < 65536; i++) table[i] = float16BitsToNumber(i);
@@ -23,7 +24,7 @@ function decodeTable(): Float32Array {
 
 /** Half-precision bits to float32 values. */
 export function float16ToFloat32(bits: Uint16Array, out: Float32Array = new Float32Array(bits.length)): Float32Array {
-  const t = decodeTable();
+  const t = float16Table();
   for (let i = 0; i < bits.length; i++) out[i] = t[bits[i]];
   return out;
 }

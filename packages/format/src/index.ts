@@ -4,8 +4,10 @@
 // and directories, the directory writer and codec worker threads.
 
 // The one HTTP client of every remote read lives in @cellfolio/hdf5; here for the packages above format,
-// with the chunk encoder of writers' chunkFilters (extract's workers encode HDF5 chunks themselves).
-export {CellfolioError, 
+// with the chunk encoder of writers' chunkFilters (extract's workers encode HDF5 chunks themselves),
+// the bound on reads under way and MemorySource (to sniff bytes already fetched).
+export {
+  CellfolioError,
   CORS_REQUIREMENTS,
   encodeChunkSync,
   type FetchLike,
@@ -13,9 +15,12 @@ export {CellfolioError,
   HTTP_DEFAULTS,
   HttpClient,
   HttpError,
-  type HttpOptions,isCellfolioError, 
+  type HttpOptions,
+  isCellfolioError,
+  Limiter,
+  MemorySource,
   pickHttpOptions,
-  SourceError
+  SourceError,
 } from "@cellfolio/hdf5";
 export {
   type ReadAnnDataOptions,
@@ -31,7 +36,7 @@ export { allocate, copyBlock, itemSize, numpyTypestr, product, sliceArray, strid
 export { attrString, type CheckContext, type ChunksOption, extraAttrs, loadArray, setExtraAttrs } from "./elements/context.js";
 export { legacyWriter } from "./elements/legacy.js";
 export { FormatError } from "./errors.js";
-export { float16BitsToNumber, float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
+export { float16BitsToNumber, float16Table, float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
 export { type CreateHdf5Options, createHdf5, type OpenHdf5Options, openHdf5 } from "./hdf5/index.js";
 // The single-cell layout (docs/format.md): its names, writing, reading, validating.
 export * from "./layout.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { py } from "../../../test-utils/oracle.js";
-import { float16ToFloat32, float32ToFloat16 } from "../src/float16.js";
+import { float16Table, float16ToFloat32, float32ToFloat16 } from "../src/float16.js";
 
 describe("float16", () => {
   // numpy's astype(float16) is the reference for rounding, subnormals, overflow and specials.
@@ -30,6 +30,14 @@ print(json.dumps({"v": [float(x) for x in v], "h": v.astype(np.float16).view(np.
       if (want === null) expect(Number.isNaN(dec[i])).toBe(true);
       else if (dec[i] !== want) throw new Error(`bits ${i}: got ${dec[i]}, numpy ${ref.dec[i]}`);
     }
+  });
+
+  it("hands out its one decode table (what lazy's copy loops look up)", () => {
+    const t = float16Table();
+    expect(float16Table()).toBe(t);
+    expect(t.length).toBe(65536);
+    expect([t[0x3c00], t[0xc000], t[0x0001], t[0x7c00]]).toEqual([1, -2, 2 ** -24, Infinity]);
+    expect(Number.isNaN(t[0x7e00])).toBe(true);
   });
 
   it("encodes infinities and NaN", () => {

@@ -7,6 +7,8 @@
 export { CellfolioError, isCellfolioError } from "@cellfolio/codecs";
 // The n-dimensional box copies of the HDF5 reader and writer, shared with format's Zarr reader and writer.
 export { type Box, copyElements, product, stridesOf } from "./box.js";
+// The bound on reads under way, for the packages above too.
+export { Limiter, runPool } from "./concurrency.js";
 // HDF5's fletcher32, for Zarr readers of HDF5 chunks by reference (numcodecs' "fletcher32").
 export { checkFletcher32 } from "./filters/decode-fletcher32.js";
 export {

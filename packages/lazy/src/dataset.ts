@@ -1,25 +1,21 @@
 // A single-cell image dataset opened lazily: obs, var and uns are read at
 // open (small); the image array only as metadata. Cells are read chunk by
-// chunk through the chunk cache, by row or by cellID.
+// chunk through the chunk cache, by row or by cellID. Beside it: which chunks
+// to read (chunk-plan.ts), the copy loops (copy.ts), opening (sources/open.ts).
 import {
   type ArrayInfo,
-  CellfolioError,
   DEFAULT_LAYOUT,
   type DType,
   detectLayout,
   float16ToFloat32,
   float32ToFloat16,
-  formatPlatform,
   type HttpOptions,
   IMAGES_PATH,
-  isReferenceFile,
+  Limiter,
   type NDArray,
-  openStore,
-  pickHttpOptions,
   readSingleCellLayout,
   type SingleCellImagesInfo,
   type SingleCellLayout,
-  SourceError,
   SPARCSPY_IMAGES,
   type StoreReader,
   type StoreSource,
@@ -30,10 +26,12 @@ import {
   useDecodeWorkers,
 } from "@cellfolio/format";
 import { ChunkCache } from "./cache.js";
+import { channelRuns, planChunkReads } from "./chunk-plan.js";
 import { collectionDataset, splitZarrGroup, subStore } from "./collection.js";
-import { type Column, type Frame, readFrame } from "./elements.js";
+import { copyChunk, copyRun, unzeroed } from "./copy.js";
+import { type Column, emptyFrame, type Frame, frameOrEmpty, readFrame } from "./elements.js";
 import { DatasetError } from "./errors.js";
-import { HDF5_SIGNATURE, isUrl, probeRange } from "./sources/http.js";
+import { openSource, sourceName } from "./sources/open.js";
 
 /** Batches of at least this many rows are gathered in one read where the store can (fewer: a read a row costs less). */
 const GATHER_MIN_ROWS = 8;
@@ -108,53 +106,6 @@ export interface Cells {
   rows: number[];
 }
 
-let half: Float32Array | null = null;
-/** All 65,536 half values as float32 (float16 chunks are copied with one lookup per pixel). */
-function halfTable(): Float32Array {
-  if (!half) half = float16ToFloat32(Uint16Array.from({ length: 65536 }, (_, i) => i));
-  return half;
-}
-
-/** A small counting semaphore: bounds the reads under way. */
-class Limiter {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-  constructor(private readonly max: number) {}
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    // A freed slot passes straight to the next waiter, so the bound holds.
-    if (this.active < this.max) {
-      this.active++;
-      return this.after(fn);
-    }
-    return new Promise<void>((r) => this.queue.push(r)).then(() => this.after(fn));
-  }
-
-  /** Runs `fn` in a slot taken, and frees the slot when it settles (a throw included). */
-  private after<T>(fn: () => Promise<T>): Promise<T> {
-    let p: Promise<T>;
-    try {
-      p = fn();
-    } catch (e) {
-      p = Promise.reject(e);
-    }
-    const done = () => {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.active--;
-    };
-    return p.then(
-      (v) => {
-        done();
-        return v;
-      },
-      (e) => {
-        done();
-        throw e;
-      },
-    );
-  }
-}
-
 export class Dataset {
   private ids: number[] | null = null;
   private names: string[] | null = null;
@@ -214,7 +165,7 @@ export class Dataset {
     this.indexLoading ??= (async () => {
       const [obs, var_] = await Promise.all([
         this.cellIdColumn ? readFrame(this.store, "obs", [this.cellIdColumn]) : this.sparcsIds(),
-        this.store.get("var").then((v) => (v ? readFrame(this.store, "var", ["channels"]) : emptyFrame())),
+        frameOrEmpty(this.store, "var", ["channels"]),
       ]);
       if (!var_.columns.channels && !this.info.channelNames) {
         // no names but the index: read it (small)
@@ -349,41 +300,13 @@ export class Dataset {
       else await this.readRows(slotsOfRow, chans, cy0, cx0, s, out);
       return this.result(rows, out, want, nc, s, into);
     }
-    const [kn, kc, ky, kx] = this.chunks;
-    const yChunks = range(Math.floor(cy0 / ky), Math.floor((cy0 + s - 1) / ky));
-    const xChunks = range(Math.floor(cx0 / kx), Math.floor((cx0 + s - 1) / kx));
-    const cChunks = [...new Set(chans.map((c) => Math.floor(c / kc)))].sort((a, b) => a - b);
-    const rowChunks = [...new Set([...slotsOfRow.keys()].map((r) => Math.floor(r / kn)))].sort((a, b) => a - b);
     const reads: Promise<void>[] = [];
-    // Chunks in row order (neighbouring reads in the file and in the chunk
-    // index); runs of neighbouring channel chunks not yet held are read as one
-    // block, which costs a backend about half as much as chunk by chunk.
-    for (const rn of rowChunks) {
-      for (const yy of yChunks) {
-        for (const xx of xChunks) {
-          let run: number[] = [];
-          const flush = () => {
-            if (run.length === 0) return;
-            const chunks = run.length === 1 ? [this.readChunk([rn, run[0], yy, xx])] : this.readChunkRun(rn, run, yy, xx);
-            run.forEach((cc, i) => {
-              const coords = [rn, cc, yy, xx];
-              reads.push(chunks[i].then((chunk) => this.copyChunk(chunk, coords, slotsOfRow, chans, cy0, cx0, s, out)));
-            });
-            run = [];
-          };
-          for (const cc of cChunks) {
-            if (this.cache.has(this.chunkKey([rn, cc, yy, xx]))) {
-              flush();
-              run.push(cc);
-              flush();
-            } else {
-              if (run.length && run[run.length - 1] !== cc - 1) flush();
-              run.push(cc);
-            }
-          }
-          flush();
-        }
-      }
+    const held = (coords: number[]) => this.cache.has(this.chunkKey(coords));
+    for (const run of planChunkReads(this.chunks, slotsOfRow.keys(), chans, cy0, cx0, s, held)) {
+      const chunks = run.length === 1 ? [this.readChunk(run[0])] : this.readChunkRun(run);
+      run.forEach((coords, i) => {
+        reads.push(chunks[i].then((chunk) => copyChunk(chunk, coords, this.chunks, slotsOfRow, chans, cy0, cx0, s, out)));
+      });
     }
     await Promise.all(reads);
     return this.result(rows, out, want, nc, s, into);
@@ -541,9 +464,8 @@ export class Dataset {
     });
   }
 
-  /** Neighbouring channel chunks `ccs` of one row chunk, read as one block and cached chunk by chunk. */
-  private readChunkRun(rn: number, ccs: number[], yy: number, xx: number): Promise<NDArray>[] {
-    const coords = ccs.map((cc) => [rn, cc, yy, xx]);
+  /** Neighbouring channel chunks of one row chunk (their coords), read as one block and cached chunk by chunk. */
+  private readChunkRun(coords: number[][]): Promise<NDArray>[] {
     const first = this.chunkBox(coords[0]);
     const last = this.chunkBox(coords[coords.length - 1]);
     const start = first.start;
@@ -570,49 +492,10 @@ export class Dataset {
     );
   }
 
-  private copyChunk(
-    chunk: NDArray,
-    coords: number[],
-    slotsOfRow: Map<number, number[]>,
-    chans: number[],
-    cy0: number,
-    cx0: number,
-    s: number,
-    out: Float32Array | Uint16Array,
-  ): void {
-    const [bn, bc, by, bx] = chunk.shape;
-    const r0 = coords[0] * this.chunks[0];
-    const c0 = coords[1] * this.chunks[1];
-    const y0 = coords[2] * this.chunks[2];
-    const x0 = coords[3] * this.chunks[3];
-    // The part of the crop window inside this chunk.
-    const ya = Math.max(y0, cy0);
-    const yb = Math.min(y0 + by, cy0 + s);
-    const xa = Math.max(x0, cx0);
-    const xb = Math.min(x0 + bx, cx0 + s);
-    if (ya >= yb || xa >= xb) return;
-    const src = chunk.data as TypedArray;
-    const nc = chans.length;
-    const plane = s * s;
-    for (let rr = 0; rr < bn; rr++) {
-      const slots = slotsOfRow.get(r0 + rr);
-      if (!slots) continue;
-      for (let j = 0; j < nc; j++) {
-        const cc = chans[j] - c0;
-        if (cc < 0 || cc >= bc) continue;
-        const si = (rr * bc + cc) * by * bx + (ya - y0) * bx + (xa - x0);
-        for (const slot of slots) {
-          const di = (slot * nc + j) * plane + (ya - cy0) * s + (xa - cx0);
-          copyRect(src, chunk.dtype, out, si, bx, di, s, yb - ya, xb - xa);
-        }
-      }
-    }
-  }
-
   /** Reads all of obs, var and uns/single_cell_images (opening does this unless `eager: false`). */
   async load(): Promise<void> {
     if (this.loaded) return;
-    const { obs, var_, info } = await readTables(this.store, this.images);
+    const [obs, var_, info] = await Promise.all([frameOrEmpty(this.store, "obs"), frameOrEmpty(this.store, "var"), readSingleCellLayout(this.store, this.images)]);
     this.obs = obs;
     this.var_ = var_;
     this.info = info;
@@ -670,163 +553,6 @@ export class Dataset {
     this.cache.clear();
     return this.store.close();
   }
-}
-
-/**
- * One row's channels [c0, c1) (s x s planes from `at` in `block`) into the
- * output slots of that row, for the channels asked for among them.
- */
-function copyRun(block: NDArray, at: number, c0: number, c1: number, chans: number[], slots: number[], s: number, out: Float32Array | Uint16Array): void {
-  const src = block.data as TypedArray;
-  const plane = s * s;
-  const nc = chans.length;
-  for (let j = 0; j < nc; j++) {
-    const c = chans[j];
-    if (c < c0 || c >= c1) continue;
-    for (const slot of slots) copyRect(src, block.dtype, out, at + (c - c0) * plane, s, (slot * nc + j) * plane, s, s, s);
-  }
-}
-
-/**
- * Copies a rect of `rows` x `len` values (source row stride `sStride`,
- * destination `dStride`), converting to the destination's type. One small
- * monomorphic loop per case, so that V8 keeps each tight.
- */
-function copyRect(src: TypedArray, dtype: string, out: Float32Array | Uint16Array, si: number, sStride: number, di: number, dStride: number, rows: number, len: number): void {
-  if (len === sStride && len === dStride) {
-    // whole rows in both (no crop): one run
-    len *= rows;
-    rows = 1;
-  }
-  if (out instanceof Uint16Array) {
-    // float16 out of float16: the bits as they are
-    sameRect(src as Uint16Array, out, si, sStride, di, dStride, rows, len);
-  } else if (dtype === "float16") {
-    halfRect(src as Uint16Array, halfTable(), out, si, sStride, di, dStride, rows, len);
-  } else if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
-    for (let y = 0; y < rows; y++) for (let x = 0; x < len; x++) out[di + y * dStride + x] = Number(src[si + y * sStride + x]);
-  } else if (src instanceof Float32Array) {
-    sameRect(src, out as Float32Array, si, sStride, di, dStride, rows, len);
-  } else {
-    for (let y = 0; y < rows; y++) out.set(src.subarray(si + y * sStride, si + y * sStride + len), di + y * dStride);
-  }
-}
-
-/** Same-type rows: long ones by `set`, short ones (a crop's) by a loop (a subarray per row costs more). */
-function sameRect<T extends Uint16Array | Float32Array>(src: T, out: T, si: number, sStride: number, di: number, dStride: number, rows: number, len: number): void {
-  if (len >= 256) {
-    for (let y = 0; y < rows; y++) out.set(src.subarray(si + y * sStride, si + y * sStride + len), di + y * dStride);
-    return;
-  }
-  for (let y = 0; y < rows; y++) {
-    let a = si + y * sStride;
-    let b = di + y * dStride;
-    const end = b + len;
-    while (b < end) out[b++] = src[a++];
-  }
-}
-
-/**
- * float16 bits -> float32 through the 64 K table. Measured on crops that are
- * mostly zeros (masked) and values in [0, 1]: 1.4 ns a value, against 5.4 for
- * bit shifts with a branch for zeros and subnormals (the branch mispredicts).
- */
-function halfRect(src: Uint16Array, lut: Float32Array, out: Float32Array, si: number, sStride: number, di: number, dStride: number, rows: number, len: number): void {
-  if (rows === 1 && ((src.byteOffset >> 1) + si) % 2 === 0 && len % 2 === 0) {
-    // One run (a whole plane): two halves per 32-bit load, and a pair of
-    // zeros (a masked cell's background) without the table.
-    const pairs = new Uint32Array(src.buffer, src.byteOffset + si * 2, len >> 1);
-    for (let k = 0, b = di; k < pairs.length; k++, b += 2) {
-      const w = pairs[k];
-      if (w === 0) {
-        out[b] = 0;
-        out[b + 1] = 0;
-      } else {
-        out[b] = lut[w & 0xffff];
-        out[b + 1] = lut[w >>> 16];
-      }
-    }
-    return;
-  }
-  for (let y = 0; y < rows; y++) {
-    let a = si + y * sStride;
-    let b = di + y * dStride;
-    const end = b + len;
-    while (b < end) out[b++] = lut[src[a++]];
-  }
-}
-
-/** An ArrayBuffer of `bytes` whose contents need not be zeroed (the caller writes all of it). */
-function unzeroed(bytes: number): ArrayBuffer {
-  // Node's unzeroed memory; a browser has only zeroed ArrayBuffers.
-  const alloc = formatPlatform().allocUninitialised;
-  return alloc ? alloc(bytes) : new ArrayBuffer(bytes);
-}
-
-/** The channel spans [c0, c1) to read for `chans`: neighbouring chunks of the channels asked for, merged. */
-function channelRuns(chans: number[], kc: number, nChannels: number): [number, number][] {
-  const chunks = [...new Set(chans.map((c) => Math.floor(c / kc)))].sort((a, b) => a - b);
-  const runs: [number, number][] = [];
-  for (const cc of chunks) {
-    const last = runs[runs.length - 1];
-    if (last && last[1] === cc * kc) last[1] = Math.min(nChannels, (cc + 1) * kc);
-    else runs.push([cc * kc, Math.min(nChannels, (cc + 1) * kc)]);
-  }
-  return runs;
-}
-
-function range(a: number, b: number): number[] {
-  const r: number[] = [];
-  for (let i = a; i <= b; i++) r.push(i);
-  return r;
-}
-
-const emptyFrame = (): Frame => ({ index: [], columns: {}, categorical: {} });
-
-/** obs, var and uns/single_cell_images in full. */
-async function readTables(store: StoreReader, images: ArrayInfo): Promise<{ obs: Frame; var_: Frame; info: SingleCellImagesInfo }> {
-  const [obs, var_, info] = await Promise.all([
-    store.get("obs").then((o) => (o ? readFrame(store, "obs") : emptyFrame())),
-    store.get("var").then((v) => (v ? readFrame(store, "var") : emptyFrame())),
-    readSingleCellLayout(store, images),
-  ]);
-  return { obs, var_, info };
-}
-
-async function openSource(source: StoreSource, options: OpenDatasetOptions): Promise<StoreReader> {
-  if (options.store) return options.store;
-  if (typeof source === "string" && isUrl(source) && !/\.zarr(\.zip)?\/?$/i.test(new URL(source).pathname) && !isReferenceFile(source)) {
-    // HDF5 over HTTP: the file must be there and answer range requests.
-    const head = await probeRange(source, pickHttpOptions(options));
-    if (!HDF5_SIGNATURE.every((b, i) => head[i] === b)) {
-      throw new DatasetError(source, "", "not an HDF5 file (no HDF5 signature at offset 0)");
-    }
-  }
-  try {
-    return await openStore(source, pickHttpOptions(options));
-  } catch (err) {
-    if (err instanceof DatasetError) throw err;
-    const name = sourceName(source);
-    // A read that failed names its own file or URL (a Zarr key's URL): keep it unless it is the dataset's.
-    const problem =
-      err instanceof SourceError
-        ? err.file === name
-          ? err.problem
-          : err.message
-        : err instanceof CellfolioError
-          ? err.problem
-          : (err as Error).message;
-    throw new DatasetError(name, "", `cannot open: ${problem}`, { cause: err });
-  }
-}
-
-/** A name for messages: the path or URL, a File's name, or what the bytes are. */
-function sourceName(source: StoreSource): string {
-  if (typeof source === "string") return source;
-  if (source instanceof Map) return "(memory).zarr";
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return "(memory)";
-  if ("source" in source) return source.source;
-  return (source as { name?: string }).name ?? "(blob)";
 }
 
 /**

@@ -48,3 +48,8 @@ export async function readFrame(store: StoreReader, path: string, only?: string[
   for (const name of df.columnOrder) frame.columns[name] = column(store.source, `${path}/${name}`, df.columns[name], frame, name);
   return frame;
 }
+
+export const emptyFrame = (): Frame => ({ index: [], columns: {}, categorical: {} });
+
+/** The dataframe at `path` (its columns `only`), or an empty one where the store has none. */
+export const frameOrEmpty = async (store: StoreReader, path: string, only?: string[]): Promise<Frame> => ((await store.get(path)) ? readFrame(store, path, only) : emptyFrame());

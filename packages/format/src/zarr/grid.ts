@@ -1,6 +1,5 @@
 // Boxes over a chunk grid, for the reader and the writer: the chunks a box
-// touches, a chunk's overlap with it, the fill value over part of it; and a
-// bounded pool of chunk tasks.
+// touches, a chunk's overlap with it, the fill value over part of it.
 import { copyBlock, product } from "../dtype.js";
 import { toFloat16Bits as floatToHalf } from "../float16.js";
 import type { TypedArray } from "../types.js";
@@ -59,21 +58,4 @@ export function fillBox(dst: TypedArray | string[], shape: number[], at: number[
   const n = product(count);
   const src: any = Array.isArray(dst) ? new Array(n).fill(v) : new (dst.constructor as any)(n).fill(v);
   copyBlock(src, count, count.map(() => 0), dst, shape, at, count);
-}
-
-export async function runPool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  let failed: unknown = null;
-  const worker = async () => {
-    while (next < tasks.length && failed === null) {
-      const t = tasks[next++];
-      try {
-        await t();
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  if (failed !== null) throw failed;
 }

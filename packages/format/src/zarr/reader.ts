@@ -3,13 +3,13 @@
 // Beside it: opening a store (discovery.ts), the shard index (sharding.ts,
 // shared with the writer), block reads of local stores shared with the codec
 // workers (local-read.ts), boxes over the chunk grid (grid.ts).
-import { type HttpOptions, SourceError } from "@cellfolio/hdf5";
+import { type HttpOptions, runPool, SourceError } from "@cellfolio/hdf5";
 import { allocate, copyBlock, intoView, itemSize, product } from "../dtype.js";
 import { FormatError } from "../errors.js";
 import type { Attrs, FieldInfo, NDArray, NodeInfo, ReadBlockOptions, StoreReader, TypedArray } from "../types.js";
 import { type ChunkData, decodeChunk, viewNumeric } from "./chunk.js";
 import { discover, join, type NodeDoc, norm, readNode } from "./discovery.js";
-import { countChunks, fillBox, forEachChunk, overlap, runPool } from "./grid.js";
+import { countChunks, fillBox, forEachChunk, overlap } from "./grid.js";
 import { type FileKeyStore, hasFiles, type KeyStore } from "./key-store.js";
 import { type LocalReadContext, readIntoLocal } from "./local-read.js";
 import { type ArrayMeta, parseV2, parseV3, type RecordField, type ShardSpec } from "./metadata.js";

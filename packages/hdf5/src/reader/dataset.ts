@@ -4,6 +4,7 @@
 
 import { hasSyncDeflate } from "@cellfolio/codecs";
 import { copyBox, forEachRun, product } from "../box.js";
+import { runPool } from "../concurrency.js";
 import { decodeChunk, decodeChunkSync, FILTER_NAMES, hasDeflate, unsupportedFilter } from "../filters/registry.js";
 import { ChunkDecodeError, hdf5Platform, yieldToEventLoop } from "../platform.js";
 import { type ChunkInfo, type ChunkLookup, DenseChunkIndex, readChunkIndex } from "./chunk-index.js";
@@ -462,7 +463,7 @@ export class Dataset {
       if (inflating.length > 0) await Promise.all(inflating);
     };
     if (groups.length === 1) await one(groups[0]);
-    else await runLimited(groups, options.concurrency ?? 4, one);
+    else await runPool(groups.map((g) => () => one(g)), options.concurrency ?? 4);
   }
 
   describe(): string {
@@ -477,22 +478,4 @@ function unzeroed(bytes: number): Uint8Array {
   if (typeof B?.allocUnsafeSlow !== "function") return new Uint8Array(bytes);
   const b = B.allocUnsafeSlow(bytes);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects. */
-export async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (next < items.length && failed === undefined) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
 }

@@ -30,6 +30,3 @@ export async function probeRange(url: string, options: HttpOptions & { init?: Re
     throw err;
   }
 }
-
-/** HDF5's format signature, at offset 0 for files h5py writes. */
-export const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
