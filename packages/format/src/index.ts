@@ -7,6 +7,7 @@
 // with the chunk encoder of writers' chunkFilters (extract's workers encode HDF5 chunks themselves),
 // the bound on reads under way and MemorySource (to sniff bytes already fetched).
 export {
+  allocUninitialised,
   CellfolioError,
   CORS_REQUIREMENTS,
   encodeChunkSync,

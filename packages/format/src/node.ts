@@ -34,11 +34,6 @@ setFormatPlatform({
   openH5wasm,
   codecPool: nodeCodecPool,
   zstd: nativeZstd(),
-  allocUninitialised: (bytes) => {
-    // its own ArrayBuffer (allocUnsafeSlow does not pool), so the whole buffer is this array
-    const b = Buffer.allocUnsafeSlow(bytes);
-    return b.buffer as ArrayBuffer;
-  },
 });
 
 export { serveWorker, WorkerPool, workerFile } from "@cellfolio/hdf5/node"; // for extract's worker threads, which reach HDF5 only through format

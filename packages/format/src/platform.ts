@@ -42,8 +42,6 @@ export interface FormatPlatform {
   codecPool?: CodecPool;
   /** Native zstd (Node >= 22.15's zlib). */
   zstd?: { compress(data: Uint8Array, level: number): Promise<Uint8Array>; decompress(data: Uint8Array): Promise<Uint8Array> };
-  /** Memory that need not be zeroed (Node: Buffer.allocUnsafeSlow); default a plain ArrayBuffer. */
-  allocUninitialised?(bytes: number): ArrayBuffer;
 }
 
 let platform: FormatPlatform = {};

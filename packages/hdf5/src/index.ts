@@ -22,6 +22,7 @@ export {
   type RangeAnswer,
 } from "./http.js";
 export {
+  allocUninitialised,
   ChunkDecodeError,
   type DecodeJob,
   type DecodePool,

@@ -20,6 +20,8 @@ setHdf5Platform({
   decodeWorkersByDefault: decodeWorkers > 0,
   filterPool: (workers) => new WorkerFilterPool(workers),
   filterWorkers: availableParallelism(),
+  // its own ArrayBuffer (allocUnsafeSlow does not pool), so the whole buffer is the caller's
+  allocUninitialised: (bytes) => Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer,
 });
 
 export * from "./index.js";

@@ -81,6 +81,8 @@ export interface Hdf5Platform {
   filterPool?(workers: number): FilterPool;
   /** Threads worth using for filters by default (0: filters on the calling thread). */
   filterWorkers: number;
+  /** Memory that need not be zeroed (Node: Buffer.allocUnsafeSlow); default a plain ArrayBuffer. */
+  allocUninitialised?(bytes: number): ArrayBuffer;
 }
 
 let platform: Hdf5Platform = { decodeWorkersByDefault: false, filterWorkers: 0 };
@@ -92,6 +94,15 @@ export function setHdf5Platform(p: Partial<Hdf5Platform>): void {
 
 export function hdf5Platform(): Hdf5Platform {
   return platform;
+}
+
+/**
+ * `bytes` of memory for a caller that writes every byte: not zeroed where the
+ * platform can (zeroing a fresh multi-MB block costs ~5% of a read), a plain
+ * ArrayBuffer elsewhere. The one place this is decided, for every package.
+ */
+export function allocUninitialised(bytes: number): ArrayBuffer {
+  return platform.allocUninitialised?.(bytes) ?? new ArrayBuffer(bytes);
 }
 
 /** Lets the event loop turn (setImmediate where there is one, else a macrotask). */

@@ -1,7 +1,7 @@
 // The copy loops of cell reads: chunks and blocks as read, into the output
 // (float32, or float16 bits), converting on the way. Typed-array loops, nothing
 // allocated per pixel: they are most of a read's time once the bytes are in.
-import { float16Table, formatPlatform, type NDArray, type TypedArray } from "@cellfolio/format";
+import { float16Table, type NDArray, type TypedArray } from "@cellfolio/format";
 
 /** The part of `chunk` (at chunk coordinates `coords` of a grid of `chunks`) inside the crop window into the output slots of its rows. */
 export function copyChunk(chunk: NDArray, coords: number[], chunks: readonly number[], slotsOfRow: Map<number, number[]>, chans: number[], cy0: number, cx0: number, s: number, out: Float32Array | Uint16Array): void {
@@ -118,9 +118,3 @@ function halfRect(src: Uint16Array, lut: Float32Array, out: Float32Array, si: nu
   }
 }
 
-/** An ArrayBuffer of `bytes` whose contents need not be zeroed (the caller writes all of it). */
-export function unzeroed(bytes: number): ArrayBuffer {
-  // Node's unzeroed memory; a browser has only zeroed ArrayBuffers.
-  const alloc = formatPlatform().allocUninitialised;
-  return alloc ? alloc(bytes) : new ArrayBuffer(bytes);
-}

@@ -4,6 +4,7 @@
 // to read (chunk-plan.ts), the copy loops (copy.ts), opening (sources/open.ts).
 import {
   type ArrayInfo,
+  allocUninitialised,
   DEFAULT_LAYOUT,
   type DType,
   detectLayout,
@@ -28,7 +29,7 @@ import {
 import { ChunkCache } from "./cache.js";
 import { channelRuns, planChunkReads } from "./chunk-plan.js";
 import { collectionDataset, splitZarrGroup, subStore } from "./collection.js";
-import { copyChunk, copyRun, unzeroed } from "./copy.js";
+import { copyChunk, copyRun } from "./copy.js";
 import { type Column, emptyFrame, type Frame, frameOrEmpty, readFrame } from "./elements.js";
 import { DatasetError } from "./errors.js";
 import { openSource, sourceName } from "./sources/open.js";
@@ -284,8 +285,8 @@ export class Dataset {
       into && (direct || want === "float32")
         ? into.subarray(0, nValues)
         : direct
-          ? new Uint16Array(unzeroed(nValues * 2))
-          : new Float32Array(unzeroed(nValues * 4));
+          ? new Uint16Array(allocUninitialised(nValues * 2))
+          : new Float32Array(allocUninitialised(nValues * 4));
     // Output slots by row, and which rows / channels each chunk covers.
     const slotsOfRow = new Map<number, number[]>();
     for (let i = 0; i < nOut; i++) {

@@ -1,5 +1,6 @@
 // Block reads from a local store (one whose chunks are files: hasFiles),
 // shared between this thread and the codec workers through shared memory.
+import { allocUninitialised } from "@cellfolio/hdf5";
 import { copyBlock, itemSize, product, typedArrayFor } from "../dtype.js";
 import type { FormatError } from "../errors.js";
 import { formatPlatform } from "../platform.js";
@@ -255,6 +256,5 @@ function allocateUninitialised(dtype: Exclude<NDArray["dtype"], "string">, shape
   const T = typedArrayFor(dtype);
   const n = product(shape);
   const bytes = n * T.BYTES_PER_ELEMENT;
-  const alloc = formatPlatform().allocUninitialised;
-  return new T(alloc ? alloc(bytes) : new ArrayBuffer(bytes), 0, n);
+  return new T(allocUninitialised(bytes), 0, n);
 }

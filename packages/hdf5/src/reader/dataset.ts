@@ -6,7 +6,7 @@ import { hasSyncDeflate } from "@cellfolio/codecs";
 import { copyBox, forEachRun, product } from "../box.js";
 import { runPool } from "../concurrency.js";
 import { decodeChunk, decodeChunkSync, FILTER_NAMES, hasDeflate, unsupportedFilter } from "../filters/registry.js";
-import { ChunkDecodeError, hdf5Platform, yieldToEventLoop } from "../platform.js";
+import { allocUninitialised, ChunkDecodeError, hdf5Platform, yieldToEventLoop } from "../platform.js";
 import { type ChunkInfo, type ChunkLookup, DenseChunkIndex, readChunkIndex } from "./chunk-index.js";
 import type { FileContext } from "./context.js";
 import { UNDEFINED } from "./cursor.js";
@@ -195,7 +195,7 @@ export class Dataset {
     }
     // A chunked read writes every byte (missing chunks get their fill), so
     // its output need not be zeroed first.
-    const out = options.into ?? (this.layout.class === "chunked" ? unzeroed(bytes) : new Uint8Array(bytes));
+    const out = options.into ?? (this.layout.class === "chunked" ? new Uint8Array(allocUninitialised(bytes)) : new Uint8Array(bytes));
     if (out.length === 0) return out;
     const layout = this.layout;
     if (layout.class === "compact") {
@@ -471,11 +471,3 @@ export class Dataset {
   }
 }
 
-/** `bytes` bytes not zeroed (Node's Buffer); zeroed where there is no Buffer (browsers). */
-function unzeroed(bytes: number): Uint8Array {
-  // A page may define a Buffer of its own without allocUnsafeSlow (the viewer's shim does).
-  const B = (globalThis as { Buffer?: { allocUnsafeSlow?(n: number): Uint8Array } }).Buffer;
-  if (typeof B?.allocUnsafeSlow !== "function") return new Uint8Array(bytes);
-  const b = B.allocUnsafeSlow(bytes);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
