@@ -1,5 +1,5 @@
 // Which backend a path, URL, file or set of bytes is: one place for the dispatch.
-import { BlobSource, type ByteSource, type HttpOptions, MemorySource, pickHttpOptions, type Sink } from "@cellfolio/hdf5";
+import { BlobSource, type ByteSource, HDF5_SIGNATURE, type HttpOptions, MemorySource, pickHttpOptions, type Sink } from "@cellfolio/hdf5";
 import { FormatError } from "./errors.js";
 import { openHdf5 } from "./hdf5/reader.js";
 import { createHdf5 } from "./hdf5/writer.js";
@@ -26,12 +26,16 @@ export interface CreateStoreOptions {
  */
 export type StoreSource = string | Blob | ArrayBuffer | Uint8Array | Map<string, Uint8Array> | KeyStore;
 
-const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
 const HDF5_EXT = /\.(h5ad|h5sc|h5adsc|h5|hdf5|hdf)$/i;
 const ZARR_EXT = /\.zarr(\.zip)?\/?$/i;
 
-const startsWith = (b: Uint8Array, sig: number[], at = 0): boolean => b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v);
+/** Whether a path or URL path names a Zarr store by its ending (.zarr, .zarr.zip). */
+export function isZarrName(path: string): boolean {
+  return ZARR_EXT.test(path);
+}
+
+const startsWith = (b: Uint8Array, sig: readonly number[], at = 0): boolean => b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v);
 
 /** What a file starts with: HDF5 (signature at 0, 512, 1024, ... up to 8192: a user block before it), zip, or neither. */
 export async function sniffBytes(src: ByteSource): Promise<"hdf5" | "zip" | "other"> {

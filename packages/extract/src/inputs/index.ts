@@ -1,6 +1,7 @@
 // Opening an input by what it is: a TIFF, a Zarr store, several single-channel
 // files stacked, or an ImageSource given directly.
 import { statSync } from "node:fs";
+import { isZarrName } from "@cellfolio/format";
 import { ExtractError } from "../errors.js";
 import { type ImageSource, StackedSource } from "./source.js";
 import { TiffSource } from "./tiff.js";
@@ -34,7 +35,7 @@ export async function openImageSource(input: ImageInput): Promise<ImageSource> {
       return false;
     }
   })();
-  if (isDir || /\.zarr(\.zip)?\/?$/i.test(input) || /^https?:\/\//.test(input)) return ZarrSource.open(input);
+  if (isDir || isZarrName(input) || /^https?:\/\//.test(input)) return ZarrSource.open(input);
   return TiffSource.open(input);
 }
 

@@ -4,7 +4,8 @@
 import type { FileContext } from "./context.js";
 import { Cursor, UNDEFINED } from "./cursor.js";
 
-const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+/** The eight bytes every HDF5 file starts with (at 0, or at 512, 1024, ... after a user block). */
+export const HDF5_SIGNATURE: readonly number[] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export interface Superblock {
   version: number;
@@ -29,7 +30,7 @@ export interface Superblock {
 export async function readSuperblock(ctx: FileContext): Promise<Superblock> {
   for (let off = 0; off + 8 <= ctx.fileSize; off = off === 0 ? 512 : off * 2) {
     const head = await ctx.meta.read(off, 8);
-    if (!SIGNATURE.every((b, i) => head[i] === b)) continue;
+    if (!HDF5_SIGNATURE.every((b, i) => head[i] === b)) continue;
     return ctx.guard("", "superblock", async () => {
       const c = new Cursor(await ctx.meta.read(off, Math.min(256, ctx.fileSize - off)), 8);
       return parse(c, off);
@@ -47,7 +48,7 @@ export async function readSuperblock(ctx: FileContext): Promise<Superblock> {
  */
 export function endOfFileFromHead(head: Uint8Array): number | undefined {
   for (let off = 0; off + 8 <= head.length; off = off === 0 ? 512 : off * 2) {
-    if (!SIGNATURE.every((b, i) => head[off + i] === b)) continue;
+    if (!HDF5_SIGNATURE.every((b, i) => head[off + i] === b)) continue;
     try {
       const sb = parse(new Cursor(head.subarray(off, off + 256), 8), off);
       return sb.endOfFile === UNDEFINED || sb.endOfFile < off + 8 ? undefined : sb.endOfFile;

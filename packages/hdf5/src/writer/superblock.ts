@@ -1,6 +1,7 @@
 // Superblock version 0 (96 bytes with 8-byte offsets and lengths), as h5py
 // writes by default: group leaf K 4, internal K 16; root symbol table entry
 // caching the root group's B-tree and heap addresses.
+import { HDF5_SIGNATURE } from "../reader/superblock.js";
 import { Bytes, UNDEF } from "./bytes.js";
 import { GROUP_INTERNAL_K, GROUP_LEAF_K, writeSymbolEntry } from "./symbol-table.js";
 
@@ -8,7 +9,7 @@ export const SUPERBLOCK_SIZE = 96;
 
 export function encodeSuperblock(endOfFile: number, root: { objectHeader: number; btree: number; heap: number }): Uint8Array {
   const out = new Bytes(SUPERBLOCK_SIZE);
-  out.bytes(new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]));
+  out.bytes(new Uint8Array(HDF5_SIGNATURE));
   // superblock, free-space, root entry, reserved, shared header versions; offsets, lengths sizes; reserved
   out.u8(0).u8(0).u8(0).u8(0).u8(0).u8(8).u8(8).u8(0);
   out.u16(GROUP_LEAF_K).u16(GROUP_INTERNAL_K).u32(0);

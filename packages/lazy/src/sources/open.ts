@@ -1,14 +1,14 @@
 // Opening what openDataset is given: a path, URL, Blob, bytes or keys, through
 // format's openStore; an HDF5 URL is probed first (there, answering range
 // requests, an HDF5 signature by format's sniffing).
-import { CellfolioError, type HttpOptions, isReferenceFile, MemorySource, openStore, pickHttpOptions, SourceError, type StoreReader, type StoreSource, sniffBytes } from "@cellfolio/format";
+import { CellfolioError, type HttpOptions, isReferenceFile, isZarrName, MemorySource, openStore, pickHttpOptions, SourceError, type StoreReader, type StoreSource, sniffBytes } from "@cellfolio/format";
 import { DatasetError } from "../errors.js";
 import { isUrl, probeRange } from "./http.js";
 
 /** The store of `source` (or `options.store`); a failure to open is a DatasetError naming the source. */
 export async function openSource(source: StoreSource, options: HttpOptions & { store?: StoreReader }): Promise<StoreReader> {
   if (options.store) return options.store;
-  if (typeof source === "string" && isUrl(source) && !/\.zarr(\.zip)?\/?$/i.test(new URL(source).pathname) && !isReferenceFile(source)) {
+  if (typeof source === "string" && isUrl(source) && !isZarrName(new URL(source).pathname) && !isReferenceFile(source)) {
     // HDF5 over HTTP: the file must be there and answer range requests.
     const head = await probeRange(source, pickHttpOptions(options));
     if ((await sniffBytes(new MemorySource(head))) !== "hdf5") {
