@@ -133,6 +133,29 @@ describe("streamed stacks", () => {
     expect(Buffer.from(c.out.buffer).equals(Buffer.from(a.out.buffer))).toBe(true);
   });
 
+  it("hold three sets of band buffers, made once, however the bands' heights vary", async () => {
+    const params = resolveParams({ size: 32 });
+    const Real = globalThis.SharedArrayBuffer;
+    let made = 0;
+    globalThis.SharedArrayBuffer = class extends Real {
+      constructor(bytes: number) {
+        super(bytes);
+        made++;
+      }
+    } as SharedArrayBufferConstructor;
+    let banded: Awaited<ReturnType<typeof stacks>>;
+    try {
+      banded = await stacks(params, 0, { bandBytes: 200_000 });
+    } finally {
+      globalThis.SharedArrayBuffer = Real;
+    }
+    // Bands of ~22 rows: the first one clipped at the top, the later ones as tall as their cells make them.
+    // Three slots (computed, read ahead, finishing) of 3 channel planes and 2 mask planes each.
+    expect(made).toBe(3 * 5);
+    const whole = await stacks(params, 0);
+    expect(Buffer.from(banded.out.buffer).equals(Buffer.from(whole.out.buffer))).toBe(true);
+  });
+
   it("equal the reference for the scportrait preset with border pad and no cytosol mask", async () => {
     const params = resolveParams({ preset: "scportrait", size: 40, border: "pad" });
     const ref = reference(slide, { preset: "scportrait", size: 40, border: "pad" }, { cytosol: false });
