@@ -239,8 +239,8 @@ export class ZarrReader implements StoreReader {
       if (this.sharesRead(m, countChunks(start, shape, m.shard?.chunks ?? m.chunks))) {
         await readIntoLocal(this.local(), path, m, start, shape, dst); // writes every element
       } else {
-        // the general path leaves zero-filled chunks as they are (0n: int64 arrays hold bigints)
-        dst.fill((typeof dst[0] === "bigint" ? 0n : 0) as never);
+        // the general path leaves zero-filled chunks as they are (0n: int64 arrays hold bigints, empty or not)
+        dst.fill((dst instanceof BigInt64Array || dst instanceof BigUint64Array ? 0n : 0) as never);
         await this.readInto(path, m, start, shape, dst);
       }
       return { dtype: m.dtype, shape, data: dst } as NDArray;

@@ -98,6 +98,9 @@ describe("readBlock into a reused buffer", () => {
     const into = new BigInt64Array(24).fill(99n);
     const got = await r.readBlock("n", [1, 1], [3, 2], { into });
     expect(Array.from(got.data as BigInt64Array)).toEqual([2n, 3n, 0n, 0n, 0n, 0n]);
+    const none = await r.readBlock("n", [2, 0], [0, 4], { into }); // an empty block: nothing to fill, no throw
+    expect(none.shape).toEqual([0, 4]);
+    expect((none.data as BigInt64Array).length).toBe(0);
     await r.close();
   });
 
