@@ -36,7 +36,6 @@ export function itemSize(dtype: DType): number {
   return dtype === "string" ? 0 : TABLE[dtype].BYTES_PER_ELEMENT;
 }
 
-
 /** A zero-filled array (empty strings for "string"). */
 export function allocate(dtype: DType, shape: number[]): NDArray {
   const n = product(shape);
@@ -83,7 +82,6 @@ export function copyBlock(
 ): void {
   copyElements(src as any, dst as any, { srcShape, srcStart, dstShape, dstStart, count });
 }
-
 
 /** The caller's `into` (readBlock's option) for a block of `dtype` and `shape`, checked: a view of its first elements. */
 export function intoView(into: TypedArray, dtype: DType, shape: number[], source: string, path: string): TypedArray {
