@@ -35,8 +35,10 @@ function sharedPlane(slot: BandSlot, k: number, type: keyof typeof PIXEL_ARRAYS,
   return new (T as unknown as new (b: ArrayBufferLike, o: number, n: number) => PixelArray)(slot[k], 0, n);
 }
 
+type BandWindow = { y0: number; x0: number; h: number; wd: number };
+
 /** The window of a band: every pixel the crops of `cells` need, clipped to the image. */
-function bandWindow(cells: CellInfo[], size: number, image: ImageSource): { y0: number; x0: number; h: number; wd: number } {
+function bandWindow(cells: CellInfo[], size: number, image: ImageSource): BandWindow {
   const w = size / 2;
   let minY = Infinity;
   let maxY = -Infinity;
@@ -53,17 +55,15 @@ function bandWindow(cells: CellInfo[], size: number, image: ImageSource): { y0: 
   return { y0, x0, h: Math.min(image.height, maxY + w) - y0, wd: Math.min(image.width, maxX + w) - x0 };
 }
 
-/** The band window of `cells` read into shared memory; `capacity`: pixels of the largest band window of the run. */
+/** A band's window read into shared memory; `capacity`: pixels of the largest band window of the run. */
 async function readBand(
-  cells: CellInfo[],
-  size: number,
+  { y0, x0, h, wd }: BandWindow,
   image: ImageSource,
   nucleus: ImageSource,
   cytosol: ImageSource | null,
   slot: BandSlot,
   capacity: number,
 ): Promise<Window> {
-  const { y0, x0, h, wd } = bandWindow(cells, size, image);
   // Kernels take uint8 / uint16 / float32 channels; other types become float32.
   const channelType = image.dtype === "uint8" || image.dtype === "uint16" ? image.dtype : "float32";
   const C = image.channels;
@@ -193,12 +193,9 @@ export async function streamStacks(
     image.width * (image.channels * PIXEL_ARRAYS[image.dtype].BYTES_PER_ELEMENT + 2 * PIXEL_ARRAYS[nucleus.dtype].BYTES_PER_ELEMENT);
   const bandRows = Math.max(1, Math.floor((options.bandBytes ?? 32 * MiB) / bytesPerRow) - size);
   const bands = spatialBands(plan, bandRows, rowStart, rowEnd);
-  // Pixels of the largest band window: every band's planes fit the first ones made.
-  let capacity = 0;
-  for (const band of bands) {
-    const { h, wd } = bandWindow(band.map((r) => plan.cells[r]), size, image);
-    capacity = Math.max(capacity, h * wd);
-  }
+  // Each band's window, and the pixels of the largest: every band's planes fit the first ones made.
+  const windows = bands.map((band) => bandWindow(band.map((r) => plan.cells[r]), size, image));
+  const capacity = windows.reduce((most, { h, wd }) => Math.max(most, h * wd), 0);
   const batchSize = Math.max(1, options.batchSize ?? 32);
   const missing: number[] = [];
   let runner: CellRunner | null = null;
@@ -222,15 +219,7 @@ export async function streamStacks(
     const readAt = (b: number) => {
       const p = (async () => {
         if (b >= 3) await bandDone[b - 3];
-        return readBand(
-          bands[b].map((r) => plan.cells[r]),
-          size,
-          image,
-          nucleus,
-          cytosol,
-          slots[b % 3],
-          capacity,
-        );
+        return readBand(windows[b], image, nucleus, cytosol, slots[b % 3], capacity);
       })();
       p.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
       return p;
