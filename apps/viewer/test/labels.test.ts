@@ -47,8 +47,14 @@ async function view(dataset: string): Promise<{ url: string; child: ChildProcess
   return { url, child };
 }
 
-/** The place of a cell's tile in the grid: its line's canvas and the centre of the tile. */
+/**
+ * The place of a cell's tile in the grid: its line's canvas and the centre of
+ * the tile. Two frames first: when the detail panel opens or closes the grid
+ * lays its lines out again from a ResizeObserver, which runs in the next
+ * frame; a place read before it is a place in the old layout (another cell).
+ */
 async function tile(page: Page, cellId: number): Promise<{ line: number; x: number; y: number }> {
+  await page.evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
   const where = await page.$$eval(
     ".line",
     (els, id) => {
@@ -146,12 +152,14 @@ describe.skipIf(!canRun)("labelling cells with the keyboard and saving them", ()
         expect(await page.getAttribute("#selected-count", "data-count")).toBe("0");
         // the detail closed: the cell under the pointer
         await page.keyboard.press("Escape");
+        await page.waitForSelector("#detail", { state: "hidden" });
         const h = await tile(page, ids[30]);
         await page.hover(`.line >> nth=${h.line} >> canvas`, { position: { x: h.x, y: h.y } });
         await page.keyboard.press("3");
         given.set(ids[30], CLASSES[2]);
         // and one relabelled, one labelled and unlabelled again: still 20
-        await page.hover(`.line >> nth=${first.line} >> canvas`, { position: { x: first.x, y: first.y } });
+        const f = await tile(page, ids[0]);
+        await page.hover(`.line >> nth=${f.line} >> canvas`, { position: { x: f.x, y: f.y } });
         await page.keyboard.press("2");
         given.set(ids[0], CLASSES[1]);
         const u = await tile(page, ids[31]);
