@@ -5,12 +5,16 @@
 // kernels do: a per-core comparison (the Zarr readers and writers spread
 // chunks over cores on both sides). Decodes into a fresh buffer count its
 // allocation (page faults on this VM); into a reused one they are the codec alone.
+// Deflate's run-length form (the .h5sc default: one 32 KB plane a stream) is
+// compared with zlib's own Z_RLE at level 1 twice, node:zlib (Chromium's
+// zlib, SIMD) and Python's zlib module (the system libz h5py links).
 //   npm run build
 //   node bench/codecs.mjs           (BENCH_MB: bytes coded per measurement, default 512)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { kernels, lz4Bound } from "@cellfolio/codecs";
 import { CELL_ELEMS, cellPool, POOL } from "./cell-pool.mjs";
 
@@ -36,6 +40,19 @@ const lz4 = shuffled.map((c) => {
   return out.slice(0, k.lz4EncodeBlock(c, out, 1));
 });
 const tmp = new Uint8Array(CH);
+const PLANE = 128 * 128 * 2;
+const planes = chunks.flatMap((c) => Array.from({ length: CH / PLANE }, (_, i) => c.subarray(i * PLANE, (i + 1) * PLANE)));
+const size = (fn) => planes.reduce((n, p) => n + fn(p).length, 0);
+const deflate = {
+  ours: time(() => {
+    for (const p of planes) k.deflateRle(p);
+  }),
+  node: time(() => {
+    for (const p of planes) zlib.deflateSync(p, { level: 1, strategy: zlib.constants.Z_RLE });
+  }),
+  oursBytes: size((p) => k.deflateRle(p)),
+  nodeBytes: size((p) => zlib.deflateSync(p, { level: 1, strategy: zlib.constants.Z_RLE })),
+};
 const ours = {
   "blosc lz4 shuffle encode": time(() => {
     for (const c of chunks) k.bloscEncodeLz4(c, 2, true, 256 * 1024, 5);
@@ -96,7 +113,13 @@ out = {
   "shuffle (2 bytes)": t(lambda: [sh.encode(c) for c in chunks]),
   "unshuffle (2 bytes)": t(lambda: [sh.decode(s) for s in shu]),
 }
-print(json.dumps({"numcodecs": numcodecs.__version__, "mbps": out}))
+import zlib
+planes = [c[i * 16384:(i + 1) * 16384].tobytes() for c in chunks for i in range(${ROW} // 16384)]
+def rle(p):
+    z = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+    return z.compress(p) + z.flush()
+zl = {"mbps": t(lambda: [rle(p) for p in planes]), "bytes": sum(len(rle(p)) for p in planes), "version": zlib.ZLIB_RUNTIME_VERSION}
+print(json.dumps({"numcodecs": numcodecs.__version__, "mbps": out, "zlib": zl}))
 `,
       path.join(dir, "cells.bin"),
     ],
@@ -116,3 +139,9 @@ console.table(
     ratio: (ours[op] / theirs.mbps[op]).toFixed(2),
   })),
 );
+console.log(`deflate, run-length parse, level 1, one ${PLANE / 1024} KB plane a zlib stream (the .h5sc chunk), one core:`);
+console.table([
+  { coder: "cellfolio deflateRle (WebAssembly)", "MB/s": deflate.ours.toFixed(0), ratio: (raw.length / deflate.oursBytes).toFixed(3), "cellfolio / this": "1.00" },
+  { coder: `node:zlib ${process.versions.zlib} Z_RLE`, "MB/s": deflate.node.toFixed(0), ratio: (raw.length / deflate.nodeBytes).toFixed(3), "cellfolio / this": (deflate.ours / deflate.node).toFixed(2) },
+  { coder: `Python zlib ${theirs.zlib.version} Z_RLE`, "MB/s": theirs.zlib.mbps.toFixed(0), ratio: (raw.length / theirs.zlib.bytes).toFixed(3), "cellfolio / this": (deflate.ours / theirs.zlib.mbps).toFixed(2) },
+]);

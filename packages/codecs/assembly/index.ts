@@ -7,6 +7,7 @@ export { lz4Decode, lz4Encode } from "./lz4";
 export { lzfDecode, lzfEncode, lzfReset } from "./lzf";
 export { shuffle, unshuffle } from "./shuffle";
 export { bloscDecode, bloscEncode } from "./blosc";
+export { adler32, deflateRle } from "./deflate";
 
 /** Where the caller's buffers may start (after the static data and the encoders' tables). */
 export function workBase(): usize {

@@ -30,6 +30,13 @@ export interface Kernels {
   bloscDecodeInto(src: Uint8Array, dst: Uint8Array): boolean;
   /** A blosc 1 frame of lz4 streams, one a block, byte-shuffled when `shuffle`. */
   bloscEncodeLz4(src: Uint8Array, typesize: number, shuffle: boolean, blocksize: number, acceleration: number): Uint8Array;
+  /**
+   * A zlib stream (RFC 1950) of `src` with zlib's run-length parse (Z_RLE):
+   * any inflater reads it; made for masked image chunks, mostly runs of zeros.
+   */
+  deflateRle(src: Uint8Array): Uint8Array;
+  /** Adler-32 of `src`, continuing from `start` (1 for a new stream). */
+  adler32(src: Uint8Array, start?: number): number;
   /** The module's memory now (it holds a call's input and output; given back after large calls). */
   memoryBytes(): number;
 }
@@ -133,6 +140,20 @@ export function createKernels(wasmBase64: string): Kernels {
       return bloscDecodeInto(src, out) ? out : null;
     },
     bloscDecodeInto,
+    deflateRle(src) {
+      // never more than stored blocks: 5 bytes each 65,535 (and a block
+      // starts every 32,768 symbols), the zlib header and checksum, and room
+      // for the 4-byte stores
+      const [a, b] = place(src.length, src.length + 10 * Math.ceil(src.length / 32768) + 32);
+      heap.set(src, a);
+      const n = x.deflateRle(a, src.length, b);
+      return heap.slice(b, b + n);
+    },
+    adler32(src, start = 1) {
+      const [a] = place(src.length, 0);
+      heap.set(src, a);
+      return x.adler32(a, src.length, start) >>> 0;
+    },
     bloscEncodeLz4(src, typesize, shuffle, blocksize, acceleration) {
       // c-blosc wants a block no larger than the chunk, of whole elements
       blocksize = Math.min(blocksize, src.length);

@@ -193,12 +193,11 @@ export function storedChannelNames(nMasks: number, imageChannelNames: string[]):
 /**
  * HDF5 default filter: gzip level 1. Stock h5py, h5dump, HDF5 in R / MATLAB
  * read it (lzf is h5py's own). The extraction workers compress the planes
- * themselves, with zlib's RLE strategy (extract's stream.ts stackFilters).
- * Codec cost per cell on the bench slide (160 KiB of float16, one core):
- * gzip 1 RLE 300 us at ratio 7.26 (level 1's default strategy 393 us at
- * 7.10); shuffle + gzip 1 RLE 388 us at 7.65; lzf (JS) 310 us at 6.23. End to
- * end (20,000 cells, 2 threads): gzip 1 at 1,128 cells per CPU second, 300 us
- * of the ~890 us per cell; compression is still the largest single stage.
+ * themselves, with zlib's run-length parse (extract's stream.ts
+ * stackFilters), which @cellfolio/codecs' WebAssembly encoder writes at
+ * ~40 us a 32 KiB plane, 2.2x node:zlib's Z_RLE at the same size (the tiled
+ * bench slide's planes, one core). The README's "Which compression, measured"
+ * compares it end to end with lzf, shuffle + gzip and Zarr.
  */
 export const HDF5_DEFAULT_COMPRESSION: Compression = { codec: "gzip", level: 1 };
 
