@@ -16,13 +16,6 @@ const MAX_BITS: i32 = 15;
 const MAX_CL_BITS: i32 = 7;
 
 const LIT_FREQ = memory.data(288 * 4, 16);
-/**
- * Four more histograms of literals, filled in turn by the 16-literal steps and
- * added into LIT_FREQ at the block's end: counting every byte into one table
- * makes each count wait for the previous store to the same slot, and float16
- * planes repeat a byte every 2 (a mask's 00 3c 00 3c ...); that cost 3x.
- */
-const HIST = memory.data(4 * 256 * 4, 16);
 const DIST_FREQ = memory.data(32 * 4, 16);
 const CL_FREQ = memory.data(20 * 4, 16);
 const LIT_LEN = memory.data(288, 16);
@@ -455,23 +448,9 @@ export function deflateRle(src: usize, n: usize, dst: usize): usize {
           const at = DEFLATE_SYMS + 2 * <usize>nsyms;
           v128.store(at, i16x8.extend_low_i8x16_u(b));
           v128.store(at + 16, i16x8.extend_high_i8x16_u(b));
-          if (lits == 16) {
-            for (let k: usize = 0; k < 16; k += 4) {
-              const w = load<u32>(i + k);
-              const f0 = HIST + 4 * <usize>(w & 0xff);
-              store<u32>(f0, load<u32>(f0) + 1);
-              const f1 = HIST + 1024 + 4 * <usize>((w >> 8) & 0xff);
-              store<u32>(f1, load<u32>(f1) + 1);
-              const f2 = HIST + 2048 + 4 * <usize>((w >> 16) & 0xff);
-              store<u32>(f2, load<u32>(f2) + 1);
-              const f3 = HIST + 3072 + 4 * <usize>(w >> 24);
-              store<u32>(f3, load<u32>(f3) + 1);
-            }
-          } else {
-            for (let k: usize = 0; k < lits; k++) {
-              const f = LIT_FREQ + 4 * <usize>load<u8>(i + k);
-              store<u32>(f, load<u32>(f) + 1);
-            }
+          for (let k: usize = 0; k < lits; k++) {
+            const f = LIT_FREQ + 4 * <usize>load<u8>(i + k);
+            store<u32>(f, load<u32>(f) + 1);
           }
           i += lits;
           nsyms += <u32>lits;
@@ -507,12 +486,6 @@ export function deflateRle(src: usize, n: usize, dst: usize): usize {
       }
       nsyms++;
     }
-    for (let b: usize = 0; b < 256; b += 4) {
-      const h = HIST + 4 * b;
-      const sum = i32x4.add(i32x4.add(v128.load(h), v128.load(h + 1024)), i32x4.add(v128.load(h + 2048), v128.load(h + 3072)));
-      v128.store(LIT_FREQ + 4 * b, i32x4.add(v128.load(LIT_FREQ + 4 * b), sum));
-    }
-    memory.fill(HIST, 0, 4 * 256 * 4);
     store<u32>(DIST_FREQ, matches);
     writeBlock(src, start - src, i - src, nsyms, extraBits, i >= end);
   }
