@@ -32,8 +32,10 @@ const FIX_DIST_CODE = memory.data(32 * 2, 16);
 const LEN_SYM = memory.data(260, 16);
 /** Code-length symbols of the header: (symbol | extra value << 8) as u16. */
 const CL_SEQ = memory.data(320 * 2, 16);
-/** Huffman construction: (freq << 9 | symbol) keys, then the in-place algorithm's array. */
-const KEYS = memory.data(288 * 8, 16);
+/** Huffman construction: (freq << 9 | symbol) keys, sorted through SORTED with RADIX's counts; the in-place algorithm's array. */
+const KEYS = memory.data(288 * 4, 16);
+const SORTED = memory.data(288 * 4, 16);
+const RADIX = memory.data(2 * 256 * 4, 16);
 const WORK = memory.data(288 * 4, 16);
 const BL_COUNT = memory.data(16 * 4, 16);
 const NEXT_CODE = memory.data(16 * 4, 16);
@@ -105,79 +107,116 @@ function assignCodes(lens: usize, codes: usize, n: i32): void {
 }
 
 /**
- * Huffman code lengths of at most `limit` bits for `n` frequencies (at least
- * two non-zero: the callers see to it). Moffat and Katajainen's in-place
- * algorithm on the frequencies sorted; when the longest code is too long the
- * frequencies are halved (kept non-zero) and the codes built again, which
- * costs a little ratio in rare blocks and keeps the code short.
+ * Huffman code lengths of at most `limit` bits for `n` frequencies (below
+ * 2^16; at least two non-zero: the callers see to it). The used symbols are
+ * sorted by frequency (two radix passes, stable: ties stay in symbol order),
+ * Moffat and Katajainen's in-place algorithm gives the optimal lengths, and
+ * when the longest is too long the count of codes per length is brought
+ * under the limit (the deepest codes move up, a shorter code splits) and the
+ * lengths are dealt again, shortest to the most frequent.
  */
 function buildLengths(freq: usize, n: i32, lens: usize, limit: i32): void {
   memory.fill(lens, 0, n);
-  let shift: u32 = 0;
-  for (;;) {
-    // keys of the used symbols, sorted by frequency (shell sort: at most 288)
-    let m = 0;
-    for (let s = 0; s < n; s++) {
-      const f = load<u32>(freq + 4 * s);
-      if (f != 0) store<u64>(KEYS + 8 * m++, ((<u64>(shift == 0 ? f : (f >> shift) | 1)) << 9) | <u64>s);
-    }
-    let gap = 1;
-    while (gap < m / 3) gap = gap * 3 + 1;
-    for (; gap > 0; gap = (gap - 1) / 3) {
-      for (let i = gap; i < m; i++) {
-        const k = load<u64>(KEYS + 8 * i);
-        let j = i;
-        while (j >= gap && load<u64>(KEYS + 8 * (j - gap)) > k) {
-          store<u64>(KEYS + 8 * j, load<u64>(KEYS + 8 * (j - gap)));
-          j -= gap;
-        }
-        store<u64>(KEYS + 8 * j, k);
-      }
-    }
-    // phase 1: internal nodes' weights, parents as indices
-    const A = WORK;
-    for (let i = 0; i < m; i++) store<u32>(A + 4 * i, <u32>(load<u64>(KEYS + 8 * i) >> 9));
-    let root = 0;
-    let leaf = 0;
-    for (let next = 0; next < m - 1; next++) {
-      if (leaf >= m || (root < next && load<u32>(A + 4 * root) < load<u32>(A + 4 * leaf))) {
-        store<u32>(A + 4 * next, load<u32>(A + 4 * root));
-        store<u32>(A + 4 * root++, next);
-      } else store<u32>(A + 4 * next, load<u32>(A + 4 * leaf++));
-      if (leaf >= m || (root < next && load<u32>(A + 4 * root) < load<u32>(A + 4 * leaf))) {
-        store<u32>(A + 4 * next, load<u32>(A + 4 * next) + load<u32>(A + 4 * root));
-        store<u32>(A + 4 * root++, next);
-      } else store<u32>(A + 4 * next, load<u32>(A + 4 * next) + load<u32>(A + 4 * leaf++));
-    }
-    // phase 2: depths of the internal nodes
-    store<u32>(A + 4 * (m - 2), 0);
-    for (let next = m - 3; next >= 0; next--) store<u32>(A + 4 * next, load<u32>(A + 4 * load<u32>(A + 4 * next)) + 1);
-    // phase 3: depths of the leaves, longest first
-    let avail = 1;
-    let used = 0;
-    let depth: u32 = 0;
-    let r = m - 2;
-    let nx = m - 1;
-    while (avail > 0) {
-      while (r >= 0 && load<u32>(A + 4 * r) == depth) {
-        used++;
-        r--;
-      }
-      while (avail > used) {
-        store<u32>(A + 4 * nx--, depth);
-        avail--;
-      }
-      avail = 2 * used;
-      depth++;
-      used = 0;
-    }
-    // A[0] is the longest code (the rarest symbol)
-    if (<i32>load<u32>(A) <= limit) {
-      for (let i = 0; i < m; i++) store<u8>(lens + <usize>(load<u64>(KEYS + 8 * i) & 511), <u8>load<u32>(A + 4 * i));
-      return;
-    }
-    shift++;
+  memory.fill(RADIX, 0, 2 * 256 * 4);
+  let m = 0;
+  for (let s = 0; s < n; s++) {
+    const f = load<u32>(freq + 4 * s);
+    if (f == 0) continue;
+    store<u32>(KEYS + 4 * m++, (f << 9) | <u32>s);
+    const lo = RADIX + 4 * <usize>(f & 0xff);
+    store<u32>(lo, load<u32>(lo) + 1);
+    const hi = RADIX + 1024 + 4 * <usize>((f >> 8) & 0xff);
+    store<u32>(hi, load<u32>(hi) + 1);
   }
+  // counts to start offsets, then scatter by the low byte and back by the high one
+  let lo: u32 = 0;
+  let hi: u32 = 0;
+  for (let d: usize = 0; d < 256; d++) {
+    const c0 = load<u32>(RADIX + 4 * d);
+    store<u32>(RADIX + 4 * d, lo);
+    lo += c0;
+    const c1 = load<u32>(RADIX + 1024 + 4 * d);
+    store<u32>(RADIX + 1024 + 4 * d, hi);
+    hi += c1;
+  }
+  for (let i = 0; i < m; i++) {
+    const k = load<u32>(KEYS + 4 * i);
+    const at = RADIX + 4 * <usize>((k >> 9) & 0xff);
+    const j = load<u32>(at);
+    store<u32>(at, j + 1);
+    store<u32>(SORTED + 4 * <usize>j, k);
+  }
+  for (let i = 0; i < m; i++) {
+    const k = load<u32>(SORTED + 4 * i);
+    const at = RADIX + 1024 + 4 * <usize>((k >> 17) & 0xff);
+    const j = load<u32>(at);
+    store<u32>(at, j + 1);
+    store<u32>(KEYS + 4 * <usize>j, k);
+  }
+  // phase 1: internal nodes' weights, parents as indices
+  const A = WORK;
+  for (let i = 0; i < m; i++) store<u32>(A + 4 * i, load<u32>(KEYS + 4 * i) >> 9);
+  let root = 0;
+  let leaf = 0;
+  for (let next = 0; next < m - 1; next++) {
+    if (leaf >= m || (root < next && load<u32>(A + 4 * root) < load<u32>(A + 4 * leaf))) {
+      store<u32>(A + 4 * next, load<u32>(A + 4 * root));
+      store<u32>(A + 4 * root++, next);
+    } else store<u32>(A + 4 * next, load<u32>(A + 4 * leaf++));
+    if (leaf >= m || (root < next && load<u32>(A + 4 * root) < load<u32>(A + 4 * leaf))) {
+      store<u32>(A + 4 * next, load<u32>(A + 4 * next) + load<u32>(A + 4 * root));
+      store<u32>(A + 4 * root++, next);
+    } else store<u32>(A + 4 * next, load<u32>(A + 4 * next) + load<u32>(A + 4 * leaf++));
+  }
+  // phase 2: depths of the internal nodes
+  store<u32>(A + 4 * (m - 2), 0);
+  for (let next = m - 3; next >= 0; next--) store<u32>(A + 4 * next, load<u32>(A + 4 * load<u32>(A + 4 * next)) + 1);
+  // phase 3: depths of the leaves, longest first (A[0], the rarest symbol)
+  let avail = 1;
+  let used = 0;
+  let depth: u32 = 0;
+  let r = m - 2;
+  let nx = m - 1;
+  while (avail > 0) {
+    while (r >= 0 && load<u32>(A + 4 * r) == depth) {
+      used++;
+      r--;
+    }
+    while (avail > used) {
+      store<u32>(A + 4 * nx--, depth);
+      avail--;
+    }
+    avail = 2 * used;
+    depth++;
+    used = 0;
+  }
+  if (<i32>load<u32>(A) > limit) {
+    // codes per length, the too long ones counted at the limit; then, while
+    // the lengths claim more than the whole code space (Kraft's sum over 1),
+    // one code at the limit goes and a shorter one splits into two
+    memory.fill(BL_COUNT, 0, 16 * 4);
+    for (let i = 0; i < m; i++) {
+      const l = <usize>min(<i32>load<u32>(A + 4 * i), limit);
+      store<u32>(BL_COUNT + 4 * l, load<u32>(BL_COUNT + 4 * l) + 1);
+    }
+    let total: u32 = 0;
+    for (let l = 1; l <= limit; l++) total += load<u32>(BL_COUNT + 4 * l) << <u32>(limit - l);
+    while (total != <u32>1 << <u32>limit) {
+      store<u32>(BL_COUNT + 4 * limit, load<u32>(BL_COUNT + 4 * limit) - 1);
+      for (let l = limit - 1; l > 0; l--) {
+        const c = load<u32>(BL_COUNT + 4 * l);
+        if (c != 0) {
+          store<u32>(BL_COUNT + 4 * l, c - 1);
+          store<u32>(BL_COUNT + 4 * (l + 1), load<u32>(BL_COUNT + 4 * (l + 1)) + 2);
+          break;
+        }
+      }
+      total--;
+    }
+    let j = m;
+    for (let l = 1; l <= limit; l++) for (let c = load<u32>(BL_COUNT + 4 * l); c > 0; c--) store<u32>(A + 4 * --j, l);
+  }
+  for (let i = 0; i < m; i++) store<u8>(lens + <usize>(load<u32>(KEYS + 4 * i) & 511), <u8>load<u32>(A + 4 * i));
 }
 
 /** The header's code-length symbols for `n` lengths (zlib's scan of runs), counted into CL_FREQ; returns the new end of CL_SEQ. */
