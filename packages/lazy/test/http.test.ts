@@ -1,7 +1,7 @@
 // Remote reads from a real HTTP server on 127.0.0.1 (Range support, request
 // counting): what opening and reading costs, and that values equal local
 // reads and h5py's / zarr-python's.
-import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -135,6 +135,25 @@ with h5py.File(p, "r") as f:
       await lazy.close();
     });
   }
+});
+
+describe("remote HDF5 with a user block", () => {
+  it("a 512-byte block in front of the file (as h5jam or MATLAB put it): opened and read as h5py reads it", async () => {
+    const jammed = path.join(dir, "userblock.h5sc");
+    writeFileSync(jammed, Buffer.concat([Buffer.alloc(512, 0x20), readFileSync(fx.h5gzip)]));
+    const ds = await openDataset(url(jammed));
+    const want = pythonRead(jammed, [5]);
+    expect(ds.cellIds).toEqual(want.ids);
+    expect(ds.cellIds).toEqual(pythonRead(fx.h5gzip, []).ids);
+    expect(Array.from((await ds.getCell(5)).data)).toEqual(want.images);
+    await ds.close();
+  });
+
+  it("a file with no HDF5 signature at 0 nor after a user block is named as not HDF5", async () => {
+    const text = path.join(dir, "notes.h5sc");
+    writeFileSync(text, "not an HDF5 file, ".repeat(1000));
+    await expect(openDataset(url(text))).rejects.toThrow(/notes\.h5sc.*not an HDF5 file \(no HDF5 signature at offset 0, nor after a user block/);
+  });
 });
 
 describe("bad input over HTTP", () => {

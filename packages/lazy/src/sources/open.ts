@@ -5,14 +5,22 @@ import { CellfolioError, type HttpOptions, isReferenceFile, isZarrName, MemorySo
 import { DatasetError } from "../errors.js";
 import { isUrl, probeRange } from "./http.js";
 
+/** Bytes that hold an HDF5 signature after the largest user block sniffing looks behind (8192). */
+const USER_BLOCK_PROBE = 8192 + 8;
+
 /** The store of `source` (or `options.store`); a failure to open is a DatasetError naming the source. */
 export async function openSource(source: StoreSource, options: HttpOptions & { store?: StoreReader }): Promise<StoreReader> {
   if (options.store) return options.store;
   if (typeof source === "string" && isUrl(source) && !isZarrName(new URL(source).pathname) && !isReferenceFile(source)) {
     // HDF5 over HTTP: the file must be there and answer range requests.
-    const head = await probeRange(source, pickHttpOptions(options));
+    const http = pickHttpOptions(options);
+    let head = await probeRange(source, http);
+    if ((await sniffBytes(new MemorySource(head))) !== "hdf5" && head.length === 8) {
+      // a user block (512, 1024, ... bytes, h5jam's) may come first: its signature is further on
+      head = await probeRange(source, { ...http, bytes: USER_BLOCK_PROBE });
+    }
     if ((await sniffBytes(new MemorySource(head))) !== "hdf5") {
-      throw new DatasetError(source, "", "not an HDF5 file (no HDF5 signature at offset 0)");
+      throw new DatasetError(source, "", "not an HDF5 file (no HDF5 signature at offset 0, nor after a user block at 512, 1024, ... 8192)");
     }
   }
   try {
