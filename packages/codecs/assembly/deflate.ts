@@ -22,6 +22,8 @@ const LIT_LEN = memory.data(288, 16);
 const DIST_LEN = memory.data(32, 16);
 const CL_LEN = memory.data(20, 16);
 const LIT_CODE = memory.data(288 * 2, 16);
+/** The codes a block is written with, as code | length << 16: one load a symbol. */
+const LIT_CL = memory.data(288 * 4, 16);
 const DIST_CODE = memory.data(32 * 2, 16);
 const CL_CODE = memory.data(20 * 2, 16);
 const FIX_LIT_LEN = memory.data(288, 16);
@@ -47,31 +49,31 @@ const CL_ORDER: StaticArray<u8> = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 
 
 let ready = false;
 
-// The bit writer: bits go in from the low end, 32 at a time out.
+// The bit writer: bits go in from the low end; after each put 8 bytes are
+// stored and the whole bytes among them kept, so fewer than 8 bits stay held
+// and no branch decides when to write (a flush on a test of the count
+// mispredicted every few symbols and cost 2x). The output has room for the
+// 8-byte stores past its end.
 let bitBuf: u64 = 0;
-let bitCnt: u32 = 0;
+let bitCnt: u64 = 0;
 let out: usize = 0;
 
+/** Puts `n` bits (at most 56 with the 7 held). */
 // @ts-ignore: decorator
-@inline function putBits(value: u32, n: u32): void {
-  bitBuf |= (<u64>value) << bitCnt;
+@inline function putBits(value: u64, n: u64): void {
+  bitBuf |= value << bitCnt;
   bitCnt += n;
-  if (bitCnt >= 32) {
-    store<u32>(out, <u32>bitBuf);
-    out += 4;
-    bitBuf >>= 32;
-    bitCnt -= 32;
-  }
+  store<u64>(out, bitBuf);
+  out += <usize>(bitCnt >> 3);
+  bitBuf >>= bitCnt & ~7;
+  bitCnt &= 7;
 }
 
-/** Pads to a byte boundary and writes the whole bytes held. */
+/** Pads to a byte boundary: the bits held go out as one last byte. */
 function flushBytes(): void {
-  while (bitCnt > 0) {
-    store<u8>(out++, <u8>bitBuf);
-    bitBuf >>= 8;
-    bitCnt = bitCnt >= 8 ? bitCnt - 8 : 0;
-  }
+  if (bitCnt > 0) store<u8>(out++, <u8>bitBuf);
   bitBuf = 0;
+  bitCnt = 0;
 }
 
 /** The low `len` bits of `code` in reverse order (deflate sends Huffman codes from their top bit). */
@@ -283,31 +285,15 @@ function symbolBits(litLen: usize, distLen: usize): u64 {
   return bits;
 }
 
-/** A block's codes as code | length << 16, one load a symbol. */
-const LIT_CL = memory.data(288 * 4, 16);
-
-/**
- * The symbols of a block under these codes, then end of block. The bits are
- * written without a branch: after each symbol 8 bytes are stored and the
- * whole bytes among them kept, so fewer than 8 bits stay behind (a flush on a
- * test of the count mispredicted every few symbols and cost 2x).
- */
+/** The symbols of a block under these codes, then end of block. */
 function writeSymbols(nsyms: u32, litLen: usize, litCode: usize, distLen: usize, distCode: usize): void {
   for (let s: usize = 0; s < 286; s++) store<u32>(LIT_CL + 4 * s, <u32>load<u16>(litCode + 2 * s) | (<u32>load<u8>(litLen + s) << 16));
-  let bb = bitBuf;
-  let bc = <u64>bitCnt;
-  let op = out;
-  // fewer than 8 bits held from here on
-  store<u64>(op, bb);
-  op += <usize>(bc >> 3);
-  bb >>= bc & ~7;
-  bc &= 7;
   const dist = <u64>load<u16>(distCode);
   const distBits = <u64>load<u8>(distLen);
   let i: usize = 0;
   while (i < <usize>nsyms) {
-    // three literals at once where there are three (45 bits at most, with the 7 held 52):
-    // one step of the bit writer's serial chain for three symbols
+    // three literals at once where there are three (45 bits at most): one
+    // step of the bit writer's serial chain for three symbols
     const q = load<u64>(DEFLATE_SYMS + 2 * i);
     if (i + 3 <= <usize>nsyms && (q & 0xff00ff00ff00) == 0) {
       const e0 = load<u32>(LIT_CL + 4 * <usize>(q & 0xff));
@@ -315,15 +301,13 @@ function writeSymbols(nsyms: u32, litLen: usize, litCode: usize, distLen: usize,
       const e2 = load<u32>(LIT_CL + 4 * <usize>((q >> 32) & 0xff));
       const n0 = <u64>(e0 >> 16);
       const n01 = n0 + <u64>(e1 >> 16);
-      bb |= (<u64>(e0 & 0xffff) | (<u64>(e1 & 0xffff) << n0) | (<u64>(e2 & 0xffff) << n01)) << bc;
-      bc += n01 + <u64>(e2 >> 16);
+      putBits(<u64>(e0 & 0xffff) | (<u64>(e1 & 0xffff) << n0) | (<u64>(e2 & 0xffff) << n01), n01 + <u64>(e2 >> 16));
       i += 3;
     } else {
       const s = <usize>(q & 0xffff);
       if (s < 256) {
         const e = load<u32>(LIT_CL + 4 * s);
-        bb |= (<u64>(e & 0xffff)) << bc;
-        bc += <u64>(e >> 16);
+        putBits(<u64>(e & 0xffff), <u64>(e >> 16));
       } else {
         // length code, extra bits, distance code: at most 15 + 5 + 15 bits
         const l = s - 256;
@@ -331,20 +315,11 @@ function writeSymbols(nsyms: u32, litLen: usize, litCode: usize, distLen: usize,
         const e = load<u32>(LIT_CL + 4 * (257 + c));
         const n = <u64>(e >> 16);
         const extra = <u64>unchecked(LEN_EXTRA[<i32>c]);
-        const v = <u64>(e & 0xffff) | ((<u64>(l - <usize>unchecked(LEN_BASE[<i32>c]))) << n) | (dist << (n + extra));
-        bb |= v << bc;
-        bc += n + extra + distBits;
+        putBits(<u64>(e & 0xffff) | ((<u64>(l - <usize>unchecked(LEN_BASE[<i32>c]))) << n) | (dist << (n + extra)), n + extra + distBits);
       }
       i++;
     }
-    store<u64>(op, bb);
-    op += <usize>(bc >> 3);
-    bb >>= bc & ~7;
-    bc &= 7;
   }
-  bitBuf = bb;
-  bitCnt = <u32>bc;
-  out = op;
   putBits(load<u16>(litCode + 2 * 256), load<u8>(litLen + 256));
 }
 
@@ -453,8 +428,10 @@ export function adler32(p: usize, n: usize, start: u32): u32 {
 }
 
 /**
- * Compresses `n` bytes at `src` as a zlib stream into `dst` (room for
- * deflateBound(n) bytes, plus 16 for the 4-byte stores); returns its length.
+ * Compresses `n` bytes at `src` as a zlib stream into `dst`; returns its
+ * length. `dst` has room for stored blocks at worst (n, plus 5 bytes a 65,535
+ * and a block every 32,768 symbols), the header and checksum, and the bit
+ * writer's 8-byte stores past the end (src/kernels.ts sizes it).
  */
 export function deflateRle(src: usize, n: usize, dst: usize): usize {
   if (!ready) init();
@@ -465,9 +442,8 @@ export function deflateRle(src: usize, n: usize, dst: usize): usize {
   out += 2;
   const end = src + n;
   let i = src;
-  let first = true;
-  while (first || i < end) {
-    first = false;
+  // one block at least: an empty input is an empty final block
+  do {
     memory.fill(LIT_FREQ, 0, 288 * 4);
     memory.fill(DIST_FREQ, 0, 32 * 4);
     const start = i;
@@ -527,7 +503,7 @@ export function deflateRle(src: usize, n: usize, dst: usize): usize {
     }
     store<u32>(DIST_FREQ, matches);
     writeBlock(src, start - src, i - src, nsyms, extraBits, i >= end);
-  }
+  } while (i < end);
   flushBytes();
   const adler = adler32(src, n, 1);
   store<u32>(out, bswap(adler));
