@@ -24,7 +24,6 @@ export const lz4EncodeBlock = (src: Uint8Array, dst: Uint8Array, acceleration = 
 export const lzfDecode = (src: Uint8Array, dst: Uint8Array): number => kernels().lzfDecode(src, dst);
 export const lzfCompress = (src: Uint8Array, dst: Uint8Array): number => kernels().lzfCompress(src, dst);
 export const deflateRle = (src: Uint8Array): Uint8Array => kernels().deflateRle(src);
-export const adler32 = (src: Uint8Array, start = 1): number => kernels().adler32(src, start);
 export const shuffleBytes = (src: Uint8Array, size: number, dst?: Uint8Array): Uint8Array => kernels().shuffleBytes(src, size, dst);
 export const unshuffle = (src: Uint8Array, dst: Uint8Array, size: number): void => kernels().unshuffle(src, dst, size);
 
