@@ -76,7 +76,7 @@ export {
   type WriteElemOptions,
   writeElem,
 } from "./registry.js";
-export { type CreateStoreOptions, createStore, isZarrName, type OpenStoreOptions, openStore, plausibleSize, type StoreSource, sniffBytes } from "./store.js";
+export { type CreateStoreOptions, createStore, isZarrName, type OpenStoreOptions, openStore, plausibleSize, SNIFF_BYTES, type StoreSource, sniffBytes } from "./store.js";
 export { RowAppender } from "./streaming.js";
 export type * from "./types.js";
 export {

@@ -37,12 +37,17 @@ export function isZarrName(path: string): boolean {
 
 const startsWith = (b: Uint8Array, sig: readonly number[], at = 0): boolean => b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v);
 
+/** The largest user block sniffing looks behind for an HDF5 signature (at 512, 1024, ... up to it). */
+const MAX_USER_BLOCK = 8192;
+/** The bytes sniffBytes may read: what a probe of a remote file's head must fetch to be sniffed whole. */
+export const SNIFF_BYTES = MAX_USER_BLOCK + 8;
+
 /** What a file starts with: HDF5 (signature at 0, 512, 1024, ... up to 8192: a user block before it), zip, or neither. */
 export async function sniffBytes(src: ByteSource): Promise<"hdf5" | "zip" | "other"> {
   const size = await src.size();
   const head = await src.read(0, Math.min(size, 8));
   if (startsWith(head, ZIP_SIGNATURE)) return "zip";
-  for (let offset = 0; offset <= 8192 && offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
+  for (let offset = 0; offset <= MAX_USER_BLOCK && offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
     if (startsWith(await src.read(offset, 8), HDF5_SIGNATURE)) return "hdf5";
   }
   return "other";

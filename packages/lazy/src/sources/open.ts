@@ -1,12 +1,9 @@
 // Opening what openDataset is given: a path, URL, Blob, bytes or keys, through
 // format's openStore; an HDF5 URL is probed first (there, answering range
 // requests, an HDF5 signature by format's sniffing).
-import { CellfolioError, type HttpOptions, isReferenceFile, isZarrName, MemorySource, openStore, pickHttpOptions, SourceError, type StoreReader, type StoreSource, sniffBytes } from "@cellfolio/format";
+import { CellfolioError, type HttpOptions, isReferenceFile, isZarrName, MemorySource, openStore, pickHttpOptions, SNIFF_BYTES, SourceError, type StoreReader, type StoreSource, sniffBytes } from "@cellfolio/format";
 import { DatasetError } from "../errors.js";
 import { isUrl, probeRange } from "./http.js";
-
-/** Bytes that hold an HDF5 signature after the largest user block sniffing looks behind (8192). */
-const USER_BLOCK_PROBE = 8192 + 8;
 
 /** The store of `source` (or `options.store`); a failure to open is a DatasetError naming the source. */
 export async function openSource(source: StoreSource, options: HttpOptions & { store?: StoreReader }): Promise<StoreReader> {
@@ -17,10 +14,10 @@ export async function openSource(source: StoreSource, options: HttpOptions & { s
     let head = await probeRange(source, http);
     if ((await sniffBytes(new MemorySource(head))) !== "hdf5" && head.length === 8) {
       // a user block (512, 1024, ... bytes, h5jam's) may come first: its signature is further on
-      head = await probeRange(source, { ...http, bytes: USER_BLOCK_PROBE });
+      head = await probeRange(source, { ...http, bytes: SNIFF_BYTES });
     }
     if ((await sniffBytes(new MemorySource(head))) !== "hdf5") {
-      throw new DatasetError(source, "", "not an HDF5 file (no HDF5 signature at offset 0, nor after a user block at 512, 1024, ... 8192)");
+      throw new DatasetError(source, "", `not an HDF5 file (no HDF5 signature at offset 0, nor after a user block at 512, 1024, ... ${SNIFF_BYTES - 8})`);
     }
   }
   try {
