@@ -5,19 +5,22 @@
 import { type ByteCodec, encodeByteCodecsSync, encodeChunkSync, type H5Filter } from "@cellfolio/format";
 import { createScratch, extractCell, type KernelChoice, type Scratch, type Window } from "./extract-cell.js";
 import type { CellInfo } from "./kernels/cells.js";
+import { emptyRect, type Rect } from "./kernels/rect.js";
 import type { ExtractionParams } from "./presets.js";
 
-export const CELL_FIELDS = 10;
+export const CELL_FIELDS = 14;
 
 export function packCells(cells: readonly CellInfo[]): Float64Array {
   const out = new Float64Array(cells.length * CELL_FIELDS);
   cells.forEach((c, k) => {
-    out.set([c.id, c.cy, c.cx, c.centroidY, c.centroidX, c.y0, c.x0, c.y1, c.x1, c.area], k * CELL_FIELDS);
+    const b = c.cytosolBox;
+    out.set([c.id, c.cy, c.cx, c.centroidY, c.centroidX, c.y0, c.x0, c.y1, c.x1, c.area, b ? b.y0 : Number.NaN, b?.x0 ?? 0, b?.y1 ?? 0, b?.x1 ?? 0], k * CELL_FIELDS);
   });
   return out;
 }
 
-function unpackCell(packed: Float64Array, k: number, cell: CellInfo): CellInfo {
+/** Into `cell` (reused; its cytosolBox object too). */
+function unpackCell(packed: Float64Array, k: number, cell: CellInfo, box: Rect): CellInfo {
   const o = k * CELL_FIELDS;
   cell.id = packed[o];
   cell.cy = packed[o + 1];
@@ -29,6 +32,14 @@ function unpackCell(packed: Float64Array, k: number, cell: CellInfo): CellInfo {
   cell.y1 = packed[o + 7];
   cell.x1 = packed[o + 8];
   cell.area = packed[o + 9];
+  if (Number.isNaN(packed[o + 10])) cell.cytosolBox = undefined;
+  else {
+    box.y0 = packed[o + 10];
+    box.x0 = packed[o + 11];
+    box.y1 = packed[o + 12];
+    box.x1 = packed[o + 13];
+    cell.cytosolBox = box;
+  }
   return cell;
 }
 
@@ -47,8 +58,9 @@ export function extractBatch(
   const n = packed.length / CELL_FIELDS;
   const missing = new Uint8Array(n);
   const cell = {} as CellInfo;
+  const box = emptyRect();
   for (let k = 0; k < n; k++) {
-    const r = extractCell(win, unpackCell(packed, k, cell), params, scratch, out.subarray(k * stackLength, (k + 1) * stackLength));
+    const r = extractCell(win, unpackCell(packed, k, cell, box), params, scratch, out.subarray(k * stackLength, (k + 1) * stackLength));
     if (r.cytosolMissing) missing[k] = 1;
   }
   return missing;

@@ -115,7 +115,17 @@ export function extractCell(win: Window, cell: CellInfo, params: ExtractionParam
   cropMask(win.nucleus, win, oy, ox, cell.id, scan, S, s.nMask, s.nBox);
   let cytosolMissing = false;
   if (hasCyto) {
-    cropMask(win.cytosol as LabelPlane, win, oy, ox, cell.id, v, S, s.cMask, s.cBox);
+    // Where the plan knows the cytosol's box, only that part of the crop can hold the id.
+    const b = cell.cytosolBox;
+    if (b) {
+      scan.y0 = Math.max(v.y0, b.y0 - oy);
+      scan.y1 = Math.min(v.y1, b.y1 - oy);
+      scan.x0 = Math.max(v.x0, b.x0 - ox);
+      scan.x1 = Math.min(v.x1, b.x1 - ox);
+      if (scan.y1 < scan.y0) scan.y1 = scan.y0;
+      if (scan.x1 < scan.x0) scan.x1 = scan.x0;
+    }
+    cropMask(win.cytosol as LabelPlane, win, oy, ox, cell.id, b ? scan : v, S, s.cMask, s.cBox);
     cytosolMissing = isEmpty(s.cBox);
   }
 

@@ -46,6 +46,7 @@ import { LabelledSource, RelabelledSource } from "./inputs/derived.js";
 import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
 import { RunLabeller, type RunLabels } from "./kernels/components.js";
+import type { Rect } from "./kernels/rect.js";
 import { type ExtractionPlan, planCells } from "./plan.js";
 
 export type BinaryMasks = "label" | "refuse";
@@ -112,6 +113,8 @@ interface Scan {
   nucleusIndex: Map<number, number>;
   cytosolList: number[];
   pairs: Map<number, number>;
+  /** Cytosol label -> the tight box of its pixels (slide coordinates). */
+  cytosolBoxes: Map<number, Rect>;
 }
 
 async function scanMasks(
@@ -128,6 +131,7 @@ async function scanMasks(
   const cytosolIndex = new Map<number, number>();
   const cytosolList: number[] = [0];
   const pairs = new Map<number, number>();
+  let boxes = new Int32Array(4 * 1024); // by cytosol index: y0, x0, y1, x1
   const nIndex = (id: number) => {
     let k = nucleusIndex.get(id);
     if (k === undefined) {
@@ -144,11 +148,32 @@ async function scanMasks(
       if (k >= PAIR) throw new ExtractError(cytosol?.name ?? "cytosol", `more than ${PAIR} cytosol labels; expected fewer`);
       cytosolIndex.set(id, k);
       cytosolList.push(id);
+      if (4 * k >= boxes.length) {
+        const grown = new Int32Array(2 * boxes.length);
+        grown.set(boxes);
+        boxes = grown;
+      }
+      boxes.set([0x7fffffff, 0x7fffffff, -0x80000000, -0x80000000], 4 * k);
     }
     return k;
   };
-  const flush = (n: number, c: number, len: number) => {
-    if (c !== 0) cytosolIds.set(c, (cytosolIds.get(c) ?? 0) + len);
+  // A run of `len` pixels ending before index `end` of a band starting at row y0.
+  const flush = (n: number, c: number, len: number, end: number, y0: number) => {
+    if (c !== 0) {
+      cytosolIds.set(c, (cytosolIds.get(c) ?? 0) + len);
+      // The cytosol's box, for the extraction's crop of it. A run crossing a
+      // row end covers the last column and the first: the whole width.
+      const b = 4 * cIndex(c);
+      const start = end - len;
+      const ya = y0 + Math.floor(start / width);
+      const yb = y0 + Math.floor((end - 1) / width);
+      const xa = ya === yb ? start % width : 0;
+      const xb = ya === yb ? ((end - 1) % width) + 1 : width;
+      if (ya < boxes[b]) boxes[b] = ya;
+      if (xa < boxes[b + 1]) boxes[b + 1] = xa;
+      if (yb + 1 > boxes[b + 2]) boxes[b + 2] = yb + 1;
+      if (xb > boxes[b + 3]) boxes[b + 3] = xb;
+    }
     if (n !== 0) {
       const key = nIndex(n) * PAIR + (c === 0 ? 0 : cIndex(c));
       pairs.set(key, (pairs.get(key) ?? 0) + len);
@@ -187,15 +212,17 @@ async function scanMasks(
         run++;
         continue;
       }
-      if (lastN !== 0 || lastC !== 0) flush(lastN, lastC, run);
+      if (lastN !== 0 || lastC !== 0) flush(lastN, lastC, run, i, y0);
       lastN = nv;
       lastC = cv;
       run = 1;
     }
-    if (lastN !== 0 || lastC !== 0) flush(lastN, lastC, run);
+    if (lastN !== 0 || lastC !== 0) flush(lastN, lastC, run, len, y0);
   }
   onRows?.(height, height);
-  return { cells: acc.finish(), cytosolIds, nucleusIndex, cytosolList, pairs };
+  const cytosolBoxes = new Map<number, Rect>();
+  for (let k = 1; k < cytosolList.length; k++) cytosolBoxes.set(cytosolList[k], { y0: boxes[4 * k], x0: boxes[4 * k + 1], y1: boxes[4 * k + 2], x1: boxes[4 * k + 3] });
+  return { cells: acc.finish(), cytosolIds, nucleusIndex, cytosolList, pairs, cytosolBoxes };
 }
 
 /** A binary mask's connected components as runs (one more pass over the mask). */
@@ -312,6 +339,7 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   summary.match = match;
 
   if (match === "ids") {
+    for (const c of scan.cells) c.cytosolBox = scan.cytosolBoxes.get(c.id) ?? { y0: 0, x0: 0, y1: 0, x1: 0 };
     const plan = await planCells(nucleus, planOptions);
     const selected = [...plan.cells.map((c) => c.id), ...plan.droppedAtBorder];
     summary.idsMissingFromCytosol = sortedIds(selected.filter((id) => !scan.cytosolIds.has(id)));
@@ -346,6 +374,12 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
     else for (const id of nuclei) reason.set(id, "shared");
   }
   summary.unmatchedCytosols = sortedIds([...scan.cytosolIds.keys()].filter((label) => !chosen.has(label)));
+  const cytosolOf = new Map<number, number>();
+  for (const [label, id] of map) cytosolOf.set(id, label);
+  for (const c of scan.cells) {
+    const label = cytosolOf.get(c.id);
+    if (label !== undefined) c.cytosolBox = scan.cytosolBoxes.get(label);
+  }
   const plan = await planCells(nucleus, { ...planOptions, exclude: reason });
   const u = summary.unmatchedNuclei;
   for (const id of plan.excluded) {

@@ -1,6 +1,7 @@
 // Per-label centroid and bounding box in one pass over a nucleus label mask.
 // Rows are walked as runs of equal labels, so a label costs one lookup per run,
 // not per pixel, and the sums of a run are closed-form.
+import type { Rect } from "./rect.js";
 
 export interface CellInfo {
   /** The label (cellID) in the masks. */
@@ -18,6 +19,12 @@ export interface CellInfo {
   x1: number;
   /** Number of nucleus pixels. */
   area: number;
+  /**
+   * A box holding every pixel of the cell's cytosol (slide coordinates), when
+   * the masks' scan knows it (masks.ts): the cytosol's crop looks only there.
+   * Absent: the whole crop is looked at. Empty: the cytosol mask lacks the cell.
+   */
+  cytosolBox?: Rect;
 }
 
 /** Any integer label plane, row-major. */
