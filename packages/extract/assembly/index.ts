@@ -514,3 +514,58 @@ export function widenU8(u: usize, x: usize, S: i32, ry0: i32, ry1: i32, rx0: i32
     for (; i < end; i++) store<f32>(x + (<usize>i << 2), <f32>load<u8>(u + <usize>i));
   }
 }
+
+// ---------------------------------------------------------------------------
+// A channel's crop read where it lies: a band of the slide copied into this
+// memory once (src/kernels/wasm.ts loadWindow), each cell's crop then read
+// from it row by row here, not copied out row by row in JavaScript.
+
+/**
+ * x (float32, S x S) over the rect r = [ry0, ry1) x [rx0, rx1): the plane at
+ * `plane` (`width` pixels a row, of `kind` 0 uint16, 1 uint8, 2 float32,
+ * 3 int16, 4 int8) at crop pixel (y, x) = plane pixel (y + dy, x + dx), inside
+ * the valid part [vy0, vy1) x [vx0, vx1); zeros elsewhere in r.
+ */
+export function cropWiden(
+  kind: i32, plane: usize, width: i32, dy: i32, dx: i32, x: usize, S: i32,
+  ry0: i32, ry1: i32, rx0: i32, rx1: i32, vy0: i32, vy1: i32, vx0: i32, vx1: i32,
+): void {
+  const cx0 = max(rx0, vx0);
+  const cx1 = min(rx1, vx1);
+  for (let y = ry0; y < ry1; y++) {
+    const row = x + (<usize>(y * S) << 2);
+    if (y < vy0 || y >= vy1 || cx1 <= cx0) {
+      memory.fill(row + (<usize>rx0 << 2), 0, <usize>(rx1 - rx0) << 2);
+      continue;
+    }
+    if (cx0 > rx0) memory.fill(row + (<usize>rx0 << 2), 0, <usize>(cx0 - rx0) << 2);
+    if (cx1 < rx1) memory.fill(row + (<usize>cx1 << 2), 0, <usize>(rx1 - cx1) << 2);
+    const at = (y + dy) * width + dx; // plane index of crop pixel (y, 0); >= 0 from cx0 on
+    let i = cx0;
+    if (kind == 0) {
+      const s = plane + (<usize>at << 1);
+      for (; i + 8 <= cx1; i += 8) {
+        const v = v128.load(s + (<usize>i << 1));
+        v128.store(row + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v)));
+        v128.store(row + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(v)), 16);
+      }
+      for (; i < cx1; i++) store<f32>(row + (<usize>i << 2), <f32>load<u16>(s + (<usize>i << 1)));
+    } else if (kind == 1) {
+      const s = plane + <usize>at;
+      for (; i + 8 <= cx1; i += 8) {
+        const v = i16x8.extend_low_i8x16_u(v128.load64_zero(s + <usize>i));
+        v128.store(row + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v)));
+        v128.store(row + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(v)), 16);
+      }
+      for (; i < cx1; i++) store<f32>(row + (<usize>i << 2), <f32>load<u8>(s + <usize>i));
+    } else if (kind == 2) {
+      memory.copy(row + (<usize>cx0 << 2), plane + (<usize>(at + cx0) << 2), <usize>(cx1 - cx0) << 2);
+    } else if (kind == 3) {
+      const s = plane + (<usize>at << 1);
+      for (; i < cx1; i++) store<f32>(row + (<usize>i << 2), <f32>load<i16>(s + (<usize>i << 1)));
+    } else {
+      const s = plane + <usize>at;
+      for (; i < cx1; i++) store<f32>(row + (<usize>i << 2), <f32>load<i8>(s + <usize>i));
+    }
+  }
+}

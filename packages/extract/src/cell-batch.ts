@@ -164,7 +164,16 @@ export function encodeBatch(out: Uint16Array, n: number, stackLength: number, en
 
 /** What a cell thread is sent: its settings once, the bands of the slide (shared memory), batches of cells. */
 export type CellRequest =
-  | { type: "init"; params: ExtractionParams; nChannels: number; stackLength: number; encoding?: ChunkEncoding; kernels: KernelChoice }
+  | {
+      type: "init";
+      params: ExtractionParams;
+      nChannels: number;
+      stackLength: number;
+      encoding?: ChunkEncoding;
+      kernels: KernelChoice;
+      /** Bytes of the channel planes of the largest band window: kept in the kernels' memory (Scratch.loadWindow). */
+      windowBytes?: number;
+    }
   | { type: "band"; band: number; win: Window }
   | { type: "release"; band: number }
   | { type: "task"; band: number; cells: Float64Array; out?: ArrayBuffer };
@@ -190,18 +199,31 @@ export class CellThread {
   private readonly scratch: Scratch;
   private readonly encodeScratch: EncodeScratch = { buf: new Uint8Array(1 << 20) };
   private raw: ArrayBuffer | undefined;
+  /** The band whose channels are in the kernels' memory (one at a time: batches come band after band), and its window there. */
+  private loaded = -1;
+  private loadedWin: Window | null = null;
 
   constructor(private readonly init: Extract<CellRequest, { type: "init" }>) {
-    this.scratch = createScratch(init.params, init.nChannels, init.kernels);
+    this.scratch = createScratch(init.params, init.nChannels, init.kernels, init.windowBytes ?? 0);
   }
 
   /** A band, a release or a batch (whose result this returns; `out`: a buffer to reuse for it). */
   handle(msg: Exclude<CellRequest, { type: "init" }>): BatchResult | undefined {
     if (msg.type === "band") this.bands.set(msg.band, msg.win);
-    else if (msg.type === "release") this.bands.delete(msg.band);
-    else {
-      const win = this.bands.get(msg.band);
-      if (!win) throw new Error(`band ${msg.band} not set`);
+    else if (msg.type === "release") {
+      this.bands.delete(msg.band);
+      if (msg.band === this.loaded) {
+        this.loaded = -1;
+        this.loadedWin = null;
+      }
+    } else {
+      const shared = this.bands.get(msg.band);
+      if (!shared) throw new Error(`band ${msg.band} not set`);
+      if (msg.band !== this.loaded) {
+        this.loadedWin = this.scratch.loadWindow(shared);
+        this.loaded = msg.band;
+      }
+      const win = this.loadedWin as Window;
       const { params, stackLength, encoding } = this.init;
       const n = msg.cells.length / CELL_FIELDS;
       const out = resultBuffer(n * stackLength * 2, encoding ? this.raw : msg.out);

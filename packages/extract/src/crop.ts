@@ -70,13 +70,14 @@ export class Scratch {
     readonly params: ExtractionParams,
     readonly nChannels: number,
     wasmModule: WebAssembly.Module | null = null,
+    windowBytes = 0,
   ) {
     const S = params.size;
     const n = S * S;
     this.S = S;
     this.kernel = new GaussianKernel(params.sigma, S);
     this.halfWidths = diskHalfWidths(params.dilation);
-    const w = wasmModule ? new WasmKernels(wasmModule, S, this.kernel) : null;
+    const w = wasmModule ? new WasmKernels(wasmModule, S, this.kernel, windowBytes) : null;
     this.wasm = w;
     this.nMask = w ? w.nMask : new Uint8Array(n);
     this.cMask = w ? w.cMask : new Uint8Array(n);
@@ -91,6 +92,19 @@ export class Scratch {
     this.full = { y0: 0, y1: S, x0: 0, x1: S };
     this.lists = listLengths(n, params.quantiles[0], params.quantiles[1]);
     this.wasmSelect = this.lists[0] <= WASM_LIST && this.lists[1] <= WASM_LIST;
+  }
+
+  /**
+   * The window with its channels copied into the WebAssembly kernels' memory
+   * (the room createScratch's windowBytes kept), where each crop is then read
+   * in place: one copy a plane for all the cells of the window, instead of a
+   * copy a row, channel and cell. The window itself where that room is too
+   * small, a plane's type is not read there, or the kernels are JavaScript.
+   * The planes stay there until the next loadWindow.
+   */
+  loadWindow(win: Window): Window {
+    const channels = this.wasm?.loadChannels(win.channels);
+    return channels ? { ...win, channels } : win;
   }
 }
 
@@ -122,6 +136,8 @@ export function cropChannel(ch: ChannelPlane, win: Window, oy: number, ox: numbe
  */
 export function cropChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: number, ox: number, r: Rect, s: Scratch): void {
   const S = s.S;
+  // a window loaded into the kernels' memory (Scratch.loadWindow) is read in place
+  if (w.cropIn(ch, win.width, oy - win.y0, ox - win.x0, r, s.valid)) return;
   if (ch instanceof Uint16Array) {
     cropChannel(ch, win, oy, ox, r, s.valid, S, w.stage16);
     w.x.widenU16(w.stagePtr, w.xbuf.p, S, r.y0, r.y1, r.x0, r.x1);

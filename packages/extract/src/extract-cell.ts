@@ -26,13 +26,15 @@ export function maskCount(_params: ExtractionParams, hasCytosol: boolean): numbe
  * `kernels`: "auto" (default) runs the WebAssembly SIMD kernels where the
  * engine has them and the JavaScript ones elsewhere; "wasm" or "js" forces one
  * (both give the same bits; "wasm" throws where it cannot run).
+ * `windowBytes`: room in the WebAssembly kernels' memory for the channel
+ * planes of a window (Scratch.loadWindow), whose crops are then read in place.
  */
-export function createScratch(params: ExtractionParams, nChannels: number, kernels: KernelChoice = "auto"): Scratch {
+export function createScratch(params: ExtractionParams, nChannels: number, kernels: KernelChoice = "auto", windowBytes = 0): Scratch {
   if (params.nuclearChannel >= nChannels)
     throw new ParamError("nuclearChannel", `expected an index below the image's ${nChannels} channel(s), got ${params.nuclearChannel}`);
   const module = kernels === "js" ? null : kernelModule();
   if (kernels === "wasm" && !module) throw new Error("kernels: \"wasm\" needs WebAssembly with SIMD, which this engine lacks; use \"auto\" or \"js\"");
-  return new Scratch(params, nChannels, module);
+  return new Scratch(params, nChannels, module, windowBytes);
 }
 
 /**

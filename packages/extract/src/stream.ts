@@ -226,7 +226,9 @@ export async function streamStacks(
     };
     // The first band is read while the workers start.
     let next: Promise<Window> | null = bands.length > 0 ? readAt(0) : null;
-    runner = await startRunner(options.threads, params, image.channels, stackLength, encoding);
+    // each plane 16-byte aligned in the kernels' memory
+    const windowBytes = image.channels * ((capacity * PIXEL_ARRAYS[image.dtype].BYTES_PER_ELEMENT + 15) & ~15);
+    runner = await startRunner(options.threads, params, image.channels, stackLength, encoding, windowBytes);
     for (let b = 0; b < bands.length; b++) {
       const win = await (next as Promise<Window>);
       next = b + 1 < bands.length ? readAt(b + 1) : null;

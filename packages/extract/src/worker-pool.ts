@@ -66,8 +66,16 @@ class ThreadRunner implements CellRunner {
 }
 
 /** `encoding`: batches come back as encoded rows, compressed on the thread that computed them. */
-export async function startRunner(threads: number, params: ExtractionParams, nChannels: number, stackLength: number, encoding?: ChunkEncoding): Promise<CellRunner> {
-  const init = { type: "init" as const, params, nChannels, stackLength, encoding, kernels: kernelsFromEnv() };
+/** `windowBytes`: bytes of the channel planes of the largest band window (each thread keeps room for one). */
+export async function startRunner(
+  threads: number,
+  params: ExtractionParams,
+  nChannels: number,
+  stackLength: number,
+  encoding?: ChunkEncoding,
+  windowBytes = 0,
+): Promise<CellRunner> {
+  const init = { type: "init" as const, params, nChannels, stackLength, encoding, kernels: kernelsFromEnv(), windowBytes };
   if (threads === 0) return new InlineRunner(new CellThread(init));
   const pool = new WorkerPool<CellRequest, BatchResult>(workerFile("worker", import.meta.url), threads, { queue: 1, init });
   pool.startAll(); // while the caller reads the first band

@@ -51,6 +51,20 @@ interface Exports {
   clipScale(f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, lo: number, inv: number): void;
   widenU16(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
   widenU8(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
+  cropWiden(
+    kind: number, plane: number, width: number, dy: number, dx: number, x: number, S: number,
+    ry0: number, ry1: number, rx0: number, rx1: number, vy0: number, vy1: number, vx0: number, vx1: number,
+  ): void;
+}
+
+/** The pixel types cropWiden reads in place (its `kind`): those float32 holds exactly. */
+const CROP_KINDS = [Uint16Array, Uint8Array, Float32Array, Int16Array, Int8Array] as const;
+type CropPlane = InstanceType<(typeof CROP_KINDS)[number]>;
+
+/** cropWiden's `kind` of a plane that lies in this memory, or -1. */
+function cropKind(plane: ArrayLike<number>): number {
+  for (let k = 0; k < CROP_KINDS.length; k++) if (plane instanceof CROP_KINDS[k]) return k;
+  return -1;
 }
 
 /** Zeros on each side of the reversed kernel: the column pass sums eight rows per step. */
@@ -96,11 +110,19 @@ export class WasmKernels {
   readonly lowPtr: number;
   readonly highPtr: number;
   readonly mnmxPtr: number;
+  /** Room for a window's channel planes (loadChannels), windowBytes long. */
+  private readonly windowPtr: number;
 
+  /**
+   * `windowBytes`: room kept for the channel planes of a window of the slide
+   * (loadChannels), so crops are read in place rather than copied row by row;
+   * the memory is sized once here (growing it would detach the planes' views).
+   */
   constructor(
     module: WebAssembly.Module,
     readonly S: number,
     readonly kernel: GaussianKernel,
+    readonly windowBytes = 0,
   ) {
     this.x = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
     const n = S * S;
@@ -123,6 +145,7 @@ export class WasmKernels {
     this.lowPtr = take(8 * WASM_LIST);
     this.highPtr = take(8 * WASM_LIST);
     this.mnmxPtr = take(16);
+    this.windowPtr = take(windowBytes);
     const mem = this.x.memory;
     if (at > mem.buffer.byteLength) mem.grow(Math.ceil((at - mem.buffer.byteLength) / 65536));
     const buf = mem.buffer;
@@ -149,6 +172,42 @@ export class WasmKernels {
     this.low = new Float64Array(buf, this.lowPtr, WASM_LIST);
     this.high = new Float64Array(buf, this.highPtr, WASM_LIST);
     this.mnmx = new Float64Array(buf, this.mnmxPtr, 2);
+  }
+
+  /**
+   * The planes copied into the room kept for a window (one copy each), as
+   * views there, which cropIn reads in place; null when they do not fit or a
+   * plane's type is not one cropWiden reads.
+   */
+  loadChannels(planes: readonly ArrayLike<number>[]): CropPlane[] | null {
+    let at = this.windowPtr;
+    const end = this.windowPtr + this.windowBytes;
+    const out: CropPlane[] = [];
+    for (const plane of planes) {
+      const kind = cropKind(plane);
+      if (kind < 0) return null;
+      const T = CROP_KINDS[kind];
+      if (at + plane.length * T.BYTES_PER_ELEMENT > end) return null;
+      const view = new T(this.x.memory.buffer, at, plane.length);
+      view.set(plane as CropPlane);
+      out.push(view);
+      at += (plane.length * T.BYTES_PER_ELEMENT + 15) & ~15;
+    }
+    return out;
+  }
+
+  /**
+   * A channel's crop over r into the float32 plane xbuf, when the channel
+   * lies in this memory (loadChannels): crop pixel (y, x) is plane pixel
+   * (y + dy, x + dx) of a plane `width` wide, read only inside `valid`
+   * (zeros elsewhere). False when the plane lies elsewhere.
+   */
+  cropIn(plane: ArrayLike<number>, width: number, dy: number, dx: number, r: Rect, valid: Rect): boolean {
+    if (!ArrayBuffer.isView(plane) || plane.buffer !== this.x.memory.buffer) return false;
+    const kind = cropKind(plane);
+    if (kind < 0) return false;
+    this.x.cropWiden(kind, plane.byteOffset, width, dy, dx, this.xbuf.p, this.S, r.y0, r.y1, r.x0, r.x1, valid.y0, valid.y1, valid.x0, valid.x1);
+    return true;
   }
 
   /**

@@ -26,30 +26,42 @@ import { makeSlide, type SyntheticSlide } from "./synthetic-slide.js";
 
 const SAMPLE = path.resolve(import.meta.dirname, "../../../../test-data/sample");
 
-/** Every cell of the window extracted by both kernel sets; the first differing value, or null. */
+/**
+ * Every cell of the window extracted by both kernel sets, the WebAssembly ones
+ * twice: copying each crop out of the window, and with the window loaded into
+ * their memory (Scratch.loadWindow, crops read in place); the first differing
+ * value, or null.
+ */
 function compare(win: Window, cells: CellInfo[], params: ExtractionParams): { cells: number; firstDiff: string | null } {
   const C = win.channels.length;
   const S = params.size;
   const per = (maskCount(params, win.cytosol !== null) + C) * S * S;
   const js = createScratch(params, C, "js");
   const wasm = createScratch(params, C, "wasm");
+  const inPlace = createScratch(params, C, "wasm", C * ((win.height * win.width * 4 + 15) & ~15));
   expect(js.wasm).toBeNull();
   expect(wasm.wasm).not.toBeNull();
+  const loaded = inPlace.loadWindow(win);
+  expect(loaded).not.toBe(win);
   const a = new Uint16Array(per);
   const b = new Uint16Array(per);
+  const c = new Uint16Array(per);
   let n = 0;
   for (const cell of cells) {
     a.fill(0xffff);
     b.fill(0xfffe);
+    c.fill(0xfffd);
     const ra = extractCell(win, cell, params, js, a);
     const rb = extractCell(win, cell, params, wasm, b);
+    const rc = extractCell(loaded, cell, params, inPlace, c);
     expect(rb.cytosolMissing).toBe(ra.cytosolMissing);
+    expect(rc.cytosolMissing).toBe(ra.cytosolMissing);
     for (let i = 0; i < per; i++) {
-      if (a[i] !== b[i]) {
+      if (a[i] !== b[i] || a[i] !== c[i]) {
         const p = i % (S * S);
         return {
           cells: n,
-          firstDiff: `cell ${cell.id} plane ${Math.floor(i / (S * S))} (y ${Math.floor(p / S)}, x ${p % S}): js 0x${a[i].toString(16)}, wasm 0x${b[i].toString(16)}`,
+          firstDiff: `cell ${cell.id} plane ${Math.floor(i / (S * S))} (y ${Math.floor(p / S)}, x ${p % S}): js 0x${a[i].toString(16)}, wasm 0x${b[i].toString(16)}, in place 0x${c[i].toString(16)}`,
         };
       }
     }
@@ -129,6 +141,41 @@ describe.runIf(wasmKernelsAvailable())("WebAssembly kernels give the JavaScript 
       expect(r.firstDiff).toBeNull();
       expect(r.cells).toBeGreaterThan(3);
     });
+  });
+
+  it("a window of int16 and int8 channels off the image's origin, loaded in place; one too large for the room stays where it is", () => {
+    const params = resolveParams({ preset: "classic", size: 40, border: "pad" });
+    const slide = makeSlide({ height: 150, width: 170, spacing: 26, nChannels: 3, dtype: "uint16", seed: 31 });
+    // rows 30-119, columns 20-149 of the slide, as a window; channels as int16 (some negative) and int8
+    const [y0, x0, h, w] = [30, 20, 90, 130];
+    const cut = <A extends Int8Array | Int16Array | Uint16Array | Int32Array>(plane: ArrayLike<number>, make: (n: number) => A, f: (v: number) => number): A => {
+      const out = make(h * w);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = f(plane[(y0 + y) * slide.width + x0 + x]);
+      return out;
+    };
+    const channels = [
+      cut(slide.channels[0], (n) => new Int16Array(n), (v) => v - 30000),
+      cut(slide.channels[1], (n) => new Int8Array(n), (v) => (v % 256) - 128),
+      cut(slide.channels[2], (n) => new Uint16Array(n), (v) => v),
+    ];
+    const win: Window = {
+      y0,
+      x0,
+      height: h,
+      width: w,
+      imageHeight: slide.height,
+      imageWidth: slide.width,
+      channels,
+      nucleus: cut(slide.nucleus, (n) => new Int32Array(n), (v) => v),
+      cytosol: cut(slide.cytosol, (n) => new Int32Array(n), (v) => v),
+    };
+    // cells whose crop lies in the window (pad: those near the image's edge reach outside it)
+    const cells = findCells(slide.nucleus, slide.height, slide.width).filter((c) => c.cy - 20 >= Math.max(0, y0) && c.cy + 20 <= y0 + h && c.cx - 20 >= x0 && c.cx + 20 <= x0 + w);
+    const r = compare(win, cells, params);
+    expect(r.firstDiff).toBeNull();
+    expect(r.cells).toBeGreaterThan(3);
+    const small = createScratch(params, 3, "wasm", h * w * 2);
+    expect(small.loadWindow(win)).toBe(win);
   });
 
   it("random uint16 noise with random masks (many quantile inserts, ragged supports)", () => {
