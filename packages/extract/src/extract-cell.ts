@@ -75,6 +75,17 @@ function cropMask(labels: LabelPlane, win: Window, oy: number, ox: number, id: n
   }
 }
 
+/** The slide box b in crop coordinates (origin oy, ox), within v, into out. */
+function inCrop(b: Rect, oy: number, ox: number, v: Rect, out: Rect): Rect {
+  out.y0 = Math.max(v.y0, b.y0 - oy);
+  out.y1 = Math.min(v.y1, b.y1 - oy);
+  out.x0 = Math.max(v.x0, b.x0 - ox);
+  out.x1 = Math.min(v.x1, b.x1 - ox);
+  if (out.y1 < out.y0) out.y1 = out.y0;
+  if (out.x1 < out.x0) out.x1 = out.x0;
+  return out;
+}
+
 /**
  * Write the cell's stack [masks..., channels...] as float16 bits,
  * (maskCount + C) * S * S values, into out (from out[0]). The window must hold
@@ -108,26 +119,12 @@ export function extractCell(win: Window, cell: CellInfo, params: ExtractionParam
 
   // Nucleus: only its bounding box can hold the id.
   const scan = s.dBox; // reused as a temporary rect here
-  scan.y0 = Math.max(v.y0, cell.y0 - oy);
-  scan.y1 = Math.min(v.y1, cell.y1 - oy);
-  scan.x0 = Math.max(v.x0, cell.x0 - ox);
-  scan.x1 = Math.min(v.x1, cell.x1 - ox);
-  if (scan.y1 < scan.y0) scan.y1 = scan.y0;
-  if (scan.x1 < scan.x0) scan.x1 = scan.x0;
-  cropMask(win.nucleus, win, oy, ox, cell.id, scan, S, s.nMask, s.nBox);
+  cropMask(win.nucleus, win, oy, ox, cell.id, inCrop(cell, oy, ox, v, scan), S, s.nMask, s.nBox);
   let cytosolMissing = false;
   if (hasCyto) {
     // Where the plan knows the cytosol's box, only that part of the crop can hold the id.
     const b = cell.cytosolBox;
-    if (b) {
-      scan.y0 = Math.max(v.y0, b.y0 - oy);
-      scan.y1 = Math.min(v.y1, b.y1 - oy);
-      scan.x0 = Math.max(v.x0, b.x0 - ox);
-      scan.x1 = Math.min(v.x1, b.x1 - ox);
-      if (scan.y1 < scan.y0) scan.y1 = scan.y0;
-      if (scan.x1 < scan.x0) scan.x1 = scan.x0;
-    }
-    cropMask(win.cytosol as LabelPlane, win, oy, ox, cell.id, b ? scan : v, S, s.cMask, s.cBox);
+    cropMask(win.cytosol as LabelPlane, win, oy, ox, cell.id, b ? inCrop(b, oy, ox, v, scan) : v, S, s.cMask, s.cBox);
     cytosolMissing = isEmpty(s.cBox);
   }
 
