@@ -1,6 +1,7 @@
-// The per-cell extraction kernels as WebAssembly with SIMD: the binary blur's
-// column pass, the quantile selection's scan, the channel's normalise / clip /
-// weight / min-max pass and the float32 -> float16 conversion. Each computes
+// The per-cell extraction kernels as WebAssembly with SIMD: the binary blur,
+// the disk dilation, the crop of a channel out of a band held here, the
+// quantile selection's scan, the channel's normalise / clip / weight / min-max
+// pass and the float32 -> float16 conversion. Each computes
 // exactly what its JavaScript twin in src/ computes (same float64 operations
 // in the same order per value), so the two give the same bits; the tests
 // compare them. Memory is laid out by the JavaScript side (src/kernels/wasm.ts):
@@ -566,6 +567,50 @@ export function cropWiden(
     } else {
       const s = plane + <usize>at;
       for (; i < cx1; i++) store<f32>(row + (<usize>i << 2), <f32>load<i8>(s + <usize>i));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Binary dilation by a disk (src/kernels/dilate.ts: dilateDisk): each run of
+// ones of a source row widens by the disk's half-width at every row offset.
+
+/** dst[p .. p + n) = 1, sixteen bytes a store. */
+@inline function fillOnes(p: usize, n: i32): void {
+  const ones = i8x16.splat(1);
+  let k = 0;
+  for (; k + 16 <= n; k += 16) v128.store(p + <usize>k, ones);
+  for (; k < n; k++) store<u8>(p + <usize>k, 1);
+}
+
+/**
+ * The 0/1 bytes of `src` (height x width), whose ones lie in the box
+ * [by0, by1) x [bx0, bx1), dilated into `dst`, written over the support
+ * [sy0, sy1) x [sx0, sx1) only; `half` holds the disk's 2r + 1 half-widths (i32).
+ */
+export function dilateDisk(
+  src: usize, dst: usize, height: i32, width: i32,
+  by0: i32, by1: i32, bx0: i32, bx1: i32, sy0: i32, sy1: i32, sx0: i32, sx1: i32,
+  half: usize, r: i32,
+): void {
+  for (let y = sy0; y < sy1; y++) memory.fill(dst + <usize>(y * width + sx0), 0, <usize>(sx1 - sx0));
+  for (let i = by0; i < by1; i++) {
+    const row = src + <usize>(i * width);
+    let x = bx0;
+    while (x < bx1) {
+      if (load<u8>(row + <usize>x) == 0) {
+        x++;
+        continue;
+      }
+      const a = x;
+      while (x < bx1 && load<u8>(row + <usize>x) != 0) x++;
+      const ya = max(0, i - r);
+      const yb = min(height, i + r + 1);
+      for (let y = ya; y < yb; y++) {
+        const h = load<i32>(half + (<usize>(y - i + r) << 2));
+        const from = max(0, a - h);
+        fillOnes(dst + <usize>(y * width + from), min(width, x + h) - from);
+      }
     }
   }
 }

@@ -77,7 +77,7 @@ export class Scratch {
     this.S = S;
     this.kernel = new GaussianKernel(params.sigma, S);
     this.halfWidths = diskHalfWidths(params.dilation);
-    const w = wasmModule ? new WasmKernels(wasmModule, S, this.kernel, windowBytes) : null;
+    const w = wasmModule ? new WasmKernels(wasmModule, S, this.kernel, this.halfWidths, windowBytes) : null;
     this.wasm = w;
     this.nMask = w ? w.nMask : new Uint8Array(n);
     this.cMask = w ? w.cMask : new Uint8Array(n);

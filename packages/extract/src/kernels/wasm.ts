@@ -1,8 +1,8 @@
 // The JavaScript side of the WebAssembly kernels (assembly/index.ts): one
 // instance per Scratch, its memory sized once for the crop size, and the
-// scratch planes as views of it, so the JavaScript kernels (masks, holes,
-// dilation) and the WebAssembly ones (blur, quantiles, scaling, float16)
-// work on the same buffers without copies.
+// scratch planes as views of it, so the JavaScript kernels (the masks' crop,
+// holes) and the WebAssembly ones (dilation, blur, crops of a band held here,
+// quantiles, scaling, float16) work on the same buffers without copies.
 
 import type { GaussianKernel } from "./gaussian.js";
 import { growRect, isEmpty, type Rect } from "./rect.js";
@@ -51,6 +51,11 @@ interface Exports {
   clipScale(f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, lo: number, inv: number): void;
   widenU16(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
   widenU8(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
+  dilateDisk(
+    src: number, dst: number, height: number, width: number,
+    by0: number, by1: number, bx0: number, bx1: number, sy0: number, sy1: number, sx0: number, sx1: number,
+    half: number, r: number,
+  ): void;
   cropWiden(
     kind: number, plane: number, width: number, dy: number, dx: number, x: number, S: number,
     ry0: number, ry1: number, rx0: number, rx1: number, vy0: number, vy1: number, vx0: number, vx1: number,
@@ -112,6 +117,9 @@ export class WasmKernels {
   readonly mnmxPtr: number;
   /** Room for a window's channel planes (loadChannels), windowBytes long. */
   private readonly windowPtr: number;
+  /** The dilation disk's half-widths (int32) and radius. */
+  private readonly halfPtr32: number;
+  private readonly radius: number;
 
   /**
    * `windowBytes`: room kept for the channel planes of a window of the slide
@@ -122,6 +130,7 @@ export class WasmKernels {
     module: WebAssembly.Module,
     readonly S: number,
     readonly kernel: GaussianKernel,
+    halfWidths: Int32Array,
     readonly windowBytes = 0,
   ) {
     this.x = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
@@ -145,6 +154,8 @@ export class WasmKernels {
     this.lowPtr = take(8 * WASM_LIST);
     this.highPtr = take(8 * WASM_LIST);
     this.mnmxPtr = take(16);
+    this.halfPtr32 = take(4 * halfWidths.length);
+    this.radius = (halfWidths.length - 1) >> 1;
     this.windowPtr = take(windowBytes);
     const mem = this.x.memory;
     if (at > mem.buffer.byteLength) mem.grow(Math.ceil((at - mem.buffer.byteLength) / 65536));
@@ -172,6 +183,16 @@ export class WasmKernels {
     this.low = new Float64Array(buf, this.lowPtr, WASM_LIST);
     this.high = new Float64Array(buf, this.highPtr, WASM_LIST);
     this.mnmx = new Float64Array(buf, this.mnmxPtr, 2);
+    new Int32Array(buf, this.halfPtr32, halfWidths.length).set(halfWidths);
+  }
+
+  /** dilateDisk (dilate.ts) of one mask into another, both of this memory: the same bytes. */
+  dilateDisk(src: Uint8Array, dst: Uint8Array, box: Rect, support: Rect): Rect {
+    const S = this.S;
+    growRect(box, this.radius, S, S, support);
+    if (isEmpty(box)) return support;
+    this.x.dilateDisk(this.ptrs.get(src) as number, this.ptrs.get(dst) as number, S, S, box.y0, box.y1, box.x0, box.x1, support.y0, support.y1, support.x0, support.x1, this.halfPtr32, this.radius);
+    return support;
   }
 
   /**

@@ -23,7 +23,8 @@ export function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto
   if (hasCyto) {
     fillHoles(s.cMask, S, s.cBox, s.stack);
     writeBinary(s.cMask, s.cBox, S, out, SS);
-    dilateDisk(s.cMask, s.dMask, S, S, s.cBox, s.halfWidths, s.dBox);
+    if (wasm) wasm.dilateDisk(s.cMask, s.dMask, s.cBox, s.dBox);
+    else dilateDisk(s.cMask, s.dMask, S, S, s.cBox, s.halfWidths, s.dBox);
     if (wasm) wasm.blurBinary(s.dMask, s.dBox, wasm.wC, s.cSupport);
     else blurBinary(s.dMask, S, S, s.dBox, s.kernel, s.tmp, s.wC, s.cSupport);
   }
