@@ -118,7 +118,7 @@ export class WasmKernels {
   /** Room for a window's channel planes (loadChannels), windowBytes long. */
   private readonly windowPtr: number;
   /** The dilation disk's half-widths (int32) and radius. */
-  private readonly halfPtr32: number;
+  private readonly diskPtr: number;
   private readonly radius: number;
 
   /**
@@ -154,7 +154,7 @@ export class WasmKernels {
     this.lowPtr = take(8 * WASM_LIST);
     this.highPtr = take(8 * WASM_LIST);
     this.mnmxPtr = take(16);
-    this.halfPtr32 = take(4 * halfWidths.length);
+    this.diskPtr = take(4 * halfWidths.length);
     this.radius = (halfWidths.length - 1) >> 1;
     this.windowPtr = take(windowBytes);
     const mem = this.x.memory;
@@ -183,7 +183,7 @@ export class WasmKernels {
     this.low = new Float64Array(buf, this.lowPtr, WASM_LIST);
     this.high = new Float64Array(buf, this.highPtr, WASM_LIST);
     this.mnmx = new Float64Array(buf, this.mnmxPtr, 2);
-    new Int32Array(buf, this.halfPtr32, halfWidths.length).set(halfWidths);
+    new Int32Array(buf, this.diskPtr, halfWidths.length).set(halfWidths);
   }
 
   /** dilateDisk (dilate.ts) of one mask into another, both of this memory: the same bytes. */
@@ -191,7 +191,7 @@ export class WasmKernels {
     const S = this.S;
     growRect(box, this.radius, S, S, support);
     if (isEmpty(box)) return support;
-    this.x.dilateDisk(this.ptrs.get(src) as number, this.ptrs.get(dst) as number, S, S, box.y0, box.y1, box.x0, box.x1, support.y0, support.y1, support.x0, support.x1, this.halfPtr32, this.radius);
+    this.x.dilateDisk(this.ptrs.get(src) as number, this.ptrs.get(dst) as number, S, S, box.y0, box.y1, box.x0, box.x1, support.y0, support.y1, support.x0, support.x1, this.diskPtr, this.radius);
     return support;
   }
 
