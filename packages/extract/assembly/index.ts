@@ -1,5 +1,5 @@
 // The per-cell extraction kernels as WebAssembly with SIMD: the binary blur,
-// the disk dilation, the crop of a channel out of a band held here, the
+// hole filling, the disk dilation, the crop of a channel out of a band held here, the
 // quantile selection's scan, the channel's normalise / clip / weight / min-max
 // pass and the float32 -> float16 conversion. Each computes
 // exactly what its JavaScript twin in src/ computes (same float64 operations
@@ -611,6 +611,50 @@ export function dilateDisk(
         const from = max(0, a - h);
         fillOnes(dst + <usize>(y * width + from), min(width, x + h) - from);
       }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Hole filling (src/kernels/fill-holes.ts: fillHoles): background not
+// 4-connected to the box's border becomes foreground, searched inside the box.
+
+@inline function seedAt(mask: usize, stack: usize, sp: i32, p: i32): i32 {
+  if (load<u8>(mask + <usize>p) == 0) {
+    store<u8>(mask + <usize>p, 2);
+    store<i32>(stack + (<usize>sp << 2), p);
+    return sp + 1;
+  }
+  return sp;
+}
+
+/** Fills the holes of the 0/1 bytes of `mask` (`width` wide), all of whose ones lie in the box, in place; `stack` holds box-area int32. */
+export function fillHoles(mask: usize, width: i32, y0: i32, y1: i32, x0: i32, x1: i32, stack: usize): void {
+  if (y1 - y0 < 3 || x1 - x0 < 3) return;
+  let sp = 0;
+  for (let x = x0; x < x1; x++) {
+    sp = seedAt(mask, stack, sp, y0 * width + x);
+    sp = seedAt(mask, stack, sp, (y1 - 1) * width + x);
+  }
+  for (let y = y0 + 1; y < y1 - 1; y++) {
+    sp = seedAt(mask, stack, sp, y * width + x0);
+    sp = seedAt(mask, stack, sp, y * width + x1 - 1);
+  }
+  while (sp > 0) {
+    const p = load<i32>(stack + (<usize>--sp << 2));
+    const y = p / width;
+    const x = p - y * width;
+    if (x > x0) sp = seedAt(mask, stack, sp, p - 1);
+    if (x < x1 - 1) sp = seedAt(mask, stack, sp, p + 1);
+    if (y > y0) sp = seedAt(mask, stack, sp, p - width);
+    if (y < y1 - 1) sp = seedAt(mask, stack, sp, p + width);
+  }
+  // unreached background (0) is a hole -> 1; reached (2) -> 0; ones stay
+  for (let y = y0; y < y1; y++) {
+    const row = mask + <usize>(y * width);
+    for (let x = x0; x < x1; x++) {
+      const v = load<u8>(row + <usize>x);
+      store<u8>(row + <usize>x, v == 2 ? 0 : 1);
     }
   }
 }

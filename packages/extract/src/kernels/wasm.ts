@@ -1,7 +1,7 @@
 // The JavaScript side of the WebAssembly kernels (assembly/index.ts): one
 // instance per Scratch, its memory sized once for the crop size, and the
-// scratch planes as views of it, so the JavaScript kernels (the masks' crop,
-// holes) and the WebAssembly ones (dilation, blur, crops of a band held here,
+// scratch planes as views of it, so the JavaScript kernel (the masks' crop)
+// and the WebAssembly ones (holes, dilation, blur, crops of a band held here,
 // quantiles, scaling, float16) work on the same buffers without copies.
 
 import type { GaussianKernel } from "./gaussian.js";
@@ -51,6 +51,7 @@ interface Exports {
   clipScale(f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, lo: number, inv: number): void;
   widenU16(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
   widenU8(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
+  fillHoles(mask: number, width: number, y0: number, y1: number, x0: number, x1: number, stack: number): void;
   dilateDisk(
     src: number, dst: number, height: number, width: number,
     by0: number, by1: number, bx0: number, bx1: number, sy0: number, sy1: number, sx0: number, sx1: number,
@@ -119,6 +120,8 @@ export class WasmKernels {
   private readonly windowPtr: number;
   /** The dilation disk's half-widths (int32) and radius. */
   private readonly diskPtr: number;
+  /** Hole filling's stack: S * S int32. */
+  private readonly stackPtr: number;
   private readonly radius: number;
 
   /**
@@ -155,6 +158,7 @@ export class WasmKernels {
     this.highPtr = take(8 * WASM_LIST);
     this.mnmxPtr = take(16);
     this.diskPtr = take(4 * halfWidths.length);
+    this.stackPtr = take(4 * n);
     this.radius = (halfWidths.length - 1) >> 1;
     this.windowPtr = take(windowBytes);
     const mem = this.x.memory;
@@ -184,6 +188,11 @@ export class WasmKernels {
     this.high = new Float64Array(buf, this.highPtr, WASM_LIST);
     this.mnmx = new Float64Array(buf, this.mnmxPtr, 2);
     new Int32Array(buf, this.diskPtr, halfWidths.length).set(halfWidths);
+  }
+
+  /** fillHoles (fill-holes.ts) of one of the masks, in place: the same bytes. */
+  fillHoles(mask: Uint8Array, box: Rect): void {
+    this.x.fillHoles(this.ptrs.get(mask) as number, this.S, box.y0, box.y1, box.x0, box.x1, this.stackPtr);
   }
 
   /** dilateDisk (dilate.ts) of one mask into another, both of this memory: the same bytes. */

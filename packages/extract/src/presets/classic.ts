@@ -21,7 +21,8 @@ export function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto
   if (wasm) wasm.blurBinary(s.nMask, s.nBox, wasm.wN, s.nSupport);
   else blurBinary(s.nMask, S, S, s.nBox, s.kernel, s.tmp, s.wN, s.nSupport);
   if (hasCyto) {
-    fillHoles(s.cMask, S, s.cBox, s.stack);
+    if (wasm) wasm.fillHoles(s.cMask, s.cBox);
+    else fillHoles(s.cMask, S, s.cBox, s.stack);
     writeBinary(s.cMask, s.cBox, S, out, SS);
     if (wasm) wasm.dilateDisk(s.cMask, s.dMask, s.cBox, s.dBox);
     else dilateDisk(s.cMask, s.dMask, S, S, s.cBox, s.halfWidths, s.dBox);

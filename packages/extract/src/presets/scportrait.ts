@@ -14,7 +14,8 @@ export function scportrait(win: Window, oy: number, ox: number, s: Scratch, hasC
   const nM = hasCyto ? 2 : 1;
   const wasm = s.wasm;
   // Soft masks: gaussian(fill_holes(mask == id), sigma).
-  fillHoles(s.nMask, S, s.nBox, s.stack);
+  if (wasm) wasm.fillHoles(s.nMask, s.nBox);
+  else fillHoles(s.nMask, S, s.nBox, s.stack);
   if (wasm) {
     wasm.blurBinary(s.nMask, s.nBox, wasm.wN, s.nSupport);
     writeScaledWasm(wasm, wasm.wN, s.nSupport, 0, 1, 0, out, 0);
@@ -24,7 +25,8 @@ export function scportrait(win: Window, oy: number, ox: number, s: Scratch, hasC
     writeScaled(s, s.nSupport, 0, 1, 0, out, 0);
   }
   if (hasCyto) {
-    fillHoles(s.cMask, S, s.cBox, s.stack);
+    if (wasm) wasm.fillHoles(s.cMask, s.cBox);
+    else fillHoles(s.cMask, S, s.cBox, s.stack);
     if (wasm) {
       wasm.blurBinary(s.cMask, s.cBox, wasm.wC, s.cSupport);
       writeScaledWasm(wasm, wasm.wC, s.cSupport, 0, 1, 0, out, SS);
