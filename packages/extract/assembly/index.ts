@@ -485,41 +485,11 @@ export function clipScale(f: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i
 }
 
 // ---------------------------------------------------------------------------
-// Integer crops to float32: the JavaScript side copies a channel's rows as
-// they are (a plain memory copy per row), the conversion runs here.
-
-/** x = float32 of the uint16 plane u over the rect (S x S planes). */
-export function widenU16(u: usize, x: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32): void {
-  for (let y = ry0; y < ry1; y++) {
-    let i = y * S + rx0;
-    const end = y * S + rx1;
-    for (; i + 8 <= end; i += 8) {
-      const v = v128.load(u + (<usize>i << 1));
-      v128.store(x + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v)));
-      v128.store(x + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(v)), 16);
-    }
-    for (; i < end; i++) store<f32>(x + (<usize>i << 2), <f32>load<u16>(u + (<usize>i << 1)));
-  }
-}
-
-/** x = float32 of the uint8 plane u over the rect (S x S planes). */
-export function widenU8(u: usize, x: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32): void {
-  for (let y = ry0; y < ry1; y++) {
-    let i = y * S + rx0;
-    const end = y * S + rx1;
-    for (; i + 8 <= end; i += 8) {
-      const v = i16x8.extend_low_i8x16_u(v128.load64_zero(u + <usize>i));
-      v128.store(x + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v)));
-      v128.store(x + (<usize>i << 2), f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(v)), 16);
-    }
-    for (; i < end; i++) store<f32>(x + (<usize>i << 2), <f32>load<u8>(u + <usize>i));
-  }
-}
-
-// ---------------------------------------------------------------------------
 // A channel's crop read where it lies: a band of the slide copied into this
-// memory once (src/kernels/wasm.ts loadWindow), each cell's crop then read
-// from it row by row here, not copied out row by row in JavaScript.
+// memory once (src/kernels/wasm.ts loadChannels), each cell's crop then read
+// from it row by row here, not copied out row by row in JavaScript. A crop
+// the JavaScript side copied into the stage as it is (a window held
+// elsewhere) is widened here the same way.
 
 /**
  * x (float32, S x S) over the rect r = [ry0, ry1) x [rx0, rx1): the plane at

@@ -138,13 +138,14 @@ export function cropChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, o
   const S = s.S;
   // a window loaded into the kernels' memory (Scratch.loadWindow) is read in place
   if (w.cropIn(ch, win.width, oy - win.y0, ox - win.x0, r, s.valid)) return;
-  if (ch instanceof Uint16Array) {
-    cropChannel(ch, win, oy, ox, r, s.valid, S, w.stage16);
-    w.x.widenU16(w.stagePtr, w.xbuf.p, S, r.y0, r.y1, r.x0, r.x1);
-  } else if (ch instanceof Uint8Array) {
-    cropChannel(ch, win, oy, ox, r, s.valid, S, w.stage8);
-    w.x.widenU8(w.stagePtr, w.xbuf.p, S, r.y0, r.y1, r.x0, r.x1);
-  } else cropChannel(ch, win, oy, ox, r, s.valid, S, w.xbuf.a);
+  // otherwise integer rows are copied as they are into the stage, itself in
+  // that memory, and widened from there by the same kernel
+  const stage = ch instanceof Uint16Array ? w.stage16 : ch instanceof Uint8Array ? w.stage8 : null;
+  if (!stage) cropChannel(ch, win, oy, ox, r, s.valid, S, w.xbuf.a);
+  else {
+    cropChannel(ch, win, oy, ox, r, s.valid, S, stage);
+    w.cropIn(stage, S, 0, 0, r, r);
+  }
 }
 
 /** Channel planes whose every value float32 holds exactly: the WebAssembly kernels read them as float32. */

@@ -49,8 +49,6 @@ interface Exports {
   writeScaled(f: number, half: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, sub: number, mul: number, plain: number, outside: number): void;
   weigh(x: number, w: number, f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
   clipScale(f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, lo: number, inv: number): void;
-  widenU16(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
-  widenU8(u: number, x: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
   fillHoles(mask: number, width: number, y0: number, y1: number, x0: number, x1: number, stack: number): void;
   dilateDisk(
     src: number, dst: number, height: number, width: number,
@@ -102,10 +100,9 @@ export class WasmKernels {
   readonly fbuf: Plane32;
   readonly half: Uint16Array;
   readonly halfPtr: number;
-  /** An integer channel's crop as it is (uint16 or uint8 view of one region), before widenU16 / widenU8. */
+  /** An integer channel's crop as it is (uint16 or uint8 view of one region), before cropIn widens it. */
   readonly stage16: Uint16Array;
   readonly stage8: Uint8Array;
-  readonly stagePtr: number;
   readonly low: Float64Array;
   readonly high: Float64Array;
   readonly mnmx: Float64Array;
@@ -179,7 +176,6 @@ export class WasmKernels {
     this.halfPtr = pHalf;
     this.stage16 = new Uint16Array(buf, pStage, n);
     this.stage8 = new Uint8Array(buf, pStage, n);
-    this.stagePtr = pStage;
     new Float64Array(buf, this.cumPtr, kernel.cum.length).set(kernel.cum);
     const wrev = new Float64Array(buf, this.wrevPtr, this.wlen);
     wrev.fill(0);
