@@ -76,7 +76,7 @@ export { makeSlide } from ${JSON.stringify(path.join(root, "packages/extract/tes
   const win = { y0: 0, x0: 0, height: H, width: W, imageHeight: H, imageWidth: W, channels: slide.channels, nucleus: slide.nucleus, cytosol: slide.cytosol };
   // The WebAssembly kernels read the crops where the pipeline's workers have
   // them: the window's channels loaded into their memory once (a band there).
-  const scratches = { wasm: K.createScratch(params, C, "wasm", C * H * W * 2 + 64), js: K.createScratch(params, C, "js") };
+  const scratches = { wasm: K.createScratch(params, C, "wasm", K.windowRoom(C, H * W, 2)), js: K.createScratch(params, C, "js") };
   const wins = { wasm: scratches.wasm.loadWindow(win), js: win };
   if (wins.wasm === win) throw new Error("the slide's channels did not load into the WebAssembly kernels' memory");
   const per = (K.maskCount(params, true) + C) * S * S;

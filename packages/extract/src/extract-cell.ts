@@ -13,7 +13,7 @@ import { type ExtractionParams, ParamError } from "./presets.js";
 export { type ChannelPlane, Scratch, type Window } from "./crop.js";
 export type { CellInfo, LabelPlane } from "./kernels/cells.js";
 export { CellAccumulator, findCells, roundHalfEven } from "./kernels/cells.js";
-export { type KernelChoice, wasmKernelsAvailable } from "./kernels/wasm.js";
+export { type KernelChoice, wasmKernelsAvailable, windowRoom } from "./kernels/wasm.js";
 
 /** Number of mask planes stored before the channels: nucleus, and cytosol when given. */
 export function maskCount(_params: ExtractionParams, hasCytosol: boolean): number {
@@ -27,7 +27,8 @@ export function maskCount(_params: ExtractionParams, hasCytosol: boolean): numbe
  * engine has them and the JavaScript ones elsewhere; "wasm" or "js" forces one
  * (both give the same bits; "wasm" throws where it cannot run).
  * `windowBytes`: room in the WebAssembly kernels' memory for the channel
- * planes of a window (Scratch.loadWindow), whose crops are then read in place.
+ * planes of a window (Scratch.loadWindow; windowRoom gives it), whose crops
+ * are then read in place.
  */
 export function createScratch(params: ExtractionParams, nChannels: number, kernels: KernelChoice = "auto", windowBytes = 0): Scratch {
   if (params.nuclearChannel >= nChannels)

@@ -7,7 +7,7 @@
 // (spilled to a temporary file when ids are far from raster order).
 import { type ArrayWriter, type H5Filter, RowAppender } from "@cellfolio/format";
 import { type ChunkEncoding, packCells, parseEncodedRow } from "./cell-batch.js";
-import { maskCount, type Window } from "./extract-cell.js";
+import { maskCount, type Window, windowRoom } from "./extract-cell.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray } from "./inputs/source.js";
 import type { CellInfo } from "./kernels/cells.js";
 import type { ExtractionPlan } from "./plan.js";
@@ -236,8 +236,7 @@ export async function streamStacks(
     };
     // The first band is read while the workers start.
     let next: Promise<Window> | null = bands.length > 0 ? readAt(0) : null;
-    // each plane 16-byte aligned in the kernels' memory
-    const windowBytes = image.channels * ((capacity * PIXEL_ARRAYS[image.dtype].BYTES_PER_ELEMENT + 15) & ~15);
+    const windowBytes = windowRoom(image.channels, capacity, PIXEL_ARRAYS[image.dtype].BYTES_PER_ELEMENT);
     runner = await startRunner(options.threads, params, image.channels, stackLength, encoding, windowBytes);
     for (let b = 0; b < bands.length; b++) {
       const win = await (next as Promise<Window>);

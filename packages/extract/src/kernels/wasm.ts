@@ -65,6 +65,14 @@ interface Exports {
 const CROP_KINDS = [Uint16Array, Uint8Array, Float32Array, Int16Array, Int8Array] as const;
 type CropPlane = InstanceType<(typeof CROP_KINDS)[number]>;
 
+/** A plane of `bytes` bytes in the room for a window: each starts 16-byte aligned. */
+const planeRoom = (bytes: number): number => (bytes + 15) & ~15;
+
+/** The room (WasmKernels' windowBytes) that loadChannels needs for `channels` planes of `pixels` elements of `bytesPerElement` bytes. */
+export function windowRoom(channels: number, pixels: number, bytesPerElement: number): number {
+  return channels * planeRoom(pixels * bytesPerElement);
+}
+
 /** cropWiden's `kind` of a plane that lies in this memory, or -1. */
 function cropKind(plane: ArrayLike<number>): number {
   for (let k = 0; k < CROP_KINDS.length; k++) if (plane instanceof CROP_KINDS[k]) return k;
@@ -217,7 +225,7 @@ export class WasmKernels {
       const view = new T(this.x.memory.buffer, at, plane.length);
       view.set(plane as CropPlane);
       out.push(view);
-      at += (plane.length * T.BYTES_PER_ELEMENT + 15) & ~15;
+      at += planeRoom(plane.length * T.BYTES_PER_ELEMENT);
     }
     return out;
   }

@@ -17,6 +17,7 @@ import {
   maskCount,
   type Window,
   wasmKernelsAvailable,
+  windowRoom,
 } from "../../src/extract-cell.js";
 import { openImageSource } from "../../src/inputs/index.js";
 import { extract } from "../../src/pipeline.js";
@@ -38,7 +39,7 @@ function compare(win: Window, cells: CellInfo[], params: ExtractionParams): { ce
   const per = (maskCount(params, win.cytosol !== null) + C) * S * S;
   const js = createScratch(params, C, "js");
   const wasm = createScratch(params, C, "wasm");
-  const inPlace = createScratch(params, C, "wasm", C * ((win.height * win.width * 4 + 15) & ~15));
+  const inPlace = createScratch(params, C, "wasm", windowRoom(C, win.height * win.width, 4));
   expect(js.wasm).toBeNull();
   expect(wasm.wasm).not.toBeNull();
   const loaded = inPlace.loadWindow(win);
