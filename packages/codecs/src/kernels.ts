@@ -1,7 +1,8 @@
 // The JavaScript side of the WebAssembly kernels: one instance per thread,
 // its memory grown to the largest chunk seen and kept. Each call copies its
 // input in, runs, and copies the result out (a few % of a call: memory.copy
-// runs at >10 GB/s, the codecs at 0.4-3 GB/s).
+// runs at >10 GB/s, the codecs at 0.4-3 GB/s), except an input its maker
+// wrote straight into the memory (`stage`).
 
 import { bloscHeader } from "./blosc-header.js";
 
@@ -39,6 +40,14 @@ export interface Kernels {
   adler32(src: Uint8Array, start?: number): number;
   /** The module's memory now (it holds a call's input and output; given back after large calls). */
   memoryBytes(): number;
+  /**
+   * Room for an input of `bytes` bytes inside the module's memory, as a view
+   * to write it into: an encoder called next with a `src` inside the view
+   * reads it there instead of copying it in (an extraction worker writes each
+   * stack here, then compresses its chunks). Other calls leave it as it is;
+   * it holds until the next stage, and stage(0) gives its room back.
+   */
+  stage(bytes: number): Uint8Array;
 }
 
 export function createKernels(wasmBase64: string): Kernels {
@@ -64,17 +73,33 @@ export function createKernels(wasmBase64: string): Kernels {
   // Copies run 16 bytes at a time and may pass a buffer's end by up to 32.
   const SLACK = 64;
 
-  /** Room for buffers of these sizes from the work base; returns their addresses. */
-  const place = (a: number, b: number, c = 0): [number, number, number] => {
-    const pa = base;
-    const pb = pa + ((a + SLACK + 15) & ~15);
-    const pc = pb + ((b + SLACK + 15) & ~15);
+  /** End of the staged input (stage), 0 when none is staged: every call's buffers go after it. */
+  let stageEnd = 0;
+  const align = (n: number) => (n + 15) & ~15;
+
+  /**
+   * Room for buffers of these sizes from the work base (after a staged
+   * input); returns their addresses, and whether `src` (the input, `a`
+   * bytes) is in place: a view inside the staged input, read where it is.
+   */
+  const place = (a: number, b: number, c = 0, src?: Uint8Array): [number, number, number, boolean] => {
+    const inPlace = stageEnd > 0 && src !== undefined && src.buffer === memory.buffer && src.byteOffset >= base && src.byteOffset + src.length <= stageEnd;
+    const from = stageEnd > 0 ? align(stageEnd + SLACK) : base;
+    const pa = inPlace ? (src as Uint8Array).byteOffset : from;
+    const pb = inPlace ? from : pa + align(a + SLACK);
+    const pc = pb + align(b + SLACK);
     const end = pc + c + SLACK;
-    if (memory.buffer.byteLength > KEEP_BYTES && end < memory.buffer.byteLength / 4) start();
+    // (a staged input lives in this instance's memory: kept while there is one)
+    if (stageEnd === 0 && memory.buffer.byteLength > KEEP_BYTES && end < memory.buffer.byteLength / 4) start();
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
     if (heap.buffer !== memory.buffer) heap = new Uint8Array(memory.buffer);
-    return [pa, pb, pc];
+    return [pa, pb, pc, inPlace];
   };
+  /** src into the memory at `a` unless it is there already. */
+  const load = (src: Uint8Array, a: number, inPlace: boolean) => {
+    if (!inPlace) heap.set(src, a);
+  };
+
   const LZF_ERRORS = [
     "",
     "lzf: output overflow (corrupt stream or wrong chunk size)",
@@ -89,8 +114,8 @@ export function createKernels(wasmBase64: string): Kernels {
    * throws `error(n)`.
    */
   const through = (src: Uint8Array, dst: Uint8Array, run: (a: number, b: number) => number, error?: (n: number) => string): number => {
-    const [a, b] = place(src.length, dst.length);
-    heap.set(src, a);
+    const [a, b, , inPlace] = place(src.length, dst.length, 0, src);
+    load(src, a, inPlace);
     const n = run(a, b);
     if (n < 0) throw new Error(error ? error(n) : `kernel failed (${n})`);
     dst.set(heap.subarray(b, b + n));
@@ -104,8 +129,8 @@ export function createKernels(wasmBase64: string): Kernels {
       dst.set(src);
       return;
     }
-    const [a, b] = place(src.length, src.length);
-    heap.set(src, a);
+    const [a, b, , inPlace] = place(src.length, src.length, 0, src);
+    load(src, a, inPlace);
     x[kernel](a, b, n, size);
     dst.set(heap.subarray(b, b + n * size));
     if (n * size < src.length) dst.set(src.subarray(n * size), n * size);
@@ -125,6 +150,16 @@ export function createKernels(wasmBase64: string): Kernels {
 
   return {
     memoryBytes: () => memory.buffer.byteLength,
+    stage(bytes) {
+      stageEnd = 0;
+      if (bytes === 0) return heap.subarray(base, base);
+      // room for the input and, after it, any call's buffers for an input no
+      // larger (its copy, its output, blosc's block): they never grow the
+      // memory, which would detach the view
+      place(bytes, 2 * bytes + 10 * Math.ceil(bytes / 32768) + 65536, bytes);
+      stageEnd = base + bytes;
+      return heap.subarray(base, base + bytes);
+    },
     lz4DecodeBlock: (src, dst) => through(src, dst, (a, b) => x.lz4Decode(a, src.length, b, dst.length), () => "lz4: corrupt block"),
     lz4EncodeBlock: (src, dst, acceleration = 1) =>
       through(src, dst, (a, b) => x.lz4Encode(a, src.length, b, dst.length, Math.max(1, acceleration | 0))),
@@ -144,14 +179,14 @@ export function createKernels(wasmBase64: string): Kernels {
       // never more than stored blocks: 5 bytes each 65,535 (and a block
       // starts every 32,768 symbols), the zlib header and checksum, and room
       // for the 4-byte stores
-      const [a, b] = place(src.length, src.length + 10 * Math.ceil(src.length / 32768) + 32);
-      heap.set(src, a);
+      const [a, b, , inPlace] = place(src.length, src.length + 10 * Math.ceil(src.length / 32768) + 32, 0, src);
+      load(src, a, inPlace);
       const n = x.deflateRle(a, src.length, b);
       return heap.slice(b, b + n);
     },
     adler32(src, start = 1) {
-      const [a] = place(src.length, 0);
-      heap.set(src, a);
+      const [a, , , inPlace] = place(src.length, 0, 0, src);
+      load(src, a, inPlace);
       return x.adler32(a, src.length, start) >>> 0;
     },
     bloscEncodeLz4(src, typesize, shuffle, blocksize, acceleration) {
@@ -161,8 +196,8 @@ export function createKernels(wasmBase64: string): Kernels {
       if (blocksize === 0) blocksize = src.length;
       const nblocks = blocksize === 0 ? 0 : Math.ceil(src.length / blocksize);
       const bound = 16 + 8 * nblocks + src.length;
-      const [a, b, c] = place(src.length, bound, blocksize);
-      heap.set(src, a);
+      const [a, b, c, inPlace] = place(src.length, bound, blocksize, src);
+      load(src, a, inPlace);
       const n = x.bloscEncode(a, src.length, b, typesize, shuffle ? 1 : 0, blocksize, Math.max(1, acceleration | 0), c);
       return heap.slice(b, b + n);
     },

@@ -2,6 +2,7 @@
 // with threads: 0) runs. Cells travel as a flat Float64Array, CELL_FIELDS
 // numbers each, so a task message is one copy, not an array of objects.
 
+import { kernels } from "@cellfolio/codecs";
 import { type ByteCodec, encodeByteCodecsSync, encodeChunkSync, type H5Filter } from "@cellfolio/format";
 import { createScratch, extractCell, type KernelChoice, type Scratch, type Window } from "./extract-cell.js";
 import type { CellInfo } from "./kernels/cells.js";
@@ -116,50 +117,72 @@ export function parseEncodedRow(record: Uint8Array, chunks: number): EncodedRow 
   return { bytes: record.subarray(5 * chunks), sizes, masks };
 }
 
-/** Growable scratch of encodeBatch (one per thread). */
+/** Growable scratch of the encoded rows (one per thread); `at`: bytes used. */
 export interface EncodeScratch {
   buf: Uint8Array;
+  at: number;
+}
+
+/** Appends the record (see EncodedRow) of one stack, `raw` (its bytes), to the scratch. */
+function encodeRow(raw: Uint8Array, enc: ChunkEncoding, scratch: EncodeScratch): void {
+  const chunkBytes = enc.chunkElements * enc.elementSize;
+  const chunks = raw.length / chunkBytes;
+  const room = (bytes: number) => {
+    if (scratch.at + bytes <= scratch.buf.length) return;
+    const grown = new Uint8Array(Math.max(2 * scratch.buf.length, scratch.at + bytes));
+    grown.set(scratch.buf.subarray(0, scratch.at));
+    scratch.buf = grown;
+  };
+  room(5 * chunks);
+  const header = scratch.at;
+  scratch.at += 5 * chunks;
+  for (let c = 0; c < chunks; c++) {
+    const e = encodeOne(raw.subarray(c * chunkBytes, (c + 1) * chunkBytes), enc);
+    const size = e.bytes.length;
+    room(size);
+    const buf = scratch.buf;
+    buf.set(e.bytes, scratch.at);
+    scratch.at += size;
+    const o = header + 4 * c;
+    buf[o] = size & 0xff;
+    buf[o + 1] = (size >>> 8) & 0xff;
+    buf[o + 2] = (size >>> 16) & 0xff;
+    buf[o + 3] = size >>> 24;
+    buf[header + 4 * chunks + c] = e.mask;
+  }
 }
 
 /**
- * Encodes the n stacks of `out` as records (see EncodedRow) into one exact
- * buffer; `offsets[k]`..`offsets[k + 1]` is row k's record.
+ * Extracts the packed cells of a batch and encodes each stack as its record,
+ * into one exact buffer (row k's record at offsets[k]..offsets[k + 1]). Each
+ * stack is written straight into the codecs' WebAssembly memory (kernels().stage)
+ * and compressed from there, chunk by chunk: not copied out and in again.
  */
-export function encodeBatch(out: Uint16Array, n: number, stackLength: number, enc: ChunkEncoding, scratch: EncodeScratch): { records: Uint8Array; offsets: Uint32Array } {
-  const raw = new Uint8Array(out.buffer, out.byteOffset, n * stackLength * 2);
-  const chunks = stackLength / enc.chunkElements;
-  const chunkBytes = enc.chunkElements * enc.elementSize;
+export function extractEncodedBatch(
+  win: Window,
+  packed: Float64Array,
+  params: ExtractionParams,
+  scratch: Scratch,
+  stackLength: number,
+  enc: ChunkEncoding,
+  records: EncodeScratch,
+): Required<Omit<BatchResult, "out">> {
+  const n = packed.length / CELL_FIELDS;
+  const missing = new Uint8Array(n);
   const offsets = new Uint32Array(n + 1);
-  let at = 0;
-  const room = (bytes: number) => {
-    if (at + bytes <= scratch.buf.length) return;
-    const grown = new Uint8Array(Math.max(2 * scratch.buf.length, at + bytes));
-    grown.set(scratch.buf.subarray(0, at));
-    scratch.buf = grown;
-  };
+  const cell = {} as CellInfo;
+  const box = emptyRect();
+  const codecs = kernels();
+  records.at = 0;
   for (let k = 0; k < n; k++) {
-    offsets[k] = at;
-    const header = at;
-    room(5 * chunks);
-    at += 5 * chunks;
-    for (let c = 0; c < chunks; c++) {
-      const from = (k * chunks + c) * chunkBytes;
-      const e = encodeOne(raw.subarray(from, from + chunkBytes), enc);
-      room(e.bytes.length);
-      const buf = scratch.buf;
-      buf.set(e.bytes, at);
-      at += e.bytes.length;
-      const size = e.bytes.length;
-      const o = header + 4 * c;
-      buf[o] = size & 0xff;
-      buf[o + 1] = (size >>> 8) & 0xff;
-      buf[o + 2] = (size >>> 16) & 0xff;
-      buf[o + 3] = size >>> 24;
-      buf[header + 4 * chunks + c] = e.mask;
-    }
+    const staged = codecs.stage(stackLength * 2);
+    const stack = new Uint16Array(staged.buffer, staged.byteOffset, stackLength);
+    if (extractCell(win, unpackCell(packed, k, cell, box), params, scratch, stack).cytosolMissing) missing[k] = 1;
+    offsets[k] = records.at;
+    encodeRow(staged, enc, records);
   }
-  offsets[n] = at;
-  return { records: scratch.buf.slice(0, at), offsets };
+  offsets[n] = records.at;
+  return { records: records.buf.slice(0, records.at), offsets, missing };
 }
 
 /** What a cell thread is sent: its settings once, the bands of the slide (shared memory), batches of cells. */
@@ -192,13 +215,12 @@ export interface BatchResult {
  * One thread's cell work, the same on the calling thread (threads: 0) and in
  * each worker (worker.ts): the bands it holds and one scratch. With a chunk
  * encoding it compresses the stacks where they are made and hands back only
- * the encoded rows (its result buffer then stays, reused batch after batch).
+ * the encoded rows.
  */
 export class CellThread {
   private readonly bands = new Map<number, Window>();
   private readonly scratch: Scratch;
-  private readonly encodeScratch: EncodeScratch = { buf: new Uint8Array(1 << 20) };
-  private raw: ArrayBuffer | undefined;
+  private readonly encodeScratch: EncodeScratch = { buf: new Uint8Array(1 << 20), at: 0 };
   /** The band whose channels are in the kernels' memory (one at a time: batches come band after band), and its window there. */
   private loaded = -1;
   private loadedWin: Window | null = null;
@@ -225,12 +247,10 @@ export class CellThread {
       }
       const win = this.loadedWin as Window;
       const { params, stackLength, encoding } = this.init;
+      if (encoding) return extractEncodedBatch(win, msg.cells, params, this.scratch, stackLength, encoding, this.encodeScratch);
       const n = msg.cells.length / CELL_FIELDS;
-      const out = resultBuffer(n * stackLength * 2, encoding ? this.raw : msg.out);
-      const missing = extractBatch(win, msg.cells, params, this.scratch, out, stackLength);
-      if (!encoding) return { out, missing };
-      this.raw = out.buffer as ArrayBuffer;
-      return { ...encodeBatch(out, n, stackLength, encoding, this.encodeScratch), missing };
+      const out = resultBuffer(n * stackLength * 2, msg.out);
+      return { out, missing: extractBatch(win, msg.cells, params, this.scratch, out, stackLength) };
     }
   }
 }
