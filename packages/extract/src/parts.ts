@@ -230,7 +230,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
     try {
       const array = await createImagesArray(writer, arrayOptions);
       if (array.unit[0] !== 1) throw new ExtractError(store, `the Zarr writer's write unit is ${array.unit[0]} rows; expected single rows`);
-      if (mine.rowEnd > mine.rowStart) missingCytosol = (await streamToArray(array, plan, params, p, streamOptions(o, threads, mine.rowStart, mine.rowEnd))).missingCytosol;
+      if (mine.rowEnd > mine.rowStart) missingCytosol = (await streamToArray(array, plan, params, p, { ...streamOptions(o, threads, mine.rowStart, mine.rowEnd), workers: p.workers })).missingCytosol;
       compression = array.info.compression;
       await array.close();
       await writer.close();

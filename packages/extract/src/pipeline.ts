@@ -55,7 +55,7 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
         labelColumnOrder: labels?.columnOrder,
         sources: inputSources(o, image),
       });
-      const { missingCytosol } = await streamToArray(array, plan, params, p, streamOptions(o, threads, 0, n));
+      const { missingCytosol } = await streamToArray(array, plan, params, p, { ...streamOptions(o, threads, 0, n), workers: p.workers });
       await array.close();
       await writer.close();
       const seconds = (performance.now() - started) / 1000;

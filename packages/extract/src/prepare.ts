@@ -14,6 +14,7 @@ import { type BinaryMasks, type MaskSummary, type MatchMode, prepareMasks, resol
 import { type ExtractionPlan, hasId } from "./plan.js";
 import { type ExtractionParams, ParamError, type Preset, resolveParams } from "./presets.js";
 import type { StreamOptions } from "./stream.js";
+import { type CellWorkers, startCellWorkers } from "./worker-pool.js";
 
 /** Part I of N of a cluster extraction (parts.ts). */
 export interface PartSpec {
@@ -175,6 +176,9 @@ export interface Prepared {
   labels: Labels | null;
   /** Mask planes stored before the image channels. */
   nMasks: number;
+  /** The cell workers, started while the plan was made (null for threads 0): for streamStacks, which closes them. */
+  workers: CellWorkers | null;
+  /** Closes the inputs (and the workers, if nothing took them). */
   close(): Promise<void>;
 }
 
@@ -183,8 +187,9 @@ export async function prepareExtraction(o: ExtractOptions): Promise<Prepared> {
   const threads = o.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 0) throw new ExtractError("threads", `${threads}; expected an integer >= 0`);
   const opened: ImageSource[] = [];
+  const workers = startCellWorkers(threads);
   const close = async () => {
-    await Promise.all(opened.map((s) => s.close().catch(() => {})));
+    await Promise.all([...opened.map((s) => s.close().catch(() => {})), workers?.close()]);
   };
   const open = async (input: ImageInput) => {
     const s = await openImageSource(input);
@@ -231,7 +236,7 @@ export async function prepareExtraction(o: ExtractOptions): Promise<Prepared> {
     if (plan.cells.length === 0) {
       throw new ExtractError(nucleus.name, `none of its ${plan.maskIds.length} cell(s) has its ${crop} crop inside the ${slide}; expected a smaller size, or border "pad"`);
     }
-    return { params, threads, image, nucleus, cytosol, plan, masks, names, labels, nMasks: maskCount(params, cytosol !== null), close };
+    return { params, threads, image, nucleus, cytosol, plan, masks, names, labels, nMasks: maskCount(params, cytosol !== null), workers, close };
   } catch (e) {
     await close();
     throw e;

@@ -13,7 +13,7 @@ import type { CellInfo } from "./kernels/cells.js";
 import type { ExtractionPlan } from "./plan.js";
 import type { ExtractionParams } from "./presets.js";
 import { InOrderRows } from "./row-order.js";
-import { type CellRunner, startRunner } from "./worker-pool.js";
+import { type CellRunner, type CellWorkers, startRunner } from "./worker-pool.js";
 
 const MiB = 1 << 20;
 
@@ -146,6 +146,8 @@ export interface StreamOptions {
   encoding?: ChunkEncoding;
   /** Called as batches of cells are computed, with how many (any order; the sink gets them in row order). */
   onComputed?: (cells: number) => void;
+  /** The cell workers, started earlier for `threads` (startCellWorkers); closed at the end. */
+  workers?: CellWorkers | null;
 }
 
 /**
@@ -237,7 +239,7 @@ export async function streamStacks(
     // The first band is read while the workers start.
     let next: Promise<Window> | null = bands.length > 0 ? readAt(0) : null;
     const windowBytes = windowRoom(image.channels, capacity, PIXEL_ARRAYS[image.dtype].BYTES_PER_ELEMENT);
-    runner = await startRunner(options.threads, params, image.channels, stackLength, encoding, windowBytes);
+    runner = await startRunner(options.threads, params, image.channels, stackLength, encoding, windowBytes, options.workers);
     for (let b = 0; b < bands.length; b++) {
       const win = await (next as Promise<Window>);
       next = b + 1 < bands.length ? readAt(b + 1) : null;
@@ -279,7 +281,8 @@ export async function streamStacks(
     await rows.finish(rowEnd);
   } finally {
     rows.close();
-    await runner?.close();
+    if (runner) await runner.close();
+    else await options.workers?.close();
   }
   missing.sort((a, b) => a - b);
   return { missingCytosol: missing, spilledRows: rows.spilledRows };

@@ -65,8 +65,26 @@ class ThreadRunner implements CellRunner {
   }
 }
 
-/** `encoding`: batches come back as encoded rows, compressed on the thread that computed them. */
-/** `windowBytes`: bytes of the channel planes of the largest band window (each thread keeps room for one). */
+/** Worker threads for the cells, started before their settings are known. */
+export type CellWorkers = WorkerPool<CellRequest, BatchResult>;
+
+/**
+ * Starts `threads` cell workers now (none for 0): each takes ~150-250 ms to
+ * start and load its module, which they do while the caller makes the plan
+ * rather than after it. startRunner takes them; close() them if it never does.
+ */
+export function startCellWorkers(threads: number): CellWorkers | null {
+  if (threads === 0) return null;
+  const pool: CellWorkers = new WorkerPool(workerFile("worker", import.meta.url), threads, { queue: 1 });
+  pool.startAll();
+  return pool;
+}
+
+/**
+ * `encoding`: batches come back as encoded rows, compressed on the thread that computed them.
+ * `windowBytes`: bytes of the channel planes of the largest band window (each thread keeps room for one).
+ * `workers`: started earlier (startCellWorkers) for these `threads`; the runner closes them.
+ */
 export async function startRunner(
   threads: number,
   params: ExtractionParams,
@@ -74,11 +92,14 @@ export async function startRunner(
   stackLength: number,
   encoding?: ChunkEncoding,
   windowBytes = 0,
+  workers?: CellWorkers | null,
 ): Promise<CellRunner> {
   const init = { type: "init" as const, params, nChannels, stackLength, encoding, kernels: kernelsFromEnv(), windowBytes };
   if (threads === 0) return new InlineRunner(new CellThread(init));
-  const pool = new WorkerPool<CellRequest, BatchResult>(workerFile("worker", import.meta.url), threads, { queue: 1, init });
-  pool.startAll(); // while the caller reads the first band
+  // (started here, they load their module while the caller reads the first band)
+  const pool = workers ?? startCellWorkers(threads);
+  if (!pool || pool.size !== threads) throw new Error(`cell workers: ${pool?.size ?? 0} started for ${threads} threads`);
+  pool.init(init);
   return new ThreadRunner(pool);
 }
 

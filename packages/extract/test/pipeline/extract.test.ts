@@ -338,4 +338,35 @@ describe("bad input", () => {
     await expect(extract({ ...base(), image, out, bandBytes: 200_000 })).rejects.toThrow(/disk on fire/);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it("the worker threads started while the plan is made end with a refused input or a failure midway", async () => {
+    // Threads of this process (Linux): the cell workers are started before the
+    // inputs are read, so every way out must terminate them.
+    const threadsNow = () => readdirSync("/proc/self/task").length;
+    const settled = async (most: number) => {
+      for (let i = 0; i < 100 && threadsNow() > most; i++) await new Promise((r) => setTimeout(r, 20));
+      return threadsNow();
+    };
+    const before = threadsNow();
+    const small = makeSlide({ height: 120, width: 260, channels: 1, seed: 2 });
+    await expect(extract({ ...base(), threads: 2, nucleus: small.nucleus, out: path.join(tempDir("threads"), "cells.h5sc") })).rejects.toThrow(/120 x 260/);
+    expect(await settled(before)).toBeLessThanOrEqual(before);
+    const image = {
+      name: "broken",
+      height: 200,
+      width: 260,
+      channels: 3,
+      dtype: "uint16" as const,
+      async readWindow(): Promise<Uint16Array[]> {
+        throw new Error("disk on fire");
+      },
+      async close() {},
+    };
+    await expect(extract({ ...base(), threads: 2, image, out: path.join(tempDir("threads"), "cells.zarr") })).rejects.toThrow(/disk on fire/);
+    expect(await settled(before)).toBeLessThanOrEqual(before);
+    // and a run that succeeds uses them and ends them too
+    const s = await extract({ ...base(), threads: 2, out: path.join(tempDir("threads"), "cells.h5sc") });
+    expect(s.cellsWritten).toBe(ref.ids.length);
+    expect(await settled(before)).toBeLessThanOrEqual(before);
+  });
 });

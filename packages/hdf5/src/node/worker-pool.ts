@@ -63,13 +63,27 @@ export class WorkerPool<In, Out> {
   private readonly backlog: Job[] = [];
   private ids = 1;
   private closed = false;
+  private initMessage: unknown;
 
   constructor(
     /** The worker's module (workerFile). */
     readonly file: string,
     readonly size: number,
     private readonly options: WorkerPoolOptions = {},
-  ) {}
+  ) {
+    this.initMessage = options.init;
+  }
+
+  /**
+   * The message each worker gets first, set once the caller knows it (the
+   * workers may have been started before, to load their module meanwhile):
+   * sent now to the running workers, ahead of their jobs, and to later ones
+   * as they start.
+   */
+  init(message: unknown): void {
+    this.initMessage = message;
+    for (const s of this.slots) s.worker.postMessage({ message } satisfies Envelope);
+  }
 
   /**
    * Runs `message` in a worker: resolves to its handler's result, rejects with
@@ -132,7 +146,7 @@ export class WorkerPool<In, Out> {
     worker.on("error", (e) => this.fail(slot, e.message));
     worker.on("exit", (code) => this.fail(slot, `exited with code ${code}`));
     worker.unref();
-    if (this.options.init !== undefined) worker.postMessage({ message: this.options.init } satisfies Envelope);
+    if (this.initMessage !== undefined) worker.postMessage({ message: this.initMessage } satisfies Envelope);
     this.slots.push(slot);
     return slot;
   }
