@@ -8,6 +8,12 @@ import { removeStaleTemps, renameDurably, tempPathFor } from "./temp-output.js";
 
 const BUFFER_SIZE = 4 << 20;
 const MAX_PENDING_WRITES = 2;
+/**
+ * Written bytes after which the file is synced in the background, so that
+ * the disk takes them while the writer goes on rather than all at commit
+ * (an extraction's 170 MB file spent ~200 ms in its final fsync).
+ */
+const SYNC_BYTES = 32 << 20;
 
 export class FileSink implements Sink {
   /** Address of the next appended byte. */
@@ -19,6 +25,9 @@ export class FileSink implements Sink {
   private bufLen = 0;
   private readonly pending = new Set<Promise<unknown>>();
   private error: unknown = null;
+  /** Bytes written since the last background sync started; the sync under way (one at a time, not counted as a pending write). */
+  private unsynced = 0;
+  private syncing: Promise<void> | null = null;
 
   private constructor(
     readonly path: string,
@@ -48,10 +57,32 @@ export class FileSink implements Sink {
     this.pending.add(t);
   }
 
+  /** Starts a background sync once enough was written since the last one. */
+  private written(bytes: number): void {
+    this.unsynced += bytes;
+    if (this.unsynced < SYNC_BYTES || this.syncing) return;
+    this.unsynced = 0;
+    this.syncing = this.fh.datasync().then(
+      () => {
+        this.syncing = null;
+      },
+      (e) => {
+        this.error ??= e;
+        this.syncing = null;
+      },
+    );
+  }
+
   private flushBuffer(): void {
     if (this.bufLen === 0) return;
     const full = this.buf;
-    this.track(this.fh.write(full, 0, this.bufLen, this.bufStart).then(() => this.spare.length < MAX_PENDING_WRITES && this.spare.push(full)));
+    const n = this.bufLen;
+    this.track(
+      this.fh.write(full, 0, n, this.bufStart).then(() => {
+        if (this.spare.length < MAX_PENDING_WRITES) this.spare.push(full);
+        this.written(n);
+      }),
+    );
     this.buf = this.spare.pop() ?? new Uint8Array(BUFFER_SIZE);
     this.bufStart = this.end;
     this.bufLen = 0;
@@ -63,7 +94,7 @@ export class FileSink implements Sink {
     const at = this.end;
     if (bytes.length > BUFFER_SIZE / 4) {
       this.flushBuffer();
-      this.track(this.fh.write(bytes, 0, bytes.length, at));
+      this.track(this.fh.write(bytes, 0, bytes.length, at).then(() => this.written(bytes.length)));
       this.end += bytes.length;
       this.bufStart = this.end;
       return at;
@@ -105,6 +136,7 @@ export class FileSink implements Sink {
   async flush(): Promise<void> {
     this.flushBuffer();
     while (this.pending.size > 0) await Promise.all(this.pending);
+    await this.syncing;
     this.throwIfFailed();
   }
 
@@ -126,7 +158,7 @@ export class FileSink implements Sink {
 
   async discard(): Promise<void> {
     this.flushBuffer();
-    await Promise.allSettled([...this.pending]);
+    await Promise.allSettled([...this.pending, this.syncing]);
     await this.fh.close().catch(() => {});
     await rm(this.tmpPath, { force: true });
   }
