@@ -268,6 +268,20 @@ print("{}")
 
 describe("bad input", () => {
   const base = () => ({ image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol, size: SIZE, threads: 1 });
+  /** An image source of the slide's shape whose reads fail after the first `good` ones. */
+  const brokenImage = (good: number) => ({
+    name: "broken",
+    height: 200,
+    width: 260,
+    channels: 3,
+    dtype: "uint16" as const,
+    calls: 0,
+    async readWindow(_y0: number, _x0: number, h: number, w: number) {
+      if (++this.calls > good) throw new Error("disk on fire");
+      return [0, 1, 2].map(() => new Uint16Array(h * w));
+    },
+    async close() {},
+  });
 
   async function refused(options: Partial<Parameters<typeof extract>[0]>, message: RegExp): Promise<void> {
     const dir = tempDir("bad");
@@ -322,20 +336,7 @@ describe("bad input", () => {
   it("a failure midway leaves nothing behind", async () => {
     const dir = tempDir("midway");
     const out = path.join(dir, "cells.zarr");
-    const image = {
-      name: "broken",
-      height: 200,
-      width: 260,
-      channels: 3,
-      dtype: "uint16" as const,
-      calls: 0,
-      async readWindow(_y0: number, _x0: number, h: number, w: number) {
-        if (++this.calls > 1) throw new Error("disk on fire");
-        return [0, 1, 2].map(() => new Uint16Array(h * w));
-      },
-      async close() {},
-    };
-    await expect(extract({ ...base(), image, out, bandBytes: 200_000 })).rejects.toThrow(/disk on fire/);
+    await expect(extract({ ...base(), image: brokenImage(1), out, bandBytes: 200_000 })).rejects.toThrow(/disk on fire/);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -351,18 +352,7 @@ describe("bad input", () => {
     const small = makeSlide({ height: 120, width: 260, channels: 1, seed: 2 });
     await expect(extract({ ...base(), threads: 2, nucleus: small.nucleus, out: path.join(tempDir("threads"), "cells.h5sc") })).rejects.toThrow(/120 x 260/);
     expect(await settled(before)).toBeLessThanOrEqual(before);
-    const image = {
-      name: "broken",
-      height: 200,
-      width: 260,
-      channels: 3,
-      dtype: "uint16" as const,
-      async readWindow(): Promise<Uint16Array[]> {
-        throw new Error("disk on fire");
-      },
-      async close() {},
-    };
-    await expect(extract({ ...base(), threads: 2, image, out: path.join(tempDir("threads"), "cells.zarr") })).rejects.toThrow(/disk on fire/);
+    await expect(extract({ ...base(), threads: 2, image: brokenImage(0), out: path.join(tempDir("threads"), "cells.zarr") })).rejects.toThrow(/disk on fire/);
     expect(await settled(before)).toBeLessThanOrEqual(before);
     // and a run that succeeds uses them and ends them too
     const s = await extract({ ...base(), threads: 2, out: path.join(tempDir("threads"), "cells.h5sc") });
