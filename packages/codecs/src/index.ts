@@ -11,7 +11,7 @@ import { kernels } from "./instance.js";
 export { type BloscHeader, bloscHeader } from "./blosc-header.js";
 export { CellfolioError, isCellfolioError } from "./errors.js";
 export { kernels } from "./instance.js";
-export { createKernels, type Kernels } from "./kernels.js";
+export { createKernels, deflateBound, type Kernels } from "./kernels.js";
 
 /** The worst-case size of one LZ4 block of `n` bytes. */
 export function lz4Bound(n: number): number {
@@ -23,7 +23,7 @@ export const lz4EncodeBlock = (src: Uint8Array, dst: Uint8Array, acceleration = 
   kernels().lz4EncodeBlock(src, dst, acceleration);
 export const lzfDecode = (src: Uint8Array, dst: Uint8Array): number => kernels().lzfDecode(src, dst);
 export const lzfCompress = (src: Uint8Array, dst: Uint8Array): number => kernels().lzfCompress(src, dst);
-export const deflateRle = (src: Uint8Array): Uint8Array => kernels().deflateRle(src);
+export const deflateRle = (src: Uint8Array, into?: Uint8Array): Uint8Array => kernels().deflateRle(src, into);
 export const shuffleBytes = (src: Uint8Array, size: number, dst?: Uint8Array): Uint8Array => kernels().shuffleBytes(src, size, dst);
 export const unshuffle = (src: Uint8Array, dst: Uint8Array, size: number): void => kernels().unshuffle(src, dst, size);
 

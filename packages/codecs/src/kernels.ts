@@ -34,8 +34,10 @@ export interface Kernels {
   /**
    * A zlib stream (RFC 1950) of `src` with zlib's run-length parse (Z_RLE):
    * any inflater reads it; made for masked image chunks, mostly runs of zeros.
+   * Into `into` when it fits there (the result is then a view of it: no
+   * allocation a call), otherwise into a new array; deflateBound(n) always fits.
    */
-  deflateRle(src: Uint8Array): Uint8Array;
+  deflateRle(src: Uint8Array, into?: Uint8Array): Uint8Array;
   /** Adler-32 of `src`, continuing from `start` (1 for a new stream). */
   adler32(src: Uint8Array, start?: number): number;
   /** The module's memory now (it holds a call's input and output; given back after large calls). */
@@ -48,6 +50,15 @@ export interface Kernels {
    * it holds until the next stage, and stage(0) gives its room back.
    */
   stage(bytes: number): Uint8Array;
+}
+
+/**
+ * The most bytes deflateRle writes for `n` input bytes: never more than stored
+ * blocks (5 bytes each 65,535, and a block starts every 32,768 symbols), the
+ * zlib header and checksum, and room for the bit writer's 8-byte stores.
+ */
+export function deflateBound(n: number): number {
+  return n + 10 * Math.ceil(n / 32768) + 32;
 }
 
 export function createKernels(wasmBase64: string): Kernels {
@@ -156,7 +167,7 @@ export function createKernels(wasmBase64: string): Kernels {
       // room for the input and, after it, any call's buffers for an input no
       // larger (its copy, its output, blosc's block): they never grow the
       // memory, which would detach the view
-      place(bytes, 2 * bytes + 10 * Math.ceil(bytes / 32768) + 65536, bytes);
+      place(bytes, bytes + deflateBound(bytes) + 65536, bytes);
       stageEnd = base + bytes;
       return heap.subarray(base, base + bytes);
     },
@@ -175,14 +186,13 @@ export function createKernels(wasmBase64: string): Kernels {
       return bloscDecodeInto(src, out) ? out : null;
     },
     bloscDecodeInto,
-    deflateRle(src) {
-      // never more than stored blocks: 5 bytes each 65,535 (and a block
-      // starts every 32,768 symbols), the zlib header and checksum, and room
-      // for the 4-byte stores
-      const [a, b, , inPlace] = place(src.length, src.length + 10 * Math.ceil(src.length / 32768) + 32, 0, src);
+    deflateRle(src, into) {
+      const [a, b, , inPlace] = place(src.length, deflateBound(src.length), 0, src);
       load(src, a, inPlace);
       const n = x.deflateRle(a, src.length, b);
-      return heap.slice(b, b + n);
+      if (!into || into.length < n) return heap.slice(b, b + n);
+      into.set(heap.subarray(b, b + n));
+      return into.subarray(0, n);
     },
     adler32(src, start = 1) {
       const [a, , , inPlace] = place(src.length, 0, 0, src);

@@ -21,6 +21,12 @@ export interface DeflateOptions {
    * the backend's, without it when the backend has no strategies.
    */
   rle?: boolean;
+  /**
+   * deflateSync with `rle` (our encoder): the stream goes into this array when
+   * it fits (the result is a view of it), so a caller compressing chunk after
+   * chunk allocates nothing; deflateBound(n) bytes always suffice.
+   */
+  into?: Uint8Array;
 }
 
 export interface ZlibBackend {
@@ -91,7 +97,7 @@ export async function inflate(src: Uint8Array, format: DeflateFormat = "zlib", s
 }
 
 export function deflateSync(src: Uint8Array, format: DeflateFormat = "zlib", options?: DeflateOptions): Uint8Array {
-  if (options?.rle && format === "zlib" && options.level !== 0) return kernels().deflateRle(src);
+  if (options?.rle && format === "zlib" && options.level !== 0) return kernels().deflateRle(src, options.into);
   if (!backend.deflateSync) noSync();
   return backend.deflateSync(src, format, options);
 }

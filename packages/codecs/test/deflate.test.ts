@@ -9,7 +9,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { py } from "../../../test-utils/oracle.js";
-import { deflateRle, deflateSync, kernels, nodeZlibBackend, setZlibBackend, webStreamsBackend } from "../src/node.js";
+import { deflateBound, deflateRle, deflateSync, kernels, nodeZlibBackend, setZlibBackend, webStreamsBackend } from "../src/node.js";
 import { noise } from "./data.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "cellfolio-deflate-"));
@@ -140,6 +140,28 @@ print(json.dumps({"values": values}))
     const random = noise(200_000, 9);
     // stored: 5 bytes a 65,535-byte piece, a piece per block of 32,768 symbols at worst; header and checksum 6
     expect(deflateRle(random).length).toBeLessThanOrEqual(random.length + 5 * 7 + 6);
+  });
+
+  it("writes into a given array where the stream fits (a view of it, the same bytes), a new one where not", () => {
+    const rnd = lcg(5);
+    const into = new Uint8Array(deflateBound(70_000));
+    for (let k = 0; k < 60; k++) {
+      const src = k % 10 === 9 ? noise(70_000, k) : pieces(rnd() % 70_000, k);
+      const fresh = deflateRle(src);
+      const got = deflateRle(src, into);
+      expect(got.buffer).toBe(into.buffer);
+      expect(got.byteOffset).toBe(0);
+      expect(got).toEqual(fresh);
+      // incompressible input: the bound is what it takes
+      if (k % 10 === 9) expect(got.length).toBeLessThanOrEqual(deflateBound(src.length));
+    }
+    const small = new Uint8Array(8);
+    const src = pieces(5000, 3);
+    const out = deflateRle(src, small);
+    expect(out.buffer).not.toBe(small.buffer);
+    expect(new Uint8Array(zlib.inflateSync(out))).toEqual(src);
+    // deflateSync({ rle, into }) passes it on
+    expect(deflateSync(src, "zlib", { rle: true, into }).buffer).toBe(into.buffer);
   });
 
   it("computes zlib's Adler-32 over the SIMD steps and the 5,552-byte reductions", () => {

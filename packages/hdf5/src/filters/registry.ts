@@ -6,7 +6,7 @@
 // only the asynchronous drivers use. The calling thread and the worker
 // threads (node/decode-worker.ts, node/filter-worker.ts) run this same module.
 
-import { deflate, deflateSync, inflate, inflateSync, lzfCompress, lzfDecode, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { deflate, deflateBound, deflateSync, inflate, inflateSync, lzfCompress, lzfDecode, shuffleBytes, unshuffle } from "@cellfolio/codecs";
 import type { Filter } from "../reader/messages.js";
 import { checkFletcher32 } from "./decode-fletcher32.js";
 
@@ -47,13 +47,18 @@ interface FilterEntry {
 /** Scratch of the synchronous encoder: reused chunk after chunk (no per-chunk allocation for shuffle / lzf). */
 let shuffled = new Uint8Array(0);
 let lzfOut = new Uint8Array(0);
+let deflated = new Uint8Array(0);
 
 const FILTERS: Record<number, FilterEntry> = {
   1: {
     name: "deflate",
     decode: (buf, s) => inflateSync(buf, "zlib", s.rawSize),
     decodeAsync: (buf, s) => inflate(buf, "zlib", s.rawSize),
-    encode: (buf, f) => deflateSync(buf, "zlib", deflateOptions(f)),
+    encode: (buf, f, s) => {
+      if (!s.scratch) return deflateSync(buf, "zlib", deflateOptions(f));
+      if (deflated.length < deflateBound(buf.length)) deflated = new Uint8Array(deflateBound(buf.length));
+      return deflateSync(buf, "zlib", { ...deflateOptions(f), into: deflated });
+    },
     encodeAsync: (buf, f) => deflate(buf, "zlib", deflateOptions(f)),
     clientData: (f) => [f.id === "deflate" ? f.level : 0],
   },
