@@ -29,8 +29,11 @@ export interface Kernels {
    * size): false, with `dst` untouched, for frames left to others.
    */
   bloscDecodeInto(src: Uint8Array, dst: Uint8Array): boolean;
-  /** A blosc 1 frame of lz4 streams, one a block, byte-shuffled when `shuffle`. */
-  bloscEncodeLz4(src: Uint8Array, typesize: number, shuffle: boolean, blocksize: number, acceleration: number): Uint8Array;
+  /**
+   * A blosc 1 frame of lz4 streams, one a block, byte-shuffled when `shuffle`;
+   * into `into` when it fits there (a view of it), as deflateRle.
+   */
+  bloscEncodeLz4(src: Uint8Array, typesize: number, shuffle: boolean, blocksize: number, acceleration: number, into?: Uint8Array): Uint8Array;
   /**
    * A zlib stream (RFC 1950) of `src` with zlib's run-length parse (Z_RLE):
    * any inflater reads it; made for masked image chunks, mostly runs of zeros.
@@ -105,6 +108,12 @@ export function createKernels(wasmBase64: string): Kernels {
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
     if (heap.buffer !== memory.buffer) heap = new Uint8Array(memory.buffer);
     return [pa, pb, pc, inPlace];
+  };
+  /** The `n` bytes a call wrote at `b`: into `into` where they fit (a view of it), else a new array. */
+  const out = (b: number, n: number, into?: Uint8Array): Uint8Array => {
+    if (!into || into.length < n) return heap.slice(b, b + n);
+    into.set(heap.subarray(b, b + n));
+    return into.subarray(0, n);
   };
   /** src into the memory at `a` unless it is there already. */
   const load = (src: Uint8Array, a: number, inPlace: boolean) => {
@@ -190,16 +199,14 @@ export function createKernels(wasmBase64: string): Kernels {
       const [a, b, , inPlace] = place(src.length, deflateBound(src.length), 0, src);
       load(src, a, inPlace);
       const n = x.deflateRle(a, src.length, b);
-      if (!into || into.length < n) return heap.slice(b, b + n);
-      into.set(heap.subarray(b, b + n));
-      return into.subarray(0, n);
+      return out(b, n, into);
     },
     adler32(src, start = 1) {
       const [a, , , inPlace] = place(src.length, 0, 0, src);
       load(src, a, inPlace);
       return x.adler32(a, src.length, start) >>> 0;
     },
-    bloscEncodeLz4(src, typesize, shuffle, blocksize, acceleration) {
+    bloscEncodeLz4(src, typesize, shuffle, blocksize, acceleration, into) {
       // c-blosc wants a block no larger than the chunk, of whole elements
       blocksize = Math.min(blocksize, src.length);
       blocksize -= blocksize % typesize;
@@ -209,7 +216,7 @@ export function createKernels(wasmBase64: string): Kernels {
       const [a, b, c, inPlace] = place(src.length, bound, blocksize, src);
       load(src, a, inPlace);
       const n = x.bloscEncode(a, src.length, b, typesize, shuffle ? 1 : 0, blocksize, Math.max(1, acceleration | 0), c);
-      return heap.slice(b, b + n);
+      return out(b, n, into);
     },
   };
 }

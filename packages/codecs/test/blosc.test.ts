@@ -73,6 +73,22 @@ print(json.dumps({"decoded": decoded, "theirs": theirs}))
     expect(k.bloscDecode(empty)).toEqual(new Uint8Array(0));
   });
 
+  it("writes a frame into a given array where it fits (a view of it, the same bytes), a new one where not", () => {
+    const k = kernels();
+    const into = new Uint8Array(2 * 100_000 + 4096);
+    for (const c of CASES) {
+      const fresh = k.bloscEncodeLz4(c.data, c.typesize, c.shuffle, c.blocksize, 5);
+      const got = k.bloscEncodeLz4(c.data, c.typesize, c.shuffle, c.blocksize, 5, into);
+      expect(got.buffer, c.name).toBe(into.buffer);
+      expect(got, c.name).toEqual(fresh);
+      expect(k.bloscDecode(got), c.name).toEqual(c.data);
+    }
+    const small = new Uint8Array(16);
+    const frame = k.bloscEncodeLz4(CASES[0].data, 2, true, 65536, 5, small);
+    expect(frame.buffer).not.toBe(small.buffer);
+    expect(k.bloscDecode(frame)).toEqual(CASES[0].data);
+  });
+
   it("leaves frames of other codecs to the caller (null) and rejects truncated ones", () => {
     const k = kernels();
     const zstd = unb64(py(`

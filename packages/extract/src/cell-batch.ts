@@ -88,9 +88,15 @@ export interface ChunkEncoding {
   chunkElements: number;
 }
 
+/** Where a chunk's Zarr codecs write (encodeRow copies each chunk's bytes at once), grown to the largest chunk. */
+let encoded = new Uint8Array(0);
+
+/** One chunk encoded; its bytes may be a scratch buffer the next call overwrites (HDF5's pipeline keeps its own). */
 function encodeOne(chunk: Uint8Array, enc: ChunkEncoding): { bytes: Uint8Array; mask: number } {
   if (!enc.codecs) return encodeChunkSync(chunk, enc.filters ?? [], enc.elementSize);
-  const bytes = encodeByteCodecsSync(enc.codecs, chunk);
+  // room for an incompressible chunk's frame: blosc adds 16 bytes and 8 a block
+  if (encoded.length < chunk.length + 4096) encoded = new Uint8Array(chunk.length + 4096);
+  const bytes = encodeByteCodecsSync(enc.codecs, chunk, encoded);
   if (!bytes) throw new Error(`chunk codecs ${JSON.stringify(enc.codecs)} do not all encode on this thread`);
   return { bytes, mask: 0 };
 }

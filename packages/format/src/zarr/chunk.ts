@@ -79,8 +79,9 @@ export async function encodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Arr
  * A byte codec's encoding on the calling thread; null for those that encode
  * asynchronously (gzip, zlib, zstd, blosc with zstd or zlib inside). Lets a
  * worker that made a chunk encode it where it is (extraction workers).
+ * `into`: where blosc's frame goes when it fits (the result is then a view of it).
  */
-export function encodeBytesSync(c: ByteCodec, b: Uint8Array): Uint8Array | null {
+export function encodeBytesSync(c: ByteCodec, b: Uint8Array, into?: Uint8Array): Uint8Array | null {
   if (!encodesSync(c)) return null;
   switch (c.id) {
     case "gzip":
@@ -88,7 +89,7 @@ export function encodeBytesSync(c: ByteCodec, b: Uint8Array): Uint8Array | null 
     case "zstd":
       return null;
     case "blosc":
-      return bloscEncodeSync(b, c);
+      return bloscEncodeSync(b, c, into);
     case "shuffle":
       return shuffleBytes(b, c.elementsize);
     case "crc32c": {
@@ -112,10 +113,17 @@ export function encodesSync(c: ByteCodec): boolean {
   return c.id !== "gzip" && c.id !== "zlib" && c.id !== "zstd";
 }
 
-/** A chunk's bytes through every byte codec on the calling thread; null if one of them encodes only asynchronously. */
-export function encodeByteCodecsSync(codecs: ByteCodec[], raw: Uint8Array): Uint8Array | null {
+/**
+ * A chunk's bytes through every byte codec on the calling thread; null if one
+ * of them encodes only asynchronously. `into`: where the last codec's output
+ * goes when it can write there (blosc), the result then a view of it: for a
+ * caller that copies each chunk's bytes at once, chunk after chunk.
+ */
+export function encodeByteCodecsSync(codecs: ByteCodec[], raw: Uint8Array, into?: Uint8Array): Uint8Array | null {
   let b: Uint8Array | null = raw;
-  for (const c of codecs) if (b) b = encodeBytesSync(c, b);
+  codecs.forEach((c, k) => {
+    if (b) b = encodeBytesSync(c, b, k === codecs.length - 1 ? into : undefined);
+  });
   return b;
 }
 

@@ -152,14 +152,14 @@ function bloscBlocksize(nbytes: number, typesize: number): number {
  * the calling thread, in WebAssembly; null for the compressors that encode
  * asynchronously (zstd, zlib).
  */
-export function bloscEncodeSync(data: Uint8Array, opt: BloscOptions): Uint8Array | null {
+export function bloscEncodeSync(data: Uint8Array, opt: BloscOptions, into?: Uint8Array): Uint8Array | null {
   if (opt.cname === "zstd" || opt.cname === "zlib") return null;
   const typesize = Math.max(1, Math.min(255, opt.typesize));
   const blocksize = bloscBlocksize(data.length, typesize);
   // (bit shuffle is not implemented here: byte shuffle, which reads everywhere)
   const shuffle = typesize > 1 && opt.shuffle !== 0;
   // c-blosc compresses lz4 with acceleration 10 - clevel: the same speed / ratio trade as zarr-python's.
-  return kernels().bloscEncodeLz4(data, typesize, shuffle, blocksize, Math.max(1, 10 - opt.clevel));
+  return kernels().bloscEncodeLz4(data, typesize, shuffle, blocksize, Math.max(1, 10 - opt.clevel), into);
 }
 
 export async function bloscEncode(data: Uint8Array, opt: BloscOptions): Promise<Uint8Array> {

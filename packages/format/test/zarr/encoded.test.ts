@@ -11,6 +11,7 @@ import { createZarr } from "../../src/zarr/index.js";
 import { scratch } from "./helpers.js";
 
 const { dir, cleanup } = scratch("encoded");
+const frameScratch = new Uint8Array(4 * 16 * 16 + 4096);
 afterAll(cleanup);
 
 const N = 21;
@@ -57,7 +58,12 @@ describe("Zarr setEncodedBlock", () => {
           }
           const codecs = (a as any).chunkCodecs;
           expect(codecs?.map((c: { id: string }) => c.id)).toEqual(["blosc"]);
-          const bytes = encodeByteCodecsSync(codecs, new Uint8Array(row.buffer, row.byteOffset, row.byteLength)) as Uint8Array;
+          const raw = new Uint8Array(row.buffer, row.byteOffset, row.byteLength);
+          const bytes = encodeByteCodecsSync(codecs, raw) as Uint8Array;
+          // the same frame written into a caller's scratch (a view of it)
+          const viaScratch = encodeByteCodecsSync(codecs, raw, frameScratch) as Uint8Array;
+          expect(viaScratch.buffer).toBe(frameScratch.buffer);
+          expect(viaScratch).toEqual(bytes);
           await (a as any).setEncodedBlock([i, 0, 0, 0], [1, ...ROW], bytes, [bytes.length], [0]);
         }
         await a.close();
