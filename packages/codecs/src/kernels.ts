@@ -110,7 +110,7 @@ export function createKernels(wasmBase64: string): Kernels {
     return [pa, pb, pc, inPlace];
   };
   /** The `n` bytes a call wrote at `b`: into `into` where they fit (a view of it), else a new array. */
-  const out = (b: number, n: number, into?: Uint8Array): Uint8Array => {
+  const result = (b: number, n: number, into?: Uint8Array): Uint8Array => {
     if (!into || into.length < n) return heap.slice(b, b + n);
     into.set(heap.subarray(b, b + n));
     return into.subarray(0, n);
@@ -199,7 +199,7 @@ export function createKernels(wasmBase64: string): Kernels {
       const [a, b, , inPlace] = place(src.length, deflateBound(src.length), 0, src);
       load(src, a, inPlace);
       const n = x.deflateRle(a, src.length, b);
-      return out(b, n, into);
+      return result(b, n, into);
     },
     adler32(src, start = 1) {
       const [a, , , inPlace] = place(src.length, 0, 0, src);
@@ -216,7 +216,7 @@ export function createKernels(wasmBase64: string): Kernels {
       const [a, b, c, inPlace] = place(src.length, bound, blocksize, src);
       load(src, a, inPlace);
       const n = x.bloscEncode(a, src.length, b, typesize, shuffle ? 1 : 0, blocksize, Math.max(1, acceleration | 0), c);
-      return out(b, n, into);
+      return result(b, n, into);
     },
   };
 }
