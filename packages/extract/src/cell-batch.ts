@@ -45,24 +45,26 @@ function unpackCell(packed: Float64Array, k: number, cell: CellInfo, box: Rect):
 }
 
 /**
- * Extracts the packed cells of a batch into `out` (stackLength float16 values
- * per cell, in batch order); returns 1 per cell whose id is not in the cytosol mask.
+ * Extracts the packed cells of a batch, cell k into the stack `stackOf(k)`
+ * gives (its float16 values), then `done(k, stack)`; returns 1 per cell whose
+ * id is not in the cytosol mask.
  */
 export function extractBatch(
   win: Window,
   packed: Float64Array,
   params: ExtractionParams,
   scratch: Scratch,
-  out: Uint16Array,
-  stackLength: number,
+  stackOf: (k: number) => Uint16Array,
+  done?: (k: number, stack: Uint16Array) => void,
 ): Uint8Array {
   const n = packed.length / CELL_FIELDS;
   const missing = new Uint8Array(n);
   const cell = {} as CellInfo;
   const box = emptyRect();
   for (let k = 0; k < n; k++) {
-    const r = extractCell(win, unpackCell(packed, k, cell, box), params, scratch, out.subarray(k * stackLength, (k + 1) * stackLength));
-    if (r.cytosolMissing) missing[k] = 1;
+    const stack = stackOf(k);
+    if (extractCell(win, unpackCell(packed, k, cell, box), params, scratch, stack).cytosolMissing) missing[k] = 1;
+    done?.(k, stack);
   }
   return missing;
 }
@@ -174,19 +176,17 @@ export function extractEncodedBatch(
   records: EncodeScratch,
 ): Required<Omit<BatchResult, "out">> {
   const n = packed.length / CELL_FIELDS;
-  const missing = new Uint8Array(n);
   const offsets = new Uint32Array(n + 1);
-  const cell = {} as CellInfo;
-  const box = emptyRect();
   const codecs = kernels();
   records.at = 0;
-  for (let k = 0; k < n; k++) {
+  const stackOf = () => {
     const staged = codecs.stage(stackLength * 2);
-    const stack = new Uint16Array(staged.buffer, staged.byteOffset, stackLength);
-    if (extractCell(win, unpackCell(packed, k, cell, box), params, scratch, stack).cytosolMissing) missing[k] = 1;
+    return new Uint16Array(staged.buffer, staged.byteOffset, stackLength);
+  };
+  const missing = extractBatch(win, packed, params, scratch, stackOf, (k, stack) => {
     offsets[k] = records.at;
-    encodeRow(staged, enc, records);
-  }
+    encodeRow(new Uint8Array(stack.buffer, stack.byteOffset, stack.byteLength), enc, records);
+  });
   offsets[n] = records.at;
   return { records: records.buf.slice(0, records.at), offsets, missing };
 }
@@ -256,7 +256,7 @@ export class CellThread {
       if (encoding) return extractEncodedBatch(win, msg.cells, params, this.scratch, stackLength, encoding, this.encodeScratch);
       const n = msg.cells.length / CELL_FIELDS;
       const out = resultBuffer(n * stackLength * 2, msg.out);
-      return { out, missing: extractBatch(win, msg.cells, params, this.scratch, out, stackLength) };
+      return { out, missing: extractBatch(win, msg.cells, params, this.scratch, (k) => out.subarray(k * stackLength, (k + 1) * stackLength)) };
     }
   }
 }
