@@ -261,6 +261,130 @@ export function qPushRows(values: usize, stride: i32, rows: i32, cols: i32): voi
   }
 }
 
+// Integer pixels (uint16, uint8) read where they lie: the two lists are kept
+// as uint16 lanes, nv vectors each (ascending, unused lanes 0xffff / descending,
+// unused lanes 0), and a value goes in without a branch: lane i becomes
+// min(L[i], max(L[i - 1], v)) (the low list; max / min for the high one),
+// which shifts the lanes above v up by one and drops the last. The lists'
+// bounds are lane k - 1; before k values they are 0xffff / 0, which admit
+// every value (inserting the bound itself changes nothing).
+
+@inline function insertLowU16(lp: usize, nv: i32, v: u32): void {
+  const vv = i16x8.splat(<i16>v);
+  let prev = i16x8.splat(0);
+  for (let j = 0; j < nv; j++) {
+    const p = lp + (<usize>j << 4);
+    const cur = v128.load(p);
+    const sh = i8x16.shuffle(prev, cur, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29);
+    v128.store(p, i16x8.min_u(cur, i16x8.max_u(sh, vv)));
+    prev = cur;
+  }
+}
+
+@inline function insertHighU16(hp: usize, nv: i32, v: u32): void {
+  const vv = i16x8.splat(<i16>v);
+  let prev = i16x8.splat(-1);
+  for (let j = 0; j < nv; j++) {
+    const p = hp + (<usize>j << 4);
+    const cur = v128.load(p);
+    const sh = i8x16.shuffle(prev, cur, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29);
+    v128.store(p, i16x8.max_u(cur, i16x8.min_u(sh, vv)));
+    prev = cur;
+  }
+}
+
+let uLow: usize = 0;
+let uHigh: usize = 0;
+let uNvLo = 0;
+let uNvHi = 0;
+let uLoAt: usize = 0; // address of lane k - 1 of each list: its bound
+let uHiAt: usize = 0;
+
+/** Inserts v into whichever list it enters. */
+@inline function pushU16(v: u32): void {
+  if (v < <u32>load<u16>(uLoAt)) insertLowU16(uLow, uNvLo, v);
+  if (v > <u32>load<u16>(uHiAt)) insertHighU16(uHigh, uNvHi, v);
+}
+
+/** The row of `cols` pixels at `row` (uint16 when wide, else uint8) through the lists: 32 / 64 pixels a step compared as integers, the rare step with a value beyond a bound one pixel at a time. */
+@inline function scanRowInt(row: usize, cols: i32, wide: bool): void {
+  let i = 0;
+  let lo = i16x8.splat(<i16>load<u16>(uLoAt));
+  let hi = i16x8.splat(<i16>load<u16>(uHiAt));
+  if (wide) {
+    for (; i + 32 <= cols; i += 32) {
+      const p = row + (<usize>i << 1);
+      const v0 = v128.load(p);
+      const v1 = v128.load(p, 16);
+      const v2 = v128.load(p, 32);
+      const v3 = v128.load(p, 48);
+      const mn = i16x8.min_u(i16x8.min_u(v0, v1), i16x8.min_u(v2, v3));
+      const mx = i16x8.max_u(i16x8.max_u(v0, v1), i16x8.max_u(v2, v3));
+      if (v128.any_true(v128.or(i16x8.lt_u(mn, lo), i16x8.gt_u(mx, hi)))) {
+        for (let j = 0; j < 32; j++) pushU16(<u32>load<u16>(p + (<usize>j << 1)));
+        lo = i16x8.splat(<i16>load<u16>(uLoAt));
+        hi = i16x8.splat(<i16>load<u16>(uHiAt));
+      }
+    }
+    for (; i < cols; i++) pushU16(<u32>load<u16>(row + (<usize>i << 1)));
+  } else {
+    for (; i + 32 <= cols; i += 32) {
+      // 32 bytes widened to two pairs of uint16 vectors
+      const p = row + <usize>i;
+      const a = v128.load(p);
+      const b = v128.load(p, 16);
+      const mn = i16x8.extend_low_i8x16_u(i8x16.min_u(a, b));
+      const mn2 = i16x8.extend_high_i8x16_u(i8x16.min_u(a, b));
+      const mx = i16x8.extend_low_i8x16_u(i8x16.max_u(a, b));
+      const mx2 = i16x8.extend_high_i8x16_u(i8x16.max_u(a, b));
+      if (v128.any_true(v128.or(i16x8.lt_u(i16x8.min_u(mn, mn2), lo), i16x8.gt_u(i16x8.max_u(mx, mx2), hi)))) {
+        for (let j = 0; j < 32; j++) pushU16(<u32>load<u8>(p + <usize>j));
+        lo = i16x8.splat(<i16>load<u16>(uLoAt));
+        hi = i16x8.splat(<i16>load<u16>(uHiAt));
+      }
+    }
+    for (; i < cols; i++) pushU16(<u32>load<u8>(row + <usize>i));
+  }
+}
+
+/**
+ * The quantile lists of `zeros` zeros and the integer pixels of `rows` rows
+ * of `cols` (row k at values + k * stride pixels; uint16 when `wide`, else
+ * uint8), into `low` / `high` (float64, kLo / kHi values, as qReset's lists
+ * end). `ints` is room for the uint16 lists (2 x 12 vectors; kLo, kHi <= 96).
+ * The rows go in a spread order (0, then every s-th, then the odd multiples
+ * of s / 2, ...): the bounds tighten sooner than in raster order, where a
+ * bright or dark region's pixels come in one after another, and the lists
+ * end the same whatever the order.
+ */
+export function qSelectInt(
+  values: usize, stride: i32, rows: i32, cols: i32, wide: bool, zeros: i32,
+  kLo: i32, kHi: i32, ints: usize, low: usize, high: usize,
+): void {
+  uNvLo = (kLo + 7) >> 3;
+  uNvHi = (kHi + 7) >> 3;
+  uLow = ints;
+  uHigh = ints + (<usize>uNvLo << 4);
+  uLoAt = uLow + (<usize>(kLo - 1) << 1);
+  uHiAt = uHigh + (<usize>(kHi - 1) << 1);
+  memory.fill(uLow, 0xff, <usize>uNvLo << 4);
+  memory.fill(uHigh, 0, <usize>uNvHi << 4);
+  const z = min(zeros, max(kLo, kHi));
+  for (let i = 0; i < z; i++) pushU16(0);
+  if (rows > 0 && cols > 0) {
+    const bytes: usize = wide ? 2 : 1;
+    const rowBytes = <usize>stride * bytes;
+    let s = 1;
+    while (s * 2 < rows) s <<= 1;
+    for (let y = 0; y < rows; y += s) scanRowInt(values + <usize>y * rowBytes, cols, wide);
+    for (let t = s >> 1; t >= 1; t >>= 1) {
+      for (let y = t; y < rows; y += 2 * t) scanRowInt(values + <usize>y * rowBytes, cols, wide);
+    }
+  }
+  for (let i = 0; i < kLo; i++) store<f64>(low + (<usize>i << 3), <f64>load<u16>(uLow + (<usize>i << 1)));
+  for (let i = 0; i < kHi; i++) store<f64>(high + (<usize>i << 3), <f64>load<u16>(uHigh + (<usize>i << 1)));
+}
+
 // ---------------------------------------------------------------------------
 // Classic preset, one channel (src/presets/classic.ts): over the rect,
 // t = clip((x - nlo) * inv, loClip, hiClip) * W into f (float32), and the

@@ -45,6 +45,7 @@ interface Exports {
   qReset(low: number, high: number, kLo: number, kHi: number): void;
   qPushZeros(count: number): void;
   qPushRows(values: number, stride: number, rows: number, cols: number): void;
+  qSelectInt(values: number, stride: number, rows: number, cols: number, wide: number, zeros: number, kLo: number, kHi: number, ints: number, low: number, high: number): void;
   normWeight(x: number, w: number, f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, nlo: number, inv: number, loClip: number, hiClip: number, mnmx: number): void;
   writeScaled(f: number, half: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number, sub: number, mul: number, plain: number, outside: number): void;
   weigh(x: number, w: number, f: number, S: number, ry0: number, ry1: number, rx0: number, rx1: number): void;
@@ -121,6 +122,8 @@ export class WasmKernels {
   readonly lowPtr: number;
   readonly highPtr: number;
   readonly mnmxPtr: number;
+  /** The integer selection's uint16 lists (qSelectInt): 2 x 12 vectors. */
+  private readonly intListsPtr: number;
   /** Room for a window's channel planes (loadChannels), windowBytes long. */
   private readonly windowPtr: number;
   /** The dilation disk's half-widths (int32) and radius. */
@@ -162,6 +165,7 @@ export class WasmKernels {
     this.lowPtr = take(8 * WASM_LIST);
     this.highPtr = take(8 * WASM_LIST);
     this.mnmxPtr = take(16);
+    this.intListsPtr = take(2 * 16 * Math.ceil(WASM_LIST / 8));
     this.diskPtr = take(4 * halfWidths.length);
     this.stackPtr = take(4 * n);
     this.radius = (halfWidths.length - 1) >> 1;
@@ -241,6 +245,31 @@ export class WasmKernels {
     const kind = cropKind(plane);
     if (kind < 0) return false;
     this.x.cropWiden(kind, plane.byteOffset, width, dy, dx, this.xbuf.p, this.S, r.y0, r.y1, r.x0, r.x1, valid.y0, valid.y1, valid.x0, valid.x1);
+    return true;
+  }
+
+  /**
+   * The quantile lists (low / high) of a crop of n values whose channel lies
+   * in this memory (loadChannels): the crop's valid part (crop pixel (y, x) is
+   * plane pixel (y + dy, x + dx) of a plane `width` wide) scanned where it
+   * lies, as uint16, uint8 or float32, and zeros for the rest, so the crop
+   * need not be widened to float32 first. The lists hold the same values in
+   * whatever order they come. False when the plane lies elsewhere or is of
+   * another type.
+   */
+  selectIn(plane: ArrayLike<number>, width: number, dy: number, dx: number, valid: Rect, n: number, kLo: number, kHi: number): boolean {
+    if (!ArrayBuffer.isView(plane) || plane.buffer !== this.x.memory.buffer) return false;
+    const kind = cropKind(plane);
+    if (kind > 2) return false;
+    const x = this.x;
+    const rows = isEmpty(valid) ? 0 : valid.y1 - valid.y0;
+    const cols = isEmpty(valid) ? 0 : valid.x1 - valid.x0;
+    const at = plane.byteOffset + ((valid.y0 + dy) * width + valid.x0 + dx) * CROP_KINDS[kind].BYTES_PER_ELEMENT;
+    if (kind === 2) {
+      x.qReset(this.lowPtr, this.highPtr, kLo, kHi);
+      x.qPushZeros(n - rows * cols);
+      if (rows > 0) x.qPushRows(at, width, rows, cols);
+    } else x.qSelectInt(at, width, rows, cols, kind === 0 ? 1 : 0, n - rows * cols, kLo, kHi, this.intListsPtr, this.lowPtr, this.highPtr);
     return true;
   }
 

@@ -93,14 +93,20 @@ export function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto
 /** The classic preset's channel step (the loop above) on the WebAssembly kernels: the same bits. */
 function classicChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: number, ox: number, s: Scratch, W: Plane32, r: Rect, out: Uint16Array, base: number): void {
   const S = s.S;
-  // the whole crop as float32, zeros outside the image: the quantiles' values
-  cropChannelWasm(w, ch, win, oy, ox, s.full, s);
-  if (s.wasmSelect) {
+  const [q0, q1] = s.params.quantiles;
+  if (s.wasmSelect && w.selectIn(ch, win.width, oy - win.y0, ox - win.x0, s.valid, S * S, s.lists[0], s.lists[1])) {
+    // the quantiles from the band's own pixels; only the support widened to float32
+    listsResult(w.low, w.high, S * S, q0, q1, s.q);
+    cropChannelWasm(w, ch, win, oy, ox, r, s);
+  } else if (s.wasmSelect) {
+    // the whole crop as float32, zeros outside the image: the quantiles' values
+    cropChannelWasm(w, ch, win, oy, ox, s.full, s);
     w.x.qReset(w.lowPtr, w.highPtr, s.lists[0], s.lists[1]);
     w.x.qPushRows(w.xbuf.p, S, S, S);
-    listsResult(w.low, w.high, S * S, s.params.quantiles[0], s.params.quantiles[1], s.q);
+    listsResult(w.low, w.high, S * S, q0, q1, s.q);
   } else {
-    s.sel.reset(S * S, s.params.quantiles[0], s.params.quantiles[1]);
+    cropChannelWasm(w, ch, win, oy, ox, s.full, s);
+    s.sel.reset(S * S, q0, q1);
     s.sel.push(s.xbuf, 0, S * S);
     s.sel.result(s.q);
   }

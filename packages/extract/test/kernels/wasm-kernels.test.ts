@@ -101,6 +101,7 @@ const cases: Case[] = [
   { name: "classic S=40 without cytosol, nuclear channel 1", params: { preset: "classic", size: 40, nuclearChannel: 1 }, cytosol: false },
   { name: "classic S=16 sigma 1.5: supports covering the whole crop", params: { preset: "classic", size: 16, sigma: 1.5, dilation: 2, border: "pad" }, slide: { height: 100, width: 100, spacing: 30, maxRadius: 11 } },
   { name: "classic S=30 odd widths, quantiles 0.02 / 0.98", params: { preset: "classic", size: 30, sigma: 3, quantiles: [0.02, 0.98], border: "pad" } },
+  { name: "classic S=40 pad, quantiles 0.05 / 0.95 (lists of 81 values)", params: { preset: "classic", size: 40, quantiles: [0.05, 0.95], border: "pad" }, dtype: "uint8" },
   {
     name: "classic S=16 float32, unscaled planes of negative, huge and -0 values (the scalar float16 branch, signed zeros)",
     params: { preset: "classic", size: 16, sigma: 3, border: "pad" },
@@ -232,6 +233,78 @@ describe.runIf(wasmKernelsAvailable())("WebAssembly kernels give the JavaScript 
       }
     }
   });
+});
+
+describe.runIf(wasmKernelsAvailable())("quantile lists of integer pixels read in place (WasmKernels.selectIn)", () => {
+  // The oracle is a sort of the same multiset: the kLo smallest ascending, the kHi largest descending.
+  const expectLists = (values: number[], zeros: number, kLo: number, kHi: number, low: Float64Array, high: Float64Array) => {
+    const all = [...values, ...new Array<number>(zeros).fill(0)].sort((a, b) => a - b);
+    expect(Array.from(low.subarray(0, kLo))).toEqual(all.slice(0, kLo));
+    expect(Array.from(high.subarray(0, kHi))).toEqual(all.slice(all.length - kHi).reverse());
+  };
+  let seed = 11;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  // pixel orders that make the lists work: every value a new extreme (ascending, descending), ties at the ends of the type
+  const orders: Record<string, (i: number, n: number, max: number) => number> = {
+    random: (_i, _n, max) => Math.floor(rand() * (max + 1)),
+    ascending: (i, n, max) => Math.floor((i * max) / (n - 1)),
+    descending: (i, n, max) => max - Math.floor((i * max) / (n - 1)),
+    "only the type's extremes": (_i, _n, max) => (rand() < 0.5 ? 0 : max),
+    constant: (_i, _n, max) => max >> 1,
+  };
+  for (const [T, max] of [
+    [Uint16Array, 65535],
+    [Uint8Array, 255],
+  ] as const) {
+    for (const [order, value] of Object.entries(orders)) {
+      it(`${T.name}, ${order}: lists of 1 to 96 values, rows of a window inside a wider plane, zeros for the crop's part outside the image`, () => {
+        const params = resolveParams({ preset: "classic", size: 64 });
+        const H = 70;
+        const W = 75;
+        const s = createScratch(params, 1, "wasm", windowRoom(1, H * W, 2));
+        const w = s.wasm;
+        if (!w) throw new Error("no WebAssembly kernels");
+        const n = H * W;
+        const plane = new T(n);
+        for (let i = 0; i < n; i++) plane[i] = value(i, n, max);
+        const loaded = w.loadChannels([plane]);
+        if (!loaded) throw new Error("the plane did not load");
+        // valid part: rows 3..3+rows, columns 5..5+cols of the crop at (dy, dx) = (1, 2)
+        for (const [rows, cols] of [
+          [61, 67],
+          [1, 33],
+          [40, 7],
+          [2, 64],
+        ] as const) {
+          const values: number[] = [];
+          for (let y = 3; y < 3 + rows; y++) for (let x = 5; x < 5 + cols; x++) values.push(plane[(y + 1) * W + x + 2]);
+          for (const zeros of [0, 5, 200]) {
+            for (const [kLo, kHi] of [
+              [1, 1],
+              [18, 18],
+              [8, 9],
+              [24, 25],
+              [81, 96],
+            ] as const) {
+              if (kLo > values.length + zeros || kHi > values.length + zeros) continue;
+              w.low.fill(-1);
+              w.high.fill(-1);
+              expect(w.selectIn(loaded[0], W, 1, 2, { y0: 3, y1: 3 + rows, x0: 5, x1: 5 + cols }, values.length + zeros, kLo, kHi)).toBe(true);
+              expectLists(values, zeros, kLo, kHi, w.low, w.high);
+            }
+          }
+        }
+        // nothing in the image: zeros only
+        expect(w.selectIn(loaded[0], W, 1, 2, { y0: 0, y1: 0, x0: 0, x1: 0 }, 50, 18, 18)).toBe(true);
+        expectLists([], 50, 18, 18, w.low, w.high);
+        // a plane outside the kernels' memory is not read here
+        expect(w.selectIn(plane, W, 1, 2, { y0: 3, y1: 10, x0: 5, x1: 10 }, 35, 18, 18)).toBe(false);
+      });
+    }
+  }
 });
 
 describe("kernel choice", () => {
