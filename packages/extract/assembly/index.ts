@@ -17,17 +17,18 @@ export function heapBase(): usize {
 
 /**
  * Pass 1 over the runs of the mask's rows inside the box (cumulative kernel
- * table `cum`, float64, index offset `off`), written transposed into `tmp`
- * (float32, tmp[x * height + y]) over the support's columns.
+ * table `cum`, float64, index offset `off`) into `tmp` (float32, row-major,
+ * `width` a row) over the support's columns.
  */
 export function blurRows(
   mask: usize, height: i32, width: i32,
   by0: i32, by1: i32, bx0: i32, bx1: i32, sx0: i32, sx1: i32,
   r: i32, cum: usize, off: i32, tmp: usize,
 ): void {
-  for (let x = sx0; x < sx1; x++) memory.fill(tmp + (<usize>(x * height + by0) << 2), 0, <usize>(by1 - by0) << 2);
+  for (let y = by0; y < by1; y++) memory.fill(tmp + (<usize>(y * width + sx0) << 2), 0, <usize>(sx1 - sx0) << 2);
   for (let y = by0; y < by1; y++) {
     const row = mask + <usize>(y * width);
+    const trow = tmp + (<usize>(y * width) << 2);
     let x = bx0;
     while (x < bx1) {
       if (load<u8>(row + x) == 0) {
@@ -43,7 +44,7 @@ export function blurRows(
       const hi = be - 1 + off;
       const lo = ae - 1 + off;
       for (let xx = xa; xx < xb; xx++) {
-        const p = tmp + (<usize>(xx * height + y) << 2);
+        const p = trow + (<usize>xx << 2);
         const d = load<f64>(cum + (<usize>(hi - xx) << 3)) - load<f64>(cum + (<usize>(lo - xx) << 3));
         store<f32>(p, <f32>(<f64>load<f32>(p) + d));
       }
@@ -53,98 +54,105 @@ export function blurRows(
 
 /**
  * Pass 2: every support pixel sums its column of pass-1 values within the
- * radius, in increasing row order from 0 (as the JavaScript does), eight rows
- * at a time as four float64x2 sums. `wrev` is the kernel zero-padded by PAD
- * (>= 7) on both sides and reversed, `wlen` long, so that one load gives the
- * weights of two neighbouring output rows. "nearest" adds the taps beyond
- * the first / last row.
+ * radius in float32, in increasing row order (as the JavaScript does): four
+ * columns a vector, eight output rows a step, so one load of four pass-1
+ * values feeds eight sums. `ws` holds the kernel's float32 weights, each
+ * splat over a vector, zero-padded by `pad` (>= 7) on both sides (entry
+ * k + r + pad for tap k). "nearest" adds the taps beyond the first / last row.
  */
 export function blurColumns(
   height: i32, width: i32, by0: i32, by1: i32,
   sy0: i32, sy1: i32, sx0: i32, sx1: i32,
-  r: i32, pad: i32, wrev: usize, wlen: i32, cum: usize, off: i32, total: f64,
+  r: i32, pad: i32, ws: usize, cum: usize, off: i32, total: f64,
   tmp: usize, out: usize,
 ): void {
   const topEdge = by0 == 0;
   const bottomEdge = by1 == height;
-  let x = sx0;
-  // two columns at a time: each weight load feeds two sums, eight independent sums per step
-  for (; x + 1 < sx1; x += 2) {
-    const col = tmp + (<usize>(x * height) << 2);
-    const col2 = col + (<usize>height << 2);
-    for (let y = sy0; y < sy1; y += 8) {
-      const ia = max(by0, y - r);
-      const ib = min(by1, y + 8 + r);
-      let a01 = f64x2.splat(0);
-      let a23 = f64x2.splat(0);
-      let a45 = f64x2.splat(0);
-      let a67 = f64x2.splat(0);
-      let b01 = f64x2.splat(0);
-      let b23 = f64x2.splat(0);
-      let b45 = f64x2.splat(0);
-      let b67 = f64x2.splat(0);
-      // weight of row y + j at tap i is w[i - y - j + r + pad] = wrev[m + j], m = wlen - 1 - (i - y + r + pad)
-      let wp = wrev + (<usize>(wlen - 1 - (ia - y + r + pad)) << 3);
-      for (let i = ia; i < ib; i++) {
-        const t = f64x2.splat(<f64>load<f32>(col + (<usize>i << 2)));
-        const u = f64x2.splat(<f64>load<f32>(col2 + (<usize>i << 2)));
-        const w01 = v128.load(wp);
-        const w23 = v128.load(wp, 16);
-        const w45 = v128.load(wp, 32);
-        const w67 = v128.load(wp, 48);
-        a01 = f64x2.add(a01, f64x2.mul(w01, t));
-        a23 = f64x2.add(a23, f64x2.mul(w23, t));
-        a45 = f64x2.add(a45, f64x2.mul(w45, t));
-        a67 = f64x2.add(a67, f64x2.mul(w67, t));
-        b01 = f64x2.add(b01, f64x2.mul(w01, u));
-        b23 = f64x2.add(b23, f64x2.mul(w23, u));
-        b45 = f64x2.add(b45, f64x2.mul(w45, u));
-        b67 = f64x2.add(b67, f64x2.mul(w67, u));
-        wp -= 8;
+  const rowBytes = <usize>width << 2;
+  if (sx1 - sx0 < 4) {
+    // a support narrower than a vector: one column at a time, the same float32 sums
+    for (let x = sx0; x < sx1; x++) {
+      for (let y = sy0; y < sy1; y++) {
+        let acc: f32 = 0;
+        const ia = max(by0, y - r);
+        const ib = min(by1, y + r + 1);
+        for (let i = ia; i < ib; i++) {
+          acc += load<f32>(ws + (<usize>(i - y + r + pad) << 4)) * load<f32>(tmp + <usize>i * rowBytes + (<usize>x << 2));
+        }
+        store<f32>(out + (<usize>(y * width + x) << 2), edgeTaps(height, width, x, y, r, cum, off, total, topEdge, bottomEdge, tmp, acc));
       }
-      finishRows(height, width, x, y, min(8, sy1 - y), r, cum, off, total, topEdge, bottomEdge, col, a01, a23, a45, a67, out);
-      finishRows(height, width, x + 1, y, min(8, sy1 - y), r, cum, off, total, topEdge, bottomEdge, col2, b01, b23, b45, b67, out);
     }
+    return;
   }
-  for (; x < sx1; x++) {
-    const col = tmp + (<usize>(x * height) << 2);
+  for (let x0 = sx0; x0 < sx1; x0 += 4) {
+    // the last vector ends at sx1 (its columns already done are computed again, to the same values)
+    const x = min(x0, sx1 - 4);
+    const col = tmp + (<usize>x << 2);
     for (let y = sy0; y < sy1; y += 8) {
       const ia = max(by0, y - r);
       const ib = min(by1, y + 8 + r);
-      let a01 = f64x2.splat(0);
-      let a23 = f64x2.splat(0);
-      let a45 = f64x2.splat(0);
-      let a67 = f64x2.splat(0);
-      let wp = wrev + (<usize>(wlen - 1 - (ia - y + r + pad)) << 3);
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0);
+      let a4 = f32x4.splat(0);
+      let a5 = f32x4.splat(0);
+      let a6 = f32x4.splat(0);
+      let a7 = f32x4.splat(0);
+      // weight of row y + j at tap i: ws entry i - y - j + r + pad
+      let wp = ws + (<usize>(ia - y + r + pad) << 4);
+      let tp = col + <usize>ia * rowBytes;
       for (let i = ia; i < ib; i++) {
-        const t = f64x2.splat(<f64>load<f32>(col + (<usize>i << 2)));
-        a01 = f64x2.add(a01, f64x2.mul(v128.load(wp), t));
-        a23 = f64x2.add(a23, f64x2.mul(v128.load(wp, 16), t));
-        a45 = f64x2.add(a45, f64x2.mul(v128.load(wp, 32), t));
-        a67 = f64x2.add(a67, f64x2.mul(v128.load(wp, 48), t));
-        wp -= 8;
+        const t = v128.load(tp);
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(wp), t));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(wp - 16), t));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(wp - 32), t));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(wp - 48), t));
+        a4 = f32x4.add(a4, f32x4.mul(v128.load(wp - 64), t));
+        a5 = f32x4.add(a5, f32x4.mul(v128.load(wp - 80), t));
+        a6 = f32x4.add(a6, f32x4.mul(v128.load(wp - 96), t));
+        a7 = f32x4.add(a7, f32x4.mul(v128.load(wp - 112), t));
+        wp += 16;
+        tp += rowBytes;
       }
-      finishRows(height, width, x, y, min(8, sy1 - y), r, cum, off, total, topEdge, bottomEdge, col, a01, a23, a45, a67, out);
+      const n = min(8, sy1 - y);
+      storeRow(height, width, x, y, r, cum, off, total, topEdge, bottomEdge, tmp, a0, out);
+      if (n > 1) storeRow(height, width, x, y + 1, r, cum, off, total, topEdge, bottomEdge, tmp, a1, out);
+      if (n > 2) storeRow(height, width, x, y + 2, r, cum, off, total, topEdge, bottomEdge, tmp, a2, out);
+      if (n > 3) storeRow(height, width, x, y + 3, r, cum, off, total, topEdge, bottomEdge, tmp, a3, out);
+      if (n > 4) storeRow(height, width, x, y + 4, r, cum, off, total, topEdge, bottomEdge, tmp, a4, out);
+      if (n > 5) storeRow(height, width, x, y + 5, r, cum, off, total, topEdge, bottomEdge, tmp, a5, out);
+      if (n > 6) storeRow(height, width, x, y + 6, r, cum, off, total, topEdge, bottomEdge, tmp, a6, out);
+      if (n > 7) storeRow(height, width, x, y + 7, r, cum, off, total, topEdge, bottomEdge, tmp, a7, out);
     }
   }
 }
 
-/** Rows y .. y + n - 1 of column x from their sums: the "nearest" taps beyond the edges, then float32. */
-@inline function finishRows(
-  height: i32, width: i32, x: i32, y: i32, n: i32, r: i32, cum: usize, off: i32, total: f64,
-  topEdge: bool, bottomEdge: bool, col: usize, a01: v128, a23: v128, a45: v128, a67: v128, out: usize,
-): void {
-  const first = <f64>load<f32>(col);
-  const last = <f64>load<f32>(col + (<usize>(height - 1) << 2));
-  for (let j = 0; j < n; j++) {
-    const yy = y + j;
-    let acc: f64;
-    if (j < 4) acc = j == 0 ? f64x2.extract_lane(a01, 0) : j == 1 ? f64x2.extract_lane(a01, 1) : j == 2 ? f64x2.extract_lane(a23, 0) : f64x2.extract_lane(a23, 1);
-    else acc = j == 4 ? f64x2.extract_lane(a45, 0) : j == 5 ? f64x2.extract_lane(a45, 1) : j == 6 ? f64x2.extract_lane(a67, 0) : f64x2.extract_lane(a67, 1);
-    if (topEdge && yy < r) acc += load<f64>(cum + (<usize>(-yy - 1 + off) << 3)) * first;
-    if (bottomEdge && yy + r > height - 1) acc += (total - load<f64>(cum + (<usize>(height - 1 - yy + off) << 3))) * last;
-    store<f32>(out + (<usize>(yy * width + x) << 2), <f32>acc);
+/** The float32 sum of column x, row y with the "nearest" taps beyond the edges added (float64, rounded once). */
+@inline function edgeTaps(
+  height: i32, width: i32, x: i32, y: i32, r: i32, cum: usize, off: i32, total: f64,
+  topEdge: bool, bottomEdge: bool, tmp: usize, acc: f32,
+): f32 {
+  let v = <f64>acc;
+  if (topEdge && y < r) v += load<f64>(cum + (<usize>(-y - 1 + off) << 3)) * <f64>load<f32>(tmp + (<usize>x << 2));
+  if (bottomEdge && y + r > height - 1) {
+    v += (total - load<f64>(cum + (<usize>(height - 1 - y + off) << 3))) * <f64>load<f32>(tmp + (<usize>((height - 1) * width + x) << 2));
   }
+  return <f32>v;
+}
+
+/** Row y, columns x .. x + 3 of the output from their sums: stored as they are, or with the edge taps one at a time. */
+@inline function storeRow(
+  height: i32, width: i32, x: i32, y: i32, r: i32, cum: usize, off: i32, total: f64,
+  topEdge: bool, bottomEdge: bool, tmp: usize, a: v128, out: usize,
+): void {
+  const p = out + (<usize>(y * width + x) << 2);
+  if ((topEdge && y < r) || (bottomEdge && y + r > height - 1)) {
+    store<f32>(p, edgeTaps(height, width, x, y, r, cum, off, total, topEdge, bottomEdge, tmp, f32x4.extract_lane(a, 0)));
+    store<f32>(p, edgeTaps(height, width, x + 1, y, r, cum, off, total, topEdge, bottomEdge, tmp, f32x4.extract_lane(a, 1)), 4);
+    store<f32>(p, edgeTaps(height, width, x + 2, y, r, cum, off, total, topEdge, bottomEdge, tmp, f32x4.extract_lane(a, 2)), 8);
+    store<f32>(p, edgeTaps(height, width, x + 3, y, r, cum, off, total, topEdge, bottomEdge, tmp, f32x4.extract_lane(a, 3)), 12);
+  } else v128.store(p, a);
 }
 
 // ---------------------------------------------------------------------------

@@ -41,7 +41,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   blurRows(mask: number, height: number, width: number, by0: number, by1: number, bx0: number, bx1: number, sx0: number, sx1: number, r: number, cum: number, off: number, tmp: number): void;
-  blurColumns(height: number, width: number, by0: number, by1: number, sy0: number, sy1: number, sx0: number, sx1: number, r: number, pad: number, wrev: number, wlen: number, cum: number, off: number, total: number, tmp: number, out: number): void;
+  blurColumns(height: number, width: number, by0: number, by1: number, sy0: number, sy1: number, sx0: number, sx1: number, r: number, pad: number, ws: number, cum: number, off: number, total: number, tmp: number, out: number): void;
   qReset(low: number, high: number, kLo: number, kHi: number): void;
   qPushZeros(count: number): void;
   qPushRows(values: number, stride: number, rows: number, cols: number): void;
@@ -80,7 +80,7 @@ function cropKind(plane: ArrayLike<number>): number {
   return -1;
 }
 
-/** Zeros on each side of the reversed kernel: the column pass sums eight rows per step. */
+/** Zero weights on each side of the kernel's table: the column pass sums eight rows per step. */
 const WPAD = 8;
 /** Entries of each quantile list (the JavaScript selector's longest list). */
 export const WASM_LIST = 96;
@@ -117,8 +117,8 @@ export class WasmKernels {
   readonly mnmx: Float64Array;
   private readonly ptrs = new Map<ArrayBufferView, number>();
   private readonly cumPtr: number;
-  private readonly wrevPtr: number;
-  private readonly wlen: number;
+  /** The kernel's float32 weights, each splat over a 16-byte vector, WPAD zeros each side. */
+  private readonly wsPtr: number;
   readonly lowPtr: number;
   readonly highPtr: number;
   readonly mnmxPtr: number;
@@ -147,7 +147,6 @@ export class WasmKernels {
     this.x = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
     const n = S * S;
     const r = kernel.radius;
-    this.wlen = 2 * r + 1 + 2 * WPAD;
     let at = (this.x.heapBase() + 15) & ~15;
     const take = (bytes: number) => {
       const p = at;
@@ -161,7 +160,8 @@ export class WasmKernels {
     const pHalf = take(2 * n);
     const pStage = take(2 * n);
     this.cumPtr = take(8 * kernel.cum.length);
-    this.wrevPtr = take(8 * this.wlen);
+    const wlen = 2 * r + 1 + 2 * WPAD;
+    this.wsPtr = take(16 * wlen);
     this.lowPtr = take(8 * WASM_LIST);
     this.highPtr = take(8 * WASM_LIST);
     this.mnmxPtr = take(16);
@@ -189,9 +189,9 @@ export class WasmKernels {
     this.stage16 = new Uint16Array(buf, pStage, n);
     this.stage8 = new Uint8Array(buf, pStage, n);
     new Float64Array(buf, this.cumPtr, kernel.cum.length).set(kernel.cum);
-    const wrev = new Float64Array(buf, this.wrevPtr, this.wlen);
-    wrev.fill(0);
-    for (let k = 0; k <= 2 * r; k++) wrev[this.wlen - 1 - (k + WPAD)] = kernel.weights[k];
+    const ws = new Float32Array(buf, this.wsPtr, 4 * wlen);
+    ws.fill(0);
+    for (let k = 0; k <= 2 * r; k++) ws.fill(kernel.weights[k], 4 * (k + WPAD), 4 * (k + WPAD + 1));
     this.low = new Float64Array(buf, this.lowPtr, WASM_LIST);
     this.high = new Float64Array(buf, this.highPtr, WASM_LIST);
     this.mnmx = new Float64Array(buf, this.mnmxPtr, 2);
@@ -285,7 +285,7 @@ export class WasmKernels {
     const m = this.ptrs.get(mask) as number;
     const x = this.x;
     x.blurRows(m, S, S, box.y0, box.y1, box.x0, box.x1, support.x0, support.x1, k.radius, this.cumPtr, k.offset, this.tmp.p);
-    x.blurColumns(S, S, box.y0, box.y1, support.y0, support.y1, support.x0, support.x1, k.radius, WPAD, this.wrevPtr, this.wlen, this.cumPtr, k.offset, k.total, this.tmp.p, out.p);
+    x.blurColumns(S, S, box.y0, box.y1, support.y0, support.y1, support.x0, support.x1, k.radius, WPAD, this.wsPtr, this.cumPtr, k.offset, k.total, this.tmp.p, out.p);
     return support;
   }
 }
