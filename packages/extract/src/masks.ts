@@ -46,8 +46,12 @@ import { LabelledSource, RelabelledSource } from "./inputs/derived.js";
 import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
 import { RunLabeller, type RunLabels } from "./kernels/components.js";
+import { MaskRunScanner, RUN_STARTS, runStarts } from "./kernels/mask-runs.js";
 import type { Rect } from "./kernels/rect.js";
 import { type ExtractionPlan, planCells } from "./plan.js";
+import { kernelsFromEnv } from "./worker-pool.js";
+
+type MaskArray = Parameters<typeof MaskRunScanner.create>[0];
 
 export type BinaryMasks = "label" | "refuse";
 export type MatchMode = "auto" | "overlap" | "ids";
@@ -157,37 +161,49 @@ async function scanMasks(
     }
     return k;
   };
-  // A run of `len` pixels ending before index `end` of a band starting at row y0.
-  const flush = (n: number, c: number, len: number, end: number, y0: number) => {
+  // A run of `len` pixels of labels (n, c), not both 0, on slide row y from column x.
+  const visit = (n: number, c: number, y: number, x: number, len: number) => {
     if (c !== 0) {
       cytosolIds.set(c, (cytosolIds.get(c) ?? 0) + len);
-      // The cytosol's box, for the extraction's crop of it. A run crossing a
-      // row end covers the last column and the first: the whole width.
+      // the cytosol's box, for the extraction's crop of it
       const b = 4 * cIndex(c);
-      const start = end - len;
-      const ya = y0 + Math.floor(start / width);
-      const yb = y0 + Math.floor((end - 1) / width);
-      const xa = ya === yb ? start % width : 0;
-      const xb = ya === yb ? ((end - 1) % width) + 1 : width;
-      if (ya < boxes[b]) boxes[b] = ya;
-      if (xa < boxes[b + 1]) boxes[b + 1] = xa;
-      if (yb + 1 > boxes[b + 2]) boxes[b + 2] = yb + 1;
-      if (xb > boxes[b + 3]) boxes[b + 3] = xb;
+      if (y < boxes[b]) boxes[b] = y;
+      if (x < boxes[b + 1]) boxes[b + 1] = x;
+      if (y + 1 > boxes[b + 2]) boxes[b + 2] = y + 1;
+      if (x + len > boxes[b + 3]) boxes[b + 3] = x + len;
     }
     if (n !== 0) {
-      const key = nIndex(n) * PAIR + (c === 0 ? 0 : cIndex(c));
-      pairs.set(key, (pairs.get(key) ?? 0) + len);
+      acc.addRun(n, y, x, len);
+      if (cytosol) {
+        const key = nIndex(n) * PAIR + (c === 0 ? 0 : cIndex(c));
+        pairs.set(key, (pairs.get(key) ?? 0) + len);
+      }
     }
   };
   // Both masks of a band are read at once, and the next band is read while
-  // this one is counted, into two sets of planes used in turn: a tall slide
-  // leaves no trail of band-sized garbage behind.
-  const sets = [0, 1].map(() => ({ n: new PIXEL_ARRAYS[nucleus.dtype](bandRows * width), c: cytosol ? new PIXEL_ARRAYS[cytosol.dtype](bandRows * width) : null }));
+  // this one is scanned, into two sets of planes used in turn: a tall slide
+  // leaves no trail of band-sized garbage behind. The planes lie in the
+  // WebAssembly kernel's memory where it takes the masks' pixel types
+  // (kernels/mask-runs.ts): it finds where the labels change, and the scan
+  // visits runs of equal labels, not pixels.
+  const N = PIXEL_ARRAYS[nucleus.dtype] as MaskArray;
+  const C = cytosol ? (PIXEL_ARRAYS[cytosol.dtype] as MaskArray) : null;
+  const scanner = kernelsFromEnv() === "js" ? null : MaskRunScanner.create(N, C, bandRows * width);
+  const sets = scanner ? scanner.sets : [0, 1].map(() => ({ n: new N(bandRows * width), c: C ? new C(bandRows * width) : null }));
+  const starts = scanner ? scanner.starts : new Int32Array(RUN_STARTS);
   let turn = 0;
   const read = (y0: number) => {
     const h = Math.min(bandRows, height - y0);
-    const set = sets[turn++ % 2];
-    const p = Promise.all([nucleus.readWindow(y0, 0, h, width, [set.n.subarray(0, h * width)]), cytosol?.readWindow(y0, 0, h, width, set.c ? [set.c.subarray(0, h * width)] : undefined)]);
+    const set = turn++ % 2;
+    const { n, c } = sets[set];
+    const p = Promise.all([nucleus.readWindow(y0, 0, h, width, [n.subarray(0, h * width)]), cytosol?.readWindow(y0, 0, h, width, c ? [c.subarray(0, h * width)] : undefined)]).then(
+      ([[nGot], cGot]) => {
+        // a source that did not fill the planes gave its own: copied in, for the kernel
+        if (nGot.buffer !== n.buffer) n.set(nGot);
+        if (c && cGot && cGot[0].buffer !== c.buffer) c.set(cGot[0]);
+        return set;
+      },
+    );
     p.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
     return p;
   };
@@ -195,29 +211,22 @@ async function scanMasks(
   for (let y0 = 0; y0 < height; y0 += bandRows) {
     onRows?.(y0, height);
     const h = Math.min(bandRows, height - y0);
-    const [[n], cRead] = await next;
+    const set = await next;
     if (y0 + bandRows < height) next = read(y0 + bandRows);
-    acc.add(n, h, width, y0, 0);
-    if (!cRead) continue;
-    const [c] = cRead;
-    // Runs where both labels stay the same: one map update per run, not per pixel.
+    const { n, c } = sets[set];
     const len = h * width;
-    let lastN = n[0];
-    let lastC = c[0];
-    let run = 0;
-    for (let i = 0; i < len; i++) {
-      const nv = n[i];
-      const cv = c[i];
-      if (nv === lastN && cv === lastC) {
-        run++;
-        continue;
+    for (let from = 0; from < len; ) {
+      const { count, resume } = scanner ? scanner.find(set, len, width, from) : runStarts(n, c, len, width, from, starts);
+      for (let j = 0; j < count; j++) {
+        const at = starts[j];
+        const nv = n[at];
+        const cv = c ? c[at] : 0;
+        if (nv === 0 && cv === 0) continue;
+        const row = Math.floor(at / width);
+        visit(nv, cv, y0 + row, at - row * width, (j + 1 < count ? starts[j + 1] : resume) - at);
       }
-      if (lastN !== 0 || lastC !== 0) flush(lastN, lastC, run, i, y0);
-      lastN = nv;
-      lastC = cv;
-      run = 1;
+      from = resume;
     }
-    if (lastN !== 0 || lastC !== 0) flush(lastN, lastC, run, len, y0);
   }
   onRows?.(height, height);
   const cytosolBoxes = new Map<number, Rect>();

@@ -82,12 +82,8 @@ export class CellAccumulator {
   /** Add a height x width tile whose pixel (0, 0) is slide pixel (originY, originX). */
   add(mask: LabelPlane, height: number, width: number, originY = 0, originX = 0): void {
     if (mask.length < height * width) throw new RangeError(`findCells: mask has ${mask.length} values, expected ${height} x ${width}`);
-    let lastId = 0;
-    let k = -1;
-    let box = this.box;
     for (let y = 0; y < height; y++) {
       const row = y * width;
-      const gy = y + originY;
       let x = 0;
       while (x < width) {
         const v = mask[row + x];
@@ -98,23 +94,31 @@ export class CellAccumulator {
         const a = x;
         x++;
         while (x < width && mask[row + x] === v) x++;
-        if (v !== lastId) {
-          k = this.slot(v);
-          box = this.box; // slot() may have grown the arrays
-          lastId = v;
-        }
-        const len = x - a;
-        const ga = a + originX;
-        this.count[k] += len;
-        this.sumY[k] += gy * len;
-        this.sumX[k] += (len * (2 * ga + len - 1)) / 2;
-        const b = 4 * k;
-        if (gy < box[b]) box[b] = gy;
-        if (ga < box[b + 1]) box[b + 1] = ga;
-        if (gy + 1 > box[b + 2]) box[b + 2] = gy + 1;
-        if (ga + len > box[b + 3]) box[b + 3] = ga + len;
+        this.addRun(v, y + originY, a + originX, x - a);
       }
     }
+  }
+
+  private lastId = 0;
+  private lastSlot = -1;
+
+  /** Add `len` pixels of label `id` (not 0) on slide row y from column x on. */
+  addRun(id: number, y: number, x: number, len: number): void {
+    let k = this.lastSlot;
+    if (id !== this.lastId || k < 0) {
+      k = this.slot(id);
+      this.lastId = id;
+      this.lastSlot = k;
+    }
+    this.count[k] += len;
+    this.sumY[k] += y * len;
+    this.sumX[k] += (len * (2 * x + len - 1)) / 2;
+    const box = this.box;
+    const b = 4 * k;
+    if (y < box[b]) box[b] = y;
+    if (x < box[b + 1]) box[b + 1] = x;
+    if (y + 1 > box[b + 2]) box[b + 2] = y + 1;
+    if (x + len > box[b + 3]) box[b + 3] = x + len;
   }
 
   /** The cells, sorted by id. */

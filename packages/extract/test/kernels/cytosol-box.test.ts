@@ -75,10 +75,22 @@ const cases: { match: MatchMode; offset: number }[] = [
 
 describe("the cytosol's box", () => {
   for (const { match, offset } of cases) {
-    it(`match ${match}: is the tight box of the cell's cytosol label, across bands and with a run crossing a row end`, async () => {
+    it(`match ${match}: is the tight box of the cell's cytosol label, across bands and with a run crossing a row end; the same plan from the scan's WebAssembly and JavaScript run finders`, async () => {
       const m = masks(offset);
       // 6 rows a band: the tall cytosol spans five bands; rows 13 and 14 are in one
-      const prepared = await prepareMasks(source("nucleus", m.nucleus), source("cytosol", m.cytosol), { size: 16, border: "pad", match, bandBytes: 6 * W * 8 });
+      const prepare = () => prepareMasks(source("nucleus", m.nucleus), source("cytosol", m.cytosol), { size: 16, border: "pad", match, bandBytes: 6 * W * 8 });
+      const saved = process.env.CELLFOLIO_KERNELS;
+      process.env.CELLFOLIO_KERNELS = "js";
+      let js: Awaited<ReturnType<typeof prepare>>;
+      try {
+        js = await prepare();
+      } finally {
+        if (saved === undefined) delete process.env.CELLFOLIO_KERNELS;
+        else process.env.CELLFOLIO_KERNELS = saved;
+      }
+      const prepared = await prepare();
+      expect(prepared.plan).toEqual(js.plan);
+      expect(prepared.summary).toEqual(js.summary);
       const byId = new Map(prepared.plan.cells.map((c) => [c.id, c]));
       expect(byId.get(1)?.cytosolBox).toEqual(tight(m.cytosol, 1 + offset));
       expect(byId.get(3)?.cytosolBox).toEqual(tight(m.cytosol, 3 + offset));
