@@ -314,6 +314,26 @@ let uHiAt: usize = 0;
   if (v > <u32>load<u16>(uHiAt)) insertHighU16(uHigh, uNvHi, v);
 }
 
+/** Pushes those of the eight uint16 `v` (at p) below lo or above hi, one by one (each checked against the lists' bounds as they move). */
+@inline function pushBeyondU16(p: usize, v: v128, lo: v128, hi: v128): void {
+  let m = i16x8.bitmask(v128.or(i16x8.lt_u(v, lo), i16x8.gt_u(v, hi)));
+  while (m != 0) {
+    pushU16(<u32>load<u16>(p + (<usize>ctz(m) << 1)));
+    m &= m - 1;
+  }
+}
+
+/** pushBeyondU16 for the sixteen uint8 `v` at p, against uint16 bounds. */
+@inline function pushBeyondU8(p: usize, v: v128, lo: v128, hi: v128): void {
+  const a = i16x8.extend_low_i8x16_u(v);
+  const b = i16x8.extend_high_i8x16_u(v);
+  let m = i16x8.bitmask(v128.or(i16x8.lt_u(a, lo), i16x8.gt_u(a, hi))) | (i16x8.bitmask(v128.or(i16x8.lt_u(b, lo), i16x8.gt_u(b, hi))) << 8);
+  while (m != 0) {
+    pushU16(<u32>load<u8>(p + <usize>ctz(m)));
+    m &= m - 1;
+  }
+}
+
 /** The row of `cols` pixels at `row` (uint16 when wide, else uint8) through the lists: 32 / 64 pixels a step compared as integers, the rare step with a value beyond a bound one pixel at a time. */
 @inline function scanRowInt(row: usize, cols: i32, wide: bool): void {
   let i = 0;
@@ -329,7 +349,11 @@ let uHiAt: usize = 0;
       const mn = i16x8.min_u(i16x8.min_u(v0, v1), i16x8.min_u(v2, v3));
       const mx = i16x8.max_u(i16x8.max_u(v0, v1), i16x8.max_u(v2, v3));
       if (v128.any_true(v128.or(i16x8.lt_u(mn, lo), i16x8.gt_u(mx, hi)))) {
-        for (let j = 0; j < 32; j++) pushU16(<u32>load<u16>(p + (<usize>j << 1)));
+        // only the pixels beyond the bounds of the step's start (a superset of those beyond the current ones)
+        pushBeyondU16(p, v0, lo, hi);
+        pushBeyondU16(p + 16, v1, lo, hi);
+        pushBeyondU16(p + 32, v2, lo, hi);
+        pushBeyondU16(p + 48, v3, lo, hi);
         lo = i16x8.splat(<i16>load<u16>(uLoAt));
         hi = i16x8.splat(<i16>load<u16>(uHiAt));
       }
@@ -346,7 +370,8 @@ let uHiAt: usize = 0;
       const mx = i16x8.extend_low_i8x16_u(i8x16.max_u(a, b));
       const mx2 = i16x8.extend_high_i8x16_u(i8x16.max_u(a, b));
       if (v128.any_true(v128.or(i16x8.lt_u(i16x8.min_u(mn, mn2), lo), i16x8.gt_u(i16x8.max_u(mx, mx2), hi)))) {
-        for (let j = 0; j < 32; j++) pushU16(<u32>load<u8>(p + <usize>j));
+        pushBeyondU8(p, a, lo, hi);
+        pushBeyondU8(p + 16, b, lo, hi);
         lo = i16x8.splat(<i16>load<u16>(uLoAt));
         hi = i16x8.splat(<i16>load<u16>(uHiAt));
       }
