@@ -14,6 +14,8 @@ import { DEFLATE_SYMS } from "./layout";
 const MAX_SYMS: u32 = 32768;
 const MAX_BITS: i32 = 15;
 const MAX_CL_BITS: i32 = 7;
+/** Alphabets this small (distances, code lengths) are sorted by insertion, not radix. */
+const SMALL_ALPHABET: i32 = 32;
 
 const LIT_FREQ = memory.data(288 * 4, 16);
 const DIST_FREQ = memory.data(32 * 4, 16);
@@ -111,7 +113,8 @@ function assignCodes(lens: usize, codes: usize, n: i32): void {
 /**
  * Huffman code lengths of at most `limit` bits for `n` frequencies (below
  * 2^16; at least two non-zero: the callers see to it). The used symbols are
- * sorted by frequency (two radix passes, stable: ties stay in symbol order),
+ * sorted by frequency (two radix passes, stable: ties stay in symbol order;
+ * a small alphabet by insertion, to the same order),
  * Moffat and Katajainen's in-place algorithm gives the optimal lengths, and
  * when the longest is too long the count of codes per length is brought
  * under the limit (the deepest codes move up, a shorter code splits) and the
@@ -119,6 +122,30 @@ function assignCodes(lens: usize, codes: usize, n: i32): void {
  */
 function buildLengths(freq: usize, n: i32, lens: usize, limit: i32): void {
   memory.fill(lens, 0, n);
+  let m = 0;
+  if (n <= SMALL_ALPHABET) {
+    // the distance and code-length trees (30 and 19 symbols, a few used):
+    // an insertion sort of the keys gives the radix passes' order (keys are
+    // unique, ties by symbol) without their 2 x 256 counters
+    for (let s = 0; s < n; s++) {
+      const f = load<u32>(freq + 4 * s);
+      if (f == 0) continue;
+      const k = (f << 9) | <u32>s;
+      let j = m++;
+      while (j > 0 && load<u32>(KEYS + 4 * (j - 1)) > k) {
+        store<u32>(KEYS + 4 * j, load<u32>(KEYS + 4 * (j - 1)));
+        j--;
+      }
+      store<u32>(KEYS + 4 * j, k);
+    }
+  } else {
+    m = radixSortKeys(freq, n);
+  }
+  huffmanLengths(m, lens, limit);
+}
+
+/** The used symbols' keys (freq << 9 | symbol) into KEYS, sorted (two stable radix passes over the frequency's bytes); returns how many. */
+function radixSortKeys(freq: usize, n: i32): i32 {
   memory.fill(RADIX, 0, 2 * 256 * 4);
   let m = 0;
   for (let s = 0; s < n; s++) {
@@ -155,6 +182,11 @@ function buildLengths(freq: usize, n: i32, lens: usize, limit: i32): void {
     store<u32>(at, j + 1);
     store<u32>(KEYS + 4 * <usize>j, k);
   }
+  return m;
+}
+
+/** Code lengths of at most `limit` bits into `lens` for the m sorted keys of KEYS. */
+function huffmanLengths(m: i32, lens: usize, limit: i32): void {
   // phase 1: internal nodes' weights, parents as indices
   const A = WORK;
   for (let i = 0; i < m; i++) store<u32>(A + 4 * i, load<u32>(KEYS + 4 * i) >> 9);
