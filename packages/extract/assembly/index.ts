@@ -277,26 +277,16 @@ export function qPushRows(values: usize, stride: i32, rows: i32, cols: i32): voi
 // bounds are lane k - 1; before k values they are 0xffff / 0, which admit
 // every value (inserting the bound itself changes nothing).
 
-@inline function insertLowU16(lp: usize, nv: i32, v: u32): void {
+/** v into the low list (ascending, `high` false) or the high one (descending) at p, nv vectors. */
+@inline function insertU16(p: usize, nv: i32, v: u32, high: bool): void {
   const vv = i16x8.splat(<i16>v);
-  let prev = i16x8.splat(0);
+  // the lane before the first: below every value (low list) or above it (high list)
+  let prev = i16x8.splat(high ? -1 : 0);
   for (let j = 0; j < nv; j++) {
-    const p = lp + (<usize>j << 4);
-    const cur = v128.load(p);
+    const q = p + (<usize>j << 4);
+    const cur = v128.load(q);
     const sh = i8x16.shuffle(prev, cur, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29);
-    v128.store(p, i16x8.min_u(cur, i16x8.max_u(sh, vv)));
-    prev = cur;
-  }
-}
-
-@inline function insertHighU16(hp: usize, nv: i32, v: u32): void {
-  const vv = i16x8.splat(<i16>v);
-  let prev = i16x8.splat(-1);
-  for (let j = 0; j < nv; j++) {
-    const p = hp + (<usize>j << 4);
-    const cur = v128.load(p);
-    const sh = i8x16.shuffle(prev, cur, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29);
-    v128.store(p, i16x8.max_u(cur, i16x8.min_u(sh, vv)));
+    v128.store(q, high ? i16x8.max_u(cur, i16x8.min_u(sh, vv)) : i16x8.min_u(cur, i16x8.max_u(sh, vv)));
     prev = cur;
   }
 }
@@ -310,8 +300,8 @@ let uHiAt: usize = 0;
 
 /** Inserts v into whichever list it enters. */
 @inline function pushU16(v: u32): void {
-  if (v < <u32>load<u16>(uLoAt)) insertLowU16(uLow, uNvLo, v);
-  if (v > <u32>load<u16>(uHiAt)) insertHighU16(uHigh, uNvHi, v);
+  if (v < <u32>load<u16>(uLoAt)) insertU16(uLow, uNvLo, v, false);
+  if (v > <u32>load<u16>(uHiAt)) insertU16(uHigh, uNvHi, v, true);
 }
 
 /** Pushes those of the eight uint16 `v` (at p) below lo or above hi, one by one (each checked against the lists' bounds as they move). */

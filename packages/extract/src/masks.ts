@@ -46,12 +46,10 @@ import { LabelledSource, RelabelledSource } from "./inputs/derived.js";
 import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
 import { RunLabeller, type RunLabels } from "./kernels/components.js";
-import { MaskRunScanner, RUN_STARTS, runStarts } from "./kernels/mask-runs.js";
+import { type MaskArray, MaskRunScanner, RUN_STARTS, runStarts } from "./kernels/mask-runs.js";
 import type { Rect } from "./kernels/rect.js";
 import { type ExtractionPlan, planCells } from "./plan.js";
 import { kernelsFromEnv } from "./worker-pool.js";
-
-type MaskArray = Parameters<typeof MaskRunScanner.create>[0];
 
 export type BinaryMasks = "label" | "refuse";
 export type MatchMode = "auto" | "overlap" | "ids";

@@ -48,6 +48,9 @@ export class CellAccumulator {
   private count = new Float64Array(1024);
   private box = new Int32Array(4 * 1024);
   private ids = new Float64Array(1024);
+  /** The slot of the last label added (labels are never 0, so the first always looks up). */
+  private lastId = 0;
+  private lastSlot = -1;
 
   private slot(id: number): number {
     let k = this.index.get(id);
@@ -99,17 +102,13 @@ export class CellAccumulator {
     }
   }
 
-  private lastId = 0;
-  private lastSlot = -1;
-
   /** Add `len` pixels of label `id` (not 0) on slide row y from column x on. */
   addRun(id: number, y: number, x: number, len: number): void {
-    let k = this.lastSlot;
-    if (id !== this.lastId || k < 0) {
-      k = this.slot(id);
+    if (id !== this.lastId) {
+      this.lastSlot = this.slot(id);
       this.lastId = id;
-      this.lastSlot = k;
     }
+    const k = this.lastSlot;
     this.count[k] += len;
     this.sumY[k] += y * len;
     this.sumX[k] += (len * (2 * x + len - 1)) / 2;

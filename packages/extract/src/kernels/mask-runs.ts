@@ -9,7 +9,8 @@ import { kernelModule } from "./wasm.js";
 
 /** An integer mask plane (or a float one holding integers), as the sources give them. */
 export type MaskPlane = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
-type MaskArray = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): MaskPlane; new (length: number): MaskPlane; BYTES_PER_ELEMENT: number };
+/** The typed-array constructor of a mask plane's pixel type. */
+export type MaskArray = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): MaskPlane; new (length: number): MaskPlane; BYTES_PER_ELEMENT: number };
 
 /** Run starts found per call: the rest comes from the next call, resumed where this one stopped. */
 export const RUN_STARTS = 1 << 16;

@@ -98,17 +98,18 @@ function classicChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: n
     // the quantiles from the band's own pixels; only the support widened to float32
     listsResult(w.low, w.high, S * S, q0, q1, s.q);
     cropChannelWasm(w, ch, win, oy, ox, r, s);
-  } else if (s.wasmSelect) {
+  } else {
     // the whole crop as float32, zeros outside the image: the quantiles' values
     cropChannelWasm(w, ch, win, oy, ox, s.full, s);
-    w.x.qReset(w.lowPtr, w.highPtr, s.lists[0], s.lists[1]);
-    w.x.qPushRows(w.xbuf.p, S, S, S);
-    listsResult(w.low, w.high, S * S, q0, q1, s.q);
-  } else {
-    cropChannelWasm(w, ch, win, oy, ox, s.full, s);
-    s.sel.reset(S * S, q0, q1);
-    s.sel.push(s.xbuf, 0, S * S);
-    s.sel.result(s.q);
+    if (s.wasmSelect) {
+      w.x.qReset(w.lowPtr, w.highPtr, s.lists[0], s.lists[1]);
+      w.x.qPushRows(w.xbuf.p, S, S, S);
+      listsResult(w.low, w.high, S * S, q0, q1, s.q);
+    } else {
+      s.sel.reset(S * S, q0, q1);
+      s.sel.push(s.xbuf, 0, S * S);
+      s.sel.result(s.q);
+    }
   }
   const lo = s.q[0];
   const hi = s.q[1];

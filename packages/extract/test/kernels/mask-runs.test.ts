@@ -5,10 +5,8 @@
 // wider than a vector, with and without a cytosol plane, and more starts than
 // one call stores (resumed where it stopped).
 import { describe, expect, it } from "vitest";
-import { type MaskPlane, MaskRunScanner, RUN_STARTS, runStarts } from "../../src/kernels/mask-runs.js";
+import { type MaskArray, type MaskPlane, MaskRunScanner, RUN_STARTS, runStarts } from "../../src/kernels/mask-runs.js";
 import { wasmKernelsAvailable } from "../../src/kernels/wasm.js";
-
-type MaskArray = Parameters<typeof MaskRunScanner.create>[0];
 
 /** The definition, pixel by pixel. */
 function expected(n: MaskPlane, c: MaskPlane | null, len: number, width: number): number[] {

@@ -121,9 +121,7 @@ export function encodesSync(c: ByteCodec): boolean {
  */
 export function encodeByteCodecsSync(codecs: ByteCodec[], raw: Uint8Array, into?: Uint8Array): Uint8Array | null {
   let b: Uint8Array | null = raw;
-  codecs.forEach((c, k) => {
-    if (b) b = encodeBytesSync(c, b, k === codecs.length - 1 ? into : undefined);
-  });
+  for (let k = 0; k < codecs.length && b; k++) b = encodeBytesSync(codecs[k], b, k === codecs.length - 1 ? into : undefined);
   return b;
 }
 
