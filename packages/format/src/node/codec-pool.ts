@@ -43,6 +43,15 @@ function heavy(codecs: ByteCodec[]): boolean {
 
 const DECODE_IN_WORKER_MIN = 128 * 1024;
 
+/**
+ * Single chunks coded here before the pool is started for them: a worker
+ * costs ~80 ms of CPU to start, more than coding a few chunks. An
+ * extraction's obs columns (one 53 KB lz4 chunk) started one on a busy core
+ * just before the first cell; a convert or a block read starts it soon enough.
+ */
+const CHUNKS_BEFORE_POOL = 8;
+let heavyChunks = 0;
+
 /** The pool as the format core sees it: each call returns null to mean "do it on this thread". */
 export const nodeCodecPool: CodecPool = {
   /** `data` is transferred when it owns its whole buffer, so the caller must not use it afterwards. */
@@ -52,6 +61,7 @@ export const nodeCodecPool: CodecPool = {
     // ~20 us (bench/lazy-read, Zarr cells 16 reads under way: 195 -> 144 us of
     // CPU a cell with the bound at 128 KB instead of 1 KB).
     if (data.length < (op === "encode" ? 16384 : DECODE_IN_WORKER_MIN) || !heavy(codecs)) return null;
+    if (workers === undefined && ++heavyChunks <= CHUNKS_BEFORE_POOL) return null;
     const p = codecWorkers();
     if (!p) return null;
     // a view of shared memory cannot be transferred: it is copied like a view
