@@ -148,6 +148,12 @@ export interface StreamOptions {
   onComputed?: (cells: number) => void;
   /** The cell workers, started earlier for `threads` (startCellWorkers); closed at the end. */
   workers?: CellWorkers | null;
+  /**
+   * The sink is not called before this settles (and fails with it): the
+   * caller writes what must precede the stacks meanwhile, while the first
+   * band is read and the workers start.
+   */
+  writeAfter?: Promise<unknown>;
 }
 
 /**
@@ -198,7 +204,14 @@ export async function streamStacks(
     }
   };
   const revive = encoding ? (b: Uint8Array) => b : (b: Uint8Array) => new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2);
-  const rows = new InOrderRows<ArrayBufferView>(sink, revive, options.queueBytes ?? 64 * MiB, rowStart, release);
+  const after = options.writeAfter;
+  const put = after
+    ? async (row: number, stack: ArrayBufferView) => {
+        await after;
+        return sink(row, stack);
+      }
+    : sink;
+  const rows = new InOrderRows<ArrayBufferView>(put, revive, options.queueBytes ?? 64 * MiB, rowStart, release);
 
   // Band height from the memory budget: a band's window is its rows plus the crop margin.
   const bytesPerRow =
