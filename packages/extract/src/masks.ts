@@ -40,9 +40,12 @@
 // Memory: one band of each mask at a time (bandBytes), the cells, and one
 // counter per (nucleus, cytosol) label pair that touch; a binary mask is held
 // as labelled runs (12 bytes per run of foreground pixels), never as a plane.
+// The scan keeps both masks' runs (inputs/run-mask.ts, up to MAX_KEPT_RUNS)
+// and the extraction reads its windows from them, not from the files again.
 import { MASK_CHANNEL_NAMES } from "@cellfolio/format";
 import { ExtractError } from "./errors.js";
 import { LabelledSource, RelabelledSource } from "./inputs/derived.js";
+import { MAX_KEPT_RUNS, type RunMaskSource, RunRecorder } from "./inputs/run-mask.js";
 import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
 import { RunLabeller, type RunLabels } from "./kernels/components.js";
@@ -66,6 +69,8 @@ export interface MaskOptions {
   matchThreshold?: number;
   /** Bytes of each mask held at once while scanning (default 32 MiB). */
   bandBytes?: number;
+  /** Runs of both masks kept for the extraction, at most (default MAX_KEPT_RUNS; 0: the extraction reads the files again). */
+  keptRuns?: number;
   /** Called before and after each band of the first scan: (mask rows read, rows). */
   onRows?: (done: number, total: number) => void;
 }
@@ -117,12 +122,16 @@ interface Scan {
   pairs: Map<number, number>;
   /** Cytosol label -> the tight box of its pixels (slide coordinates). */
   cytosolBoxes: Map<number, Rect>;
+  /** The masks as the runs the scan found (inputs/run-mask.ts), when they fit; the extraction reads them instead of the files. */
+  nucleusRuns: RunMaskSource | null;
+  cytosolRuns: RunMaskSource | null;
 }
 
 async function scanMasks(
   nucleus: ImageSource,
   cytosol: ImageSource | null,
   bandBytes: number,
+  keptRuns: number,
   onRows?: (done: number, total: number) => void,
 ): Promise<Scan> {
   const { height, width } = nucleus;
@@ -159,8 +168,15 @@ async function scanMasks(
     }
     return k;
   };
+  let nucleusRuns = keptRuns > 0 ? RunRecorder.for(nucleus) : null;
+  let cytosolRuns = cytosol ? RunRecorder.for(cytosol) : null;
+  if (cytosol && !cytosolRuns) nucleusRuns = null; // both or neither: one would save little
   // A run of `len` pixels of labels (n, c), not both 0, on slide row y from column x.
   const visit = (n: number, c: number, y: number, x: number, len: number) => {
+    if (nucleusRuns) {
+      if (n !== 0) nucleusRuns.add(n, y, x, len);
+      if (c !== 0) cytosolRuns?.add(c, y, x, len);
+    }
     if (c !== 0) {
       cytosolIds.set(c, (cytosolIds.get(c) ?? 0) + len);
       // the cytosol's box, for the extraction's crop of it
@@ -225,11 +241,13 @@ async function scanMasks(
       }
       from = resume;
     }
+    if (nucleusRuns && nucleusRuns.runs + (cytosolRuns?.runs ?? 0) > keptRuns) nucleusRuns = cytosolRuns = null;
   }
   onRows?.(height, height);
   const cytosolBoxes = new Map<number, Rect>();
   for (let k = 1; k < cytosolList.length; k++) cytosolBoxes.set(cytosolList[k], { y0: boxes[4 * k], x0: boxes[4 * k + 1], y1: boxes[4 * k + 2], x1: boxes[4 * k + 3] });
-  return { cells: acc.finish(), cytosolIds, nucleusIndex, cytosolList, pairs, cytosolBoxes };
+  const kept = nucleusRuns ? { nucleusRuns: nucleusRuns.finish(), cytosolRuns: cytosolRuns?.finish() ?? null } : { nucleusRuns: null, cytosolRuns: null };
+  return { cells: acc.finish(), cytosolIds, nucleusIndex, cytosolList, pairs, cytosolBoxes, ...kept };
 }
 
 /** A binary mask's connected components as runs (one more pass over the mask). */
@@ -282,7 +300,8 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   }
   let nucleus = nucleusIn;
   let cytosol = cytosolIn;
-  let scan = await scanMasks(nucleus, cytosol, bandBytes, o.onRows);
+  const keptRuns = o.keptRuns ?? MAX_KEPT_RUNS;
+  let scan = await scanMasks(nucleus, cytosol, bandBytes, keptRuns, o.onRows);
   if (scan.cells.length === 0) throw new ExtractError(nucleus.name, "the nucleus mask holds no cells (only 0); expected labelled nuclei");
   let nucleusBinary: number | null = null;
   let cytosolBinary: number | null = null;
@@ -300,7 +319,12 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
       cytosolBinary = labelled.labels.count;
     }
   }
-  if (nucleus !== nucleusIn || cytosol !== cytosolIn) scan = await scanMasks(nucleus, cytosol, bandBytes);
+  if (nucleus !== nucleusIn || cytosol !== cytosolIn) scan = await scanMasks(nucleus, cytosol, bandBytes, keptRuns);
+  // From here on the masks are read from the scan's runs where it kept them.
+  if (scan.nucleusRuns) {
+    nucleus = scan.nucleusRuns;
+    cytosol = scan.cytosolRuns;
+  }
 
   const summary: MaskSummary = {
     nucleusBinary,

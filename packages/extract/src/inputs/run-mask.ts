@@ -1,0 +1,128 @@
+// A label mask kept as the runs of equal labels the plan's scan found
+// (masks.ts), read back as windows by the extraction instead of decoding the
+// mask file a second time. A slide's masks are mostly long runs: the bench's
+// 4000 x 4000 slide holds 80,107 nucleus and 205,934 cytosol runs (12 bytes
+// each, 3.4 MB) against 64 MB a mask as uint32 planes, whose tiles the second
+// pass inflated and copied again (~1/3 of the pixels the main thread moved).
+// Memory is bounded: a recorder past its budget stops and the mask is read
+// from its file as before.
+import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "./source.js";
+
+/**
+ * Integer pixel types of at most 32 bits: a Uint32Array holds each label's
+ * bits, and filling a plane of the mask's own type gives the value back.
+ */
+const KEPT_TYPES: readonly PixelType[] = ["uint8", "int8", "uint16", "int16", "uint32", "int32"];
+
+/** Runs kept by default while both masks together hold at most this many (12 bytes each: 48 MiB). */
+export const MAX_KEPT_RUNS = 4 << 20;
+
+/** Collects one mask's non-zero runs in raster order (rows ascending, columns ascending within a row). */
+export class RunRecorder {
+  private rowStart: Uint32Array;
+  private x = new Uint32Array(4096);
+  private len = new Uint32Array(4096);
+  private label = new Uint32Array(4096);
+  private n = 0;
+  /** Rows whose start is set: runs of rows < `rowsDone` are final. */
+  private rowsDone = 0;
+  private lastY = -1;
+  private lastEnd = -1;
+
+  private constructor(private readonly source: ImageSource) {
+    this.rowStart = new Uint32Array(source.height + 1);
+  }
+
+  /** A recorder for `source`, or null when its labels are not integers of 32 bits or fewer. */
+  static for(source: ImageSource): RunRecorder | null {
+    return KEPT_TYPES.includes(source.dtype) ? new RunRecorder(source) : null;
+  }
+
+  get runs(): number {
+    return this.n;
+  }
+
+  /** `len` pixels of `label` (not 0) on row y from column x; a run continuing the last one of the same label extends it. */
+  add(label: number, y: number, x: number, len: number): void {
+    const k = this.n - 1;
+    if (y === this.lastY && x === this.lastEnd && k >= 0 && this.label[k] === label) {
+      this.len[k] += len;
+      this.lastEnd += len;
+      return;
+    }
+    if (y !== this.lastY) {
+      // rows this.rowsDone..y start here (rows with no run included)
+      for (let r = this.rowsDone; r <= y; r++) this.rowStart[r] = this.n;
+      this.rowsDone = y + 1;
+      this.lastY = y;
+    }
+    if (this.n === this.x.length) this.grow();
+    this.x[this.n] = x;
+    this.len[this.n] = len;
+    this.label[this.n] = label;
+    this.n++;
+    this.lastEnd = x + len;
+  }
+
+  private grow(): void {
+    const g = (a: Uint32Array) => {
+      const b = new Uint32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.x = g(this.x);
+    this.len = g(this.len);
+    this.label = g(this.label);
+  }
+
+  /** The mask as a source that reads windows from the runs (trimmed to their count). */
+  finish(): RunMaskSource {
+    for (let r = this.rowsDone; r <= this.source.height; r++) this.rowStart[r] = this.n;
+    return new RunMaskSource(this.source, this.rowStart, this.x.slice(0, this.n), this.len.slice(0, this.n), this.label.slice(0, this.n));
+  }
+}
+
+/** A label mask read from its runs; the same name, size and pixel type as the file it came from. */
+export class RunMaskSource implements ImageSource {
+  readonly name: string;
+  readonly height: number;
+  readonly width: number;
+  readonly channels = 1;
+  readonly dtype: PixelType;
+
+  constructor(
+    source: ImageSource,
+    private readonly rowStart: Uint32Array,
+    private readonly x: Uint32Array,
+    private readonly len: Uint32Array,
+    private readonly label: Uint32Array,
+  ) {
+    this.name = source.name;
+    this.height = source.height;
+    this.width = source.width;
+    this.dtype = source.dtype;
+  }
+
+  async readWindow(y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]> {
+    const T = PIXEL_ARRAYS[this.dtype];
+    const t = into?.[0];
+    const out = t instanceof T && t.length === h * w ? t : new T(h * w);
+    out.fill(0);
+    const { rowStart, x, len, label } = this;
+    const x1 = x0 + w;
+    for (let r = 0; r < h; r++) {
+      const y = y0 + r;
+      const base = r * w - x0;
+      for (let k = rowStart[y], end = rowStart[y + 1]; k < end; k++) {
+        const a = x[k];
+        if (a >= x1) break;
+        const b = a + len[k];
+        if (b <= x0) continue;
+        out.fill(label[k], base + (a > x0 ? a : x0), base + (b < x1 ? b : x1));
+      }
+    }
+    return [out];
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,140 @@
+// The masks kept as the plan's runs (inputs/run-mask.ts): every window the
+// extraction reads from them equals the same window of the mask itself, for
+// every integer pixel type, and the runs are dropped (the files read again)
+// when they pass their budget or the labels are not integers.
+import { describe, expect, it } from "vitest";
+import { RunMaskSource } from "../../src/inputs/run-mask.js";
+import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "../../src/inputs/source.js";
+import { prepareMasks } from "../../src/masks.js";
+
+const H = 37;
+const W = 45;
+
+function source(name: string, dtype: PixelType, data: PixelArray): ImageSource {
+  const T = PIXEL_ARRAYS[dtype];
+  return {
+    name,
+    height: H,
+    width: W,
+    channels: 1,
+    dtype,
+    async readWindow(y0, x0, h, w) {
+      const out = new T(h * w);
+      for (let y = 0; y < h; y++) out.set(data.subarray((y0 + y) * W + x0, (y0 + y) * W + x0 + w) as never, y * w);
+      return [out];
+    },
+    async close() {},
+  };
+}
+
+/** A deterministic generator (xorshift32). */
+function random(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * Nuclei as rectangles of ids 1..n and cytosols as larger rectangles of the
+ * same ids (overlapping, so runs of several labels meet on a row), plus
+ * single pixels, a run crossing a row end, a full first row and the last
+ * pixel: `top` is the largest id, to reach the type's top.
+ */
+function masks(dtype: PixelType, seed: number, top: number): { nucleus: PixelArray; cytosol: PixelArray } {
+  const T = PIXEL_ARRAYS[dtype];
+  const nucleus = new T(H * W);
+  const cytosol = new T(H * W);
+  const r = random(seed);
+  const ids = [1, 2, 3, 4, 5, 6, 7, 8, top];
+  const rect = (m: PixelArray, y0: number, y1: number, x0: number, x1: number, v: number) => {
+    for (let y = Math.max(0, y0); y < Math.min(H, y1); y++) m.fill(v, y * W + Math.max(0, x0), y * W + Math.min(W, x1));
+  };
+  for (const id of ids) {
+    const y = Math.floor(r() * H);
+    const x = Math.floor(r() * W);
+    const h = 2 + Math.floor(r() * 6);
+    const w = 2 + Math.floor(r() * 9);
+    rect(cytosol, y - 2, y + h + 2, x - 3, x + w + 3, id);
+    rect(nucleus, y, y + h, x, x + w, id);
+  }
+  nucleus[17 * W + 44] = 3; // a run from a row's last pixel ...
+  nucleus[18 * W] = 3; // ... on to the next row's first
+  nucleus.fill(2, 0, W); // a full first row
+  nucleus[H * W - 1] = top; // the last pixel
+  cytosol[H * W - 1] = top;
+  for (let k = 0; k < 20; k++) cytosol[Math.floor(r() * H * W)] = ids[k % ids.length]; // single pixels
+  return { nucleus, cytosol };
+}
+
+/** Windows at the edges, inside, single rows and columns, and the whole mask. */
+const WINDOWS: [number, number, number, number][] = [
+  [0, 0, H, W],
+  [0, 0, 1, 1],
+  [H - 1, W - 1, 1, 1],
+  [5, 0, 12, W],
+  [0, 7, H, 20],
+  [11, 13, 9, 17],
+  [17, 40, 3, 5],
+  [20, 44, 17, 1],
+  [36, 0, 1, W],
+];
+
+const TOPS: Partial<Record<PixelType, number>> = { uint8: 255, int8: 127, uint16: 65535, int16: 32767, uint32: 4294967295, int32: 2147483647 };
+
+describe("masks kept as the scan's runs", () => {
+  for (const [dtype, top] of Object.entries(TOPS) as [PixelType, number][]) {
+    it(`${dtype}: every window read from the runs equals the mask's own, into a given plane or a new one`, async () => {
+      for (const seed of [1, 2, 3]) {
+        const m = masks(dtype, seed, top);
+        const nucleusIn = source("nucleus.tif", dtype, m.nucleus);
+        const cytosolIn = source("cytosol.tif", dtype, m.cytosol);
+        // 4 rows a band: runs are found band by band
+        const { nucleus, cytosol } = await prepareMasks(nucleusIn, cytosolIn, { size: 8, border: "pad", match: "ids", bandBytes: 4 * W * 8 });
+        expect(nucleus).toBeInstanceOf(RunMaskSource);
+        expect(cytosol).toBeInstanceOf(RunMaskSource);
+        for (const [from, kept] of [
+          [nucleusIn, nucleus],
+          [cytosolIn, cytosol as ImageSource],
+        ] as const) {
+          expect([kept.name, kept.height, kept.width, kept.dtype]).toEqual([from.name, H, W, dtype]);
+          for (const [y0, x0, h, w] of WINDOWS) {
+            const [want] = await from.readWindow(y0, x0, h, w);
+            const [got] = await kept.readWindow(y0, x0, h, w);
+            expect(got).toBeInstanceOf(PIXEL_ARRAYS[dtype]);
+            expect(Array.from(got), `${from.name} seed ${seed} window ${[y0, x0, h, w]}`).toEqual(Array.from(want));
+            // into a plane the caller gives, holding old values
+            const into = new PIXEL_ARRAYS[dtype](h * w).fill(9);
+            const [again] = await kept.readWindow(y0, x0, h, w, [into]);
+            expect(again).toBe(into);
+            expect(Array.from(into)).toEqual(Array.from(want));
+          }
+        }
+      }
+    });
+  }
+
+  it("past the budget, or of float labels, the masks are read from their files again, with the same plan", async () => {
+    const m = masks("uint16", 5, 65535);
+    const nucleusIn = source("nucleus.tif", "uint16", m.nucleus);
+    const cytosolIn = source("cytosol.tif", "uint16", m.cytosol);
+    const options = { size: 8, border: "pad" as const, match: "ids" as const, bandBytes: 4 * W * 8 };
+    const kept = await prepareMasks(nucleusIn, cytosolIn, options);
+    const over = await prepareMasks(nucleusIn, cytosolIn, { ...options, keptRuns: 10 });
+    expect(over.nucleus).toBe(nucleusIn);
+    expect(over.cytosol).toBe(cytosolIn);
+    expect(over.plan).toEqual(kept.plan);
+    const off = await prepareMasks(nucleusIn, cytosolIn, { ...options, keptRuns: 0 });
+    expect(off.nucleus).toBe(nucleusIn);
+    const floats = source("nucleus.tif", "float32", Float32Array.from(m.nucleus));
+    const fromFloats = await prepareMasks(floats, null, options);
+    expect(fromFloats.nucleus).toBe(floats);
+    expect(fromFloats.plan.cells.map((c) => c.id)).toEqual(kept.plan.cells.map((c) => c.id));
+    // a cytosol whose labels cannot be kept: neither mask is
+    const mixed = await prepareMasks(nucleusIn, source("cytosol.tif", "float32", Float32Array.from(m.cytosol)), options);
+    expect(mixed.nucleus).toBe(nucleusIn);
+  });
+});
