@@ -81,7 +81,7 @@ export interface ExtractOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called as the work moves on before cells are written (opening, finding the cells, the plan), so a caller can say what is going on. */
   onStage?: (event: ExtractStage) => void;
-  /** Bytes of slide held per band (default 32 MiB; three bands are held: the one computed, the next one read ahead, the last batches of the previous one). */
+  /** Bytes of slide held per band (default 24 MiB; three bands are held: the one computed, the next one read ahead, the last batches of the previous one). */
   bandBytes?: number;
   /** Bytes of finished cells held waiting for their turn before spilling (default 64 MiB). */
   queueBytes?: number;

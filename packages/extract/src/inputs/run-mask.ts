@@ -28,6 +28,8 @@ export class RunRecorder {
   private rowsDone = 0;
   private lastY = -1;
   private lastEnd = -1;
+  private min = Infinity;
+  private max = -Infinity;
 
   private constructor(private readonly source: ImageSource) {
     this.rowStart = new Uint32Array(source.height + 1);
@@ -56,6 +58,8 @@ export class RunRecorder {
       this.rowsDone = y + 1;
       this.lastY = y;
     }
+    if (label < this.min) this.min = label;
+    if (label > this.max) this.max = label;
     if (this.n === this.x.length) this.grow();
     this.x[this.n] = x;
     this.len[this.n] = len;
@@ -75,23 +79,28 @@ export class RunRecorder {
     this.label = g(this.label);
   }
 
-  /** The mask as a source that reads windows from the runs (trimmed to their count). */
+  /**
+   * The mask as a source that reads windows from the runs (trimmed to their
+   * count), of the narrowest unsigned type holding its labels: a uint32 mask
+   * of ids below 65,536 is read as uint16, half the bytes in every band.
+   */
   finish(): RunMaskSource {
     for (let r = this.rowsDone; r <= this.source.height; r++) this.rowStart[r] = this.n;
-    return new RunMaskSource(this.source, this.rowStart, this.x.slice(0, this.n), this.len.slice(0, this.n), this.label.slice(0, this.n));
+    const dtype: PixelType = this.min < 0 ? this.source.dtype : this.max < 256 ? "uint8" : this.max < 65536 ? "uint16" : this.source.dtype;
+    return new RunMaskSource(this.source, dtype, this.rowStart, this.x.slice(0, this.n), this.len.slice(0, this.n), this.label.slice(0, this.n));
   }
 }
 
-/** A label mask read from its runs; the same name, size and pixel type as the file it came from. */
+/** A label mask read from its runs; the same name and size as the file it came from, a pixel type that holds its labels. */
 export class RunMaskSource implements ImageSource {
   readonly name: string;
   readonly height: number;
   readonly width: number;
   readonly channels = 1;
-  readonly dtype: PixelType;
 
   constructor(
     source: ImageSource,
+    readonly dtype: PixelType,
     private readonly rowStart: Uint32Array,
     private readonly x: Uint32Array,
     private readonly len: Uint32Array,
@@ -100,7 +109,6 @@ export class RunMaskSource implements ImageSource {
     this.name = source.name;
     this.height = source.height;
     this.width = source.width;
-    this.dtype = source.dtype;
   }
 
   async readWindow(y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]> {

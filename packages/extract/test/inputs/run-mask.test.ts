@@ -1,7 +1,8 @@
 // The masks kept as the plan's runs (inputs/run-mask.ts): every window the
 // extraction reads from them equals the same window of the mask itself, for
-// every integer pixel type, and the runs are dropped (the files read again)
-// when they pass their budget or the labels are not integers.
+// every integer pixel type, in the narrowest unsigned type that holds the
+// labels; the runs are dropped (the files read again) when they pass their
+// budget or the labels are not integers.
 import { describe, expect, it } from "vitest";
 import { RunMaskSource } from "../../src/inputs/run-mask.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "../../src/inputs/source.js";
@@ -42,7 +43,7 @@ function random(seed: number): () => number {
  * Nuclei as rectangles of ids 1..n and cytosols as larger rectangles of the
  * same ids (overlapping, so runs of several labels meet on a row), plus
  * single pixels, a run crossing a row end, a full first row and the last
- * pixel: `top` is the largest id, to reach the type's top.
+ * pixel: `top` is one more label (a type's extreme, or a negative one).
  */
 function masks(dtype: PixelType, seed: number, top: number): { nucleus: PixelArray; cytosol: PixelArray } {
   const T = PIXEL_ARRAYS[dtype];
@@ -83,11 +84,26 @@ const WINDOWS: [number, number, number, number][] = [
   [36, 0, 1, W],
 ];
 
-const TOPS: Partial<Record<PixelType, number>> = { uint8: 255, int8: 127, uint16: 65535, int16: 32767, uint32: 4294967295, int32: 2147483647 };
+/** A mask's type, its largest label, and the type its runs are read as: the narrowest unsigned one holding the labels. */
+const CASES: [PixelType, number, PixelType][] = [
+  ["uint8", 255, "uint8"],
+  ["int8", 127, "uint8"],
+  ["int8", -1, "int8"],
+  ["uint16", 65535, "uint16"],
+  ["uint16", 255, "uint8"],
+  ["int16", 32767, "uint16"],
+  ["int16", -32768, "int16"],
+  ["uint32", 4294967295, "uint32"],
+  ["uint32", 65535, "uint16"],
+  ["uint32", 65536, "uint32"],
+  ["int32", 2147483647, "int32"],
+  ["int32", 40000, "uint16"],
+  ["int32", -7, "int32"],
+];
 
 describe("masks kept as the scan's runs", () => {
-  for (const [dtype, top] of Object.entries(TOPS) as [PixelType, number][]) {
-    it(`${dtype}: every window read from the runs equals the mask's own, into a given plane or a new one`, async () => {
+  for (const [dtype, top, readAs] of CASES) {
+    it(`${dtype} up to ${top}: read as ${readAs}, every window read from the runs equals the mask's own, into a given plane or a new one`, async () => {
       for (const seed of [1, 2, 3]) {
         const m = masks(dtype, seed, top);
         const nucleusIn = source("nucleus.tif", dtype, m.nucleus);
@@ -100,14 +116,14 @@ describe("masks kept as the scan's runs", () => {
           [nucleusIn, nucleus],
           [cytosolIn, cytosol as ImageSource],
         ] as const) {
-          expect([kept.name, kept.height, kept.width, kept.dtype]).toEqual([from.name, H, W, dtype]);
+          expect([kept.name, kept.height, kept.width, kept.dtype]).toEqual([from.name, H, W, readAs]);
           for (const [y0, x0, h, w] of WINDOWS) {
             const [want] = await from.readWindow(y0, x0, h, w);
             const [got] = await kept.readWindow(y0, x0, h, w);
-            expect(got).toBeInstanceOf(PIXEL_ARRAYS[dtype]);
+            expect(got).toBeInstanceOf(PIXEL_ARRAYS[readAs]);
             expect(Array.from(got), `${from.name} seed ${seed} window ${[y0, x0, h, w]}`).toEqual(Array.from(want));
             // into a plane the caller gives, holding old values
-            const into = new PIXEL_ARRAYS[dtype](h * w).fill(9);
+            const into = new PIXEL_ARRAYS[readAs](h * w).fill(9);
             const [again] = await kept.readWindow(y0, x0, h, w, [into]);
             expect(again).toBe(into);
             expect(Array.from(into)).toEqual(Array.from(want));
