@@ -8,10 +8,25 @@ import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+/** Where a spilled row is: its bytes, and the run of rows written with it (read back at once). */
+interface Spilled {
+  at: number;
+  length: number;
+  group: SpillGroup;
+}
+
+/** Rows that shared a buffer, spilled together: one read brings them all back. */
+interface SpillGroup {
+  at: number;
+  length: number;
+  /** Their bytes once read back, until the last of them is written. */
+  bytes: Uint8Array | null;
+  left: number;
+}
+
 export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
   private readonly held = new Map<number, T>();
-  /** Spilled rows: [byte offset in the spill file, byte length]. */
-  private readonly spilled = new Map<number, [number, number]>();
+  private readonly spilled = new Map<number, Spilled>();
   private heldBytes = 0;
   private next: number;
   private pumping = false;
@@ -98,19 +113,44 @@ export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
         rmSync(this.spillPath);
       } catch {}
     }
-    // The rows furthest from their turn go first.
-    const rows = [...this.held.keys()].sort((a, b) => b - a);
-    for (const row of rows) {
-      if (this.heldBytes <= this.budgetBytes / 2) break;
-      const stack = this.held.get(row) as T;
-      writeSync(this.spillFd, new Uint8Array(stack.buffer, stack.byteOffset, stack.byteLength), 0, stack.byteLength, this.spillEnd);
-      this.spilled.set(row, [this.spillEnd, stack.byteLength]);
-      this.spillEnd += stack.byteLength;
-      this.held.delete(row);
-      this.heldBytes -= stack.byteLength;
-      this.spilledRows++;
-      this.release(stack);
+    // The rows of a batch share one buffer, which is freed only once none of
+    // them is held; their row numbers are scattered (cells come in spatial
+    // order), so spilling row by row, furthest first, freed almost no buffer.
+    // Whole buffers go instead: those whose earliest row is furthest from its turn.
+    const groups = new Map<ArrayBufferLike, number[]>();
+    for (const [row, stack] of this.held) {
+      const rows = groups.get(stack.buffer);
+      if (rows) rows.push(row);
+      else groups.set(stack.buffer, [row]);
     }
+    const order = [...groups.values()].map((rows) => ({ rows, first: Math.min(...rows) })).sort((a, b) => b.first - a.first);
+    for (const { rows } of order) {
+      if (this.heldBytes <= this.budgetBytes / 2) break;
+      const group: SpillGroup = { at: this.spillEnd, length: 0, bytes: null, left: rows.length };
+      for (const row of rows) {
+        const stack = this.held.get(row) as T;
+        writeSync(this.spillFd, new Uint8Array(stack.buffer, stack.byteOffset, stack.byteLength), 0, stack.byteLength, this.spillEnd);
+        this.spilled.set(row, { at: this.spillEnd, length: stack.byteLength, group });
+        this.spillEnd += stack.byteLength;
+        group.length += stack.byteLength;
+        this.held.delete(row);
+        this.heldBytes -= stack.byteLength;
+        this.spilledRows++;
+        this.release(stack);
+      }
+    }
+  }
+
+  /** A spilled row's bytes: its group is read back whole the first time one of its rows is due. */
+  private readBack(where: Spilled): Uint8Array {
+    const g = where.group;
+    if (!g.bytes) {
+      g.bytes = new Uint8Array(g.length);
+      readSync(this.spillFd as number, g.bytes, 0, g.length, g.at);
+    }
+    const bytes = g.bytes.subarray(where.at - g.at, where.at - g.at + where.length);
+    if (--g.left === 0) g.bytes = null;
+    return bytes;
   }
 
   private async pump(): Promise<void> {
@@ -128,9 +168,7 @@ export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
           const where = this.spilled.get(this.next);
           if (where === undefined || this.spillFd === null) break;
           this.spilled.delete(this.next);
-          const bytes = new Uint8Array(where[1]);
-          readSync(this.spillFd, bytes, 0, where[1], where[0]);
-          stack = this.revive(bytes);
+          stack = this.revive(this.readBack(where));
         }
         await this.sink(this.next, stack);
         if (!fromSpill) this.release(stack);
