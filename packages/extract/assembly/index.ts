@@ -410,59 +410,53 @@ export function qSelectInt(
 
 // ---------------------------------------------------------------------------
 // Classic preset, one channel (src/presets/classic.ts): over the rect,
-// t = clip((x - nlo) * inv, loClip, hiClip) * W into f (float32), and the
-// min / max of the t (float64) into mnmx[0], mnmx[1]. pmin / pmax are the
+// t = clip((x - nlo) * inv, loClip, hiClip) * W into f, every step rounded to
+// float32 (JavaScript rounds each with Math.fround: the same bits), and the
+// min / max of the t into mnmx[0], mnmx[1] (as float64). pmin / pmax are the
 // JavaScript compares (`t < lo ? lo : t`), -0 and NaN included.
 
 export function normWeight(
   x: usize, w: usize, f: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32,
-  nlo: f64, inv: f64, loClip: f64, hiClip: f64, mnmx: usize,
+  nlo: f32, inv: f32, loClip: f32, hiClip: f32, mnmx: usize,
 ): void {
   const full = ry0 == 0 && rx0 == 0 && ry1 == S && rx1 == S;
-  let mn: f64 = full ? Infinity : 0;
-  let mx: f64 = full ? -Infinity : 0;
-  let mnV = f64x2.splat(mn);
-  let mxV = f64x2.splat(mx);
-  const nloV = f64x2.splat(nlo);
-  const invV = f64x2.splat(inv);
-  const loV = f64x2.splat(loClip);
-  const hiV = f64x2.splat(hiClip);
+  let mn: f32 = full ? Infinity : 0;
+  let mx: f32 = full ? -Infinity : 0;
+  let mnV = f32x4.splat(mn);
+  let mxV = f32x4.splat(mx);
+  const nloV = f32x4.splat(nlo);
+  const invV = f32x4.splat(inv);
+  const loV = f32x4.splat(loClip);
+  const hiV = f32x4.splat(hiClip);
   for (let y = ry0; y < ry1; y++) {
     const row = <usize>(y * S) << 2;
     let i = rx0;
     for (; i + 4 <= rx1; i += 4) {
       const o = row + (<usize>i << 2);
-      const xv = v128.load(x + o);
-      const wv = v128.load(w + o);
-      let t0 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), nloV), invV);
-      let t1 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<u32>(xv, xv, 2, 3, 0, 1)), nloV), invV);
-      t0 = f64x2.mul(f64x2.pmin(f64x2.pmax(t0, loV), hiV), f64x2.promote_low_f32x4(wv));
-      t1 = f64x2.mul(f64x2.pmin(f64x2.pmax(t1, loV), hiV), f64x2.promote_low_f32x4(v128.shuffle<u32>(wv, wv, 2, 3, 0, 1)));
-      v128.store(f + o, v128.shuffle<u32>(f32x4.demote_f64x2_zero(t0), f32x4.demote_f64x2_zero(t1), 0, 1, 4, 5));
+      const t = f32x4.mul(f32x4.pmin(f32x4.pmax(f32x4.mul(f32x4.sub(v128.load(x + o), nloV), invV), loV), hiV), v128.load(w + o));
+      v128.store(f + o, t);
       // pmin(mn, t) = t < mn ? t : mn and pmax(mx, t) = mx < t ? t : mx, as the JavaScript
-      mnV = f64x2.pmin(mnV, t0);
-      mnV = f64x2.pmin(mnV, t1);
-      mxV = f64x2.pmax(mxV, t0);
-      mxV = f64x2.pmax(mxV, t1);
+      mnV = f32x4.pmin(mnV, t);
+      mxV = f32x4.pmax(mxV, t);
     }
     for (; i < rx1; i++) {
       const o = row + (<usize>i << 2);
-      let t = (<f64>load<f32>(x + o) - nlo) * inv;
+      let t: f32 = (load<f32>(x + o) - nlo) * inv;
       t = t < loClip ? loClip : t > hiClip ? hiClip : t;
-      t *= <f64>load<f32>(w + o);
-      store<f32>(f + o, <f32>t);
+      t *= load<f32>(w + o);
+      store<f32>(f + o, t);
       if (t < mn) mn = t;
       if (t > mx) mx = t;
     }
   }
-  const m0 = f64x2.extract_lane(mnV, 0);
-  const m1 = f64x2.extract_lane(mnV, 1);
-  const M0 = f64x2.extract_lane(mxV, 0);
-  const M1 = f64x2.extract_lane(mxV, 1);
-  if (m0 < mn) mn = m0;
-  if (m1 < mn) mn = m1;
-  if (M0 > mx) mx = M0;
-  if (M1 > mx) mx = M1;
+  for (let k = 0; k < 4; k++) {
+    const a = f32x4.extract_lane(mnV, 0);
+    const b = f32x4.extract_lane(mxV, 0);
+    if (a < mn) mn = a;
+    if (b > mx) mx = b;
+    mnV = v128.shuffle<u32>(mnV, mnV, 1, 2, 3, 0);
+    mxV = v128.shuffle<u32>(mxV, mxV, 1, 2, 3, 0);
+  }
   if (full && (mn == 0 || mx == 0)) {
     // The sign of a zero extreme is that of the first zero in scan order:
     // redo the compares one value at a time (a crop whose support is all of it).
@@ -470,17 +464,14 @@ export function normWeight(
     mx = -Infinity;
     for (let y = ry0; y < ry1; y++) {
       for (let i = rx0; i < rx1; i++) {
-        const o = <usize>(y * S + i) << 2;
-        let t = (<f64>load<f32>(x + o) - nlo) * inv;
-        t = t < loClip ? loClip : t > hiClip ? hiClip : t;
-        t *= <f64>load<f32>(w + o);
+        const t = load<f32>(f + (<usize>(y * S + i) << 2));
         if (t < mn) mn = t;
         if (t > mx) mx = t;
       }
     }
   }
-  store<f64>(mnmx, mn);
-  store<f64>(mnmx, mx, 8);
+  store<f64>(mnmx, <f64>mn);
+  store<f64>(mnmx, <f64>mx, 8);
 }
 
 // ---------------------------------------------------------------------------
@@ -513,22 +504,22 @@ function halfFromBits(x: u32): u32 {
 
 /**
  * The plane `half` (S x S float16 bits) holds `outside` everywhere but the
- * rect, where it holds the float32 f (as (f - sub) * mul rounded to float32
- * unless `plain`), converted to float16. Eight values a step: both
+ * rect, where it holds the float32 f (as (f - sub) * mul, each step in
+ * float32, unless `plain`), converted to float16. Eight values a step: both
  * conversions computed and selected per lane; four lanes with a negative,
  * huge or non-finite value go one at a time.
  */
 export function writeScaled(
   f: usize, half: usize, S: i32, ry0: i32, ry1: i32, rx0: i32, rx1: i32,
-  sub: f64, mul: f64, plain: bool, outside: u16,
+  sub: f32, mul: f32, plain: bool, outside: u16,
 ): void {
   const n = S * S;
   const o16 = i16x8.splat(<i16>outside);
   let k = 0;
   for (; k + 8 <= n; k += 8) v128.store(half + (<usize>k << 1), o16);
   for (; k < n; k++) store<u16>(half + (<usize>k << 1), outside);
-  const subV = f64x2.splat(sub);
-  const mulV = f64x2.splat(mul);
+  const subV = f32x4.splat(sub);
+  const mulV = f32x4.splat(mul);
   const normLo = i32x4.splat(0x38800000);
   const big = i32x4.splat(0x477ff000);
   const bias = i32x4.splat(0x37fff001);
@@ -544,16 +535,8 @@ export function writeScaled(
       let a = v128.load(p);
       let b = v128.load(p, 16);
       if (!plain) {
-        a = v128.shuffle<u32>(
-          f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(a), subV), mulV)),
-          f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<u32>(a, a, 2, 3, 0, 1)), subV), mulV)),
-          0, 1, 4, 5,
-        );
-        b = v128.shuffle<u32>(
-          f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(b), subV), mulV)),
-          f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<u32>(b, b, 2, 3, 0, 1)), subV), mulV)),
-          0, 1, 4, 5,
-        );
+        a = f32x4.mul(f32x4.sub(a, subV), mulV);
+        b = f32x4.mul(f32x4.sub(b, subV), mulV);
       }
       if (v128.any_true(v128.or(i32x4.ge_u(a, big), i32x4.ge_u(b, big)))) {
         // rare: negative, >= 65520 or not finite; one at a time (f holds the scaled values, as in JS)
@@ -578,7 +561,7 @@ export function writeScaled(
     for (; i < end; i++) {
       const p = f + (<usize>i << 2);
       let v = load<f32>(p);
-      if (!plain) v = <f32>((<f64>v - sub) * mul);
+      if (!plain) v = (v - sub) * mul;
       store<u16>(half + (<usize>i << 1), <u16>halfOf(v));
     }
   }

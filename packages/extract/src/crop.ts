@@ -179,7 +179,8 @@ export function writeBinary(mask: Uint8Array, box: Rect, S: number, out: Uint16A
 
 /**
  * The plane whose values are `outside` everywhere but the rect r, where they are
- * (fbuf - sub) * mul (or fbuf itself when mul is 1 and sub 0), as float16.
+ * (fbuf - sub) * mul, each step in float32 (`sub` and `mul` float32 values; or
+ * fbuf itself when mul is 1 and sub 0), as float16.
  */
 export function writeScaled(s: Scratch, r: Rect, sub: number, mul: number, outside: number, out: Uint16Array, base: number): void {
   const S = s.S;
@@ -191,7 +192,7 @@ export function writeScaled(s: Scratch, r: Rect, sub: number, mul: number, outsi
     const row = y * S;
     const end = row + r.x1;
     for (let i = row + r.x0; i < end; i++) {
-      if (!plain) f[i] = (f[i] - sub) * mul; // rounded to float32 by the store
+      if (!plain) f[i] = Math.fround(f[i] - sub) * mul; // the product rounded to float32 by the store
       const a = u[i];
       let h: number;
       if (a >= 0x38800000) {
@@ -206,6 +207,17 @@ export function writeScaled(s: Scratch, r: Rect, sub: number, mul: number, outsi
       out[base + i] = h;
     }
   }
+}
+
+/**
+ * The min-max rescale of a plane whose float32 values span [mn, mx], in
+ * float32 as writeScaled computes it: sub, mul, and what a 0 becomes (the
+ * value outside the support).
+ */
+export function minMaxScale(mn: number, mx: number): { sub: number; mul: number; outside: number } {
+  if (mx === mn) return { sub: 0, mul: 1, outside: 0 };
+  const mul = Math.fround(1 / (mx - mn));
+  return { sub: mn, mul, outside: Math.fround(Math.fround(0 - mn) * mul) };
 }
 
 /** writeScaled on the WebAssembly kernels, from the float32 plane f (left as it is). */

@@ -4,7 +4,7 @@
 // (gaussian, sigma), the others by the cytosol mask dilated by a disk, then
 // blurred; each channel is normalised to its crop's quantiles, clipped to
 // [0, 1], weighted, then min-max scaled.
-import { area, type ChannelPlane, channelQuantiles, cropChannel, cropChannelWasm, exactInFloat32, type Scratch, type Window, writeBinary, writeScaled, writeScaledWasm } from "../crop.js";
+import { area, type ChannelPlane, channelQuantiles, cropChannel, cropChannelWasm, exactInFloat32, minMaxScale, type Scratch, type Window, writeBinary, writeScaled, writeScaledWasm } from "../crop.js";
 import { dilateDisk } from "../kernels/dilate.js";
 import { fillHoles } from "../kernels/fill-holes.js";
 import { blurBinary } from "../kernels/gaussian.js";
@@ -64,9 +64,10 @@ export function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto
     // normalise, clip, weight; min / max of the products (0 outside the support)
     let mn = area(r) < SS ? 0 : Number.POSITIVE_INFINITY;
     let mx = area(r) < SS ? 0 : Number.NEGATIVE_INFINITY;
+    // every step in float32, as the WebAssembly kernel (normWeight) computes it
     const scale = hi !== lo;
-    const inv = scale ? 1 / (hi - lo) : 1;
-    const nlo = scale ? lo : 0;
+    const inv = Math.fround(scale ? 1 / (hi - lo) : 1);
+    const nlo = Math.fround(scale ? lo : 0);
     const hiClip = scale ? 1 : Number.POSITIVE_INFINITY;
     const loClip = scale ? 0 : Number.NEGATIVE_INFINITY;
     for (let y = r.y0; y < r.y1; y++) {
@@ -74,19 +75,16 @@ export function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto
       const so = y * srcStride + srcOff - row; // src index of crop index i is i + so
       const end = row + r.x1;
       for (let i = row + r.x0; i < end; i++) {
-        let t = (src[i + so] - nlo) * inv;
+        let t = Math.fround(Math.fround(src[i + so] - nlo) * inv);
         t = t < loClip ? loClip : t > hiClip ? hiClip : t;
-        t *= W[i];
+        t = Math.fround(t * W[i]);
         f[i] = t;
         if (t < mn) mn = t;
         if (t > mx) mx = t;
       }
     }
-    // min / max of what is stored (float32), as the reference's min-max sees it
-    mn = Math.fround(mn);
-    mx = Math.fround(mx);
-    if (mx !== mn) writeScaled(s, r, mn, 1 / (mx - mn), (0 - mn) / (mx - mn), out, base);
-    else writeScaled(s, r, 0, 1, 0, out, base);
+    const { sub, mul, outside } = minMaxScale(mn, mx);
+    writeScaled(s, r, sub, mul, outside, out, base);
   }
 }
 
@@ -129,8 +127,6 @@ function classicChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: n
     scale ? 1 : Number.POSITIVE_INFINITY,
     w.mnmxPtr,
   );
-  const mn = Math.fround(w.mnmx[0]);
-  const mx = Math.fround(w.mnmx[1]);
-  if (mx !== mn) writeScaledWasm(w, w.fbuf, r, mn, 1 / (mx - mn), (0 - mn) / (mx - mn), out, base);
-  else writeScaledWasm(w, w.fbuf, r, 0, 1, 0, out, base);
+  const { sub, mul, outside } = minMaxScale(w.mnmx[0], w.mnmx[1]);
+  writeScaledWasm(w, w.fbuf, r, sub, mul, outside, out, base);
 }
