@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { RunMaskSource } from "../../src/inputs/run-mask.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "../../src/inputs/source.js";
 import { prepareMasks } from "../../src/masks.js";
+import { rng as random } from "../kernels/synthetic-slide.js";
 
 const H = 37;
 const W = 45;
@@ -25,17 +26,6 @@ function source(name: string, dtype: PixelType, data: PixelArray): ImageSource {
       return [out];
     },
     async close() {},
-  };
-}
-
-/** A deterministic generator (xorshift32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
   };
 }
 

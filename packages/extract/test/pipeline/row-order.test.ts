@@ -4,17 +4,7 @@
 // budget says, and the writer still gets every row in order with its bytes.
 import { describe, expect, it } from "vitest";
 import { InOrderRows } from "../../src/row-order.js";
-
-/** A deterministic generator (xorshift32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
+import { rng as random } from "../kernels/synthetic-slide.js";
 
 /** Row r's bytes: a length and a pattern of its own. */
 function rowBytes(r: number): Uint8Array {
