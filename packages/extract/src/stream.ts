@@ -212,6 +212,11 @@ export async function streamStacks(
       }
     : sink;
   const rows = new InOrderRows<ArrayBufferView>(put, revive, options.queueBytes ?? 64 * MiB, rowStart, release);
+  // Its failure stops the stream at the next batch, not at the first row's
+  // turn (which ids out of raster order put near the end).
+  after?.catch((e) => {
+    rows.error ??= e;
+  });
 
   // Band height from the memory budget: a band's window is its rows plus the
   // crop margin. 24 MiB: ~470 rows of a 4000-wide slide of 3 uint16 channels

@@ -192,6 +192,40 @@ describe("streamed stacks", () => {
     }
   });
 
+  it("writes nothing before what the stacks wait for, and stops at the next batch when that fails", async () => {
+    const params = resolveParams({ size: 32 });
+    const image = await openImageSource(slide.image);
+    const nucleus = await openImageSource(slide.nucleus);
+    const plan = await planCells(nucleus, { size: params.size, border: params.border });
+    const sources = { image, nucleus, cytosol: null };
+    // waited for: the sink is called only once it settles
+    let ready = false;
+    const calls: boolean[] = [];
+    await streamStacks(plan, params, sources, async () => void calls.push(ready), {
+      threads: 2,
+      batchSize: 4,
+      writeAfter: new Promise<void>((r) =>
+        setTimeout(() => {
+          ready = true;
+          r();
+        }, 50),
+      ),
+    });
+    expect(calls.length).toBe(plan.cells.length);
+    expect(calls.every((r) => r)).toBe(true);
+    // failed: the stream fails with it, having computed only what was under way, and wrote nothing
+    let computed = 0;
+    let written = 0;
+    const failed = Promise.reject(new Error("layout: disk on fire"));
+    await expect(
+      streamStacks(plan, params, sources, async () => void written++, { threads: 2, batchSize: 4, writeAfter: failed, onComputed: (k) => (computed += k) }),
+    ).rejects.toThrow(/disk on fire/);
+    expect(written).toBe(0);
+    expect(plan.cells.length).toBeGreaterThan(40);
+    expect(computed).toBeLessThan(plan.cells.length / 2);
+    await Promise.all([image.close(), nucleus.close()]);
+  });
+
   it("spills finished cells to disk when ids are far from raster order, with the same bytes", async () => {
     const params = resolveParams({ size: 32 });
     const free = await stacks(params, 2);
