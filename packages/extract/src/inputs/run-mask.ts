@@ -6,6 +6,7 @@
 // pass inflated and copied again (~1/3 of the pixels the main thread moved).
 // Memory is bounded: a recorder past its budget stops and the mask is read
 // from its file as before.
+import { doubled, fillLabelWindow, type LabelRuns } from "../kernels/components.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "./source.js";
 
 /**
@@ -20,14 +21,13 @@ export const MAX_KEPT_RUNS = 4 << 20;
 /** Collects one mask's non-zero runs in raster order (rows ascending, columns ascending within a row). */
 export class RunRecorder {
   private rowStart: Uint32Array;
-  private x = new Uint32Array(4096);
-  private len = new Uint32Array(4096);
+  private start = new Uint32Array(4096);
+  private end = new Uint32Array(4096);
   private label = new Uint32Array(4096);
   private n = 0;
   /** Rows whose start is set: runs of rows < `rowsDone` are final. */
   private rowsDone = 0;
   private lastY = -1;
-  private lastEnd = -1;
   private min = Infinity;
   private max = -Infinity;
 
@@ -47,9 +47,8 @@ export class RunRecorder {
   /** `len` pixels of `label` (not 0) on row y from column x; a run continuing the last one of the same label extends it. */
   add(label: number, y: number, x: number, len: number): void {
     const k = this.n - 1;
-    if (y === this.lastY && x === this.lastEnd && k >= 0 && this.label[k] === label) {
-      this.len[k] += len;
-      this.lastEnd += len;
+    if (y === this.lastY && x === this.end[k] && this.label[k] === label) {
+      this.end[k] += len;
       return;
     }
     if (y !== this.lastY) {
@@ -60,23 +59,15 @@ export class RunRecorder {
     }
     if (label < this.min) this.min = label;
     if (label > this.max) this.max = label;
-    if (this.n === this.x.length) this.grow();
-    this.x[this.n] = x;
-    this.len[this.n] = len;
+    if (this.n === this.start.length) {
+      this.start = doubled(this.start);
+      this.end = doubled(this.end);
+      this.label = doubled(this.label);
+    }
+    this.start[this.n] = x;
+    this.end[this.n] = x + len;
     this.label[this.n] = label;
     this.n++;
-    this.lastEnd = x + len;
-  }
-
-  private grow(): void {
-    const g = (a: Uint32Array) => {
-      const b = new Uint32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.x = g(this.x);
-    this.len = g(this.len);
-    this.label = g(this.label);
   }
 
   /**
@@ -87,11 +78,16 @@ export class RunRecorder {
   finish(): RunMaskSource {
     for (let r = this.rowsDone; r <= this.source.height; r++) this.rowStart[r] = this.n;
     const dtype: PixelType = this.min < 0 ? this.source.dtype : this.max < 256 ? "uint8" : this.max < 65536 ? "uint16" : this.source.dtype;
-    return new RunMaskSource(this.source, dtype, this.rowStart, this.x.slice(0, this.n), this.len.slice(0, this.n), this.label.slice(0, this.n));
+    const runs = { rowStart: this.rowStart, start: this.start.slice(0, this.n), end: this.end.slice(0, this.n), label: this.label.slice(0, this.n) };
+    return new RunMaskSource(this.source, dtype, runs);
   }
 }
 
-/** A label mask read from its runs; the same name and size as the file it came from, a pixel type that holds its labels. */
+/**
+ * A label mask read from its runs (the layout of a binary mask's labelled
+ * runs, kernels/components.ts, read by the same fillLabelWindow); the same
+ * name and size as the file it came from, a pixel type that holds its labels.
+ */
 export class RunMaskSource implements ImageSource {
   readonly name: string;
   readonly height: number;
@@ -101,10 +97,7 @@ export class RunMaskSource implements ImageSource {
   constructor(
     source: ImageSource,
     readonly dtype: PixelType,
-    private readonly rowStart: Uint32Array,
-    private readonly x: Uint32Array,
-    private readonly len: Uint32Array,
-    private readonly label: Uint32Array,
+    private readonly runs: LabelRuns,
   ) {
     this.name = source.name;
     this.height = source.height;
@@ -115,20 +108,7 @@ export class RunMaskSource implements ImageSource {
     const T = PIXEL_ARRAYS[this.dtype];
     const t = into?.[0];
     const out = t instanceof T && t.length === h * w ? t : new T(h * w);
-    out.fill(0);
-    const { rowStart, x, len, label } = this;
-    const x1 = x0 + w;
-    for (let r = 0; r < h; r++) {
-      const y = y0 + r;
-      const base = r * w - x0;
-      for (let k = rowStart[y], end = rowStart[y + 1]; k < end; k++) {
-        const a = x[k];
-        if (a >= x1) break;
-        const b = a + len[k];
-        if (b <= x0) continue;
-        out.fill(label[k], base + (a > x0 ? a : x0), base + (b < x1 ? b : x1));
-      }
-    }
+    fillLabelWindow(this.runs, y0, x0, h, w, out);
     return [out];
   }
 

@@ -11,19 +11,30 @@
 // ~140,000 runs (1.7 MB) where a uint32 label plane would take 64 MB; the
 // worst case (every other pixel foreground) is 6 bytes per pixel.
 
-/** The labelled runs of a height x width mask. */
-export interface RunLabels {
-  height: number;
-  width: number;
+/** Labelled runs by row: what fillLabelWindow reads (also a label mask kept as runs, inputs/run-mask.ts). */
+export interface LabelRuns {
   /** Runs of row y are [rowStart[y], rowStart[y + 1]). */
   rowStart: Uint32Array;
   /** Run k covers columns [start[k], end[k]) of its row. */
   start: Uint32Array;
   end: Uint32Array;
-  /** Component of run k, 1-based, raster order of first pixel. */
+  /** Label of run k. */
   label: Uint32Array;
-  /** Number of components. */
+}
+
+/** The labelled runs of a height x width binary mask's components. */
+export interface RunLabels extends LabelRuns {
+  height: number;
+  width: number;
+  /** Component of run k (`label`), 1-based, raster order of first pixel; this many components. */
   count: number;
+}
+
+/** `a` in an array twice as long (growing run stores). */
+export function doubled(a: Uint32Array): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /**
@@ -51,14 +62,9 @@ export class RunLabeller {
   }
 
   private grow(): void {
-    const g = (a: Uint32Array) => {
-      const b = new Uint32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.start = g(this.start);
-    this.end = g(this.end);
-    this.parent = g(this.parent);
+    this.start = doubled(this.start);
+    this.end = doubled(this.end);
+    this.parent = doubled(this.parent);
   }
 
   private find(k: number): number {
@@ -137,7 +143,7 @@ export class RunLabeller {
 }
 
 /** Labels of rows [y0, y0 + h) x columns [x0, x0 + w) into out (h * w, row-major). */
-export function fillLabelWindow(r: RunLabels, y0: number, x0: number, h: number, w: number, out: { [i: number]: number; fill(v: number, a?: number, b?: number): unknown }): void {
+export function fillLabelWindow(r: LabelRuns, y0: number, x0: number, h: number, w: number, out: { [i: number]: number; fill(v: number, a?: number, b?: number): unknown }): void {
   out.fill(0, 0, h * w);
   const x1 = x0 + w;
   for (let y = 0; y < h; y++) {
