@@ -51,7 +51,7 @@ import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
 import { RunLabeller, type RunLabels } from "./kernels/components.js";
 import { type MaskArray, MaskRunScanner, RUN_STARTS, runStarts } from "./kernels/mask-runs.js";
 import type { Rect } from "./kernels/rect.js";
-import { type ExtractionPlan, planCells } from "./plan.js";
+import { type ExtractionPlan, planCells, SCAN_BAND_BYTES } from "./plan.js";
 import { kernelsFromEnv } from "./worker-pool.js";
 
 export type BinaryMasks = "label" | "refuse";
@@ -67,7 +67,7 @@ export interface MaskOptions {
   match?: MatchMode;
   /** overlap: the share of a nucleus's pixels its cytosol must cover, 0.5 to 1 (default 0.95). */
   matchThreshold?: number;
-  /** Bytes of each mask held at once while scanning (default 32 MiB). */
+  /** Bytes of each mask held at once while scanning (default SCAN_BAND_BYTES, plan.ts). */
   bandBytes?: number;
   /** Runs of both masks kept for the extraction, at most (default MAX_KEPT_RUNS; 0: the extraction reads the files again). */
   keptRuns?: number;
@@ -107,7 +107,6 @@ export interface PreparedMasks {
   summary: MaskSummary;
 }
 
-const MiB = 1 << 20;
 /** Pair keys: nucleus index * 2^26 + cytosol index (0 = background); exact below 2^52. */
 const PAIR = 2 ** 26;
 
@@ -288,7 +287,7 @@ function preview(ids: number[]): string {
 }
 
 export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSource | null, o: MaskOptions): Promise<PreparedMasks> {
-  const bandBytes = o.bandBytes ?? 32 * MiB;
+  const bandBytes = o.bandBytes ?? SCAN_BAND_BYTES;
   const mode = o.match ?? "auto";
   if (mode !== "auto" && mode !== "overlap" && mode !== "ids") throw new ExtractError("match", `"${mode}"; expected auto, overlap or ids (--match)`);
   if (o.binaryMasks !== undefined && o.binaryMasks !== "label" && o.binaryMasks !== "refuse") {

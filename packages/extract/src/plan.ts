@@ -10,6 +10,16 @@ import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
 import { cropInside } from "./presets.js";
 
+/**
+ * Bytes of each mask a scan holds at once (the scans of masks.ts hold two
+ * bands of both masks: one scanned, the next one read). 8 MiB: 262 rows of a
+ * 4000-wide uint32 mask, half a 512-row tile; tiles stay decoded across the
+ * bands that cut them (inputs/tiff.ts). At 32 MiB the scan's 67 MB of planes
+ * were still held when the extraction's bands came: 10-15 MB more peak RSS
+ * on the bench's slides, and the plan no faster.
+ */
+export const SCAN_BAND_BYTES = 8 << 20;
+
 export interface ExtractionPlan {
   height: number;
   width: number;
@@ -30,7 +40,7 @@ export interface PlanOptions {
   border: "drop" | "pad";
   /** Only these cells (ids of the nucleus mask); all cells when absent. */
   cellIds?: Iterable<number>;
-  /** Bytes of mask held at once while scanning (default 32 MiB). */
+  /** Bytes of mask held at once while scanning (default SCAN_BAND_BYTES). */
   bandBytes?: number;
   /** The nucleus mask's cells when the caller has scanned it already (masks.ts): no scan here. */
   cells?: CellInfo[];
@@ -62,7 +72,7 @@ export async function planCells(nucleus: ImageSource, options: PlanOptions): Pro
   let all = options.cells;
   if (!all) {
     const bytesPerRow = width * 8; // the widest mask dtype read
-    const bandRows = Math.max(1, Math.min(height, Math.floor((options.bandBytes ?? 32 << 20) / bytesPerRow)));
+    const bandRows = Math.max(1, Math.min(height, Math.floor((options.bandBytes ?? SCAN_BAND_BYTES) / bytesPerRow)));
     const acc = new CellAccumulator();
     const into = new PIXEL_ARRAYS[nucleus.dtype](bandRows * width); // reused band after band
     for (let y0 = 0; y0 < height; y0 += bandRows) {
