@@ -12,10 +12,13 @@
 //   SLIDES=issue node bench/extract-tiled.mjs        # only the 4000 x 4000 slide of bench/make-tiled-slide.py
 //
 // SLIDES      comma list of: issue (bench/make-tiled-slide.py: 4000 x 4000,
-//             7,000 cells of 8-15 px nuclei), 5000, 50000 (bench/extract_peer.py
+//             7,000 cells of 8-15 px nuclei, ids in random order: the row
+//             queue's worst case), issue-raster (the same slide, ids in raster
+//             order as Cellpose numbers them), 5000, 50000 (bench/extract_peer.py
 //             make: cells on a 44 px grid, 91 cells across = 4004 px wide, so the
 //             5,000 and 50,000-cell slides have the same width and only their
-//             height differs: the peak RSS should not); default issue,5000,50000
+//             height differs: the peak RSS should not); default
+//             issue,issue-raster,5000,50000
 // SIZE        crop S (default 128); THREADS ours (default all cores)
 // PEER_CELLS  cells the NumPy reference extracts per slide (default 1000; 0 = skip)
 // SLIDE_DIR   where slides are kept between runs (default the temp dir)
@@ -97,7 +100,7 @@ if (process.argv[2] === "--ours") {
 }
 
 const env = (k, d) => process.env[k] ?? d;
-const SLIDES = env("SLIDES", "issue,5000,50000").split(",");
+const SLIDES = env("SLIDES", "issue,issue-raster,5000,50000").split(",");
 const S = Number(env("SIZE", 128));
 const THREADS = Number(env("THREADS", availableParallelism()));
 const PEER_CELLS = Number(env("PEER_CELLS", 1000));
@@ -138,8 +141,8 @@ function slide(name) {
     const t = performance.now();
     mkdirSync(tiled, { recursive: true });
     mkdirSync(raw, { recursive: true });
-    if (name === "issue") {
-      python([path.join(here, "make-tiled-slide.py"), tiled], "make-tiled-slide.py");
+    if (name === "issue" || name === "issue-raster") {
+      python([path.join(here, "make-tiled-slide.py"), tiled, ...(name === "issue-raster" ? ["--raster-ids"] : [])], "make-tiled-slide.py");
       python(["-c", CONVERT, tiled, raw, "raw"], "convert");
     } else {
       python([PEER, "make", raw, JSON.stringify({ cells: Number(name), channels: 3, spacing: 44, cols: 91 })], "extract_peer.py make");
@@ -234,7 +237,7 @@ try {
       );
     }
     rmSync(path.join(work, `${name}-raw.h5sc`), { force: true });
-    if (name === "issue" && OUTPUTS.length) {
+    if (name.startsWith("issue") && OUTPUTS.length) {
       const show = (label, r, file) => {
         const bytes = sizeOf(file);
         const back = readBack(file);
