@@ -8,20 +8,21 @@ import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-/** Where a spilled row is: its bytes, and the run of rows written with it (read back at once). */
+/** The most bytes one read back from the spill file brings (more than a batch of rows). */
+const SPAN_BYTES = 8 << 20;
+
+/** Where a spilled row's bytes are in the spill file. */
 interface Spilled {
   at: number;
   length: number;
-  group: SpillGroup;
 }
 
-/** Rows that shared a buffer, spilled together: one read brings them all back. */
-interface SpillGroup {
+/** Spilled rows read back at once: rows [first, end), their bytes from file offset `at`. */
+interface Span {
+  first: number;
+  end: number;
   at: number;
-  length: number;
-  /** Their bytes once read back, until the last of them is written. */
-  bytes: Uint8Array | null;
-  left: number;
+  bytes: Uint8Array;
 }
 
 export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
@@ -36,8 +37,11 @@ export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
   private spillEnd = 0;
   /** The first error of the writer; the pipeline checks it and stops. */
   error: unknown = null;
+  private span: Span | null = null;
   /** Rows that went through the spill file (for the summary / tests). */
   spilledRows = 0;
+  /** The most bytes read back from the spill file and held at once (for tests). */
+  mostReadBack = 0;
 
   constructor(
     private readonly sink: (row: number, stack: T) => Promise<void>,
@@ -91,6 +95,7 @@ export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
     }
     this.held.clear();
     this.spilled.clear();
+    this.span = null;
   }
 
   private progress(): Promise<void> {
@@ -126,13 +131,13 @@ export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
     const order = [...groups.values()].map((rows) => ({ rows, first: Math.min(...rows) })).sort((a, b) => b.first - a.first);
     for (const { rows } of order) {
       if (this.heldBytes <= this.budgetBytes / 2) break;
-      const group: SpillGroup = { at: this.spillEnd, length: 0, bytes: null, left: rows.length };
+      // in row order, so that rows due one after the other come back with one read
+      rows.sort((a, b) => a - b);
       for (const row of rows) {
         const stack = this.held.get(row) as T;
         writeSync(this.spillFd, new Uint8Array(stack.buffer, stack.byteOffset, stack.byteLength), 0, stack.byteLength, this.spillEnd);
-        this.spilled.set(row, { at: this.spillEnd, length: stack.byteLength, group });
+        this.spilled.set(row, { at: this.spillEnd, length: stack.byteLength });
         this.spillEnd += stack.byteLength;
-        group.length += stack.byteLength;
         this.held.delete(row);
         this.heldBytes -= stack.byteLength;
         this.spilledRows++;
@@ -141,15 +146,25 @@ export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
     }
   }
 
-  /** A spilled row's bytes: its group is read back whole the first time one of its rows is due. */
-  private readBack(where: Spilled): Uint8Array {
-    const g = where.group;
-    if (!g.bytes) {
-      g.bytes = new Uint8Array(g.length);
-      readSync(this.spillFd as number, g.bytes, 0, g.length, g.at);
+  /**
+   * A spilled row's bytes. The rows after it that follow it in the file too
+   * (consecutive rows of one spilled batch: ids in raster order) come back
+   * with it in one read; rows spilled apart are read one by one. A batch read
+   * back whole at its first due row was held until its last one, and with ids
+   * in random order that was nearly every spilled byte at once at the end.
+   */
+  private readBack(row: number, where: Spilled): Uint8Array {
+    let s = this.span;
+    if (!s || row < s.first || row >= s.end) {
+      let end = row + 1;
+      let length = where.length;
+      for (let w = this.spilled.get(end); w && w.at === where.at + length && length + w.length <= SPAN_BYTES; w = this.spilled.get(++end)) length += w.length;
+      s = this.span = { first: row, end, at: where.at, bytes: new Uint8Array(length) };
+      readSync(this.spillFd as number, s.bytes, 0, length, where.at);
+      if (length > this.mostReadBack) this.mostReadBack = length;
     }
-    const bytes = g.bytes.subarray(where.at - g.at, where.at - g.at + where.length);
-    if (--g.left === 0) g.bytes = null;
+    const bytes = s.bytes.subarray(where.at - s.at, where.at - s.at + where.length);
+    if (row === s.end - 1) this.span = null;
     return bytes;
   }
 
@@ -168,7 +183,7 @@ export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
           const where = this.spilled.get(this.next);
           if (where === undefined || this.spillFd === null) break;
           this.spilled.delete(this.next);
-          stack = this.revive(this.readBack(where));
+          stack = this.revive(this.readBack(this.next, where));
         }
         await this.sink(this.next, stack);
         if (!fromSpill) this.release(stack);
