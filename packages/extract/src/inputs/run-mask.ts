@@ -1,12 +1,12 @@
 // A label mask kept as the runs of equal labels the plan's scan found
 // (masks.ts), read back as windows by the extraction instead of decoding the
 // mask file a second time. A slide's masks are mostly long runs: the bench's
-// 4000 x 4000 slide holds 80,107 nucleus and 205,934 cytosol runs (12 bytes
-// each, 3.4 MB) against 64 MB a mask as uint32 planes, whose tiles the second
-// pass inflated and copied again (~1/3 of the pixels the main thread moved).
-// Memory is bounded: a recorder past its budget stops and the mask is read
-// from its file as before.
-import { doubled, fillLabelWindow, type LabelRuns } from "../kernels/components.js";
+// 4000 x 4000 slide holds 80,107 nucleus and 205,934 cytosol runs (6 bytes
+// each: columns and labels in 16 bits; 1.7 MB) against 64 MB a mask as uint32
+// planes, whose tiles the second pass inflated and copied again (~1/3 of the
+// pixels the main thread moved). Memory is bounded: a recorder past its
+// budget stops and the mask is read from its file as before.
+import { doubled, fillLabelWindow, type LabelRuns, type RunValues } from "../kernels/components.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "./source.js";
 
 /**
@@ -15,14 +15,15 @@ import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from 
  */
 const KEPT_TYPES: readonly PixelType[] = ["uint8", "int8", "uint16", "int16", "uint32", "int32"];
 
-/** Runs kept by default while both masks together hold at most this many (12 bytes each: 48 MiB). */
+/** Runs kept by default while both masks together hold at most this many (8-12 bytes each while scanning: at most 48 MiB). */
 export const MAX_KEPT_RUNS = 4 << 20;
 
 /** Collects one mask's non-zero runs in raster order (rows ascending, columns ascending within a row). */
 export class RunRecorder {
   private rowStart: Uint32Array;
-  private start = new Uint32Array(4096);
-  private end = new Uint32Array(4096);
+  /** Columns in 16 bits when the mask is at most 65,535 pixels wide. */
+  private start: RunValues;
+  private end: RunValues;
   private label = new Uint32Array(4096);
   private n = 0;
   /** Rows whose start is set: runs of rows < `rowsDone` are final. */
@@ -33,6 +34,9 @@ export class RunRecorder {
 
   private constructor(private readonly source: ImageSource) {
     this.rowStart = new Uint32Array(source.height + 1);
+    const Columns = source.width <= 0xffff ? Uint16Array : Uint32Array;
+    this.start = new Columns(4096);
+    this.end = new Columns(4096);
   }
 
   /** A recorder for `source`, or null when its labels are not integers of 32 bits or fewer. */
@@ -72,13 +76,18 @@ export class RunRecorder {
 
   /**
    * The mask as a source that reads windows from the runs (trimmed to their
-   * count), of the narrowest unsigned type holding its labels: a uint32 mask
-   * of ids below 65,536 is read as uint16, half the bytes in every band.
+   * count, labels in 16 bits where they fit: 6 bytes a run on slides up to
+   * 65,535 pixels wide), of the narrowest unsigned type holding its labels: a
+   * uint32 mask of ids below 65,536 is read as uint16, half the bytes in
+   * every band.
    */
   finish(): RunMaskSource {
     for (let r = this.rowsDone; r <= this.source.height; r++) this.rowStart[r] = this.n;
-    const dtype: PixelType = this.min < 0 ? this.source.dtype : this.max < 256 ? "uint8" : this.max < 65536 ? "uint16" : this.source.dtype;
-    const runs = { rowStart: this.rowStart, start: this.start.slice(0, this.n), end: this.end.slice(0, this.n), label: this.label.slice(0, this.n) };
+    const narrow = this.min >= 0 && this.max < 65536;
+    const dtype: PixelType = !narrow ? this.source.dtype : this.max < 256 ? "uint8" : "uint16";
+    const label = narrow ? new Uint16Array(this.n) : new Uint32Array(this.n);
+    label.set(this.label.subarray(0, this.n));
+    const runs = { rowStart: this.rowStart, start: this.start.slice(0, this.n), end: this.end.slice(0, this.n), label };
     return new RunMaskSource(this.source, dtype, runs);
   }
 }

@@ -11,15 +11,18 @@
 // ~140,000 runs (1.7 MB) where a uint32 label plane would take 64 MB; the
 // worst case (every other pixel foreground) is 6 bytes per pixel.
 
+/** Columns or labels of runs: 16 bits where they fit (a label mask kept as runs, inputs/run-mask.ts), else 32. */
+export type RunValues = Uint16Array | Uint32Array;
+
 /** Labelled runs by row: what fillLabelWindow reads (also a label mask kept as runs, inputs/run-mask.ts). */
 export interface LabelRuns {
   /** Runs of row y are [rowStart[y], rowStart[y + 1]). */
   rowStart: Uint32Array;
   /** Run k covers columns [start[k], end[k]) of its row. */
-  start: Uint32Array;
-  end: Uint32Array;
+  start: RunValues;
+  end: RunValues;
   /** Label of run k. */
-  label: Uint32Array;
+  label: RunValues;
 }
 
 /** The labelled runs of a height x width binary mask's components. */
@@ -30,9 +33,9 @@ export interface RunLabels extends LabelRuns {
   count: number;
 }
 
-/** `a` in an array twice as long (growing run stores). */
-export function doubled(a: Uint32Array): Uint32Array<ArrayBuffer> {
-  const b = new Uint32Array(a.length * 2);
+/** `a` in an array of its type twice as long (growing run stores). */
+export function doubled<T extends RunValues>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
   b.set(a);
   return b;
 }

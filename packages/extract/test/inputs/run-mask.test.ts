@@ -12,17 +12,17 @@ import { rng as random } from "../kernels/synthetic-slide.js";
 const H = 37;
 const W = 45;
 
-function source(name: string, dtype: PixelType, data: PixelArray): ImageSource {
+function source(name: string, dtype: PixelType, data: PixelArray, height = H, width = W): ImageSource {
   const T = PIXEL_ARRAYS[dtype];
   return {
     name,
-    height: H,
-    width: W,
+    height,
+    width,
     channels: 1,
     dtype,
     async readWindow(y0, x0, h, w) {
       const out = new T(h * w);
-      for (let y = 0; y < h; y++) out.set(data.subarray((y0 + y) * W + x0, (y0 + y) * W + x0 + w) as never, y * w);
+      for (let y = 0; y < h; y++) out.set(data.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w) as never, y * w);
       return [out];
     },
     async close() {},
@@ -122,6 +122,43 @@ describe("masks kept as the scan's runs", () => {
       }
     });
   }
+
+  it("a mask wider than 65,535 pixels: runs on both sides of column 65,535 and across it, ids past 65,535, read back equal", async () => {
+    const h = 3;
+    const w = 70_000;
+    const nucleus = new Uint32Array(h * w);
+    const cytosol = new Uint32Array(h * w);
+    nucleus.fill(1, 65_530, 65_545); // across column 65,535
+    nucleus.fill(70_000, w + 69_990, w + 70_000); // an id past 16 bits, to the row's end
+    nucleus.fill(2, w + 10, w + 20);
+    nucleus.fill(3, 2 * w + 65_536, 2 * w + 65_600);
+    cytosol.fill(1, 65_500, 65_560);
+    cytosol.fill(70_000, w + 69_980, 2 * w + 5); // on to the next row
+    cytosol.fill(2, w + 5, w + 25);
+    cytosol.fill(3, 2 * w + 65_530, 2 * w + 65_610);
+    const nucleusIn = source("nucleus.tif", "uint32", nucleus, h, w);
+    const cytosolIn = source("cytosol.tif", "uint32", cytosol, h, w);
+    const kept = await prepareMasks(nucleusIn, cytosolIn, { size: 2, border: "pad", match: "ids" });
+    expect(kept.nucleus).toBeInstanceOf(RunMaskSource);
+    expect(kept.nucleus.dtype).toBe("uint32");
+    const windows: [number, number, number, number][] = [
+      [0, 0, h, w],
+      [0, 65_530, 3, 10],
+      [1, 65_535, 2, 1],
+      [0, 69_995, 3, 5],
+      [2, 65_536, 1, 3_000],
+    ];
+    for (const [from, got] of [
+      [nucleusIn, kept.nucleus],
+      [cytosolIn, kept.cytosol as ImageSource],
+    ] as const) {
+      for (const [y0, x0, wh, ww] of windows) {
+        const [a] = await from.readWindow(y0, x0, wh, ww);
+        const [b] = await got.readWindow(y0, x0, wh, ww);
+        expect(Array.from(b), `${from.name} window ${[y0, x0, wh, ww]}`).toEqual(Array.from(a));
+      }
+    }
+  });
 
   it("past the budget, or of float labels, the masks are read from their files again, with the same plan", async () => {
     const m = masks("uint16", 5, 65535);
