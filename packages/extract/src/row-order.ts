@@ -35,9 +35,10 @@ export class InOrderRows<T extends ArrayBufferView = Uint16Array> {
   private spillFd: number | null = null;
   private spillPath = "";
   private spillEnd = 0;
+  /** The spilled rows read back last, while rows of them are still to be written. */
+  private span: Span | null = null;
   /** The first error of the writer; the pipeline checks it and stops. */
   error: unknown = null;
-  private span: Span | null = null;
   /** Rows that went through the spill file (for the summary / tests). */
   spilledRows = 0;
   /** The most bytes read back from the spill file and held at once (for tests). */
