@@ -1,6 +1,7 @@
 // The 64 synthetic float16 cells (5 x 128 x 128) that bench/zarr-io.mjs
 // writes and bench/codecs.mjs codes: smooth blobs per channel plus noise, in
-// [0, 1], as normalised crops look (channels 0-1 a masked disc).
+// [0, 1], as normalised crops look (channels 0-1 a masked disc; with
+// `masked`, every channel, as an extraction's stacks are).
 
 export const POOL = 64;
 export const CELL_ELEMS = 5 * 128 * 128;
@@ -12,8 +13,12 @@ function halfBits(v) {
   return ((x >>> 16) & 0x8000) | (e << 10) | ((x >>> 13) & 0x3ff);
 }
 
-/** The cells one after another: POOL x CELL_ELEMS float16 bit patterns (the same every call). */
-export function cellPool() {
+/**
+ * The cells one after another: POOL x CELL_ELEMS float16 bit patterns (the
+ * same every call). `masked`: every channel zero outside the cell's disc, as
+ * an extraction writes them (most of each plane zeros).
+ */
+export function cellPool({ masked = false } = {}) {
   const pool = new Uint16Array(POOL * CELL_ELEMS);
   let seed = 12345;
   const rnd = () => {
@@ -30,7 +35,7 @@ export function cellPool() {
         for (let x = 0; x < 128; x++) {
           const d2 = ((x - cx) ** 2 + (y - cy) ** 2) / (r * r);
           const v = c < 2 ? (d2 < 1 ? 1 : 0) * (0.5 + 0.5 * Math.exp(-d2)) : amp * Math.exp(-d2) + 0.02 * rnd();
-          pool[p * CELL_ELEMS + c * 128 * 128 + y * 128 + x] = halfBits(v);
+          pool[p * CELL_ELEMS + c * 128 * 128 + y * 128 + x] = halfBits(masked && d2 >= 1 ? 0 : v);
         }
     }
   }

@@ -10,6 +10,7 @@
 // zlib, SIMD) and Python's zlib module (the system libz h5py links).
 //   npm run build
 //   node bench/codecs.mjs           (BENCH_MB: bytes coded per measurement, default 512)
+//   CELLS=masked node bench/codecs.mjs   (every channel zero outside the cell, as extraction writes them)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,7 +22,8 @@ import { CELL_ELEMS, cellPool, POOL } from "./cell-pool.mjs";
 const TOTAL = Number(process.env.BENCH_MB ?? 512) * 1e6;
 const ROW = CELL_ELEMS;
 const CH = ROW * 2;
-const pool = cellPool(); // the cells of bench/zarr-io.mjs
+const MASKED = process.env.CELLS === "masked";
+const pool = cellPool({ masked: MASKED }); // the cells of bench/zarr-io.mjs (masked: as an extraction writes them)
 const raw = new Uint8Array(pool.buffer);
 const chunks = Array.from({ length: POOL }, (_, p) => raw.subarray(p * CH, (p + 1) * CH));
 const passes = Math.max(1, Math.round(TOTAL / raw.length));
@@ -130,7 +132,7 @@ print(json.dumps({"numcodecs": numcodecs.__version__, "mbps": out, "zlib": zl}))
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`codecs: ${POOL} float16 cell chunks of ${CH / 1024} KB, ${passes} passes (${((passes * raw.length) / 1e6).toFixed(0)} MB) per measurement, one core each`);
+console.log(`codecs: ${POOL} float16 cell chunks of ${CH / 1024} KB${MASKED ? " masked (zero outside the cell)" : ""}, ${passes} passes (${((passes * raw.length) / 1e6).toFixed(0)} MB) per measurement, one core each`);
 console.table(
   Object.keys(ours).map((op) => ({
     op,

@@ -130,16 +130,29 @@ export function lz4Encode(src: usize, n: usize, dst: usize, dstCap: usize, accel
       op += 2;
       let p = ip + MIN_MATCH;
       let q = ref + MIN_MATCH;
-      while (p + 8 <= matchLimit) {
+      // 16 bytes a step (masked cells are mostly zeros: matches of kilobytes), then 8
+      let ended = false;
+      while (p + 16 <= matchLimit) {
+        const same = i8x16.bitmask(i8x16.eq(v128.load(p), v128.load(q)));
+        if (same != 0xffff) {
+          p += <usize>ctz(~same);
+          ended = true;
+          break;
+        }
+        p += 16;
+        q += 16;
+      }
+      while (!ended && p + 8 <= matchLimit) {
         const x = load<u64>(p) ^ load<u64>(q);
         if (x != 0) {
           p += <usize>(ctz(x) >> 3);
+          ended = true;
           break;
         }
         p += 8;
         q += 8;
       }
-      if (p + 8 > matchLimit) {
+      if (!ended) {
         q = ref + (p - ip);
         while (p < matchLimit && load<u8>(p) == load<u8>(q)) {
           p++;
