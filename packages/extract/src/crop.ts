@@ -210,6 +210,16 @@ export function writeScaled(s: Scratch, r: Rect, sub: number, mul: number, outsi
 }
 
 /**
+ * How a channel's crop is normalised to its quantiles [lo, hi], as float32
+ * values (the WebAssembly kernel normWeight takes them as such): t = clip((x -
+ * nlo) * inv, loClip, hiClip). Equal quantiles leave the values as they are.
+ */
+export function quantileScale(lo: number, hi: number): { nlo: number; inv: number; loClip: number; hiClip: number } {
+  if (hi === lo) return { nlo: 0, inv: 1, loClip: Number.NEGATIVE_INFINITY, hiClip: Number.POSITIVE_INFINITY };
+  return { nlo: Math.fround(lo), inv: Math.fround(1 / (hi - lo)), loClip: 0, hiClip: 1 };
+}
+
+/**
  * The min-max rescale of a plane whose float32 values span [mn, mx], in
  * float32 as writeScaled computes it: sub, mul, and what a 0 becomes (the
  * value outside the support).

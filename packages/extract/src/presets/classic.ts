@@ -4,7 +4,7 @@
 // (gaussian, sigma), the others by the cytosol mask dilated by a disk, then
 // blurred; each channel is normalised to its crop's quantiles, clipped to
 // [0, 1], weighted, then min-max scaled.
-import { area, type ChannelPlane, channelQuantiles, cropChannel, cropChannelWasm, exactInFloat32, minMaxScale, type Scratch, type Window, writeBinary, writeScaled, writeScaledWasm } from "../crop.js";
+import { area, type ChannelPlane, channelQuantiles, cropChannel, cropChannelWasm, exactInFloat32, minMaxScale, quantileScale, type Scratch, type Window, writeBinary, writeScaled, writeScaledWasm } from "../crop.js";
 import { dilateDisk } from "../kernels/dilate.js";
 import { fillHoles } from "../kernels/fill-holes.js";
 import { blurBinary } from "../kernels/gaussian.js";
@@ -45,8 +45,6 @@ export function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto
       continue;
     }
     channelQuantiles(ch, win, oy, ox, s.valid, s);
-    const lo = s.q[0];
-    const hi = s.q[1];
     // Read the slide directly where the support lies inside the image (the usual
     // case); otherwise through a zero-padded copy.
     const v = s.valid;
@@ -65,11 +63,7 @@ export function classic(win: Window, oy: number, ox: number, s: Scratch, hasCyto
     let mn = area(r) < SS ? 0 : Number.POSITIVE_INFINITY;
     let mx = area(r) < SS ? 0 : Number.NEGATIVE_INFINITY;
     // every step in float32, as the WebAssembly kernel (normWeight) computes it
-    const scale = hi !== lo;
-    const inv = Math.fround(scale ? 1 / (hi - lo) : 1);
-    const nlo = Math.fround(scale ? lo : 0);
-    const hiClip = scale ? 1 : Number.POSITIVE_INFINITY;
-    const loClip = scale ? 0 : Number.NEGATIVE_INFINITY;
+    const { nlo, inv, loClip, hiClip } = quantileScale(s.q[0], s.q[1]);
     for (let y = r.y0; y < r.y1; y++) {
       const row = y * S;
       const so = y * srcStride + srcOff - row; // src index of crop index i is i + so
@@ -109,24 +103,8 @@ function classicChannelWasm(w: WasmKernels, ch: ChannelPlane, win: Window, oy: n
       s.sel.result(s.q);
     }
   }
-  const lo = s.q[0];
-  const hi = s.q[1];
-  const scale = hi !== lo;
-  w.x.normWeight(
-    w.xbuf.p,
-    W.p,
-    w.fbuf.p,
-    S,
-    r.y0,
-    r.y1,
-    r.x0,
-    r.x1,
-    scale ? lo : 0,
-    scale ? 1 / (hi - lo) : 1,
-    scale ? 0 : Number.NEGATIVE_INFINITY,
-    scale ? 1 : Number.POSITIVE_INFINITY,
-    w.mnmxPtr,
-  );
+  const { nlo, inv, loClip, hiClip } = quantileScale(s.q[0], s.q[1]);
+  w.x.normWeight(w.xbuf.p, W.p, w.fbuf.p, S, r.y0, r.y1, r.x0, r.x1, nlo, inv, loClip, hiClip, w.mnmxPtr);
   const { sub, mul, outside } = minMaxScale(w.mnmx[0], w.mnmx[1]);
   writeScaledWasm(w, w.fbuf, r, sub, mul, outside, out, base);
 }
