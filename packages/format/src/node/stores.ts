@@ -146,6 +146,9 @@ export async function openLocalKeyStore(source: string): Promise<KeyStore> {
  * `overwrite`). Every file is fsynced as it is closed and every directory
  * before the rename; leftovers of killed runs in the folder are removed at create.
  */
+/** Bytes written to a file of a directory store after which it is synced in the background (see open). */
+const FILE_SYNC_BYTES = 2 << 20;
+
 export class DirectorySink implements KeySink {
   private dirs = new Map<string, Promise<void>>();
 
@@ -190,10 +193,25 @@ export class DirectorySink implements KeySink {
 
   async open(key: string): Promise<KeyFile> {
     const fh: FileHandle = await open(await this.fileFor(key), "w");
+    // Synced in the background every FILE_SYNC_BYTES written, so that the disk
+    // takes a shard while the writer goes on, not at its close: an extraction
+    // with ids in random order closes every shard in its last band.
+    let unsynced = 0;
+    let syncing: Promise<void> | null = null;
+    const written = (n: number) => {
+      unsynced += n;
+      if (unsynced < FILE_SYNC_BYTES || syncing) return;
+      unsynced = 0;
+      syncing = fh.datasync().finally(() => {
+        syncing = null;
+      });
+      syncing.catch(() => {}); // its failure shows at close, which syncs again
+    };
     return {
-      writev: async (parts, at) => void (await fh.writev(parts, at)),
-      write: async (bytes, at) => void (await fh.write(bytes, 0, bytes.length, at)),
+      writev: async (parts, at) => written((await fh.writev(parts, at)).bytesWritten),
+      write: async (bytes, at) => written((await fh.write(bytes, 0, bytes.length, at)).bytesWritten),
       close: async () => {
+        await syncing;
         await fh.sync();
         await fh.close();
       },

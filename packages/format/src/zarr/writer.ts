@@ -376,12 +376,24 @@ interface ShardState {
  */
 const SHARD_WRITE_BYTES = 1 << 20;
 
+/**
+ * Bytes placed in all open shards but not yet written. Rows handed in out of
+ * row order (an extraction's spatial order) fill every shard a little at a
+ * time, so the shard with the most waiting is written once the total passes
+ * this (245 shards of 1 MiB waiting each would be 245 MB held).
+ */
+const UNWRITTEN_BYTES = 16 << 20;
+
 class ZarrArrayWriter implements ArrayWriter {
   readonly unit: number[];
   private pending = new Set<Promise<void>>();
   private error: unknown = null;
   private shards = new Map<string, ShardState>();
   private closed = false;
+  /** Encoded bytes placed in the open shards, not yet handed to a write (UNWRITTEN_BYTES). */
+  private unwritten = 0;
+  /** The most bytes that waited at once (for tests). */
+  mostUnwritten = 0;
 
   constructor(
     private readonly store: ZarrWriter,
@@ -520,7 +532,7 @@ class ZarrArrayWriter implements ArrayWriter {
     st.order = new Promise<void>((resolve) => {
       reserved = resolve;
     });
-    let flush: { at: number; bytes: Uint8Array[] } | null = null;
+    let flush: { st: ShardState; run: { at: number; bytes: Uint8Array[] } } | null = null;
     try {
       const encoded = await encode();
       await previous;
@@ -530,30 +542,49 @@ class ZarrArrayWriter implements ArrayWriter {
       st.index[2 * flat + 1] = BigInt(encoded.length);
       // Placed in order: the pending chunks are one contiguous run of the shard.
       st.pending.push(encoded);
+      this.unwritten += encoded.length;
+      if (this.unwritten > this.mostUnwritten) this.mostUnwritten = this.unwritten;
       // (at most 512 buffers a write: below the system's limit of buffers per writev)
       st.placed++;
-      if (st.size - st.pendingAt >= SHARD_WRITE_BYTES || st.pending.length >= 512 || st.placed === st.expected) flush = takePending(st);
+      if (st.size - st.pendingAt >= SHARD_WRITE_BYTES || st.pending.length >= 512 || st.placed === st.expected) flush = { st, run: this.takePending(st) };
+      else if (this.unwritten > UNWRITTEN_BYTES) flush = this.takeFullest();
     } finally {
       reserved();
     }
-    if (flush) await this.writeRun(st, flush);
+    if (flush) await this.writeRun(flush.st, flush.run);
     if (++st.written === st.expected) await this.finishShard(key, st);
   }
 
-  private async writeRun(st: ShardState, run: { at: number; bytes: Uint8Array[] }): Promise<void> {
-    const fh = await st.fh;
+  /** The pending chunks of a shard and where they go; the shard starts a new run after them. */
+  private takePending(st: ShardState): { at: number; bytes: Uint8Array[] } {
+    const run = { at: st.pendingAt, bytes: st.pending };
+    this.unwritten -= st.size - st.pendingAt;
+    st.pending = [];
+    st.pendingAt = st.size;
+    return run;
+  }
+
+  /** The pending chunks of the open shard with the most bytes waiting. */
+  private takeFullest(): { st: ShardState; run: { at: number; bytes: Uint8Array[] } } | null {
+    let fullest: ShardState | null = null;
+    for (const st of this.shards.values()) if (!fullest || st.size - st.pendingAt > fullest.size - fullest.pendingAt) fullest = st;
+    return fullest && fullest.pending.length > 0 ? { st: fullest, run: this.takePending(fullest) } : null;
+  }
+
+  /** Writes a run of a shard; the write is in st.writes at once (finishShard waits for every one). */
+  private writeRun(st: ShardState, run: { at: number; bytes: Uint8Array[] }): Promise<void> {
     // Keep only completion, not what a write resolves to: holding the buffers kept
     // every compressed chunk of an open shard in memory (805 MB peak for 655 MB written).
-    const w = fh.writev(run.bytes, run.at).then(() => undefined);
+    const w = st.fh.then((fh) => fh.writev(run.bytes, run.at)).then(() => undefined);
     st.writes.push(w);
-    await w;
+    return w;
   }
 
   /** Appends the index (sharding.ts) and closes the shard file. */
   private async finishShard(key: string, st: ShardState): Promise<void> {
     this.shards.delete(key);
     await st.order; // every chunk handed in has its place
-    if (st.pending.length) await this.writeRun(st, takePending(st));
+    if (st.pending.length) await this.writeRun(st, this.takePending(st));
     await Promise.all(st.writes);
     const fh = await st.fh;
     await fh.write(encodeShardIndex(st.index), st.size);
@@ -575,10 +606,3 @@ class ZarrArrayWriter implements ArrayWriter {
   }
 }
 
-/** The pending chunks of a shard and where they go; the shard starts a new run after them. */
-function takePending(st: ShardState): { at: number; bytes: Uint8Array[] } {
-  const run = { at: st.pendingAt, bytes: st.pending };
-  st.pending = [];
-  st.pendingAt = st.size;
-  return run;
-}
