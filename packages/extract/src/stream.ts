@@ -144,7 +144,17 @@ export interface StreamOptions {
    * the sink then gets encoded rows (cell-batch.ts EncodedRow records).
    */
   encoding?: ChunkEncoding;
-  /** Called as batches of cells are computed, with how many (any order; the sink gets them in row order). */
+  /**
+   * The order the sink gets the rows in: "rows" (default), ascending row
+   * number; "extraction", the order the cells are extracted in (band by band,
+   * batch by batch: the same for any number of threads), for a writer whose
+   * readers find a chunk wherever it is placed (format's imagesArrayLayout
+   * says which). Rows in row order wait for the earliest row still to come:
+   * with ids in random order most of them until the last band, held and
+   * spilled, then written in a tail after the last cell.
+   */
+  order?: "rows" | "extraction";
+  /** Called as batches of cells are computed, with how many (any order; the sink gets them in the stream's order). */
   onComputed?: (cells: number) => void;
   /** The cell workers, started earlier for `threads` (startCellWorkers); closed at the end. */
   workers?: CellWorkers | null;
@@ -158,7 +168,7 @@ export interface StreamOptions {
 
 /**
  * Extracts the rows of the plan and hands each stack (float16 bits, (C', S, S))
- * to `sink` in row order, one call at a time. The core of extract(), usable for
+ * to `sink` in row order (or extraction order: options.order), one call at a time. The core of extract(), usable for
  * a part of the rows or with any sink. With `recycle` (the default) the sink
  * must copy what it keeps: the stack's buffer is reused once its promise resolves.
  */
@@ -211,13 +221,6 @@ export async function streamStacks(
         return sink(row, stack);
       }
     : sink;
-  const rows = new InOrderRows<ArrayBufferView>(put, revive, options.queueBytes ?? 64 * MiB, rowStart, release);
-  // Its failure stops the stream at the next batch, not at the first row's
-  // turn (which ids out of raster order put near the end).
-  after?.catch((e) => {
-    rows.error ??= e;
-  });
-
   // Band height from the memory budget: a band's window is its rows plus the
   // crop margin. 24 MiB: ~470 rows of a 4000-wide slide of 3 uint16 channels
   // and uint16 masks; taller bands held more decoded tiles (+27 MB peak RSS
@@ -229,12 +232,29 @@ export async function streamStacks(
   // Each band's window, and the pixels of the largest: every band's planes fit the first ones made.
   const windows = bands.map((band) => bandWindow(band.map((r) => plan.cells[r]), size, image));
   const capacity = windows.reduce((most, { h, wd }) => Math.max(most, h * wd), 0);
+  // Results are queued by their turn in the sink's order: the row itself, or
+  // (extraction order) the row's place in the bands, where only batches that
+  // finish before one dispatched earlier wait.
+  const inTurn = options.order === "extraction" ? bands.flat() : null;
+  const rows = new InOrderRows<ArrayBufferView>(
+    inTurn ? (k, stack) => put(inTurn[k], stack) : put,
+    revive,
+    options.queueBytes ?? 64 * MiB,
+    inTurn ? 0 : rowStart,
+    release,
+  );
+  // Its failure stops the stream at the next batch, not at the first row's
+  // turn (which ids out of raster order put near the end).
+  after?.catch((e) => {
+    rows.error ??= e;
+  });
   const batchSize = Math.max(1, options.batchSize ?? 32);
   const missing: number[] = [];
   let runner: CellRunner | null = null;
   try {
     const maxInFlight = 2 * Math.max(1, options.threads);
     let inFlight = 0;
+    let dispatched = 0;
     let failure: unknown = null;
     let wake: (() => void) | null = null;
     const settled = () => {
@@ -274,14 +294,17 @@ export async function streamStacks(
         await rows.waitForRoom();
         const batchRows = bandRowsList.slice(k, k + batchSize);
         const batchCells = batchRows.map((row) => plan.cells[row]);
+        const firstTurn = dispatched; // the batch's first row's place in `inTurn`
+        dispatched += batchRows.length;
         inFlight++;
         const t = r.run(b, packCells(batchCells), free.pop()).then(
           (res) => {
             const { out, records, offsets } = res;
             if (out) rowsLeft.set(out.buffer, batchRows.length);
             batchRows.forEach((row, j) => {
-              if (records && offsets) rows.put(row, records.subarray(offsets[j], offsets[j + 1]));
-              else if (out) rows.put(row, out.subarray(j * stackLength, (j + 1) * stackLength));
+              const turn = inTurn ? firstTurn + j : row;
+              if (records && offsets) rows.put(turn, records.subarray(offsets[j], offsets[j + 1]));
+              else if (out) rows.put(turn, out.subarray(j * stackLength, (j + 1) * stackLength));
               if (res.missing[j]) missing.push(batchCells[j].id);
             });
             options.onComputed?.(batchRows.length);
@@ -299,7 +322,7 @@ export async function streamStacks(
     }
     await Promise.all(tasks);
     if (failure !== null) throw failure;
-    await rows.finish(rowEnd);
+    await rows.finish(inTurn ? inTurn.length : rowEnd);
   } finally {
     rows.close();
     if (runner) await runner.close();

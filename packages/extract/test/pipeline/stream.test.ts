@@ -17,7 +17,11 @@ beforeAll(() => {
   slide = makeSlide({ height: 200, width: 260, channels: 3, seed: 3 });
 });
 
-async function stacks(params: ReturnType<typeof resolveParams>, threads: number, opts: { cytosol?: boolean; bandBytes?: number; queueBytes?: number } = {}) {
+async function stacks(
+  params: ReturnType<typeof resolveParams>,
+  threads: number,
+  opts: { cytosol?: boolean; bandBytes?: number; queueBytes?: number; order?: "rows" | "extraction" } = {},
+) {
   const image = await openImageSource(slide.image);
   const nucleus = await openImageSource(slide.nucleus);
   const cytosol = opts.cytosol === false ? null : await openImageSource(slide.cytosol);
@@ -33,7 +37,7 @@ async function stacks(params: ReturnType<typeof resolveParams>, threads: number,
       order.push(row);
       out.set(stack, row * rowLength);
     },
-    { threads, bandBytes: opts.bandBytes, queueBytes: opts.queueBytes },
+    { threads, bandBytes: opts.bandBytes, queueBytes: opts.queueBytes, order: opts.order },
   );
   return { plan, out, order, ...res };
 }
@@ -232,5 +236,21 @@ describe("streamed stacks", () => {
     const tight = await stacks(params, 2, { queueBytes: 5 * 32 * 32 * 2 * 4, bandBytes: 100_000 });
     expect(tight.spilledRows).toBeGreaterThan(0);
     expect(Buffer.from(tight.out.buffer).equals(Buffer.from(free.out.buffer))).toBe(true);
+  });
+
+  it("in extraction order, hands every row once in the bands' order, the same for any number of threads, and holds nothing back", async () => {
+    const params = resolveParams({ size: 32 });
+    const inRows = await stacks(params, 2);
+    const tight = { queueBytes: 5 * 32 * 32 * 2 * 4, bandBytes: 100_000, order: "extraction" as const };
+    const a = await stacks(params, 2, tight);
+    // the same bands as the spill test above, whose row order spilled; here the rows come as extracted
+    expect(a.spilledRows).toBe(0);
+    expect([...a.order].sort((x, y) => x - y)).toEqual(inRows.order);
+    expect(a.order).not.toEqual(inRows.order);
+    // spatial: each row's centroid strip (16 rows of centroids) never goes back up
+    const strips = a.order.map((r) => Math.floor(a.plan.cells[r].cy / 16));
+    expect(strips.every((s, k) => k === 0 || s >= strips[k - 1])).toBe(true);
+    expect(Buffer.from(a.out.buffer).equals(Buffer.from(inRows.out.buffer))).toBe(true);
+    for (const threads of [0, 1]) expect((await stacks(params, threads, tight)).order).toEqual(a.order);
   });
 });
