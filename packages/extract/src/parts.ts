@@ -191,7 +191,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
     const n = plan.cells.length;
     const zarrFormat = o.zarrFormat ?? 3;
     const channels = nMasks + image.channels;
-    const { rowsPerUnit, writeOrder, ...arrayOptions } = imagesArrayLayout("zarr", zarrFormat, n, channels, params.size, o.compression, o.shardRows);
+    const { rowsPerUnit, ...arrayOptions } = imagesArrayLayout("zarr", zarrFormat, n, channels, params.size, o.compression, o.shardRows);
     const mine = planParts(n, rowsPerUnit, part.count)[part.index];
 
     await mkdir(path.join(store, META, "parts"), { recursive: true });
@@ -230,7 +230,7 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
     try {
       const array = await createImagesArray(writer, arrayOptions);
       if (array.unit[0] !== 1) throw new ExtractError(store, `the Zarr writer's write unit is ${array.unit[0]} rows; expected single rows`);
-      if (mine.rowEnd > mine.rowStart) missingCytosol = (await streamToArray(array, plan, params, p, { ...streamOptions(o, threads, mine.rowStart, mine.rowEnd), order: writeOrder, workers: p.workers })).missingCytosol;
+      if (mine.rowEnd > mine.rowStart) missingCytosol = (await streamToArray(array, plan, params, p, { ...streamOptions(o, threads, mine.rowStart, mine.rowEnd), workers: p.workers })).missingCytosol;
       compression = array.info.compression;
       await array.close();
       await writer.close();
@@ -362,7 +362,7 @@ export async function finalizeParts(out: string): Promise<FinalizeSummary> {
       labelColumnOrder = labels.columnOrder;
     }
     const [, channels, size] = plan.shape;
-    const { rowsPerUnit: _, writeOrder: _order, ...arrayOptions } = imagesArrayLayout("zarr", plan.zarrFormat, plan.rows, channels, size, plan.compression ?? undefined, plan.zarrFormat === 3 ? plan.rowsPerUnit : undefined);
+    const { rowsPerUnit: _, ...arrayOptions } = imagesArrayLayout("zarr", plan.zarrFormat, plan.rows, channels, size, plan.compression ?? undefined, plan.zarrFormat === 3 ? plan.rowsPerUnit : undefined);
 
     // Metadata of the whole dataset in a scratch store, then moved in: every file but the root's, then the root's.
     const scratch = path.join(scratchDir(store), `finalize-${randomBytes(4).toString("hex")}`);

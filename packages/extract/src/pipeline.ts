@@ -34,7 +34,7 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
     const writer = await createStore(o.out, { zarrFormat: o.zarrFormat ?? 3, overwrite: o.overwrite });
     try {
       o.onStage?.({ stage: "start", threads });
-      const { rowsPerUnit: _, writeOrder, ...arrayOptions } = imagesArrayLayout(writer.backend, writer.zarrFormat, n, nMasks + image.channels, params.size, o.compression, o.shardRows);
+      const { rowsPerUnit: _, ...arrayOptions } = imagesArrayLayout(writer.backend, writer.zarrFormat, n, nMasks + image.channels, params.size, o.compression, o.shardRows);
       const array = await createImagesArray(writer, arrayOptions);
       // obs / var / uns are known from the plan: written first, they sit before the
       // stacks in an HDF5 file (one range request for a remote reader) and nothing
@@ -57,7 +57,7 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
         labelColumnOrder: labels?.columnOrder,
         sources: inputSources(o, image),
       });
-      const stacks = streamToArray(array, plan, params, p, { ...streamOptions(o, threads, 0, n), order: writeOrder, workers: p.workers, writeAfter: layout });
+      const stacks = streamToArray(array, plan, params, p, { ...streamOptions(o, threads, 0, n), workers: p.workers, writeAfter: layout });
       // Both settle before the writer is closed or aborted: a failed layout fails the stream at its first row.
       const [wrote, streamed] = await Promise.allSettled([layout, stacks]);
       if (wrote.status === "rejected") throw wrote.reason;

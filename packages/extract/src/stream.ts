@@ -147,11 +147,10 @@ export interface StreamOptions {
   /**
    * The order the sink gets the rows in: "rows" (default), ascending row
    * number; "extraction", the order the cells are extracted in (band by band,
-   * batch by batch: the same for any number of threads), for a writer whose
-   * readers find a chunk wherever it is placed (format's imagesArrayLayout
-   * says which). Rows in row order wait for the earliest row still to come:
-   * with ids in random order most of them until the last band, held and
-   * spilled, then written in a tail after the last cell.
+   * batch by batch: the same for any number of threads). Rows in row order
+   * wait for the earliest row still to come: with ids in random order most
+   * of them until the last band, held and spilled, then written in a tail
+   * after the last cell.
    */
   order?: "rows" | "extraction";
   /** Called as batches of cells are computed, with how many (any order; the sink gets them in the stream's order). */
@@ -334,17 +333,21 @@ export async function streamStacks(
 
 /**
  * streamStacks into the images array (rows [rowStart, rowEnd) of options).
- * A write unit of one row (HDF5 chunks, Zarr v2, a part's Zarr v3): each
- * stack goes to the writer as it is, without a RowAppender copy; both
- * backends copy a block into their chunks within setBlock, so its buffer is
- * free for reuse once setBlock resolves. A writer that takes encoded chunks
+ * A write unit of one row (HDF5 chunks, Zarr chunks and a v3 shard's inner
+ * chunks): each stack goes to the writer as it is, without a RowAppender
+ * copy, in extraction order (the writer places a chunk wherever it is handed
+ * in, and the chunk index or shard index says where: nothing waits for the
+ * earliest row, and the cells next to each other on the slide are next to
+ * each other in the file, a region's cells one range for a remote reader);
+ * both backends copy a block into their chunks within setBlock, so its
+ * buffer is free for reuse once setBlock resolves. A writer that takes encoded chunks
  * gets them compressed by the worker that made them (HDF5: each (S, S) plane;
  * Zarr: each stack); the main thread only places finished chunks. Zarr v3 of
  * the tiled bench slide (bench/extract-tiled.mjs) went from 732 to
  * 1,400-1,450 cells/s on 2 cores when the main thread stopped copying each
  * stack into a chunk and posting it to a codec thread. Units of many rows
  * (shards of HDF5 or of a Zarr writer without encoded chunks) are gathered by
- * a RowAppender.
+ * a RowAppender, in row order.
  */
 export async function streamToArray(
   array: ArrayWriter,
@@ -366,7 +369,7 @@ export async function streamToArray(
       const { bytes, sizes, masks } = parseEncodedRow(record, chunks);
       await setEncoded([row, ...zeros], shape, bytes, sizes, masks);
     };
-    return streamStacks(plan, params, sources, sink, { ...options, encoding });
+    return streamStacks(plan, params, sources, sink, { ...options, encoding, order: "extraction" });
   }
   const appender = direct ? null : new RowAppender(array);
   const sink = async (row: number, stack: Uint16Array) => {
@@ -374,7 +377,7 @@ export async function streamToArray(
     if (appender) await appender.append(block);
     else await array.setBlock([row, ...zeros], block);
   };
-  const result = await streamStacks(plan, params, sources, sink, { ...options, encoding: undefined });
+  const result = await streamStacks(plan, params, sources, sink, { ...options, encoding: undefined, order: appender ? "rows" : "extraction" });
   await appender?.flush();
   return result;
 }

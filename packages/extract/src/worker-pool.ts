@@ -75,7 +75,7 @@ export type CellWorkers = WorkerPool<CellRequest, BatchResult>;
  */
 export function startCellWorkers(threads: number): CellWorkers | null {
   if (threads === 0) return null;
-  const pool: CellWorkers = new WorkerPool(workerFile("worker", import.meta.url), threads, { queue: 1 });
+  const pool: CellWorkers = new WorkerPool(workerFile("worker", import.meta.url), threads, { queue: 2 });
   pool.startAll();
   return pool;
 }

@@ -209,17 +209,6 @@ export function rowsPerShard(rowBytes: number): number {
 export interface ImagesArrayLayout extends CreateArrayOptions {
   /** Rows of one write unit: parts of a plan split along these. */
   rowsPerUnit: number;
-  /**
-   * The order an extraction hands the rows to the writer, which places the
-   * chunks in the file(s) in that order. "rows" for HDF5: one file, whose
-   * readers fetch neighbouring chunks in one range request, so that a range
-   * of rows (the viewer's page) is one read. "extraction" (the cells' spatial
-   * order) for Zarr: a v2 chunk is its own file, and a v3 shard's readers
-   * fetch inner chunks less than 64 KiB apart in one read, so rows scattered
-   * within a shard still come in one; nothing then waits for the earliest
-   * row (with ids in random order, most rows until the last band).
-   */
-  writeOrder: "rows" | "extraction";
 }
 
 /**
@@ -240,14 +229,14 @@ export function imagesArrayLayout(
   const shape = [rows, channels, size, size];
   const attrs = encodingAttrs("array");
   if (backend === "hdf5") {
-    return { shape, dtype: "float16", chunks: [1, 1, size, size], compression: compression ?? HDF5_DEFAULT_COMPRESSION, attrs, rowsPerUnit: 1, writeOrder: "rows" };
+    return { shape, dtype: "float16", chunks: [1, 1, size, size], compression: compression ?? HDF5_DEFAULT_COMPRESSION, attrs, rowsPerUnit: 1 };
   }
   const chunks = [1, channels, size, size];
   if (backend === "zarr" && zarrFormat === 3) {
     const r = shardRows ?? rowsPerShard(channels * size * size * 2);
-    return { shape, dtype: "float16", chunks, shards: [r, channels, size, size], compression, attrs, rowsPerUnit: r, writeOrder: "extraction" };
+    return { shape, dtype: "float16", chunks, shards: [r, channels, size, size], compression, attrs, rowsPerUnit: r };
   }
-  return { shape, dtype: "float16", chunks, shards: null, compression, attrs, rowsPerUnit: 1, writeOrder: backend === "zarr" ? "extraction" : "rows" };
+  return { shape, dtype: "float16", chunks, shards: null, compression, attrs, rowsPerUnit: 1 };
 }
 
 /** What writeSingleCellLayout records besides the stacks. */
