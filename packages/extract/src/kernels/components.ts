@@ -145,9 +145,33 @@ export class RunLabeller {
   }
 }
 
+/** A typed array of numbers (the planes a window is filled into). */
+type NumberArray = ArrayBufferView & { [i: number]: number; BYTES_PER_ELEMENT: number; fill(v: number, a?: number, b?: number): unknown };
+
+/**
+ * Zeros out[0, n). On a SharedArrayBuffer (the bands the workers read) V8
+ * fills a Uint16Array element by element, 2.5-5x slower than memset (80 MB:
+ * 25-50 ms against 7); through a Float64Array view, eight bytes a store, it
+ * is ~10 ms (zero is all-zero bits in every type).
+ */
+function zeroFill(out: NumberArray, n: number): void {
+  const size = out.BYTES_PER_ELEMENT;
+  const at = out.byteOffset;
+  const end = at + n * size;
+  const a = Math.min(end, (at + 7) & ~7);
+  const b = Math.max(a, end & ~7);
+  if (b - a < 64 || a % size !== 0 || b % size !== 0) {
+    out.fill(0, 0, n);
+    return;
+  }
+  out.fill(0, 0, (a - at) / size);
+  new Float64Array(out.buffer, a, (b - a) / 8).fill(0);
+  out.fill(0, (b - at) / size, n);
+}
+
 /** Labels of rows [y0, y0 + h) x columns [x0, x0 + w) into out (h * w, row-major). */
-export function fillLabelWindow(r: LabelRuns, y0: number, x0: number, h: number, w: number, out: { [i: number]: number; fill(v: number, a?: number, b?: number): unknown }): void {
-  out.fill(0, 0, h * w);
+export function fillLabelWindow(r: LabelRuns, y0: number, x0: number, h: number, w: number, out: NumberArray): void {
+  zeroFill(out, h * w);
   const x1 = x0 + w;
   for (let y = 0; y < h; y++) {
     const a = r.rowStart[y0 + y];

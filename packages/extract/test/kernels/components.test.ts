@@ -90,4 +90,34 @@ describe("RunLabeller", () => {
       for (let y = 0; y < wh; y++) for (let x = 0; x < ww; x++) expect(out[y * ww + x]).toBe(full[(y0 + y) * w + x0 + x]);
     }
   });
+
+  it("windows into views of shared and plain buffers at any offset clear what was there and nothing past the window", () => {
+    const h = 45;
+    const w = 61;
+    const r = runLabels(randomMask(h, w, 0.45, 9), h, w, 4);
+    const full = new Uint32Array(h * w);
+    fillLabelWindow(r, 0, 0, h, w, full);
+    for (const Buffer of [ArrayBuffer, SharedArrayBuffer]) {
+      for (const T of [Uint16Array, Uint32Array]) {
+        // element offsets 0-5 and window widths around 8-byte multiples: every head / middle / tail split of the zeroing
+        for (let offset = 0; offset < 6; offset++) {
+          for (const [y0, x0, wh, ww] of [
+            [0, 0, h, w],
+            [3, 5, 20, 17],
+            [10, 2, 1, 3],
+            [7, 0, 30, 61],
+          ]) {
+            const n = wh * ww;
+            const all = new T(new Buffer((offset + n + 8) * T.BYTES_PER_ELEMENT) as ArrayBuffer).fill(9999);
+            const out = all.subarray(offset, offset + n);
+            fillLabelWindow(r, y0, x0, wh, ww, out);
+            const bad: string[] = [];
+            for (let y = 0; y < wh; y++) for (let x = 0; x < ww; x++) if (out[y * ww + x] !== full[(y0 + y) * w + x0 + x]) bad.push(`${y},${x}`);
+            expect(bad, `${Buffer.name} ${T.name} offset ${offset} window ${[y0, x0, wh, ww]}`).toEqual([]);
+            expect([...all.subarray(0, offset), ...all.subarray(offset + n)].every((v) => v === 9999)).toBe(true);
+          }
+        }
+      }
+    }
+  });
 });
