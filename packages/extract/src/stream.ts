@@ -337,8 +337,7 @@ export async function streamStacks(
  * chunks): each stack goes to the writer as it is, without a RowAppender
  * copy, in extraction order (the writer places a chunk wherever it is handed
  * in, and the chunk index or shard index says where: nothing waits for the
- * earliest row, and the cells next to each other on the slide are next to
- * each other in the file, a region's cells one range for a remote reader);
+ * earliest row, and the cells of a region of the slide lie together);
  * both backends copy a block into their chunks within setBlock, so its
  * buffer is free for reuse once setBlock resolves. A writer that takes encoded chunks
  * gets them compressed by the worker that made them (HDF5: each (S, S) plane;
