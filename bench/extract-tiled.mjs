@@ -12,9 +12,10 @@
 //   SLIDES=issue node bench/extract-tiled.mjs        # only the 4000 x 4000 slide of bench/make-tiled-slide.py
 //
 // SLIDES      comma list of: issue (bench/make-tiled-slide.py: 4000 x 4000,
-//             7,000 cells of 8-15 px nuclei, ids in random order: the row
-//             queue's worst case), issue-raster (the same slide, ids in raster
-//             order as Cellpose numbers them), 5000, 50000 (bench/extract_peer.py
+//             7,000 cells of 8-15 px nuclei, ids in random order as StarDist
+//             numbers objects: neighbours on the slide far apart in cellID
+//             order), issue-raster (the same slide, ids in raster order as
+//             Cellpose numbers them), 5000, 50000 (bench/extract_peer.py
 //             make: cells on a 44 px grid, 91 cells across = 4004 px wide, so the
 //             5,000 and 50,000-cell slides have the same width and only their
 //             height differs: the peak RSS should not); default
