@@ -167,8 +167,8 @@ export interface StreamOptions {
 
 /**
  * Extracts the rows of the plan and hands each stack (float16 bits, (C', S, S))
- * to `sink` in row order (or extraction order: options.order), one call at a time. The core of extract(), usable for
- * a part of the rows or with any sink. With `recycle` (the default) the sink
+ * to `sink` in row order (or extraction order: options.order), one call at a
+ * time. The core of extract(), usable for a part of the rows or with any sink. With `recycle` (the default) the sink
  * must copy what it keeps: the stack's buffer is reused once its promise resolves.
  */
 export function streamStacks(
@@ -339,9 +339,10 @@ export async function streamStacks(
  * in, and the chunk index or shard index says where: nothing waits for the
  * earliest row, and the cells of a region of the slide lie together);
  * both backends copy a block into their chunks within setBlock, so its
- * buffer is free for reuse once setBlock resolves. A writer that takes encoded chunks
- * gets them compressed by the worker that made them (HDF5: each (S, S) plane;
- * Zarr: each stack); the main thread only places finished chunks. Zarr v3 of
+ * buffer is free for reuse once setBlock resolves. A writer that takes
+ * encoded chunks gets them compressed by the worker that made them (HDF5:
+ * each (S, S) plane; Zarr: each stack); the main thread only places finished
+ * chunks. Zarr v3 of
  * the tiled bench slide (bench/extract-tiled.mjs) went from 732 to
  * 1,400-1,450 cells/s on 2 cores when the main thread stopped copying each
  * stack into a chunk and posting it to a codec thread. Units of many rows

@@ -72,6 +72,9 @@ export type CellWorkers = WorkerPool<CellRequest, BatchResult>;
  * Starts `threads` cell workers now (none for 0): each takes ~150-250 ms to
  * start and load its module, which they do while the caller makes the plan
  * rather than after it. startRunner takes them; close() them if it never does.
+ * Each holds a batch queued beside the one it computes: with one at a time
+ * it waited for the main thread (its garbage collector, a band's copy)
+ * between batches, 220-270 ms a worker over the tiled bench slide's run.
  */
 export function startCellWorkers(threads: number): CellWorkers | null {
   if (threads === 0) return null;

@@ -139,6 +139,9 @@ export async function openLocalKeyStore(source: string): Promise<KeyStore> {
   return new LocalStore(path.resolve(source));
 }
 
+/** Bytes written to a file of a directory store after which it is synced in the background (see DirectorySink.open). */
+const FILE_SYNC_BYTES = 2 << 20;
+
 /**
  * A Zarr store written as `<target>.tmp-<pid>.<random>.<host>/` and renamed
  * onto the target at commit, so an interrupted write never leaves a store
@@ -146,9 +149,6 @@ export async function openLocalKeyStore(source: string): Promise<KeyStore> {
  * `overwrite`). Every file is fsynced as it is closed and every directory
  * before the rename; leftovers of killed runs in the folder are removed at create.
  */
-/** Bytes written to a file of a directory store after which it is synced in the background (see open). */
-const FILE_SYNC_BYTES = 2 << 20;
-
 export class DirectorySink implements KeySink {
   private dirs = new Map<string, Promise<void>>();
 
@@ -196,22 +196,33 @@ export class DirectorySink implements KeySink {
     // Synced in the background every FILE_SYNC_BYTES written, so that the disk
     // takes a shard while the writer goes on, not at its close: an extraction
     // with ids in random order closes every shard in its last band.
+    // A failed sync is kept for close: after a failed writeback a later fsync
+    // may report success, so close must not rely on its own sync to see it.
     let unsynced = 0;
     let syncing: Promise<void> | null = null;
+    let failed: unknown = null;
     const written = (n: number) => {
       unsynced += n;
       if (unsynced < FILE_SYNC_BYTES || syncing) return;
       unsynced = 0;
-      syncing = fh.datasync().finally(() => {
-        syncing = null;
-      });
-      syncing.catch(() => {}); // its failure shows at close, which syncs again
+      syncing = fh
+        .datasync()
+        .catch((e) => {
+          failed ??= e;
+        })
+        .finally(() => {
+          syncing = null;
+        });
     };
     return {
       writev: async (parts, at) => written((await fh.writev(parts, at)).bytesWritten),
       write: async (bytes, at) => written((await fh.write(bytes, 0, bytes.length, at)).bytesWritten),
       close: async () => {
         await syncing;
+        if (failed) {
+          await fh.close().catch(() => {});
+          throw failed;
+        }
         await fh.sync();
         await fh.close();
       },
