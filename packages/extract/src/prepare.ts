@@ -83,8 +83,6 @@ export interface ExtractOptions {
   onStage?: (event: ExtractStage) => void;
   /** Bytes of slide held per band (default 24 MiB; three bands are held: the one computed, the next one read ahead, the last batches of the previous one). */
   bandBytes?: number;
-  /** Bytes of finished cells held waiting for their turn before spilling (default 64 MiB). */
-  queueBytes?: number;
   /** Cells per batch handed to a worker (default 32: fewer, larger messages cost the main thread less). */
   batchSize?: number;
   /** Zarr v3: rows per shard (default about 32 MiB of stacks); parts split along shards. */
@@ -250,5 +248,5 @@ export function streamOptions(o: ExtractOptions, threads: number, rowStart: numb
     computed += k;
     o.onProgress?.(computed, rowEnd - rowStart);
   };
-  return { threads, bandBytes: o.bandBytes, queueBytes: o.queueBytes, batchSize: o.batchSize, rowStart, rowEnd, onComputed };
+  return { threads, bandBytes: o.bandBytes, batchSize: o.batchSize, rowStart, rowEnd, onComputed };
 }
