@@ -2,9 +2,11 @@
 // parts.ts a part's): the slide is read band of rows by band of rows (a band +
 // the crop margin, the next band read while the current one is computed), the
 // cells of a band go across worker threads in batches, and the finished
-// stacks reach the caller's sink in row (cellID) order. Memory: three bands of
-// the slide, the batches in flight and a bounded queue of finished cells
-// (spilled to a temporary file when ids are far from raster order).
+// stacks reach the caller's sink in extraction order (the writers: the chunk
+// index places each) or in row (cellID) order (a caller's own sink). Memory:
+// three bands of the slide, the batches in flight, and in row order a bounded
+// queue of finished cells (spilled to a temporary file when ids are far from
+// raster order).
 import { type ArrayWriter, type H5Filter, RowAppender } from "@cellfolio/format";
 import { type ChunkEncoding, packCells, parseEncodedRow } from "./cell-batch.js";
 import { maskCount, type Window, windowRoom } from "./extract-cell.js";
