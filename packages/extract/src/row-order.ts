@@ -1,10 +1,11 @@
 // Finished cells arrive in spatial order (bands of the slide), batches of them
 // out of turn; a sink takes them in turn: in row (cellID) order, or (an
 // extraction's writers) in the order the batches were dispatched, where only
-// batches finishing before an earlier one wait. This holds the early arrivals, hands rows to the
-// writer as soon as they are next, and keeps memory bounded: when too much is
-// held only because an earlier row is still to come (ids not in raster order),
-// the held rows go to a temporary spill file and come back when their turn comes.
+// batches finishing before an earlier one wait. This holds the early
+// arrivals, hands rows to the writer as soon as they are next, and keeps
+// memory bounded: when too much is held only because an earlier row is still
+// to come (ids not in raster order), the held rows go to a temporary spill
+// file and come back when their turn comes.
 // A row is any typed array (a stack, or an encoded row of variable length).
 import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";

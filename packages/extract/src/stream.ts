@@ -170,8 +170,9 @@ export interface StreamOptions {
 /**
  * Extracts the rows of the plan and hands each stack (float16 bits, (C', S, S))
  * to `sink` in row order (or extraction order: options.order), one call at a
- * time. The core of extract(), usable for a part of the rows or with any sink. With `recycle` (the default) the sink
- * must copy what it keeps: the stack's buffer is reused once its promise resolves.
+ * time. The core of extract(), usable for a part of the rows or with any
+ * sink. With `recycle` (the default) the sink must copy what it keeps: the
+ * stack's buffer is reused once its promise resolves.
  */
 export function streamStacks(
   plan: ExtractionPlan,
@@ -344,12 +345,11 @@ export async function streamStacks(
  * buffer is free for reuse once setBlock resolves. A writer that takes
  * encoded chunks gets them compressed by the worker that made them (HDF5:
  * each (S, S) plane; Zarr: each stack); the main thread only places finished
- * chunks. Zarr v3 of
- * the tiled bench slide (bench/extract-tiled.mjs) went from 732 to
- * 1,400-1,450 cells/s on 2 cores when the main thread stopped copying each
- * stack into a chunk and posting it to a codec thread. Units of many rows
- * (shards of HDF5 or of a Zarr writer without encoded chunks) are gathered by
- * a RowAppender, in row order.
+ * chunks. Zarr v3 of the tiled bench slide (bench/extract-tiled.mjs) went
+ * from 732 to 1,400-1,450 cells/s on 2 cores when the main thread stopped
+ * copying each stack into a chunk and posting it to a codec thread. Units of
+ * many rows (shards of HDF5 or of a Zarr writer without encoded chunks) are
+ * gathered by a RowAppender, in row order.
  */
 export async function streamToArray(
   array: ArrayWriter,

@@ -158,9 +158,10 @@ function zeroFill(out: NumberArray, n: number): void {
   const size = out.BYTES_PER_ELEMENT;
   const at = out.byteOffset;
   const end = at + n * size;
+  // (a and b are multiples of 8, so of every element size: views of whole elements)
   const a = Math.min(end, (at + 7) & ~7);
   const b = Math.max(a, end & ~7);
-  if (b - a < 64 || a % size !== 0 || b % size !== 0) {
+  if (b - a < 64) {
     out.fill(0, 0, n);
     return;
   }

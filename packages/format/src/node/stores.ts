@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { removeStaleTemps, renameDurably, syncDir, tempPathFor } from "@cellfolio/hdf5/node";
+import { BackgroundSync, removeStaleTemps, renameDurably, syncDir, tempPathFor } from "@cellfolio/hdf5/node";
 import { FormatError } from "../errors.js";
 import type { ChunkSource, FileKeyStore, KeyFile, KeySink, KeyStore } from "../zarr/key-store.js";
 import { isAbsentKey, isMissing, ZipStore } from "../zarr/stores.js";
@@ -193,35 +193,18 @@ export class DirectorySink implements KeySink {
 
   async open(key: string): Promise<KeyFile> {
     const fh: FileHandle = await open(await this.fileFor(key), "w");
-    // Synced in the background every FILE_SYNC_BYTES written, so that the disk
-    // takes a shard while the writer goes on, not at its close: an extraction
-    // with ids in random order closes every shard in its last band.
-    // A failed sync is kept for close: after a failed writeback a later fsync
-    // may report success, so close must not rely on its own sync to see it.
-    let unsynced = 0;
-    let syncing: Promise<void> | null = null;
-    let failed: unknown = null;
-    const written = (n: number) => {
-      unsynced += n;
-      if (unsynced < FILE_SYNC_BYTES || syncing) return;
-      unsynced = 0;
-      syncing = fh
-        .datasync()
-        .catch((e) => {
-          failed ??= e;
-        })
-        .finally(() => {
-          syncing = null;
-        });
-    };
+    // Synced in the background as it is written, so that the disk takes a
+    // shard while the writer goes on, not at its close: an extraction with
+    // ids in random order closes every shard in its last band.
+    const sync = new BackgroundSync(fh, FILE_SYNC_BYTES);
     return {
-      writev: async (parts, at) => written((await fh.writev(parts, at)).bytesWritten),
-      write: async (bytes, at) => written((await fh.write(bytes, 0, bytes.length, at)).bytesWritten),
+      writev: async (parts, at) => sync.written((await fh.writev(parts, at)).bytesWritten),
+      write: async (bytes, at) => sync.written((await fh.write(bytes, 0, bytes.length, at)).bytesWritten),
       close: async () => {
-        await syncing;
-        if (failed) {
+        await sync.idle();
+        if (sync.failure) {
           await fh.close().catch(() => {});
-          throw failed;
+          throw sync.failure;
         }
         await fh.sync();
         await fh.close();

@@ -376,6 +376,9 @@ interface ShardState {
  */
 const SHARD_WRITE_BYTES = 1 << 20;
 
+/** Placed chunks of a shard written together: their bytes, from offset `at` of the shard. */
+type ShardRun = { at: number; bytes: Uint8Array[] };
+
 /**
  * Bytes placed in all open shards but not yet written. Rows handed in out of
  * row order (an extraction's spatial order) fill every shard a little at a
@@ -532,7 +535,7 @@ class ZarrArrayWriter implements ArrayWriter {
     st.order = new Promise<void>((resolve) => {
       reserved = resolve;
     });
-    let flush: { st: ShardState; run: { at: number; bytes: Uint8Array[] } } | null = null;
+    let flush: { st: ShardState; run: ShardRun } | null = null;
     try {
       const encoded = await encode();
       await previous;
@@ -556,7 +559,7 @@ class ZarrArrayWriter implements ArrayWriter {
   }
 
   /** The pending chunks of a shard and where they go; the shard starts a new run after them. */
-  private takePending(st: ShardState): { at: number; bytes: Uint8Array[] } {
+  private takePending(st: ShardState): ShardRun {
     const run = { at: st.pendingAt, bytes: st.pending };
     this.unwritten -= st.size - st.pendingAt;
     st.pending = [];
@@ -565,14 +568,14 @@ class ZarrArrayWriter implements ArrayWriter {
   }
 
   /** The pending chunks of the open shard with the most bytes waiting. */
-  private takeFullest(): { st: ShardState; run: { at: number; bytes: Uint8Array[] } } | null {
+  private takeFullest(): { st: ShardState; run: ShardRun } | null {
     let fullest: ShardState | null = null;
     for (const st of this.shards.values()) if (!fullest || st.size - st.pendingAt > fullest.size - fullest.pendingAt) fullest = st;
     return fullest && fullest.pending.length > 0 ? { st: fullest, run: this.takePending(fullest) } : null;
   }
 
   /** Writes a run of a shard; the write is in st.writes at once (finishShard waits for every one). */
-  private writeRun(st: ShardState, run: { at: number; bytes: Uint8Array[] }): Promise<void> {
+  private writeRun(st: ShardState, run: ShardRun): Promise<void> {
     // Keep only completion, not what a write resolves to: holding the buffers kept
     // every compressed chunk of an open shard in memory (805 MB peak for 655 MB written).
     const w = st.fh.then((fh) => fh.writev(run.bytes, run.at)).then(() => undefined);

@@ -4,7 +4,7 @@
 import { access, type FileHandle, open, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Sink } from "../platform.js";
-import { removeStaleTemps, renameDurably, tempPathFor } from "./temp-output.js";
+import { BackgroundSync, removeStaleTemps, renameDurably, tempPathFor } from "./temp-output.js";
 
 const BUFFER_SIZE = 4 << 20;
 const MAX_PENDING_WRITES = 2;
@@ -25,16 +25,18 @@ export class FileSink implements Sink {
   private bufLen = 0;
   private readonly pending = new Set<Promise<unknown>>();
   private error: unknown = null;
-  /** Bytes written since the last background sync started; the sync under way (one at a time, not counted as a pending write). */
-  private unsynced = 0;
-  private syncing: Promise<void> | null = null;
+
+  /** The file synced in the background every SYNC_BYTES written (its failure is the sink's). */
+  private readonly sync: BackgroundSync;
 
   private constructor(
     readonly path: string,
     readonly tmpPath: string,
     private readonly fh: FileHandle,
     private readonly overwrite: boolean,
-  ) {}
+  ) {
+    this.sync = new BackgroundSync(fh, SYNC_BYTES);
+  }
 
   static async create(path: string, overwrite: boolean): Promise<FileSink> {
     if (!overwrite && (await exists(path))) throw new Error(`${path}: already exists (pass overwrite to replace it)`);
@@ -57,22 +59,6 @@ export class FileSink implements Sink {
     this.pending.add(t);
   }
 
-  /** Starts a background sync once enough was written since the last one. */
-  private written(bytes: number): void {
-    this.unsynced += bytes;
-    if (this.unsynced < SYNC_BYTES || this.syncing) return;
-    this.unsynced = 0;
-    this.syncing = this.fh.datasync().then(
-      () => {
-        this.syncing = null;
-      },
-      (e) => {
-        this.error ??= e;
-        this.syncing = null;
-      },
-    );
-  }
-
   private flushBuffer(): void {
     if (this.bufLen === 0) return;
     const full = this.buf;
@@ -80,7 +66,7 @@ export class FileSink implements Sink {
     this.track(
       this.fh.write(full, 0, n, this.bufStart).then(() => {
         if (this.spare.length < MAX_PENDING_WRITES) this.spare.push(full);
-        this.written(n);
+        this.sync.written(n);
       }),
     );
     this.buf = this.spare.pop() ?? new Uint8Array(BUFFER_SIZE);
@@ -94,7 +80,7 @@ export class FileSink implements Sink {
     const at = this.end;
     if (bytes.length > BUFFER_SIZE / 4) {
       this.flushBuffer();
-      this.track(this.fh.write(bytes, 0, bytes.length, at).then(() => this.written(bytes.length)));
+      this.track(this.fh.write(bytes, 0, bytes.length, at).then(() => this.sync.written(bytes.length)));
       this.end += bytes.length;
       this.bufStart = this.end;
       return at;
@@ -136,12 +122,13 @@ export class FileSink implements Sink {
   async flush(): Promise<void> {
     this.flushBuffer();
     while (this.pending.size > 0) await Promise.all(this.pending);
-    await this.syncing;
+    await this.sync.idle();
     this.throwIfFailed();
   }
 
   private throwIfFailed(): void {
-    if (this.error) throw this.error;
+    const e = this.error ?? this.sync.failure;
+    if (e) throw e;
   }
 
   /** Flushes, syncs, closes and renames onto the final path. */
@@ -158,7 +145,7 @@ export class FileSink implements Sink {
 
   async discard(): Promise<void> {
     this.flushBuffer();
-    await Promise.allSettled([...this.pending, this.syncing]);
+    await Promise.allSettled([...this.pending, this.sync.idle()]);
     await this.fh.close().catch(() => {});
     await rm(this.tmpPath, { force: true });
   }

@@ -76,3 +76,42 @@ export async function renameDurably(from: string, to: string): Promise<void> {
   await rename(from, to);
   await syncDir(path.dirname(to));
 }
+
+/**
+ * Syncs a file being written in the background, one sync at a time, each
+ * time `every` more bytes were written: the disk takes the data while the
+ * writer goes on, so the sync before the rename has little left to wait for.
+ * A failed sync is kept (`failure`) for the writer to throw: after a failed
+ * writeback a later fsync may report success.
+ */
+export class BackgroundSync {
+  private unsynced = 0;
+  private syncing: Promise<void> | null = null;
+  failure: unknown = null;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly every: number,
+  ) {}
+
+  /** Counts `bytes` written; starts a sync once `every` were written since the last one started. */
+  written(bytes: number): void {
+    this.unsynced += bytes;
+    if (this.unsynced < this.every || this.syncing) return;
+    this.unsynced = 0;
+    this.syncing = this.fh.datasync().then(
+      () => {
+        this.syncing = null;
+      },
+      (e) => {
+        this.failure ??= e;
+        this.syncing = null;
+      },
+    );
+  }
+
+  /** Resolves once no sync is under way (a failure is in `failure`, not thrown). */
+  async idle(): Promise<void> {
+    await this.syncing;
+  }
+}
