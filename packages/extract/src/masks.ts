@@ -49,6 +49,7 @@ import { MAX_KEPT_RUNS, type RunMaskSource, RunRecorder } from "./inputs/run-mas
 import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
 import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
 import { RunLabeller, type RunLabels } from "./kernels/components.js";
+import { LabelTable } from "./kernels/label-table.js";
 import { type MaskArray, MaskRunScanner, RUN_STARTS, runStarts } from "./kernels/mask-runs.js";
 import type { Rect } from "./kernels/rect.js";
 import { type ExtractionPlan, planCells, SCAN_BAND_BYTES } from "./plan.js";
@@ -107,23 +108,33 @@ export interface PreparedMasks {
   summary: MaskSummary;
 }
 
-/** Pair keys: nucleus index * 2^26 + cytosol index (0 = background); exact below 2^52. */
+/** Pair keys: nucleus slot * 2^26 + cytosol index (0 = background); exact below 2^52. */
 const PAIR = 2 ** 26;
 
 /** One pass over the nucleus and (if given) the cytosol mask, band by band. */
 interface Scan {
   cells: CellInfo[];
-  /** Cytosol label -> pixels. */
-  cytosolIds: Map<number, number>;
-  /** Nucleus id -> dense index; pair counts by key. */
-  nucleusIndex: Map<number, number>;
-  cytosolList: number[];
-  pairs: Map<number, number>;
-  /** Cytosol label -> the tight box of its pixels (slide coordinates). */
-  cytosolBoxes: Map<number, Rect>;
+  /** Nucleus labels by slot (order of first sight) and their pixels. */
+  nucleusIds: Float64Array;
+  nucleusArea: Float64Array;
+  /** Cytosol labels -> index (index 0: background, 0), their pixels and tight boxes (y0, x0, y1, x1 by index; slide coordinates). */
+  cytosolIndex: LabelTable;
+  cytosolPixels: Float64Array;
+  cytosolBoxes: Int32Array;
+  /** Pair keys (nucleus slot * PAIR + cytosol index) -> index, and pixels by index. */
+  pairs: LabelTable;
+  pairCounts: Float64Array;
   /** The masks as the runs the scan found (inputs/run-mask.ts), when they fit; the extraction reads them instead of the files. */
   nucleusRuns: RunMaskSource | null;
   cytosolRuns: RunMaskSource | null;
+}
+
+/** `a` with room for index k (doubled when full). */
+function room<T extends Float64Array | Int32Array>(a: T, k: number): T {
+  if (k < a.length) return a;
+  const grown = new (a.constructor as new (n: number) => T)(2 * a.length);
+  grown.set(a);
+  return grown;
 }
 
 async function scanMasks(
@@ -135,36 +146,29 @@ async function scanMasks(
 ): Promise<Scan> {
   const { height, width } = nucleus;
   const bandRows = Math.max(1, Math.min(height, Math.floor(bandBytes / (width * 8))));
+  // Labels are counted in typed tables (kernels/label-table.ts), looked up once a run.
   const acc = new CellAccumulator();
-  const cytosolIds = new Map<number, number>();
-  const nucleusIndex = new Map<number, number>();
-  const cytosolIndex = new Map<number, number>();
-  const cytosolList: number[] = [0];
-  const pairs = new Map<number, number>();
+  const cytosolIndex = new LabelTable();
+  cytosolIndex.add(0);
+  let cytosolPixels = new Float64Array(1024);
   let boxes = new Int32Array(4 * 1024); // by cytosol index: y0, x0, y1, x1
-  const nIndex = (id: number) => {
-    let k = nucleusIndex.get(id);
-    if (k === undefined) {
-      k = nucleusIndex.size;
-      if (k >= PAIR) throw new ExtractError(nucleus.name, `more than ${PAIR} nucleus labels; expected fewer to match against a cytosol mask`);
-      nucleusIndex.set(id, k);
-    }
-    return k;
-  };
+  const pairs = new LabelTable();
+  let pairCounts = new Float64Array(1024);
+  // Runs of one cytosol label follow each other along a row: the last lookup is kept.
+  let lastC = 0;
+  let lastIndex = 0;
   const cIndex = (id: number) => {
-    let k = cytosolIndex.get(id);
-    if (k === undefined) {
-      k = cytosolList.length;
+    if (id === lastC) return lastIndex;
+    const known = cytosolIndex.size;
+    const k = cytosolIndex.add(id);
+    if (k === known) {
       if (k >= PAIR) throw new ExtractError(cytosol?.name ?? "cytosol", `more than ${PAIR} cytosol labels; expected fewer`);
-      cytosolIndex.set(id, k);
-      cytosolList.push(id);
-      if (4 * k >= boxes.length) {
-        const grown = new Int32Array(2 * boxes.length);
-        grown.set(boxes);
-        boxes = grown;
-      }
+      cytosolPixels = room(cytosolPixels, k);
+      boxes = room(boxes, 4 * k + 3);
       boxes.set([0x7fffffff, 0x7fffffff, -0x80000000, -0x80000000], 4 * k);
     }
+    lastC = id;
+    lastIndex = k;
     return k;
   };
   let nucleusRuns = keptRuns > 0 ? RunRecorder.for(nucleus) : null;
@@ -176,20 +180,24 @@ async function scanMasks(
       if (n !== 0) nucleusRuns.add(n, y, x, len);
       if (c !== 0) cytosolRuns?.add(c, y, x, len);
     }
+    let ci = 0;
     if (c !== 0) {
-      cytosolIds.set(c, (cytosolIds.get(c) ?? 0) + len);
+      ci = cIndex(c);
+      cytosolPixels[ci] += len;
       // the cytosol's box, for the extraction's crop of it
-      const b = 4 * cIndex(c);
+      const b = 4 * ci;
       if (y < boxes[b]) boxes[b] = y;
       if (x < boxes[b + 1]) boxes[b + 1] = x;
       if (y + 1 > boxes[b + 2]) boxes[b + 2] = y + 1;
       if (x + len > boxes[b + 3]) boxes[b + 3] = x + len;
     }
     if (n !== 0) {
-      acc.addRun(n, y, x, len);
+      const k = acc.addRun(n, y, x, len);
       if (cytosol) {
-        const key = nIndex(n) * PAIR + (c === 0 ? 0 : cIndex(c));
-        pairs.set(key, (pairs.get(key) ?? 0) + len);
+        if (k >= PAIR) throw new ExtractError(nucleus.name, `more than ${PAIR} nucleus labels; expected fewer to match against a cytosol mask`);
+        const p = pairs.add(k * PAIR + ci);
+        pairCounts = room(pairCounts, p);
+        pairCounts[p] += len;
       }
     }
   };
@@ -243,10 +251,18 @@ async function scanMasks(
     if (nucleusRuns && nucleusRuns.runs + (cytosolRuns?.runs ?? 0) > keptRuns) nucleusRuns = cytosolRuns = null;
   }
   onRows?.(height, height);
-  const cytosolBoxes = new Map<number, Rect>();
-  for (let k = 1; k < cytosolList.length; k++) cytosolBoxes.set(cytosolList[k], { y0: boxes[4 * k], x0: boxes[4 * k + 1], y1: boxes[4 * k + 2], x1: boxes[4 * k + 3] });
   const kept = nucleusRuns ? { nucleusRuns: nucleusRuns.finish(), cytosolRuns: cytosolRuns?.finish() ?? null } : { nucleusRuns: null, cytosolRuns: null };
-  return { cells: acc.finish(), cytosolIds, nucleusIndex, cytosolList, pairs, cytosolBoxes, ...kept };
+  const nucleusIds = Float64Array.from({ length: acc.labels }, (_, k) => acc.label(k));
+  const nucleusArea = Float64Array.from({ length: acc.labels }, (_, k) => acc.area(k));
+  return { cells: acc.finish(), nucleusIds, nucleusArea, cytosolIndex, cytosolPixels, cytosolBoxes: boxes, pairs, pairCounts, ...kept };
+}
+
+/** The box of cytosol label `label` (empty when the mask lacks it). */
+function cytosolBox(scan: Scan, label: number): Rect {
+  const k = scan.cytosolIndex.get(label);
+  if (k <= 0) return { y0: 0, x0: 0, y1: 0, x1: 0 };
+  const b = scan.cytosolBoxes;
+  return { y0: b[4 * k], x0: b[4 * k + 1], y1: b[4 * k + 2], x1: b[4 * k + 3] };
 }
 
 /** A binary mask's connected components as runs (one more pass over the mask). */
@@ -311,8 +327,8 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
       nucleusBinary = labelled.labels.count;
     }
   }
-  if (cytosol && scan.cytosolIds.size === 1) {
-    const labelled = await binaryForm(cytosol, "the cytosol mask", scan.cytosolIds.keys().next().value as number, o, bandBytes);
+  if (cytosol && scan.cytosolIndex.size === 2) {
+    const labelled = await binaryForm(cytosol, "the cytosol mask", scan.cytosolIndex.key(1), o, bandBytes);
     if (labelled) {
       cytosol = labelled;
       cytosolBinary = labelled.labels.count;
@@ -340,39 +356,40 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   }
 
   // Per nucleus: pixels on background, and the cytosol label covering most of it.
-  const nN = scan.nucleusIndex.size;
+  const { nucleusIds: ids, nucleusArea: area, cytosolIndex } = scan;
+  const nN = ids.length;
   const background = new Float64Array(nN);
   const own = new Float64Array(nN);
   const best = new Float64Array(nN);
   const bestLabel = new Float64Array(nN);
-  const ids = new Float64Array(nN);
-  for (const [id, k] of scan.nucleusIndex) ids[k] = id;
-  for (const [key, count] of scan.pairs) {
+  const pairKeys = scan.pairs.keys();
+  for (let p = 0; p < pairKeys.length; p++) {
+    const key = pairKeys[p];
+    const count = scan.pairCounts[p];
     const k = Math.floor(key / PAIR);
     const ci = key - k * PAIR;
     if (ci === 0) {
       background[k] += count;
       continue;
     }
-    const label = scan.cytosolList[ci];
+    const label = cytosolIndex.key(ci);
     if (label === ids[k]) own[k] += count;
     if (count > best[k] || (count === best[k] && label < bestLabel[k])) {
       best[k] = count;
       bestLabel[k] = label;
     }
   }
-  const area = new Map(scan.cells.map((c) => [c.id, c.area]));
   let agree = 0;
-  for (let k = 0; k < nN; k++) if (own[k] * 2 >= (area.get(ids[k]) ?? 0)) agree++;
+  for (let k = 0; k < nN; k++) if (own[k] * 2 >= area[k]) agree++;
   summary.idsAgree = nN > 0 ? agree / nN : 1;
   const match = mode === "auto" ? (summary.idsAgree >= 0.9 ? "ids" : "overlap") : mode;
   summary.match = match;
 
   if (match === "ids") {
-    for (const c of scan.cells) c.cytosolBox = scan.cytosolBoxes.get(c.id) ?? { y0: 0, x0: 0, y1: 0, x1: 0 };
+    for (const c of scan.cells) c.cytosolBox = cytosolBox(scan, c.id);
     const plan = await planCells(nucleus, planOptions);
     const selected = [...plan.cells.map((c) => c.id), ...plan.droppedAtBorder];
-    summary.idsMissingFromCytosol = sortedIds(selected.filter((id) => !scan.cytosolIds.has(id)));
+    summary.idsMissingFromCytosol = sortedIds(selected.filter((id) => cytosolIndex.get(id) <= 0));
     const missing = summary.idsMissingFromCytosol.length;
     if (missing * 2 > selected.length) {
       throw new ExtractError(
@@ -388,7 +405,7 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   const chosen = new Map<number, number[]>(); // cytosol label -> nuclei choosing it
   for (let k = 0; k < nN; k++) {
     const id = ids[k];
-    const a = area.get(id) ?? 0;
+    const a = area[k];
     if (background[k] > 0) reason.set(id, "outside");
     // The share as scPortrait computes it (count / pixels >= threshold), so boundary cases agree exactly.
     else if (!(best[k] / a >= threshold)) reason.set(id, "split");
@@ -403,12 +420,12 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
     if (nuclei.length === 1) map.set(label, nuclei[0]);
     else for (const id of nuclei) reason.set(id, "shared");
   }
-  summary.unmatchedCytosols = sortedIds([...scan.cytosolIds.keys()].filter((label) => !chosen.has(label)));
+  summary.unmatchedCytosols = sortedIds([...cytosolIndex.keys().subarray(1)].filter((label) => !chosen.has(label)));
   const cytosolOf = new Map<number, number>();
   for (const [label, id] of map) cytosolOf.set(id, label);
   for (const c of scan.cells) {
     const label = cytosolOf.get(c.id);
-    if (label !== undefined) c.cytosolBox = scan.cytosolBoxes.get(label);
+    if (label !== undefined) c.cytosolBox = cytosolBox(scan, label);
   }
   const plan = await planCells(nucleus, { ...planOptions, exclude: reason });
   const u = summary.unmatchedNuclei;

@@ -1,6 +1,7 @@
 // Per-label centroid and bounding box in one pass over a nucleus label mask.
 // Rows are walked as runs of equal labels, so a label costs one lookup per run,
 // not per pixel, and the sums of a run are closed-form.
+import { LabelTable } from "./label-table.js";
 import type { Rect } from "./rect.js";
 
 export interface CellInfo {
@@ -41,24 +42,20 @@ export function roundHalfEven(v: number): number {
  * add every tile with its origin, then finish().
  */
 export class CellAccumulator {
-  private index = new Map<number, number>();
-  private n = 0;
+  private readonly index = new LabelTable();
   private sumY = new Float64Array(1024);
   private sumX = new Float64Array(1024);
   private count = new Float64Array(1024);
   private box = new Int32Array(4 * 1024);
-  private ids = new Float64Array(1024);
   /** The slot of the last label added (labels are never 0, so the first always looks up). */
   private lastId = 0;
   private lastSlot = -1;
 
   private slot(id: number): number {
-    let k = this.index.get(id);
-    if (k !== undefined) return k;
-    k = this.n++;
-    if (k === this.ids.length) this.grow();
-    this.index.set(id, k);
-    this.ids[k] = id;
+    const n = this.index.size;
+    const k = this.index.add(id);
+    if (k < n) return k;
+    if (k === this.count.length) this.grow();
     this.box[4 * k] = 0x7fffffff;
     this.box[4 * k + 1] = 0x7fffffff;
     this.box[4 * k + 2] = -0x80000000;
@@ -67,7 +64,7 @@ export class CellAccumulator {
   }
 
   private grow(): void {
-    const cap = this.ids.length * 2;
+    const cap = this.count.length * 2;
     const g = (a: Float64Array) => {
       const b = new Float64Array(cap);
       b.set(a);
@@ -76,7 +73,6 @@ export class CellAccumulator {
     this.sumY = g(this.sumY);
     this.sumX = g(this.sumX);
     this.count = g(this.count);
-    this.ids = g(this.ids);
     const box = new Int32Array(4 * cap);
     box.set(this.box);
     this.box = box;
@@ -102,8 +98,18 @@ export class CellAccumulator {
     }
   }
 
-  /** Add `len` pixels of label `id` (not 0) on slide row y from column x on. */
-  addRun(id: number, y: number, x: number, len: number): void {
+  /** How many labels so far: their slots are 0 to this - 1, in order of first sight. */
+  get labels(): number {
+    return this.index.size;
+  }
+
+  /** The label of slot k. */
+  label(k: number): number {
+    return this.index.key(k);
+  }
+
+  /** Add `len` pixels of label `id` (not 0) on slide row y from column x on; returns the label's slot. */
+  addRun(id: number, y: number, x: number, len: number): number {
     if (id !== this.lastId) {
       this.lastSlot = this.slot(id);
       this.lastId = id;
@@ -118,17 +124,24 @@ export class CellAccumulator {
     if (x < box[b + 1]) box[b + 1] = x;
     if (y + 1 > box[b + 2]) box[b + 2] = y + 1;
     if (x + len > box[b + 3]) box[b + 3] = x + len;
+    return k;
+  }
+
+  /** The pixels of slot k's label so far. */
+  area(k: number): number {
+    return this.count[k];
   }
 
   /** The cells, sorted by id. */
   finish(): CellInfo[] {
-    const out: CellInfo[] = new Array(this.n);
-    for (let k = 0; k < this.n; k++) {
+    const n = this.index.size;
+    const out: CellInfo[] = new Array(n);
+    for (let k = 0; k < n; k++) {
       const area = this.count[k];
       const my = this.sumY[k] / area;
       const mx = this.sumX[k] / area;
       out[k] = {
-        id: this.ids[k],
+        id: this.index.key(k),
         cy: roundHalfEven(my),
         cx: roundHalfEven(mx),
         centroidY: my,
