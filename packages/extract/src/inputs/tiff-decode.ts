@@ -243,13 +243,22 @@ export function copyChunk(
   const xb = Math.min(x0 + w, left + p.chunkWidth, p.width);
   if (ya >= yb || xa >= xb) return;
   const run = xb - xa;
+  if (spp === 1) {
+    // Rows copied as bytes: V8 copies between byte views of a SharedArrayBuffer
+    // (the pipeline's bands) faster than between wider ones; the same bytes.
+    const b = p.bits / 8;
+    const into = planes[0];
+    const dstBytes = new Uint8Array(into.buffer, into.byteOffset, into.length * b);
+    for (let y = ya; y < yb; y++) {
+      const src = ((y - top) * p.chunkWidth + (xa - left)) * b;
+      const dst = ((y - y0) * w + (xa - x0)) * b;
+      dstBytes.set(data.subarray(src, src + run * b), dst);
+    }
+    return;
+  }
   for (let y = ya; y < yb; y++) {
     const src = ((y - top) * p.chunkWidth + (xa - left)) * spp;
     const dst = (y - y0) * w + (xa - x0);
-    if (spp === 1) {
-      planes[0].set(view.subarray(src, src + run) as never, dst);
-      continue;
-    }
     for (let s = 0; s < spp; s++) {
       const plane = planes[s];
       for (let x = 0, i = src + s; x < run; x++, i += spp) plane[dst + x] = view[i];
