@@ -262,29 +262,3 @@ async function page(r: Reader, e: Map<number, Entry>, index: number): Promise<Ti
     description,
   };
 }
-
-const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-function unescapeXml(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => {
-    if (e[0] === "#") return String.fromCodePoint(e[1] === "x" || e[1] === "X" ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1)));
-    return XML_ENTITIES[e] ?? m;
-  });
-}
-
-/**
- * The channel names of the first OME-XML Image (`<Channel ... Name="DNA">` in
- * order), when it names exactly `channels` channels, each with a name; else undefined.
- */
-export function omeChannelNames(description: string, channels: number): string[] | undefined {
-  if (!/<OME[\s>]/.test(description)) return undefined;
-  const image = /<(?:\w+:)?Image[\s>][\s\S]*?<\/(?:\w+:)?Image>/.exec(description)?.[0] ?? description;
-  const names: string[] = [];
-  for (const m of image.matchAll(/<(?:\w+:)?Channel\b([^>]*)>/g)) {
-    const name = /\sName\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(m[1]);
-    if (!name) return undefined;
-    names.push(unescapeXml(name[1] ?? name[2]).trim());
-  }
-  return names.length === channels && names.every((n) => n !== "") ? names : undefined;
-}
-

@@ -9,8 +9,8 @@ import { existsSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from "geotiff";
 import { ExtractError } from "../errors.js";
+import { omeChannelNames } from "./ome-xml.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "./source.js";
-import { omeChannelNames } from "./tiff-format.js";
 
 function pixelType(path: string, image: GeoTIFFImage, page: number): PixelType {
   const bits = image.getBitsPerSample();

@@ -13,12 +13,23 @@
 // top is dropped - and a tile is decoded once however the bands cut it.
 // Uncompressed chunks are read row range by row range from the file, never whole.
 import { existsSync } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, open, readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { ExtractError } from "../errors.js";
-import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "./source.js";
+import { isOmeXml, omeChannelNames, omeChannelPlanes, omeMetadataFile } from "./ome-xml.js";
+import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType, StackedSource } from "./source.js";
 import { chunkGrid, chunkRowBytes, chunkRows, chunkSamples, copyChunk, decompress, finishChunk, pagePixelType } from "./tiff-decode.js";
-import { omeChannelNames, readTiffPages, type TiffPage, TiffUnsupported } from "./tiff-format.js";
+import { readTiffPages, type TiffPage, TiffUnsupported } from "./tiff-format.js";
 import { GeotiffSource } from "./tiff-geotiff.js";
+
+/** A companion .ome file's text. */
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw new ExtractError(path, `cannot read (${(e as Error).message})`, { cause: e });
+  }
+}
 
 interface Cached {
   data: Promise<Uint8Array>;
@@ -40,9 +51,47 @@ export class TiffSource implements ImageSource {
     readonly channelNames?: string[],
   ) {}
 
-  /** Opens a TIFF with our reader, or with geotiff when it holds what ours does not decode. */
+  /**
+   * Opens a TIFF with our reader, or with geotiff when it holds what ours does
+   * not decode. An OME-TIFF's channels are the planes its OME-XML maps (the
+   * first image, at z = t = 0), in files beside it when it is one file of a
+   * multi-file set (or a companion .ome file's set); another TIFF's channels
+   * are the samples of its full-resolution pages.
+   */
   static async open(path: string): Promise<ImageSource> {
     if (!existsSync(path)) throw new ExtractError(path, "no such file");
+    if (/\.ome$/i.test(path) || /\.companion\.ome$/i.test(path)) return TiffSource.openSet(path, await readText(path), null);
+    const { file, pages: all } = await TiffSource.read(path);
+    try {
+      const first = all[0];
+      const companion = omeMetadataFile(first.description);
+      if (companion !== null) {
+        await file.close();
+        const xmlPath = resolve(dirname(path), companion);
+        if (!existsSync(xmlPath)) throw new ExtractError(path, `its OME-XML is in ${xmlPath} (BinaryOnly), which is missing; expected the set's companion file beside it`);
+        return TiffSource.openSet(xmlPath, await readText(xmlPath), null);
+      }
+      if (isOmeXml(first.description)) return await TiffSource.openSet(path, first.description, { file, pages: all });
+      const dtype = pagePixelType(first);
+      const pages = [first];
+      for (const page of all.slice(1)) {
+        // Reduced-resolution pages (old-style pyramids, thumbnails) are not channels.
+        if (page.width !== first.width || page.height !== first.height) continue;
+        const t = pagePixelType(page);
+        if (t !== dtype) throw new ExtractError(path, `page ${page.index} is ${t} but page 0 is ${dtype}; expected one pixel type`);
+        pages.push(page);
+      }
+      return TiffSource.of(path, file, pages);
+    } catch (e) {
+      await file.close().catch(() => {});
+      if (e instanceof TiffUnsupported) return GeotiffSource.open(path);
+      if (e instanceof ExtractError) throw e;
+      throw new ExtractError(path, `not a readable TIFF file (${(e as Error).message})`, { cause: e });
+    }
+  }
+
+  /** A file's handle and the pages of its main IFD chain. */
+  private static async read(path: string): Promise<{ file: FileHandle; pages: TiffPage[] }> {
     let file: FileHandle;
     try {
       file = await open(path, "r");
@@ -55,31 +104,96 @@ export class TiffSource implements ImageSource {
         const { bytesRead } = await file.read(buf, 0, length, offset);
         return bytesRead < length ? buf.subarray(0, bytesRead) : buf;
       };
-      const all = await readTiffPages(readAt);
-      const first = all[0];
-      const dtype = pagePixelType(first);
-      const pages = [first];
-      for (const page of all.slice(1)) {
-        // Reduced-resolution pages (old-style pyramids, thumbnails) are not channels.
-        if (page.width !== first.width || page.height !== first.height) continue;
-        const t = pagePixelType(page);
-        if (t !== dtype) throw new ExtractError(path, `page ${page.index} is ${t} but page 0 is ${dtype}; expected one pixel type`);
-        pages.push(page);
-      }
-      for (const p of pages) {
-        const { across, down } = chunkGrid(p);
-        const chunks = across * down * (p.planar === 2 ? p.samples : 1);
-        if (p.offsets.length < chunks || p.byteCounts.length < chunks) {
-          throw new ExtractError(path, `page ${p.index}: ${p.offsets.length} chunk offsets for ${chunks} ${p.tiled ? "tiles" : "strips"}; expected one per chunk`);
-        }
-      }
-      const channels = pages.reduce((n, p) => n + p.samples, 0);
-      return new TiffSource(path, file, pages, first.height, first.width, channels, dtype, omeChannelNames(first.description, channels));
+      return { file, pages: await readTiffPages(readAt) };
     } catch (e) {
       await file.close();
-      if (e instanceof TiffUnsupported) return GeotiffSource.open(path);
-      if (e instanceof ExtractError) throw e;
+      if (e instanceof TiffUnsupported) throw e;
       throw new ExtractError(path, `not a readable TIFF file (${(e as Error).message})`, { cause: e });
+    }
+  }
+
+  /** `pages` of one file as channels (each page's samples), checked to be one size and one pixel type; names from the first page's OME-XML unless given (null: none). */
+  private static of(path: string, file: FileHandle, pages: TiffPage[], channelNames?: string[] | null): TiffSource {
+    const first = pages[0];
+    const dtype = pagePixelType(first);
+    for (const p of pages) {
+      const t = pagePixelType(p);
+      if (t !== dtype) throw new ExtractError(path, `page ${p.index} is ${t} but page ${first.index} is ${dtype}; expected one pixel type`);
+      if (p.width !== first.width || p.height !== first.height) {
+        throw new ExtractError(path, `page ${p.index} is ${p.height} x ${p.width} but page ${first.index} is ${first.height} x ${first.width}; expected one size for all channels`);
+      }
+      const { across, down } = chunkGrid(p);
+      const chunks = across * down * (p.planar === 2 ? p.samples : 1);
+      if (p.offsets.length < chunks || p.byteCounts.length < chunks) {
+        throw new ExtractError(path, `page ${p.index}: ${p.offsets.length} chunk offsets for ${chunks} ${p.tiled ? "tiles" : "strips"}; expected one per chunk`);
+      }
+    }
+    const channels = pages.reduce((n, p) => n + p.samples, 0);
+    const names = channelNames === undefined ? omeChannelNames(first.description, channels) : (channelNames ?? undefined);
+    return new TiffSource(path, file, pages, first.height, first.width, channels, dtype, names);
+  }
+
+  /**
+   * The channels an OME-XML (read from `xmlPath`: the TIFF itself, or a
+   * companion file) maps, each file of the set opened once; `own`: the
+   * TIFF the XML came from, already open.
+   */
+  private static async openSet(xmlPath: string, xml: string, own: { file: FileHandle; pages: TiffPage[] } | null): Promise<ImageSource> {
+    const planes = omeChannelPlanes(xml, xmlPath);
+    const dir = dirname(xmlPath);
+    // Consecutive channels in one file make one source.
+    const runs: { path: string; ifds: number[] }[] = [];
+    for (const { file, ifd } of planes) {
+      const path = file === null ? xmlPath : resolve(dir, file);
+      const last = runs.at(-1);
+      if (last && last.path === path) last.ifds.push(ifd);
+      else runs.push({ path, ifds: [ifd] });
+    }
+    // Each run reads its own handle (one file's runs apart would otherwise share one); the XML's TIFF is read already.
+    const files: { file: FileHandle; pages: TiffPage[] }[] = [];
+    let ownFree = own;
+    try {
+      const picked: { path: string; file: FileHandle; pages: TiffPage[] }[] = [];
+      for (const run of runs) {
+        let f: { file: FileHandle; pages: TiffPage[] };
+        if (ownFree && resolve(run.path) === resolve(xmlPath)) {
+          f = ownFree;
+          ownFree = null;
+        } else {
+          if (!existsSync(run.path)) {
+            throw new ExtractError(xmlPath, `its OME-XML puts channel planes in ${run.path}, which is missing; expected every file of the OME-TIFF set beside it`);
+          }
+          f = await TiffSource.read(run.path).catch((e) => {
+            throw e instanceof TiffUnsupported ? new ExtractError(run.path, `a file of the OME-TIFF set ${xmlPath} holds what this reader does not decode (${e.message})`) : e;
+          });
+          files.push(f);
+        }
+        const pages = run.ifds.map((ifd) => {
+          const page = f.pages[ifd];
+          if (!page) throw new ExtractError(run.path, `its OME-XML (${xmlPath}) maps a channel to directory ${ifd}, but the file has ${f.pages.length}; expected the set's files as written`);
+          return page;
+        });
+        picked.push({ path: run.path, file: f.file, pages });
+      }
+      const channels = picked.reduce((n, r) => n + r.pages.reduce((m, p) => m + p.samples, 0), 0);
+      const names = omeChannelNames(xml, channels);
+      let c = 0;
+      const parts = picked.map((r) => {
+        const n = r.pages.reduce((m, p) => m + p.samples, 0);
+        const part = TiffSource.of(r.path, r.file, r.pages, names ? names.slice(c, c + n) : null);
+        c += n;
+        return part;
+      });
+      for (const p of parts.slice(1)) {
+        if (p.height !== parts[0].height || p.width !== parts[0].width || p.dtype !== parts[0].dtype) {
+          throw new ExtractError(p.name, `${p.height} x ${p.width} ${p.dtype} in the OME-TIFF set of ${xmlPath}, whose first plane is ${parts[0].height} x ${parts[0].width} ${parts[0].dtype}; expected one size and type`);
+        }
+      }
+      if (ownFree) await ownFree.file.close(); // the XML's own TIFF holds none of the planes
+      return parts.length === 1 ? parts[0] : new StackedSource(parts);
+    } catch (e) {
+      await Promise.all(files.map((f) => f.file.close().catch(() => {})));
+      throw e;
     }
   }
 

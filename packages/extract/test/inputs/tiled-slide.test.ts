@@ -3,10 +3,11 @@
 // extraction of the same slide uncompressed, bit for bit: tiles cut by the
 // bands, decoded once and copied into them, change nothing. The compressed
 // copies are made by tifffile 2026 + imagecodecs (the "latest" peer) from a
-// make_slide.py slide; the stacks are compared through h5py.
+// make_slide.py slide; the stacks are compared through h5py. So is a slide
+// whose image is a multi-file OME-TIFF set (a file per channel).
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pyPeer, skipPeer } from "../../../../test-utils/oracle.js";
+import { PEER_UTILS, pyPeer, skipPeer } from "../../../../test-utils/oracle.js";
 import { extract } from "../../src/pipeline.js";
 import { makeSlide, type Slide, tempDir } from "../pipeline/helpers.js";
 
@@ -21,7 +22,12 @@ beforeAll(() => {
     "latest",
     `
 import json, sys, tifffile
+sys.path.insert(0, ${JSON.stringify(PEER_UTILS)})
+from ome_sets import write_set
 p = json.loads(sys.stdin.read())
+# the image as a Bio-Formats-style multi-file OME-TIFF set, a file per channel, each laid out its own way
+layouts = [dict(tile=(64, 64), compression="zlib"), dict(compression="lzw", rowsperstrip=16, predictor=True), dict(tile=(32, 96), compression="zlib")]
+write_set(p["dir"], "set-image", tifffile.imread(p["image"]), ["DNA", "Marker", "Body"], [1, 1, 1], lambda k: layouts[k])
 for kind, opts in (("zlib", dict(tile=(64, 64), compression="zlib")), ("lzw", dict(tile=(48, 80), compression="lzw", predictor=True))):
     for name in ("image", "nucleus", "cytosol"):
         a = tifffile.imread(p[name])
@@ -59,5 +65,17 @@ describe.skipIf(skipPeer("latest"))("a tiled compressed slide", () => {
       expect(t.cellsWritten, kind).toBe(s.cellsWritten);
       expect(sameStacks(raw, file), kind).toEqual({ cells: s.cellsWritten, equal: true });
     }
+  });
+
+  it("extracts bitwise as the same slide when the image is a multi-file OME-TIFF set, given by its middle file; the set's channel names are stored", async () => {
+    const out = tempDir("set-out");
+    const common = { nucleus: `${dir}/zlib-nucleus.tif`, cytosol: `${dir}/zlib-cytosol.tif`, size: 32, threads: 2, border: "pad" as const };
+    const raw = path.join(out, "raw.h5sc");
+    const s = await extract({ image: slide.image, out: raw, ...common });
+    const file = path.join(out, "set.h5sc");
+    const t = await extract({ image: `${dir}/set-image_1.ome.tif`, out: file, ...common });
+    expect(t.channelNames).toEqual(["DNA", "Marker", "Body"]);
+    expect(t.channelNamesFrom).toBe("file");
+    expect(sameStacks(raw, file)).toEqual({ cells: s.cellsWritten, equal: true });
   });
 });
