@@ -8,6 +8,7 @@ export { lzfDecode, lzfEncode, lzfReset } from "./lzf";
 export { shuffle, unshuffle } from "./shuffle";
 export { bloscDecode, bloscEncode } from "./blosc";
 export { adler32, deflateRle } from "./deflate";
+export { lzwDecode } from "./lzw";
 
 /** Where the caller's buffers may start (after the static data and the encoders' tables). */
 export function workBase(): usize {

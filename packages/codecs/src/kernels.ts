@@ -15,6 +15,12 @@ export interface Kernels {
   lzfDecode(src: Uint8Array, dst: Uint8Array): number;
   /** Compresses `src` as LZF into `dst`; the compressed length, or 0 when it does not fit. */
   lzfCompress(src: Uint8Array, dst: Uint8Array): number;
+  /**
+   * Decodes TIFF LZW (compression 5) into `dst`: until its End code, the end
+   * of `src`, or `dst` is full; returns the bytes decoded (the rest of `dst`
+   * is zeroed: a short stream reads as zeros, as TIFF readers take it).
+   */
+  lzwDecode(src: Uint8Array, dst: Uint8Array): number;
   /** Byte shuffle of elements of `size` bytes (a tail shorter than one element stays as it is). */
   shuffleBytes(src: Uint8Array, size: number, dst?: Uint8Array): Uint8Array;
   /** Undoes shuffleBytes into `dst` (same length). */
@@ -185,6 +191,17 @@ export function createKernels(wasmBase64: string): Kernels {
       through(src, dst, (a, b) => x.lz4Encode(a, src.length, b, dst.length, Math.max(1, acceleration | 0))),
     lzfDecode: (src, dst) => through(src, dst, (a, b) => x.lzfDecode(a, src.length, b, dst.length), (n) => LZF_ERRORS[-n]),
     lzfCompress: (src, dst) => through(src, dst, (a, b) => x.lzfEncode(a, src.length, b, dst.length)),
+    lzwDecode(src, dst) {
+      // a last string may run on past dst's end: up to 4096 bytes more
+      const [a, b] = place(src.length, dst.length + 4096);
+      heap.set(src, a);
+      const n = x.lzwDecode(a, src.length, b, dst.length);
+      if (n === -1) throw new Error("LZW: a string code right after a clear; expected a byte (corrupt stream)");
+      if (n < 0) throw new Error("LZW: a code beyond the table (corrupt stream)");
+      dst.set(heap.subarray(b, b + n));
+      dst.fill(0, n);
+      return n;
+    },
     shuffleBytes(src, size, dst = new Uint8Array(src.length)) {
       byteShuffle("shuffle", src, dst, size);
       return dst;

@@ -1,0 +1,110 @@
+// TIFF's LZW (compression 5), decoding only: MSB-first codes of 9 to 12 bits,
+// Clear 256, End 257, the code width growing one code early (libtiff's
+// "new-style" LZW, what every current writer emits). Written from the TIFF 6.0
+// specification. A code's string is not kept as a chain of prefixes: every
+// string has been written to the output once already (a new code is the
+// previous string plus the next string's first byte, and those two sit side
+// by side in the output), so the table holds where the string is and how
+// long it is (one 64-bit entry), and decoding a code is one forward copy. The 256 one-byte codes
+// point into a constant table of the bytes, so they take the same path. The
+// JavaScript decoder in @cellfolio/extract's tiff-decode.ts is the reference
+// the tests compare with; bench/tiff-lzw.mjs times both against imagecodecs.
+
+import { LZW_BYTES, LZW_TABLE } from "./layout";
+
+let ready = false;
+
+/**
+ * `len` bytes from `from` to `op`, a string that does not overlap its copy
+ * (from + len <= op): 16 bytes at a time, each block read only where it was
+ * written already (for len <= 16 the bytes past len are never needed; past
+ * that, from is 16 or more back). May write 15 bytes past the end.
+ */
+// @ts-ignore: decorator
+@inline function copyString(op: usize, from: usize, len: usize): void {
+  v128.store(op, v128.load(from));
+  for (let k: usize = 16; k < len; k += 16) v128.store(op + k, v128.load(from + k));
+}
+
+/**
+ * Decodes `srcLen` bytes at `src` into `dst` until End, the end of the input,
+ * or `size` bytes out (a last string may run on past `size`: `dst` has room
+ * for 4096 + 16 bytes more). Returns the bytes written, at most `size`, or
+ * -1 for a string code right after a Clear, -2 for a code beyond the table.
+ */
+export function lzwDecode(src: usize, srcLen: usize, dst: usize, size: usize): isize {
+  if (!ready) {
+    for (let c: usize = 0; c < 256; c++) {
+      store<u8>(LZW_BYTES + c, <u8>c);
+      store<u64>(LZW_TABLE + (c << 3), <u64>(LZW_BYTES + c) | (<u64>1 << 32));
+    }
+    ready = true;
+  }
+  const end = src + srcLen;
+  let ip = src;
+  let op = dst;
+  const opEnd = dst + size;
+  let acc: u64 = 0;
+  let held: u32 = 0;
+  let width: u32 = 9;
+  let next: u32 = 258;
+  // where the previous code's string is in the output, and its length
+  let prevAt: usize = 0;
+  let prevLen: usize = 0;
+  // no previous string: right after a Clear (or at the start)
+  let fresh = true;
+  while (op < opEnd) {
+    if (held < width) {
+      if (ip + 8 <= end) {
+        // 48 bits more, big-endian: the bits held (< 12) and these fit in 64
+        acc = (acc << 48) | (bswap<u64>(load<u64>(ip)) >> 16);
+        ip += 6;
+        held += 48;
+      } else {
+        while (held < width && ip < end) {
+          acc = (acc << 8) | <u64>load<u8>(ip++);
+          held += 8;
+        }
+        if (held < width) break;
+      }
+    }
+    held -= width;
+    const code = <u32>(acc >> held) & ((<u32>1 << width) - 1);
+    acc &= (<u64>1 << held) - 1;
+    if (code - 256 < 2) {
+      if (code == 257) break;
+      width = 9;
+      next = 258;
+      fresh = true;
+      continue;
+    }
+    let len: usize;
+    if (fresh) {
+      if (code > 255) return -1;
+      store<u8>(op, <u8>code);
+      len = 1;
+      fresh = false;
+    } else {
+      if (code < next) {
+        const entry = load<u64>(LZW_TABLE + (<usize>code << 3));
+        len = <usize>(entry >> 32);
+        copyString(op, <usize>(<u32>entry), len);
+      } else if (code == next) {
+        // the previous string and its own first byte (KwKwK)
+        copyString(op, prevAt, prevLen);
+        store<u8>(op + prevLen, load<u8>(prevAt));
+        len = prevLen + 1;
+      } else return -2;
+      if (next < 4096) {
+        // the previous string and this one's first byte, side by side in the output
+        store<u64>(LZW_TABLE + (<usize>next << 3), <u64>prevAt | (<u64>(prevLen + 1) << 32));
+        next++;
+        if (next + 1 >= (<u32>1 << width) && width < 12) width++;
+      }
+    }
+    prevAt = op;
+    prevLen = len;
+    op += len;
+  }
+  return <isize>(min(op, opEnd) - dst);
+}
