@@ -2,8 +2,9 @@ import { defineConfig } from "tsup";
 
 export default defineConfig({
   // worker.ts is the entry of the extraction worker threads (dist/worker.js),
-  // found beside dist/index.js at run time.
-  entry: ["src/index.ts", "src/worker.ts"],
+  // tile-worker.ts that of the TIFF reader's decoding threads; both found
+  // beside dist/index.js at run time.
+  entry: ["src/index.ts", "src/worker.ts", "src/tile-worker.ts"],
   format: ["esm"],
   dts: { entry: "src/index.ts" },
   sourcemap: true,

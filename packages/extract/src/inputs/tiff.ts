@@ -21,6 +21,7 @@ import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType, Stacke
 import { chunkGrid, chunkRowBytes, chunkRows, chunkSamples, copyChunk, decompress, finishChunk, pagePixelType } from "./tiff-decode.js";
 import { readTiffPages, type TiffPage, TiffUnsupported } from "./tiff-format.js";
 import { GeotiffSource } from "./tiff-geotiff.js";
+import { decodeOffThread, startTilePool } from "./tile-pool.js";
 
 /** A companion .ome file's text. */
 async function readText(path: string): Promise<string> {
@@ -128,6 +129,7 @@ export class TiffSource implements ImageSource {
         throw new ExtractError(path, `page ${p.index}: ${p.offsets.length} chunk offsets for ${chunks} ${p.tiled ? "tiles" : "strips"}; expected one per chunk`);
       }
     }
+    if (pages.some((p) => p.compression === 5)) startTilePool(); // its threads load while the plan is made
     const channels = pages.reduce((n, p) => n + p.samples, 0);
     const names = channelNames === undefined ? omeChannelNames(first.description, channels) : (channelNames ?? undefined);
     return new TiffSource(path, file, pages, first.height, first.width, channels, dtype, names);
@@ -215,13 +217,15 @@ export class TiffSource implements ImageSource {
       // A chunk never written (byte count 0: sparse files) reads as zeros.
       if (p.byteCounts[index] === 0) return new Uint8Array(rows * chunkRowBytes(p));
       const stored = await this.readAt(p.offsets[index], p.byteCounts[index], what);
-      let raw: Uint8Array;
+      const size = rows * chunkRowBytes(p);
       try {
-        raw = await decompress(p, stored, rows * chunkRowBytes(p));
+        // LZW on a decoding thread when one is ready; deflate on libuv's threadpool (decompress)
+        const off = p.compression === 5 ? decodeOffThread(p, stored, size, rows) : null;
+        if (off) return await off;
+        return finishChunk(p, await decompress(p, stored, size), rows);
       } catch (e) {
         throw new ExtractError(this.name, `${what}: ${(e as Error).message}`, { cause: e });
       }
-      return finishChunk(p, raw, rows);
     })();
     this.cache.set(key, { data, top: cy * p.chunkHeight, bottom: cy * p.chunkHeight + rows });
     return data;

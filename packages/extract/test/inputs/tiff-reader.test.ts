@@ -12,6 +12,7 @@ import { openImageSource } from "../../src/inputs/index.js";
 import { PIXEL_ARRAYS, type PixelArray, type PixelType } from "../../src/inputs/source.js";
 import { TiffSource } from "../../src/inputs/tiff.js";
 import { lzwDecode } from "../../src/inputs/tiff-decode.js";
+import { tilePoolState } from "../../src/inputs/tile-pool.js";
 import { tempDir } from "../pipeline/helpers.js";
 
 interface Made {
@@ -161,6 +162,25 @@ describe.skipIf(skipPeer("latest"))("our TIFF reader reads what tifffile reads",
     const got = await src.readWindow(0, 0, 40, 60, into);
     expect(Array.from(got[0])).toEqual(windowOf(want, m.width, 0, 0, 40, 60));
     await src.close();
+  });
+
+  it("LZW files: chunks decode on the reader's threads once they are up, to the same values", async () => {
+    const lzw = made.filter((m) => m.compression === "LZW");
+    expect(lzw.length).toBeGreaterThanOrEqual(4);
+    const first = await openImageSource(path.join(dir, `${lzw[0].name}.tif`)); // starts the threads
+    for (let k = 0; k < 500 && tilePoolState().ready === 0; k++) await new Promise((r) => setTimeout(r, 10));
+    await first.close();
+    expect(tilePoolState().ready).toBeGreaterThan(0);
+    const before = tilePoolState().decoded.reduce((a, b) => a + b, 0);
+    for (const m of lzw) {
+      const src = await openImageSource(path.join(dir, `${m.name}.tif`));
+      const whole = await src.readWindow(0, 0, m.height, m.width);
+      expected(m).forEach((plane, c) => {
+        expect(Array.from(whole[c]), `${m.name} channel ${c}`).toEqual(Array.from(plane));
+      });
+      await src.close();
+    }
+    expect(tilePoolState().decoded.reduce((a, b) => a + b, 0) - before).toBeGreaterThanOrEqual(lzw.length);
   });
 
   it("names the channels of the OME-TIFF from its OME-XML", async () => {

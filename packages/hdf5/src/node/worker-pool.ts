@@ -31,10 +31,12 @@ interface Envelope {
   message: unknown;
 }
 
-type Answer = { id: number; value: unknown } | { id: number; error: string };
+type Answer = { id: number; value: unknown } | { id: number; error: string } | { ready: true };
 
 interface Slot {
   worker: Worker;
+  /** Its module is loaded and serving (serveWorker said so). */
+  ready: boolean;
   /** Weight of the jobs sent and not answered. */
   busy: number;
   /** Weight of the jobs answered. */
@@ -110,6 +112,11 @@ export class WorkerPool<In, Out> {
     for (const s of this.slots) s.worker.postMessage({ message } satisfies Envelope);
   }
 
+  /** Workers whose module is loaded and serving: a job sent before waits for the load (tens to hundreds of ms from the start). */
+  ready(): number {
+    return this.slots.filter((s) => s.ready).length;
+  }
+
   /** Weight of the jobs each running worker has answered (tests check that the work ran off this thread). */
   stats(): number[] {
     return this.slots.map((s) => s.done);
@@ -141,7 +148,7 @@ export class WorkerPool<In, Out> {
       // a worker's execArgv: start it without the parent's flags.
       worker = new Worker(this.file, { execArgv: [] });
     }
-    const slot: Slot = { worker, busy: 0, done: 0 };
+    const slot: Slot = { worker, ready: false, busy: 0, done: 0 };
     worker.on("message", (a: Answer) => this.answer(slot, a));
     worker.on("error", (e) => this.fail(slot, e.message));
     worker.on("exit", (code) => this.fail(slot, `exited with code ${code}`));
@@ -160,6 +167,10 @@ export class WorkerPool<In, Out> {
   }
 
   private answer(slot: Slot, a: Answer): void {
+    if ("ready" in a) {
+      slot.ready = true;
+      return;
+    }
     const job = this.running.get(a.id);
     if (!job) return;
     this.running.delete(a.id);
@@ -196,6 +207,7 @@ export class WorkerPool<In, Out> {
 export function serveWorker<In, Out>(handle: (message: In) => Out | Promise<Out>, transfer?: (result: Out) => Transferable[]): void {
   const port = parentPort;
   if (!port) throw new Error("serveWorker runs in a worker thread (new Worker), not on the main thread");
+  port.postMessage({ ready: true } satisfies Answer);
   port.on("message", async ({ id, message }: Envelope) => {
     let answer: Answer;
     let list: Transferable[] = [];

@@ -1,0 +1,46 @@
+// TIFF chunks decoded off the main thread (inputs/tiff.ts): a codec that runs
+// on the calling thread (LZW, in WebAssembly) would otherwise decode a band's
+// tiles one after the other on the thread that also feeds the cell workers
+// and writes the output; deflate goes to libuv's threadpool instead (native
+// zlib, asynchronous). One pool for the process, as many threads as cores,
+// started when the first such file is opened; a chunk asked for before any
+// of them has loaded its module (~0.1-0.3 s) is decoded where it is asked.
+import { availableParallelism } from "node:os";
+import { WorkerPool, workerFile } from "@cellfolio/format/node";
+import type { TiffPage } from "./tiff-format.js";
+
+/** A chunk to decode: its page's decoding fields, its stored bytes (handed over), the decoded size and its rows. */
+export interface TileJob {
+  page: TiffPage;
+  bytes: Uint8Array;
+  size: number;
+  rows: number;
+}
+
+let pool: WorkerPool<TileJob, Uint8Array> | null = null;
+
+/** Starts the pool now (its threads load while the caller goes on). */
+export function startTilePool(): void {
+  if (pool) return;
+  pool = new WorkerPool<TileJob, Uint8Array>(workerFile("tile-worker", import.meta.url), availableParallelism());
+  pool.startAll();
+}
+
+/**
+ * The finished chunk (finishChunk's bytes) decoded on a pool thread, or null
+ * when no thread is ready yet (the caller decodes it itself). `bytes` is
+ * handed over: its own ArrayBuffer, unusable here afterwards.
+ */
+export function decodeOffThread(page: TiffPage, bytes: Uint8Array, size: number, rows: number): Promise<Uint8Array> | null {
+  if (!pool || pool.ready() === 0 || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) return null;
+  // only what decoding reads of the page: not its chunk tables or OME-XML
+  const slim: TiffPage = { ...page, offsets: EMPTY, byteCounts: EMPTY, description: "" };
+  return pool.run({ page: slim, bytes, size, rows }, [bytes.buffer as ArrayBuffer]);
+}
+
+const EMPTY = new Float64Array(0);
+
+/** Threads ready and chunks each has decoded (tests: the work went off the main thread). */
+export function tilePoolState(): { ready: number; decoded: number[] } {
+  return { ready: pool?.ready() ?? 0, decoded: pool?.stats() ?? [] };
+}
