@@ -18,7 +18,11 @@
 //             Cellpose numbers them), 5000, 50000 (bench/extract_peer.py
 //             make: cells on a 44 px grid, 91 cells across = 4004 px wide, so the
 //             5,000 and 50,000-cell slides have the same width and only their
-//             height differs: the peak RSS should not); default
+//             height differs: the peak RSS should not), issue-lzw (the issue
+//             slide's tiles LZW-compressed with the horizontal predictor, as
+//             bfconvert -compression LZW writes them; made and read by the
+//             "latest" Python peer's tifffile + imagecodecs, which Debian's
+//             lacks, so its NumPy reference runs there); default
 //             issue,issue-raster,5000,50000
 // SIZE        crop S (default 128); THREADS ours (default all cores)
 // PEER_CELLS  cells the NumPy reference extracts per slide (default 1000; 0 = skip)
@@ -43,6 +47,7 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
 const PY = "/usr/bin/python3";
+const LATEST = path.join(process.env.CELLFOLIO_PEERS ?? "/opt/cellfolio-peers", "latest/bin/python");
 const PEER = path.join(here, "extract_peer.py");
 
 // Child mode: one extraction in a fresh process, so its peak RSS and its start are its own.
@@ -116,8 +121,8 @@ const OUTPUT_OPTIONS = {
   none: { ext: "h5sc", options: { compression: { codec: "none" } } },
 };
 
-function python(args, what) {
-  const r = spawnSync(PY, args, { encoding: "utf8", maxBuffer: 1 << 26 });
+function python(args, what, py = PY) {
+  const r = spawnSync(py, args, { encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${what} failed:\n${r.stderr}`);
   return r.stdout;
 }
@@ -133,8 +138,28 @@ for name in ("image", "nucleus", "cytosol"):
     tifffile.imwrite(f"{dst}/{name}.tif", a, photometric="minisblack", **extra, **opts)
 `;
 
-/** The slide `name` as { tiled, raw } directories of image.tif / nucleus.tif / cytosol.tif. */
+// The issue slide's tiled TIFFs rewritten with LZW tiles and the predictor (the "latest" peer: imagecodecs).
+const TO_LZW = `
+import sys, tifffile
+src, dst = sys.argv[1:3]
+for name in ("image", "nucleus", "cytosol"):
+    a = tifffile.imread(f"{src}/{name}.tif")
+    extra = dict(ome=True, metadata={"axes": "CYX"}) if name == "image" else {}
+    tifffile.imwrite(f"{dst}/{name}.tif", a, photometric="minisblack", tile=(512, 512), compression="lzw", predictor=True, **extra)
+`;
+
+/** The slide `name` as { tiled, raw } directories of image.tif / nucleus.tif / cytosol.tif, the tiles' codec, the Python the reference runs with. */
 function slide(name) {
+  const files = (d) => ({ image: path.join(d, "image.tif"), nucleus: path.join(d, "nucleus.tif"), cytosol: path.join(d, "cytosol.tif") });
+  if (name === "issue-lzw") {
+    const issue = slide("issue");
+    const lzw = path.join(SLIDE_DIR, "cellfolio-bench-tiled-issue-lzw");
+    if (!existsSync(path.join(lzw, "cytosol.tif"))) {
+      mkdirSync(lzw, { recursive: true });
+      python(["-c", TO_LZW, path.dirname(issue.tiled.image), lzw], "LZW copy", LATEST);
+    }
+    return { tiled: files(lzw), raw: issue.raw, codec: "LZW", py: LATEST };
+  }
   const base = path.join(SLIDE_DIR, `cellfolio-bench-tiled-${name}`);
   const tiled = path.join(base, "tiled");
   const raw = path.join(base, "raw");
@@ -151,8 +176,7 @@ function slide(name) {
     }
     console.log(`made slide ${name} in ${((performance.now() - t) / 1000).toFixed(0)} s (${base})`);
   }
-  const files = (d) => ({ image: path.join(d, "image.tif"), nucleus: path.join(d, "nucleus.tif"), cytosol: path.join(d, "cytosol.tif") });
-  return { tiled: files(tiled), raw: files(raw) };
+  return { tiled: files(tiled), raw: files(raw), codec: "zlib", py: PY };
 }
 
 function ours(files, out, extra = {}) {
@@ -162,9 +186,9 @@ function ours(files, out, extra = {}) {
   return JSON.parse(r.stdout.trim().split("\n").pop());
 }
 
-function peer(files, out) {
+function peer(files, out, py = PY) {
   const m = { ...files, out, params: { preset: "classic", size: S, border: "drop" }, compression: "gzip", cells: PEER_CELLS };
-  const r = spawnSync(PY, [PEER, "run", JSON.stringify(m)], {
+  const r = spawnSync(py, [PEER, "run", JSON.stringify(m)], {
     encoding: "utf8",
     env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
   });
@@ -221,15 +245,15 @@ try {
     const s = slide(name);
     console.log(`\nslide ${name}  [${load()}]`);
     const t = ours(s.tiled, path.join(work, `${name}-tiled.h5sc`));
-    console.log(`  ours, tiled zlib OME-TIFF : ${fmt(t)}`);
+    console.log(`  ours, tiled ${s.codec.padEnd(4)} OME-TIFF : ${fmt(t)}`);
     const u = ours(s.raw, path.join(work, `${name}-raw.h5sc`));
     console.log(`  ours, uncompressed TIFF   : ${fmt(u)}`);
     console.log(`  outputs (tiled vs uncompressed): ${sameStacks(path.join(work, `${name}-tiled.h5sc`), path.join(work, `${name}-raw.h5sc`))}`);
     rss[name] = t.peakRssMb;
     if (PEER_CELLS !== 0) {
-      const p = peer(s.tiled, path.join(work, `${name}-peer.h5sc`));
+      const p = peer(s.tiled, path.join(work, `${name}-peer.h5sc`), s.py);
       console.log(
-        `  NumPy reference (1 core)   : ${p.cells} cells in ${p.seconds.toFixed(2)} s = ${p.cells_per_second.toFixed(1)} cells/s (${(p.cells / p.cpu_seconds).toFixed(1)} per CPU second), of which ${p.read_seconds.toFixed(2)} s reading the whole slide; peak RSS ${p.peak_rss_mb.toFixed(0)} MB`,
+        `  NumPy reference (1 core)   : ${s.py === PY ? "" : "(the latest peer's Python) "}${p.cells} cells in ${p.seconds.toFixed(2)} s = ${p.cells_per_second.toFixed(1)} cells/s (${(p.cells / p.cpu_seconds).toFixed(1)} per CPU second), of which ${p.read_seconds.toFixed(2)} s reading the whole slide; peak RSS ${p.peak_rss_mb.toFixed(0)} MB`,
       );
       // The peer's rate without its whole-slide read (which a run of PEER_CELLS cells would not amortise): in its favour.
       const rate = p.cells / (p.seconds - p.read_seconds);
