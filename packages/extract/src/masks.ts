@@ -106,6 +106,8 @@ export interface PreparedMasks {
   cytosol: ImageSource | null;
   plan: ExtractionPlan;
   summary: MaskSummary;
+  /** The mask sources given are not read again (the scan kept their runs): the caller may close them now. */
+  inputsDone: boolean;
 }
 
 /** Pair keys: nucleus slot * 2^26 + cytosol index (0 = background); exact below 2^52. */
@@ -336,6 +338,7 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   }
   if (nucleus !== nucleusIn || cytosol !== cytosolIn) scan = await scanMasks(nucleus, cytosol, bandBytes, keptRuns);
   // From here on the masks are read from the scan's runs where it kept them.
+  const inputsDone = scan.nucleusRuns !== null;
   if (scan.nucleusRuns) {
     nucleus = scan.nucleusRuns;
     cytosol = scan.cytosolRuns;
@@ -352,7 +355,7 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   };
   const planOptions = { size: o.size, border: o.border, cellIds: o.cellIds, cells: scan.cells };
   if (!cytosol) {
-    return { nucleus, cytosol, plan: await planCells(nucleus, planOptions), summary };
+    return { nucleus, cytosol, plan: await planCells(nucleus, planOptions), summary, inputsDone };
   }
 
   // Per nucleus: pixels on background, and the cytosol label covering most of it.
@@ -397,7 +400,7 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
         `${missing} of ${selected.length} cells have no pixel of their id in the cytosol mask (ids ${preview(summary.idsMissingFromCytosol)}), so their cytosol would be empty: its labels are not the nucleus mask's ids (two independent segmentations?); expected the same id for a cell in both masks, or --match overlap (match: "overlap") to pair each nucleus with the cytosol it lies in`,
       );
     }
-    return { nucleus, cytosol, plan, summary };
+    return { nucleus, cytosol, plan, summary, inputsDone };
   }
 
   // overlap: scPortrait's rules, in order (see the top of this file).
@@ -441,7 +444,7 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
       `only ${selected - unmatched} of ${selected} nuclei lie in a cytosol of their own (${u.outsideCytosol.length} reach outside every cytosol, ${u.noMajorityCytosol.length} have no cytosol covering ${threshold} of them, ${u.sharedCytosol.length} share a cytosol with another nucleus); expected most nuclei matched: check that the two masks belong to one image, or lower --match-threshold (matchThreshold), or --match ids if the masks already share ids`,
     );
   }
-  return { nucleus, cytosol: new RelabelledSource(cytosol, map, nucleus.dtype), plan, summary };
+  return { nucleus, cytosol: new RelabelledSource(cytosol, map, nucleus.dtype), plan, summary, inputsDone };
 }
 
 /**

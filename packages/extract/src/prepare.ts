@@ -204,7 +204,7 @@ export async function prepareExtraction(o: ExtractOptions): Promise<Prepared> {
     const names = resolveChannelNames(image, o.channelNames);
     const onRows = (rowsDone: number, rows: number) => o.onStage?.({ stage: "scan", rowsDone, rows, mask: nucleusIn.name });
     // Deterministic: every part of a cluster extraction comes to the same plan.
-    const { nucleus, cytosol, plan, summary: masks } = await prepareMasks(nucleusIn, cytosolIn, {
+    const { nucleus, cytosol, plan, summary: masks, inputsDone } = await prepareMasks(nucleusIn, cytosolIn, {
       size: params.size,
       border: params.border,
       cellIds: o.cellIds,
@@ -214,6 +214,15 @@ export async function prepareExtraction(o: ExtractOptions): Promise<Prepared> {
       onRows,
     });
     o.onStage?.({ stage: "planned", cells: plan.cells.length, droppedAtBorder: plan.droppedAtBorder.length, inMask: plan.maskIds.length });
+    // The masks are read from the scan's runs now: their files, and the tiles a TIFF reader keeps decoded, go.
+    if (inputsDone) {
+      for (const s of [nucleusIn, cytosolIn]) {
+        const k = s ? opened.indexOf(s) : -1;
+        if (k < 0) continue;
+        opened.splice(k, 1);
+        await (s as ImageSource).close().catch(() => {});
+      }
+    }
     let labels: Labels | null = null;
     if (o.labels) {
       labels = readLabels(o.labels, o.labelsIdColumn);

@@ -61,7 +61,8 @@ export class TiffSource implements ImageSource {
    */
   static async open(path: string): Promise<ImageSource> {
     if (!existsSync(path)) throw new ExtractError(path, "no such file");
-    if (/\.ome$/i.test(path) || /\.companion\.ome$/i.test(path)) return TiffSource.openSet(path, await readText(path), null);
+    // a companion file (set.companion.ome): the OME-XML of a set of TIFFs
+    if (/\.ome$/i.test(path)) return TiffSource.openSet(path, await readText(path), null);
     const { file, pages: all } = await TiffSource.read(path);
     try {
       const first = all[0];

@@ -8,6 +8,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TEST_DATA } from "../../../../test-utils/oracle.js";
 import { ExtractError } from "../../src/errors.js";
+import { openImageSource } from "../../src/inputs/index.js";
+import type { ImageSource } from "../../src/inputs/source.js";
 import { extract } from "../../src/pipeline.js";
 import type { ExtractStage } from "../../src/prepare.js";
 
@@ -40,6 +42,41 @@ describe("extract stages and progress", () => {
     expect(done.at(-1)).toBe(summary.cellsWritten);
     expect(done.every((d, i) => i === 0 || d > done[i - 1])).toBe(true);
     expect(done.length).toBe(Math.ceil(228 / 8)); // one call a batch
+  });
+
+  it("the mask files are closed once the plan holds their runs, and never read after it", async () => {
+    const events: string[] = [];
+    const watched = async (file: string): Promise<ImageSource> => {
+      const s = await openImageSource(file);
+      return {
+        name: s.name,
+        height: s.height,
+        width: s.width,
+        channels: s.channels,
+        dtype: s.dtype,
+        readWindow: (...a) => {
+          events.push(`read ${path.basename(file)}`);
+          return s.readWindow(...a);
+        },
+        close: async () => {
+          events.push(`close ${path.basename(file)}`);
+          await s.close();
+        },
+      };
+    };
+    const summary = await extract({
+      image: path.join(S, "image.tif"),
+      nucleus: await watched(path.join(S, "nucleus.tif")),
+      out: path.join(dir, "c.h5sc"),
+      size: 48,
+      threads: 2,
+      onStage: (e) => events.push(e.stage),
+    });
+    expect(summary.cellsWritten).toBe(228);
+    const planned = events.indexOf("planned");
+    expect(events.slice(planned + 1, events.indexOf("start"))).toEqual(["close nucleus.tif"]);
+    expect(events.slice(0, planned).filter((e) => e.startsWith("read")).length).toBeGreaterThan(0);
+    expect(events.slice(planned).some((e) => e.startsWith("read"))).toBe(false);
   });
 
   it("--cell-ids all at the border: an error naming them and the fix", async () => {
