@@ -15,7 +15,7 @@ type ExtractStage = Parameters<NonNullable<ExtractOptions["onStage"]>>[0];
 const spec: CommandSpec = {
   name: "extract",
   options: [
-    { name: "image", value: "IMG", required: true, help: "the slide: TIFF / OME-TIFF (channels as pages or samples) or Zarr (C, H, W)" },
+    { name: "image", value: "IMG", required: true, help: "the slide: TIFF / OME-TIFF (channels as pages or samples; a multi-file\nOME-TIFF set from any of its files) or Zarr (C, H, W)" },
     { name: "nucleus", value: "MASK", required: true, help: "nucleus label mask (integer TIFF or Zarr; 0 = background, each cell its id)" },
     {
       name: "cytosol",
