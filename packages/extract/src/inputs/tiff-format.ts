@@ -262,3 +262,17 @@ async function page(r: Reader, e: Map<number, Entry>, index: number): Promise<Ti
     description,
   };
 }
+
+/**
+ * The stack sizes ImageJ / Fiji writes in a TIFF's first ImageDescription
+ * ("ImageJ=1.54f\nimages=6\nchannels=2\nslices=3\n..."), or null for another
+ * TIFF. Its pages are the planes, channel fastest, then slice, then frame.
+ */
+export function imageJSizes(description: string): { channels: number; slices: number; frames: number } | null {
+  if (!description.startsWith("ImageJ=")) return null;
+  const value = (key: string) => {
+    const m = new RegExp(`^${key}=(\\d+)\\s*$`, "m").exec(description);
+    return m ? Number(m[1]) : 1;
+  };
+  return { channels: value("channels"), slices: value("slices"), frames: value("frames") };
+}

@@ -19,7 +19,7 @@ import { ExtractError } from "../errors.js";
 import { isOmeXml, omeChannelNames, omeChannelPlanes, omeMetadataFile } from "./ome-xml.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType, StackedSource } from "./source.js";
 import { chunkGrid, chunkRowBytes, chunkRows, chunkSamples, copyChunk, decompress, finishChunk, pagePixelType } from "./tiff-decode.js";
-import { readTiffPages, type TiffPage, TiffUnsupported } from "./tiff-format.js";
+import { imageJSizes, readTiffPages, type TiffPage, TiffUnsupported } from "./tiff-format.js";
 import { GeotiffSource } from "./tiff-geotiff.js";
 import { decodeOffThread, startTilePool } from "./tile-pool.js";
 
@@ -74,6 +74,13 @@ export class TiffSource implements ImageSource {
         return TiffSource.openSet(xmlPath, await readText(xmlPath), null);
       }
       if (isOmeXml(first.description)) return await TiffSource.openSet(path, first.description, { file, pages: all });
+      const stack = imageJSizes(first.description);
+      if (stack && (stack.slices > 1 || stack.frames > 1)) {
+        throw new ExtractError(
+          path,
+          `an ImageJ stack of ${stack.slices} slice(s) and ${stack.frames} frame(s) (${stack.channels} channel(s)); expected one 2-D plane per channel: save the plane to extract (a single slice, or a maximum projection: Image > Stacks > Z Project) to its own file`,
+        );
+      }
       const dtype = pagePixelType(first);
       const pages = [first];
       for (const page of all.slice(1)) {

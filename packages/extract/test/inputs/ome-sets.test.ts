@@ -4,7 +4,8 @@
 // others' names), a set whose XML sits in a companion .ome file, planes
 // mapped to directories out of channel order. Whichever file of a set is
 // given, its channels are the set's, equal to tifffile's reading of the set
-// (and to the arrays written); a z-stack and a set missing a file are refused.
+// (and to the arrays written); a z-stack (OME or ImageJ) and a set missing a
+// file are refused.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -45,6 +46,9 @@ for k, f in enumerate(cfiles):
     assert np.array_equal(tifffile.imread(f"{d}/{f}"), a[k])
 # a z-stack of two channels
 tifffile.imwrite(f"{d}/zstack.ome.tif", np.stack([a[:2]] * 3), ome=True, metadata={"axes": "ZCYX"}, photometric="minisblack")
+# ImageJ / Fiji: a hyperstack of 3 slices of 2 channels, and 2 channels alone
+tifffile.imwrite(f"{d}/imagej_zstack.tif", np.stack([a[:2]] * 3), imagej=True, metadata={"axes": "ZCYX"})
+tifffile.imwrite(f"{d}/imagej_channels.tif", a[:2], imagej=True, metadata={"axes": "CYX"})
 # a set one of whose files is gone
 gone = write_set(d, "gone", a[:2], names[:2], [1, 1], lambda k: {})
 os.remove(f"{d}/{gone[1]}")
@@ -112,9 +116,17 @@ describe.skipIf(skipPeer("latest"))("OME-TIFF sets", () => {
     }
   });
 
-  it("refused with what to do: a z-stack, a set missing a file", async () => {
+  it("an ImageJ file of channels reads as its channels", async () => {
+    const got = await channelsOf("imagej_channels.tif");
+    expect(got.planes).toEqual([plane(0), plane(1)]);
+  });
+
+  it("refused with what to do: an OME z-stack, an ImageJ hyperstack, a set missing a file", async () => {
     await expect(openImageSource(path.join(dir, "zstack.ome.tif"))).rejects.toThrow(
       /zstack\.ome\.tif: an OME-TIFF of 3 z-plane\(s\) and 1 time point\(s\); expected one 2-D plane per channel .*maximum projection/,
+    );
+    await expect(openImageSource(path.join(dir, "imagej_zstack.tif"))).rejects.toThrow(
+      /imagej_zstack\.tif: an ImageJ stack of 3 slice\(s\) and 1 frame\(s\) \(2 channel\(s\)\); expected one 2-D plane per channel: .*Z Project/,
     );
     const missing = path.join(dir, made.gone[1]);
     await expect(openImageSource(path.join(dir, made.gone[0]))).rejects.toThrow(
