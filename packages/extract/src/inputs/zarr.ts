@@ -102,6 +102,15 @@ export class ZarrSource implements ImageSource {
       if (axes.includes("c") && axes.indexOf("c") > axes.indexOf("y")) {
         throw new ExtractError(source, `/${path}: axes [${axes}]: channel axis after y; expected channels before rows and columns`);
       }
+      // A z-stack or a time series: which plane is meant is the user's call, not a silent first one.
+      const shape = node.shape;
+      const more = (axes as string[]).flatMap((a, i) => (a !== "c" && a !== "y" && a !== "x" && shape[i] > 1 ? [`${shape[i]} along ${a}`] : []));
+      if (more.length > 0) {
+        throw new ExtractError(
+          source,
+          `/${path}: axes [${axes}] of shape (${shape}), ${more.join(", ")}; expected one 2-D plane per channel (every axis but c, y and x of size 1): write the plane to extract (one z or t, or a maximum projection) to its own image`,
+        );
+      }
       return new ZarrSource(source, reader, path, node, axes, names);
     } catch (e) {
       await reader.close();

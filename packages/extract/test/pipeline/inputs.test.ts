@@ -174,6 +174,32 @@ print("{}")`,
     expect(s.channelNames).toEqual(["Hoechst", "GFP", "mCherry"]);
   });
 
+  it("an OME-Zarr (t, c, z, y, x) of one z and t reads as its channels; a z-stack is refused naming the axis and the fix", async () => {
+    const dir = tempDir("omezarr5");
+    py(
+      `
+import json, sys, numpy as np, tifffile, zarr
+p = json.loads(sys.stdin.read())
+img = tifffile.imread(p["image"])
+axes = [{"name": n, "type": t} for n, t in (("t", "time"), ("c", "channel"), ("z", "space"), ("y", "space"), ("x", "space"))]
+for name, z in (("flat", 1), ("stack", 3)):
+    g = zarr.open_group(f"{p['dir']}/{name}.ome.zarr", mode="w")
+    g.attrs["multiscales"] = [{"version": "0.4", "axes": axes, "datasets": [{"path": "0"}]}]
+    g.create_dataset("0", data=np.stack([img] * z, axis=1)[None], chunks=(1, 1, 1, 64, 64))
+print("{}")`,
+      { dir, image: slide.image },
+    );
+    const flat = await extract({ image: `${dir}/flat.ome.zarr`, nucleus: slide.nucleus, out: `${dir}/flat.h5sc`, size: SIZE, threads: 1 });
+    const plain = await extract({ image: slide.image, nucleus: slide.nucleus, out: `${dir}/plain.h5sc`, size: SIZE, threads: 1 });
+    expect(flat.cellsWritten).toBe(plain.cellsWritten);
+    const [a, b] = [readBack(`${dir}/flat.h5sc`), readBack(`${dir}/plain.h5sc`)];
+    expect(a.ids).toEqual(b.ids);
+    expect(Buffer.from(a.stacks.buffer, a.stacks.byteOffset, a.stacks.byteLength).equals(Buffer.from(b.stacks.buffer, b.stacks.byteOffset, b.stacks.byteLength))).toBe(true);
+    await expect(extract({ image: `${dir}/stack.ome.zarr`, nucleus: slide.nucleus, out: `${dir}/stack.h5sc`, size: SIZE, threads: 1 })).rejects.toThrow(
+      /stack\.ome\.zarr: \/0: axes \[t,c,z,y,x\] of shape \(1,3,3,\d+,\d+\), 3 along z; expected one 2-D plane per channel .*maximum projection/,
+    );
+  });
+
   it("duplicate names and mask channel names are refused, naming --channel-names, the name and the fix", async () => {
     await refused({ channelNames: ["dna", "a", "dna"] }, /^channelNames: "dna" names two channels in --channel-names; expected a different name for each channel: give each channel its own name in --channel-names$/);
     await refused({ channelNames: ["dna", "nucleus_mask", "b"] }, /^channelNames: channel 1 is named "nucleus_mask" in --channel-names, the name of a mask channel; expected image channel names other than nucleus_mask and cytosol_mask/);
