@@ -47,6 +47,7 @@ export function lzwDecode(src: usize, srcLen: usize, dst: usize, size: usize): i
   let acc: u64 = 0;
   let held: u32 = 0;
   let width: u32 = 9;
+  let mask: u32 = 511;
   let next: u32 = 258;
   // where the previous code's string is in the output, and its length
   let prevAt: usize = 0;
@@ -69,11 +70,12 @@ export function lzwDecode(src: usize, srcLen: usize, dst: usize, size: usize): i
       }
     }
     held -= width;
-    const code = <u32>(acc >> held) & ((<u32>1 << width) - 1);
-    acc &= (<u64>1 << held) - 1;
+    // the bits above a code are masked off here, not cleared from acc
+    const code = <u32>(acc >> held) & mask;
     if (code - 256 < 2) {
       if (code == 257) break;
       width = 9;
+      mask = 511;
       next = 258;
       fresh = true;
       continue;
@@ -99,7 +101,10 @@ export function lzwDecode(src: usize, srcLen: usize, dst: usize, size: usize): i
         // the previous string and this one's first byte, side by side in the output
         store<u64>(LZW_TABLE + (<usize>next << 3), <u64>prevAt | (<u64>(prevLen + 1) << 32));
         next++;
-        if (next + 1 >= (<u32>1 << width) && width < 12) width++;
+        if (next >= mask && width < 12) {
+          width++;
+          mask = (mask << 1) | 1;
+        }
       }
     }
     prevAt = op;
