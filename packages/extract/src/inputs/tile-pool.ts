@@ -2,9 +2,13 @@
 // on the calling thread (LZW, in WebAssembly) would otherwise decode a band's
 // tiles one after the other on the thread that also feeds the cell workers
 // and writes the output; deflate goes to libuv's threadpool instead (native
-// zlib, asynchronous). One pool for the process, as many threads as cores,
-// started when the first such file is opened; a chunk asked for before any
-// of them has loaded its module (~0.1-0.3 s) is decoded where it is asked.
+// zlib, asynchronous). One pool for the process, started when the first such
+// file is opened; a chunk asked for before any of its threads has loaded its
+// module (~0.1-0.3 s) is decoded where it is asked. A thread a core up to 2,
+// then one for every 4 cores: on the bench's LZW slide decoding is ~7% of the
+// run's CPU time (96 MB of image tiles at ~420 MB/s in 3.4 CPU s), and each
+// thread holds ~30-40 MB; on 2 cores one thread instead of 2 was 2-4% slower
+// (3,263-3,359 against 3,406-3,445 cells/s, bench/extract-tiled issue-lzw).
 import { availableParallelism } from "node:os";
 import { WorkerPool, workerFile } from "@cellfolio/format/node";
 import type { TiffPage } from "./tiff-format.js";
@@ -22,8 +26,13 @@ let pool: WorkerPool<TileJob, Uint8Array> | null = null;
 /** Starts the pool now (its threads load while the caller goes on). */
 export function startTilePool(): void {
   if (pool) return;
-  pool = new WorkerPool<TileJob, Uint8Array>(workerFile("tile-worker", import.meta.url), availableParallelism());
+  pool = new WorkerPool<TileJob, Uint8Array>(workerFile("tile-worker", import.meta.url), tileThreads(availableParallelism()));
   pool.startAll();
+}
+
+/** Threads for `cores` cores: all of 1 or 2, a quarter of more (at least 2). */
+function tileThreads(cores: number): number {
+  return cores <= 2 ? Math.max(1, cores) : Math.max(2, Math.ceil(cores / 4));
 }
 
 /**
