@@ -75,10 +75,15 @@ export type CellWorkers = WorkerPool<CellRequest, BatchResult>;
  * Each holds a batch queued beside the one it computes: with one at a time
  * it waited for the main thread (its garbage collector, a band's copy)
  * between batches, 220-270 ms a worker over the tiled bench slide's run.
+ * Their young generation is capped at 12 MB (V8 grows it to 32): on the
+ * 50,000-cell bench slide the CLI's peak RSS was 378-414 MB (median 393)
+ * against 406-429 (419) uncapped, 5 runs each alternating, in the same time
+ * (bench/extract-tiled: 378-396 against 392-400 MB, 4,513-4,844 against
+ * 4,589-4,701 cells/s).
  */
 export function startCellWorkers(threads: number): CellWorkers | null {
   if (threads === 0) return null;
-  const pool: CellWorkers = new WorkerPool(workerFile("worker", import.meta.url), threads, { queue: 2 });
+  const pool: CellWorkers = new WorkerPool(workerFile("worker", import.meta.url), threads, { queue: 2, youngGenerationMb: 12 });
   pool.startAll();
   return pool;
 }
