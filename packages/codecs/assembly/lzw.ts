@@ -30,7 +30,7 @@ let ready = false;
  * Decodes `srcLen` bytes at `src` into `dst` until End, the end of the input,
  * or `size` bytes out (a last string may run on past `size`: `dst` has room
  * for 4096 + 16 bytes more). Returns the bytes written, at most `size`, or
- * -1 for a string code right after a Clear, -2 for a code beyond the table.
+ * -2 for a code beyond the table (a string code right after a Clear among them).
  */
 export function lzwDecode(src: usize, srcLen: usize, dst: usize, size: usize): isize {
   if (!ready) {
@@ -48,12 +48,13 @@ export function lzwDecode(src: usize, srcLen: usize, dst: usize, size: usize): i
   let held: u32 = 0;
   let width: u32 = 9;
   let mask: u32 = 511;
-  let next: u32 = 258;
+  // Right after a Clear (and at the start) there is no previous string: its
+  // length is 0 and `next` is one short, so the entry the first code adds
+  // lands on End's slot (257, never looked up) and no test is needed for it.
+  let next: u32 = 257;
   // where the previous code's string is in the output, and its length
-  let prevAt: usize = 0;
+  let prevAt: usize = LZW_BYTES;
   let prevLen: usize = 0;
-  // no previous string: right after a Clear (or at the start)
-  let fresh = true;
   while (op < opEnd) {
     if (held < width) {
       if (ip + 8 <= end) {
@@ -76,35 +77,28 @@ export function lzwDecode(src: usize, srcLen: usize, dst: usize, size: usize): i
       if (code == 257) break;
       width = 9;
       mask = 511;
-      next = 258;
-      fresh = true;
+      next = 257;
+      prevLen = 0;
       continue;
     }
     let len: usize;
-    if (fresh) {
-      if (code > 255) return -1;
-      store<u8>(op, <u8>code);
-      len = 1;
-      fresh = false;
-    } else {
-      if (code < next) {
-        const entry = load<u64>(LZW_TABLE + (<usize>code << 3));
-        len = <usize>(entry >> 32);
-        copyString(op, <usize>(<u32>entry), len);
-      } else if (code == next) {
-        // the previous string and its own first byte (KwKwK)
-        copyString(op, prevAt, prevLen);
-        store<u8>(op + prevLen, load<u8>(prevAt));
-        len = prevLen + 1;
-      } else return -2;
-      if (next < 4096) {
-        // the previous string and this one's first byte, side by side in the output
-        store<u64>(LZW_TABLE + (<usize>next << 3), <u64>prevAt | (<u64>(prevLen + 1) << 32));
-        next++;
-        if (next >= mask && width < 12) {
-          width++;
-          mask = (mask << 1) | 1;
-        }
+    if (code < next) {
+      const entry = load<u64>(LZW_TABLE + (<usize>code << 3));
+      len = <usize>(entry >> 32);
+      copyString(op, <usize>(<u32>entry), len);
+    } else if (code == next) {
+      // the previous string and its own first byte (KwKwK)
+      copyString(op, prevAt, prevLen);
+      store<u8>(op + prevLen, load<u8>(prevAt));
+      len = prevLen + 1;
+    } else return -2;
+    if (next < 4096) {
+      // the previous string and this one's first byte, side by side in the output
+      store<u64>(LZW_TABLE + (<usize>next << 3), <u64>prevAt | (<u64>(prevLen + 1) << 32));
+      next++;
+      if (next >= mask && width < 12) {
+        width++;
+        mask = (mask << 1) | 1;
       }
     }
     prevAt = op;

@@ -196,7 +196,6 @@ export function createKernels(wasmBase64: string): Kernels {
       const [a, b] = place(src.length, dst.length + 4096);
       heap.set(src, a);
       const n = x.lzwDecode(a, src.length, b, dst.length);
-      if (n === -1) throw new Error("LZW: a string code right after a clear; expected a byte (corrupt stream)");
       if (n < 0) throw new Error("LZW: a code beyond the table (corrupt stream)");
       dst.set(heap.subarray(b, b + n));
       dst.fill(0, n);
