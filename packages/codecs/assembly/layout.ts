@@ -12,10 +12,10 @@
 /** deflate: a block's symbols, 2^15 of u16 (and 32 bytes for 16-symbol stores past the end). */
 // @ts-ignore: decorator
 @lazy export const DEFLATE_SYMS: usize = LZF_VALUES + (4 << 14);
-/** lzw: 4096 codes of (address of the string, length << 32) as u64; the 256 bytes the one-byte codes point at (and 16 for a 16-byte read past them). */
+/** lzw: 4096 codes of (address of the string, length << 32) as u64 and a spare slot (a full table's unused entry goes there); the 256 bytes the one-byte codes point at (and 16 for a 16-byte read past them). */
 // @ts-ignore: decorator
 @lazy export const LZW_TABLE: usize = DEFLATE_SYMS + (2 << 15) + 64;
 // @ts-ignore: decorator
-@lazy export const LZW_BYTES: usize = LZW_TABLE + (8 << 12);
+@lazy export const LZW_BYTES: usize = LZW_TABLE + (8 << 12) + 16;
 // @ts-ignore: decorator
 @lazy export const WORK_BASE: usize = LZW_BYTES + 256 + 16;

@@ -92,14 +92,16 @@ export function lzwDecode(src: usize, srcLen: usize, dst: usize, size: usize): i
       store<u8>(op + prevLen, load<u8>(prevAt));
       len = prevLen + 1;
     } else return -2;
-    if (next < 4096) {
-      // the previous string and this one's first byte, side by side in the output
-      store<u64>(LZW_TABLE + (<usize>next << 3), <u64>prevAt | (<u64>(prevLen + 1) << 32));
-      next++;
-      if (next >= mask && width < 12) {
+    // The previous string and this one's first byte, side by side in the
+    // output. A full table's entry goes to the spare slot 4096 (no code
+    // reaches it), so the one test a code is the width's.
+    store<u64>(LZW_TABLE + (<usize>next << 3), <u64>prevAt | (<u64>(prevLen + 1) << 32));
+    next++;
+    if (next >= mask) {
+      if (width < 12) {
         width++;
         mask = (mask << 1) | 1;
-      }
+      } else if (next > 4096) next = 4096;
     }
     prevAt = op;
     prevLen = len;
