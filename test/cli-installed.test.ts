@@ -1,13 +1,15 @@
 // The cellfolio command as a user installs it: `npm i -g --prefix <temp>` of
 // the six tarballs (no workspace, no repo paths), then `cellfolio extract` on
 // the bundled sample and `cellfolio view` of the result: the page, a script of
-// it and the dataset are served from the installed package, and SIGINT stops it.
+// it and the dataset are served from the installed package, and SIGINT stops it;
+// and an LZW-tiled OME-TIFF, whose tiles decode on the installed package's own
+// reader threads (dist/tile-worker.js), to the same cells.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_DATA } from "../test-utils/oracle.js";
+import { pyPeer, skipPeer, TEST_DATA } from "../test-utils/oracle.js";
 import { installGlobal, PUBLISHED, packAll } from "../test-utils/packed.js";
 
 let prefix: string;
@@ -82,5 +84,37 @@ describe("cellfolio installed with npm i -g from the tarballs", () => {
       child.kill("SIGINT");
     }
     expect(await exited).toBe(0);
+  });
+
+  it.skipIf(skipPeer("latest"))("extracts the sample written as an LZW-tiled OME-TIFF (bfconvert's kind) to the same cells", () => {
+    const sample = path.join(TEST_DATA, "sample");
+    const lzw = path.join(work, "lzw");
+    // tifffile + imagecodecs (the latest peer) write LZW tiles with the horizontal predictor
+    pyPeer(
+      "latest",
+      `import sys, tifffile
+src, dst = ${JSON.stringify(sample)}, ${JSON.stringify(lzw)}
+import os; os.makedirs(dst, exist_ok=True)
+for name in ("image", "nucleus", "cytosol"):
+    a = tifffile.imread(f"{src}/{name}.tif")
+    extra = dict(ome=True, metadata={"axes": "CYX"}) if name == "image" else {}
+    tifffile.imwrite(f"{dst}/{name}.tif", a, photometric="minisblack", tile=(64, 64), compression="lzw", predictor=True, **extra)
+print("{}")`,
+    );
+    const outs = ["plain", "lzw"].map((kind) => {
+      const dir = kind === "plain" ? sample : lzw;
+      const out = path.join(work, `${kind}.h5sc`);
+      run(["extract", "--image", path.join(dir, "image.tif"), "--nucleus", path.join(dir, "nucleus.tif"), "--cytosol", path.join(dir, "cytosol.tif"), "--size", "48", "--out", out, "--quiet"]);
+      return out;
+    });
+    const same = pyPeer(
+      "latest",
+      `import h5py, json, numpy as np
+a, b = (h5py.File(p, "r") for p in ${JSON.stringify(outs)})
+x, y = a["obsm/single_cell_images"][()], b["obsm/single_cell_images"][()]
+print(json.dumps({"shape": list(x.shape), "equal": bool(x.shape == y.shape and np.array_equal(x, y)), "ids": bool(np.array_equal(a["obs/scportrait_cell_id"][()], b["obs/scportrait_cell_id"][()]))}))`,
+    );
+    expect(same.shape[0]).toBeGreaterThan(10);
+    expect(same).toMatchObject({ equal: true, ids: true });
   });
 });
