@@ -1,15 +1,30 @@
 // Decoding a TIFF page's chunks (tiles or strips) into windows of its
-// samples, as pure functions over bytes (no file, no Node): decompress
-// (deflate through @cellfolio/codecs, LZW here), undo the predictor and the
-// byte order, then copy the part of the chunk a window needs into its planes.
-// tiff.ts drives them over a file; they serve a browser the same way.
+// samples, as functions over bytes (no file): decompress (deflate and LZW
+// through @cellfolio/codecs, JPEG 2000 through tiff-jpeg2000.ts), undo the
+// predictor and the byte order, then copy the part of the chunk a window
+// needs into its planes. tiff.ts drives them over a file.
 import { inflate, inflateSync, kernels } from "@cellfolio/codecs";
 import type { PixelType } from "./source.js";
 import { type TiffPage, TiffUnsupported } from "./tiff-format.js";
+import { decodeJpeg2000, JPEG2000_CODES, loadJpeg2000 } from "./tiff-jpeg2000.js";
+
+/** Whether a page's chunks are JPEG 2000 codestreams (decoded samples come little-endian). */
+export function isJpeg2000(p: TiffPage): boolean {
+  return JPEG2000_CODES.includes(p.compression);
+}
+
+/** Whether a page's codec runs on the calling thread (LZW, JPEG 2000: WebAssembly), so its chunks are worth decoding on the reader's threads (tile-pool.ts); deflate runs on libuv's. */
+export function decodesOnCallingThread(p: TiffPage): boolean {
+  return p.compression === 5 || isJpeg2000(p);
+}
 
 /** The pixel type of a page, or TiffUnsupported for what this decoder leaves to another reader. */
 export function pagePixelType(p: TiffPage): PixelType {
-  if (![1, 5, 8, 32946].includes(p.compression)) throw new TiffUnsupported(`page ${p.index}: compression ${p.compression}`);
+  if (isJpeg2000(p)) {
+    if (chunkSamples(p) !== 1 || p.predictor !== 1 || p.format === 3) {
+      throw new TiffUnsupported(`page ${p.index}: JPEG 2000 chunks of ${chunkSamples(p)} interleaved sample(s), predictor ${p.predictor}, sample format ${p.format}`);
+    }
+  } else if (![1, 5, 8, 32946].includes(p.compression)) throw new TiffUnsupported(`page ${p.index}: compression ${p.compression}`);
   if (![1, 2, 3].includes(p.predictor)) throw new TiffUnsupported(`page ${p.index}: predictor ${p.predictor}`);
   if (p.predictor === 3 && p.format !== 3) throw new TiffUnsupported(`page ${p.index}: floating-point predictor on integers`);
   if (p.planar !== 1 && p.planar !== 2) throw new TiffUnsupported(`page ${p.index}: planar configuration ${p.planar}`);
@@ -141,12 +156,18 @@ export function decompressSync(p: TiffPage, bytes: Uint8Array, size: number): Ui
     kernels().lzwDecode(bytes, out);
     return out;
   }
+  if (isJpeg2000(p)) return decodeJpeg2000(bytes, size, p.chunkWidth, size / chunkRowBytes(p), p.bits);
   return inflateSync(bytes, "zlib", size);
 }
 
-/** decompressSync, with deflate off the calling thread where the platform can (Node: libuv's threadpool, so chunks inflate in parallel). */
+/**
+ * decompressSync, with deflate off the calling thread where the platform can
+ * (Node: libuv's threadpool, so chunks inflate in parallel) and the JPEG 2000
+ * decoder loaded first.
+ */
 export async function decompress(p: TiffPage, bytes: Uint8Array, size: number): Promise<Uint8Array> {
   if (p.compression === 8 || p.compression === 32946) return inflate(bytes, "zlib", size);
+  if (isJpeg2000(p)) await loadJpeg2000();
   return decompressSync(p, bytes, size);
 }
 
@@ -168,7 +189,9 @@ export function finishChunk(p: TiffPage, raw: Uint8Array, rows: number): Uint8Ar
     data = copy;
   } else if (data.length > need) data = data.subarray(0, need);
   if (p.predictor === 3) return undoFloatPredictor(p, data, rows);
-  if (bytes > 1 && p.littleEndian !== littleEndianPlatform) swapBytes(data, bytes);
+  // JPEG 2000 samples come out of its decoder little-endian, whatever the file's order
+  const littleEndian = isJpeg2000(p) || p.littleEndian;
+  if (bytes > 1 && littleEndian !== littleEndianPlatform) swapBytes(data, bytes);
   if (p.predictor === 2) undoDifferencing(p, data, rows);
   return data;
 }

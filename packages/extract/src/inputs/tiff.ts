@@ -18,10 +18,13 @@ import { dirname, resolve } from "node:path";
 import { ExtractError } from "../errors.js";
 import { isOmeXml, omeChannelNames, omeChannelPlanes, omeMetadataFile } from "./ome-xml.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType, StackedSource } from "./source.js";
-import { chunkGrid, chunkRowBytes, chunkRows, chunkSamples, copyChunk, decompress, finishChunk, pagePixelType } from "./tiff-decode.js";
+import { chunkGrid, chunkRowBytes, chunkRows, chunkSamples, copyChunk, decodesOnCallingThread, decompress, finishChunk, pagePixelType } from "./tiff-decode.js";
 import { imageJSizes, readTiffPages, type TiffPage, TiffUnsupported } from "./tiff-format.js";
 import { GeotiffSource } from "./tiff-geotiff.js";
 import { decodeOffThread, startTilePool } from "./tile-pool.js";
+
+/** Compressions geotiff decodes (its codec registry): none, LZW, old and new JPEG, deflate, PackBits, LERC, Zstandard, WebP. */
+const GEOTIFF_CODECS = [1, 5, 6, 7, 8, 32773, 32946, 34887, 50000, 50001];
 
 /** A companion .ome file's text. */
 async function readText(path: string): Promise<string> {
@@ -93,7 +96,17 @@ export class TiffSource implements ImageSource {
       return TiffSource.of(path, file, pages);
     } catch (e) {
       await file.close().catch(() => {});
-      if (e instanceof TiffUnsupported) return GeotiffSource.open(path);
+      if (e instanceof TiffUnsupported) {
+        // geotiff takes the rest, unless it cannot decode them either: said now, not at the first tile
+        const bad = all.find((p) => p.width === all[0].width && p.height === all[0].height && !GEOTIFF_CODECS.includes(p.compression));
+        if (bad) {
+          throw new ExtractError(
+            path,
+            `${e.message}: compression ${bad.compression} that neither this reader nor geotiff decodes here; write the image with LZW or zlib tiles (bfconvert -compression LZW, or tifffile's compression="zlib")`,
+          );
+        }
+        return GeotiffSource.open(path);
+      }
       if (e instanceof ExtractError) throw e;
       throw new ExtractError(path, `not a readable TIFF file (${(e as Error).message})`, { cause: e });
     }
@@ -137,7 +150,7 @@ export class TiffSource implements ImageSource {
         throw new ExtractError(path, `page ${p.index}: ${p.offsets.length} chunk offsets for ${chunks} ${p.tiled ? "tiles" : "strips"}; expected one per chunk`);
       }
     }
-    if (pages.some((p) => p.compression === 5)) startTilePool(); // its threads load while the plan is made
+    if (pages.some(decodesOnCallingThread)) startTilePool(); // its threads load while the plan is made
     const channels = pages.reduce((n, p) => n + p.samples, 0);
     const names = channelNames === undefined ? omeChannelNames(first.description, channels) : (channelNames ?? undefined);
     return new TiffSource(path, file, pages, first.height, first.width, channels, dtype, names);
@@ -227,8 +240,8 @@ export class TiffSource implements ImageSource {
       const stored = await this.readAt(p.offsets[index], p.byteCounts[index], what);
       const size = rows * chunkRowBytes(p);
       try {
-        // LZW on a decoding thread when one is ready; deflate on libuv's threadpool (decompress)
-        const off = p.compression === 5 ? decodeOffThread(p, stored, size, rows) : null;
+        // LZW and JPEG 2000 on a decoding thread when one is ready; deflate on libuv's threadpool (decompress)
+        const off = decodesOnCallingThread(p) ? decodeOffThread(p, stored, size, rows) : null;
         if (off) return await off;
         return finishChunk(p, await decompress(p, stored, size), rows);
       } catch (e) {

@@ -1,5 +1,5 @@
 // TIFF chunks decoded off the main thread (inputs/tiff.ts): a codec that runs
-// on the calling thread (LZW, in WebAssembly) would otherwise decode a band's
+// on the calling thread (LZW, JPEG 2000: WebAssembly) would otherwise decode a band's
 // tiles one after the other on the thread that also feeds the cell workers
 // and writes the output; deflate goes to libuv's threadpool instead (native
 // zlib, asynchronous). One pool for the process, started when the first such
