@@ -22,8 +22,10 @@
 //             slide's tiles LZW-compressed with the horizontal predictor, as
 //             bfconvert -compression LZW writes them; made and read by the
 //             "latest" Python peer's tifffile + imagecodecs, which Debian's
-//             lacks, so its NumPy reference runs there); default
-//             issue,issue-raster,5000,50000
+//             lacks, so its NumPy reference runs there), issue-j2k (the
+//             issue slide's image as lossless JPEG 2000 tiles, as 10x Xenium's
+//             morphology OME-TIFFs hold them, its masks zlib as in issue;
+//             the latest peer too); default issue,issue-raster,5000,50000
 // SIZE        crop S (default 128); THREADS ours (default all cores)
 // PEER_CELLS  cells the NumPy reference extracts per slide (default 1000; 0 = skip)
 // SLIDE_DIR   where slides are kept between runs (default the temp dir)
@@ -138,27 +140,33 @@ for name in ("image", "nucleus", "cytosol"):
     tifffile.imwrite(f"{dst}/{name}.tif", a, photometric="minisblack", **extra, **opts)
 `;
 
-// The issue slide's tiled TIFFs rewritten with LZW tiles and the predictor (the "latest" peer: imagecodecs).
+// The issue slide's tiled TIFFs rewritten with LZW tiles and the predictor, or
+// its image with JPEG 2000 tiles (the masks copied), by the "latest" peer (imagecodecs).
 const TO_LZW = `
-import sys, tifffile
-src, dst = sys.argv[1:3]
+import shutil, sys, tifffile
+src, dst, kind = sys.argv[1:4]
 for name in ("image", "nucleus", "cytosol"):
+    if kind == "j2k" and name != "image":
+        shutil.copy(f"{src}/{name}.tif", f"{dst}/{name}.tif")
+        continue
     a = tifffile.imread(f"{src}/{name}.tif")
     extra = dict(ome=True, metadata={"axes": "CYX"}) if name == "image" else {}
-    tifffile.imwrite(f"{dst}/{name}.tif", a, photometric="minisblack", tile=(512, 512), compression="lzw", predictor=True, **extra)
+    codec = dict(compression="jpeg2000") if kind == "j2k" else dict(compression="lzw", predictor=True)
+    tifffile.imwrite(f"{dst}/{name}.tif", a, photometric="minisblack", tile=(512, 512), **codec, **extra)
 `;
 
 /** The slide `name` as { tiled, raw } directories of image.tif / nucleus.tif / cytosol.tif, the tiles' codec, the Python the reference runs with. */
 function slide(name) {
   const files = (d) => ({ image: path.join(d, "image.tif"), nucleus: path.join(d, "nucleus.tif"), cytosol: path.join(d, "cytosol.tif") });
-  if (name === "issue-lzw") {
+  if (name === "issue-lzw" || name === "issue-j2k") {
     const issue = slide("issue");
-    const lzw = path.join(SLIDE_DIR, "cellfolio-bench-tiled-issue-lzw");
-    if (!existsSync(path.join(lzw, "cytosol.tif"))) {
-      mkdirSync(lzw, { recursive: true });
-      python(["-c", TO_LZW, path.dirname(issue.tiled.image), lzw], "LZW copy", LATEST);
+    const kind = name.slice("issue-".length);
+    const copy = path.join(SLIDE_DIR, `cellfolio-bench-tiled-${name}`);
+    if (!existsSync(path.join(copy, "cytosol.tif"))) {
+      mkdirSync(copy, { recursive: true });
+      python(["-c", TO_LZW, path.dirname(issue.tiled.image), copy, kind], `${kind} copy`, LATEST);
     }
-    return { tiled: files(lzw), raw: issue.raw, codec: "LZW", py: LATEST };
+    return { tiled: files(copy), raw: issue.raw, codec: kind === "j2k" ? "J2K" : "LZW", py: LATEST };
   }
   const base = path.join(SLIDE_DIR, `cellfolio-bench-tiled-${name}`);
   const tiled = path.join(base, "tiled");
