@@ -18,7 +18,7 @@ import { dirname, resolve } from "node:path";
 import { ExtractError } from "../errors.js";
 import { isOmeXml, omeChannelNames, omeChannelPlanes, omeMetadataFile } from "./ome-xml.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType, StackedSource } from "./source.js";
-import { chunkGrid, chunkRowBytes, chunkRows, chunkSamples, copyChunk, decodesOnCallingThread, decompress, finishChunk, pagePixelType } from "./tiff-decode.js";
+import { chunkGrid, chunkRowBytes, chunkRows, chunkSamples, copyChunk, decodesOnCallingThread, decompress, finishChunk, isJpeg2000, pagePixelType } from "./tiff-decode.js";
 import { imageJSizes, readTiffPages, type TiffPage, TiffUnsupported } from "./tiff-format.js";
 import { GeotiffSource } from "./tiff-geotiff.js";
 import { decodeOffThread, startTilePool } from "./tile-pool.js";
@@ -150,7 +150,7 @@ export class TiffSource implements ImageSource {
         throw new ExtractError(path, `page ${p.index}: ${p.offsets.length} chunk offsets for ${chunks} ${p.tiled ? "tiles" : "strips"}; expected one per chunk`);
       }
     }
-    if (pages.some(decodesOnCallingThread)) startTilePool(); // its threads load while the plan is made
+    if (pages.some(decodesOnCallingThread)) startTilePool(pages.some(isJpeg2000)); // its threads load while the plan is made
     const channels = pages.reduce((n, p) => n + p.samples, 0);
     const names = channelNames === undefined ? omeChannelNames(first.description, channels) : (channelNames ?? undefined);
     return new TiffSource(path, file, pages, first.height, first.width, channels, dtype, names);

@@ -9,6 +9,9 @@
 // run's CPU time (96 MB of image tiles at ~420 MB/s in 3.4 CPU s), and each
 // thread holds ~30-40 MB; on 2 cores one thread instead of 2 was 2-4% slower
 // (3,263-3,359 against 3,406-3,445 cells/s, bench/extract-tiled issue-lzw).
+// JPEG 2000 is another matter: OpenJPEG in WebAssembly decodes ~10 MB/s a
+// core, most of such a run's work (issue-j2k: 4.7 of its 6.3 s), so a file
+// of it starts a thread a core.
 import { availableParallelism } from "node:os";
 import { WorkerPool, workerFile } from "@cellfolio/format/node";
 import type { TiffPage } from "./tiff-format.js";
@@ -23,16 +26,21 @@ export interface TileJob {
 
 let pool: WorkerPool<TileJob, Uint8Array> | null = null;
 
-/** Starts the pool now (its threads load while the caller goes on). */
-export function startTilePool(): void {
+/**
+ * Starts the pool now (its threads load while the caller goes on), sized
+ * for the first file that needs it: `heavy` for a codec that is most of the
+ * work (JPEG 2000).
+ */
+export function startTilePool(heavy: boolean): void {
   if (pool) return;
-  pool = new WorkerPool<TileJob, Uint8Array>(workerFile("tile-worker", import.meta.url), tileThreads(availableParallelism()));
+  pool = new WorkerPool<TileJob, Uint8Array>(workerFile("tile-worker", import.meta.url), tileThreads(availableParallelism(), heavy));
   pool.startAll();
 }
 
-/** Threads for `cores` cores: all of 1 or 2, a quarter of more (at least 2). */
-function tileThreads(cores: number): number {
-  return cores <= 2 ? Math.max(1, cores) : Math.max(2, Math.ceil(cores / 4));
+/** Threads for `cores` cores: a core each for a heavy codec; else all of 1 or 2, a quarter of more (at least 2). */
+function tileThreads(cores: number, heavy: boolean): number {
+  if (heavy || cores <= 2) return Math.max(1, cores);
+  return Math.max(2, Math.ceil(cores / 4));
 }
 
 /**
