@@ -21,8 +21,9 @@ export function decodesOnCallingThread(p: TiffPage): boolean {
 /** The pixel type of a page, or TiffUnsupported for what this decoder leaves to another reader. */
 export function pagePixelType(p: TiffPage): PixelType {
   if (isJpeg2000(p)) {
-    if (chunkSamples(p) !== 1 || p.predictor !== 1 || p.format === 3) {
-      throw new TiffUnsupported(`page ${p.index}: JPEG 2000 chunks of ${chunkSamples(p)} interleaved sample(s), predictor ${p.predictor}, sample format ${p.format}`);
+    // one integer sample of 8 or 16 bits a chunk (OpenJPEG and imagecodecs both lose 32-bit samples)
+    if (chunkSamples(p) !== 1 || p.predictor !== 1 || p.format === 3 || p.bits > 16) {
+      throw new TiffUnsupported(`page ${p.index}: JPEG 2000 chunks of ${chunkSamples(p)} interleaved ${p.bits}-bit sample(s), predictor ${p.predictor}, sample format ${p.format}`);
     }
   } else if (![1, 5, 8, 32946].includes(p.compression)) throw new TiffUnsupported(`page ${p.index}: compression ${p.compression}`);
   if (![1, 2, 3].includes(p.predictor)) throw new TiffUnsupported(`page ${p.index}: predictor ${p.predictor}`);

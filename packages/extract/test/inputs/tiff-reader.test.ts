@@ -66,6 +66,7 @@ write("i16_lzw", (smooth(np.uint16).astype(np.int32) - 30000).astype(np.int16), 
 # JPEG 2000 (lossless): 34712 as Xenium and tifffile write it, tiled OME, three channels; 33003 (Bio-Formats' code) in strips, the last one short
 write("j2k_tiled_ome", u16, ome=True, metadata={"axes": "CYX"}, tile=(32, 32), compression="jpeg2000", photometric="minisblack")
 write("j2k_33003_strips_u8", smooth(np.uint8, 1)[0], compression=33003, rowsperstrip=16, photometric="minisblack")
+write("j2k_i16", (smooth(np.uint16, 1)[0].astype(np.int32) - 30000).astype(np.int16), compression="jpeg2000", tile=(32, 32), photometric="minisblack")
 # An OME-TIFF pyramid: levels 1 and 2 in SubIFDs of each channel's page; level 0 is what is read.
 with tifffile.TiffWriter(f"{d}/pyramid_ome.tif", ome=True) as t:
     opts = dict(tile=(32, 32), compression="zlib", photometric="minisblack")
@@ -129,7 +130,8 @@ describe.skipIf(skipPeer("latest"))("our TIFF reader reads what tifffile reads",
     expect(by.bigtiff_zlib).toMatchObject({ bigtiff: true });
     expect(by.j2k_tiled_ome).toMatchObject({ compression: "JPEG2000", tiled: true, channels: 3, dtype: "uint16" });
     expect(by.j2k_33003_strips_u8).toMatchObject({ tiled: false, channels: 1, dtype: "uint8" });
-    expect(made.length).toBe(17);
+    expect(by.j2k_i16).toMatchObject({ compression: "JPEG2000", dtype: "int16" });
+    expect(made.length).toBe(18);
   });
 
   it("every file, whole and by windows crossing tiles and strips, equals tifffile's array; our reader, not geotiff, reads them", async () => {
@@ -252,7 +254,7 @@ print("{}")`,
       () => null,
       (e) => e as Error,
     );
-    expect(err?.message).toMatch(/j2k_rgb\.tif: page 0: JPEG 2000 chunks of 3 interleaved sample\(s\).*compression 34712 that neither this reader nor geotiff decodes.*bfconvert -compression LZW/);
+    expect(err?.message).toMatch(/j2k_rgb\.tif: page 0: JPEG 2000 chunks of 3 interleaved 8-bit sample\(s\).*compression 34712 that neither this reader nor geotiff decodes.*bfconvert -compression LZW/);
   });
 });
 
