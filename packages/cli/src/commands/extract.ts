@@ -16,7 +16,7 @@ const spec: CommandSpec = {
   name: "extract",
   options: [
     { name: "image", value: "IMG", required: true, help: "the slide: TIFF / OME-TIFF (channels as pages or samples; a multi-file\nOME-TIFF set from any of its files) or Zarr (C, H, W)" },
-    { name: "nucleus", value: "MASK", required: true, help: "nucleus label mask (integer TIFF or Zarr; 0 = background, each cell its id)" },
+    { name: "nucleus", value: "MASK", required: true, help: "nucleus label mask (integer TIFF or Zarr; 0 = background, each cell its id)\nor an array inside a store by its path in it: cells.zarr.zip/masks/0 (10x Xenium;\nits masks/1, the cell mask, goes to --cytosol)" },
     {
       name: "cytosol",
       value: "MASK",

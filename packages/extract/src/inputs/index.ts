@@ -1,6 +1,6 @@
 // Opening an input by what it is: a TIFF, a Zarr store, several single-channel
 // files stacked, or an ImageSource given directly.
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { isZarrName } from "@cellfolio/format";
 import { ExtractError } from "../errors.js";
 import { type ImageSource, StackedSource } from "./source.js";
@@ -35,8 +35,22 @@ export async function openImageSource(input: ImageInput): Promise<ImageSource> {
       return false;
     }
   })();
+  const inStore = arrayInStore(input);
+  if (inStore) return ZarrSource.open(inStore.store, inStore.inner);
   if (isDir || isZarrName(input) || /^https?:\/\//.test(input)) return ZarrSource.open(input);
   return TiffSource.open(input);
+}
+
+/**
+ * An array or image inside a Zarr store, named by the store's path and the
+ * path within it (`cells.zarr.zip/masks/0`: 10x Xenium's nucleus mask), when
+ * the store part exists and the whole path does not: a zipped store's inner
+ * path is not a file. A directory store's arrays are directories already.
+ */
+function arrayInStore(input: string): { store: string; inner: string } | null {
+  if (existsSync(input)) return null;
+  const m = /^(.*?\.(?:zarr\.zip|zip|zarr))\/+(.+?)\/*$/i.exec(input);
+  return m && existsSync(m[1]) ? { store: m[1], inner: m[2] } : null;
 }
 
 export { type Labels, readLabels } from "./labels-csv.js";

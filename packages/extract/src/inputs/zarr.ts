@@ -67,23 +67,26 @@ export class ZarrSource implements ImageSource {
     if (channelNames && channelNames.length === this.channels) this.channelNames = channelNames;
   }
 
-  static async open(source: string): Promise<ZarrSource> {
+  /** The store at `store`, its image or array at `inner` (default its root; errors name both). */
+  static async open(store: string, inner = ""): Promise<ZarrSource> {
+    const source = inner ? `${store}/${inner}` : store;
     let reader: StoreReader;
     try {
-      reader = await openStore(source);
+      reader = await openStore(store);
     } catch (e) {
-      throw new ExtractError(source, `cannot open as Zarr (${(e as Error).message})`, { cause: e });
+      throw new ExtractError(store, `cannot open as Zarr (${(e as Error).message})`, { cause: e });
     }
     try {
-      let node = await reader.get("");
-      let path = "";
+      let path = inner;
+      let node = await reader.get(path);
+      if (!node && inner) throw new ExtractError(store, `no array or group at "/${inner}" in the store; expected the path of an image array inside it (e.g. masks/0)`);
       let axes: string[] | null = null;
       let names: string[] | undefined;
       if (node?.kind === "group") {
         names = omeroLabels(node.attrs);
         const ms = multiscales(node.attrs);
         if (!ms) throw new ExtractError(source, "a Zarr group without OME-Zarr multiscales; expected an array (C, Y, X) or an OME-Zarr image");
-        path = ms.path;
+        path = inner ? `${inner}/${ms.path}` : ms.path;
         axes = ms.axes;
         node = await reader.get(path);
       }

@@ -222,3 +222,36 @@ print("{}")`,
     expect(s.channelNames).toEqual(["DAPI", "DAPI2", "GFP"]);
   });
 });
+
+describe("masks inside a zipped Zarr store, as 10x Xenium's cells.zarr.zip holds them", () => {
+  it("--nucleus STORE.zarr.zip/masks/0 and --cytosol .../masks/1 give the stacks the same masks as TIFFs give; a path the store lacks is refused naming both", async () => {
+    const dir = tempDir("xenium");
+    const store = `${dir}/cells.zarr.zip`;
+    // Xenium's layout: masks/0 the nucleus mask, masks/1 the cell mask (uint32, image space), beside other arrays
+    py(
+      `
+import json, sys, numpy as np, tifffile, zarr
+p = json.loads(sys.stdin.read())
+store = zarr.ZipStore(p["store"], mode="w")
+root = zarr.group(store=store)
+root.create_dataset("cell_id", data=np.arange(10, dtype=np.uint32).reshape(5, 2))
+masks = root.create_group("masks")
+masks.create_dataset("0", data=tifffile.imread(p["nucleus"]).astype(np.uint32), chunks=(64, 64))
+masks.create_dataset("1", data=tifffile.imread(p["cytosol"]).astype(np.uint32), chunks=(64, 64))
+masks.create_dataset("homogeneous_transform", data=np.eye(3, dtype=np.float32))
+store.close()
+print("{}")`,
+      { store, nucleus: slide.nucleus, cytosol: slide.cytosol },
+    );
+    const zipped = await extract({ image: slide.image, nucleus: `${store}/masks/0`, cytosol: `${store}/masks/1`, out: `${dir}/zipped.h5sc`, size: SIZE, threads: 1 });
+    const tiffs = await extract({ image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol, out: `${dir}/tiffs.h5sc`, size: SIZE, threads: 1 });
+    expect(zipped.cellsWritten).toBe(tiffs.cellsWritten);
+    expect(zipped.cellsWritten).toBeGreaterThan(10);
+    const [a, b] = [readBack(`${dir}/zipped.h5sc`), readBack(`${dir}/tiffs.h5sc`)];
+    expect(a.ids).toEqual(b.ids);
+    expect(Buffer.from(a.stacks.buffer, a.stacks.byteOffset, a.stacks.byteLength).equals(Buffer.from(b.stacks.buffer, b.stacks.byteOffset, b.stacks.byteLength))).toBe(true);
+    await expect(extract({ image: slide.image, nucleus: `${store}/masks/2`, out: `${dir}/none.h5sc`, size: SIZE, threads: 1 })).rejects.toThrow(
+      /cells\.zarr\.zip: no array or group at "\/masks\/2" in the store; expected the path of an image array inside it/,
+    );
+  });
+});
