@@ -9,6 +9,7 @@
 import { OBS_COLUMNS } from "@cellfolio/format";
 import type { Dataset } from "@cellfolio/lazy";
 import { fromUrl, type GeoTIFF, type GeoTIFFImage } from "geotiff";
+import { addJpeg2000 } from "./jpeg2000.js";
 import { OmeZarrSlide, type Pixels } from "./ome-zarr.js";
 import "./slide.css";
 
@@ -104,6 +105,7 @@ export class SlideView {
       this.named();
       return;
     }
+    addJpeg2000();
     const tiff = await fromUrl(this.url as string, { allowFullFile: false });
     const page = await tiff.getImage(0);
     this.tiff = tiff;

@@ -2,15 +2,16 @@
 // cells; the overview's dots lie on obs's centroids (read by h5py), the
 // overview's and the detail window's pixels are the TIFF's (read by
 // tifffile), a click on a dot opens that cell, and the detail reads a window
-// of rows by range, not the slide. Then a larger slide (a strided overview)
-// and a deflate-tiled one (read through geotiff).
+// of rows by range, not the slide. Then a larger slide (a strided overview),
+// a deflate-tiled one (read through geotiff) and a JPEG 2000-tiled one, as
+// 10x Xenium's (geotiff with the page's OpenJPEG decoder).
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve } from "../../../packages/cli/src/serve.js";
-import { py, TEST_DATA } from "../../../test-utils/oracle.js";
+import { py, pyPeer, skipPeer, TEST_DATA } from "../../../test-utils/oracle.js";
 import { buildViewer, CHROMIUM, canvasPixels, cli, launch, openViewer, shot } from "./harness.js";
 
 const canRun = existsSync(CHROMIUM);
@@ -178,6 +179,19 @@ print(json.dumps(True))
 `,
       { raw: path.join(tmp, "big.tif"), tiled: path.join(tmp, "big-tiled.tif") },
     );
+    // lossless JPEG 2000 tiles: tifffile + imagecodecs of the latest peer (Debian's lack the codec)
+    if (!skipPeer("latest")) {
+      pyPeer(
+        "latest",
+        `
+import numpy as np, tifffile
+y, x = np.mgrid[0:${H}, 0:${W}]
+img = (1000 + 800 * np.sin(y / 37.0) * np.cos(x / 23.0) + (x * 7 + y * 3) % 500).astype(np.uint16)
+tifffile.imwrite(${JSON.stringify(path.join(tmp, "big-j2k.tif"))}, img, tile=(256, 256), compression="jpeg2000")
+print("true")
+`,
+      );
+    }
     browser = await launch();
   }, 180_000);
 
@@ -201,8 +215,9 @@ print(json.dumps(True))
   for (const [name, strided] of [
     ["big.tif", true],
     ["big-tiled.tif", false],
+    ["big-j2k.tif", false],
   ] as const) {
-    it(`${name}: overview of ${W} x ${H} px and a cell's window`, async () => {
+    it.skipIf(name === "big-j2k.tif" && skipPeer("latest"))(`${name}: overview of ${W} x ${H} px and a cell's window`, async () => {
       const log: { path: string; range?: string; bytes: number }[] = [];
       const server = await serve({ dataset, viewerDir: dist, slide: path.join(tmp, name), onRequest: (r) => log.push(r) });
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
