@@ -8,7 +8,7 @@
 // overview), else the strips / tiles geotiff needs for it.
 import { OBS_COLUMNS } from "@cellfolio/format";
 import type { Dataset } from "@cellfolio/lazy";
-import { fromUrl, type GeoTIFF, type GeoTIFFImage } from "geotiff";
+import { fromUrl, type GeoTIFF, GeoTIFFImage } from "geotiff";
 import { addJpeg2000 } from "./jpeg2000.js";
 import { OmeZarrSlide, type Pixels } from "./ome-zarr.js";
 import "./slide.css";
@@ -39,6 +39,8 @@ export class SlideView {
   private url: string | null;
   private tiff: GeoTIFF | null = null;
   private page: GeoTIFFImage | null = null;
+  /** The TIFF's reduced levels of page 0 (OME-TIFF SubIFDs, or smaller pages of the main chain), largest first: the overview reads the smallest that is big enough. */
+  private levels: GeoTIFFImage[] = [];
   private raw: Raw | null = null;
   private zarr: OmeZarrSlide | null = null;
   private width = 0;
@@ -113,6 +115,7 @@ export class SlideView {
     this.width = page.getWidth();
     this.height = page.getHeight();
     const fd = page.fileDirectory;
+    this.levels = await reducedLevels(tiff, page);
     const compression = fd.getValue("Compression") ?? 1;
     const predictor = fd.hasTag("Predictor") ? Number((fd.getValue as (t: string) => unknown)("Predictor")) : 1;
     const bits = page.getBitsPerSample();
@@ -174,9 +177,16 @@ export class SlideView {
   /** A window of the first channel, every `step`-th pixel. */
   private async read(x0: number, y0: number, x1: number, y1: number, step: number): Promise<Pixels> {
     if (this.zarr) return this.zarr.read(x0, y0, x1, y1, step);
-    if (this.raw) return this.readRaw(this.raw, x0, y0, x1, y1, step);
     const w = Math.ceil((x1 - x0) / step);
     const h = Math.ceil((y1 - y0) / step);
+    // the whole slide reduced: from the smallest pyramid level at least that size, not every full-resolution tile
+    const whole = x0 === 0 && y0 === 0 && x1 === this.width && y1 === this.height;
+    const level = whole ? [...this.levels].reverse().find((l) => l.getWidth() >= w && l.getHeight() >= h) : undefined;
+    if (level) {
+      const r = (await level.readRasters({ samples: [0], width: w, height: h, interleave: false })) as unknown as ArrayLike<number>[];
+      return { data: Float32Array.from(r[0]), w, h };
+    }
+    if (this.raw) return this.readRaw(this.raw, x0, y0, x1, y1, step);
     const page = this.page as GeoTIFFImage;
     const r = (await page.readRasters({ window: [x0, y0, x1, y1], samples: [0], width: w, height: h, interleave: false })) as unknown as ArrayLike<number>[];
     return { data: Float32Array.from(r[0]), w, h };
@@ -273,4 +283,30 @@ export class SlideView {
 function roundHalfEven(v: number): number {
   const r = Math.round(v);
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Page 0's reduced-resolution levels, largest first: its SubIFDs (OME-TIFF
+ * pyramids: Bio-Formats, tifffile, 10x Xenium) and, for older pyramids,
+ * smaller pages of the main chain with page 0's aspect. geotiff reads only
+ * the main chain, so a SubIFD is parsed by its offset.
+ */
+async function reducedLevels(tiff: GeoTIFF, page: GeoTIFFImage): Promise<GeoTIFFImage[]> {
+  const levels: GeoTIFFImage[] = [];
+  const fd = page.fileDirectory;
+  if (fd.hasTag("SubIFDs")) {
+    const offsets = Array.from((await fd.loadValue("SubIFDs")) as ArrayLike<number | bigint>, Number);
+    for (const at of offsets) {
+      const sub = await tiff.parser.parseFileDirectoryAt(at);
+      levels.push(new GeoTIFFImage(sub, (tiff as unknown as { littleEndian: boolean }).littleEndian, tiff.cache, tiff.source));
+    }
+  } else {
+    const n = await tiff.getImageCount();
+    for (let i = 1; i < n && i < 32; i++) {
+      const p = await tiff.getImage(i);
+      const w = p.getWidth();
+      if (w < page.getWidth() && Math.abs(p.getHeight() / w - page.getHeight() / page.getWidth()) < 0.05) levels.push(p);
+    }
+  }
+  return levels.sort((a, b) => b.getWidth() - a.getWidth());
 }

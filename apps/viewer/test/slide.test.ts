@@ -175,9 +175,15 @@ y, x = np.mgrid[0:${H}, 0:${W}]
 img = (1000 + 800 * np.sin(y / 37.0) * np.cos(x / 23.0) + (x * 7 + y * 3) % 500).astype(np.uint16)
 tifffile.imwrite(inp["raw"], img)
 tifffile.imwrite(inp["tiled"], img, tile=(256, 256), compression="zlib")
+# an OME-TIFF pyramid: levels of 1/2 and 1/4 in SubIFDs, as Bio-Formats and Xenium write them
+with tifffile.TiffWriter(inp["pyramid"], ome=True) as t:
+    opts = dict(tile=(256, 256), compression="zlib", photometric="minisblack")
+    t.write(img, subifds=2, **opts)
+    t.write(img[::2, ::2], subfiletype=1, **opts)
+    t.write(img[::4, ::4], subfiletype=1, **opts)
 print(json.dumps(True))
 `,
-      { raw: path.join(tmp, "big.tif"), tiled: path.join(tmp, "big-tiled.tif") },
+      { raw: path.join(tmp, "big.tif"), tiled: path.join(tmp, "big-tiled.tif"), pyramid: path.join(tmp, "big-pyramid.ome.tif") },
     );
     // lossless JPEG 2000 tiles: tifffile + imagecodecs of the latest peer (Debian's lack the codec)
     if (!skipPeer("latest")) {
@@ -212,10 +218,11 @@ print("true")
     return worst;
   }
 
-  for (const [name, strided] of [
-    ["big.tif", true],
-    ["big-tiled.tif", false],
-    ["big-j2k.tif", false],
+  for (const [name, strided, pyramid] of [
+    ["big.tif", true, false],
+    ["big-tiled.tif", false, false],
+    ["big-j2k.tif", false, false],
+    ["big-pyramid.ome.tif", false, true],
   ] as const) {
     it.skipIf(name === "big-j2k.tif" && skipPeer("latest"))(`${name}: overview of ${W} x ${H} px and a cell's window`, async () => {
       const log: { path: string; range?: string; bytes: number }[] = [];
@@ -233,6 +240,8 @@ print("true")
         const slideBytes = statSync(path.join(tmp, name)).size;
         const overviewBytes = log.filter((q) => q.path.startsWith("/slide/")).reduce((a, q) => a + q.bytes, 0);
         if (strided) expect(overviewBytes).toBeLessThan(slideBytes / 2); // every 3rd row of the one strip
+        // a pyramid's overview comes from its 1/2 level (650 x 550, the smallest of at least 434 x 367): a quarter of the full level's tiles
+        if (pyramid) expect(overviewBytes).toBeLessThan(slideBytes * 0.35);
         // a cell's window at full resolution: the field's values
         const before = log.length;
         await page.click(".line >> nth=0 >> canvas", { position: { x: 48, y: 48 } });
