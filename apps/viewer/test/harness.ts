@@ -14,7 +14,8 @@ export const CLI = path.join(REPO_ROOT, "packages/cli/dist/bin.js");
 
 /** Builds the viewer as `turbo run build` does (vite build into apps/viewer/dist). */
 export function buildViewer(): string {
-  execFileSync(path.join(REPO_ROOT, "node_modules/.bin/vite"), ["build", "--logLevel", "warn"], { cwd: VIEWER, stdio: "pipe" });
+  // as `npm run build` builds it (vitest's NODE_ENV=test changes what rolldown emits: another page than the one the CLI ships)
+  execFileSync(path.join(REPO_ROOT, "node_modules/.bin/vite"), ["build", "--logLevel", "warn"], { cwd: VIEWER, stdio: "pipe", env: { ...process.env, NODE_ENV: "production" } });
   return path.join(VIEWER, "dist");
 }
 

@@ -8,7 +8,7 @@
 // long it is (one 64-bit entry), and decoding a code is one forward copy. The 256 one-byte codes
 // point into a constant table of the bytes, so they take the same path. The
 // JavaScript decoder in @cellfolio/extract's tiff-decode.ts is the reference
-// the tests compare with; bench/tiff-lzw.mjs times both against imagecodecs.
+// the tests compare with; bench/tiff-codecs.mjs times both against imagecodecs.
 
 import { LZW_BYTES, LZW_TABLE } from "./layout";
 
