@@ -142,7 +142,7 @@ for name in ("image", "nucleus", "cytosol"):
 
 // The issue slide's tiled TIFFs rewritten with LZW tiles and the predictor, or
 // its image with JPEG 2000 tiles (the masks copied), by the "latest" peer (imagecodecs).
-const TO_LZW = `
+const TO_CODEC = `
 import shutil, sys, tifffile
 src, dst, kind = sys.argv[1:4]
 for name in ("image", "nucleus", "cytosol"):
@@ -164,7 +164,7 @@ function slide(name) {
     const copy = path.join(SLIDE_DIR, `cellfolio-bench-tiled-${name}`);
     if (!existsSync(path.join(copy, "cytosol.tif"))) {
       mkdirSync(copy, { recursive: true });
-      python(["-c", TO_LZW, path.dirname(issue.tiled.image), copy, kind], `${kind} copy`, LATEST);
+      python(["-c", TO_CODEC, path.dirname(issue.tiled.image), copy, kind], `${kind} copy`, LATEST);
     }
     return { tiled: files(copy), raw: issue.raw, codec: kind === "j2k" ? "J2K" : "LZW", py: LATEST };
   }

@@ -28,27 +28,27 @@ export async function openImageSource(input: ImageInput): Promise<ImageSource> {
     }
     return new StackedSource(parts);
   }
-  const isDir = (() => {
+  // undefined for a path that is not there, also one through a file (ENOTDIR: a zipped store's inner path)
+  const stat = (() => {
     try {
-      return statSync(input).isDirectory();
+      return statSync(input);
     } catch {
-      return false;
+      return undefined;
     }
   })();
-  const inStore = arrayInStore(input);
+  const inStore = stat ? null : arrayInStore(input);
   if (inStore) return ZarrSource.open(inStore.store, inStore.inner);
-  if (isDir || isZarrName(input) || /^https?:\/\//.test(input)) return ZarrSource.open(input);
+  if (stat?.isDirectory() || isZarrName(input) || /^https?:\/\//.test(input)) return ZarrSource.open(input);
   return TiffSource.open(input);
 }
 
 /**
- * An array or image inside a Zarr store, named by the store's path and the
- * path within it (`cells.zarr.zip/masks/0`: 10x Xenium's nucleus mask), when
- * the store part exists and the whole path does not: a zipped store's inner
- * path is not a file. A directory store's arrays are directories already.
+ * An array or image inside a Zarr store, for a path that does not exist
+ * itself: the store's path and the path within it (`cells.zarr.zip/masks/0`:
+ * 10x Xenium's nucleus mask), when the store part exists. A zipped store's
+ * inner path is not a file; a directory store's arrays are directories already.
  */
 function arrayInStore(input: string): { store: string; inner: string } | null {
-  if (existsSync(input)) return null;
   const m = /^(.*?\.(?:zarr\.zip|zip|zarr))\/+(.+?)\/*$/i.exec(input);
   return m && existsSync(m[1]) ? { store: m[1], inner: m[2] } : null;
 }
