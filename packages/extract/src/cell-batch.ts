@@ -1,48 +1,13 @@
 // One batch of cells of one band: what a worker thread (or the main thread,
-// with threads: 0) runs. Cells travel as a flat Float64Array, CELL_FIELDS
+// with threads: 0) runs. Cells travel as a CellTable's Float64Array, CELL_FIELDS
 // numbers each, so a task message is one copy, not an array of objects.
 
 import { kernels } from "@cellfolio/codecs";
 import { type ByteCodec, encodeByteCodecsSync, encodeChunkSync, type H5Filter } from "@cellfolio/format";
 import { createScratch, extractCell, type KernelChoice, type Scratch, type Window } from "./extract-cell.js";
-import type { CellInfo } from "./kernels/cells.js";
-import { emptyRect, type Rect } from "./kernels/rect.js";
+import { CELL_FIELDS, type CellInfo, CellTable } from "./kernels/cells.js";
+import { emptyRect } from "./kernels/rect.js";
 import type { ExtractionParams } from "./presets.js";
-
-export const CELL_FIELDS = 14;
-
-export function packCells(cells: readonly CellInfo[]): Float64Array {
-  const out = new Float64Array(cells.length * CELL_FIELDS);
-  cells.forEach((c, k) => {
-    const b = c.cytosolBox;
-    out.set([c.id, c.cy, c.cx, c.centroidY, c.centroidX, c.y0, c.x0, c.y1, c.x1, c.area, b ? b.y0 : Number.NaN, b?.x0 ?? 0, b?.y1 ?? 0, b?.x1 ?? 0], k * CELL_FIELDS);
-  });
-  return out;
-}
-
-/** Into `cell` (reused; its cytosolBox object too). */
-function unpackCell(packed: Float64Array, k: number, cell: CellInfo, box: Rect): CellInfo {
-  const o = k * CELL_FIELDS;
-  cell.id = packed[o];
-  cell.cy = packed[o + 1];
-  cell.cx = packed[o + 2];
-  cell.centroidY = packed[o + 3];
-  cell.centroidX = packed[o + 4];
-  cell.y0 = packed[o + 5];
-  cell.x0 = packed[o + 6];
-  cell.y1 = packed[o + 7];
-  cell.x1 = packed[o + 8];
-  cell.area = packed[o + 9];
-  if (Number.isNaN(packed[o + 10])) cell.cytosolBox = undefined;
-  else {
-    box.y0 = packed[o + 10];
-    box.x0 = packed[o + 11];
-    box.y1 = packed[o + 12];
-    box.x1 = packed[o + 13];
-    cell.cytosolBox = box;
-  }
-  return cell;
-}
 
 /**
  * Extracts the packed cells of a batch, cell k into the stack `stackOf(k)`
@@ -59,11 +24,12 @@ export function extractBatch(
 ): Uint8Array {
   const n = packed.length / CELL_FIELDS;
   const missing = new Uint8Array(n);
+  const cells = new CellTable(packed);
   const cell = {} as CellInfo;
   const box = emptyRect();
   for (let k = 0; k < n; k++) {
     const stack = stackOf(k);
-    if (extractCell(win, unpackCell(packed, k, cell, box), params, scratch, stack).cytosolMissing) missing[k] = 1;
+    if (extractCell(win, cells.get(k, cell, box), params, scratch, stack).cytosolMissing) missing[k] = 1;
     done?.(k, stack);
   }
   return missing;

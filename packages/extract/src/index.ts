@@ -27,7 +27,7 @@ export { type LabelRows, type Labels, type LabelValue, parseCsv, readLabels } fr
 export { chunkGrid, copyChunk, decompress, decompressSync, finishChunk, lzwDecode, pagePixelType } from "./inputs/tiff-decode.js";
 export { type ReadAt, readTiffPages, type TiffPage, TiffUnsupported } from "./inputs/tiff-format.js";
 export { decodeJpeg2000, loadJpeg2000 } from "./inputs/tiff-jpeg2000.js";
-export type { CellInfo } from "./kernels/cells.js";
+export { type CellInfo, CellTable } from "./kernels/cells.js";
 export {
   type CalibrationPoints,
   type CellSet,

@@ -47,7 +47,7 @@ import { ExtractError } from "./errors.js";
 import { LabelledSource, RelabelledSource } from "./inputs/derived.js";
 import { MAX_KEPT_RUNS, type RunMaskSource, RunRecorder } from "./inputs/run-mask.js";
 import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
-import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
+import { CellAccumulator, type CellTable } from "./kernels/cells.js";
 import { RunLabeller, type RunLabels } from "./kernels/components.js";
 import { LabelTable } from "./kernels/label-table.js";
 import { type MaskArray, MaskRunScanner, RUN_STARTS, runStarts } from "./kernels/mask-runs.js";
@@ -115,7 +115,7 @@ const PAIR = 2 ** 26;
 
 /** One pass over the nucleus and (if given) the cytosol mask, band by band. */
 interface Scan {
-  cells: CellInfo[];
+  cells: CellTable;
   /** Nucleus labels by slot (order of first sight) and their pixels. */
   nucleusIds: Float64Array;
   nucleusArea: Float64Array;
@@ -323,7 +323,7 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   let nucleusBinary: number | null = null;
   let cytosolBinary: number | null = null;
   if (scan.cells.length === 1) {
-    const labelled = await binaryForm(nucleus, "the nucleus mask", scan.cells[0].id, o, bandBytes);
+    const labelled = await binaryForm(nucleus, "the nucleus mask", scan.cells.id(0), o, bandBytes);
     if (labelled) {
       nucleus = labelled;
       nucleusBinary = labelled.labels.count;
@@ -389,9 +389,9 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   summary.match = match;
 
   if (match === "ids") {
-    for (const c of scan.cells) c.cytosolBox = cytosolBox(scan, c.id);
+    for (let r = 0; r < scan.cells.length; r++) scan.cells.setCytosolBox(r, cytosolBox(scan, scan.cells.id(r)));
     const plan = await planCells(nucleus, planOptions);
-    const selected = [...plan.cells.map((c) => c.id), ...plan.droppedAtBorder];
+    const selected = [...plan.cells.column("id"), ...plan.droppedAtBorder];
     summary.idsMissingFromCytosol = sortedIds(selected.filter((id) => cytosolIndex.get(id) <= 0));
     const missing = summary.idsMissingFromCytosol.length;
     if (missing * 2 > selected.length) {
@@ -426,9 +426,9 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   summary.unmatchedCytosols = sortedIds([...cytosolIndex.keys().subarray(1)].filter((label) => !chosen.has(label)));
   const cytosolOf = new Map<number, number>();
   for (const [label, id] of map) cytosolOf.set(id, label);
-  for (const c of scan.cells) {
-    const label = cytosolOf.get(c.id);
-    if (label !== undefined) c.cytosolBox = cytosolBox(scan, label);
+  for (let r = 0; r < scan.cells.length; r++) {
+    const label = cytosolOf.get(scan.cells.id(r));
+    if (label !== undefined) scan.cells.setCytosolBox(r, cytosolBox(scan, label));
   }
   const plan = await planCells(nucleus, { ...planOptions, exclude: reason });
   const u = summary.unmatchedNuclei;

@@ -19,7 +19,6 @@ import path from "node:path";
 import { type Compression, createImagesArray, createZarr, IMAGES_PATH, imagesArrayLayout, type LayoutInfo, writeSingleCellLayout } from "@cellfolio/format";
 import { ExtractError } from "./errors.js";
 import { labelObsColumns, readLabels } from "./inputs/labels-csv.js";
-import type { CellInfo } from "./kernels/cells.js";
 import { planParts } from "./plan.js";
 import { type ExtractOptions, type ExtractSummary, inputSources, type PartSpec, prepareExtraction, streamOptions } from "./prepare.js";
 import type { ExtractionParams } from "./presets.js";
@@ -210,8 +209,8 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       labels: typeof o.labels === "string" ? { path: path.resolve(o.labels), idColumn: o.labelsIdColumn ?? null } : null,
       droppedAtBorder: plan.droppedAtBorder,
       sources: inputSources(o, image),
-      firstId: plan.cells[0].id,
-      lastId: plan.cells[n - 1].id,
+      firstId: plan.cells.id(0),
+      lastId: plan.cells.id(n - 1),
     });
 
     // "running" first: from here until the complete record, the part's shards may be half replaced.
@@ -254,9 +253,9 @@ export async function extractPart(o: ExtractOptions, part: PartSpec): Promise<Pa
       unitStart: mine.unitStart,
       unitEnd: mine.unitEnd,
       keys,
-      ids: cells.map((c) => c.id),
-      centroidY: cells.map((c) => c.centroidY),
-      centroidX: cells.map((c) => c.centroidX),
+      ids: [...cells.column("id")],
+      centroidY: [...cells.column("centroidY")],
+      centroidX: [...cells.column("centroidX")],
       missingCytosol,
       finished: new Date().toISOString(),
       seconds,
@@ -346,18 +345,19 @@ export async function finalizeParts(out: string): Promise<FinalizeSummary> {
     const { plan, records, problems } = await checkParts(store);
     if (problems.length > 0) throw new ExtractError(store, `cannot finalize: ${problems.join("; ")}`);
 
-    const cells: CellInfo[] = [];
-    for (const r of records) {
-      const ids = r.ids ?? [];
-      for (let k = 0; k < ids.length; k++) cells.push({ id: ids[k], centroidY: (r.centroidY ?? [])[k], centroidX: (r.centroidX ?? [])[k] } as CellInfo);
-    }
+    // The parts' records in row order: the obs columns of the whole store.
+    const cells = {
+      id: records.flatMap((r) => r.ids ?? []),
+      centroidY: records.flatMap((r) => r.centroidY ?? []),
+      centroidX: records.flatMap((r) => r.centroidX ?? []),
+    };
     let labelColumns: ReturnType<typeof labelObsColumns> | undefined;
     let labelColumnOrder: string[] | undefined;
     if (plan.labels) {
       const labels = readLabels(plan.labels.path, plan.labels.idColumn ?? undefined);
       labelColumns = labelObsColumns(
         labels,
-        cells.map((c) => c.id),
+        cells.id,
       );
       labelColumnOrder = labels.columnOrder;
     }
@@ -399,7 +399,7 @@ export async function finalizeParts(out: string): Promise<FinalizeSummary> {
       rootKeys.filter((f) => files.includes(f)),
     );
     await rm(scratch, { recursive: true, force: true });
-    return { output: store, cells: cells.length, parts: plan.count, seconds: (performance.now() - started) / 1000 };
+    return { output: store, cells: cells.id.length, parts: plan.count, seconds: (performance.now() - started) / 1000 };
   } finally {
     await unlink(lockFile).catch(() => {});
   }

@@ -42,7 +42,7 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
       // They are written while the first band is read and the workers start
       // (the stream's sink waits for them): 25-150 ms less before the first cell.
       const layout = writeSingleCellLayout(writer, {
-        cells: plan.cells,
+        cells: { id: plan.cells.column("id"), centroidY: plan.cells.column("centroidY"), centroidX: plan.cells.column("centroidX") },
         droppedAtBorder: plan.droppedAtBorder,
         nMasks,
         imageChannelNames: p.names.names,
@@ -51,7 +51,7 @@ export async function extract(o: ExtractOptions): Promise<ExtractSummary> {
         labelColumns: labels
           ? labelObsColumns(
               labels,
-              plan.cells.map((c) => c.id),
+              plan.cells.column("id"),
             )
           : undefined,
         labelColumnOrder: labels?.columnOrder,

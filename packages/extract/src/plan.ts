@@ -7,7 +7,7 @@
 // without talking to each other.
 import { ExtractError } from "./errors.js";
 import { type ImageSource, PIXEL_ARRAYS } from "./inputs/source.js";
-import { CellAccumulator, type CellInfo } from "./kernels/cells.js";
+import { CellAccumulator, type CellTable } from "./kernels/cells.js";
 import { cropInside } from "./presets.js";
 
 /**
@@ -25,8 +25,8 @@ export interface ExtractionPlan {
   width: number;
   size: number;
   border: "drop" | "pad";
-  /** Kept cells sorted by id: row r of the output holds cells[r]. */
-  cells: CellInfo[];
+  /** Kept cells sorted by id: row r of the output holds cell r. */
+  cells: CellTable;
   /** Ids of cells whose crop leaves the image, not written (border "drop"). */
   droppedAtBorder: number[];
   /** Every id of the nucleus mask, sorted (kept, dropped or not selected). */
@@ -43,7 +43,7 @@ export interface PlanOptions {
   /** Bytes of mask held at once while scanning (default SCAN_BAND_BYTES). */
   bandBytes?: number;
   /** The nucleus mask's cells when the caller has scanned it already (masks.ts): no scan here. */
-  cells?: CellInfo[];
+  cells?: CellTable;
   /** Cells not to write (ids), reported as `excluded`. */
   exclude?: { has(id: number): boolean };
   /** Called before and after each band of the scan: (mask rows read, rows). */
@@ -84,12 +84,12 @@ export async function planCells(nucleus: ImageSource, options: PlanOptions): Pro
     options.onRows?.(height, height);
     all = acc.finish();
   }
-  const maskIds = Float64Array.from(all, (c) => c.id);
+  const maskIds = all.column("id");
   if (all.length === 0) throw new ExtractError(nucleus.name, "the nucleus mask holds no cells (only 0); expected labelled nuclei");
 
-  let selected = all;
+  let wanted: Set<number> | null = null;
   if (options.cellIds) {
-    const wanted = new Set(options.cellIds);
+    wanted = new Set(options.cellIds);
     const unknown = [...wanted].filter((id) => !hasId(maskIds, id));
     if (unknown.length > 0) {
       throw new ExtractError(
@@ -97,16 +97,18 @@ export async function planCells(nucleus: ImageSource, options: PlanOptions): Pro
         `${unknown.length} id(s) not in the nucleus mask ${nucleus.name} (${unknown.slice(0, 10).join(", ")}${unknown.length > 10 ? ", ..." : ""}); expected ids of labelled nuclei`,
       );
     }
-    selected = all.filter((c) => wanted.has(c.id));
   }
-  const cells: CellInfo[] = [];
+  const kept: number[] = [];
   const droppedAtBorder: number[] = [];
   const excluded: number[] = [];
-  for (const c of selected) {
-    if (options.exclude?.has(c.id)) excluded.push(c.id);
-    else if (options.border === "pad" || cropInside(c.cy, c.cx, height, width, options.size)) cells.push(c);
-    else droppedAtBorder.push(c.id);
+  for (let r = 0; r < all.length; r++) {
+    const id = all.id(r);
+    if (wanted && !wanted.has(id)) continue;
+    if (options.exclude?.has(id)) excluded.push(id);
+    else if (options.border === "pad" || cropInside(all.cy(r), all.cx(r), height, width, options.size)) kept.push(r);
+    else droppedAtBorder.push(id);
   }
+  const cells = kept.length === all.length ? all : all.rows(kept);
   return { height, width, size: options.size, border: options.border, cells, droppedAtBorder, maskIds, excluded };
 }
 

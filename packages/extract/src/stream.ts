@@ -8,10 +8,10 @@
 // queue of finished cells (spilled to a temporary file when ids are far from
 // raster order).
 import { type ArrayWriter, type H5Filter, RowAppender } from "@cellfolio/format";
-import { type ChunkEncoding, packCells, parseEncodedRow } from "./cell-batch.js";
+import { type ChunkEncoding, parseEncodedRow } from "./cell-batch.js";
 import { maskCount, type Window, windowRoom } from "./extract-cell.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray } from "./inputs/source.js";
-import type { CellInfo } from "./kernels/cells.js";
+import type { CellTable } from "./kernels/cells.js";
 import type { ExtractionPlan } from "./plan.js";
 import type { ExtractionParams } from "./presets.js";
 import { InOrderRows } from "./row-order.js";
@@ -40,17 +40,19 @@ function sharedPlane(slot: BandSlot, k: number, type: keyof typeof PIXEL_ARRAYS,
 type BandWindow = { y0: number; x0: number; h: number; wd: number };
 
 /** The window of a band: every pixel the crops of `cells` need, clipped to the image. */
-function bandWindow(cells: CellInfo[], size: number, image: ImageSource): BandWindow {
+function bandWindow(cells: CellTable, rows: readonly number[], size: number, image: ImageSource): BandWindow {
   const w = size / 2;
   let minY = Infinity;
   let maxY = -Infinity;
   let minX = Infinity;
   let maxX = -Infinity;
-  for (const c of cells) {
-    if (c.cy < minY) minY = c.cy;
-    if (c.cy > maxY) maxY = c.cy;
-    if (c.cx < minX) minX = c.cx;
-    if (c.cx > maxX) maxX = c.cx;
+  for (const r of rows) {
+    const cy = cells.cy(r);
+    const cx = cells.cx(r);
+    if (cy < minY) minY = cy;
+    if (cy > maxY) maxY = cy;
+    if (cx < minX) minX = cx;
+    if (cx > maxX) maxX = cx;
   }
   const y0 = Math.max(0, minY - w);
   const x0 = Math.max(0, minX - w);
@@ -109,13 +111,13 @@ function spatialBands(plan: ExtractionPlan, bandRows: number, rowStart: number, 
   for (let r = rowStart; r < rowEnd; r++) rows.push(r);
   const strip = Math.max(1, plan.size >> 1);
   const c = plan.cells;
-  rows.sort((a, b) => Math.floor(c[a].cy / strip) - Math.floor(c[b].cy / strip) || c[a].cx - c[b].cx || c[a].cy - c[b].cy || a - b);
+  rows.sort((a, b) => Math.floor(c.cy(a) / strip) - Math.floor(c.cy(b) / strip) || c.cx(a) - c.cx(b) || c.cy(a) - c.cy(b) || a - b);
   // A band is whole strips, as many as fit in bandRows (at least one).
   const bands: number[][] = [];
   let current: number[] = [];
   let bandStart = -1;
   for (const r of rows) {
-    const stripStart = Math.floor(c[r].cy / strip) * strip;
+    const stripStart = Math.floor(c.cy(r) / strip) * strip;
     if (current.length > 0 && stripStart !== bandStart && stripStart + strip > bandStart + bandRows) {
       bands.push(current);
       current = [];
@@ -232,7 +234,7 @@ export async function streamStacks(
   const bandRows = Math.max(1, Math.floor((options.bandBytes ?? 24 * MiB) / bytesPerRow) - size);
   const bands = spatialBands(plan, bandRows, rowStart, rowEnd);
   // Each band's window, and the pixels of the largest: every band's planes fit the first ones made.
-  const windows = bands.map((band) => bandWindow(band.map((r) => plan.cells[r]), size, image));
+  const windows = bands.map((band) => bandWindow(plan.cells, band, size, image));
   const capacity = windows.reduce((most, { h, wd }) => Math.max(most, h * wd), 0);
   // Results are queued by their turn in the sink's order: the row itself, or
   // (extraction order) the row's place in the bands, where only batches that
@@ -295,11 +297,11 @@ export async function streamStacks(
         if (failure !== null) throw failure;
         await rows.waitForRoom();
         const batchRows = bandRowsList.slice(k, k + batchSize);
-        const batchCells = batchRows.map((row) => plan.cells[row]);
+        const batchCells = plan.cells.rows(batchRows);
         const firstTurn = dispatched; // the batch's first row's place in `inTurn`
         dispatched += batchRows.length;
         inFlight++;
-        const t = r.run(b, packCells(batchCells), free.pop()).then(
+        const t = r.run(b, batchCells.data, free.pop()).then(
           (res) => {
             const { out, records, offsets } = res;
             if (out) rowsLeft.set(out.buffer, batchRows.length);
@@ -307,7 +309,7 @@ export async function streamStacks(
               const turn = inTurn ? firstTurn + j : row;
               if (records && offsets) rows.put(turn, records.subarray(offsets[j], offsets[j + 1]));
               else if (out) rows.put(turn, out.subarray(j * stackLength, (j + 1) * stackLength));
-              if (res.missing[j]) missing.push(batchCells[j].id);
+              if (res.missing[j]) missing.push(batchCells.id(j));
             });
             options.onComputed?.(batchRows.length);
             settled();

@@ -241,8 +241,8 @@ export function imagesArrayLayout(
 
 /** What writeSingleCellLayout records besides the stacks. */
 export interface LayoutInfo {
-  /** The kept cells, row order. */
-  cells: readonly { id: number; centroidY: number; centroidX: number }[];
+  /** The kept cells, row order: their cellIDs and centroids (slide pixels), a column each. */
+  cells: { id: ArrayLike<number>; centroidY: ArrayLike<number>; centroidX: ArrayLike<number> };
   nMasks: number;
   imageChannelNames: string[];
   /** The extraction parameters (recorded whole, as JSON). */
@@ -270,15 +270,11 @@ const rowIndex = (n: number): string[] => Array.from({ length: n }, (_, i) => St
 
 /** obs: index "0".."N-1", the cellID (uint64), the centroid (float64), then the labels. */
 function obsFrame(info: LayoutInfo): DataFrame {
-  const n = info.cells.length;
+  const n = info.cells.id.length;
   const ids = new BigUint64Array(n);
-  const cy = new Float64Array(n);
-  const cx = new Float64Array(n);
-  info.cells.forEach((c, r) => {
-    ids[r] = BigInt(c.id);
-    cy[r] = c.centroidY;
-    cx[r] = c.centroidX;
-  });
+  for (let r = 0; r < n; r++) ids[r] = BigInt(info.cells.id[r]);
+  const cy = Float64Array.from(info.cells.centroidY);
+  const cx = Float64Array.from(info.cells.centroidX);
   const { cellId, centroidY, centroidX } = OBS_COLUMNS;
   const own: string[] = [cellId, centroidY, centroidX];
   const columns: Record<string, Elem> = {
@@ -315,7 +311,7 @@ function unsDict(info: LayoutInfo): Dict {
   const { params, sources } = info;
   const dropped = info.droppedAtBorder ?? [];
   const items: Record<string, Elem> = {
-    n_cells: int(info.cells.length),
+    n_cells: int(info.cells.id.length),
     n_channels: int(names.length),
     n_masks: int(info.nMasks),
     n_image_channels: int(info.imageChannelNames.length),

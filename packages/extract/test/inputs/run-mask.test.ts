@@ -175,7 +175,7 @@ describe("masks kept as the scan's runs", () => {
     const floats = source("nucleus.tif", "float32", Float32Array.from(m.nucleus));
     const fromFloats = await prepareMasks(floats, null, options);
     expect(fromFloats.nucleus).toBe(floats);
-    expect(fromFloats.plan.cells.map((c) => c.id)).toEqual(kept.plan.cells.map((c) => c.id));
+    expect(fromFloats.plan.cells.toArray().map((c) => c.id)).toEqual(kept.plan.cells.toArray().map((c) => c.id));
     // a cytosol whose labels cannot be kept: neither mask is
     const mixed = await prepareMasks(nucleusIn, source("cytosol.tif", "float32", Float32Array.from(m.cytosol)), options);
     expect(mixed.nucleus).toBe(nucleusIn);

@@ -91,7 +91,7 @@ describe("the cytosol's box", () => {
       const prepared = await prepare();
       expect(prepared.plan).toEqual(js.plan);
       expect(prepared.summary).toEqual(js.summary);
-      const byId = new Map(prepared.plan.cells.map((c) => [c.id, c]));
+      const byId = new Map(prepared.plan.cells.toArray().map((c) => [c.id, c]));
       expect(byId.get(1)?.cytosolBox).toEqual(tight(m.cytosol, 1 + offset));
       expect(byId.get(3)?.cytosolBox).toEqual(tight(m.cytosol, 3 + offset));
       // the run from (13, 40) on into (14, 0..2) covers both edges
@@ -118,8 +118,8 @@ describe("the cytosol's box", () => {
         const params = resolveParams({ preset, size: 32, border: "pad" });
         const scratch = createScratch(params, 2, kernels);
         const n = 4 * 32 * 32;
-        expect(prepared.plan.cells.map((c) => c.id)).toEqual([1, 2, 3]);
-        for (const cell of prepared.plan.cells) {
+        expect(prepared.plan.cells.toArray().map((c) => c.id)).toEqual([1, 2, 3]);
+        for (const cell of prepared.plan.cells.toArray()) {
           expect(cell.cytosolBox).toBeDefined();
           const boxed = new Uint16Array(n);
           const whole = new Uint16Array(n);
@@ -131,7 +131,7 @@ describe("the cytosol's box", () => {
           expect(Buffer.from(boxed.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
         }
         // an empty box: the cytosol is missing, as when the whole crop holds none of it
-        const cell = prepared.plan.cells[0];
+        const cell = prepared.plan.cells.get(0);
         const out = new Uint16Array(n);
         expect(extractCell(win, { ...cell, cytosolBox: { y0: 0, x0: 0, y1: 0, x1: 0 } }, params, scratch, out).cytosolMissing).toBe(true);
       });

@@ -295,7 +295,7 @@ print(json.dumps(out))`,
         for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) t[y * tw + x] = m[(ty + y) * W + tx + x];
         acc.add(t, th, tw, ty, tx);
       }
-    const tiled = acc.finish().map(row);
+    const tiled = acc.finish().toArray().map(row);
     expect(tiled.length).toBe(want.length);
     tiled.forEach((r, i) => {
       expect(r[1]).toBeCloseTo(want[i][1], 12); // sums in another order: equal up to rounding

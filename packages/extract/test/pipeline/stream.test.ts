@@ -97,10 +97,10 @@ describe("plan", () => {
       // A small band budget makes nuclei cross band boundaries.
       const plan = await planCells(nucleus, { size, border: "drop", bandBytes: 8 * slide.width * 7 });
       expect(Array.from(plan.maskIds)).toEqual(slide.ids);
-      expect(plan.cells.map((c) => c.id)).toEqual(ref.ids);
+      expect(plan.cells.toArray().map((c) => c.id)).toEqual(ref.ids);
       expect(plan.droppedAtBorder).toEqual(ref.dropped);
       expect(ref.dropped.length).toBeGreaterThan(0);
-      plan.cells.forEach((c, r) => {
+      plan.cells.toArray().forEach((c, r) => {
         expect(c.centroidY).toBeCloseTo(ref.centroids[r][0], 10);
         expect(c.centroidX).toBeCloseTo(ref.centroids[r][1], 10);
       });
@@ -126,7 +126,7 @@ describe("streamed stacks", () => {
     const params = resolveParams({ size: 32 });
     const ref = reference(slide, { size: 32 });
     const a = await stacks(params, 2, { bandBytes: 200_000 });
-    expect(a.order).toEqual(a.plan.cells.map((_, r) => r));
+    expect(a.order).toEqual(a.plan.cells.toArray().map((_, r) => r));
     expect(a.missingCytosol).toEqual(ref.cytosol_missing);
     expect(ref.cytosol_missing).toEqual([slide.missing]);
     const d = maxAbsDiff(a.out, ref.stacks);
@@ -164,7 +164,7 @@ describe("streamed stacks", () => {
     const params = resolveParams({ preset: "scportrait", size: 40, border: "pad" });
     const ref = reference(slide, { preset: "scportrait", size: 40, border: "pad" }, { cytosol: false });
     const a = await stacks(params, 2, { cytosol: false });
-    expect(a.plan.cells.map((c) => c.id)).toEqual(ref.ids);
+    expect(a.plan.cells.toArray().map((c) => c.id)).toEqual(ref.ids);
     expect(a.plan.droppedAtBorder).toEqual([]);
     expect(maxAbsDiff(a.out, ref.stacks).max).toBeLessThanOrEqual(1e-3);
   });
@@ -246,7 +246,7 @@ describe("streamed stacks", () => {
     expect([...a.order].sort((x, y) => x - y)).toEqual(inRows.order);
     expect(a.order).not.toEqual(inRows.order);
     // spatial: each row's centroid strip (16 rows of centroids) never goes back up
-    const strips = a.order.map((r) => Math.floor(a.plan.cells[r].cy / 16));
+    const strips = a.order.map((r) => Math.floor(a.plan.cells.cy(r) / 16));
     expect(strips.every((s, k) => k === 0 || s >= strips[k - 1])).toBe(true);
     expect(Buffer.from(a.out.buffer).equals(Buffer.from(inRows.out.buffer))).toBe(true);
     // The same bands as the spill test above, whose row order spilled. Batches
