@@ -79,11 +79,14 @@ export type CellWorkers = WorkerPool<CellRequest, BatchResult>;
  * 50,000-cell bench slide the CLI's peak RSS was 378-414 MB (median 393)
  * against 406-429 (419) uncapped, 5 runs each alternating, in the same time
  * (bench/extract-tiled: 378-396 against 392-400 MB, 4,513-4,844 against
- * 4,589-4,701 cells/s).
+ * 4,589-4,701 cells/s). Their old generation is capped at 512 MB (each
+ * holds ~6 MB of objects; its data is shared or in WebAssembly memory), so
+ * V8 collects it at ~1.4x, not ~4x, of what was live (WorkerPoolOptions):
+ * 50,000 cells, 2 runs each alternating, 324-334 against 353-373 MB.
  */
 export function startCellWorkers(threads: number): CellWorkers | null {
   if (threads === 0) return null;
-  const pool: CellWorkers = new WorkerPool(workerFile("worker", import.meta.url), threads, { queue: 2, youngGenerationMb: 12 });
+  const pool: CellWorkers = new WorkerPool(workerFile("worker", import.meta.url), threads, { queue: 2, youngGenerationMb: 12, oldGenerationMb: 512 });
   pool.startAll();
   return pool;
 }
