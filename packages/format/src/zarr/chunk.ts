@@ -1,5 +1,5 @@
 // One chunk through its codec pipeline: bytes on disk <-> C-order elements.
-import { kernels, lzfCompress, lzfDecode, shuffleBytes, unshuffle } from "@cellfolio/codecs";
+import { kernels, lzfCompress, lzfDecode, shuffleBytes, unshuffle, utf8At, utf8Strings } from "@cellfolio/codecs";
 import { checkFletcher32 } from "@cellfolio/hdf5";
 import { product, strides, typedArrayFor } from "../dtype.js";
 import { formatPlatform } from "../platform.js";
@@ -27,7 +27,6 @@ export type ChunkData = TypedArray | string[];
 const utf8 = new TextDecoder("utf-8");
 // vlen-utf8 items that are not UTF-8 are refused (as numcodecs refuses them), not read with U+FFFD in them
 const utf8Strict = new TextDecoder("utf-8", { fatal: true });
-const utf8enc = new TextEncoder();
 
 async function decodeBytes(c: ByteCodec, b: Uint8Array): Promise<Uint8Array> {
   switch (c.id) {
@@ -343,16 +342,16 @@ export function chunkElements(b: Uint8Array, { pipeline, dtype, shape }: ChunkLa
 export async function encodeChunk(data: ChunkData, codecs: ByteCodec[]): Promise<Uint8Array> {
   let b: Uint8Array;
   if (Array.isArray(data)) {
-    const parts = data.map((s) => utf8enc.encode(s ?? ""));
-    let total = 4;
-    for (const p of parts) total += 4 + p.length;
-    b = new Uint8Array(total);
-    writeU32(b, 0, parts.length);
+    // vlen-utf8: the count, then each item's length and bytes
+    const strings = utf8Strings(data);
+    b = new Uint8Array(4 + 4 * data.length + strings.bytes.length);
+    writeU32(b, 0, data.length);
     let pos = 4;
-    for (const p of parts) {
-      writeU32(b, pos, p.length);
-      b.set(p, pos + 4);
-      pos += 4 + p.length;
+    for (let i = 0; i < data.length; i++) {
+      const item = utf8At(strings, i);
+      writeU32(b, pos, item.length);
+      b.set(item, pos + 4);
+      pos += 4 + item.length;
     }
   } else {
     b = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

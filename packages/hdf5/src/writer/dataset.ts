@@ -2,11 +2,12 @@
 // chunks appended through the shared queue and indexed by a v1 B-tree at
 // close) and the object header messages that describe it.
 
+import { type Utf8Strings, utf8At, utf8Strings } from "@cellfolio/codecs";
 import { blockRuns, copyBox, copyElements, product, stridesOf } from "../box.js";
 import { type EncodedChunk, encodeChunk, type H5Filter } from "../filters/registry.js";
 import type { FilterPool, Sink } from "../platform.js";
 import { type BuiltNode, buildBTree } from "./btree-v1.js";
-import { type Bytes, textEncoder, UNDEF } from "./bytes.js";
+import { type Bytes, UNDEF } from "./bytes.js";
 import type { ChunkQueue } from "./chunk-queue.js";
 import { ChunkRecords } from "./chunk-records.js";
 import { encodeDataspace } from "./dataspace.js";
@@ -250,17 +251,11 @@ export class DatasetWriter {
       let bytes: Uint8Array;
       if (!strings) bytes = asBytes(col);
       else {
-        const items = col.map((s) => textEncoder.encode(s));
+        const strings = utf8Strings(col);
         if (m.type.class === "vlen-string") {
-          const { collections, refs } = packCollections(items);
-          bytes = encodeDescriptors(items, refs, collections.map((c) => this.sink.append(c)));
-        } else {
-          bytes = new Uint8Array(n * size);
-          items.forEach((b, i) => {
-            if (b.length > size) throw new Error(`${where}: member ${m.name}: string of ${b.length} bytes in a ${size}-byte string type`);
-            bytes.set(b, i * size);
-          });
-        }
+          const heap = packCollections(strings);
+          bytes = encodeDescriptors(strings, heap, heap.collections.map((c) => this.sink.append(c)));
+        } else bytes = fixedStrings(strings, size, `${where}: member ${m.name}`);
       }
       for (let i = 0; i < n; i++) out.set(bytes.subarray(i * size, (i + 1) * size), i * t.size + m.offset);
     });
@@ -310,19 +305,10 @@ export class DatasetWriter {
   /** Element bytes as stored; vlen strings are appended to the global heap here. */
   private rawBytes(data: ElementData): Uint8Array {
     if (!isStrings(data)) return asBytes(data);
-    const items = data.map((s) => textEncoder.encode(s));
-    if (this.type.class === "fixed-string") {
-      const size = this.elementSize;
-      const out = new Uint8Array(items.length * size);
-      items.forEach((b, i) => {
-        if (b.length > size) throw new Error(`dataset /${this.path}: string of ${b.length} bytes in a ${size}-byte string type`);
-        out.set(b, i * size);
-      });
-      return out;
-    }
-    const { collections, refs } = packCollections(items);
-    const addresses = collections.map((c) => this.sink.append(c));
-    return encodeDescriptors(items, refs, addresses);
+    const strings = utf8Strings(data);
+    if (this.type.class === "fixed-string") return fixedStrings(strings, this.elementSize, `dataset /${this.path}`);
+    const heap = packCollections(strings);
+    return encodeDescriptors(strings, heap, heap.collections.map((c) => this.sink.append(c)));
   }
 
   private async writeContiguous(start: readonly number[], shape: readonly number[], data: ElementData): Promise<void> {
@@ -419,4 +405,16 @@ function isStrings(d: ElementData): d is readonly string[] {
 
 function asBytes(d: ArrayBufferView): Uint8Array {
   return d instanceof Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** Strings as a fixed-length string type stores them: `size` bytes each, null-padded. */
+function fixedStrings(strings: Utf8Strings, size: number, where: string): Uint8Array {
+  const n = strings.ends.length;
+  const out = new Uint8Array(n * size);
+  for (let i = 0; i < n; i++) {
+    const b = utf8At(strings, i);
+    if (b.length > size) throw new Error(`${where}: string of ${b.length} bytes in a ${size}-byte string type`);
+    out.set(b, i * size);
+  }
+  return out;
 }

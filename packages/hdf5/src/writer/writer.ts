@@ -3,6 +3,7 @@
 // (attribute strings, chunk B-trees, group heaps / symbol nodes / B-trees,
 // object headers, the superblock) is laid out and written at close.
 
+import { utf8Strings } from "@cellfolio/codecs";
 import { type FilterPool, hdf5Platform, type Sink } from "../platform.js";
 import { encodeAttribute } from "./attribute.js";
 import type { BuiltNode } from "./btree-v1.js";
@@ -209,9 +210,10 @@ export class Hdf5Writer {
       if (n.kind === "group") for (const c of n.children.values()) visit(c);
     };
     visit(this.root);
-    const items: Uint8Array[] = [];
-    for (const n of nodes) for (const a of n.attrs.values()) if (a.type.class === "vlen-string") for (const s of a.data as string[]) items.push(textEncoder.encode(s));
-    const heap = packCollections(items);
+    const values: string[] = [];
+    for (const n of nodes) for (const a of n.attrs.values()) if (a.type.class === "vlen-string") for (const s of a.data as string[]) values.push(s);
+    const strings = utf8Strings(values);
+    const heap = packCollections(strings);
     const heapAddresses = heap.collections.map((c) => sink.append(c));
     let next = 0;
     const attrMessages = new Map<TreeNode, Message[]>();
@@ -221,7 +223,7 @@ export class Hdf5Writer {
         let raw: Uint8Array;
         if (a.type.class === "vlen-string") {
           const count = (a.data as string[]).length;
-          raw = encodeDescriptors(items.slice(next, next + count), heap.refs.slice(next, next + count), heapAddresses);
+          raw = encodeDescriptors(strings, heap, heapAddresses, next, next + count);
           next += count;
         } else raw = attributeBytes(a);
         const body = encodeAttribute(name, a.type, a.shape, raw);
