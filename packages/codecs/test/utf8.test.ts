@@ -11,7 +11,9 @@ describe("utf8Strings", () => {
     const enc = new TextEncoder();
     const each = values.map((v) => enc.encode(v ?? ""));
     expect(s.bytes.length).toBe(each.reduce((t, b) => t + b.length, 0));
-    each.forEach((b, i) => expect(utf8At(s, i)).toEqual(b));
+    each.forEach((b, i) => {
+      expect(utf8At(s, i)).toEqual(b);
+    });
     expect([...s.ends.subarray(0, 5)]).toEqual([0, 4, 4, 4 + 5, 4 + 5 + 3]);
   });
 
