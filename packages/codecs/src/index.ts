@@ -12,7 +12,7 @@ export { type BloscHeader, bloscHeader } from "./blosc-header.js";
 export { CellfolioError, isCellfolioError } from "./errors.js";
 export { kernels } from "./instance.js";
 export { createKernels, deflateBound, type Kernels } from "./kernels.js";
-export { type Utf8Strings, utf8At, utf8Strings } from "./utf8.js";
+export { type Utf8Strings, utf8At, utf8Length, utf8Strings } from "./utf8.js";
 
 /** The worst-case size of one LZ4 block of `n` bytes. */
 export function lz4Bound(n: number): number {

@@ -32,5 +32,14 @@ export function utf8Strings(values: ArrayLike<string | null | undefined>): Utf8S
 
 /** String i's bytes (a view). */
 export function utf8At(s: Utf8Strings, i: number): Uint8Array {
-  return s.bytes.subarray(i === 0 ? 0 : s.ends[i - 1], s.ends[i]);
+  return s.bytes.subarray(start(s, i), s.ends[i]);
+}
+
+/** String i's length in bytes. */
+export function utf8Length(s: Utf8Strings, i: number): number {
+  return s.ends[i] - start(s, i);
+}
+
+function start(s: Utf8Strings, i: number): number {
+  return i === 0 ? 0 : s.ends[i - 1];
 }

@@ -2,7 +2,7 @@
 // chunks appended through the shared queue and indexed by a v1 B-tree at
 // close) and the object header messages that describe it.
 
-import { type Utf8Strings, utf8At, utf8Strings } from "@cellfolio/codecs";
+import { utf8Strings } from "@cellfolio/codecs";
 import { blockRuns, copyBox, copyElements, product, stridesOf } from "../box.js";
 import { type EncodedChunk, encodeChunk, type H5Filter } from "../filters/registry.js";
 import type { FilterPool, Sink } from "../platform.js";
@@ -11,7 +11,7 @@ import { type Bytes, UNDEF } from "./bytes.js";
 import type { ChunkQueue } from "./chunk-queue.js";
 import { ChunkRecords } from "./chunk-records.js";
 import { encodeDataspace } from "./dataspace.js";
-import { encodeDatatype, type H5Type, typeSize } from "./datatype.js";
+import { encodeDatatype, fixedStrings, type H5Type, typeSize } from "./datatype.js";
 import { encodeFillValue } from "./fill-value.js";
 import { encodeFilterPipeline } from "./filter-pipeline.js";
 import { encodeDescriptors, packCollections } from "./global-heap.js";
@@ -251,11 +251,11 @@ export class DatasetWriter {
       let bytes: Uint8Array;
       if (!strings) bytes = asBytes(col);
       else {
-        const strings = utf8Strings(col);
+        const utf8 = utf8Strings(col);
         if (m.type.class === "vlen-string") {
-          const heap = packCollections(strings);
-          bytes = encodeDescriptors(strings, heap, heap.collections.map((c) => this.sink.append(c)));
-        } else bytes = fixedStrings(strings, size, `${where}: member ${m.name}`);
+          const heap = packCollections(utf8);
+          bytes = encodeDescriptors(utf8, heap, heap.collections.map((c) => this.sink.append(c)));
+        } else bytes = fixedStrings(utf8, size, `${where}: member ${m.name}`);
       }
       for (let i = 0; i < n; i++) out.set(bytes.subarray(i * size, (i + 1) * size), i * t.size + m.offset);
     });
@@ -405,16 +405,4 @@ function isStrings(d: ElementData): d is readonly string[] {
 
 function asBytes(d: ArrayBufferView): Uint8Array {
   return d instanceof Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-}
-
-/** Strings as a fixed-length string type stores them: `size` bytes each, null-padded. */
-function fixedStrings(strings: Utf8Strings, size: number, where: string): Uint8Array {
-  const n = strings.ends.length;
-  const out = new Uint8Array(n * size);
-  for (let i = 0; i < n; i++) {
-    const b = utf8At(strings, i);
-    if (b.length > size) throw new Error(`${where}: string of ${b.length} bytes in a ${size}-byte string type`);
-    out.set(b, i * size);
-  }
-  return out;
 }

@@ -1,4 +1,5 @@
 // Datatype message (0x0003), version 1 encodings as h5py / HDF5 1.10 write them.
+import { type Utf8Strings, utf8At } from "@cellfolio/codecs";
 import { Bytes, pad8, textEncoder } from "./bytes.js";
 
 /** The element types the writer knows. */
@@ -125,4 +126,16 @@ export function encodeDatatype(t: H5Type): Uint8Array {
     }
   }
   return out.finish();
+}
+
+/** Strings as a fixed-length string type of `size` bytes stores them, null-padded; `where` names the element in the error. */
+export function fixedStrings(strings: Utf8Strings, size: number, where: string): Uint8Array {
+  const n = strings.ends.length;
+  const out = new Uint8Array(n * size);
+  for (let i = 0; i < n; i++) {
+    const b = utf8At(strings, i);
+    if (b.length > size) throw new Error(`${where}: string of ${b.length} bytes in a ${size}-byte string type`);
+    out.set(b, i * size);
+  }
+  return out;
 }

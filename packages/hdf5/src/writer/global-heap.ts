@@ -1,7 +1,7 @@
 // Global heap collections ("GCOL", version 1) holding the bytes of
 // variable-length strings. A string's 16-byte descriptor in the dataset or
 // attribute points at (collection address, object index).
-import { type Utf8Strings, utf8At } from "@cellfolio/codecs";
+import { type Utf8Strings, utf8At, utf8Length } from "@cellfolio/codecs";
 import { Bytes, pad8 } from "./bytes.js";
 
 /** The library reads at least this much of a collection, so none is smaller. */
@@ -43,7 +43,7 @@ export function packCollections(strings: Utf8Strings): HeapPlacement {
     used = 16;
   };
   for (let i = 0; i < n; i++) {
-    const length = strings.ends[i] - (i === 0 ? 0 : strings.ends[i - 1]);
+    const length = utf8Length(strings, i);
     if (length === 0) {
       collectionOf[i] = -1;
       continue;
@@ -67,7 +67,7 @@ export function encodeDescriptors(strings: Utf8Strings, heap: HeapPlacement, add
     const c = heap.collectionOf[i];
     if (c < 0) continue; // empty string: length 0, address 0, index 0
     const o = (i - from) * 16;
-    view.setUint32(o, strings.ends[i] - (i === 0 ? 0 : strings.ends[i - 1]), true);
+    view.setUint32(o, utf8Length(strings, i), true);
     view.setBigUint64(o + 4, BigInt(addresses[c]), true);
     view.setUint32(o + 12, heap.indexOf[i], true);
   }

@@ -10,7 +10,7 @@ import type { BuiltNode } from "./btree-v1.js";
 import { Bytes, textEncoder } from "./bytes.js";
 import { ChunkQueue } from "./chunk-queue.js";
 import { type DatasetOptions, DatasetWriter, type ElementData } from "./dataset.js";
-import { type H5Type, typeSize } from "./datatype.js";
+import { fixedStrings, type H5Type, typeSize } from "./datatype.js";
 import { encodeDescriptors, packCollections } from "./global-heap.js";
 import { MemorySink } from "./memory-sink.js";
 import { type Message, MSG, planObjectHeader } from "./object-header.js";
@@ -225,7 +225,7 @@ export class Hdf5Writer {
           const count = (a.data as string[]).length;
           raw = encodeDescriptors(strings, heap, heapAddresses, next, next + count);
           next += count;
-        } else raw = attributeBytes(a);
+        } else raw = attributeBytes(name, a);
         const body = encodeAttribute(name, a.type, a.shape, raw);
         if (body.length > 0xffff) throw new Error(`${sink.path}: attribute ${name} is ${body.length} bytes; attributes are limited to 64 KiB here`);
         msgs.push({ type: MSG.attribute, body });
@@ -279,19 +279,9 @@ function stabBody(g: PlannedGroup): Uint8Array {
   return new Bytes(16).u64(g.btreeAddress).u64(g.heapAddress).finish();
 }
 
-function attributeBytes(a: AttributeValue): Uint8Array {
+function attributeBytes(name: string, a: AttributeValue): Uint8Array {
   const d = a.data;
-  if (Array.isArray(d)) {
-    // fixed-length strings
-    const size = typeSize(a.type);
-    const out = new Uint8Array(d.length * size);
-    d.forEach((s, i) => {
-      const b = textEncoder.encode(s);
-      if (b.length > size) throw new Error(`attribute string of ${b.length} bytes in a ${size}-byte string type`);
-      out.set(b, i * size);
-    });
-    return out;
-  }
+  if (Array.isArray(d)) return fixedStrings(utf8Strings(d), typeSize(a.type), `attribute ${name}`);
   const v = d as ArrayBufferView;
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }

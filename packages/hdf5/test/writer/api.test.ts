@@ -67,6 +67,15 @@ describe("Hdf5Writer errors", () => {
     expect(readdirSync(dir).filter((f) => f.startsWith("bad.h5"))).toEqual([]);
   });
 
+  it("names the dataset or attribute whose string is longer than its fixed-length type", async () => {
+    const w = await Hdf5Writer.create(path.join(dir, "long-strings.h5"));
+    const d = w.createDataset("s", { shape: [2], type: { class: "fixed-string", size: 4 } });
+    await expect(d.write([0], [2], ["abcd", "abcdé"])).rejects.toThrow(/dataset \/s: string of 6 bytes in a 4-byte string type/);
+    w.setAttribute("", "label", { type: { class: "fixed-string", size: 4 }, shape: [], data: ["abcdef"] });
+    await expect(w.close()).rejects.toThrow(/attribute label: string of 6 bytes in a 4-byte string type/);
+    await w.abort().catch(() => {});
+  });
+
   it("a chunked dataset with an unlimited axis can be written and read back by h5py", async () => {
     const file = path.join(dir, "unlimited.h5");
     const w = await Hdf5Writer.create(file);
