@@ -6,12 +6,13 @@
 // 2K children, as the library reads it whole.
 import { Bytes, UNDEF } from "./bytes.js";
 
-export interface BTreeKind<K> {
+export interface BTreeKind {
   type: 0 | 1;
   /** Maximum children per node (2K). */
   maxChildren: number;
   keySize: number;
-  writeKey(out: Bytes, key: K): void;
+  /** Writes leaf key `i` (0 to n: key n bounds the last child); a node above the leaves repeats its children's keys. */
+  writeKey(out: Bytes, i: number): void;
 }
 
 export interface BuiltNode {
@@ -20,20 +21,32 @@ export interface BuiltNode {
 }
 
 /**
- * `keys` has one more element than `children`. `alloc(size)` returns where a
- * node of `size` bytes goes. Returns the root's address and the nodes to write.
+ * The tree over `n` leaf children (`child(i)`: the address of the i-th),
+ * level by level; each node is handed to `place`, which writes or keeps it
+ * and returns its address. Only one level's addresses are held (~n / 2K), not
+ * the nodes: a chunk index of millions of chunks streams to the file.
+ * `pause` is awaited every PAUSE_NODES nodes (a sink's backpressure).
+ * Returns the root's address.
  */
-export function buildBTree<K>(kind: BTreeKind<K>, keys: K[], children: number[], alloc: (size: number) => number): { root: number; nodes: BuiltNode[] } {
+export async function buildBTree(
+  kind: BTreeKind,
+  n: number,
+  child: (i: number) => number,
+  place: (bytes: Uint8Array) => number,
+  pause?: () => Promise<void>,
+): Promise<number> {
   const nodeSize = 24 + kind.maxChildren * 8 + (kind.maxChildren + 1) * kind.keySize;
-  const nodes: BuiltNode[] = [];
+  // this level's children: addresses and the leaf key each starts at (plus the end key)
+  let childOf = child;
+  let keyOf = (i: number) => i;
   let level = 0;
+  let placed = 0;
   for (;;) {
-    const n = children.length;
     const count = Math.max(1, Math.ceil(n / kind.maxChildren));
     // spread children evenly over the nodes of this level
     const per = Math.ceil(n / count) || 0;
-    const nextKeys: K[] = [];
-    const nextChildren: number[] = [];
+    const addresses = new Float64Array(count);
+    const keys = new Float64Array(count + 1);
     for (let j = 0; j < count; j++) {
       const lo = j * per;
       const hi = Math.min(n, lo + per);
@@ -41,20 +54,23 @@ export function buildBTree<K>(kind: BTreeKind<K>, keys: K[], children: number[],
       out.bytes(new Uint8Array([0x54, 0x52, 0x45, 0x45])).u8(kind.type).u8(level).u16(hi - lo);
       out.u64(UNDEF).u64(UNDEF); // siblings: readers of these files do not need them
       for (let i = lo; i < hi; i++) {
-        kind.writeKey(out, keys[i]);
-        out.u64(children[i]);
+        kind.writeKey(out, keyOf(i));
+        out.u64(childOf(i));
       }
-      kind.writeKey(out, keys[hi]);
+      kind.writeKey(out, keyOf(hi));
       out.zeros(nodeSize - out.length);
-      const address = alloc(nodeSize);
-      nodes.push({ address, bytes: out.finish() });
-      nextKeys.push(keys[lo]);
-      nextChildren.push(address);
-      if (j === count - 1) nextKeys.push(keys[hi]);
+      addresses[j] = place(out.finish());
+      keys[j] = keyOf(lo);
+      if (j === count - 1) keys[count] = keyOf(hi);
+      if (pause && ++placed % PAUSE_NODES === 0) await pause();
     }
-    if (count === 1) return { root: nextChildren[0], nodes };
-    keys = nextKeys;
-    children = nextChildren;
+    if (count === 1) return addresses[0];
+    childOf = (i) => addresses[i];
+    keyOf = (i) => keys[i];
+    n = count;
     level++;
   }
 }
+
+/** Nodes placed between pauses (~1 MB of chunk-index nodes). */
+const PAUSE_NODES = 256;

@@ -6,7 +6,7 @@ import { utf8Strings } from "@cellfolio/codecs";
 import { blockRuns, copyBox, copyElements, product, stridesOf } from "../box.js";
 import { type EncodedChunk, encodeChunk, type H5Filter } from "../filters/registry.js";
 import type { FilterPool, Sink } from "../platform.js";
-import { type BuiltNode, buildBTree } from "./btree-v1.js";
+import { buildBTree } from "./btree-v1.js";
 import { type Bytes, UNDEF } from "./bytes.js";
 import type { ChunkQueue } from "./chunk-queue.js";
 import { ChunkRecords } from "./chunk-records.js";
@@ -320,16 +320,20 @@ export class DatasetWriter {
     await this.sink.backpressure();
   }
 
-  /** Builds the chunk B-tree (after all chunks are placed). */
-  buildIndex(alloc: (size: number) => number): BuiltNode[] {
-    if (!this.chunks || this.records.count === 0) return [];
+  /**
+   * Appends the chunk B-tree to the file (after all chunks are placed),
+   * streamed node by node: the nodes of millions of chunks are never all in
+   * memory (they were ~57 bytes a chunk, twice, at close).
+   */
+  async writeIndex(): Promise<void> {
+    const sink = this.sink;
+    if (!this.chunks || this.records.count === 0) return;
     const chunks = this.chunks;
     const grid = this.chunkGrid;
     const rank = chunks.length;
     const records = this.records;
     const order = records.order();
     const m = order.length;
-    // Keys are positions in `order` (m: the end key after the last chunk), written from the records.
     const offsets = new Array<number>(rank);
     const chunkOffsets = (linear: number) => {
       for (let i = rank - 1; i >= 0; i--) {
@@ -338,13 +342,12 @@ export class DatasetWriter {
       }
       return offsets;
     };
-    const keys = Array.from({ length: m + 1 }, (_, i) => i);
-    const children = Array.from(order, (r) => records.addressOf(r));
-    const tree = buildBTree<number>(
+    this.btreeAddress = await buildBTree(
       {
         type: 1,
         maxChildren: 2 * CHUNK_K,
         keySize: 8 + 8 * (rank + 1),
+        // key k: chunk k of `order` (m: the end key after the last chunk)
         writeKey: (out: Bytes, k: number) => {
           const r = order[Math.min(k, m - 1)];
           const o = chunkOffsets(records.linearOf(r));
@@ -356,12 +359,11 @@ export class DatasetWriter {
           out.u64(0);
         },
       },
-      keys,
-      children,
-      alloc,
+      m,
+      (i) => records.addressOf(order[i]),
+      (bytes) => sink.append(bytes),
+      () => sink.backpressure(),
     );
-    this.btreeAddress = tree.root;
-    return tree.nodes;
   }
 
   /** Dataspace, datatype, fill value, filter pipeline, layout (h5py's order). */

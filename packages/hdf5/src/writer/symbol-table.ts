@@ -48,7 +48,7 @@ export interface PlannedGroup {
  * names (sizes depend only on the names), and returns an encoder that fills
  * them once the children's object headers have addresses.
  */
-export function planGroup(names: readonly string[], alloc: (size: number) => number): PlannedGroup {
+export async function planGroup(names: readonly string[], alloc: (size: number) => number): Promise<PlannedGroup> {
   const sorted = sortNames(names);
   // local heap data: "" at offset 0, then each name null-terminated, padded to 8
   const offsets = new Map<string, number>();
@@ -66,15 +66,20 @@ export function planGroup(names: readonly string[], alloc: (size: number) => num
     const last = sorted[Math.min(sorted.length, (i + 1) * SNOD_ENTRIES) - 1];
     keys.push(offsets.get(last)!);
   }
-  const tree = buildBTree<number>(
-    { type: 0, maxChildren: 2 * GROUP_INTERNAL_K, keySize: 8, writeKey: (out, k) => out.u64(k) },
-    keys,
-    snodAddresses,
-    alloc,
+  const nodes: BuiltNode[] = [];
+  const btreeAddress = await buildBTree(
+    { type: 0, maxChildren: 2 * GROUP_INTERNAL_K, keySize: 8, writeKey: (out, i) => out.u64(keys[i]) },
+    snodAddresses.length,
+    (i) => snodAddresses[i],
+    (bytes) => {
+      const address = alloc(bytes.length);
+      nodes.push({ address, bytes });
+      return address;
+    },
   );
   return {
     heapAddress,
-    btreeAddress: tree.root,
+    btreeAddress,
     encode(children: SymbolEntry[]): BuiltNode[] {
       const byName = new Map(children.map((c) => [c.name, c]));
       const heap = new Bytes(32 + dataSize);
@@ -86,7 +91,7 @@ export function planGroup(names: readonly string[], alloc: (size: number) => num
         const b = textEncoder.encode(n);
         heap.bytes(b).zeros(pad8(b.length + 1) - b.length);
       }
-      const out: BuiltNode[] = [{ address: heapAddress, bytes: heap.finish() }, ...tree.nodes];
+      const out: BuiltNode[] = [{ address: heapAddress, bytes: heap.finish() }, ...nodes];
       for (let i = 0; i < snodCount; i++) {
         const part = sorted.slice(i * SNOD_ENTRIES, (i + 1) * SNOD_ENTRIES);
         const s = new Bytes(SNOD_SIZE);

@@ -233,7 +233,9 @@ export class Hdf5Writer {
       attrMessages.set(n, msgs);
     }
 
-    // 2. Metadata area: everything after the data, laid out in one buffer.
+    // 2. The chunk indexes, appended (streamed: they grow with the chunks).
+    for (const n of nodes) if (n.kind === "dataset") await n.dataset.writeIndex();
+    // 3. Metadata area: everything else after the data, laid out in one buffer.
     const start = sink.end;
     let cursor = start;
     const alloc = (size: number) => {
@@ -243,10 +245,7 @@ export class Hdf5Writer {
     };
     const pieces: BuiltNode[] = [];
     const groups = new Map<GroupNode, PlannedGroup>();
-    for (const n of nodes) {
-      if (n.kind === "dataset") pieces.push(...n.dataset.buildIndex(alloc));
-      else groups.set(n, planGroup([...n.children.keys()], alloc));
-    }
+    for (const n of nodes) if (n.kind === "group") groups.set(n, await planGroup([...n.children.keys()], alloc));
     const headers = new Map<TreeNode, { address: number; encode: (a: number) => Uint8Array }>();
     for (const n of nodes) {
       const own: Message[] =
@@ -262,7 +261,7 @@ export class Hdf5Writer {
         objectHeader: headers.get(c)!.address,
         stab: c.kind === "group" ? { btree: groups.get(c)!.btreeAddress, heap: groups.get(c)!.heapAddress } : undefined,
       }));
-      pieces.push(...plan.encode(children));
+      for (const p of plan.encode(children)) pieces.push(p);
     }
     for (const h of headers.values()) pieces.push({ address: h.address, bytes: h.encode(h.address) });
     const meta = new Uint8Array(cursor - start);
