@@ -18,7 +18,9 @@
 //             Cellpose numbers them), 5000, 50000 (bench/extract_peer.py
 //             make: cells on a 44 px grid, 91 cells across = 4004 px wide, so the
 //             5,000 and 50,000-cell slides have the same width and only their
-//             height differs: the peak RSS should not), issue-lzw (the issue
+//             height differs: the peak RSS should not; any other number of
+//             cells makes a taller slide the same way, e.g. 200000: ~5 GB
+//             while it is made, 1.5 GB kept), issue-lzw (the issue
 //             slide's tiles LZW-compressed with the horizontal predictor, as
 //             bfconvert -compression LZW writes them; made and read by the
 //             "latest" Python peer's tifffile + imagecodecs, which Debian's
