@@ -5,6 +5,8 @@
 // what the writer holds. @cellfolio/hdf5 against h5py (Debian 12's
 // /usr/bin/python3), each in its own process: peak RSS, seconds, and the
 // close alone; h5py reads our file back and checks every cell's first value.
+// Then our file is read back by each, as a viewer or a loader reads it: the
+// first cell after opening, and 1,000 cells at random (time and peak RSS).
 //
 //   npx turbo run build --filter=@cellfolio/hdf5
 //   node bench/hdf5-index.mjs            (BENCH_CELLS, default 1,000,000: 5 million chunks)
@@ -52,6 +54,41 @@ if (process.argv[2] === "--ours") {
   process.exit(0);
 }
 
+if (process.argv[2] === "--read") {
+  // Reading it back as a viewer or a data loader does: one cell, then 1,000 at random.
+  const { openHdf5File } = await import("@cellfolio/hdf5/node");
+  const t0 = performance.now();
+  const f = await openHdf5File(process.argv[3]);
+  const x = await f.dataset("x");
+  const first = await x.read([123_456 % CELLS, 0, 0, 0], [1, 5, 4, 4]);
+  const t1 = performance.now();
+  let bad = first[0] === (123_456 % CELLS) % 65536 ? 0 : 1;
+  for (let k = 0; k < 1000; k++) {
+    const i = (k * 7919 + 13) % CELLS;
+    if ((await x.read([i, 0, 0, 0], [1, 5, 4, 4]))[0] !== i % 65536) bad++;
+  }
+  const t2 = performance.now();
+  await f.close();
+  console.log(JSON.stringify({ firstMs: t1 - t0, perReadMs: (t2 - t1) / 1000, bad, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+const PEER_READ = `
+import json, resource, sys, time
+import h5py
+path, n = sys.argv[1], int(sys.argv[2])
+t0 = time.perf_counter()
+x = h5py.File(path, "r")["x"]
+first = x[123456 % n]
+t1 = time.perf_counter()
+bad = 0 if first[0, 0, 0] == (123456 % n) % 65536 else 1
+for k in range(1000):
+    i = (k * 7919 + 13) % n
+    bad += x[i][0, 0, 0] != i % 65536
+t2 = time.perf_counter()
+print(json.dumps({"firstMs": (t1 - t0) * 1000, "perReadMs": (t2 - t1), "bad": int(bad), "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+`;
+
 const PEER = `
 import json, resource, sys, time
 import h5py, numpy as np
@@ -90,6 +127,8 @@ const run = (cmd, args) => {
 try {
   const ours = JSON.parse(run(process.execPath, [fileURLToPath(import.meta.url), "--ours", path.join(dir, "ours.h5")]));
   const check = run("/usr/bin/python3", ["-c", CHECK, path.join(dir, "ours.h5"), String(CELLS)]);
+  const oursRead = JSON.parse(run(process.execPath, [fileURLToPath(import.meta.url), "--read", path.join(dir, "ours.h5")]));
+  const peerRead = JSON.parse(run("/usr/bin/python3", ["-c", PEER_READ, path.join(dir, "ours.h5"), String(CELLS)]));
   const peer = JSON.parse(run("/usr/bin/python3", ["-c", PEER, path.join(dir, "peer.h5"), String(CELLS), String(SEED)]));
   const row = (label, r) =>
     `  ${label.padEnd(22)}: ${r.seconds.toFixed(1)} s (close ${r.close.toFixed(1)} s), peak RSS ${r.peakRssMb.toFixed(0)} MB${r.beforeClose ? ` (${r.beforeClose.toFixed(0)} MB before the close)` : ""}`;
@@ -97,6 +136,11 @@ try {
   console.log(row("@cellfolio/hdf5", ours));
   console.log(row(`h5py ${peer.h5py}`, peer));
   console.log(`  our file read by h5py: ${check}; peak RSS ratio ours / h5py ${(ours.peakRssMb / peer.peakRssMb).toFixed(2)}`);
+  const readRow = (label, r) =>
+    `  ${label.padEnd(22)}: open + first cell ${r.firstMs.toFixed(1)} ms, then ${(r.perReadMs * 1000).toFixed(0)} us a cell (1,000 at random${r.bad ? `, ${r.bad} WRONG` : ""}), peak RSS ${r.peakRssMb.toFixed(0)} MB`;
+  console.log("reading our file back, one process each:");
+  console.log(readRow("@cellfolio/hdf5", oursRead));
+  console.log(readRow("h5py", peerRead));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -53,27 +53,38 @@ async function visit(
     return;
   }
   // Sibling subtrees are independent: read them concurrently (only those
-  // whose key range can hold what is wanted).
-  await Promise.all(
-    children
-      .map((child, i) => ({ child, i }))
-      .filter(({ i }) => !want || want(keys[i], keys[i + 1]))
-      .map(({ child, i }) => {
+  // whose key range can hold what is wanted), SIBLINGS_AT_ONCE at a time: all
+  // at once, a chunk index of 5 million chunks had its 78,000 leaves in
+  // flight together (1 GB, 4.8 s to open one cell; bounded: see chunk-index.test).
+  const wanted = children.map((child, i) => ({ child, i })).filter(({ i }) => !want || want(keys[i], keys[i + 1]));
+  for (let s = 0; s < wanted.length; s += SIBLINGS_AT_ONCE) {
+    await Promise.all(
+      wanted.slice(s, s + SIBLINGS_AT_ONCE).map(({ child, i }) => {
         // child i holds keys from key i up to (not including) key i+1; the last child up to the parent's own bound
         const childBounds = { lo: keys[i], hi: i + 1 < entries ? keys[i + 1] : bounds?.hi };
         return visit(ctx, child, nodeType, keySize, path, depth + 1, seen, leaf, level - 1, want, childBounds);
       }),
-  );
+    );
+  }
+}
+
+/** Children of a node read at once (per level: 16 x 16 leaves under way below two levels). */
+const SIBLINGS_AT_ONCE = 16;
+
+/** The little-endian u32 at `at` of a key (no DataView or BigInt per call: keys are compared ~3 times each while an index loads). */
+function u32(k: Uint8Array, at: number): number {
+  return (k[at] | (k[at + 1] << 8) | (k[at + 2] << 16) | (k[at + 3] << 24)) >>> 0;
 }
 
 /** C-order comparison of two chunk keys' offsets (after the size and filter mask: u64 each). */
 function compareKeys(a: Uint8Array, b: Uint8Array): number {
-  const da = new DataView(a.buffer, a.byteOffset, a.byteLength);
-  const db = new DataView(b.buffer, b.byteOffset, b.byteLength);
   for (let at = 8; at < a.byteLength; at += 8) {
-    const x = da.getBigUint64(at, true);
-    const y = db.getBigUint64(at, true);
+    const x = u32(a, at + 4);
+    const y = u32(b, at + 4);
     if (x !== y) return x < y ? -1 : 1;
+    const xl = u32(a, at);
+    const yl = u32(b, at);
+    if (xl !== yl) return xl < yl ? -1 : 1;
   }
   return 0;
 }
@@ -105,9 +116,8 @@ export async function groupNodes(ctx: FileContext, address: number, path: string
 
 /** Chunk offsets of a key, compared in C order. */
 function compareKey(k: Uint8Array, offset: number[]): number {
-  const dv = new DataView(k.buffer, k.byteOffset, k.byteLength);
   for (let d = 0; d < offset.length; d++) {
-    const v = Number(dv.getBigUint64(8 + 8 * d, true));
+    const v = u32(k, 8 + 8 * d) + u32(k, 12 + 8 * d) * 4294967296;
     if (v !== offset[d]) return v < offset[d] ? -1 : 1;
   }
   return 0;
