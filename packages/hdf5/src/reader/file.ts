@@ -38,9 +38,9 @@ export interface OpenOptions extends HttpSourceOptions {
   /**
    * v1 B-tree chunk indexes: "load" reads a dataset's whole index at its
    * first read; "search" walks only the paths to the chunks each read needs;
-   * "auto" (default) loads for local files (where a dataset's grid has over
-   * 2^20 chunks, a million cells of 5 channels, it searches for the first
-   * 4,096 small reads) and searches remote ones for their first 64 small reads.
+   * "auto" (default) loads for local files and searches remote ones for
+   * their first 64 small reads; where a dataset's grid has over 2^20 chunks
+   * (a million cells of 5 channels), either searches its first 4,096.
    */
   chunkIndex?: "auto" | "load" | "search";
 }

@@ -1,14 +1,16 @@
 // Reading over HTTP: a real node:http server on 127.0.0.1 with Range support.
 // Opening and reading one cell costs a few small requests; no request reads
 // the whole file; 404s and servers that ignore Range give clear errors.
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { py } from "../../../../test-utils/oracle.js";
+import { LARGE_INDEX } from "../../src/reader/dataset.js";
 import { Hdf5File, HttpSource, MemorySource } from "../../src/reader/index.js";
+import { Hdf5Writer } from "../../src/writer/index.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "hdf5-http-"));
 const file = path.join(dir, "cells.h5sc");
@@ -103,6 +105,27 @@ describe("HDF5 over HTTP range requests", () => {
     // The 5 chunks of one cell lie next to each other: one read.
     const last = log[log.length - 1];
     expect(last.bytes).toBeLessThan(5 * 32 * 32 * 2 + 16 * 1024);
+  });
+
+  it("a large chunk index (over 2^20 chunks in the grid) is still searched after 64 small reads, not downloaded", async () => {
+    // 10,000 chunks of 1 int32 spread over a grid of LARGE_INDEX + 1000: ~160 leaves, ~330 KB of index
+    const n = LARGE_INDEX + 1000;
+    const step = Math.floor(n / 10_000);
+    const { writer, sink } = await Hdf5Writer.createInMemory("sparse.h5");
+    const d = writer.createDataset("x", { shape: [n], type: { class: "int", size: 4, signed: true }, chunks: [1] });
+    for (let k = 0; k < 10_000; k++) await d.write([k * step], [1], Int32Array.of(k * step));
+    await writer.close();
+    writeFileSync(path.join(dir, "sparse.h5"), sink.bytes());
+    const src = new HttpSource(`${base}/sparse.h5`);
+    const f = await Hdf5File.open(src);
+    const x = await f.dataset("x");
+    for (let r = 0; r < 80; r++) {
+      const at = ((r * 37) % 10_000) * step;
+      expect(Array.from((await x.read([at], [1])) as Int32Array)).toEqual([at]);
+    }
+    await f.close();
+    // 80 searches read a few nodes each, in 16 KiB blocks, never the whole index
+    expect(src.bytesRead).toBeLessThan(sink.bytes().length / 2);
   });
 
   it("a missing file is a clear 404 error", async () => {

@@ -1,10 +1,10 @@
 // A chunk index too large to load at a dataset's first read: a local file
-// whose grid has over LARGE_LOCAL_INDEX chunks is searched along the paths to
+// whose grid has over LARGE_INDEX chunks is searched along the paths to
 // the chunks a small read needs (as a remote one is), and loaded whole at the
 // first large read. Bytes read are counted at the source.
 import { describe, expect, it } from "vitest";
 import { Hdf5Writer, MemorySource, openHdf5File } from "../../src/index.js";
-import { LARGE_LOCAL_INDEX } from "../../src/reader/dataset.js";
+import { LARGE_INDEX } from "../../src/reader/dataset.js";
 
 class CountingSource extends MemorySource {
   bytesRead = 0;
@@ -26,7 +26,7 @@ async function sparse(n: number, written: number): Promise<Uint8Array> {
 
 describe("a large local chunk index", () => {
   it("is searched for a small read (a few nodes), and loaded whole for a large one", async () => {
-    const n = LARGE_LOCAL_INDEX + 1000;
+    const n = LARGE_INDEX + 1000;
     const step = Math.floor(n / 10_000);
     const bytes = await sparse(n, 10_000);
     const read = async (mode: "auto" | "load", start: number, count: number) => {
