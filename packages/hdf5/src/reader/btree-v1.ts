@@ -30,16 +30,23 @@ async function visit(
   if (seen.has(address)) throw new RangeError(`B-tree node ${address} visited twice (cycle)`);
   seen.add(address);
   const headSize = 8 + 2 * ctx.offsetSize;
+  const entryBytes = keySize + ctx.offsetSize;
   // Chunk B-tree nodes lie among the chunks: read exactly them (local files).
   const read = nodeType === 1 ? ctx.direct.bind(ctx) : ctx.at.bind(ctx);
-  const h = await read(address, headSize, path, "B-tree node");
+  // One read for the header and a node of up to NODE_ENTRIES_GUESS entries
+  // (what h5py and this writer allocate), a second only for a larger one:
+  // a search or a whole index costs half the reads.
+  const left = ctx.fileSize - ctx.base - address;
+  const h = await read(address, Math.max(headSize, Math.min(headSize + NODE_ENTRIES_GUESS * entryBytes + keySize, left)), path, "B-tree node");
   h.signature("TREE");
   const type = h.u8();
   const level = h.u8();
   const entries = h.u16();
   if (type !== nodeType) throw new RangeError(`B-tree node type ${type}, expected ${nodeType}`);
   if (expectLevel !== undefined && level !== expectLevel) throw new RangeError(`B-tree node level ${level}, expected ${expectLevel}`);
-  const c = await read(address + headSize, entries * (keySize + ctx.offsetSize) + keySize, path, "B-tree node");
+  const need = entries * entryBytes + keySize;
+  h.pos = headSize;
+  const c = h.remaining >= need ? h : await read(address + headSize, need, path, "B-tree node");
   const keys: Uint8Array[] = [];
   const children: number[] = [];
   for (let i = 0; i < entries; i++) {
@@ -67,6 +74,9 @@ async function visit(
     );
   }
 }
+
+/** Entries of a v1 B-tree node read with its header (2K for the default chunk K of 32). */
+const NODE_ENTRIES_GUESS = 64;
 
 /** Children of a node read at once (per level: 16 x 16 leaves under way below two levels). */
 const SIBLINGS_AT_ONCE = 16;
