@@ -45,6 +45,36 @@ function raw(url: string, opts: { method?: string; headers?: Record<string, stri
   });
 }
 
+describe("view's server and cancelled requests", () => {
+  it("closes the file of a response the client cancels (no descriptor left open)", async () => {
+    const big = path.join(zarr, "big.bin");
+    writeFileSync(big, Buffer.alloc(16 << 20, 7)); // far more than the sockets buffer
+    const s = await serve({ dataset: zarr, viewerDir: viewer });
+    try {
+      const fds = () => readdirSync("/proc/self/fd").length;
+      const before = fds();
+      for (let i = 0; i < 40; i++) {
+        await new Promise<void>((done) => {
+          const req = request(`${s.dataUrl}/big.bin`, (res) => {
+            res.once("data", () => {
+              req.destroy();
+              done();
+            });
+          });
+          req.on("error", () => done());
+          req.end();
+        });
+      }
+      // the server sees each close within a few turns of the event loop
+      await new Promise((r) => setTimeout(r, 300));
+      expect(fds()).toBeLessThan(before + 5);
+    } finally {
+      await s.close();
+      rmSync(big);
+    }
+  });
+});
+
 describe("view serves only the dataset and the viewer, to itself", () => {
   let s: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {

@@ -12,6 +12,7 @@ import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
+import { pipeline } from "node:stream";
 import { checkLabelsRequest, type LabelsRequest, LabelsRequestError } from "./annotate.js";
 
 export interface ServeOptions {
@@ -256,8 +257,9 @@ export async function serve(options: ServeOptions): Promise<Served> {
     await new Promise<void>((done, fail) => {
       const s = createReadStream(file, { start, end });
       s.on("error", fail);
-      res.on("close", done);
-      s.pipe(res);
+      // pipeline, not pipe: a request the page cancels (scrolling does) closes
+      // the file too; with pipe its descriptor stayed open for good.
+      pipeline(s, res, () => done());
     });
     return length;
   };
