@@ -62,7 +62,7 @@ async function visit(
   // Sibling subtrees are independent: read them concurrently (only those
   // whose key range can hold what is wanted), SIBLINGS_AT_ONCE at a time: all
   // at once, a chunk index of 5 million chunks had its 78,000 leaves in
-  // flight together (1 GB, 4.8 s to open one cell; bounded: see chunk-index.test).
+  // flight together (1 GB, 4.8 s to open one cell; bench/hdf5-index.mjs --read).
   const wanted = children.map((child, i) => ({ child, i })).filter(({ i }) => !want || want(keys[i], keys[i + 1]));
   for (let s = 0; s < wanted.length; s += SIBLINGS_AT_ONCE) {
     await Promise.all(

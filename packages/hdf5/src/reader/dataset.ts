@@ -147,7 +147,7 @@ export class Dataset {
     // download ~280 MB of nodes) is searched for the first 4,096 small reads
     // (~0.2 ms each locally: about the cost of loading it) wherever it is.
     const mode = this.ctx.indexMode;
-    const budget = product(grid) > LARGE_INDEX ? 4096 : /^https?:/i.test(this.ctx.name) ? 64 : 0;
+    const budget = product(grid) > LARGE_INDEX ? 4096 : this.ctx.remote ? 64 : 0;
     const search = layout.index === "btree-v1" && !this.index && (mode === "search" || (mode === "auto" && nChunks <= 256 && ++this.prunedLookups <= budget));
     if (!search) return (await this.loadIndex()).byKey;
     const list = await readChunkIndex(

@@ -76,7 +76,7 @@ export class ChunkRecords {
   /** The run holding record k. */
   private runOf(k: number): number {
     const c = this.cached;
-    if (c >= 0 && this.runFirst.get(c) <= k && (c + 1 === this.runs || this.runFirst.get(c + 1) > k)) return c;
+    if (c >= 0 && this.runFirst.get(c) <= k && this.runEnd(c) > k) return c;
     let lo = 0;
     let hi = this.runs - 1;
     while (lo < hi) {
