@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { py } from "../../../../test-utils/oracle.js";
 import { LARGE_INDEX } from "../../src/reader/dataset.js";
 import { Hdf5File, HttpSource, MemorySource } from "../../src/reader/index.js";
-import { Hdf5Writer } from "../../src/writer/index.js";
+import { sparseFile } from "./sparse-file.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "hdf5-http-"));
 const file = path.join(dir, "cells.h5sc");
@@ -111,11 +111,8 @@ describe("HDF5 over HTTP range requests", () => {
     // 10,000 chunks of 1 int32 spread over a grid of LARGE_INDEX + 1000: ~160 leaves, ~330 KB of index
     const n = LARGE_INDEX + 1000;
     const step = Math.floor(n / 10_000);
-    const { writer, sink } = await Hdf5Writer.createInMemory("sparse.h5");
-    const d = writer.createDataset("x", { shape: [n], type: { class: "int", size: 4, signed: true }, chunks: [1] });
-    for (let k = 0; k < 10_000; k++) await d.write([k * step], [1], Int32Array.of(k * step));
-    await writer.close();
-    writeFileSync(path.join(dir, "sparse.h5"), sink.bytes());
+    const bytes = await sparseFile(n, 10_000);
+    writeFileSync(path.join(dir, "sparse.h5"), bytes);
     const src = new HttpSource(`${base}/sparse.h5`);
     const f = await Hdf5File.open(src);
     const x = await f.dataset("x");
@@ -125,7 +122,7 @@ describe("HDF5 over HTTP range requests", () => {
     }
     await f.close();
     // 80 searches read a few nodes each, in 16 KiB blocks, never the whole index
-    expect(src.bytesRead).toBeLessThan(sink.bytes().length / 2);
+    expect(src.bytesRead).toBeLessThan(bytes.length / 2);
   });
 
   it("a missing file is a clear 404 error", async () => {

@@ -3,8 +3,9 @@
 // the chunks a small read needs (as a remote one is), and loaded whole at the
 // first large read. Bytes read are counted at the source.
 import { describe, expect, it } from "vitest";
-import { Hdf5Writer, MemorySource, openHdf5File } from "../../src/index.js";
+import { MemorySource, openHdf5File } from "../../src/index.js";
 import { LARGE_INDEX } from "../../src/reader/dataset.js";
+import { sparseFile } from "./sparse-file.js";
 
 class CountingSource extends MemorySource {
   bytesRead = 0;
@@ -14,21 +15,11 @@ class CountingSource extends MemorySource {
   }
 }
 
-/** A 1-D int32 dataset of `n` elements, chunks of 1, with `written` chunks spread over it (element i holds i). */
-async function sparse(n: number, written: number): Promise<Uint8Array> {
-  const { writer, sink } = await Hdf5Writer.createInMemory("sparse.h5");
-  const d = writer.createDataset("x", { shape: [n], type: { class: "int", size: 4, signed: true }, chunks: [1] });
-  const step = Math.floor(n / written);
-  for (let k = 0; k < written; k++) await d.write([k * step], [1], Int32Array.of(k * step));
-  await writer.close();
-  return sink.bytes();
-}
-
 describe("a large local chunk index", () => {
   it("is searched for a small read (a few nodes), and loaded whole for a large one", async () => {
     const n = LARGE_INDEX + 1000;
     const step = Math.floor(n / 10_000);
-    const bytes = await sparse(n, 10_000);
+    const bytes = await sparseFile(n, 10_000);
     const read = async (mode: "auto" | "load", start: number, count: number) => {
       const src = new CountingSource(bytes, "sparse.h5");
       const f = await openHdf5File(src, { chunkIndex: mode });
@@ -54,7 +45,7 @@ describe("a large local chunk index", () => {
   });
 
   it("below the bound, a local file loads its index at the first read", async () => {
-    const bytes = await sparse(200_000, 2_000);
+    const bytes = await sparseFile(200_000, 2_000);
     const src = new CountingSource(bytes, "small.h5");
     const f = await openHdf5File(src);
     const x = await f.dataset("x");
