@@ -206,6 +206,7 @@ describe.skipIf(skipPeer("latest"))("our TIFF reader reads what tifffile reads",
     writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.9)));
     const src = await openImageSource(cut).catch((e) => e as Error);
     const err = src instanceof Error ? src : await src.readWindow(0, 0, 75, 109).then(() => null, (e) => e as Error);
+    if (!(src instanceof Error)) await src.close();
     expect(err?.message).toMatch(/cut\.tif: .*(truncated file|past its end)/);
   });
 

@@ -29,17 +29,21 @@ async function stacks(
   const rowLength = ((cytosol ? 2 : 1) + image.channels) * params.size * params.size;
   const out = new Uint16Array(plan.cells.length * rowLength);
   const order: number[] = [];
-  const res = await streamStacks(
-    plan,
-    params,
-    { image, nucleus, cytosol },
-    async (row, stack) => {
-      order.push(row);
-      out.set(stack, row * rowLength);
-    },
-    { threads, bandBytes: opts.bandBytes, queueBytes: opts.queueBytes, order: opts.order },
-  );
-  return { plan, out, order, ...res };
+  try {
+    const res = await streamStacks(
+      plan,
+      params,
+      { image, nucleus, cytosol },
+      async (row, stack) => {
+        order.push(row);
+        out.set(stack, row * rowLength);
+      },
+      { threads, bandBytes: opts.bandBytes, queueBytes: opts.queueBytes, order: opts.order },
+    );
+    return { plan, out, order, ...res };
+  } finally {
+    await Promise.all([image.close(), nucleus.close(), cytosol?.close()]);
+  }
 }
 
 describe("TIFF input", () => {
@@ -96,6 +100,7 @@ describe("plan", () => {
       const nucleus = await openImageSource(slide.nucleus);
       // A small band budget makes nuclei cross band boundaries.
       const plan = await planCells(nucleus, { size, border: "drop", bandBytes: 8 * slide.width * 7 });
+      await nucleus.close();
       expect(Array.from(plan.maskIds)).toEqual(slide.ids);
       expect(plan.cells.toArray().map((c) => c.id)).toEqual(ref.ids);
       expect(plan.droppedAtBorder).toEqual(ref.dropped);
@@ -194,6 +199,7 @@ describe("streamed stacks", () => {
       expect(rows).toEqual(Array.from({ length: part.rowEnd - part.rowStart }, (_, k) => part.rowStart + k));
       expect(Buffer.from(out.buffer).equals(Buffer.from(whole.out.buffer, part.rowStart * rowLength * 2, out.byteLength))).toBe(true);
     }
+    await Promise.all([image.close(), nucleus.close(), cytosol.close()]);
   });
 
   it("writes nothing before what the stacks wait for, and stops at the next batch when that fails", async () => {
