@@ -6,7 +6,7 @@
 // planes, whose tiles the second pass inflated and copied again (~1/3 of the
 // pixels the main thread moved). Memory is bounded: a recorder past its
 // budget stops and the mask is read from its file as before.
-import { doubled, fillLabelWindow, type LabelRuns, type RunValues } from "../kernels/components.js";
+import { fillLabelWindow, type LabelRuns, type RunValues } from "../kernels/components.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "./source.js";
 
 /**
@@ -18,13 +18,27 @@ const KEPT_TYPES: readonly PixelType[] = ["uint8", "int8", "uint16", "int16", "u
 /** Runs kept by default while both masks together hold at most this many (8-12 bytes each while scanning: at most 48 MiB). */
 export const MAX_KEPT_RUNS = 4 << 20;
 
+/**
+ * Runs a page holds. The recorder grows page by page rather than by doubling
+ * arrays: each doubling freed the array it outgrew, and those holes of a
+ * growing size stayed in the allocator's heap (a 50,000-cell slide's 2.2
+ * million runs left ~25 MB of them, held through the run), and the last
+ * doubling could hold twice the runs.
+ */
+const PAGE_BITS = 16;
+const PAGE = 1 << PAGE_BITS;
+
 /** Collects one mask's non-zero runs in raster order (rows ascending, columns ascending within a row). */
 export class RunRecorder {
   private rowStart: Uint32Array;
-  /** Columns in 16 bits when the mask is at most 65,535 pixels wide. */
+  private readonly Columns: typeof Uint16Array | typeof Uint32Array;
+  /** Full pages, then the page being filled (`start`, `end`, `label`). */
+  private pages: { start: RunValues; end: RunValues; label: Uint32Array }[] = [];
   private start: RunValues;
   private end: RunValues;
-  private label = new Uint32Array(4096);
+  private label: Uint32Array;
+  /** Runs in the page being filled; `n`: runs in all. */
+  private inPage = 0;
   private n = 0;
   /** Rows whose start is set: runs of rows < `rowsDone` are final. */
   private rowsDone = 0;
@@ -34,9 +48,11 @@ export class RunRecorder {
 
   private constructor(private readonly source: ImageSource) {
     this.rowStart = new Uint32Array(source.height + 1);
-    const Columns = source.width <= 0xffff ? Uint16Array : Uint32Array;
-    this.start = new Columns(4096);
-    this.end = new Columns(4096);
+    // Columns in 16 bits when the mask is at most 65,535 pixels wide.
+    this.Columns = source.width <= 0xffff ? Uint16Array : Uint32Array;
+    this.start = new this.Columns(PAGE);
+    this.end = new this.Columns(PAGE);
+    this.label = new Uint32Array(PAGE);
   }
 
   /** A recorder for `source`, or null when its labels are not integers of 32 bits or fewer. */
@@ -50,8 +66,8 @@ export class RunRecorder {
 
   /** `len` pixels of `label` (not 0) on row y from column x; a run continuing the last one of the same label extends it. */
   add(label: number, y: number, x: number, len: number): void {
-    const k = this.n - 1;
-    if (y === this.lastY && x === this.end[k] && this.label[k] === label) {
+    const k = this.inPage - 1;
+    if (y === this.lastY && k >= 0 && x === this.end[k] && this.label[k] === label) {
       this.end[k] += len;
       return;
     }
@@ -63,32 +79,43 @@ export class RunRecorder {
     }
     if (label < this.min) this.min = label;
     if (label > this.max) this.max = label;
-    if (this.n === this.start.length) {
-      this.start = doubled(this.start);
-      this.end = doubled(this.end);
-      this.label = doubled(this.label);
+    if (this.inPage === PAGE) {
+      this.pages.push({ start: this.start, end: this.end, label: this.label });
+      this.start = new this.Columns(PAGE);
+      this.end = new this.Columns(PAGE);
+      this.label = new Uint32Array(PAGE);
+      this.inPage = 0;
     }
-    this.start[this.n] = x;
-    this.end[this.n] = x + len;
-    this.label[this.n] = label;
+    const i = this.inPage++;
+    this.start[i] = x;
+    this.end[i] = x + len;
+    this.label[i] = label;
     this.n++;
   }
 
   /**
-   * The mask as a source that reads windows from the runs (trimmed to their
-   * count, labels in 16 bits where they fit: 6 bytes a run on slides up to
-   * 65,535 pixels wide), of the narrowest unsigned type holding its labels: a
-   * uint32 mask of ids below 65,536 is read as uint16, half the bytes in
-   * every band.
+   * The mask as a source that reads windows from the runs (in arrays of
+   * their count, labels in 16 bits where they fit: 6 bytes a run on slides up
+   * to 65,535 pixels wide), of the narrowest unsigned type holding its
+   * labels: a uint32 mask of ids below 65,536 is read as uint16, half the
+   * bytes in every band. The recorder is spent.
    */
   finish(): RunMaskSource {
     for (let r = this.rowsDone; r <= this.source.height; r++) this.rowStart[r] = this.n;
     const narrow = this.min >= 0 && this.max < 65536;
     const dtype: PixelType = !narrow ? this.source.dtype : this.max < 256 ? "uint8" : "uint16";
+    const start = new this.Columns(this.n);
+    const end = new this.Columns(this.n);
     const label = narrow ? new Uint16Array(this.n) : new Uint32Array(this.n);
-    label.set(this.label.subarray(0, this.n));
-    const runs = { rowStart: this.rowStart, start: this.start.slice(0, this.n), end: this.end.slice(0, this.n), label };
-    return new RunMaskSource(this.source, dtype, runs);
+    this.pages.push({ start: this.start, end: this.end, label: this.label });
+    this.pages.forEach((p, k) => {
+      const m = Math.min(PAGE, this.n - k * PAGE);
+      start.set(p.start.subarray(0, m), k * PAGE);
+      end.set(p.end.subarray(0, m), k * PAGE);
+      label.set(p.label.subarray(0, m), k * PAGE);
+    });
+    this.pages = [];
+    return new RunMaskSource(this.source, dtype, { rowStart: this.rowStart, start, end, label });
   }
 }
 

@@ -160,6 +160,37 @@ describe("masks kept as the scan's runs", () => {
     }
   });
 
+  it("masks of more runs than a page of the recorder (65,536): every window, across the pages' seams, equals the mask's own", async () => {
+    // 240 x 1,200 in runs 1-3 pixels long, a fifth of them background: ~115,000 runs, a page and most of another
+    const h = 240;
+    const w = 1_200;
+    for (const [dtype, most] of [
+      ["uint16", 60_000],
+      ["uint32", 5_000_000],
+    ] as const) {
+      const r = random(dtype === "uint16" ? 11 : 12);
+      const nucleus = new PIXEL_ARRAYS[dtype](h * w);
+      for (let i = 0; i < h * w; ) {
+        const len = 1 + Math.floor(r() * 3);
+        nucleus.fill(r() < 0.2 ? 0 : 1 + Math.floor(r() * most), i, Math.min(h * w, i + len));
+        i += len;
+      }
+      const nucleusIn = source("nucleus.tif", dtype, nucleus, h, w);
+      const kept = await prepareMasks(nucleusIn, null, { size: 2, border: "pad", match: "ids", bandBytes: 16 * w * 4 });
+      expect(kept.nucleus).toBeInstanceOf(RunMaskSource);
+      for (const [y0, x0, wh, ww] of [
+        [0, 0, h, w],
+        [50, 600, 60, 1],
+        [100, 0, 90, w],
+        [239, 1_100, 1, 100],
+      ]) {
+        const [a] = await nucleusIn.readWindow(y0, x0, wh, ww);
+        const [b] = await kept.nucleus.readWindow(y0, x0, wh, ww);
+        expect(Array.from(b), `${dtype} window ${[y0, x0, wh, ww]}`).toEqual(Array.from(a));
+      }
+    }
+  });
+
   it("past the budget, or of float labels, the masks are read from their files again, with the same plan", async () => {
     const m = masks("uint16", 5, 65535);
     const nucleusIn = source("nucleus.tif", "uint16", m.nucleus);
