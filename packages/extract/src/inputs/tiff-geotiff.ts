@@ -53,7 +53,8 @@ async function rawStrips(tiff: GeoTIFF, page: GeoTIFFImage): Promise<RawStrips |
 }
 
 export class GeotiffSource implements ImageSource {
-  private file: FileHandle | null = null;
+  /** Opened at the first raw read; the promise is kept so reads under way together share one handle. */
+  private file: Promise<FileHandle> | null = null;
   /** The read buffer, kept between windows (fresh buffers per window are garbage the GC is slow to see). */
   private buf: Uint8Array | null = null;
 
@@ -106,7 +107,7 @@ export class GeotiffSource implements ImageSource {
 
   /** Rows [y0, y0 + h), columns [x0, x0 + w) of an uncompressed stripped page, straight from the file. */
   private async readRaw(r: RawStrips, y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]> {
-    this.file ??= await open(this.name, "r");
+    const file = await (this.file ??= open(this.name, "r"));
     const T = PIXEL_ARRAYS[this.dtype];
     const perPlane = r.planar === 2 ? r.samples : 1;
     const spp = r.planar === 2 ? 1 : r.samples;
@@ -125,7 +126,7 @@ export class GeotiffSource implements ImageSource {
         const strip = Math.floor(y / r.rowsPerStrip);
         const rows = Math.min(y0 + h, (strip + 1) * r.rowsPerStrip) - y;
         const pos = r.offsets[p * stripsPerPlane + strip] + (y - strip * r.rowsPerStrip) * rowBytes;
-        const { bytesRead } = await this.file.read(buf, 0, rows * rowBytes, pos);
+        const { bytesRead } = await file.read(buf, 0, rows * rowBytes, pos);
         if (bytesRead < rows * rowBytes) throw new ExtractError(this.name, `truncated file: rows ${y}..${y + rows} end past its end`);
         const view = new (T as unknown as new (b: ArrayBufferLike, o: number, n: number) => PixelArray)(buf.buffer, 0, (rows * rowBytes) / r.bytes);
         for (let s = 0; s < spp; s++) {
@@ -165,8 +166,9 @@ export class GeotiffSource implements ImageSource {
   }
 
   async close(): Promise<void> {
-    await this.file?.close();
+    const file = this.file;
     this.file = null;
+    await (await file?.catch(() => null))?.close();
     await (this.tiff as unknown as { close?: () => Promise<void> }).close?.();
   }
 }

@@ -4,7 +4,7 @@
 // odd window, equal to what tifffile reads (JPEG 2000 among them, as 10x
 // Xenium's morphology images hold it). LZW is also checked alone against
 // imagecodecs' encoder, on data long enough to clear its table several times.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { kernels } from "@cellfolio/codecs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { openImageSource } from "../../src/inputs/index.js";
 import { PIXEL_ARRAYS, type PixelArray, type PixelType } from "../../src/inputs/source.js";
 import { TiffSource } from "../../src/inputs/tiff.js";
 import { lzwDecode } from "../../src/inputs/tiff-decode.js";
+import { GeotiffSource } from "../../src/inputs/tiff-geotiff.js";
 import { tilePoolState } from "../../src/inputs/tile-pool.js";
 import { tempDir } from "../pipeline/helpers.js";
 
@@ -196,6 +197,41 @@ describe.skipIf(skipPeer("latest"))("our TIFF reader reads what tifffile reads",
     const src = await openImageSource(path.join(dir, "zlib_tiled_ome.tif"));
     expect(src.channelNames).toEqual(["DNA", "Marker", "Body"]);
     await src.close();
+  });
+
+  it("pages geotiff reads (PackBits beside uncompressed strips): windows read at once equal the pages, and close leaves no file open", async () => {
+    const file = path.join(dir, "packbits_and_raw.tif");
+    // page 0 PackBits (geotiff decodes it), page 1 uncompressed strips (read row by row from the file)
+    pyPeer(
+      "latest",
+      `import numpy as np, tifffile
+a = (np.arange(2 * 75 * 109, dtype=np.uint32) * 7919 % 65521).astype(np.uint16).reshape(2, 75, 109)
+with tifffile.TiffWriter(${JSON.stringify(file)}) as tw:
+    tw.write(a[0], compression="packbits", photometric="minisblack", rowsperstrip=16)
+    tw.write(a[1], photometric="minisblack", rowsperstrip=16)
+print("{}")`,
+    );
+    const value = (c: number, y: number, x: number) => ((c * 75 * 109 + y * 109 + x) * 7919) % 65521;
+    const openFds = () => readdirSync("/proc/self/fd").length;
+    const before = openFds();
+    const src = await openImageSource(file);
+    expect(src).toBeInstanceOf(GeotiffSource);
+    const windows: [number, number, number, number][] = [
+      [0, 0, 75, 109],
+      [20, 30, 40, 50],
+      [70, 100, 5, 9],
+    ];
+    const got = await Promise.all(windows.map(([y0, x0, h, w]) => src.readWindow(y0, x0, h, w)));
+    await src.close();
+    expect(openFds()).toBe(before);
+    got.forEach((planes, k) => {
+      const [y0, x0, h, w] = windows[k];
+      expect(planes).toHaveLength(2);
+      planes.forEach((plane, c) => {
+        const want = Array.from({ length: h * w }, (_, i) => value(c, y0 + Math.floor(i / w), x0 + (i % w)));
+        expect(Array.from(plane), `window ${windows[k]} channel ${c}`).toEqual(want);
+      });
+    });
   });
 
   it("a truncated file is refused naming the file and what ends past its end", async () => {
