@@ -114,7 +114,7 @@ print(json.dumps({"shape": list(a.shape), "bits": a.view("<u2").ravel().tolist()
     await w.close();
     const most = (a as unknown as { mostUnwritten: number }).mostUnwritten;
     expect(most).toBeGreaterThan(8 << 20);
-    expect(most).toBeLessThanOrEqual((16 << 20) + 2 * elems);
+    expect(most).toBeLessThanOrEqual((16 << 20) + 2 * elems + 512);
     // Inner chunks sit in a shard in the order they were handed in (the same bytes for the same order).
     const shard0 = readFileSync(path.join(target, "x", "c", "0", "0", "0", "0"));
     const index = new DataView(shard0.buffer, shard0.byteOffset + shard0.length - 4 - 16 * 8, 16 * 8);
@@ -142,6 +142,34 @@ print(json.dumps({"shape": list(a.shape), "picks": [int(a[r].ravel()[k]) for r, 
     );
     expect(r.shape).toEqual([rows, ...row]);
     expect(r.picks).toEqual([value(0, 0), value(5, 1000), value(599, elems - 1), value(300, 12345)]);
+  });
+
+  it("v3 sharded: tiny chunks in random order are bounded by their count too, not only their bytes", async () => {
+    // 100,000 rows of one 8-byte chunk, shards of 1,000 rows: 100 shards open
+    // at once, each written at 512 chunks waiting, so ~51,000 could wait (5 MB
+    // of buffers' objects for 400 KB of bytes); each counts as its bytes + 512.
+    const rows = 100_000;
+    const target = path.join(dir, "tiny.zarr");
+    const w = await createZarr(target, { zarrFormat: 3 });
+    const a = await w.createArray("x", { shape: [rows, 4], dtype: "uint16", chunks: [1, 4], shards: [1000, 4], compression: { codec: "none" } });
+    const order = Array.from({ length: rows }, (_, i) => i);
+    let seed = 11;
+    for (let i = rows - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const j = seed % (i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const r of order) await a.setBlock([r, 0], { dtype: "uint16", shape: [1, 4], data: Uint16Array.of(r & 0xffff, r >>> 16, 7, r % 251) });
+    await a.close();
+    await w.close();
+    const most = (a as unknown as { mostWaiting: number }).mostWaiting;
+    expect(most).toBeGreaterThan(20_000);
+    expect(most).toBeLessThanOrEqual(Math.ceil((16 << 20) / (8 + 512)) + 1);
+    const zr = await openZarr(target);
+    const back = (await zr.readArray("x")).data as Uint16Array;
+    await zr.close();
+    const bad = [0, 1, 999, 1000, 54_321, 65_536, 99_999].filter((r) => back[4 * r] !== (r & 0xffff) || back[4 * r + 1] !== r >>> 16 || back[4 * r + 2] !== 7 || back[4 * r + 3] !== r % 251);
+    expect(bad).toEqual([]);
   });
 
   it("no side door where a codec encodes only asynchronously; a block of the wrong chunk count names the array", async () => {
