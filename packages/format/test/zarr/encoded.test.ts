@@ -35,6 +35,17 @@ function files(root: string): Map<string, Buffer> {
   return out;
 }
 
+/** 0..n-1 in an order of the seed (Fisher-Yates with an LCG): rows as an extraction's spatial order hands them in. */
+function shuffled(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const j = seed % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
 describe("Zarr setEncodedBlock", () => {
   for (const zarrFormat of [2, 3] as const) {
     it(`v${zarrFormat}${zarrFormat === 3 ? " sharded" : ""}: chunks encoded with chunkCodecs store the same bytes as setBlock's`, async () => {
@@ -97,13 +108,7 @@ print(json.dumps({"shape": list(a.shape), "bits": a.view("<u2").ravel().tolist()
     const target = path.join(dir, "scattered.zarr");
     const w = await createZarr(target, { zarrFormat: 3 });
     const a = await w.createArray("x", { shape: [rows, ...row], dtype: "uint16", chunks: [1, ...row], shards: [8, ...row], compression: { codec: "none" } });
-    const order = Array.from({ length: rows }, (_, i) => i);
-    let seed = 7;
-    for (let i = rows - 1; i > 0; i--) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      const j = seed % (i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    const order = shuffled(rows, 7);
     const value = (r: number, k: number) => (r * 40503 + k * 2654435761) >>> 16;
     for (const r of order) {
       const data = new Uint16Array(elems);
@@ -152,13 +157,7 @@ print(json.dumps({"shape": list(a.shape), "picks": [int(a[r].ravel()[k]) for r, 
     const target = path.join(dir, "tiny.zarr");
     const w = await createZarr(target, { zarrFormat: 3 });
     const a = await w.createArray("x", { shape: [rows, 4], dtype: "uint16", chunks: [1, 4], shards: [1000, 4], compression: { codec: "none" } });
-    const order = Array.from({ length: rows }, (_, i) => i);
-    let seed = 11;
-    for (let i = rows - 1; i > 0; i--) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      const j = seed % (i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    const order = shuffled(rows, 11);
     for (const r of order) await a.setBlock([r, 0], { dtype: "uint16", shape: [1, 4], data: Uint16Array.of(r & 0xffff, r >>> 16, 7, r % 251) });
     await a.close();
     await w.close();
