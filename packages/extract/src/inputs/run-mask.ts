@@ -15,7 +15,7 @@ import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from 
  */
 const KEPT_TYPES: readonly PixelType[] = ["uint8", "int8", "uint16", "int16", "uint32", "int32"];
 
-/** Runs kept by default while both masks together hold at most this many (8-12 bytes each while scanning: at most 48 MiB). */
+/** Runs kept by default while both masks together hold at most this many (8 bytes each while scanning, 12 on slides over 65,535 pixels wide: at most 32 / 48 MiB). */
 export const MAX_KEPT_RUNS = 4 << 20;
 
 /**
