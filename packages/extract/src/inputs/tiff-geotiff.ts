@@ -107,7 +107,8 @@ export class GeotiffSource implements ImageSource {
 
   /** Rows [y0, y0 + h), columns [x0, x0 + w) of an uncompressed stripped page, straight from the file. */
   private async readRaw(r: RawStrips, y0: number, x0: number, h: number, w: number, into?: PixelArray[]): Promise<PixelArray[]> {
-    const file = await (this.file ??= open(this.name, "r"));
+    this.file ??= open(this.name, "r");
+    const file = await this.file;
     const T = PIXEL_ARRAYS[this.dtype];
     const perPlane = r.planar === 2 ? r.samples : 1;
     const spp = r.planar === 2 ? 1 : r.samples;
