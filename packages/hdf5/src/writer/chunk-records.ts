@@ -54,6 +54,9 @@ export class ChunkRecords {
   count = 0;
   /** The run of the last lookup: records are mostly read run by run. */
   private cached = -1;
+  /** The record addressOf answered last, and its address. */
+  private lastAsked = -1;
+  private lastAddress = 0;
 
   /** Records chunk `linear` (its C-order index in the chunk grid); a chunk written again replaces the earlier record. */
   add(linear: number, address: number, size: number, mask: number): void {
@@ -150,8 +153,17 @@ export class ChunkRecords {
 
   addressOf(k: number): number {
     const r = this.runOf(k);
-    let a = this.runAddress.get(r);
-    for (let j = this.runFirst.get(r); j < k; j++) a += this.sizes.get(j);
+    const first = this.runFirst.get(r);
+    // The index asks in chunk order, mostly record after record of a run:
+    // the last answer plus its size, not the run's sizes summed again.
+    let a: number;
+    if (k === this.lastAsked + 1 && k > first) a = this.lastAddress + this.sizes.get(k - 1);
+    else {
+      a = this.runAddress.get(r);
+      for (let j = first; j < k; j++) a += this.sizes.get(j);
+    }
+    this.lastAsked = k;
+    this.lastAddress = a;
     return a;
   }
 
