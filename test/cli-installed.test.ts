@@ -4,7 +4,8 @@
 // it and the dataset are served from the installed package, and SIGINT stops it;
 // and the sample as LZW- and JPEG 2000-tiled OME-TIFFs, whose tiles decode on
 // the installed package's own reader threads (dist/tile-worker.js; OpenJPEG's
-// WebAssembly from its dependency), to the same cells.
+// WebAssembly from its dependency), to the same cells; and the packages in a
+// worker thread of the user's.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,6 +41,56 @@ describe("cellfolio installed with npm i -g from the tarballs", () => {
     const lib = path.join(prefix, "lib");
     const out = execFileSync(process.execPath, ["-e", `for (const n of ${JSON.stringify(PUBLISHED)}) require(n); console.log("ok")`], { cwd: lib, encoding: "utf8" });
     expect(out.trim()).toBe("ok");
+  });
+
+  it("every package imports in a worker thread of the user's, and a TIFF geotiff reads opens there (geotiff's web-worker dependency kept from the thread)", () => {
+    // A CellProfiler example image: uint8, a layout our reader leaves to geotiff.
+    const file = path.join(TEST_DATA, "real-images/cellprofiler-examplehuman/AS_09125_050116030001_D03f00d1.tif");
+    const script = `
+import { Worker } from "node:worker_threads";
+import { openImageSource } from "@cellfolio/extract";
+const names = ${JSON.stringify(PUBLISHED)};
+const file = ${JSON.stringify(file)};
+const read = async (open) => {
+  const src = await open(file);
+  const [plane] = await src.readWindow(100, 200, 30, 40);
+  await src.close();
+  return Array.from(plane);
+};
+const inWorker = (workerData) =>
+  new Promise((ok) => {
+    const code = \`
+import threads from "node:worker_threads";
+try {
+  for (const n of \${JSON.stringify(names)}) await import(n);
+  const { openImageSource } = await import("@cellfolio/extract");
+  const src = await openImageSource(\${JSON.stringify(file)});
+  const [plane] = await src.readWindow(100, 200, 30, 40);
+  await src.close();
+  threads.parentPort.postMessage({ values: Array.from(plane), workerData: threads.workerData ?? null });
+} catch (e) {
+  threads.parentPort.postMessage({ error: String(e && e.message) });
+}\`;
+    // an ES module, as a user's worker file would be
+    const w = new Worker(code, { eval: true, execArgv: ["--input-type=module"], ...(workerData === undefined ? {} : { workerData }) });
+    // a thread web-worker took over answers nothing: said, not waited for
+    const quiet = setTimeout(() => ok({ error: "no answer in 20 s" }), 20000);
+    const done = (m) => {
+      clearTimeout(quiet);
+      w.terminate();
+      ok(m);
+    };
+    w.once("message", done);
+    w.once("error", (e) => done({ error: e.message }));
+  });
+console.log(JSON.stringify({ main: await read(openImageSource), none: await inWorker(undefined), own: await inWorker({ mod: "./not-a-module.js", job: 7 }) }));
+`;
+    const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: path.join(prefix, "lib"), encoding: "utf8", timeout: 120_000 }));
+    expect(out.main).toHaveLength(30 * 40);
+    expect(new Set(out.main).size).toBeGreaterThan(10); // a window of the cells, not background
+    // without workerData (web-worker 1.5.0 threw at import), and with the user's own holding a `mod` (web-worker ran it)
+    expect(out.none).toEqual({ values: out.main, workerData: null });
+    expect(out.own).toEqual({ values: out.main, workerData: { mod: "./not-a-module.js", job: 7 } });
   });
 
   it("extracts the sample and serves it with the viewer it ships; SIGINT stops it", async () => {

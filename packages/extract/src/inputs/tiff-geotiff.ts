@@ -7,10 +7,36 @@
 // since geotiff would decode a whole strip (a whole page) for every window.
 import { existsSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { fromFile, type GeoTIFF, type GeoTIFFImage } from "geotiff";
+import workerThreads from "node:worker_threads";
+import type { GeoTIFF, GeoTIFFImage } from "geotiff";
 import { ExtractError } from "../errors.js";
 import { omeChannelNames } from "./ome-xml.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType } from "./source.js";
+
+/**
+ * geotiff, loaded at the first TIFF that needs it, not with this package: it
+ * imports web-worker (1.5.0), whose Node build, evaluated in a worker thread,
+ * takes the thread for one of its own workers. It throws on a thread without
+ * workerData ("Cannot destructure property 'mod'"), so this package could not
+ * be imported in a user's `new Worker(file)`, and it runs `workerData.mod` when
+ * that exists. Its evaluation sees empty workerData (web-worker then acts as on
+ * the main thread); the thread's own is put back after.
+ */
+let geotiff: Promise<typeof import("geotiff")> | null = null;
+function loadGeotiff(): Promise<typeof import("geotiff")> {
+  geotiff ??= (async () => {
+    const threads = workerThreads as { isMainThread: boolean; workerData: unknown }; // typed read-only; a plain property
+    if (threads.isMainThread) return import("geotiff");
+    const own = threads.workerData;
+    threads.workerData = {};
+    try {
+      return await import("geotiff");
+    } finally {
+      threads.workerData = own;
+    }
+  })();
+  return geotiff;
+}
 
 function pixelType(path: string, image: GeoTIFFImage, page: number): PixelType {
   const bits = image.getBitsPerSample();
@@ -72,6 +98,7 @@ export class GeotiffSource implements ImageSource {
 
   static async open(path: string): Promise<GeotiffSource> {
     if (!existsSync(path)) throw new ExtractError(path, "no such file");
+    const { fromFile } = await loadGeotiff();
     let tiff: GeoTIFF;
     try {
       tiff = await fromFile(path);
