@@ -56,6 +56,7 @@ const PHRASES: [RegExp, string][] = [
   [/\(pass overwrite to replace it\)/g, "; pass --overwrite to replace it"],
   [/\(pass overwrite\)/g, "(pass --overwrite to replace it)"],
   [/\bor overwrite to replace it\b/g, "or pass --overwrite to replace it"],
+  [/\boverwrite replaces only\b/g, "--overwrite replaces only"],
   [/\bborder "pad"/g, "--border pad"],
   [/\bborder "drop"/g, "--border drop"],
 ];

@@ -105,6 +105,24 @@ describe("bad input: exit 1, said in flags", () => {
     expect(r.code).toBe(1);
   });
 
+  it("--overwrite replaces an output, never a folder of the user's files or a folder under an .h5sc name", () => {
+    const store = path.join(dir, "results.zarr");
+    mkdirSync(path.join(store, "notes"), { recursive: true });
+    writeFileSync(path.join(store, "notes/README.txt"), "mine");
+    const z = cellfolio(...base(store), "--overwrite");
+    expect(z.first).toBe(
+      `cellfolio extract: ${store}: /: is a folder that is not a Zarr store (no zarr.json, .zgroup or .zarray at its top) and not empty; --overwrite replaces only a Zarr store or an empty folder: remove it yourself if it may go, or choose another path`,
+    );
+    expect(z.code).toBe(1);
+    expect(readdirSync(path.join(store, "notes"))).toEqual(["README.txt"]);
+    const folder = path.join(dir, "folder.h5sc");
+    mkdirSync(folder);
+    const h = cellfolio(...base(folder), "--overwrite");
+    expect(h.first).toBe(`cellfolio extract: ${folder}: /: is a folder, not an HDF5 file; --overwrite replaces only an HDF5 file: remove it yourself if it may go, or choose another path`);
+    expect(h.code).toBe(1);
+    expect(readdirSync(dir).filter((n) => /^(results\.zarr|folder\.h5sc)\./.test(n))).toEqual([]);
+  });
+
   it("view refuses what is not a dataset before serving", () => {
     const r = cellfolio("view", IMG);
     expect(r.first).toBe(

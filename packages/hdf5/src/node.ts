@@ -27,5 +27,5 @@ setHdf5Platform({
 export * from "./index.js";
 export { FileSink } from "./node/file-sink.js";
 export { FileSource } from "./node/file-source.js";
-export { BackgroundSync, removeStaleTemps, renameDurably, syncDir, tempPathFor } from "./node/temp-output.js";
+export { BackgroundSync, notReplaceable, removeStaleTemps, renameDurably, syncDir, tempPathFor } from "./node/temp-output.js";
 export { serveWorker, WorkerPool, type WorkerPoolOptions, workerFile } from "./node/worker-pool.js";

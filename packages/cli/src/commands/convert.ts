@@ -17,7 +17,7 @@ const spec: CommandSpec = {
     { name: "zarr-format", value: "2|3", help: "Zarr version of a .zarr OUT (default 3; 2 for zarr-python 2 / anndata < 0.11)" },
     { name: "chunks", value: "N,N,...", help: "chunk shape of large dense arrays (default: the input's)" },
     { name: "compression", value: "C", help: "codec of the output's chunks: gzip[:level], lzf, zstd[:level], blosc[:cname[:level]], none" },
-    { name: "overwrite", help: "replace OUT if it exists (once the new one is complete)" },
+    { name: "overwrite", help: "replace OUT if it exists (once the new one is complete; only an HDF5 file or a Zarr store)" },
     { name: "json", help: "print the summary as one JSON object on stdout (no progress)" },
     { name: "quiet", help: "no progress" },
   ],

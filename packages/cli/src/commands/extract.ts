@@ -51,7 +51,7 @@ const spec: CommandSpec = {
     { name: "zarr-format", value: "2|3", help: "Zarr version of a .zarr output (default 3; 2 for zarr-python 2 / anndata < 0.11)" },
     { name: "compression", value: "C", help: "codec of the stacks: gzip[:level], lzf, zstd[:level], blosc[:cname[:level]], none" },
     { name: "shard-rows", value: "R", help: "Zarr v3: cells per shard file (default: about 32 MiB of stacks)" },
-    { name: "overwrite", help: "replace OUT if it exists (once the new one is complete)" },
+    { name: "overwrite", help: "replace OUT if it exists (once the new one is complete; only an HDF5 file or a Zarr store)" },
     {
       name: "part",
       value: "I/N",

@@ -1,7 +1,7 @@
 // extract() end to end: small synthetic TIFFs -> .h5sc / .zarr (v2, v3), read
 // back by anndata 0.8 / h5py 3.7 (Debian 12) and zarr-python 3 (PyPI peer 'latest'),
 // values against the NumPy/SciPy reference, bytes equal across thread counts.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hasZarr3, py, pyZarr3 } from "../../../../test-utils/oracle.js";
@@ -266,6 +266,38 @@ print("{}")
   });
 });
 
+describe("64-bit integer TIFF masks", () => {
+  it("int64 nucleus and uint64 cytosol TIFFs (numpy's default integer) give the cells, centroids and stacks of the int32 / uint16 masks", async () => {
+    const dir = tempDir("i64");
+    py(
+      `
+import json, sys, numpy as np, tifffile
+p = json.loads(sys.stdin.read())
+tifffile.imwrite(p["dir"] + "/nucleus_i64.tif", tifffile.imread(p["nucleus"]).astype(np.int64))
+tifffile.imwrite(p["dir"] + "/cytosol_u64.tif", tifffile.imread(p["cytosol"]).astype(np.uint64), compression="zlib", tile=(64, 64))
+print("{}")
+`,
+      { dir, nucleus: slide.nucleus, cytosol: slide.cytosol },
+    );
+    const run = (nucleus: string, cytosol: string, name: string) => extract({ image: slide.image, nucleus, cytosol, out: path.join(dir, name), size: SIZE, threads: 1 });
+    const a = await run(slide.nucleus, slide.cytosol, "a.h5sc");
+    const b = await run(`${dir}/nucleus_i64.tif`, `${dir}/cytosol_u64.tif`, "b.h5sc");
+    expect(b.cellsWritten).toBe(ref.ids.length);
+    expect([b.droppedAtBorder, b.missingCytosol, b.masks]).toEqual([a.droppedAtBorder, a.missingCytosol, a.masks]);
+    const obs = (file: string) =>
+      py(
+        `import json, sys, h5py
+o = h5py.File(json.loads(sys.stdin.read()), "r")["obs"]
+print(json.dumps({k: o[k][()].tolist() for k in ("scportrait_cell_id", "centroid_y", "centroid_x")}))`,
+        file,
+      );
+    const obsB = obs(path.join(dir, "b.h5sc"));
+    expect(obsB.scportrait_cell_id).toEqual(ref.ids);
+    expect(obsB).toEqual(obs(path.join(dir, "a.h5sc")));
+    expect(Buffer.from(readStacksPy(path.join(dir, "b.h5sc"), "h5").buffer).equals(Buffer.from(readStacksPy(path.join(dir, "a.h5sc"), "h5").buffer))).toBe(true);
+  });
+});
+
 describe("bad input", () => {
   const base = () => ({ image: slide.image, nucleus: slide.nucleus, cytosol: slide.cytosol, size: SIZE, threads: 1 });
   /** An image source of the slide's shape whose reads fail after the first `good` ones. */
@@ -298,7 +330,7 @@ describe("bad input", () => {
   it("a mask that is not integer", async () => {
     await refused({ cytosol: slide.image }, /image\.tif: cytosol mask has 3 channels; expected one label plane/);
     const f = makeSlide({ height: 200, width: 260, channels: 1, seed: 2, dtype: "float32" });
-    await refused({ nucleus: f.image }, /nucleus mask holds float32 values; expected an integer label image/);
+    await refused({ nucleus: f.image }, /nucleus mask holds float32 values; expected an integer label image .*a float mask is refused even when its values are whole numbers.*mask\.astype\(np\.uint32\)/);
   });
 
   it("no cells at all", async () => {
@@ -322,12 +354,58 @@ describe("bad input", () => {
     await refused({ labels: csv }, /labels\.csv: cellID\(s\) 99999 are not in the nucleus mask/);
   });
 
+  it("labels naming an obs column extract writes itself (centroid, cellID, index): refused before the masks are scanned, naming the file and the column", async () => {
+    const dir = tempDir("labels-owned");
+    const um = path.join(dir, "um.csv");
+    writeFileSync(um, `cellID,centroid_x,centroid_y\n${ref.ids[0]},1.5,2.5\n${ref.ids[1]},3.5,4.5\n`);
+    const stages: string[] = [];
+    await refused(
+      { labels: um, onStage: (e) => stages.push(e.stage) },
+      /um\.csv: column "centroid_x" is an obs column extract writes itself \(_index, scportrait_cell_id, centroid_y, centroid_x: .*\), so the label would replace it; expected another name: rename the column/,
+    );
+    expect(stages).toEqual(["open"]);
+    const id = path.join(dir, "id.csv");
+    writeFileSync(id, `cellID,scportrait_cell_id\n${ref.ids[0]},5\n`);
+    await refused({ labels: id }, /id\.csv: column "scportrait_cell_id" is an obs column extract writes itself/);
+    await refused({ labels: [{ cellID: ref.ids[0], _index: "a" }] }, /^labels: column "_index" is an obs column extract writes itself/);
+  });
+
+  it("negative labels in a TIFF or a Zarr mask (a signed mask written as -id): refused naming the file, some labels and the fix", async () => {
+    const dir = tempDir("negative");
+    const made = py(
+      `
+import json, sys, numpy as np, tifffile, zarr
+p = json.loads(sys.stdin.read())
+n = tifffile.imread(p["nucleus"]).astype(np.int32)
+tifffile.imwrite(p["dir"] + "/nucleus_neg.tif", -n)
+c = tifffile.imread(p["cytosol"]).astype(np.int64)
+top = int(c.max())
+c[c == top] = -top
+zarr.save_array(p["dir"] + "/cytosol_neg.zarr", c, chunks=(64, 64))
+print(json.dumps({"cells": len(np.unique(n)) - 1, "top": top}))
+`,
+      { dir, nucleus: slide.nucleus, cytosol: slide.cytosol },
+    );
+    await refused(
+      { nucleus: `${dir}/nucleus_neg.tif` },
+      new RegExp(
+        `nucleus_neg\\.tif: the nucleus mask holds ${made.cells} negative label\\(s\\) \\(-1, -2, -3, -4, -5, \\.\\.\\.\\); expected positive integer labels, 0 the background: relabel it to positive ids \\(e\\.g\\. skimage\\.segmentation\\.relabel_sequential.*np\\.abs\\(mask\\)`,
+      ),
+    );
+    await refused({ cytosol: `${dir}/cytosol_neg.zarr` }, new RegExp(`cytosol_neg\\.zarr: the cytosol mask holds 1 negative label\\(s\\) \\(-${made.top}\\); expected positive integer labels`));
+  });
+
   it("an output that exists, without overwrite; with overwrite it is replaced", async () => {
     const dir = tempDir("exists");
     const out = path.join(dir, "cells.h5sc");
     writeFileSync(out, "keep me");
     await expect(extract({ ...base(), out })).rejects.toThrow(/cells\.h5sc: already exists; expected a new path, or overwrite/);
     expect(readFileSync(out, "utf8")).toBe("keep me");
+    // overwrite replaces an output, not other bytes under its name
+    await expect(extract({ ...base(), out, overwrite: true })).rejects.toThrow(/cells\.h5sc: .*is not an HDF5 file \(no HDF5 signature.*overwrite replaces only an HDF5 file/);
+    expect(readFileSync(out, "utf8")).toBe("keep me");
+    rmSync(out);
+    await extract({ ...base(), out });
     await extract({ ...base(), out, overwrite: true });
     expect(readFileSync(out).subarray(0, 8).toString("latin1")).toBe("\x89HDF\r\n\x1a\n");
     expect(readdirSync(dir)).toEqual(["cells.h5sc"]);

@@ -34,7 +34,8 @@ export async function createHdf5(target: string | Sink, options: CreateHdf5Optio
   try {
     file = await Hdf5Writer.create(target, { overwrite: options.overwrite, concurrency: options.concurrency });
   } catch (e) {
-    throw new FormatError(path, "", (e as Error).message, { cause: e });
+    // the file sink's messages start with the path, which FormatError states
+    throw new FormatError(path, "", (e as Error).message.replace(`${path}: `, ""), { cause: e });
   }
   return new Hdf5StoreWriter(path, file);
 }

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { BackgroundSync, removeStaleTemps, renameDurably, syncDir, tempPathFor } from "@cellfolio/hdf5/node";
+import { BackgroundSync, notReplaceable, removeStaleTemps, renameDurably, syncDir, tempPathFor } from "@cellfolio/hdf5/node";
 import { FormatError } from "../errors.js";
 import type { ChunkSource, FileKeyStore, KeyFile, KeySink, KeyStore } from "../zarr/key-store.js";
 import { isAbsentKey, isMissing, ZipStore } from "../zarr/stores.js";
@@ -161,6 +161,7 @@ export class DirectorySink implements KeySink {
   static async create(target: string, overwrite: boolean): Promise<DirectorySink> {
     const abs = path.resolve(target);
     if (!overwrite && (await exists(abs))) throw new FormatError(target, "", "already exists (pass overwrite to replace it)");
+    await checkReplaceable(target, abs);
     await removeStaleTemps(path.dirname(abs));
     const tmp = tempPathFor(abs);
     try {
@@ -220,6 +221,10 @@ export class DirectorySink implements KeySink {
     await syncDir(this.tmp);
     if (await exists(this.target)) {
       if (!this.overwrite) throw new FormatError(this.target, "", "appeared while writing; not replaced (pass overwrite)");
+      await checkReplaceable(this.target, this.target).catch(async (e) => {
+        await this.abort();
+        throw e;
+      });
       const old = `${this.target}.old-${randomBytes(4).toString("hex")}`;
       await rename(this.target, old);
       await renameDurably(this.tmp, this.target);
@@ -232,6 +237,23 @@ export class DirectorySink implements KeySink {
   async abort(): Promise<void> {
     await rm(this.tmp, { recursive: true, force: true });
   }
+}
+
+/** A folder with a Zarr store's root document (v3 zarr.json, v2 .zgroup / .zarray), or an empty one. */
+async function isZarrOrEmpty(dir: string): Promise<boolean> {
+  const names = await readdir(dir);
+  return names.length === 0 || names.some((n) => n === "zarr.json" || n === ".zgroup" || n === ".zarray");
+}
+
+/** Refuses to replace anything but a Zarr store (temp-output.ts's rule in @cellfolio/hdf5). */
+async function checkReplaceable(target: string, abs: string): Promise<void> {
+  const why = await notReplaceable(abs, {
+    form: "folder",
+    is: isZarrOrEmpty,
+    name: "a Zarr store or an empty folder",
+    isNot: "a folder that is not a Zarr store (no zarr.json, .zgroup or .zarray at its top) and not empty",
+  });
+  if (why) throw new FormatError(target, "", why);
 }
 
 async function exists(p: string): Promise<boolean> {

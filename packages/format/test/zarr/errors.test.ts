@@ -123,6 +123,52 @@ describe("atomic output", () => {
     expect(existsSync(path.join(target, "zarr.json"))).toBe(true);
     expect(readdirSync(dir).filter((n) => n.startsWith("exists.zarr."))).toEqual([]);
   });
+  it("overwrite replaces a Zarr store (v2 or v3) or an empty folder, never a folder of other files or a file", async () => {
+    const cases: [string, (p: string) => Promise<void> | void, boolean][] = [
+      ["v2.zarr", (p) => writeOne(p, 2, null).then(() => undefined), true],
+      ["v3.zarr", (p) => writeOne(p, 3, [4, 6]).then(() => undefined), true],
+      ["empty.zarr", (p) => mkdirSync(p), true],
+      [
+        "notes.zarr",
+        (p) => {
+          mkdirSync(path.join(p, "notes"), { recursive: true });
+          writeFileSync(path.join(p, "notes/README.txt"), "mine");
+        },
+        false,
+      ],
+      ["file.zarr", (p) => writeFileSync(p, "mine"), false],
+    ];
+    for (const [name, make, replaced] of cases) {
+      const target = path.join(dir, name);
+      await make(target);
+      const open = createZarr(target, { zarrFormat: 3, overwrite: true });
+      if (replaced) {
+        const w = await open;
+        await w.writeArray("y", makeArray("float32", [4], 1));
+        await w.close();
+        expect(readdirSync(target).sort(), name).toEqual(["y", "zarr.json"]);
+      } else {
+        await expect(open, name).rejects.toThrow(
+          name === "file.zarr"
+            ? /file\.zarr: \/: is a file, not a Zarr store or an empty folder; overwrite replaces only a Zarr store or an empty folder/
+            : /notes\.zarr: \/: is a folder that is not a Zarr store \(no zarr\.json, \.zgroup or \.zarray at its top\) and not empty/,
+        );
+        // left as it was
+        expect(readFileSync(name === "file.zarr" ? target : path.join(target, "notes/README.txt"), "utf8"), name).toBe("mine");
+      }
+      expect(readdirSync(dir).filter((n) => n.startsWith(`${name}.`))).toEqual([]);
+    }
+  });
+  it("a folder of other files made at the target while writing is not replaced at close, and the temporary store goes", async () => {
+    const target = path.join(dir, "late.zarr");
+    const w = await createZarr(target, { zarrFormat: 3, overwrite: true });
+    await w.writeArray("y", makeArray("float32", [4], 1));
+    mkdirSync(target);
+    writeFileSync(path.join(target, "mine.txt"), "mine");
+    await expect(w.close()).rejects.toThrow(/late\.zarr: \/: is a folder that is not a Zarr store/);
+    expect(readdirSync(target)).toEqual(["mine.txt"]);
+    expect(readdirSync(dir).filter((n) => n.startsWith("late.zarr."))).toEqual([]);
+  });
   it("abort leaves nothing behind", async () => {
     const target = path.join(dir, "aborted.zarr");
     const w = await createZarr(target, { zarrFormat: 3 });

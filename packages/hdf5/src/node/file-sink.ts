@@ -4,7 +4,8 @@
 import { access, type FileHandle, open, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Sink } from "../platform.js";
-import { BackgroundSync, removeStaleTemps, renameDurably, tempPathFor } from "./temp-output.js";
+import { HDF5_SIGNATURE } from "../reader/superblock.js";
+import { BackgroundSync, notReplaceable, removeStaleTemps, renameDurably, tempPathFor } from "./temp-output.js";
 
 const BUFFER_SIZE = 4 << 20;
 const MAX_PENDING_WRITES = 2;
@@ -40,6 +41,7 @@ export class FileSink implements Sink {
 
   static async create(path: string, overwrite: boolean): Promise<FileSink> {
     if (!overwrite && (await exists(path))) throw new Error(`${path}: already exists (pass overwrite to replace it)`);
+    await checkReplaceable(path);
     await removeStaleTemps(dirname(path));
     const tmpPath = tempPathFor(path);
     const fh = await open(tmpPath, "wx");
@@ -140,6 +142,12 @@ export class FileSink implements Sink {
       await rm(this.tmpPath, { force: true });
       throw new Error(`${this.path}: appeared while writing (pass overwrite to replace it)`);
     }
+    try {
+      await checkReplaceable(this.path);
+    } catch (e) {
+      await rm(this.tmpPath, { force: true });
+      throw e;
+    }
     await renameDurably(this.tmpPath, this.path);
   }
 
@@ -149,6 +157,29 @@ export class FileSink implements Sink {
     await this.fh.close().catch(() => {});
     await rm(this.tmpPath, { force: true });
   }
+}
+
+/** An empty file, or one with the HDF5 signature where the format puts it (0, 512, 1024, ...). */
+async function isHdf5OrEmpty(path: string): Promise<boolean> {
+  const fh = await open(path, "r");
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return true;
+    const head = new Uint8Array(8);
+    for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+      await fh.read(head, 0, 8, off);
+      if (HDF5_SIGNATURE.every((b, i) => head[i] === b)) return true;
+    }
+    return false;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Refuses to replace anything but an HDF5 file (temp-output.ts's rule). */
+async function checkReplaceable(path: string): Promise<void> {
+  const why = await notReplaceable(path, { form: "file", is: isHdf5OrEmpty, name: "an HDF5 file", isNot: "not an HDF5 file (no HDF5 signature at 0, 512, 1024, ...)" });
+  if (why) throw new Error(`${path}: ${why}`);
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -7,7 +7,7 @@
 // directory entries are fsynced before the rename and the rename is fsynced,
 // so "done" means on disk.
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, readdir, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 
@@ -75,6 +75,30 @@ export async function syncDir(dir: string): Promise<void> {
 export async function renameDurably(from: string, to: string): Promise<void> {
   await rename(from, to);
   await syncDir(path.dirname(to));
+}
+
+/**
+ * Why `overwrite` may not replace what is at `target` (null: nothing is there,
+ * or an output of the kind being written). Overwrite replaces an output, never
+ * something else under its name: a folder of the user's files named like a
+ * Zarr store, a folder or a text file named like an HDF5 file. `output` says
+ * what may go: its form, the test, its name ("an HDF5 file") and what the
+ * test found missing ("not an HDF5 file (no HDF5 signature)"). Writers ask at
+ * create, before any work, and again before the rename.
+ */
+export async function notReplaceable(
+  target: string,
+  output: { form: "file" | "folder"; is: (target: string) => Promise<boolean>; name: string; isNot: string },
+): Promise<string | null> {
+  let isFolder: boolean;
+  try {
+    isFolder = (await stat(target)).isDirectory();
+  } catch {
+    return null;
+  }
+  const fix = `overwrite replaces only ${output.name}: remove it yourself if it may go, or choose another path`;
+  if (isFolder !== (output.form === "folder")) return `is a ${isFolder ? "folder" : "file"}, not ${output.name}; ${fix}`;
+  return (await output.is(target)) ? null : `is ${output.isNot}; ${fix}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The writer's API contract: default chunk shapes as h5py guesses them (h5py
 // is the judge), and clear errors for bad use, with no output left behind.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,12 +42,49 @@ print(json.dumps([list(guess_chunk(tuple(s), None, t)) for s, t in json.loads(sy
 describe("Hdf5Writer errors", () => {
   it("refuses an existing file unless overwrite, and leaves no temporary file on abort", async () => {
     const file = path.join(dir, "exists.h5");
-    writeFileSync(file, "x");
+    writeFileSync(file, "");
     await expect(Hdf5Writer.create(file)).rejects.toThrow(/already exists/);
     const w = await Hdf5Writer.create(file, { overwrite: true });
     expect(existsSync(w.tmpPath)).toBe(true);
     await w.abort();
     expect(readdirSync(dir).filter((f) => f.startsWith("exists.h5"))).toEqual(["exists.h5"]);
+  });
+
+  it("overwrite replaces an HDF5 file or an empty one, never a folder or other bytes under the name", async () => {
+    const { writer, sink } = await Hdf5Writer.createInMemory();
+    await writer.close();
+    const h5 = sink.bytes();
+    const cases: [string, (p: string) => void, boolean][] = [
+      ["empty.h5", (p) => writeFileSync(p, ""), true],
+      ["plain.h5", (p) => writeFileSync(p, h5), true],
+      // a user block of 512 bytes before the superblock, as h5py's userblock_size writes
+      ["userblock.h5", (p) => writeFileSync(p, Buffer.concat([Buffer.alloc(512, 7), h5])), true],
+      ["text.h5", (p) => writeFileSync(p, "my notes\n"), false],
+      ["folder.h5", (p) => mkdirSync(path.join(p, "inside"), { recursive: true }), false],
+    ];
+    for (const [name, make, replaced] of cases) {
+      const file = path.join(dir, name);
+      make(file);
+      const w = Hdf5Writer.create(file, { overwrite: true });
+      if (replaced) {
+        await (await w).close();
+        expect(statSync(file).isFile() && readFileSync(file).subarray(0, 4).toString("latin1"), name).toBe("\x89HDF");
+      } else {
+        await expect(w, name).rejects.toThrow(name.startsWith("folder") ? /folder\.h5: is a folder, not an HDF5 file; overwrite replaces only an HDF5 file/ : /text\.h5: is not an HDF5 file \(no HDF5 signature/);
+        // left as it was, with no temporary beside it
+        expect(name.startsWith("folder") ? existsSync(path.join(file, "inside")) : readFileSync(file, "utf8") === "my notes\n", name).toBe(true);
+      }
+      expect(readdirSync(dir).filter((f) => f.startsWith(`${name}.`))).toEqual([]);
+    }
+  });
+
+  it("a folder made at the target while writing is not replaced at close, and the temporary file goes", async () => {
+    const file = path.join(dir, "late.h5");
+    const w = await Hdf5Writer.create(file, { overwrite: true });
+    mkdirSync(file);
+    await expect(w.close()).rejects.toThrow(/late\.h5: is a folder, not an HDF5 file/);
+    expect(statSync(file).isDirectory()).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.startsWith("late.h5."))).toEqual([]);
   });
 
   it("names the dataset and the problem for bad blocks, shapes and paths", async () => {
