@@ -196,6 +196,26 @@ print(json.dumps({"shape": list(a.shape), "header": int((a[:9, :] == 255).sum())
   });
 });
 
+describe("export file names", () => {
+  it("channels whose names differ only outside [A-Za-z0-9] or in case each get their own PNG", () => {
+    const greek = path.join(dir, "greek.h5sc");
+    const r = cellfolio(...base(greek), "--size", "48", "--channel-names", "PDGFRα,PDGFRβ,dna", "--cell-ids", "12");
+    expect(r.code, r.stderr).toBe(0);
+    // stored channels (no cytosol mask given): 0 nucleus_mask, 1 PDGFRα, 2 PDGFRβ, 3 dna
+    const out = path.join(dir, "greek-png");
+    const e = cellfolio("export", greek, "--cell-ids", "12", "--channels", "PDGFRα,PDGFRβ,dna,0", "--out", out);
+    expect(e.code, e.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["cell_12_PDGFRα.png", "cell_12_PDGFRβ.png", "cell_12_dna.png", "cell_12_nucleus_mask.png", "contact_sheet.png"].sort());
+    // two names one file on a case-insensitive disk, or after the characters a file name cannot hold: the channel index added
+    const clash = path.join(dir, "clash.h5sc");
+    expect(cellfolio(...base(clash), "--size", "48", "--channel-names", "DNA,dna,a/b", "--cell-ids", "12").code).toBe(0);
+    const out2 = path.join(dir, "clash-png");
+    const e2 = cellfolio("export", clash, "--cell-ids", "12", "--channels", "DNA,dna,a/b", "--out", out2);
+    expect(e2.code, e2.stderr).toBe(0);
+    expect(readdirSync(out2).sort()).toEqual(["cell_12_DNA_1.png", "cell_12_dna_2.png", "cell_12_a_b.png", "contact_sheet.png"].sort());
+  });
+});
+
 describe("summaries", () => {
   it("a Zarr v3 output says which readers open it and how to get v2; --json is one object", () => {
     const out = path.join(dir, "v3.zarr");

@@ -24,7 +24,8 @@ const spec: CommandSpec = {
     { name: "overwrite", help: "write into a folder that already holds files (same names are replaced)" },
   ],
   about: `Writes, for each chosen cell, one 8-bit PNG per channel (values in [0, 1]
-scaled to 0..255) or one multi-page float32 TIFF (one page per channel, the
+scaled to 0..255; named cell_<cellID>_<channel>.png, with the channel's index
+added where two names would give one file) or one multi-page float32 TIFF (one page per channel, the
 stored values), and contact_sheet.png with one row per cell and one column
 per channel, labelled with the cellIDs and the channel names. Every cellID
 that cannot be exported is listed with the reason, and nothing is written.`,
@@ -79,6 +80,7 @@ export const exportCommand: Command = {
         size,
         Math.max(...rows.map((r) => String(ds.cellIds[r]).length)),
       );
+      const fileLabels = channelFileLabels(names, channels);
       const plane = size * size;
       // Cells in batches: each batch reads its chunks once, memory stays bounded.
       for (let b0 = 0; b0 < rows.length; b0 += 64) {
@@ -93,7 +95,7 @@ export const exportCommand: Command = {
             const page = values.subarray((i * channels.length + j) * plane, (i * channels.length + j + 1) * plane);
             pages.push(page);
             const bytes = toUint8(page);
-            if (format === "png") await writeFile(path.join(outDir, `cell_${id}_${safe(names[channels[j]])}.png`), encodePng(bytes, size, size, 1));
+            if (format === "png") await writeFile(path.join(outDir, `cell_${id}_${fileLabels[j]}.png`), encodePng(bytes, size, size, 1));
             sheet.put(k, j, bytes);
           }
           if (format === "tiff") {
@@ -191,6 +193,22 @@ class ContactSheet {
   }
 }
 
-function safe(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, "_");
+/**
+ * The channels' parts of the PNG file names: letters (any script), digits and
+ * ._- kept, other runs "_"; where two channels come out the same, ignoring
+ * case (one file on macOS and Windows), each gets its channel index too
+ * ("PDGFRα" and "PDGFRβ" stay apart; "DNA" and "dna", channels 1 and 2, become "DNA_1" and "dna_2").
+ */
+function channelFileLabels(names: string[], channels: number[]): string[] {
+  const label = channels.map((c) => names[c].replace(/[^\p{L}\p{N}._-]+/gu, "_"));
+  const clashes = (ls: string[]) => {
+    const count = new Map<string, number>();
+    for (const l of ls) count.set(l.toLowerCase(), (count.get(l.toLowerCase()) ?? 0) + 1);
+    return (l: string) => (count.get(l.toLowerCase()) ?? 0) > 1;
+  };
+  const clash = clashes(label);
+  const labelled = label.map((l, j) => (clash(l) ? `${l}_${channels[j]}` : l));
+  // a suffixed label equal to another channel's name: the index first, unique as the indices are
+  const still = clashes(labelled);
+  return labelled.some(still) ? label.map((l, j) => `${channels[j]}_${l}`) : labelled;
 }
