@@ -1,8 +1,9 @@
 // Every message a user meets, said in flags: the exact text names the flag,
 // the value and the fix, and the exit code is the documented one
 // (0 ok, 1 bad input, 2 usage error). The real binary on the real sample.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -121,6 +122,39 @@ describe("bad input: exit 1, said in flags", () => {
     expect(h.first).toBe(`cellfolio extract: ${folder}: /: is a folder, not an HDF5 file; --overwrite replaces only an HDF5 file: remove it yourself if it may go, or choose another path`);
     expect(h.code).toBe(1);
     expect(readdirSync(dir).filter((n) => /^(results\.zarr|folder\.h5sc)\./.test(n))).toEqual([]);
+  });
+
+  it("view of an AnnData without cell images says so once; a port in use is named with its flag", async () => {
+    const plain = path.join(dir, "plain.h5ad");
+    py(`import anndata as ad, numpy as np, sys, json; ad.AnnData(np.zeros((3, 2), np.float32)).write_h5ad(json.loads(sys.stdin.read())); print("{}")`, plain);
+    const r = cellfolio("view", plain);
+    expect(r.first).toBe(
+      `cellfolio view: ${plain}: not a single-cell image dataset (no obsm/single_cell_images, nor SPARCSpy's single_cell_data); expected an .h5sc / .h5ad file or a .zarr store written by cellfolio extract or convert`,
+    );
+    expect(r.code).toBe(1);
+    const h5 = path.join(dir, "for-view.h5sc");
+    expect(cellfolio(...base(h5), "--size", "48").code).toBe(0);
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(0, "127.0.0.1", ok));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const v = await new Promise<{ code: number | null; err: string }>((ok) => {
+        const child = spawn(process.execPath, [BIN, "view", h5, "--port", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+        let err = "";
+        child.stderr.on("data", (d) => {
+          err += d;
+        });
+        const kill = setTimeout(() => child.kill("SIGINT"), 20000);
+        child.on("exit", (code) => {
+          clearTimeout(kill);
+          ok({ code, err });
+        });
+      });
+      expect(v.err.trim()).toBe(`cellfolio view: --port ${port}: 127.0.0.1:${port} is in use by another program; expected a free port: give another --port, or none for a free one`);
+      expect(v.code).toBe(1);
+    } finally {
+      busy.close();
+    }
   });
 
   it("view refuses what is not a dataset before serving", () => {

@@ -49,9 +49,10 @@ then overlap, closed, outlined at half-pixel steps, smoothed and simplified,
 ordered to shorten the laser's path, and written with the three calibration
 points as the XML py-lmd writes. The options are py-lmd's SegmentationLoader
 options with the same defaults. The mask is read in strips of rows; only the
-selected cells' pixels are kept. Every problem (a cellID not in the mask or
-the dataset, calibration points on one line, a mask of another size than the
-dataset's slide) is reported and nothing is written.`,
+selected cells' pixels are kept. A problem (cellIDs not in the mask or the
+dataset, all of them listed; calibration points on one line; a mask of another
+size than the dataset's slide) stops the run with what to fix, before anything
+is written.`,
   examples: [
     "cellfolio lmd --mask seg.tif --cells 12,40,41 --well A1 --calibration '0,0 0,9000 9000,4500' --out cut.xml",
     "cellfolio lmd --mask seg.tif --dataset cells.h5sc --set A1=mitotic=1 --set B1=@controls.txt --calibration cal.txt --out cut.xml --png cut.png",

@@ -69,7 +69,12 @@ export const viewCommand: Command = {
     const slide = given ?? (recorded && existsSync(recorded) ? recorded : undefined);
     // a group inside a .zarr (one dataset of an annbatch collection): the store is served, the page opens the group
     const inner = splitZarrGroup(dataset);
-    const served = await serve({ dataset: inner?.root ?? dataset, open: inner?.group, viewerDir: viewerDir(str(p, "viewer")), port, cors, annotate, slide });
+    const served = await serve({ dataset: inner?.root ?? dataset, open: inner?.group, viewerDir: viewerDir(str(p, "viewer")), port, cors, annotate, slide }).catch((e) => {
+      const code = (e as { code?: string }).code;
+      if (code === "EADDRINUSE") throw new InputError(`--port ${port}: 127.0.0.1:${port} is in use by another program; expected a free port: give another --port, or none for a free one`);
+      if (code === "EACCES") throw new InputError(`--port ${port}: not allowed to listen on port ${port} (ports below 1024 need privileges); expected a port from 1024, or no --port for a free one`);
+      throw e;
+    });
     // the token in the fragment: the page reads it, the browser never sends it in a request line or a Referer
     const url = token ? `${served.url}#annotate=${token}` : served.url;
     const notes = token ? `annotate: labels are saved to ${dataset} (obs) or ${labelsCsvPath(dataset)}\ntoken: ${token}\n` : "";
@@ -96,9 +101,10 @@ async function checkDataset(dataset: string): Promise<string | undefined> {
   try {
     ds = await openDataset(dataset);
   } catch (e) {
-    throw new InputError(
-      `${dataset}: not a single-cell image dataset (${String((e as { problem?: string }).problem ?? inFlags(e as Error))}); expected an .h5sc / .h5ad file or a .zarr store written by cellfolio extract or convert`,
-    );
+    const problem = String((e as { problem?: string }).problem ?? inFlags(e as Error));
+    // lazy's own refusal says "not a single-cell image dataset (...)" already
+    const what = problem.includes("not a single-cell image dataset") ? problem.replace(/^missing: /, "") : `not a single-cell image dataset (${problem})`;
+    throw new InputError(`${dataset}: ${what}; expected an .h5sc / .h5ad file or a .zarr store written by cellfolio extract or convert`);
   }
   const slide = ds.info.sourceImage;
   await ds.close();
