@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { py, REPO_ROOT, TEST_DATA } from "../../../test-utils/oracle.js";
@@ -31,7 +31,8 @@ describe("usage errors: exit 2, flag + value + what is expected", () => {
     [["--border", "pda"], 'cellfolio extract: --border "pda": expected one of drop, pad (did you mean pad?)'],
     [["--cell-ids", "1,x"], 'cellfolio extract: --cell-ids "1,x": expected cellIDs as integers separated by commas (e.g. --cell-ids 12,40,41); not an integer: x'],
     [["--zarr-format", "4"], "cellfolio extract: --zarr-format 4: expected one of 2, 3"],
-    [["--threads", "0"], "cellfolio extract: --threads 0: expected an integer >= 1"],
+    [["--threads", "0"], "cellfolio extract: --threads 0: expected an integer from 1 to 256"],
+    [["--threads", "1000"], "cellfolio extract: --threads 1000: expected an integer from 1 to 256"],
     [["--compression", "gzip:12"], 'cellfolio extract: --compression gzip:12: gzip level "12"; expected 0..9'],
     [["--cell-id", "3"], "cellfolio extract: unknown option --cell-id; did you mean --cell-ids?"],
     [["--nuclearchannel", "1"], "cellfolio extract: unknown option --nuclearchannel; did you mean --nuclear-channel?"],
@@ -41,6 +42,13 @@ describe("usage errors: exit 2, flag + value + what is expected", () => {
     const r = cellfolio(...base(), ...extra);
     expect(r.first).toBe(message);
     expect(r.code).toBe(2);
+  });
+
+  it("--threads past the cores: a note that they add memory, not speed; the run goes on", () => {
+    const n = availableParallelism() + 1;
+    const r = cellfolio("extract", "--image", IMG, "--nucleus", NUC, "--size", "48", "--out", path.join(dir, "threads.h5sc"), "--threads", String(n));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.first).toBe(`note: --threads ${n} is more than the ${n - 1} cores here: threads past the cores add memory, not speed`);
   });
 
   it("names a missing required option and shows the usage line with every option", () => {

@@ -12,6 +12,9 @@ import { zarrReaders } from "./readers.js";
 
 type ExtractStage = Parameters<NonNullable<ExtractOptions["onStage"]>>[0];
 
+/** Worker threads at most: each holds its own buffers and isolate (~10 MB), and past the cores they add memory, not speed. */
+const MAX_THREADS = 256;
+
 const spec: CommandSpec = {
   name: "extract",
   options: [
@@ -47,7 +50,7 @@ const spec: CommandSpec = {
     { name: "labels", value: "CSV", help: "per-cell labels added to obs: a cellID column, then any columns" },
     { name: "border", value: "drop|pad", help: "cells whose crop leaves the image: drop them (default) or zero-pad" },
     { name: "cell-ids", value: "1,2,...", help: "only these cells (ids of the nucleus mask)" },
-    { name: "threads", value: "N", help: "worker threads, >= 1 (default: all cores)" },
+    { name: "threads", value: "N", help: `worker threads, 1 to ${MAX_THREADS} (default: all cores)` },
     { name: "zarr-format", value: "2|3", help: "Zarr version of a .zarr output (default 3; 2 for zarr-python 2 / anndata < 0.11)" },
     { name: "compression", value: "C", help: "codec of the stacks: gzip[:level], lzf, zstd[:level], blosc[:cname[:level]], none" },
     { name: "shard-rows", value: "R", help: "Zarr v3: cells per shard file (default: about 32 MiB of stacks)" },
@@ -136,7 +139,7 @@ export const extractCommand: Command = {
       labels: str(p, "labels"),
       border: choice(p, "border", ["drop", "pad"] as const),
       cellIds: idList(p, "cell-ids"),
-      threads: int(p, "threads", { min: 1 }) ?? availableParallelism(),
+      threads: int(p, "threads", { min: 1, max: MAX_THREADS }) ?? availableParallelism(),
       zarrFormat,
       compression: compressionText === undefined ? undefined : parseCompression(compressionText),
       overwrite,
@@ -151,6 +154,9 @@ export const extractCommand: Command = {
     }
     await ensureParentDir(out);
     const progress = createProgress("extract", "cells", { quiet: flag(p, "quiet") || json });
+    if (options.threads > availableParallelism() && !flag(p, "quiet")) {
+      process.stderr.write(`note: --threads ${options.threads} is more than the ${availableParallelism()} cores here: threads past the cores add memory, not speed\n`);
+    }
     const dispose = cleanUpOnSignal([out]);
     let planned = 0;
     const onStage = (e: ExtractStage) => {
