@@ -15,7 +15,7 @@ import {
   type DataFrame,
   type Elem,
   itemSize,
-  OBS_COLUMNS,
+  OWNED_OBS_COLUMNS,
   openStore,
   product,
   RowAppender,
@@ -37,8 +37,12 @@ export interface LabelsRequest {
   cells: { cellId: number; label: number }[];
 }
 
-/** Obs columns a label column must not replace (the cells' identity and place). */
-const RESERVED = new Set(["_index", ...CELL_ID_COLUMNS, OBS_COLUMNS.centroidY, OBS_COLUMNS.centroidX]);
+/**
+ * Obs columns a label column must not replace: those the layout writes itself
+ * (the cells' identity and place), and the other names readers take the
+ * cellIDs from (older scPortrait's cell_id, cellID).
+ */
+const RESERVED = new Set([...OWNED_OBS_COLUMNS, ...CELL_ID_COLUMNS]);
 
 /** A request that cannot be done as asked: answered 400 with this message. */
 export class LabelsRequestError extends CellfolioError {

@@ -3,7 +3,7 @@
 // and the one-line error when most cells would have no cytosol or channel
 // names clash, and that nothing is left at the output path then.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -80,5 +80,23 @@ describe("cellfolio extract: inputs as people have them", () => {
     expect(r4.code).toBe(1);
     expect(r4.stderr).toContain(`channel 1 is named "nucleus_mask" in --channel-names, the name of a mask channel`);
     for (const f of ["r1.h5sc", "r2.h5sc", "r3.h5sc", "r4.h5sc"]) expect(existsSync(path.join(dir, f))).toBe(false);
+  });
+
+  it("--labels with a column extract writes itself (centroids in µm from another tool), a mask with negative labels: exit 1, one line naming the file; no output", () => {
+    const nucleus = ["--nucleus", path.join(slide, "nucleus.tif")];
+    const csv = path.join(dir, "um.csv");
+    writeFileSync(csv, "cellID,centroid_x,centroid_y\n1,1.5,2.5\n2,3.5,4.5\n");
+    const r1 = cellfolio(...base(path.join(dir, "l1.h5sc")), ...nucleus, "--labels", csv);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r1.stderr).toMatch(/um\.csv: column "centroid_x" is an obs column extract writes itself .*rename the column/);
+    const neg = path.join(dir, "nucleus_neg.tif");
+    const made = spawnSync(PYTHON12, ["-c", `import sys, numpy as np, tifffile\ntifffile.imwrite(sys.argv[2], -tifffile.imread(sys.argv[1]).astype(np.int32))`, path.join(slide, "nucleus.tif"), neg]);
+    expect(made.status, String(made.stderr)).toBe(0);
+    const r2 = cellfolio(...base(path.join(dir, "l2.h5sc")), "--nucleus", neg);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r2.stderr).toMatch(/nucleus_neg\.tif: the nucleus mask holds \d+ negative label\(s\) \(-1, -2, .*relabel it to positive ids/);
+    for (const f of ["l1.h5sc", "l2.h5sc"]) expect(existsSync(path.join(dir, f))).toBe(false);
   });
 });

@@ -1,6 +1,10 @@
 // Masks as people have them, made into what the extraction needs (one id per
 // cell, the same id in the nucleus and the cytosol mask), before the plan:
 //
+// Labels are positive integers, 0 the background: a mask holding a negative
+// label is refused after the first scan (plan.ts refuseNegativeLabels, once a
+// label, not per run), before anything is written.
+//
 // Binary masks. A mask holding exactly one non-zero value whose pixels form
 // more than one connected component (a 0/255 or 0/1 thresholded mask) is
 // labelled into its connected components, as skimage.measure.label labels a
@@ -52,7 +56,7 @@ import { RunLabeller, type RunLabels } from "./kernels/components.js";
 import { LabelTable } from "./kernels/label-table.js";
 import { type MaskArray, MaskRunScanner, RUN_STARTS, runStarts } from "./kernels/mask-runs.js";
 import type { Rect } from "./kernels/rect.js";
-import { type ExtractionPlan, planCells, SCAN_BAND_BYTES } from "./plan.js";
+import { type ExtractionPlan, planCells, refuseNegativeLabels, SCAN_BAND_BYTES } from "./plan.js";
 import { kernelsFromEnv } from "./worker-pool.js";
 
 export type BinaryMasks = "label" | "refuse";
@@ -319,6 +323,8 @@ export async function prepareMasks(nucleusIn: ImageSource, cytosolIn: ImageSourc
   let cytosol = cytosolIn;
   const keptRuns = o.keptRuns ?? MAX_KEPT_RUNS;
   let scan = await scanMasks(nucleus, cytosol, bandBytes, keptRuns, o.onRows);
+  refuseNegativeLabels(nucleus.name, "the nucleus mask", scan.nucleusIds);
+  if (cytosol) refuseNegativeLabels(cytosol.name, "the cytosol mask", scan.cytosolIndex.keys());
   if (scan.cells.length === 0) throw new ExtractError(nucleus.name, "the nucleus mask holds no cells (only 0); expected labelled nuclei");
   let nucleusBinary: number | null = null;
   let cytosolBinary: number | null = null;

@@ -50,6 +50,23 @@ export interface PlanOptions {
   onRows?: (done: number, total: number) => void;
 }
 
+/**
+ * Refuses a mask holding negative labels (`labels`: each label once): the
+ * cellIDs are stored as uint64 (obs/scportrait_cell_id), where -n would read
+ * back as 2^64 - n. Checked on the labels a scan found, not per run or pixel.
+ */
+export function refuseNegativeLabels(mask: string, what: string, labels: ArrayLike<number>): void {
+  const negative: number[] = [];
+  for (let k = 0; k < labels.length; k++) if (labels[k] < 0) negative.push(labels[k]);
+  if (negative.length === 0) return;
+  negative.sort((a, b) => b - a);
+  const some = `${negative.slice(0, 5).join(", ")}${negative.length > 5 ? ", ..." : ""}`;
+  throw new ExtractError(
+    mask,
+    `${what} holds ${negative.length} negative label(s) (${some}); expected positive integer labels, 0 the background: relabel it to positive ids (e.g. skimage.segmentation.relabel_sequential(np.where(mask == 0, 0, mask - mask.min() + 1))[0]; it refuses negative labels itself), or take np.abs(mask) if the sign is an artefact of how the mask was written`,
+  );
+}
+
 /** Whether `sorted` (ascending) holds `id`. */
 export function hasId(sorted: Float64Array, id: number): boolean {
   let lo = 0;
@@ -83,6 +100,7 @@ export async function planCells(nucleus: ImageSource, options: PlanOptions): Pro
     }
     options.onRows?.(height, height);
     all = acc.finish();
+    refuseNegativeLabels(nucleus.name, "the nucleus mask", all.column("id"));
   }
   const maskIds = all.column("id");
   if (all.length === 0) throw new ExtractError(nucleus.name, "the nucleus mask holds no cells (only 0); expected labelled nuclei");

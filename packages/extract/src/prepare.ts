@@ -152,7 +152,13 @@ function checkInputs(image: ImageSource, nucleus: ImageSource, cytosol: ImageSou
         `${what} is ${mask.height} x ${mask.width} pixels but the image ${image.name} is ${image.height} x ${image.width}; expected the same H x W`,
       );
     }
-    if (!holdsIntegers(mask)) throw new ExtractError(mask.name, `${what} holds ${mask.dtype} values; expected an integer label image`);
+    if (!holdsIntegers(mask)) {
+      // by the stored type, not the values: a float mask is refused even where it holds whole numbers
+      throw new ExtractError(
+        mask.name,
+        `${what} holds ${mask.dtype} values; expected an integer label image (8 to 64-bit integers; a float mask is refused even when its values are whole numbers): write the labels as integers, e.g. mask.astype(np.uint32)`,
+      );
+    }
     if (mask.channels !== 1) throw new ExtractError(mask.name, `${what} has ${mask.channels} channels; expected one label plane`);
   }
   if (params.size > image.height || params.size > image.width) {
@@ -202,6 +208,8 @@ export async function prepareExtraction(o: ExtractOptions): Promise<Prepared> {
     params = resolveOrThrow(o, image.channels);
     checkInputs(image, nucleusIn, cytosolIn, params);
     const names = resolveChannelNames(image, o.channelNames);
+    // Read before the masks' scan: a bad labels file is said at once, not after a slide's scan.
+    const labels: Labels | null = o.labels ? readLabels(o.labels, o.labelsIdColumn) : null;
     const onRows = (rowsDone: number, rows: number) => o.onStage?.({ stage: "scan", rowsDone, rows, mask: nucleusIn.name });
     // Deterministic: every part of a cluster extraction comes to the same plan.
     const { nucleus, cytosol, plan, summary: masks, inputsDone } = await prepareMasks(nucleusIn, cytosolIn, {
@@ -223,9 +231,7 @@ export async function prepareExtraction(o: ExtractOptions): Promise<Prepared> {
         await (s as ImageSource).close().catch(() => {});
       }
     }
-    let labels: Labels | null = null;
-    if (o.labels) {
-      labels = readLabels(o.labels, o.labelsIdColumn);
+    if (labels) {
       const unknown = unknownLabelIds(labels, (id) => hasId(plan.maskIds, id));
       if (unknown.length > 0) {
         throw new ExtractError(labels.source, `cellID(s) ${unknown.join(", ")} are not in the nucleus mask ${nucleus.name}; expected ids of labelled nuclei`);

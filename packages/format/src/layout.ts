@@ -15,6 +15,7 @@
 // `image_size_y` and no normalisation keys.
 // - SPARCSpy: plain HDF5, `single_cell_data` (N, C, S, S) and
 //   `single_cell_index` (N, 2) of [row, cellID]; no channel names.
+import { FormatError } from "./errors.js";
 import type { Categorical, DataFrame, Dict, Elem, Scalar } from "./model.js";
 import { encodingAttrs, writeElem } from "./registry.js";
 import type { ArrayInfo, ArrayWriter, AttrValue, Compression, CreateArrayOptions, NDArray, NodeInfo, StoreReader, StoreWriter } from "./types.js";
@@ -27,6 +28,14 @@ export const SPARCSPY_IMAGES = "single_cell_data";
 export const SPARCSPY_INDEX = "single_cell_index";
 /** The obs columns the layout writes. */
 export const OBS_COLUMNS = { cellId: "scportrait_cell_id", centroidY: "centroid_y", centroidX: "centroid_x" } as const;
+/** obs's index (row names "0".."N-1"), as anndata names it. */
+export const OBS_INDEX = "_index";
+/**
+ * The obs names the layout writes itself: the index, the cellID and the
+ * centroid. A label column (extract --labels, view --annotate) of one of these
+ * names would replace what was computed from the mask, so it is refused.
+ */
+export const OWNED_OBS_COLUMNS: readonly string[] = [OBS_INDEX, OBS_COLUMNS.cellId, OBS_COLUMNS.centroidY, OBS_COLUMNS.centroidX];
 /** Where the cellIDs may be, newest writer first (scPortrait < 1.3.3: cell_id). */
 export const CELL_ID_COLUMNS = [OBS_COLUMNS.cellId, "cellID", "cell_id"];
 /** The mask planes' names, in stored order, before the image channels. */
@@ -268,23 +277,31 @@ const float = (value: number): Scalar => ({ kind: "numeric-scalar", dtype: "floa
 const text = (value: string): Scalar => ({ kind: "string", dtype: "string", value });
 const rowIndex = (n: number): string[] => Array.from({ length: n }, (_, i) => String(i));
 
-/** obs: index "0".."N-1", the cellID (uint64), the centroid (float64), then the labels. */
-function obsFrame(info: LayoutInfo): DataFrame {
+/**
+ * obs: index "0".."N-1", the cellID (uint64), the centroid (float64), then
+ * the labels. A label named as an owned column is refused, not written over
+ * it (extract refuses such a labels file before; this is the last guard).
+ */
+function obsFrame(info: LayoutInfo, target: string): DataFrame {
+  const labels = info.labelColumns ?? {};
+  const clash = [...Object.keys(labels), ...(info.labelColumnOrder ?? [])].find((c) => OWNED_OBS_COLUMNS.includes(c));
+  if (clash !== undefined) {
+    throw new FormatError(target, `obs/${clash}`, `a label column named "${clash}", which the single-cell layout writes itself (${OWNED_OBS_COLUMNS.join(", ")}); expected another name for the label column`);
+  }
   const n = info.cells.id.length;
   const ids = new BigUint64Array(n);
   for (let r = 0; r < n; r++) ids[r] = BigInt(info.cells.id[r]);
   const cy = Float64Array.from(info.cells.centroidY);
   const cx = Float64Array.from(info.cells.centroidX);
   const { cellId, centroidY, centroidX } = OBS_COLUMNS;
-  const own: string[] = [cellId, centroidY, centroidX];
   const columns: Record<string, Elem> = {
+    ...labels,
     [cellId]: { dtype: "uint64", shape: [n], data: ids },
     [centroidY]: { dtype: "float64", shape: [n], data: cy },
     [centroidX]: { dtype: "float64", shape: [n], data: cx },
-    ...(info.labelColumns ?? {}),
   };
-  const labelOrder = (info.labelColumnOrder ?? Object.keys(info.labelColumns ?? {})).filter((c) => !own.includes(c));
-  return { kind: "dataframe", index: rowIndex(n), indexName: "_index", columns, columnOrder: [...own, ...labelOrder] };
+  const labelOrder = info.labelColumnOrder ?? Object.keys(labels);
+  return { kind: "dataframe", index: rowIndex(n), indexName: OBS_INDEX, columns, columnOrder: [cellId, centroidY, centroidX, ...labelOrder] };
 }
 
 /** var: one row per stored channel, `channels` (names) and `channel_mapping` ("mask" / "image_channel"). */
@@ -345,7 +362,7 @@ export async function createImagesArray(writer: StoreWriter, options: CreateArra
 
 /** obs, var, uns and the empty mappings anndata writes (all known from the plan, so written before the stacks). */
 export async function writeSingleCellLayout(writer: StoreWriter, info: LayoutInfo): Promise<void> {
-  await writeElem(writer, "obs", obsFrame(info));
+  await writeElem(writer, "obs", obsFrame(info, writer.target));
   await writeElem(writer, "var", varFrame(info.nMasks, info.imageChannelNames));
   await writeElem(writer, "uns", { kind: "dict", items: { [UNS_PATH.split("/")[1]]: unsDict(info) } });
   for (const empty of ["layers", "obsp", "varm", "varp"]) await writeElem(writer, empty, { kind: "dict", items: {} });

@@ -3,7 +3,7 @@
 // store them: integers as int64, other numbers as float64 (NaN where missing),
 // true/false as bool, text as a categorical.
 import { readFileSync } from "node:fs";
-import type { Categorical, Elem, NDArray } from "@cellfolio/format";
+import { type Categorical, type Elem, type NDArray, OWNED_OBS_COLUMNS } from "@cellfolio/format";
 import { ExtractError } from "../errors.js";
 
 export type LabelValue = string | number | boolean | null;
@@ -109,6 +109,12 @@ export function readLabels(input: string | LabelRows, idColumn?: string): Labels
   for (const name of columnOrder) {
     if (!name) throw new ExtractError(source, "a column without a name; expected a header row naming every column");
     if (name.includes("/")) throw new ExtractError(source, `column "${name}": "/" in a name; anndata refuses it`);
+    if (OWNED_OBS_COLUMNS.includes(name)) {
+      throw new ExtractError(
+        source,
+        `column "${name}" is an obs column extract writes itself (${OWNED_OBS_COLUMNS.join(", ")}: the row index, the cellID and the centroid computed from the nucleus mask), so the label would replace it; expected another name: rename the column (e.g. "${name}_label")`,
+      );
+    }
     const k = header.indexOf(name);
     columns[name] = records.map((r) => r[k]);
   }

@@ -37,8 +37,23 @@ export function pagePixelType(p: TiffPage): PixelType {
     if (bits === 8) return signed ? "int8" : "uint8";
     if (bits === 16) return signed ? "int16" : "uint16";
     if (bits === 32) return signed ? "int32" : "uint32";
+    // numpy's default integer, so often a label mask's: read as float64 (finishChunk),
+    // exact below 2^53, as ZarrSource reads int64. Not differenced (predictor 2):
+    // tifffile does not write that, and geotiff's reader then says what to do.
+    if (bits === 64 && p.predictor === 1) return "float64";
   }
   throw new TiffUnsupported(`page ${p.index}: ${bits}-bit samples of format ${format}`);
+}
+
+/** Whether a page holds 64-bit integers (read as float64). */
+function isInt64(p: TiffPage): boolean {
+  return p.bits === 64 && (p.format === 1 || p.format === 2);
+}
+
+/** The type a page stores, as numpy names it (its 64-bit integers are int64 / uint64, read as float64): pages of one channel set must agree. */
+export function pageStoredType(p: TiffPage): string {
+  const read = pagePixelType(p); // TiffUnsupported for what this decoder leaves to geotiff
+  return isInt64(p) ? (p.format === 2 ? "int64" : "uint64") : read;
 }
 
 /** Chunks across and down one sample plane (strips: one across). */
@@ -176,8 +191,9 @@ const littleEndianPlatform = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
  * Decompressed rows of a chunk -> samples in this platform's byte order, the
- * predictor undone, `rows` rows of `chunkRowBytes(p)` bytes, aligned for a
- * typed view. Works in place when it can; returns the bytes to read.
+ * predictor undone, 64-bit integers made float64 (pagePixelType), `rows`
+ * rows of `chunkRowBytes(p)` bytes, aligned for a typed view. Works in place
+ * when it can; returns the bytes to read.
  */
 export function finishChunk(p: TiffPage, raw: Uint8Array, rows: number): Uint8Array {
   const bytes = p.bits / 8;
@@ -194,7 +210,23 @@ export function finishChunk(p: TiffPage, raw: Uint8Array, rows: number): Uint8Ar
   const littleEndian = isJpeg2000(p) || p.littleEndian;
   if (bytes > 1 && littleEndian !== littleEndianPlatform) swapBytes(data, bytes);
   if (p.predictor === 2) undoDifferencing(p, data, rows);
+  if (isInt64(p)) int64ToFloat64(data, p.format === 2);
   return data;
+}
+
+/** Where the low and the high 32-bit half of a 64-bit sample lie, in this platform's order. */
+const LO = littleEndianPlatform ? 0 : 1;
+const HI = 1 - LO;
+
+/** 64-bit integers (this platform's order) -> float64 in place, from their 32-bit halves: no BigInt a sample. Exact below 2^53. */
+function int64ToFloat64(d: Uint8Array, signed: boolean): void {
+  const u = new Uint32Array(d.buffer, d.byteOffset, d.length / 4);
+  const f = new Float64Array(d.buffer, d.byteOffset, d.length / 8);
+  for (let i = 0; i < f.length; i++) {
+    const hi = u[2 * i + HI];
+    const lo = u[2 * i + LO];
+    f[i] = (signed ? hi | 0 : hi) * 4294967296 + lo;
+  }
 }
 
 function swapBytes(d: Uint8Array, bytes: number): void {

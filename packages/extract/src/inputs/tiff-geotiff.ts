@@ -52,9 +52,18 @@ function pixelType(path: string, image: GeoTIFFImage, page: number): PixelType {
   if (bits === 8) return signed ? "int8" : "uint8";
   if (bits === 16) return signed ? "int16" : "uint16";
   if (bits === 32) return signed ? "int32" : "uint32";
+  if (format !== 3 && bits === 64) {
+    // our reader reads them (as float64) from what it decodes; geotiff reads no 64-bit integers
+    const fd = image.fileDirectory;
+    const predictor = fd.hasTag("Predictor") ? Number((fd.getValue as (t: string) => unknown)("Predictor")) : 1;
+    throw new ExtractError(
+      path,
+      `page ${page}: 64-bit integer pixels with compression ${fd.getValue("Compression") ?? 1} and predictor ${predictor}, which only geotiff decodes here, and geotiff reads no 64-bit integers; expected 64-bit integers uncompressed, deflate or LZW without a predictor (tifffile's default, or compression="zlib"), or, for a label mask, 32-bit labels: write mask.astype(np.uint32)`,
+    );
+  }
   throw new ExtractError(
     path,
-    `page ${page}: ${bits}-bit ${format === 3 ? "float" : "integer"} pixels; expected 8, 16 or 32-bit integers or 32/64-bit floats`,
+    `page ${page}: ${bits}-bit ${format === 3 ? "float" : "integer"} pixels; expected 8, 16, 32 or 64-bit integers, or 16/32/64-bit floats for an image (a label mask must hold integers): write it as uint16 / uint32 (for a mask, mask.astype(np.uint32))`,
   );
 }
 

@@ -1,9 +1,10 @@
 // TIFF / OME-TIFF input: every page of the full resolution (multi-page) and
 // every sample of a page (chunky or planar) is a channel. Our own reader
 // (tiff-format.ts, tiff-decode.ts) decodes what slides hold in practice -
-// tiles or strips, none / deflate / LZW, predictors 2 and 3, 8/16/32-bit
-// integers and 32/64-bit floats, either byte order, classic or BigTIFF,
-// pyramids read at level 0 - and geotiff (tiff-geotiff.ts) the rest.
+// tiles or strips, none / deflate / LZW, predictors 2 and 3, 8/16/32/64-bit
+// integers (64-bit read as float64) and 32/64-bit floats, either byte order,
+// classic or BigTIFF, pyramids read at level 0 - and geotiff
+// (tiff-geotiff.ts) the rest.
 //
 // A window reads only the chunks it overlaps, all at once: their deflate runs
 // on libuv's threadpool, so a band's tiles inflate in parallel, and each
@@ -18,7 +19,19 @@ import { dirname, resolve } from "node:path";
 import { ExtractError } from "../errors.js";
 import { isOmeXml, omeChannelNames, omeChannelPlanes, omeMetadataFile } from "./ome-xml.js";
 import { type ImageSource, PIXEL_ARRAYS, type PixelArray, type PixelType, StackedSource } from "./source.js";
-import { chunkGrid, chunkRowBytes, chunkRows, chunkSamples, copyChunk, decodesOnCallingThread, decompress, finishChunk, isJpeg2000, pagePixelType } from "./tiff-decode.js";
+import {
+  chunkGrid,
+  chunkRowBytes,
+  chunkRows,
+  chunkSamples,
+  copyChunk,
+  decodesOnCallingThread,
+  decompress,
+  finishChunk,
+  isJpeg2000,
+  pagePixelType,
+  pageStoredType,
+} from "./tiff-decode.js";
 import { imageJSizes, readTiffPages, type TiffPage, TiffUnsupported } from "./tiff-format.js";
 import { GeotiffSource } from "./tiff-geotiff.js";
 import { decodeOffThread, startTilePool } from "./tile-pool.js";
@@ -52,6 +65,8 @@ export class TiffSource implements ImageSource {
     readonly width: number,
     readonly channels: number,
     readonly dtype: PixelType,
+    /** Whether the samples are integers (a float64 dtype then holds 64-bit integers). */
+    readonly integer: boolean,
     readonly channelNames?: string[],
   ) {}
 
@@ -84,12 +99,12 @@ export class TiffSource implements ImageSource {
           `an ImageJ stack of ${stack.slices} slice(s) and ${stack.frames} frame(s) (${stack.channels} channel(s)); expected one 2-D plane per channel: save the plane to extract (a single slice, or a maximum projection: Image > Stacks > Z Project) to its own file`,
         );
       }
-      const dtype = pagePixelType(first);
+      const dtype = pageStoredType(first);
       const pages = [first];
       for (const page of all.slice(1)) {
         // Reduced-resolution pages (old-style pyramids, thumbnails) are not channels.
         if (page.width !== first.width || page.height !== first.height) continue;
-        const t = pagePixelType(page);
+        const t = pageStoredType(page);
         if (t !== dtype) throw new ExtractError(path, `page ${page.index} is ${t} but page 0 is ${dtype}; expected one pixel type`);
         pages.push(page);
       }
@@ -137,9 +152,9 @@ export class TiffSource implements ImageSource {
   /** `pages` of one file as channels (each page's samples), checked to be one size and one pixel type; names from the first page's OME-XML unless given (null: none). */
   private static of(path: string, file: FileHandle, pages: TiffPage[], channelNames?: string[] | null): TiffSource {
     const first = pages[0];
-    const dtype = pagePixelType(first);
+    const dtype = pageStoredType(first);
     for (const p of pages) {
-      const t = pagePixelType(p);
+      const t = pageStoredType(p);
       if (t !== dtype) throw new ExtractError(path, `page ${p.index} is ${t} but page ${first.index} is ${dtype}; expected one pixel type`);
       if (p.width !== first.width || p.height !== first.height) {
         throw new ExtractError(path, `page ${p.index} is ${p.height} x ${p.width} but page ${first.index} is ${first.height} x ${first.width}; expected one size for all channels`);
@@ -153,7 +168,7 @@ export class TiffSource implements ImageSource {
     if (pages.some(decodesOnCallingThread)) startTilePool(pages.some(isJpeg2000)); // its threads load while the plan is made
     const channels = pages.reduce((n, p) => n + p.samples, 0);
     const names = channelNames === undefined ? omeChannelNames(first.description, channels) : (channelNames ?? undefined);
-    return new TiffSource(path, file, pages, first.height, first.width, channels, dtype, names);
+    return new TiffSource(path, file, pages, first.height, first.width, channels, pagePixelType(first), first.format !== 3, names);
   }
 
   /**

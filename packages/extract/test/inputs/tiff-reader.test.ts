@@ -10,7 +10,7 @@ import { kernels } from "@cellfolio/codecs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pyPeer, skipPeer } from "../../../../test-utils/oracle.js";
 import { openImageSource } from "../../src/inputs/index.js";
-import { PIXEL_ARRAYS, type PixelArray, type PixelType } from "../../src/inputs/source.js";
+import { holdsIntegers, PIXEL_ARRAYS, type PixelArray, type PixelType } from "../../src/inputs/source.js";
 import { TiffSource } from "../../src/inputs/tiff.js";
 import { lzwDecode } from "../../src/inputs/tiff-decode.js";
 import { GeotiffSource } from "../../src/inputs/tiff-geotiff.js";
@@ -277,6 +277,48 @@ print("{}")`,
     const whole = await good.readWindow(0, 0, m.height, m.width);
     await good.close();
     expect(Array.from(whole[0])).toEqual(Array.from(expected(m)[0]));
+  });
+
+  it("64-bit integer pages (numpy's default int, so many label masks) read as float64 holding the integers, as a Zarr int64 array reads; geotiff's codecs refuse them with the fix", async () => {
+    // values past 2^32 and negative ones; little- and big-endian; tifffile writes no predictor for 64-bit integers
+    const files = pyPeer(
+      "latest",
+      `import json, sys, numpy as np, tifffile
+d = json.loads(sys.stdin.read())
+y, x = np.mgrid[0:75, 0:109]
+i64 = ((y * 109 + x) * 7919 % 100003).astype(np.int64) * (2**32 - 3) - 2**40
+i64[::7] = -(x[::7] + 1)
+u64 = (2**53 - 1 - (y * 109 + x).astype(np.uint64) * np.uint64(2**31 + 5))
+u64[:, ::2] = (x[:, ::2] % 3).astype(np.uint64) * np.uint64(2**32 - 1)
+files = {"i64_raw_strips": (i64, {"rowsperstrip": 10}), "i64_zlib_tiled": (i64, {"compression": "zlib", "tile": (16, 32)}),
+         "u64_zlib_be": (u64, {"compression": "zlib", "byteorder": ">", "rowsperstrip": 13}), "u64_lzw": (u64, {"compression": "lzw"}),
+         "i64_raw_tiled_be": (i64, {"tile": (32, 16), "byteorder": ">"})}
+out = {}
+for name, (a, kw) in files.items():
+    tifffile.imwrite(f"{d}/{name}.tif", a, photometric="minisblack", **kw)
+    with tifffile.TiffFile(f"{d}/{name}.tif") as tf:
+        assert np.array_equal(tf.asarray(), a), name
+    out[name] = a.astype(np.float64).ravel().tolist()  # exact: every value below 2^53
+tifffile.imwrite(f"{d}/i64_packbits.tif", i64, photometric="minisblack", compression="packbits")
+print(json.dumps(out))`,
+      dir,
+    ) as Record<string, number[]>;
+    for (const [name, want] of Object.entries(files)) {
+      const src = await openImageSource(path.join(dir, `${name}.tif`));
+      try {
+        expect(src, name).toBeInstanceOf(TiffSource);
+        expect([src.dtype, src.integer, holdsIntegers(src)], name).toEqual(["float64", true, true]);
+        expect(Array.from((await src.readWindow(0, 0, 75, 109))[0]), name).toEqual(want);
+        expect(Array.from((await src.readWindow(17, 30, 33, 61))[0]), `${name} window`).toEqual(windowOf(Float64Array.from(want), 109, 17, 30, 33, 61));
+      } finally {
+        await src.close();
+      }
+    }
+    const err = await openImageSource(path.join(dir, "i64_packbits.tif")).then(
+      () => null,
+      (e) => e as Error,
+    );
+    expect(err?.message).toMatch(/i64_packbits\.tif: page 0: 64-bit integer pixels with compression 32773 and predictor 1, .*geotiff reads no 64-bit integers; .*zlib.*mask\.astype\(np\.uint32\)/);
   });
 
   it("JPEG 2000 tiles of interleaved RGB (which neither reader decodes) are refused at open, naming the compression and the fix", async () => {
