@@ -11,9 +11,9 @@
 // (inside / outside / near the edge per pixel); only the points in pixels
 // near its edge get an exact point-in-polygon test.
 import { OBS_COLUMNS } from "@cellfolio/format";
-import type { Column, Dataset } from "@cellfolio/lazy";
+import type { Dataset } from "@cellfolio/lazy";
 import { escapeHtml } from "./grid.js";
-import { fmt, isNumeric } from "./obs.js";
+import { fmt, isNumeric, missingOf, NA, showValue } from "./obs.js";
 import type { Rgb } from "./render.js";
 
 /** Colours of the categories, in the order of their sorted values (cycled past 12). */
@@ -25,12 +25,14 @@ export const PALETTE: Rgb[] = [
   [170, 120, 230],
   [160, 110, 80],
   [240, 120, 200],
-  [150, 150, 150],
+  [255, 185, 150],
   [200, 210, 60],
   [40, 210, 220],
   [255, 220, 120],
   [120, 90, 200],
 ];
+/** Points whose value of the colour column is missing: a neutral grey (no palette colour is grey). */
+export const NA_COLOR: Rgb = [150, 150, 150];
 /** Stops of the colormap of numeric columns, low to high. */
 const RAMP: Rgb[] = [
   [50, 30, 110],
@@ -46,6 +48,7 @@ export const PAD = 10;
 const BACKGROUND = pack([13, 16, 19]);
 const DIM = pack([55, 61, 69]);
 const PLAIN = pack([120, 190, 255]);
+const NA_PACKED = pack(NA_COLOR);
 /** Hover and click look this far (canvas pixels) for the nearest point. */
 const REACH = 6;
 
@@ -161,7 +164,7 @@ export class Embedding {
     const cols = Object.keys(ds.obs.columns).filter((c) => c !== ds.cellIdColumn);
     const color = $(this.root, "#emb-color") as HTMLSelectElement;
     color.innerHTML = `<option value="">colour: none</option>${cols.map((c) => `<option value="${escapeHtml(c)}">colour: ${escapeHtml(c)}</option>`).join("")}`;
-    color.value = cols.find((c) => this.isCategorical(ds.obs.columns[c])) ?? "";
+    color.value = cols.find((c) => this.isCategorical(c)) ?? "";
     await this.load(true);
   }
 
@@ -215,11 +218,14 @@ export class Embedding {
         ys[i] = values[i * columns + dy];
       }
     } else {
+      // a missing value is NaN: the point is not drawn and not in the axes' range
       const cx = ds.obs.columns[xSel.value];
       const cy = ds.obs.columns[ySel.value];
+      const mx = missingOf(ds.obs, xSel.value);
+      const my = missingOf(ds.obs, ySel.value);
       for (let i = 0; i < n; i++) {
-        xs[i] = Number(cx[i]);
-        ys[i] = Number(cy[i]);
+        xs[i] = mx(i) ? Number.NaN : Number(cx[i]);
+        ys[i] = my(i) ? Number.NaN : Number(cy[i]);
       }
     }
     this.xs = xs;
@@ -239,10 +245,15 @@ export class Embedding {
     $(this.root, "#emb-count").textContent = err instanceof Error ? err.message : String(err);
   }
 
-  private isCategorical(c: Column): boolean {
+  /** Whether an obs column is coloured as categories: strings, and numbers with few distinct present values. */
+  private isCategorical(name: string): boolean {
+    const obs = (this.ds as Dataset).obs;
+    const c = obs.columns[name];
     if (!isNumeric(c)) return true;
+    const isMissing = missingOf(obs, name);
     const seen = new Set<number>();
     for (let i = 0; i < c.length; i++) {
+      if (isMissing(i)) continue;
       seen.add(Number(c[i]));
       if (seen.size > MAX_CATEGORIES) return false;
     }
@@ -257,32 +268,44 @@ export class Embedding {
     const colors = new Uint32Array(n);
     const legend = $(this.root, "#emb-legend");
     const c = name && ds ? ds.obs.columns[name] : undefined;
-    if (!c) {
+    const key = (v: string, rgb: Rgb, count: number, na = false) =>
+      `<span class="key" data-value="${escapeHtml(v)}"${na ? " data-na" : ""} data-color="${rgb.join(",")}"><i style="background:rgb(${rgb.join(",")})"></i>${escapeHtml(v)} <span class="dim">${count}</span></span>`;
+    if (!c || !ds) {
       colors.fill(PLAIN);
       legend.innerHTML = "";
-    } else if (this.isCategorical(c)) {
-      const numeric = isNumeric(c);
+    } else if (this.isCategorical(name)) {
+      const isMissing = missingOf(ds.obs, name);
       const counts = new Map<string, number>();
-      const keys: string[] = new Array(n);
+      const keys: (string | null)[] = new Array(n);
+      let missing = 0;
       for (let i = 0; i < n; i++) {
+        if (isMissing(i)) {
+          keys[i] = null;
+          missing++;
+          continue;
+        }
         const k = String(c[i]);
         keys[i] = k;
         counts.set(k, (counts.get(k) ?? 0) + 1);
       }
-      const values = [...counts.keys()].sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
+      const values = [...counts.keys()].sort(isNumeric(c) ? (a, b) => Number(a) - Number(b) : undefined);
       const code = new Map(values.map((v, i) => [v, pack(PALETTE[i % PALETTE.length])]));
-      for (let i = 0; i < n; i++) colors[i] = code.get(keys[i]) as number;
-      legend.innerHTML = values
-        .slice(0, 40)
-        .map((v, i) => {
-          const rgb = PALETTE[i % PALETTE.length];
-          return `<span class="key" data-value="${escapeHtml(v)}" data-color="${rgb.join(",")}"><i style="background:rgb(${rgb.join(",")})"></i>${escapeHtml(v)} <span class="dim">${counts.get(v)}</span></span>`;
-        })
-        .join("");
+      for (let i = 0; i < n; i++) colors[i] = keys[i] === null ? NA_PACKED : (code.get(keys[i] as string) as number);
+      legend.innerHTML =
+        values
+          .slice(0, 40)
+          .map((v, i) => key(v, PALETTE[i % PALETTE.length], counts.get(v) as number))
+          .join("") + (missing ? key(NA, NA_COLOR, missing, true) : "");
     } else {
+      const isMissing = missingOf(ds.obs, name);
       let lo = Infinity;
       let hi = -Infinity;
+      let missing = 0;
       for (let i = 0; i < n; i++) {
+        if (isMissing(i)) {
+          missing++;
+          continue;
+        }
         const v = Number(c[i]);
         if (v < lo) lo = v;
         if (v > hi) hi = v;
@@ -290,12 +313,11 @@ export class Embedding {
       const w = hi > lo ? hi - lo : 1;
       // 256 levels: one ramp look-up a point
       const lut = Uint32Array.from({ length: 256 }, (_, k) => pack(ramp(k / 255)));
-      for (let i = 0; i < n; i++) {
-        const v = Number(c[i]);
-        colors[i] = Number.isNaN(v) ? DIM : lut[Math.round(((v - lo) / w) * 255)];
-      }
+      for (let i = 0; i < n; i++) colors[i] = isMissing(i) ? NA_PACKED : lut[Math.round(((Number(c[i]) - lo) / w) * 255)];
       const stops = RAMP.map((s) => `rgb(${s.join(",")})`).join(",");
-      legend.innerHTML = `<span class="dim">${fmt(lo)}</span><span class="ramp" style="background:linear-gradient(to right,${stops})"></span><span class="dim">${fmt(hi)}</span>`;
+      legend.innerHTML =
+        `<span class="dim">${fmt(lo)}</span><span class="ramp" style="background:linear-gradient(to right,${stops})"></span><span class="dim">${fmt(hi)}</span>` +
+        (missing ? key(NA, NA_COLOR, missing, true) : "");
     }
     this.colors = colors;
     this.root.dataset.colorBy = name;
@@ -610,7 +632,7 @@ export class Embedding {
     const c = name && ds ? ds.obs.columns[name] : undefined;
     tip.hidden = false;
     tip.dataset.cellId = String(this.host.cellId(row));
-    tip.innerHTML = `<div class="tip-img"></div><div>cell ${this.host.cellId(row)}</div>${c ? `<div class="dim">${escapeHtml(name)}: ${escapeHtml(typeof c[row] === "number" ? fmt(c[row] as number) : String(c[row]))}</div>` : ""}`;
+    tip.innerHTML = `<div class="tip-img"></div><div>cell ${this.host.cellId(row)}</div>${c && ds ? `<div class="dim">${escapeHtml(name)}: ${escapeHtml(showValue(ds.obs, name, row))}</div>` : ""}`;
     if (ev) this.placeTip(ev);
     const canvas = await this.host.thumb(row).catch(() => null);
     if (canvas && this.hovered === row) {

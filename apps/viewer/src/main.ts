@@ -2,7 +2,7 @@
 // summary, the virtualised grid, the channel picker, filter / group by obs
 // and the detail of one cell.
 import { float16ToFloat32, maskChannels, OBS_COLUMNS } from "@cellfolio/format";
-import { type Column, type Dataset, openDataset } from "@cellfolio/lazy";
+import { type Dataset, openDataset } from "@cellfolio/lazy";
 import { CellCache, DEFAULT_BUDGET, plural, readError } from "./cache.js";
 import { ChannelControls } from "./display.js";
 import { downloadBlob } from "./download.js";
@@ -10,7 +10,7 @@ import { Embedding } from "./embedding.js";
 import { escapeHtml, Grid } from "./grid.js";
 import { Labeller } from "./labels.js";
 import { lmdExport } from "./lmd.js";
-import { applyFilter, distinct, type Filter, fmt, groupRows, isNumeric, sortRows } from "./obs.js";
+import { applyFilter, distinct, type Filter, groupRows, isNumeric, NA, showValue, sortRows } from "./obs.js";
 import { cellCanvas, type Display, OUTLINE_COLORS } from "./render.js";
 import { contactSheet, downloadPng } from "./sheet.js";
 import { SlideView } from "./slide.js";
@@ -247,10 +247,13 @@ function obsControls(ds: Dataset): void {
 function currentFilter(): Filter | null {
   const column = ($("filter-col") as HTMLSelectElement).value;
   if (!column) return null;
-  const range = $("filter-values").querySelectorAll<HTMLInputElement>("input[type=number]");
-  if (range.length === 2) return { column, min: Number(range[0].value), max: Number(range[1].value) };
-  const values = new Set([...$("filter-values").querySelectorAll<HTMLInputElement>("input[type=checkbox]:checked")].map((i) => i.value));
-  return { column, values };
+  const box = $("filter-values");
+  // the NA choice (there when some rows are missing): unticked, those rows go
+  const missing = !box.querySelector<HTMLInputElement>("input[data-na]:not(:checked)");
+  const range = box.querySelectorAll<HTMLInputElement>("input[type=number]");
+  if (range.length === 2) return { column, min: Number(range[0].value), max: Number(range[1].value), missing };
+  const values = new Set([...box.querySelectorAll<HTMLInputElement>("input[type=checkbox]:checked:not([data-na])")].map((i) => i.value));
+  return { column, values, missing };
 }
 
 function filterControls(): void {
@@ -262,17 +265,18 @@ function filterControls(): void {
     refresh();
     return;
   }
-  const c: Column = s.ds.obs.columns[column];
-  const values = distinct(c);
-  if (isNumeric(c) && values.length > 24) {
+  const { values, missing } = distinct(s.ds.obs, column);
+  const na = missing ? `<label><input type="checkbox" data-na value="" checked /> ${NA} <span class="dim">(${missing})</span></label>` : "";
+  if (isNumeric(s.ds.obs.columns[column]) && values.length > 24) {
     const lo = Number(values[0].value);
     const hi = Number(values[values.length - 1].value);
-    box.innerHTML = `<label>from <input type="number" step="any" value="${lo}" /></label><label>to <input type="number" step="any" value="${hi}" /></label>`;
+    box.innerHTML = `<label>from <input type="number" step="any" value="${lo}" /></label><label>to <input type="number" step="any" value="${hi}" /></label>${na}`;
   } else {
-    box.innerHTML = values
-      .slice(0, 200)
-      .map((v) => `<label><input type="checkbox" value="${escapeHtml(v.value)}" checked /> ${escapeHtml(v.value)} <span class="dim">(${v.count})</span></label>`)
-      .join("");
+    box.innerHTML =
+      values
+        .slice(0, 200)
+        .map((v) => `<label><input type="checkbox" value="${escapeHtml(v.value)}" checked /> ${escapeHtml(v.value)} <span class="dim">(${v.count})</span></label>`)
+        .join("") + na;
   }
   refresh();
 }
@@ -289,13 +293,13 @@ function refresh(): void {
   const s = state;
   if (!s || !grid) return;
   const all = allRows(s.ds.nCells);
-  s.shown = applyFilter(all, s.ds.obs.columns, currentFilter());
+  s.shown = applyFilter(all, s.ds.obs, currentFilter());
   embedding.setShown(s.shown);
   s.shown = embedding.filter(s.shown);
   const sortCol = ($("sort-col") as HTMLSelectElement).value;
-  if (sortCol) s.shown = sortRows(s.shown, s.ds.obs.columns[sortCol], $("sort-dir").dataset.dir === "desc");
+  if (sortCol) s.shown = sortRows(s.shown, s.ds.obs, sortCol, $("sort-dir").dataset.dir === "desc");
   const gcol = ($("group-col") as HTMLSelectElement).value;
-  grid.setGroups(groupRows(s.shown, gcol ? s.ds.obs.columns[gcol] : undefined).map((g) => ({ ...g, label: gcol ? `${gcol} = ${g.label}` : "" })));
+  grid.setGroups(groupRows(s.shown, s.ds.obs, gcol || undefined).map((g) => ({ ...g, label: gcol ? `${gcol} = ${g.label}` : "" })));
   $("shown").textContent = `${s.shown.length.toLocaleString("en-US")} of ${plural(s.ds.nCells, "cell")} shown`;
   $("shown").dataset.count = String(s.shown.length);
   selectionChanged();
@@ -343,16 +347,15 @@ async function showDetail(row: number): Promise<void> {
   panel.hidden = false;
   panel.dataset.cellId = String(id);
   $("detail-title").textContent = `cell ${id}`;
-  const obs = ds.obs.columns;
-  const cy = obs[OBS_COLUMNS.centroidY]?.[row];
-  const cx = obs[OBS_COLUMNS.centroidX]?.[row];
+  const { centroidY, centroidX } = OBS_COLUMNS;
+  const centroid = (k: string) => showValue(ds.obs, k, row, (v) => v.toFixed(1));
   const rowsHtml = [
     ["cellID", String(id)],
     ["row", String(row)],
-    ...(cy !== undefined && cx !== undefined ? [["centroid (y, x)", `${Number(cy).toFixed(1)}, ${Number(cx).toFixed(1)}`]] : []),
-    ...Object.entries(obs)
-      .filter(([k]) => ![OBS_COLUMNS.centroidY, OBS_COLUMNS.centroidX, ds.cellIdColumn].includes(k))
-      .map(([k, c]) => [k, typeof c[row] === "number" ? fmt(c[row] as number) : String(c[row])]),
+    ...(ds.obs.columns[centroidY] && ds.obs.columns[centroidX] ? [["centroid (y, x)", `${centroid(centroidY)}, ${centroid(centroidX)}`]] : []),
+    ...Object.keys(ds.obs.columns)
+      .filter((k) => ![centroidY, centroidX, ds.cellIdColumn].includes(k))
+      .map((k) => [k, showValue(ds.obs, k, row)]),
   ];
   $("detail-obs").innerHTML = rowsHtml.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td data-key="${escapeHtml(k)}">${escapeHtml(v)}</td></tr>`).join("");
   if (!s.held.has(row)) {
@@ -523,7 +526,7 @@ async function saveSheet(): Promise<void> {
   const all = sel.length ? s.shown.filter((r) => picked.has(r)) : s.shown;
   const rows = all.slice(0, SHEET_MAX);
   const gcol = ($("group-col") as HTMLSelectElement).value || (s.ds.obs.columns.label ? "label" : "");
-  const col = gcol ? s.ds.obs.columns[gcol] : undefined;
+  const col = gcol && s.ds.obs.columns[gcol] ? gcol : "";
   status(`contact sheet: reading ${plural(rows.length, "cell")} …`);
   const cells: { id: number; data: Float32Array; label?: string }[] = [];
   for (let k = 0; k < rows.length; k += 64) {
@@ -533,8 +536,7 @@ async function saveSheet(): Promise<void> {
     for (const r of part) {
       const data = s.held.get(r);
       if (!data) throw new Error(`cell ${s.ds.cellIds[r]} could not be read`);
-      const v = col?.[r];
-      cells.push({ id: s.ds.cellIds[r], data, label: col ? `${gcol}: ${typeof v === "number" ? fmt(v) : String(v)}` : undefined });
+      cells.push({ id: s.ds.cellIds[r], data, label: col ? `${col}: ${showValue(s.ds.obs, col, r)}` : undefined });
     }
   }
   const name = s.ds.source.split("/").filter(Boolean).pop() ?? "cells";

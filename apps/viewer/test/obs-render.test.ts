@@ -3,31 +3,35 @@ import { describe, expect, it } from "vitest";
 import { CellCache, plural, readError } from "../src/cache.js";
 import { startLimits } from "../src/display.js";
 import { insidePolygon } from "../src/embedding.js";
-import { applyFilter, distinct, groupRows, sortRows } from "../src/obs.js";
+import { applyFilter, distinct, groupRows, missingOf, NA, type Obs, showValue, sortRows } from "../src/obs.js";
 import { drawCell } from "../src/render.js";
 
 describe("filter and group", () => {
   const label = ["a", "b", "a", "c", "a", "b"];
   const score = Float64Array.from([0.5, 1.5, 2.5, 3.5, 4.5, 9.5]);
   const rows = [0, 1, 2, 3, 4, 5];
+  const obs: Obs = { columns: { label, score, n: BigInt64Array.from([3n, 1n, 3n]) }, missing: {} };
 
   it("counts values, most frequent first for strings, in order for numbers", () => {
-    expect(distinct(label)).toEqual([
-      { value: "a", count: 3 },
-      { value: "b", count: 2 },
-      { value: "c", count: 1 },
-    ]);
-    expect(distinct(BigInt64Array.from([3n, 1n, 3n])).map((v) => v.value)).toEqual(["1", "3"]);
+    expect(distinct(obs, "label")).toEqual({
+      values: [
+        { value: "a", count: 3 },
+        { value: "b", count: 2 },
+        { value: "c", count: 1 },
+      ],
+      missing: 0,
+    });
+    expect(distinct(obs, "n").values.map((v) => v.value)).toEqual(["1", "3"]);
   });
 
   it("filters by ticked values or a numeric range (ends included)", () => {
-    expect(applyFilter(rows, { label }, { column: "label", values: new Set(["b", "c"]) })).toEqual([1, 3, 5]);
-    expect(applyFilter(rows, { score }, { column: "score", min: 1.5, max: 4.5 })).toEqual([1, 2, 3, 4]);
-    expect(applyFilter(rows, { score }, null)).toEqual(rows);
+    expect(applyFilter(rows, obs, { column: "label", values: new Set(["b", "c"]), missing: true })).toEqual([1, 3, 5]);
+    expect(applyFilter(rows, obs, { column: "score", min: 1.5, max: 4.5, missing: true })).toEqual([1, 2, 3, 4]);
+    expect(applyFilter(rows, obs, null)).toEqual(rows);
   });
 
   it("groups by value, and a numeric column with many values into 10 bins", () => {
-    expect(groupRows(rows, label)).toEqual([
+    expect(groupRows(rows, obs, "label")).toEqual([
       { label: "a", rows: [0, 2, 4] },
       { label: "b", rows: [1, 5] },
       { label: "c", rows: [3] },
@@ -35,11 +39,120 @@ describe("filter and group", () => {
     const many = Float64Array.from({ length: 100 }, (_, i) => i);
     const bins = groupRows(
       Array.from({ length: 100 }, (_, i) => i),
-      many,
+      { columns: { many }, missing: {} },
+      "many",
     );
     expect(bins).toHaveLength(10);
     expect(bins.map((b) => b.rows.length)).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
     expect(bins[9].rows.at(-1)).toBe(99);
+  });
+});
+
+describe("missing obs values (lazy's masks, a float's NaN)", () => {
+  // as lazy reads pandas' columns: placeholders under the mask (Int64 <NA> stored as 1, boolean <NA> as
+  // false, a categorical's NaN as ""), a plain float column with NaN
+  const m = (...bits: number[]) => Uint8Array.from(bits);
+  const obs: Obs = {
+    columns: {
+      plate: BigInt64Array.from([1n, 2n, 1n, 1n, 1n, 2n]),
+      ok: Uint8Array.from([1, 0, 0, 0, 1, 1]),
+      cls: ["a", "", "b", "", "a", "b"],
+      name: ["x", "", "", "w", "y", "z"], // plain strings: "" is a value
+      score: Float64Array.from([0.5, Number.NaN, 2.5, 1.5, Number.NaN, 0.5]),
+    },
+    missing: { plate: m(0, 0, 1, 0, 1, 0), ok: m(0, 1, 0, 1, 0, 0), cls: m(0, 1, 0, 1, 0, 0) },
+  };
+  const rows = [0, 1, 2, 3, 4, 5];
+
+  it("one rule: the masked rows, a float's NaN, nothing else", () => {
+    const at = (c: string) => rows.filter(missingOf(obs, c));
+    expect(at("plate")).toEqual([2, 4]);
+    expect(at("ok")).toEqual([1, 3]);
+    expect(at("cls")).toEqual([1, 3]);
+    expect(at("name")).toEqual([]);
+    expect(at("score")).toEqual([1, 4]);
+  });
+
+  it("shows a missing value as NA, never its placeholder", () => {
+    expect(rows.map((r) => showValue(obs, "plate", r))).toEqual(["1", "2", NA, "1", NA, "2"]);
+    expect(rows.map((r) => showValue(obs, "ok", r))).toEqual(["1", NA, "0", NA, "1", "1"]);
+    expect(rows.map((r) => showValue(obs, "cls", r))).toEqual(["a", NA, "b", NA, "a", "b"]);
+    expect(rows.map((r) => showValue(obs, "score", r))).toEqual(["0.500", NA, "2.50", "1.50", NA, "0.500"]);
+    expect(showValue(obs, "score", 2, (v) => v.toFixed(1))).toBe("2.5");
+  });
+
+  it("counts the present values only, and the missing ones apart", () => {
+    expect(distinct(obs, "plate")).toEqual({
+      values: [
+        { value: "1", count: 2 },
+        { value: "2", count: 2 },
+      ],
+      missing: 2,
+    });
+    expect(distinct(obs, "ok")).toEqual({
+      values: [
+        { value: "0", count: 1 },
+        { value: "1", count: 3 },
+      ],
+      missing: 2,
+    });
+    expect(distinct(obs, "cls").values.map((v) => v.value)).toEqual(["a", "b"]);
+    expect(distinct(obs, "score")).toEqual({
+      values: [
+        { value: "0.5", count: 2 },
+        { value: "1.5", count: 1 },
+        { value: "2.5", count: 1 },
+      ],
+      missing: 2,
+    });
+  });
+
+  it("a filter's values never select a missing row; its NA choice selects exactly those", () => {
+    const f = (column: string, values: string[], missing: boolean) => applyFilter(rows, obs, { column, values: new Set(values), missing });
+    expect(f("plate", ["1"], false)).toEqual([0, 3]);
+    expect(f("plate", [], true)).toEqual([2, 4]);
+    expect(f("ok", ["0"], false)).toEqual([2]);
+    expect(f("ok", ["1"], true)).toEqual([0, 1, 3, 4, 5]);
+    expect(f("cls", [""], false)).toEqual([]);
+    expect(f("cls", [], true)).toEqual([1, 3]);
+    expect(applyFilter(rows, obs, { column: "plate", min: 0, max: 5, missing: false })).toEqual([0, 1, 3, 5]);
+    expect(applyFilter(rows, obs, { column: "score", min: 2, max: 3, missing: true })).toEqual([1, 2, 4]);
+  });
+
+  it("groups the missing rows in an NA group, last", () => {
+    expect(groupRows(rows, obs, "plate")).toEqual([
+      { label: "1", rows: [0, 3] },
+      { label: "2", rows: [1, 5] },
+      { label: NA, rows: [2, 4] },
+    ]);
+    expect(groupRows(rows, obs, "ok")).toEqual([
+      { label: "0", rows: [2] },
+      { label: "1", rows: [0, 4, 5] },
+      { label: NA, rows: [1, 3] },
+    ]);
+    expect(groupRows(rows, obs, "cls").map((g) => g.label)).toEqual(["a", "b", NA]);
+    expect(groupRows([0, 3, 5], obs, "plate").map((g) => g.label)).toEqual(["1", "2"]); // no empty NA group
+  });
+
+  it("bins a float column of many values with NaN: the bins span the numbers, the NaN rows in NA", () => {
+    const n = 50;
+    const v = Float64Array.from({ length: n }, (_, i) => (i % 10 === 3 ? Number.NaN : i));
+    const all = Array.from({ length: n }, (_, i) => i);
+    const groups = groupRows(all, { columns: { v }, missing: {} }, "v");
+    expect(groups.at(-1)).toEqual({ label: NA, rows: [3, 13, 23, 33, 43] });
+    expect(groups[0].label).toBe("0 – 4.90");
+    expect(groups.at(-2)?.rows.at(-1)).toBe(49);
+    expect(groups.reduce((k, g) => k + g.rows.length, 0)).toBe(n);
+    // only missing rows: one NA group
+    expect(groupRows([3, 13], { columns: { v }, missing: {} }, "v")).toEqual([{ label: NA, rows: [3, 13] }]);
+  });
+
+  it("sorts the missing rows last, ascending and descending, not as their placeholder", () => {
+    expect(sortRows(rows, obs, "plate")).toEqual([0, 3, 1, 5, 2, 4]);
+    expect(sortRows(rows, obs, "plate", true)).toEqual([1, 5, 0, 3, 2, 4]);
+    expect(sortRows(rows, obs, "ok")).toEqual([2, 0, 4, 5, 1, 3]);
+    expect(sortRows(rows, obs, "cls", true)).toEqual([2, 5, 0, 4, 1, 3]);
+    expect(sortRows(rows, obs, "name")).toEqual([1, 2, 3, 0, 4, 5]); // "" a value: first
   });
 });
 
@@ -103,13 +216,12 @@ describe("pixels", () => {
 
 describe("sort and lasso", () => {
   it("sorts rows by a column, ascending or descending, ties in row order, missing values last", () => {
-    const v = Float64Array.from([3, 1, Number.NaN, 1, 2]);
-    expect(sortRows([0, 1, 2, 3, 4], v)).toEqual([1, 3, 4, 0, 2]);
-    expect(sortRows([0, 1, 2, 3, 4], v, true)).toEqual([0, 4, 1, 3, 2]);
-    expect(sortRows([4, 3, 0], v)).toEqual([3, 4, 0]);
-    const s = ["b", "", "a", "b"];
-    expect(sortRows([0, 1, 2, 3], s)).toEqual([2, 0, 3, 1]);
-    expect(sortRows([0, 1, 2, 3], s, true)).toEqual([0, 3, 2, 1]);
+    const obs: Obs = { columns: { v: Float64Array.from([3, 1, Number.NaN, 1, 2]), s: ["b", "", "a", "b"] }, missing: { s: Uint8Array.from([0, 1, 0, 0]) } };
+    expect(sortRows([0, 1, 2, 3, 4], obs, "v")).toEqual([1, 3, 4, 0, 2]);
+    expect(sortRows([0, 1, 2, 3, 4], obs, "v", true)).toEqual([0, 4, 1, 3, 2]);
+    expect(sortRows([4, 3, 0], obs, "v")).toEqual([3, 4, 0]);
+    expect(sortRows([0, 1, 2, 3], obs, "s")).toEqual([2, 0, 3, 1]);
+    expect(sortRows([0, 1, 2, 3], obs, "s", true)).toEqual([0, 3, 2, 1]);
   });
 
   it("point in polygon (even-odd): a concave L shape", () => {

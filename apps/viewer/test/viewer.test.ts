@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasZarr3, py, pyZarr3, TEST_DATA } from "../../../test-utils/oracle.js";
+import { hasZarr3, py, pyPeer, pyZarr3, skipPeer, TEST_DATA } from "../../../test-utils/oracle.js";
 import { cellIdOf, SHARD, writeBigDataset } from "./big-dataset.js";
 import { buildViewer, CHROMIUM, canvasPixels, cli, gridIds, launch, openViewer, serveDataset, shot } from "./harness.js";
 
@@ -303,6 +303,135 @@ print(json.dumps({"ids": [int(i) for i in ids], "shape": list(img.shape), "dna":
     });
     expect(worst).toBeLessThanOrEqual(0.5 + 1e-9);
     await shot(page, "sample-h5sc");
+  });
+});
+
+/**
+ * obs with missing values, written by anndata latest: nullable Int64 and
+ * boolean (values + mask), a categorical with NaN (code -1) and a float with
+ * NaN; what pandas reads back (NA per row) is the oracle.
+ */
+const WRITE_MISSING = `
+import json, sys
+import numpy as np, pandas as pd, anndata as ad
+out = json.loads(sys.stdin.read())
+n = 8
+obs = pd.DataFrame({
+    "scportrait_cell_id": np.arange(1, n + 1, dtype=np.uint64),
+    "plate": pd.array([1, 2, None, 1, None, 2, 1, 2], dtype="Int64"),
+    "ok": pd.array([True, None, False, None, True, True, False, True], dtype="boolean"),
+    "cls": pd.Categorical(["a", None, "b", None, "a", "b", "a", "b"]),
+    "score": np.array([0.5, np.nan, 2.5, 1.5, np.nan, 0.25, 3.0, 1.0]),
+}, index=[str(i) for i in range(n)])
+var = pd.DataFrame({"channels": ["nucleus_mask", "cytosol_mask", "DNA"]}, index=["0", "1", "2"])
+rng = np.random.default_rng(3)
+a = ad.AnnData(obs=obs, var=var, obsm={"single_cell_images": rng.random((n, 3, 16, 16)).astype(np.float16)})
+a.write_h5ad(out)
+back = ad.read_h5ad(out).obs
+print(json.dumps({"ids": [int(i) for i in back["scportrait_cell_id"]], "na": {c: back[c].isna().astype(int).tolist() for c in ["plate", "ok", "cls", "score"]}}))
+`;
+
+/** The grid as shown: each group head's label, then the cellIDs of its lines. */
+function gridGroups(page: Page): Promise<[string, number[]][]> {
+  return page.$$eval(".group-head, .line", (els) => {
+    const out: [string, number[]][] = [];
+    const sorted = els.sort((a, b) => Number.parseFloat((a as HTMLElement).style.top) - Number.parseFloat((b as HTMLElement).style.top));
+    for (const e of sorted as HTMLElement[]) {
+      if (e.className === "group-head") out.push([(e.firstChild?.textContent ?? "").trim(), []]);
+      else out[out.length - 1]?.[1].push(...(e.dataset.cellIds ?? "").split(",").filter(Boolean).map(Number));
+    }
+    return out;
+  });
+}
+
+describe.skipIf(!canRun || skipPeer("latest"))("obs with missing values (anndata's nullable columns, a categorical's and a float's NaN)", () => {
+  const file = path.join(tmp, "missing.h5sc");
+  let page: Page;
+  let server: Awaited<ReturnType<typeof serveDataset>>;
+  let truth: { ids: number[]; na: Record<string, number[]> };
+  /** The cellIDs of the rows missing (or not) in a column. */
+  const idsWhere = (column: string, missing: boolean) => truth.ids.filter((_, r) => truth.na[column][r] === (missing ? 1 : 0));
+
+  beforeAll(async () => {
+    truth = pyPeer("latest", WRITE_MISSING, file);
+    server = await serveDataset(file, dist);
+    page = await openViewer(browser, server.url, { width: 1400, height: 900 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await page?.close();
+    await server?.close();
+  });
+
+  const reset = async () => {
+    for (const id of ["#filter-col", "#group-col", "#sort-col"]) await page.selectOption(id, "");
+  };
+
+  it("the detail says NA for a missing value, never its stored placeholder", async () => {
+    expect(truth.na).toEqual({ plate: [0, 0, 1, 0, 1, 0, 0, 0], ok: [0, 1, 0, 1, 0, 0, 0, 0], cls: [0, 1, 0, 1, 0, 0, 0, 0], score: [0, 1, 0, 0, 1, 0, 0, 0] });
+    const detail = async (col: number) => {
+      await page.click(".line >> nth=0 >> canvas", { position: { x: col * 102 + 48, y: 48 } });
+      await page.waitForSelector(`#detail[data-cell-id="${truth.ids[col]}"]`);
+      const v: Record<string, string | null> = {};
+      for (const k of ["plate", "ok", "cls", "score"]) v[k] = await page.textContent(`#detail-obs td[data-key="${k}"]`);
+      await page.click("#detail-close"); // the panel covers part of the grid
+      return v;
+    };
+    expect(await detail(1)).toEqual({ plate: "2", ok: "NA", cls: "NA", score: "NA" });
+    expect(await detail(2)).toEqual({ plate: "NA", ok: "0", cls: "b", score: "2.50" });
+    expect(await detail(4)).toEqual({ plate: "NA", ok: "1", cls: "a", score: "NA" });
+  });
+
+  it("a filter offers NA: it alone selects the missing rows; a value's choice never selects them", async () => {
+    await reset();
+    await page.selectOption("#filter-col", "plate");
+    const labels = await page.$$eval("#filter-values label", (ls) => ls.map((l) => (l.textContent ?? "").trim()));
+    expect(labels).toEqual(["1 (3)", "2 (3)", "NA (2)"]);
+    await page.uncheck('#filter-values input[value="1"]');
+    await page.uncheck('#filter-values input[value="2"]');
+    expect((await gridIds(page)).flat()).toEqual(idsWhere("plate", true));
+    await page.check('#filter-values input[value="1"]');
+    await page.uncheck("#filter-values input[data-na]");
+    expect((await gridIds(page)).flat()).toEqual([1, 4, 7]);
+    // a float's NaN is NA too
+    await page.selectOption("#filter-col", "score");
+    await page.uncheck("#filter-values input[data-na]");
+    expect((await gridIds(page)).flat()).toEqual(idsWhere("score", false));
+    await reset();
+  });
+
+  it("grouping puts the missing rows in an NA group, last; sorting puts them last both ways", async () => {
+    await reset();
+    await page.selectOption("#group-col", "cls");
+    expect(await gridGroups(page)).toEqual([
+      ["cls = a", [1, 5, 7]],
+      ["cls = b", [3, 6, 8]],
+      ["cls = NA", idsWhere("cls", true)],
+    ]);
+    await page.selectOption("#group-col", "ok");
+    expect((await gridGroups(page)).map(([label, ids]) => [label, ids.length])).toEqual([
+      ["ok = 0", 2],
+      ["ok = 1", 4],
+      ["ok = NA", 2],
+    ]);
+    await page.selectOption("#group-col", "");
+    await page.selectOption("#sort-col", "plate");
+    expect((await gridIds(page)).flat()).toEqual([1, 4, 7, 2, 6, 8, 3, 5]);
+    await page.click("#sort-dir");
+    expect((await gridIds(page)).flat()).toEqual([2, 6, 8, 1, 4, 7, 3, 5]);
+    await page.click("#sort-dir");
+    await reset();
+  });
+
+  it("the embedding colours missing values grey, with an NA key in the legend", async () => {
+    await page.waitForSelector("#embedding[data-state=ready]");
+    const legend = () => page.$$eval("#emb-legend .key", (ks) => ks.map((k) => [(k as HTMLElement).dataset.value, (k as HTMLElement).dataset.color, (k.textContent ?? "").trim()]));
+    await page.selectOption("#emb-color", "cls");
+    expect((await legend()).map(([v]) => v)).toEqual(["a", "b", "NA"]);
+    expect((await legend()).at(-1)).toEqual(["NA", "150,150,150", "NA 2"]);
+    await page.selectOption("#emb-color", "score"); // 6 values: coloured as categories, NaN as NA
+    expect((await legend()).at(-1)).toEqual(["NA", "150,150,150", "NA 2"]);
+    expect((await legend()).map(([, c]) => c).filter((c) => c === "150,150,150")).toHaveLength(1);
   });
 });
 

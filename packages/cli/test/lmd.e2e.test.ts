@@ -97,6 +97,25 @@ describe("cellfolio lmd on the sample", () => {
     expect([...head]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   });
 
+  it("--where matches no cell whose value is missing (a nullable column anndata wrote)", () => {
+    const nullable = path.join(dir, "nullable.h5sc");
+    // plate: 1 for the first 3 cells, missing for the next 5 (<NA>: pandas stores a 1 under the mask), 0 for the rest
+    py(
+      `import anndata as ad, pandas as pd, json, sys
+src, dst = json.loads(sys.stdin.read())
+a = ad.read_h5ad(src)
+n = a.n_obs
+a.obs["plate"] = pd.array([1] * 3 + [None] * 5 + [0] * (n - 8), dtype="Int64")
+a.write_h5ad(dst)
+print("{}")`,
+      [DS, nullable],
+    );
+    const out = path.join(dir, "nullable.xml");
+    const r = cellfolio("lmd", "--mask", MASK, "--dataset", nullable, "--where", "plate=1", "--no-join", "--calibration", CAL, "--out", out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^wrote .*nullable\.xml: 3 shapes,/);
+  });
+
   it("--cells-file with a CSV header and --well; calibration from a file; text summary", () => {
     const ids = path.join(dir, "ids.csv");
     writeFileSync(ids, "cellID,score\n40,1\n41,2\n\n50,3\n");

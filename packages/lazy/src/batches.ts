@@ -14,7 +14,12 @@ export interface BatchOptions {
   seed?: number;
   channels?: ChannelSelector[];
   crop?: Crop;
-  /** obs column whose values become `labels` (categoricals as codes). */
+  /**
+   * obs column whose values become `labels`: categoricals as their codes,
+   * strings as indices into their sorted distinct values, integers and bools
+   * as they are, floats as float32. A missing value (see `Frame.missing`)
+   * becomes -1, as a categorical's code does.
+   */
   labelColumn?: string;
   /** Drop the last batch when it is short (default false). */
   dropLast?: boolean;
@@ -35,25 +40,47 @@ export interface Batch {
   /** (B, C, S, S) row-major, as onnxruntime-node / tfjs-node take tensors. */
   images: Float32Array;
   shape: [number, number, number, number];
-  /** Int32Array for categorical, integer and bool columns; Float32Array for floats; null without labelColumn. */
+  /** Int32Array for categorical, string, integer and bool columns (-1: missing); Float32Array for floats; null without labelColumn. */
   labels: Int32Array | Float32Array | null;
   cellIds: number[];
   rows: number[];
 }
 
-/** The label column as numbers, and its category names where it is categorical. */
+/** The label of a cell whose label column has no value there (a categorical's code for it). */
+const MISSING_LABEL = -1;
+
+/**
+ * The label column as numbers (-1 where the value is missing), and its
+ * category names where it is categorical or strings.
+ */
 export function labelsOf(ds: Dataset, column: string): { values: Int32Array | Float32Array; categories?: string[] } {
   const cat = ds.obs.categorical[column];
   if (cat) return { values: cat.codes, categories: cat.categories };
   const col: Column = ds.column(column);
+  const missing: Uint8Array | undefined = ds.obs.missing[column];
   if (Array.isArray(col)) {
-    // Strings: codes are indices into the sorted distinct values.
-    const categories = [...new Set(col)].sort();
+    // Strings: codes are indices into the sorted distinct values present.
+    const categories = [...new Set(missing ? col.filter((_, r) => !missing[r]) : col)].sort();
     const code = new Map(categories.map((c, i) => [c, i]));
-    return { values: Int32Array.from(col, (v) => code.get(v)!), categories };
+    return { values: Int32Array.from(col, (v, r) => (missing?.[r] ? MISSING_LABEL : code.get(v)!)), categories };
   }
+  // anndata has no nullable floats: a float column's NaN stays NaN
   if (col instanceof Float32Array || col instanceof Float64Array) return { values: Float32Array.from(col) };
-  return { values: Int32Array.from(col as ArrayLike<number | bigint>, (v) => Number(v)) };
+  const values = Int32Array.from(col as ArrayLike<number | bigint>, (v) => Number(v));
+  if (missing) {
+    const first = missing.indexOf(1);
+    for (let r = 0; r < values.length; r++) {
+      if (missing[r]) values[r] = MISSING_LABEL;
+      else if (first >= 0 && values[r] === MISSING_LABEL) {
+        throw new DatasetError(
+          ds.source,
+          `obs/${column}`,
+          `row ${r} holds ${MISSING_LABEL}, the label of a missing value (row ${first} is missing): as labels the two would be one; recode the column (e.g. as a categorical) or choose another labelColumn`,
+        );
+      }
+    }
+  }
+  return { values };
 }
 
 /** The batches of `ds` as an async iterator, reading ahead. */
@@ -117,17 +144,26 @@ export async function* batches(ds: Dataset, options: BatchOptions = {}): AsyncGe
 export interface SplitOptions {
   /** Fractions of the rows per part, e.g. { train: 0.8, val: 0.1, test: 0.1 } (normalised to sum 1). */
   fractions?: Record<string, number>;
-  /** Or: one part per distinct value of this obs column. */
+  /**
+   * Or: one part per distinct value of this obs column. Cells whose value is
+   * missing (a nullable column's <NA>, a categorical's NaN; see
+   * `Frame.missing`) are in no part.
+   */
   column?: string;
   seed?: number;
 }
 
-/** Rows split into named parts (each sorted ascending), by seeded fractions or by an obs column. */
+/**
+ * Rows split into named parts (each sorted ascending), by seeded fractions or
+ * by an obs column (leaving out the cells whose value is missing).
+ */
 export function split(ds: Dataset, options: SplitOptions): Record<string, Int32Array> {
   if (options.column) {
     const col = ds.column(options.column);
+    const missing: Uint8Array | undefined = ds.obs.missing[options.column];
     const parts = new Map<string, number[]>();
     for (let r = 0; r < ds.nCells; r++) {
+      if (missing?.[r]) continue; // its value is a placeholder, no group
       const v = String((col as ArrayLike<unknown>)[r]);
       const l = parts.get(v);
       if (l) l.push(r);

@@ -43,9 +43,10 @@ const MAX_GATHERS = 4;
  * @cellfolio/hdf5 apply: `fetch`, `fetchInit` (headers, credentials, a
  * signal), `timeoutMs` (headers within 30 s), `idleTimeoutMs` and
  * `minBytesPerSecond` (a body stalled or slower than 1 KiB/s over 30 s is
- * aborted), `attempts` (3 tries for 408 / 429 / 5xx / resets), `retryDelayMs`,
- * `maxRetryDelayMs`, `maxWholeFileBytes` (a server that ignores Range is used
- * for files up to 8 MiB) and `maxBodyBytes`.
+ * aborted), `attempts` (3 tries for 408 / 429 / 5xx / resets / no answer in
+ * time), `retryDelayMs`, `maxRetryDelayMs`, `maxWholeFileBytes` (a server
+ * that ignores Range is used for files up to 8 MiB, kept in memory up to
+ * `wholeFileCacheBytes`, 64 MiB), `maxBodyBytes` and `concurrency` (below).
  */
 export interface OpenDatasetOptions extends HttpOptions {
   /** Read from this already open store instead of opening `source`. */
@@ -61,7 +62,12 @@ export interface OpenDatasetOptions extends HttpOptions {
    * Zarr opens in 3 requests); `await ds.load()` reads the rest.
    */
   eager?: boolean;
-  /** Chunk reads under way at once (default 64). */
+  /**
+   * Chunk reads under way at once (default 64); over HTTP also a fixed number
+   * of requests in flight to one origin (default: for http: URLs a window
+   * from 6 up to 64 that follows what the server takes, 64 for https:; see
+   * HttpOptions.concurrency).
+   */
   concurrency?: number;
   /**
    * Browsers: decode chunks on this many Web Workers (0, the default: on the
@@ -120,7 +126,10 @@ export class Dataset {
   /** [n cells, channels, size, size] of the stored images. */
   readonly shape: [number, number, number, number];
   readonly chunks: [number, number, number, number];
-  /** obs: all columns once loaded (`load()`; opening does it unless `eager: false`). */
+  /**
+   * obs: all columns once loaded (`load()`; opening does it unless `eager:
+   * false`); `obs.missing` marks the rows whose value is missing.
+   */
   obs: Frame = emptyFrame();
   /** var (the channels): all columns once loaded. */
   var_: Frame = emptyFrame();
@@ -187,7 +196,7 @@ export class Dataset {
     const a = await this.store.readArray(at.indexArray);
     const w = a.shape[1];
     const col = Float64Array.from({ length: a.shape[0] }, (_, r) => Number((a.data as ArrayLike<number | bigint>)[r * w + 1]));
-    return { index: [], columns: { [at.indexArray]: col }, categorical: {} };
+    return { ...emptyFrame(), columns: { [at.indexArray]: col } };
   }
 
   private setIndex(obs: Frame, var_: Frame): void {
@@ -199,6 +208,8 @@ export class Dataset {
     } else if (this.cellIdColumn) {
       const col = obs.columns[this.cellIdColumn];
       if (!col) throw new DatasetError(this.source, `obs/${this.cellIdColumn}`, "no such obs column for the cellIDs");
+      const row = obs.missing[this.cellIdColumn]?.indexOf(1) ?? -1;
+      if (row >= 0) throw new DatasetError(this.source, `obs/${this.cellIdColumn}`, `the cellID of row ${row} is missing (the column's mask marks it); every cell needs one`);
       ids = Array.from(col as ArrayLike<unknown>, (v) => Number(v));
     } else {
       ids = Array.from({ length: n }, (_, i) => i);
@@ -505,7 +516,7 @@ export class Dataset {
     this.loaded = true;
   }
 
-  /** An obs column by name. */
+  /** An obs column by name (at the rows `obs.missing[name]` marks, placeholders). */
   column(name: string): Column {
     if (!this.loaded) throw new DatasetError(this.source, `obs/${name}`, "obs is not loaded yet (opened with eager: false): await dataset.load() first");
     const c = this.obs.columns[name];

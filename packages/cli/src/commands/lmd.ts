@@ -84,9 +84,11 @@ function idsWhere(ds: Dataset | undefined, expr: string, flagName: string): numb
   const names = Object.keys(ds.obs.columns);
   if (!names.includes(col)) throw new InputError(`${flagName} ${expr}: the dataset has no obs column "${col}"; its columns are ${names.join(", ")}`);
   const c = ds.obs.columns[col];
+  const missing = ds.obs.missing[col]; // a missing value matches nothing (its placeholder is 0, false or "")
   const want = value === "true" ? 1 : value === "false" ? 0 : Number(value);
   const ids: number[] = [];
   for (let r = 0; r < c.length; r++) {
+    if (missing?.[r]) continue;
     const v = c[r];
     const hit = typeof v === "string" ? v === value : typeof v === "bigint" ? Number(v) === want : Number(v) === want;
     if (hit) ids.push(Number(ds.cellIds[r]));
