@@ -6,11 +6,28 @@
 export class Limiter {
   private active = 0;
   private readonly queue: (() => void)[] = [];
-  constructor(private readonly max: number) {}
+  private max: number;
+  constructor(max: number) {
+    this.max = max >= 1 ? max : 1; // (NaN too)
+  }
+
+  /** Runs waiting for a slot. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** A new bound: a higher one starts waiters now; under a lower one, runs under way finish and no new one starts until fewer are. */
+  setMax(max: number): void {
+    this.max = max >= 1 ? max : 1; // (NaN too)
+    while (this.active < this.max && this.queue.length) {
+      this.active++;
+      this.queue.shift()!();
+    }
+  }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
     // A freed slot passes straight to the next waiter, so the bound holds.
-    if (this.active < this.max || this.active === 0) {
+    if (this.active < this.max) {
       this.active++;
       return this.after(fn);
     }
@@ -26,7 +43,7 @@ export class Limiter {
       p = Promise.reject(e);
     }
     const done = () => {
-      const next = this.queue.shift();
+      const next = this.active <= this.max ? this.queue.shift() : undefined;
       if (next) next();
       else this.active--;
     };

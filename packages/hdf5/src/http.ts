@@ -7,14 +7,22 @@
 // - bounds: a body is streamed and never read past what was asked (a range's
 //   length, a whole file's bound): an endless body costs no memory;
 // - retries with backoff for 408 / 429 / 500 / 502 / 503 / 504, connection
-//   resets and bodies cut off (these GETs and HEADs are idempotent), honouring
-//   Retry-After up to a cap;
+//   resets, bodies cut off and requests with no answer in time (these GETs
+//   and HEADs are idempotent), honouring Retry-After up to a cap;
+// - requests in flight to one origin, shared by every client: for http: a
+//   window that opens at 6 (what browsers keep to over HTTP/1.1), grows
+//   while the server answers promptly and is cut when a request goes
+//   unanswered for 1 s (past a full listen backlog); a `concurrency` given
+//   is a fixed limit;
 // - static hosts: a 200 answer to a range request (the server ignores Range)
-//   is used when the whole file is small, else refused with its body
-//   cancelled; a 200 to a suffix range falls back to HEAD + explicit range;
+//   is used when the whole file is small, and kept for the later ranges of
+//   that URL; a larger one is refused with its body cancelled; a 200 to a
+//   suffix range falls back to HEAD + explicit range where explicit ranges
+//   are served;
 // - every error names the URL and what the server did; a request that fails
 //   with no answer names CORS (a browser gives no other reason).
 // Only fetch: no Node built-in (this module runs in browsers).
+import { Limiter } from "./concurrency.js";
 import { SourceError } from "./source-error.js";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -34,7 +42,10 @@ export interface HttpOptions {
   idleTimeoutMs?: number;
   /** The slowest body accepted, averaged over each idle window; default 1024 bytes/s. */
   minBytesPerSecond?: number;
-  /** Tries per request for 408 / 429 / 5xx answers, connection resets and cut-off bodies; default 3. */
+  /**
+   * Tries per request for 408 / 429 / 5xx answers, connection resets,
+   * cut-off bodies and no answer within timeoutMs; default 3.
+   */
   attempts?: number;
   /** Wait before the second try, doubled for each next one (plus up to 20% jitter); default 250 ms. */
   retryDelayMs?: number;
@@ -46,8 +57,23 @@ export interface HttpOptions {
    * its body cancelled. Default 8 MiB.
    */
   maxWholeFileBytes?: number;
+  /**
+   * Whole files of that kind kept for later ranges of the same URL (a Zarr
+   * store's shards), up to this many bytes in all, least recently used
+   * dropped first; the last one is always kept. Default 64 MiB.
+   */
+  wholeFileCacheBytes?: number;
   /** The largest body of a plain GET (a whole Zarr key: metadata, a chunk, a shard); default 256 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Requests in flight at once to one origin (scheme, host and port), shared
+   * by every client with the same value; the others wait their turn (their
+   * time limits start when they are sent). Default for http: URLs: 6 at
+   * first, raised by one with each prompt answer while requests wait, up to
+   * 64, and halved (not below 6, nor raised past that again) when a request
+   * has no answer after 1 s; for https: 64 (HTTP_CONCURRENCY).
+   */
+  concurrency?: number;
 }
 
 /** The defaults of HttpOptions. */
@@ -59,8 +85,31 @@ export const HTTP_DEFAULTS = {
   retryDelayMs: 250,
   maxRetryDelayMs: 10_000,
   maxWholeFileBytes: 8 * 1024 * 1024,
+  wholeFileCacheBytes: 64 * 1024 * 1024,
   maxBodyBytes: 256 * 1024 * 1024,
 } as const;
+
+/**
+ * The default `concurrency`. http: starts at 6, what browsers open to one
+ * host over HTTP/1.1: `python -m http.server` keeps a listen backlog of 5,
+ * and connections past it wait for their SYN to be sent again (1 s, 3 s,
+ * 7 s, ...): 64 at once failed a training pass with no answer in 30 s. A
+ * server that keeps up gets up to `max` (held at 6, a keep-alive Python
+ * server whose answers Nagle's algorithm delays ~40 ms took 3.5 x as long
+ * as with 64). https: `max`: mostly object stores and CDNs, which take many
+ * connections (and browsers multiplex HTTP/2 there).
+ */
+export const HTTP_CONCURRENCY = { "http:": 6, max: 64 } as const;
+
+/**
+ * A request with no answer after this long was sent past what the server
+ * takes at once: a connection past a full listen backlog waits for its SYN
+ * to be resent, 1 s later (RFC 6298's initial timeout), while a static
+ * server near by answers in milliseconds.
+ */
+const STALL_MS = 1000;
+/** The window stops growing while a request waits longer than this (or 4 x the quickest answer) for its answer. */
+const LATE_MS = 50;
 
 const OPTION_KEYS = [
   "fetch",
@@ -72,7 +121,9 @@ const OPTION_KEYS = [
   "retryDelayMs",
   "maxRetryDelayMs",
   "maxWholeFileBytes",
+  "wholeFileCacheBytes",
   "maxBodyBytes",
+  "concurrency",
 ] as const satisfies readonly (keyof HttpOptions)[];
 
 /** The HttpOptions among wider options (openDataset's, openStore's), to pass them down. */
@@ -111,12 +162,10 @@ const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOC
 const SMALL = 64 * 1024;
 
 export interface RangeAnswer {
-  /** The bytes asked for; fewer when the file ends first. */
+  /** The bytes asked for; fewer when the file ends first. The caller's own (never a view of a kept whole file). */
   bytes: Uint8Array;
   /** The file's size when the answer told it (a visible Content-Range, or a whole file). */
   size?: number;
-  /** The whole file, when the server ignored Range and sent it (within maxWholeFileBytes). */
-  whole?: Uint8Array;
 }
 
 export interface ReadOptions {
@@ -137,13 +186,18 @@ export class HttpClient {
   requests = 0;
   /** Body bytes received. */
   bytesReceived = 0;
-  private readonly o: Required<Omit<HttpOptions, "fetch" | "fetchInit">>;
+  private readonly o: Required<Omit<HttpOptions, "fetch" | "fetchInit" | "concurrency">>;
   private readonly fetchFn: FetchLike;
-  /** Set once the server answered a suffix range with 200: later suffix reads go HEAD + explicit range. */
+  /** Set once the server answered a suffix range with 200: later suffix reads go HEAD + explicit range (where explicit ranges are served). */
   private suffixIgnored = false;
+  /** What the server did with an explicit range: "served" (206) or "ignored" (200, the whole file); unknown before. */
+  private ranges: "served" | "ignored" | undefined;
+  /** Whole files the server sent for range requests, by URL, least recently used first; `keptBytes` in all. */
+  private readonly kept = new Map<string, Uint8Array>();
+  private keptBytes = 0;
 
   constructor(readonly options: HttpOptions = {}) {
-    const o = { ...HTTP_DEFAULTS } as Required<Omit<HttpOptions, "fetch" | "fetchInit">>;
+    const o = { ...HTTP_DEFAULTS } as Required<Omit<HttpOptions, "fetch" | "fetchInit" | "concurrency">>;
     for (const k of Object.keys(HTTP_DEFAULTS) as (keyof typeof HTTP_DEFAULTS)[]) {
       const v = options[k];
       if (v !== undefined) {
@@ -151,13 +205,45 @@ export class HttpClient {
         (o as Record<string, number>)[k] = v;
       }
     }
+    const c = options.concurrency;
+    if (c !== undefined && !(Number.isInteger(c) && c >= 1)) throw new RangeError(`HTTP option concurrency must be an integer >= 1, got ${String(c)}`);
     o.attempts = Math.max(1, Math.floor(o.attempts));
     this.o = o;
     this.fetchFn = options.fetch ?? ((u, i) => fetch(u, i));
   }
 
+  /** The whole file of `url` if one is kept (marked as used last). */
+  private keptFile(url: string): Uint8Array | undefined {
+    const w = this.kept.get(url);
+    if (w) {
+      this.kept.delete(url);
+      this.kept.set(url, w);
+    }
+    return w;
+  }
+
+  /** Keeps a whole file the server sent for a range request: its other ranges will be asked for too. */
+  private keep(url: string, whole: Uint8Array): void {
+    const old = this.kept.get(url);
+    if (old) {
+      this.kept.delete(url);
+      this.keptBytes -= old.length;
+    }
+    // the budget holds at least one file of the largest size read whole
+    const budget = Math.max(this.o.wholeFileCacheBytes, this.o.maxWholeFileBytes);
+    for (const [k, w] of this.kept) {
+      if (this.keptBytes + whole.length <= budget) break;
+      this.kept.delete(k);
+      this.keptBytes -= w.length;
+    }
+    this.kept.set(url, whole);
+    this.keptBytes += whole.length;
+  }
+
   /** A whole resource; undefined when it is missing and `missingOk`. At most maxBodyBytes. */
   get(url: string, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
+    const w = this.keptFile(url);
+    if (w) return Promise.resolve(w.slice());
     return this.exchange(url, "GET", undefined, async (res, ex) => {
       if (opts.missingOk && isMissing(res.status)) return cancelled(res, undefined);
       if (!res.ok) throw statusError(url, res, undefined);
@@ -190,10 +276,13 @@ export class HttpClient {
    */
   range(url: string, offset: number, length: number, opts: ReadOptions = {}): Promise<RangeAnswer | undefined> {
     if (length <= 0) return Promise.resolve({ bytes: new Uint8Array(0) });
+    const w = this.keptFile(url);
+    if (w) return Promise.resolve({ bytes: w.slice(offset, offset + length), size: w.length });
     const spec = `bytes=${offset}-${offset + length - 1}`;
     return this.exchange(url, "GET", spec, async (res, ex) => {
       if (opts.missingOk && isMissing(res.status)) return cancelled(res, undefined);
       if (res.status === 206) {
+        this.ranges = "served";
         const cr = contentRange(res);
         if (cr && cr.start !== offset) {
           await cancel(res, ex);
@@ -208,25 +297,34 @@ export class HttpClient {
         return { bytes: data, size: cr?.size };
       }
       if (res.status === 200) {
+        this.ranges = "ignored";
         const whole = await this.wholeFile(url, res, ex, spec);
-        return { bytes: whole.subarray(offset, offset + length), size: whole.length, whole };
+        this.keep(url, whole);
+        return { bytes: whole.slice(offset, offset + length), size: whole.length };
       }
       throw statusError(url, res, spec);
     });
   }
 
   /**
-   * The last `length` bytes (fewer when the file is shorter): a suffix range;
-   * when the server answers it with 200 (some static hosts do), the end of a
-   * small whole file, else HEAD for the size and an explicit range.
+   * The last `length` bytes (fewer when the file is shorter): a suffix range.
+   * When the server answers it with 200 (some static hosts do), the whole
+   * file is read and kept if it is within maxWholeFileBytes, unless the
+   * server serves explicit ranges and the file is not small; else HEAD for
+   * the size and an explicit range. The answer to that tells whether the
+   * server ignores Range altogether: then later suffix requests get the
+   * whole files (one request each, kept).
    */
   async suffix(url: string, length: number, opts: ReadOptions = {}): Promise<Uint8Array | undefined> {
     if (length <= 0) return new Uint8Array(0);
-    if (!this.suffixIgnored) {
+    const w = this.keptFile(url);
+    if (w) return w.slice(Math.max(0, w.length - length));
+    if (!this.suffixIgnored || this.ranges === "ignored") {
       const spec = `bytes=-${length}`;
       const got = await this.exchange(url, "GET", spec, async (res, ex): Promise<{ bytes?: Uint8Array } | null | undefined> => {
         if (opts.missingOk && isMissing(res.status)) return cancelled(res, undefined);
         if (res.status === 206) {
+          this.ranges = "served";
           const cl = contentLength(res);
           return {
             bytes: await this.readBody(url, res, ex, {
@@ -239,9 +337,10 @@ export class HttpClient {
         if (res.status === 200) {
           this.suffixIgnored = true;
           const cl = contentLength(res);
-          if (cl !== undefined && cl <= Math.min(this.o.maxWholeFileBytes, Math.max(SMALL, 4 * length))) {
+          if (cl !== undefined && cl <= this.o.maxWholeFileBytes && (this.ranges !== "served" || cl <= Math.max(SMALL, 4 * length))) {
             const whole = await this.wholeFile(url, res, ex, spec);
-            return { bytes: whole.subarray(Math.max(0, whole.length - length)) };
+            this.keep(url, whole);
+            return { bytes: whole.slice(Math.max(0, whole.length - length)) };
           }
           await cancel(res, ex);
           return null; // HEAD + explicit range below
@@ -280,13 +379,24 @@ export class HttpClient {
     });
   }
 
-  /** Sends one request (and its retries); `handle` reads the answer. */
+  /**
+   * Sends one request (and its retries), each try in a slot of the origin's
+   * limiter (held until its body is read; not while waiting to retry);
+   * `handle` reads the answer.
+   */
   private async exchange<T>(url: string, method: string, range: string | undefined, handle: (res: Response, ex: Exchange) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+    const slots = originSlots(url, this.options.concurrency);
+    const once = async () => {
       const ex = this.open();
       try {
-        const res = await this.send(url, method, range, ex);
-        return await handle(res, ex);
+        return await handle(await this.send(url, method, range, ex, slots), ex);
+      } finally {
+        ex.dispose();
+      }
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await slots.limiter.run(once);
       } catch (e) {
         if (!(e instanceof HttpError) || !e.retryable) throw e;
         if (attempt >= this.o.attempts) {
@@ -295,8 +405,6 @@ export class HttpClient {
         }
         const backoff = this.o.retryDelayMs * 2 ** (attempt - 1) * (1 + 0.2 * Math.random());
         await sleep(Math.min(this.o.maxRetryDelayMs, e.retryAfterMs ?? backoff), this.options.fetchInit?.signal);
-      } finally {
-        ex.dispose();
       }
     }
   }
@@ -310,8 +418,8 @@ export class HttpClient {
     return { ctl, dispose: () => user?.removeEventListener("abort", forward) };
   }
 
-  /** The answer's headers, within timeoutMs. */
-  private async send(url: string, method: string, range: string | undefined, ex: Exchange): Promise<Response> {
+  /** The answer's headers, within timeoutMs; how soon they came is told to the origin's window. */
+  private async send(url: string, method: string, range: string | undefined, ex: Exchange, slots: OriginSlots): Promise<Response> {
     this.requests++;
     const init = this.options.fetchInit ?? {};
     const headers = new Headers(init.headers);
@@ -321,8 +429,10 @@ export class HttpClient {
       ex.why = `no answer within ${seconds(limit)} (the connect and first-byte time limit, option timeoutMs)`;
       ex.ctl.abort();
     }, limit);
+    const sent = slots.sent();
     try {
       const res = await this.fetchFn(url, { ...init, method, headers, signal: ex.ctl.signal });
+      slots.answered(sent);
       if (RETRY_STATUS.has(res.status)) {
         await cancel(res, ex);
         throw statusError(url, res, range, method);
@@ -330,11 +440,13 @@ export class HttpClient {
       return res;
     } catch (e) {
       if (e instanceof HttpError) throw e;
-      if (ex.why) throw new HttpError(url, ex.why, { cause: e });
+      // no answer in time: a connection stalled behind a full listen backlog gets one on a new try
+      if (ex.why) throw new HttpError(url, ex.why, { cause: e, retryable: true });
       if (this.options.fetchInit?.signal?.aborted) throw e; // the caller's own abort
       throw requestError(url, e);
     } finally {
       clearTimeout(timer);
+      slots.settled(sent);
     }
   }
 
@@ -413,6 +525,89 @@ export class HttpClient {
     }
     return total === buf.length ? buf : buf.slice(0, total);
   }
+}
+
+/** A request sent: when, under which window, and its stall timer. */
+interface Sent {
+  at: number;
+  window: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The requests in flight to one origin: a limiter whose bound (the window)
+ * lies between `floor` and `ceiling`; fixed when they are equal. It grows by
+ * one with each answer while requests wait, unless one sent earlier is still
+ * unanswered past LATE_MS or 4 x the quickest answer yet (it may be
+ * stalled, or the server is queueing: growing on would only send more into
+ * a full backlog before the stall shows). A request with no answer after
+ * STALL_MS under window w lowers the ceiling to w / 2 (one cut for the
+ * requests of one burst), not below the floor, for good: a server that
+ * stalled once is not pushed there again.
+ */
+class OriginSlots {
+  readonly limiter: Limiter;
+  window: number;
+  /** Requests waiting for their answer's headers, oldest first. */
+  private readonly unanswered = new Set<Sent>();
+  /** The quickest answer's headers yet (the server idle), ms. */
+  private fastest = Number.POSITIVE_INFINITY;
+  constructor(
+    private readonly floor: number,
+    private ceiling: number,
+  ) {
+    this.window = floor;
+    this.limiter = new Limiter(floor);
+  }
+  sent(): Sent {
+    const s: Sent = { at: Date.now(), window: this.window };
+    if (this.ceiling > this.floor) {
+      s.timer = setTimeout(() => this.stalled(s.window), STALL_MS);
+      this.unanswered.add(s);
+    }
+    return s;
+  }
+  /** Its answer's headers came. */
+  answered(s: Sent): void {
+    if (!this.unanswered.delete(s)) return;
+    clearTimeout(s.timer);
+    const now = Date.now();
+    this.fastest = Math.min(this.fastest, now - s.at);
+    if (this.window >= this.ceiling || this.limiter.waiting === 0) return;
+    const oldest = this.unanswered.values().next().value;
+    if (oldest && now - oldest.at > Math.max(LATE_MS, 4 * this.fastest)) return;
+    this.limiter.setMax(++this.window);
+  }
+  /** The request is over (answered, or failed with no answer). */
+  settled(s: Sent): void {
+    if (this.unanswered.delete(s)) clearTimeout(s.timer);
+  }
+  private stalled(sentUnder: number): void {
+    const to = Math.max(this.floor, Math.floor(sentUnder / 2));
+    if (to >= this.ceiling) return;
+    this.ceiling = to;
+    this.window = Math.min(this.window, to);
+    this.limiter.setMax(this.window);
+  }
+}
+
+/** The slots of each origin and `concurrency` given, shared by every client (as a browser shares its connections to a host). */
+const origins = new Map<string, OriginSlots>();
+
+function originSlots(url: string, concurrency: number | undefined): OriginSlots {
+  let origin = "";
+  let protocol = "";
+  try {
+    ({ origin, protocol } = new URL(url));
+  } catch {} // not a URL: fetch will say so
+  const key = `${concurrency ?? ""} ${origin}`;
+  let s = origins.get(key);
+  if (!s) {
+    const start = concurrency ?? (protocol === "http:" ? HTTP_CONCURRENCY["http:"] : HTTP_CONCURRENCY.max);
+    s = new OriginSlots(start, concurrency ?? HTTP_CONCURRENCY.max);
+    origins.set(key, s);
+  }
+  return s;
 }
 
 function isMissing(status: number): boolean {

@@ -14,6 +14,7 @@ export { checkFletcher32 } from "./filters/decode-fletcher32.js";
 export {
   CORS_REQUIREMENTS,
   type FetchLike,
+  HTTP_CONCURRENCY,
   HTTP_DEFAULTS,
   HttpClient,
   HttpError,

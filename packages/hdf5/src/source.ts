@@ -67,15 +67,14 @@ const HEAD_BYTES = 16 * 1024;
  * the first answer's Content-Range; where a browser hides it (another origin,
  * not exposed), from an HDF5 superblock, a short first answer, or a HEAD's
  * Content-Length. A server that ignores Range is used when the file is small
- * (within maxWholeFileBytes: it is then held in memory), else refused.
+ * (within maxWholeFileBytes: the client then keeps it in memory and serves
+ * every later read from it), else refused.
  */
 export class HttpSource implements ByteSource {
   readonly client: HttpClient;
   private fileSize: Promise<number> | undefined;
   /** The first bytes of the file (the first answer). */
   private head: Uint8Array = new Uint8Array(0);
-  /** The whole file, when the server sent it (a 200 to a range request). */
-  private whole: Uint8Array | undefined;
 
   constructor(
     readonly name: string,
@@ -98,10 +97,6 @@ export class HttpSource implements ByteSource {
     this.fileSize ??= (async () => {
       const first = await this.client.range(this.name, 0, HEAD_BYTES);
       if (!first) throw new SourceError(this.name, "no file at this URL");
-      if (first.whole) {
-        this.whole = first.whole;
-        return first.whole.length;
-      }
       this.head = first.bytes;
       if (first.size !== undefined) return first.size;
       // No Content-Range to be seen: a first answer shorter than asked ended at the end of the file.
@@ -122,14 +117,10 @@ export class HttpSource implements ByteSource {
     const total = await this.size();
     checkRange(this.name, offset, length, total);
     if (length === 0) return new Uint8Array(0);
-    if (this.whole) return this.whole.slice(offset, offset + length);
     if (offset + length <= this.head.length) return this.head.slice(offset, offset + length);
+    // (a whole file the server sent is kept by the client, which answers from it)
     const got = await this.client.range(this.name, offset, length);
     if (!got) throw new SourceError(this.name, "no file at this URL");
-    if (got.whole) {
-      this.whole = got.whole;
-      return got.whole.slice(offset, offset + length);
-    }
     if (got.bytes.length !== length) {
       throw new SourceError(this.name, `asked ${length} bytes at ${offset} (the file has ${total}), the server sent ${got.bytes.length}`);
     }

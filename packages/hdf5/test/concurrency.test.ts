@@ -51,6 +51,23 @@ describe("Limiter", () => {
     expect(state.most).toBe(1);
     expect(state.finished).toEqual([0, 1, 2, 3, 4]);
   });
+
+  it("setMax: a higher bound starts waiters at once; under a lower one, no run starts until fewer are under way", async () => {
+    const { state, task } = counter();
+    const limiter = new Limiter(2);
+    const all = Array.from({ length: 12 }, (_, i) => limiter.run(task(i)));
+    expect(limiter.waiting).toBe(10);
+    limiter.setMax(5);
+    for (let i = 0; i < 3; i++) await Promise.resolve(); // the waiters' runs start in microtasks
+    expect(state.started).toEqual([0, 1, 2, 3, 4]);
+    expect(limiter.waiting).toBe(7);
+    limiter.setMax(1);
+    await Promise.all(all);
+    expect(state.most).toBe(5);
+    // after the lower bound, runs went one at a time: each started once the one before finished
+    expect(state.finished.slice(5)).toEqual(state.started.slice(5));
+    expect(state.finished).toHaveLength(12);
+  });
 });
 
 describe("runPool", () => {

@@ -2,8 +2,10 @@
 // support (single ranges, suffix ranges), request and byte counting, and
 // switches for the hosts and faults met in the wild: no Range support, no
 // Content-Range (what a browser sees of a server on another origin that does
-// not expose it), suffix ranges answered with 200, bodies cut off, and a hook
-// that takes over a request (errors, slow or endless answers).
+// not expose it), suffix ranges answered with 200, bodies cut off, a cap on
+// the requests under way (what a full listen backlog does to the connections
+// past it), and a hook that takes over a request (errors, slow or endless
+// answers).
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import http from "node:http";
@@ -30,6 +32,17 @@ export interface TestServer {
   suffix: "206" | "200";
   /** When set, each body stops after this many bytes and the connection is cut (a truncated answer). */
   truncate: number | null;
+  /**
+   * When set, a request that comes while this many are under way (not yet
+   * answered) waits as a connection past a full listen backlog does for its
+   * SYN to be sent again (Python's servers keep a backlog of 5: 6 connections
+   * wait): it is taken 1 s later if fewer are under way then, else 2 s
+   * after that, then 4 s, 8 s, ...
+   */
+  maxUnderWay: number | null;
+  /** Requests under way now, and the most at once. */
+  underWay: number;
+  peakUnderWay: number;
   /** Takes over a request before the file is served; returns true when it answered it. */
   intercept: ((req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLog) => boolean) | null;
   /** Back to a well-behaved server (every switch off) with an empty log. */
@@ -45,18 +58,45 @@ export async function serve(root: string): Promise<TestServer> {
     contentRange: true,
     suffix: "206",
     truncate: null,
+    maxUnderWay: null,
+    underWay: 0,
+    peakUnderWay: 0,
     intercept: null,
     reset() {
-      Object.assign(state, { ranges: true, contentRange: true, suffix: "206", truncate: null, intercept: null });
+      Object.assign(state, { ranges: true, contentRange: true, suffix: "206", truncate: null, intercept: null, maxUnderWay: null, peakUnderWay: 0 });
       state.log.length = 0;
     },
     close: async () => {},
   };
-  const server = http.createServer(async (req, res) => {
+  const server = http.createServer((req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    const file = path.join(root, path.normalize(urlPath).replace(/^(\.\.[/\\])+/, ""));
     const entry: RequestLog = { method: req.method ?? "GET", path: urlPath, range: req.headers.range ?? null, status: 0, bytes: 0 };
     state.log.push(entry);
+    let gone = false;
+    res.on("close", () => {
+      gone = true;
+    });
+    const admit = (wait: number) => {
+      if (gone) return; // the client gave up
+      if (state.maxUnderWay !== null && state.underWay >= state.maxUnderWay) {
+        setTimeout(() => admit(2 * wait), wait);
+        return;
+      }
+      void answer(req, res, entry);
+    };
+    admit(1000);
+  });
+  const answer = async (req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLog) => {
+    const file = path.join(root, path.normalize(entry.path).replace(/^(\.\.[/\\])+/, ""));
+    state.underWay++;
+    state.peakUnderWay = Math.max(state.peakUnderWay, state.underWay);
+    let done = false;
+    const finished = () => {
+      if (!done) state.underWay--;
+      done = true;
+    };
+    res.on("finish", finished);
+    res.on("close", finished);
     if (state.intercept?.(req, res, entry)) return;
     const st = await stat(file).catch(() => null);
     if (!st?.isFile()) {
@@ -103,7 +143,7 @@ export async function serve(root: string): Promise<TestServer> {
       stream.pipe(res);
     }
     res.on("close", () => stream.destroy());
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.close = () =>

@@ -121,8 +121,11 @@ export class MemoryKeySink implements KeySink {
 
 /**
  * A store under an http(s) prefix: each key one URL, read through the
- * HttpClient (time limits, retries, bounds; a suffix range the server answers
- * with 200 falls back to HEAD + explicit range). 404 and 403 are a missing key.
+ * HttpClient (time limits, retries, bounds, requests in flight per origin; a
+ * suffix range the server answers with 200 falls back to HEAD + explicit
+ * range; a key a server that ignores Range sent whole is kept there and its
+ * later ranges, a shard's inner chunks, read from memory). 404 and 403 are a
+ * missing key.
  */
 export class HttpStore implements KeyStore {
   private readonly base: string;

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { py } from "../../../../test-utils/oracle.js";
+import { HTTP_CONCURRENCY, HttpClient } from "../../src/http.js";
 import { LARGE_INDEX } from "../../src/reader/dataset.js";
 import { Hdf5File, HttpSource, MemorySource } from "../../src/reader/index.js";
 import { sparseFile } from "./sparse-file.js";
@@ -161,5 +162,91 @@ describe("HDF5 over HTTP range requests", () => {
     }
     const big = new HttpSource(`${base}/cells.h5sc?nocr=1`);
     expect(await big.size()).toBe(statSync(file).size);
+  });
+});
+
+describe("HttpClient: requests in flight per origin, whole files kept", () => {
+  let slow: Server;
+  let slowBase = "";
+  let underWay = 0;
+  let peak = 0;
+  /** Requests that came before the first answer went out. */
+  let beforeFirstAnswer = 0;
+  let answers = 0;
+  const gets: string[] = [];
+  beforeAll(async () => {
+    // Answers each request after 20 ms, counting those under way; ?whole: ignores Range (200, the whole file); ?stall: never answered.
+    slow = createServer((req, res) => {
+      const u = new URL(req.url ?? "/", "http://x");
+      gets.push(u.pathname);
+      underWay++;
+      peak = Math.max(peak, underWay);
+      if (answers === 0) beforeFirstAnswer++;
+      res.on("close", () => underWay--);
+      if (u.searchParams.has("stall")) return;
+      const body = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7 + u.pathname.length) & 255));
+      setTimeout(() => {
+        answers++;
+        if (u.searchParams.has("whole")) res.writeHead(200, { "Content-Length": body.length }).end(body);
+        else res.writeHead(206, { "Content-Range": `bytes 0-3/${body.length}`, "Content-Length": 4 }).end(body.subarray(0, 4));
+      }, 20);
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    slowBase = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    slow.closeAllConnections();
+    await new Promise((r) => slow.close(r));
+  });
+
+  it("requests under way to an http: origin, shared by every client: 6 at first, more while the server keeps up (up to 64), half after a request goes unanswered for 1 s, for good", async () => {
+    expect(HTTP_CONCURRENCY).toEqual({ "http:": 6, max: 64 });
+    const a = new HttpClient();
+    const b = new HttpClient({ timeoutMs: 1500, attempts: 1 });
+    const burst = (n: number, tag: string) => Promise.all(Array.from({ length: n }, (_, i) => (i % 2 ? a : b).range(`${slowBase}/${tag}${i}`, 0, 4)));
+    const got = await burst(300, "f");
+    expect(got.every((g) => g?.bytes.length === 4)).toBe(true);
+    expect(beforeFirstAnswer).toBe(6);
+    expect(peak).toBe(64);
+    // a request never answered: after 1 s the window is cut to 32, and stays there
+    const stalled = b.range(`${slowBase}/s?stall`, 0, 4).catch((e: Error) => e.message);
+    await new Promise((r) => setTimeout(r, 1100));
+    peak = 0;
+    await burst(300, "g");
+    expect(await stalled).toBe(`${slowBase}/s?stall: no answer within 1.5 s (the connect and first-byte time limit, option timeoutMs)`);
+    expect(peak).toBeLessThanOrEqual(32 + 1);
+    expect(peak).toBeGreaterThan(16);
+  });
+
+  it("a `concurrency` given is a fixed limit, for that value's clients", async () => {
+    while (underWay > 0) await new Promise((r) => setTimeout(r, 10)); // the stalled request of the test above, closed
+    peak = 0;
+    const c = new HttpClient({ concurrency: 16 });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => c.range(`${slowBase}/h${i}`, 0, 4)));
+    expect(peak).toBe(16);
+    expect(() => new HttpClient({ concurrency: 0 })).toThrow("HTTP option concurrency must be an integer >= 1, got 0");
+  });
+
+  it("a whole file a server sent for a range request answers the later ranges of that URL; least recently used dropped past wholeFileCacheBytes", async () => {
+    const client = new HttpClient({ maxWholeFileBytes: 1000, wholeFileCacheBytes: 2000 });
+    const expected = (name: string) => Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7 + name.length) & 255));
+    const read = async (name: string, offset: number, length: number) => {
+      const r = await client.range(`${slowBase}/${name}?whole`, offset, length);
+      expect(Array.from(r?.bytes ?? [])).toEqual(Array.from(expected(`/${name}`).subarray(offset, offset + length)));
+      expect(r?.size).toBe(1000);
+      // the caller's own bytes: changing (or transferring) them leaves the kept file as it was
+      r?.bytes.fill(0);
+    };
+    gets.length = 0;
+    await read("a", 0, 10);
+    await read("bb", 5, 10);
+    await read("a", 900, 100); // kept: no request; "a" used last
+    await read("ccc", 0, 1); // 3000 bytes, past the budget: "bb" is dropped
+    await read("a", 10, 10);
+    await read("bb", 0, 10); // downloaded again
+    expect(gets).toEqual(["/a", "/bb", "/ccc", "/bb"]);
+    expect(Array.from((await client.suffix(`${slowBase}/a?whole`, 3)) ?? [])).toEqual(Array.from(expected("/a").subarray(997)));
+    expect(Array.from((await client.get(`${slowBase}/a?whole`)) ?? [])).toEqual(Array.from(expected("/a")));
+    expect(gets.length).toBe(4);
   });
 });
