@@ -34,6 +34,10 @@ describe("usage errors: exit 2, flag + value + what is expected", () => {
     [["--threads", "0"], "cellfolio extract: --threads 0: expected an integer from 1 to 256"],
     [["--threads", "1000"], "cellfolio extract: --threads 1000: expected an integer from 1 to 256"],
     [["--compression", "gzip:12"], 'cellfolio extract: --compression gzip:12: gzip level "12"; expected 0..9'],
+    [
+      ["--compression", "zstd"],
+      `cellfolio extract: --compression zstd: not for an HDF5 output (${path.join(dir, "x.h5sc")}): stock h5py reads only gzip, lzf, none there; expected gzip[:level], lzf or none, or a .zarr output for zstd`,
+    ],
     [["--cell-id", "3"], "cellfolio extract: unknown option --cell-id; did you mean --cell-ids?"],
     [["--nuclearchannel", "1"], "cellfolio extract: unknown option --nuclearchannel; did you mean --nuclear-channel?"],
     [["--size"], "cellfolio extract: --size needs a value (--size S)"],

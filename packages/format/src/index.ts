@@ -13,6 +13,7 @@ export {
   encodeChunkSync,
   type FetchLike,
   type H5Filter,
+  HTTP_CONCURRENCY,
   HTTP_DEFAULTS,
   HttpClient,
   HttpError,
@@ -38,7 +39,7 @@ export { attrString, type CheckContext, type ChunksOption, extraAttrs, loadArray
 export { legacyWriter } from "./elements/legacy.js";
 export { FormatError } from "./errors.js";
 export { float16BitsToNumber, float16Table, float16ToFloat32, float32ToFloat16, toFloat16Bits } from "./float16.js";
-export { type CreateHdf5Options, createHdf5, type OpenHdf5Options, openHdf5 } from "./hdf5/index.js";
+export { type CreateHdf5Options, createHdf5, HDF5_CODECS, type OpenHdf5Options, openHdf5 } from "./hdf5/index.js";
 // The single-cell layout (docs/format.md): its names, writing, reading, validating.
 export * from "./layout.js";
 export { createMemoryStore, MemoryStore } from "./memory.js";

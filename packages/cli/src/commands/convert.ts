@@ -7,7 +7,7 @@ import { InputError, UsageError } from "../errors.js";
 import { cleanUpOnSignal } from "../interrupt.js";
 import { checkOutput, ensureParentDir } from "../paths.js";
 import { createProgress, fmtBytes } from "../progress.js";
-import { parseCompression } from "./compression.js";
+import { checkCompressionFor, parseCompression } from "./compression.js";
 import { zarrReaders } from "./readers.js";
 
 const spec: CommandSpec = {
@@ -53,6 +53,7 @@ export const convertCommand: Command = {
     });
     const compressionText = str(p, "compression");
     const compression = compressionText === undefined ? undefined : parseCompression(compressionText);
+    if (compression && compressionText !== undefined) checkCompressionFor(compression, compressionText, output);
     checkOutput(output, flag(p, "overwrite"), "OUT");
     if (!/^https?:\/\//.test(input) && !existsSync(input)) throw new InputError(`IN ${input}: no such file or directory`);
     const json = flag(p, "json");

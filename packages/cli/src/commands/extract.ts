@@ -7,7 +7,7 @@ import { inFlags, UsageError } from "../errors.js";
 import { cleanUpOnSignal } from "../interrupt.js";
 import { checkOutput, ensureParentDir } from "../paths.js";
 import { createProgress } from "../progress.js";
-import { parseCompression } from "./compression.js";
+import { checkCompressionFor, parseCompression } from "./compression.js";
 import { zarrReaders } from "./readers.js";
 
 type ExtractStage = Parameters<NonNullable<ExtractOptions["onStage"]>>[0];
@@ -147,6 +147,7 @@ export const extractCommand: Command = {
       shardRows: int(p, "shard-rows", { min: 1 }),
     } satisfies ExtractOptions;
     // The values that are wrong whatever the inputs are usage errors (exit 2), found before any file is read.
+    if (options.compression && compressionText !== undefined) checkCompressionFor(options.compression, compressionText, out);
     try {
       resolveParams({ preset: options.preset, size: options.size, sigma: options.sigma, dilation: options.dilation, nuclearChannel: options.nuclearChannel, border: options.border });
     } catch (e) {

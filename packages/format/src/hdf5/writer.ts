@@ -23,6 +23,9 @@ export interface CreateHdf5Options {
   concurrency?: number;
 }
 
+/** The codecs an HDF5 output takes: those stock h5py reads (its gzip and lzf filters). */
+export const HDF5_CODECS: readonly Compression["codec"][] = ["gzip", "lzf", "none"];
+
 /** Arrays up to this size are stored contiguous unless chunks or compression are asked for. */
 const CONTIGUOUS_MAX_BYTES = 4 << 20;
 
@@ -96,7 +99,7 @@ class Hdf5StoreWriter implements StoreWriter {
     const shuffle: H5Filter[] = "shuffle" in c && c.shuffle === true ? [{ id: "shuffle" }] : [];
     if (c.codec === "gzip") return [...shuffle, { id: "deflate", level: c.level ?? 4 }];
     if (c.codec === "lzf") return [...shuffle, { id: "lzf" }];
-    throw new FormatError(this.target, path, `${c.codec} compression cannot be written to HDF5 (stock h5py cannot read it); use gzip or lzf`);
+    throw new FormatError(this.target, path, `${c.codec} compression cannot be written to HDF5 (stock h5py cannot read it); use ${HDF5_CODECS.join(", ")}`);
   }
 
   async createArray(path: string, options: CreateArrayOptions): Promise<ArrayWriter> {
