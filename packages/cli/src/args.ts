@@ -144,8 +144,21 @@ export function parse(argv: string[], spec: CommandSpec): Parsed {
   let values: Parsed["values"];
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args, options: config, allowPositionals: true, strict: true }) as Parsed);
+    const parsed = parseArgs({ args, options: config, allowPositionals: true, strict: true, tokens: true });
+    ({ values, positionals } = parsed as Parsed);
+    // An option of one value given twice: the last would win without a word (--image twice
+    // took the second file as the image); said instead, with both values.
+    const seen = new Map<string, string>();
+    for (const t of parsed.tokens ?? []) {
+      if (t.kind !== "option" || t.value === undefined) continue;
+      const def = canonical.get(t.name);
+      if (!def || def.multiple) continue;
+      const before = seen.get(def.name);
+      if (before !== undefined) throw new UsageError(`--${def.name} given twice (${before}, ${t.value}); expected it once\nusage: ${usage}`);
+      seen.set(def.name, t.value);
+    }
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const e = err as Error & { code?: string };
     const flag = /'(--?[\w-]+)/.exec(e.message)?.[1] ?? "";
     const def = canonical.get(flag.replace(/^--?/, ""));

@@ -41,6 +41,7 @@ describe("usage errors: exit 2, flag + value + what is expected", () => {
     [["--cell-id", "3"], "cellfolio extract: unknown option --cell-id; did you mean --cell-ids?"],
     [["--nuclearchannel", "1"], "cellfolio extract: unknown option --nuclearchannel; did you mean --nuclear-channel?"],
     [["--size"], "cellfolio extract: --size needs a value (--size S)"],
+    [["--image", NUC], `cellfolio extract: --image given twice (${IMG}, ${NUC}); expected it once`],
     [["--overwrite=yes"], "cellfolio extract: --overwrite is a switch and takes no value (write --overwrite alone)"],
   ])("extract %j", (extra, message) => {
     const r = cellfolio(...base(), ...extra);
