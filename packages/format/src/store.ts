@@ -1,5 +1,5 @@
 // Which backend a path, URL, file or set of bytes is: one place for the dispatch.
-import { BlobSource, type ByteSource, HDF5_SIGNATURE, type HttpOptions, MemorySource, pickHttpOptions, type Sink } from "@cellfolio/hdf5";
+import { BlobSource, type ByteSource, HDF5_SIGNATURE, type HttpOptions, MemorySource, pickHttpOptions, type Sink, superblockOffsets } from "@cellfolio/hdf5";
 import { FormatError } from "./errors.js";
 import { openHdf5 } from "./hdf5/reader.js";
 import { createHdf5 } from "./hdf5/writer.js";
@@ -47,7 +47,7 @@ export async function sniffBytes(src: ByteSource): Promise<"hdf5" | "zip" | "oth
   const size = await src.size();
   const head = await src.read(0, Math.min(size, 8));
   if (startsWith(head, ZIP_SIGNATURE)) return "zip";
-  for (let offset = 0; offset <= MAX_USER_BLOCK && offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
+  for (const offset of superblockOffsets(Math.min(size, SNIFF_BYTES))) {
     if (startsWith(await src.read(offset, 8), HDF5_SIGNATURE)) return "hdf5";
   }
   return "other";

@@ -4,7 +4,7 @@
 import { access, type FileHandle, open, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Sink } from "../platform.js";
-import { HDF5_SIGNATURE } from "../reader/superblock.js";
+import { HDF5_SIGNATURE, superblockOffsets } from "../reader/superblock.js";
 import { BackgroundSync, notReplaceable, removeStaleTemps, renameDurably, tempPathFor } from "./temp-output.js";
 
 const BUFFER_SIZE = 4 << 20;
@@ -166,7 +166,7 @@ async function isHdf5OrEmpty(path: string): Promise<boolean> {
     const { size } = await fh.stat();
     if (size === 0) return true;
     const head = new Uint8Array(8);
-    for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+    for (const off of superblockOffsets(size)) {
       await fh.read(head, 0, 8, off);
       if (HDF5_SIGNATURE.every((b, i) => head[i] === b)) return true;
     }

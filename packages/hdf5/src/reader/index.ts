@@ -9,6 +9,6 @@ export { type Datatype, describeDatatype, isBoolEnum } from "./datatype.js";
 export { Hdf5Error } from "./errors.js";
 export { Group, Hdf5File, NamedDatatype, type Node, type OpenOptions, openHdf5File } from "./file.js";
 export type { Dataspace, Filter, Layout, Link } from "./messages.js";
-export { HDF5_SIGNATURE } from "./superblock.js";
+export { HDF5_SIGNATURE, superblockOffsets } from "./superblock.js";
 export type { Attribute } from "./values.js";
 export { numericArray, type TypedArray, type Values } from "./values.js";

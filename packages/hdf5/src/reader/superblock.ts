@@ -7,6 +7,11 @@ import { Cursor, UNDEFINED } from "./cursor.js";
 /** The eight bytes every HDF5 file starts with (at 0, or at 512, 1024, ... after a user block). */
 export const HDF5_SIGNATURE: readonly number[] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
+/** Where a superblock may start in a file of `size` bytes: 0, 512, 1024, 2048, ... (after a user block). */
+export function* superblockOffsets(size: number): Generator<number> {
+  for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) yield off;
+}
+
 export interface Superblock {
   version: number;
   /** Absolute offset of the superblock (a user block may come first). */
@@ -28,7 +33,7 @@ export interface Superblock {
 
 /** Finds and parses the superblock: at 0, 512, 1024, 2048, ... */
 export async function readSuperblock(ctx: FileContext): Promise<Superblock> {
-  for (let off = 0; off + 8 <= ctx.fileSize; off = off === 0 ? 512 : off * 2) {
+  for (const off of superblockOffsets(ctx.fileSize)) {
     const head = await ctx.meta.read(off, 8);
     if (!HDF5_SIGNATURE.every((b, i) => head[i] === b)) continue;
     return ctx.guard("", "superblock", async () => {
@@ -47,7 +52,7 @@ export async function readSuperblock(ctx: FileContext): Promise<Superblock> {
  * the server exposes it).
  */
 export function endOfFileFromHead(head: Uint8Array): number | undefined {
-  for (let off = 0; off + 8 <= head.length; off = off === 0 ? 512 : off * 2) {
+  for (const off of superblockOffsets(head.length)) {
     if (!HDF5_SIGNATURE.every((b, i) => head[off + i] === b)) continue;
     try {
       const sb = parse(new Cursor(head.subarray(off, off + 256), 8), off);
