@@ -11,6 +11,11 @@ export async function ensureParentDir(output: string): Promise<void> {
 /** Output kinds by extension: what extract and convert write. */
 export const OUTPUT_KINDS = "a path ending in .h5sc, .h5ad or .h5 (HDF5) or .zarr (Zarr)";
 
+/** Whether an output path names a Zarr store (else HDF5, once checkOutput passed it). */
+export function isZarrOutput(out: string): boolean {
+  return /\.zarr\/?$/i.test(out);
+}
+
 /** `out` must name a kind we write, and be new unless --overwrite. `what` is how the message names it (`--out`, `OUT`). */
 export function checkOutput(out: string, overwrite: boolean, what: string): void {
   if (!/\.(h5sc|h5ad|h5|hdf5|zarr)\/?$/i.test(out)) {

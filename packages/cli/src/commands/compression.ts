@@ -1,5 +1,6 @@
 import { type Compression, HDF5_CODECS } from "@cellfolio/format";
 import { UsageError } from "../errors.js";
+import { isZarrOutput } from "../paths.js";
 
 /** "gzip", "gzip:4", "zstd:3", "blosc", "blosc:lz4:5", "lzf", "none"; "+shuffle" suffix adds the byte shuffle. */
 export function parseCompression(text: string): Compression {
@@ -32,7 +33,7 @@ export function parseCompression(text: string): Compression {
 
 /** `compression` (given as `text`) for the output `out`: an HDF5 output takes only what stock h5py reads. */
 export function checkCompressionFor(compression: Compression, text: string, out: string): void {
-  if (/\.zarr\/?$/i.test(out) || HDF5_CODECS.includes(compression.codec)) return;
+  if (isZarrOutput(out) || HDF5_CODECS.includes(compression.codec)) return;
   throw new UsageError(
     `--compression ${text}: not for an HDF5 output (${out}): stock h5py reads only ${HDF5_CODECS.join(", ")} there; expected gzip[:level], lzf or none, or a .zarr output for ${compression.codec}`,
   );

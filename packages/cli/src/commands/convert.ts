@@ -5,7 +5,7 @@ import { type CommandSpec, flag, helpText, int, list, parse, str, usageLine } fr
 import type { Command } from "../command.js";
 import { InputError, UsageError } from "../errors.js";
 import { cleanUpOnSignal } from "../interrupt.js";
-import { checkOutput, ensureParentDir } from "../paths.js";
+import { checkOutput, ensureParentDir, isZarrOutput } from "../paths.js";
 import { createProgress, fmtBytes } from "../progress.js";
 import { checkCompressionFor, parseCompression } from "./compression.js";
 import { zarrReaders } from "./readers.js";
@@ -43,7 +43,7 @@ export const convertCommand: Command = {
       throw new UsageError(`expected IN and OUT, got ${got}\nusage: ${usage}`);
     }
     const [input, output] = p.positionals;
-    const isZarr = /\.zarr\/?$/i.test(output);
+    const isZarr = isZarrOutput(output);
     const zarrFormat = int(p, "zarr-format", { choices: [2, 3] }) as 2 | 3 | undefined;
     if (zarrFormat !== undefined && !isZarr) throw new UsageError(`--zarr-format ${zarrFormat} with OUT ${output}: --zarr-format is for a .zarr OUT; expected OUT.zarr, or no --zarr-format`);
     const chunks = list(p, "chunks")?.map((s) => {

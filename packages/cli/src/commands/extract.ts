@@ -5,7 +5,7 @@ import { type CommandSpec, choice, flag, helpText, idList, int, list, num, parse
 import type { Command } from "../command.js";
 import { inFlags, UsageError } from "../errors.js";
 import { cleanUpOnSignal } from "../interrupt.js";
-import { checkOutput, ensureParentDir } from "../paths.js";
+import { checkOutput, ensureParentDir, isZarrOutput } from "../paths.js";
 import { createProgress } from "../progress.js";
 import { checkCompressionFor, parseCompression } from "./compression.js";
 import { zarrReaders } from "./readers.js";
@@ -112,7 +112,7 @@ export const extractCommand: Command = {
     if (partText !== undefined) {
       const m = /^(\d+)\/(\d+)$/.exec(partText);
       if (!m || Number(m[1]) >= Number(m[2])) throw new UsageError(`--part ${partText}: expected I/N with 0 <= I < N (e.g. --part 0/4)`);
-      if (!/\.zarr\/?$/i.test(out)) {
+      if (!isZarrOutput(out)) {
         throw new UsageError(`--part with --out ${out}: parts write one Zarr store (one HDF5 file cannot take parallel writers); use --out OUT.zarr, finalize it, then cellfolio convert OUT.zarr OUT.h5sc`);
       }
       part = parsePart(partText);
@@ -120,7 +120,7 @@ export const extractCommand: Command = {
       checkOutput(out, overwrite, "--out");
     }
     const zarrFormat = int(p, "zarr-format", { choices: [2, 3] }) as 2 | 3 | undefined;
-    if (zarrFormat !== undefined && !/\.zarr\/?$/i.test(out)) throw new UsageError(`--zarr-format ${zarrFormat} with --out ${out}: --zarr-format is for a .zarr output; expected --out OUT.zarr, or no --zarr-format`);
+    if (zarrFormat !== undefined && !isZarrOutput(out)) throw new UsageError(`--zarr-format ${zarrFormat} with --out ${out}: --zarr-format is for a .zarr output; expected --out OUT.zarr, or no --zarr-format`);
     const compressionText = str(p, "compression");
     const options = {
       image,
@@ -179,7 +179,7 @@ export const extractCommand: Command = {
       dispose();
     }
     const output = s.output ?? out;
-    const isZarr = /\.zarr\/?$/i.test(output);
+    const isZarr = isZarrOutput(output);
     const format = isZarr ? (zarrFormat ?? 3) : undefined;
     if (json) {
       process.stdout.write(
@@ -228,7 +228,7 @@ export const extractCommand: Command = {
 
 /** The readers line of a Zarr summary (empty for HDF5). */
 function zarrNote(output: string, format: 2 | 3 | undefined): string {
-  if (!/\.zarr\/?$/i.test(output) || format === undefined) return "";
+  if (!isZarrOutput(output) || format === undefined) return "";
   return `${zarrReaders(format).note}\n`;
 }
 
