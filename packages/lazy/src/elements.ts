@@ -28,6 +28,8 @@ export interface Frame {
   missing: Record<string, Uint8Array>;
 }
 
+export const emptyFrame = (): Frame => ({ index: [], columns: {}, categorical: {}, missing: {} });
+
 function asStrings(a: NDArray): string[] {
   return Array.from(a.data as ArrayLike<unknown>, (x) => (typeof x === "string" ? x : String(x)));
 }
@@ -61,12 +63,10 @@ function column(source: string, path: string, elem: Elem, frame: Frame, name: st
 export async function readFrame(store: StoreReader, path: string, only?: string[]): Promise<Frame> {
   const df = (await readElem(store, path, { handleThreshold: Number.POSITIVE_INFINITY, ...(only ? { columns: only } : {}) })) as DataFrame;
   if (df.kind !== "dataframe") throw new DatasetError(store.source, path, "expected an AnnData dataframe");
-  const frame: Frame = { index: Array.isArray(df.index) ? df.index : asStrings(df.index), columns: {}, categorical: {}, missing: {} };
+  const frame: Frame = { ...emptyFrame(), index: Array.isArray(df.index) ? df.index : asStrings(df.index) };
   for (const name of df.columnOrder) frame.columns[name] = column(store.source, `${path}/${name}`, df.columns[name], frame, name);
   return frame;
 }
-
-export const emptyFrame = (): Frame => ({ index: [], columns: {}, categorical: {}, missing: {} });
 
 /** The dataframe at `path` (its columns `only`), or an empty one where the store has none. */
 export const frameOrEmpty = async (store: StoreReader, path: string, only?: string[]): Promise<Frame> => ((await store.get(path)) ? readFrame(store, path, only) : emptyFrame());
