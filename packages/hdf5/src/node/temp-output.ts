@@ -7,6 +7,7 @@
 // directory entries are fsynced before the rename and the rename is fsynced,
 // so "done" means on disk.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { type FileHandle, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -25,9 +26,23 @@ function alive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e: any) {
     return e?.code === "EPERM"; // exists, owned by another user
+  }
+  return !zombie(pid);
+}
+
+/**
+ * A process that has ended but not been reaped (Linux: state Z in
+ * /proc/<pid>/stat) writes no more: an orphan waits there until init reaps
+ * it, which some inits do late. False where /proc does not say.
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
   }
 }
 
