@@ -38,6 +38,9 @@
 //             shuffle-gzip, none (.h5sc with that codec);
 //             the default .h5sc (gzip 1, run-length strategy) is read back too.
 //             Default zarr3; "all" for every one (the .h5sc codec study).
+// UNTUNED     1: ours in a plain node; by default in the node `cellfolio
+//             extract` runs in (packages/cli/src/tuned-node.ts: a 4 MB young
+//             generation, glibc's mmap threshold fixed at 4 MiB)
 //
 // Needs Debian's /usr/bin/python3 with numpy, scikit-image and tifffile
 // (.ci/setup-system.sh installs them). The machine may be shared: the script
@@ -116,6 +119,7 @@ const THREADS = Number(env("THREADS", availableParallelism()));
 const PEER_CELLS = Number(env("PEER_CELLS", 1000));
 const SLIDE_DIR = env("SLIDE_DIR", tmpdir());
 const ALL_OUTPUTS = ["zarr3", "lzf", "shuffle-gzip", "none"];
+const UNTUNED = env("UNTUNED", "") === "1";
 const OUTPUTS = env("OUTPUTS", "zarr3") === "all" ? ALL_OUTPUTS : env("OUTPUTS", "zarr3").split(",").filter(Boolean);
 // Each output: its file name and extract options (beyond the default .h5sc).
 const OUTPUT_OPTIONS = {
@@ -189,9 +193,17 @@ function slide(name) {
   return { tiled: files(tiled), raw: files(raw), codec: "zlib", py: PY };
 }
 
+// ours runs in a node started as the cellfolio command starts one for extract
+const cliTuning = (await import(path.join(root, "packages/cli/dist/index.js"))).nodeTuning();
+
 function ours(files, out, extra = {}) {
   const options = { ...files, out, size: S, threads: THREADS, overwrite: true, ...extra };
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--ours", JSON.stringify(options)], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const { execArgv, env: tunedEnv } = UNTUNED ? { execArgv: [], env: {} } : cliTuning;
+  const r = spawnSync(process.execPath, [...execArgv, fileURLToPath(import.meta.url), "--ours", JSON.stringify(options)], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    env: { ...process.env, ...tunedEnv },
+  });
   if (r.status !== 0) throw new Error(`ours failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop());
 }
@@ -249,7 +261,7 @@ const fmt = (r) =>
 const work = path.join(tmpdir(), `cellfolio-bench-extract-tiled-${process.pid}`);
 mkdirSync(work, { recursive: true });
 try {
-  console.log(`S = ${S}, preset classic, border drop, output .h5sc (gzip 1); ${THREADS} threads on ${availableParallelism()} cores; ${load()}`);
+  console.log(`S = ${S}, preset classic, border drop, output .h5sc (gzip 1); ${THREADS} threads on ${availableParallelism()} cores; ours in ${UNTUNED ? "a plain node (UNTUNED=1)" : "the tuned node of cellfolio extract"}; ${load()}`);
   const rss = {};
   for (const name of SLIDES) {
     const s = slide(name);

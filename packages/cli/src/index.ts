@@ -1,1 +1,2 @@
 export { main } from "./main.js";
+export { type NodeTuning, nodeTuning } from "./tuned-node.js";
