@@ -38,9 +38,10 @@
 //             shuffle-gzip, none (.h5sc with that codec);
 //             the default .h5sc (gzip 1, run-length strategy) is read back too.
 //             Default zarr3; "all" for every one (the .h5sc codec study).
-// UNTUNED     1: ours in a plain node; by default in the node `cellfolio
-//             extract` runs in (packages/cli/src/tuned-node.ts: a 4 MB young
-//             generation, glibc's mmap threshold fixed at 4 MiB)
+//
+// On the 5000 and 50000 slides `cellfolio extract` itself runs too (the built
+// CLI, which runs the extraction in its tuned node: packages/cli/src/tuned-node.ts),
+// and its peak RSS is printed beside the library's in a plain node.
 //
 // Needs Debian's /usr/bin/python3 with numpy, scikit-image and tifffile
 // (.ci/setup-system.sh installs them). The machine may be shared: the script
@@ -119,7 +120,6 @@ const THREADS = Number(env("THREADS", availableParallelism()));
 const PEER_CELLS = Number(env("PEER_CELLS", 1000));
 const SLIDE_DIR = env("SLIDE_DIR", tmpdir());
 const ALL_OUTPUTS = ["zarr3", "lzf", "shuffle-gzip", "none"];
-const UNTUNED = env("UNTUNED", "") === "1";
 const OUTPUTS = env("OUTPUTS", "zarr3") === "all" ? ALL_OUTPUTS : env("OUTPUTS", "zarr3").split(",").filter(Boolean);
 // Each output: its file name and extract options (beyond the default .h5sc).
 const OUTPUT_OPTIONS = {
@@ -193,17 +193,9 @@ function slide(name) {
   return { tiled: files(tiled), raw: files(raw), codec: "zlib", py: PY };
 }
 
-// ours runs in a node started as the cellfolio command starts one for extract
-const cliTuning = (await import(path.join(root, "packages/cli/dist/index.js"))).nodeTuning();
-
 function ours(files, out, extra = {}) {
   const options = { ...files, out, size: S, threads: THREADS, overwrite: true, ...extra };
-  const { execArgv, env: tunedEnv } = UNTUNED ? { execArgv: [], env: {} } : cliTuning;
-  const r = spawnSync(process.execPath, [...execArgv, fileURLToPath(import.meta.url), "--ours", JSON.stringify(options)], {
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-    env: { ...process.env, ...tunedEnv },
-  });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--ours", JSON.stringify(options)], { encoding: "utf8", maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`ours failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop());
 }
@@ -216,6 +208,16 @@ function peer(files, out, py = PY) {
   });
   if (r.status !== 0) throw new Error(`extract_peer.py run failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+/** Peak RSS (MB) of the whole `cellfolio extract` process tree: the largest child's, which the kernel reports with its descendants. */
+function cliPeakRss(files, out) {
+  const bin = path.join(root, "packages/cli/dist/bin.js");
+  const args = ["extract", "--image", files.image, "--nucleus", files.nucleus, "--cytosol", files.cytosol, "--out", out, "--size", String(S), "--threads", String(THREADS), "--overwrite", "--quiet"];
+  const code = `import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)`;
+  return Number(python(["-c", code, process.execPath, bin, ...args], "cellfolio extract").trim());
 }
 
 const sameStacks = (a, b) =>
@@ -261,8 +263,9 @@ const fmt = (r) =>
 const work = path.join(tmpdir(), `cellfolio-bench-extract-tiled-${process.pid}`);
 mkdirSync(work, { recursive: true });
 try {
-  console.log(`S = ${S}, preset classic, border drop, output .h5sc (gzip 1); ${THREADS} threads on ${availableParallelism()} cores; ours in ${UNTUNED ? "a plain node (UNTUNED=1)" : "the tuned node of cellfolio extract"}; ${load()}`);
+  console.log(`S = ${S}, preset classic, border drop, output .h5sc (gzip 1); ${THREADS} threads on ${availableParallelism()} cores; ${load()}`);
   const rss = {};
+  const cliRss = {};
   for (const name of SLIDES) {
     const s = slide(name);
     console.log(`\nslide ${name}  [${load()}]`);
@@ -272,6 +275,11 @@ try {
     console.log(`  ours, uncompressed TIFF   : ${fmt(u)}`);
     console.log(`  outputs (tiled vs uncompressed): ${sameStacks(path.join(work, `${name}-tiled.h5sc`), path.join(work, `${name}-raw.h5sc`))}`);
     rss[name] = t.peakRssMb;
+    if (name === "5000" || name === "50000") {
+      cliRss[name] = cliPeakRss(s.tiled, path.join(work, `${name}-cli.h5sc`));
+      console.log(`  cellfolio extract (the CLI) : peak RSS ${cliRss[name].toFixed(0)} MB`);
+      rmSync(path.join(work, `${name}-cli.h5sc`), { force: true });
+    }
     if (PEER_CELLS !== 0) {
       const p = peer(s.tiled, path.join(work, `${name}-peer.h5sc`), s.py);
       console.log(
@@ -305,7 +313,10 @@ try {
       }
     }
   }
-  if (rss["5000"] && rss["50000"]) console.log(`\npeak RSS, tiled: 5,000 cells ${rss["5000"].toFixed(0)} MB, 50,000 cells ${rss["50000"].toFixed(0)} MB (same width)`);
+  if (rss["5000"] && rss["50000"]) {
+    console.log(`\npeak RSS, tiled: 5,000 cells ${rss["5000"].toFixed(0)} MB, 50,000 cells ${rss["50000"].toFixed(0)} MB (same width; the library in a plain node)`);
+    console.log(`peak RSS, tiled, cellfolio extract: 5,000 cells ${cliRss["5000"].toFixed(0)} MB, 50,000 cells ${cliRss["50000"].toFixed(0)} MB (ratio ${(cliRss["50000"] / cliRss["5000"]).toFixed(2)})`);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

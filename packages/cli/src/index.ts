@@ -1,2 +1,1 @@
 export { main } from "./main.js";
-export { type NodeTuning, nodeTuning } from "./tuned-node.js";
