@@ -61,8 +61,8 @@ function endWithParent(parent: number): void {
 /**
  * Runs `argv` (the command line after the script) in a tuned node and
  * resolves with its exit code; null when it runs here instead (another
- * command, help, already tuned, node started with flags, nothing to add, or
- * the second process could not start). Signals sent to this process go on to
+ * command, help, already tuned, node started with flags or NODE_OPTIONS'
+ * --inspect, nothing to add, or the second process could not start). Signals sent to this process go on to
  * the tuned one, which cleans up its temporary output (interrupt.ts); one that
  * ends it ends this process the same way, so a shell sees what it would see.
  */
@@ -75,7 +75,9 @@ export function runTuned(argv: string[]): Promise<number | null> {
   }
   const script = process.argv[1];
   const wanted = LONG_COMMANDS.has(argv[0]) && !argv.includes("--help") && !argv.includes("-h");
-  if (!wanted || !script || process.execArgv.length > 0) return Promise.resolve(null);
+  // a debugger attached through NODE_OPTIONS would be asked for again by the second process, on the same port
+  const debugging = /(^|\s)--inspect/.test(process.env.NODE_OPTIONS ?? "");
+  if (!wanted || !script || process.execArgv.length > 0 || debugging) return Promise.resolve(null);
   const tuning = nodeTuning();
   if (tuning.execArgv.length === 0 && Object.keys(tuning.env).length === 0) return Promise.resolve(null);
   return new Promise((resolve) => {

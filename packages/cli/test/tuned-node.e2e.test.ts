@@ -102,10 +102,14 @@ describe.runIf(process.platform === "linux")("extract and convert in a tuned nod
     expect(both.children).toEqual([]);
   });
 
-  it("node started with flags of the user's, help and other commands run in the process itself", async () => {
+  it("node started with flags of the user's or a debugger, help and other commands run in the process itself", async () => {
     const flagged = await watch(["--max-semi-space-size=8"], extractArgs(path.join(dir, "flagged.h5sc")));
     expect(flagged.code, flagged.stderr).toBe(0);
     expect(flagged.children).toEqual([]);
+    const inspected = await watch([], extractArgs(path.join(dir, "inspected.h5sc")), { ...process.env, NODE_OPTIONS: "--inspect=127.0.0.1:0" });
+    expect(inspected.code, inspected.stderr).toBe(0);
+    expect(inspected.stderr).toContain("Debugger listening on ws://127.0.0.1:");
+    expect(inspected.children).toEqual([]);
     const help = await watch([], ["extract", "--help"]);
     expect(help.code).toBe(0);
     expect(help.children).toEqual([]);
