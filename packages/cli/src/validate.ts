@@ -155,7 +155,7 @@ async function readEvery(reader: StoreReader, err: (p: string, m: string) => voi
  */
 function problemOf(e: unknown, element: string, source: string): string {
   if (!isCellfolioError(e)) return String((e as Error)?.message ?? e).split("\n")[0];
-  const at = e.element === undefined ? "" : `/${e.element.replace(/^\/+/, "")}`;
+  const at = e.at;
   const where = [e.file && e.file !== source ? e.file : "", at && at !== `/${element.replace(/^\/+/, "")}` ? at : ""].filter(Boolean).join(": ");
   return `${where ? `${where}: ` : ""}${e.problem.split("\n")[0]}`;
 }

@@ -111,6 +111,15 @@ describe("bad input: exit 1, said in flags", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("a missing dataset is named as a file, with no element", () => {
+    const missing = path.join(dir, "missing.h5sc");
+    for (const command of ["info", "validate"]) {
+      const r = cellfolio(command, missing);
+      expect(r.first).toBe(`cellfolio ${command}: ${missing}: no such file or directory`);
+      expect(r.code).toBe(1);
+    }
+  });
+
   it("an existing output: pass --overwrite", () => {
     const out = path.join(dir, "exists.h5sc");
     writeFileSync(out, "old");
@@ -125,14 +134,14 @@ describe("bad input: exit 1, said in flags", () => {
     writeFileSync(path.join(store, "notes/README.txt"), "mine");
     const z = cellfolio(...base(store), "--overwrite");
     expect(z.first).toBe(
-      `cellfolio extract: ${store}: /: is a folder that is not a Zarr store (no zarr.json, .zgroup or .zarray at its top) and not empty; --overwrite replaces only a Zarr store or an empty folder: remove it yourself if it may go, or choose another path`,
+      `cellfolio extract: ${store}: is a folder that is not a Zarr store (no zarr.json, .zgroup or .zarray at its top) and not empty; --overwrite replaces only a Zarr store or an empty folder: remove it yourself if it may go, or choose another path`,
     );
     expect(z.code).toBe(1);
     expect(readdirSync(path.join(store, "notes"))).toEqual(["README.txt"]);
     const folder = path.join(dir, "folder.h5sc");
     mkdirSync(folder);
     const h = cellfolio(...base(folder), "--overwrite");
-    expect(h.first).toBe(`cellfolio extract: ${folder}: /: is a folder, not an HDF5 file; --overwrite replaces only an HDF5 file: remove it yourself if it may go, or choose another path`);
+    expect(h.first).toBe(`cellfolio extract: ${folder}: is a folder, not an HDF5 file; --overwrite replaces only an HDF5 file: remove it yourself if it may go, or choose another path`);
     expect(h.code).toBe(1);
     expect(readdirSync(dir).filter((n) => /^(results\.zarr|folder\.h5sc)\./.test(n))).toEqual([]);
   });

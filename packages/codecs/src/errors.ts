@@ -2,8 +2,9 @@
  * The one error base of every cellfolio package. Each error says what kind of
  * failure it is (`code`), where (`file`: the path or URL at fault, or the
  * option for a bad option; `element`: the path inside the file, when there is
- * one) and what was wrong (`problem`). The message is `file: /element: problem`
- * unless a subclass words it otherwise. Test with `isCellfolioError(e, code)`.
+ * one; "" or undefined: the file as a whole) and what was wrong (`problem`).
+ * The message is `file: /element: problem` (`file: problem` for the file as a
+ * whole) unless a subclass words it otherwise. Test with `isCellfolioError(e, code)`.
  */
 export class CellfolioError extends Error {
   constructor(
@@ -13,8 +14,20 @@ export class CellfolioError extends Error {
     readonly problem: string,
     options?: { cause?: unknown; message?: string },
   ) {
-    super(options?.message ?? `${file ? `${file}: ` : ""}${element !== undefined ? `/${element.replace(/^\/+/, "")}: ` : ""}${problem}`, options);
+    const at = CellfolioError.at(element);
+    super(options?.message ?? `${file ? `${file}: ` : ""}${at ? `${at}: ` : ""}${problem}`, options);
     this.name = "CellfolioError";
+  }
+
+  /** Where in the file, as messages say it: "/element", or "" for the file as a whole. */
+  get at(): string {
+    return CellfolioError.at(this.element);
+  }
+
+  /** An element as messages say it (subclasses that word their own message use it too). */
+  static at(element: string | undefined): string {
+    const path = element?.replace(/^\/+/, "") ?? "";
+    return path ? `/${path}` : "";
   }
 }
 

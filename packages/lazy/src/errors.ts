@@ -12,7 +12,8 @@ export class DatasetError extends CellfolioError {
     options?: { cause?: unknown; id?: string | number | bigint },
   ) {
     const id = options?.id;
-    const message = `${dataset}: /${element.replace(/^\/+/, "")}${id !== undefined ? ` [${String(id)}]` : ""}: ${problem}`;
+    const where = `${CellfolioError.at(element)}${id !== undefined ? ` [${String(id)}]` : ""}`.trim();
+    const message = `${dataset}: ${where ? `${where}: ` : ""}${problem}`;
     super("dataset", dataset, element, problem, { cause: options?.cause, message });
     this.name = "DatasetError";
     this.id = id;

@@ -99,7 +99,7 @@ describe("a request with no answer within timeoutMs", () => {
     server.intercept = () => true; // never answered
     const t0 = Date.now();
     await expect(openDataset(url(fx.h5lzf), { timeoutMs: 300, retryDelayMs: 20 })).rejects.toThrow(
-      `${url(fx.h5lzf)}: /: no answer within 0.3 s (the connect and first-byte time limit, option timeoutMs) (3 tries)`,
+      `${url(fx.h5lzf)}: no answer within 0.3 s (the connect and first-byte time limit, option timeoutMs) (3 tries)`,
     );
     expect(server.log.length).toBe(3);
     expect(Date.now() - t0).toBeLessThan(3 * 300 + 1000);

@@ -38,7 +38,7 @@ describe("bad input", () => {
   it("a path that does not exist", async () => {
     const dir = mkdtempSync(path.join(tmp, "missing-"));
     const out = path.join(dir, "out.zarr");
-    await expect(convert(path.join(tmp, "nope.h5ad"), out)).rejects.toThrow(/nope\.h5ad: \/: no such file or directory/);
+    await expect(convert(path.join(tmp, "nope.h5ad"), out)).rejects.toThrow(/nope\.h5ad: no such file or directory/);
     expectNothingLeft(out);
   });
 
@@ -47,7 +47,7 @@ describe("bad input", () => {
     const txt = path.join(dir, "notes.h5ad");
     writeFileSync(txt, "just some text, not HDF5\n");
     const out = path.join(dir, "out.zarr");
-    await expect(convert(txt, out)).rejects.toThrow(/notes\.h5ad: \/: not AnnData/);
+    await expect(convert(txt, out)).rejects.toThrow(/notes\.h5ad: not AnnData/);
     expectNothingLeft(out);
     // A Zarr store that holds no AnnData.
     const plain = path.join(TEST_DATA, "zarr-python", "v2.zarr");

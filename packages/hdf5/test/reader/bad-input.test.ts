@@ -39,7 +39,7 @@ print(json.dumps([{"offset": list(c.chunk_offset), "address": c.byte_offset, "si
 describe("bad input", () => {
   it("a file that is not HDF5", async () => {
     const f = variant(filters, "text.h5", () => Buffer.from("just some text, not HDF5 at all\n".repeat(100)));
-    await expect(Hdf5File.open(f)).rejects.toThrow(/text\.h5: \/: not an HDF5 file/);
+    await expect(Hdf5File.open(f)).rejects.toThrow(/text\.h5: not an HDF5 file/);
     const g = variant(filters, "zero.h5", () => Buffer.alloc(0));
     await expect(Hdf5File.open(g)).rejects.toThrow(/zero\.h5.*not an HDF5 file/);
   });
@@ -52,7 +52,7 @@ describe("bad input", () => {
     const f = variant(filters, "truncated.h5", (b) => b.subarray(0, Math.floor(b.length / 2)));
     const err = await Hdf5File.open(f).catch((e) => e);
     expect(err).toBeInstanceOf(Hdf5Error);
-    expect(err.message).toMatch(/truncated\.h5: \/: truncated file/);
+    expect(err.message).toMatch(/truncated\.h5: truncated file/);
   });
 
   it("a file cut inside its metadata (superblock end-of-file patched): errors name the object", async () => {
@@ -74,8 +74,8 @@ describe("bad input", () => {
       .catch((e: unknown) => e);
     await file.close();
     expect(err).toBeInstanceOf(Hdf5Error);
-    // The root group's name heap already lies past the cut: the error names the root.
-    expect(err.message).toMatch(/cut\.h5: \/(gzip)?: .*past the end of the file/);
+    // The root group's name heap already lies past the cut: the error is the file's (the root names no element), or the dataset's.
+    expect(err.message).toMatch(/cut\.h5: (\/gzip: )?[^/]*past the end of the file/);
   });
 
   it("a corrupt deflate stream in one chunk: that read fails naming the chunk; other chunks read", async () => {
