@@ -61,10 +61,11 @@ function endWithParent(parent: number): void {
 /**
  * Runs `argv` (the command line after the script) in a tuned node and
  * resolves with its exit code; null when it runs here instead (another
- * command, help, already tuned, node started with flags or NODE_OPTIONS'
- * --inspect, nothing to add, or the second process could not start). Signals sent to this process go on to
- * the tuned one, which cleans up its temporary output (interrupt.ts); one that
- * ends it ends this process the same way, so a shell sees what it would see.
+ * command, help, already tuned, node started with flags or with --inspect in
+ * NODE_OPTIONS, nothing to add, or the second process could not start).
+ * Signals sent to this process go on to the tuned one, which cleans up its
+ * temporary output (interrupt.ts); a signal that ends it ends this process
+ * the same way, so a shell sees what it would see.
  */
 export function runTuned(argv: string[]): Promise<number | null> {
   const mark = /^parent:(\d+)$/.exec(process.env[TUNED_MARK] ?? "");
