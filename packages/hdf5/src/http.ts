@@ -28,6 +28,12 @@ import { SourceError } from "./source-error.js";
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface HttpOptions {
+  /**
+   * The client to send the requests through, with its own options (default:
+   * a new one from these): one shared by the readers of one file keeps its
+   * whole file, downloaded once, when the server ignores Range.
+   */
+  client?: HttpClient;
   /** The fetch to use (default: the global fetch). */
   fetch?: FetchLike;
   /** Extra fetch options (headers, credentials, an AbortSignal). */
@@ -112,6 +118,7 @@ const STALL_MS = 1000;
 const LATE_MS = 50;
 
 const OPTION_KEYS = [
+  "client",
   "fetch",
   "fetchInit",
   "timeoutMs",
@@ -186,7 +193,7 @@ export class HttpClient {
   requests = 0;
   /** Body bytes received. */
   bytesReceived = 0;
-  private readonly o: Required<Omit<HttpOptions, "fetch" | "fetchInit" | "concurrency">>;
+  private readonly o: Required<Omit<HttpOptions, "client" | "fetch" | "fetchInit" | "concurrency">>;
   private readonly fetchFn: FetchLike;
   /** Set once the server answered a suffix range with 200: later suffix reads go HEAD + explicit range (where explicit ranges are served). */
   private suffixIgnored = false;
@@ -197,7 +204,7 @@ export class HttpClient {
   private keptBytes = 0;
 
   constructor(readonly options: HttpOptions = {}) {
-    const o = { ...HTTP_DEFAULTS } as Required<Omit<HttpOptions, "fetch" | "fetchInit" | "concurrency">>;
+    const o = { ...HTTP_DEFAULTS } as Required<Omit<HttpOptions, "client" | "fetch" | "fetchInit" | "concurrency">>;
     for (const k of Object.keys(HTTP_DEFAULTS) as (keyof typeof HTTP_DEFAULTS)[]) {
       const v = options[k];
       if (v !== undefined) {

@@ -80,7 +80,7 @@ export class HttpSource implements ByteSource {
     readonly name: string,
     private readonly options: HttpSourceOptions = {},
   ) {
-    this.client = new HttpClient(options);
+    this.client = options.client ?? new HttpClient(options);
   }
 
   /** HTTP requests sent. */

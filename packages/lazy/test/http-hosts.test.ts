@@ -151,9 +151,12 @@ describe("a host that answers suffix ranges (bytes=-N) with 200", () => {
 describe("a host that ignores Range entirely", () => {
   it("a small file (within maxWholeFileBytes) is read whole once; values equal", async () => {
     server.ranges = false;
+    server.log.length = 0;
     const remote = await openDataset(url(fx.h5gzip));
     await expectSameAsLocal(fx.h5gzip, remote);
     await remote.close();
+    // one request: the probe's whole file serves the reader too
+    expect(server.log.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${decodeURIComponent(new URL(url(fx.h5gzip)).pathname)}`]);
     server.log.length = 0;
     const zarr = await openDataset(url(ours3));
     await expectSameAsLocal(ours3, zarr);

@@ -1,16 +1,19 @@
 // Opening what openDataset is given: a path, URL, Blob, bytes or keys, through
 // format's openStore; an HDF5 URL is probed first (there, answering range
 // requests, an HDF5 signature by format's sniffing).
-import { CellfolioError, type HttpOptions, isReferenceFile, isZarrName, MemorySource, openStore, pickHttpOptions, SNIFF_BYTES, SourceError, type StoreReader, type StoreSource, sniffBytes } from "@cellfolio/format";
+import { CellfolioError, HttpClient, type HttpOptions, isReferenceFile, isZarrName, MemorySource, openStore, pickHttpOptions, SNIFF_BYTES, SourceError, type StoreReader, type StoreSource, sniffBytes } from "@cellfolio/format";
 import { DatasetError } from "../errors.js";
 import { isUrl, probeRange } from "./http.js";
 
 /** The store of `source` (or `options.store`); a failure to open is a DatasetError naming the source. */
 export async function openSource(source: StoreSource, options: HttpOptions & { store?: StoreReader }): Promise<StoreReader> {
   if (options.store) return options.store;
+  const http = pickHttpOptions(options);
   if (typeof source === "string" && isUrl(source) && !isZarrName(new URL(source).pathname) && !isReferenceFile(source)) {
-    // HDF5 over HTTP: the file must be there and answer range requests.
-    const http = pickHttpOptions(options);
+    // HDF5 over HTTP: the file must be there and answer range requests. One
+    // client for the probe and the reader: a whole file (a server that
+    // ignores Range) is downloaded once.
+    http.client ??= new HttpClient(http);
     let head = await probeRange(source, http);
     if ((await sniffBytes(new MemorySource(head))) !== "hdf5" && head.length === 8) {
       // a user block (512, 1024, ... bytes, h5jam's) may come first: its signature is further on
@@ -21,7 +24,7 @@ export async function openSource(source: StoreSource, options: HttpOptions & { s
     }
   }
   try {
-    return await openStore(source, pickHttpOptions(options));
+    return await openStore(source, http);
   } catch (err) {
     if (err instanceof DatasetError) throw err;
     const name = sourceName(source);
