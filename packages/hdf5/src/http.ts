@@ -219,6 +219,11 @@ export class HttpClient {
     this.fetchFn = options.fetch ?? ((u, i) => fetch(u, i));
   }
 
+  /** The client `options.client` names, or a new one from `options`: every reader made from HttpOptions gets its client here. */
+  static for(options: HttpOptions = {}): HttpClient {
+    return options.client ?? new HttpClient(options);
+  }
+
   /** The whole file of `url` if one is kept (marked as used last). */
   private keptFile(url: string): Uint8Array | undefined {
     const w = this.kept.get(url);

@@ -80,7 +80,7 @@ export class HttpSource implements ByteSource {
     readonly name: string,
     private readonly options: HttpSourceOptions = {},
   ) {
-    this.client = options.client ?? new HttpClient(options);
+    this.client = HttpClient.for(options);
   }
 
   /** HTTP requests sent. */

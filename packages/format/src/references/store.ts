@@ -53,7 +53,7 @@ export async function openReferenceStore(
 /** A reference file's bytes: over http(s) one GET (a server need not take ranges), else the local file. */
 async function readWhole(pathOrUrl: string, options: HttpOptions): Promise<Uint8Array> {
   if (HTTP.test(pathOrUrl)) {
-    const got = await new HttpClient(pickHttpOptions(options)).get(pathOrUrl, { missingOk: true });
+    const got = await HttpClient.for(pickHttpOptions(options)).get(pathOrUrl, { missingOk: true });
     if (!got) throw new FormatError(pathOrUrl, "", "no reference file at this URL");
     return got;
   }

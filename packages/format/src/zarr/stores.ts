@@ -135,7 +135,7 @@ export class HttpStore implements KeyStore {
     options: HttpOptions = {},
   ) {
     this.base = source.replace(/\/+$/, "");
-    this.client = options.client ?? new HttpClient(options);
+    this.client = HttpClient.for(options);
   }
   /** The URL of a key. */
   url(key: string): string {

@@ -40,7 +40,7 @@ function alive(pid: number): boolean {
 function zombie(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+    return stat[stat.lastIndexOf(")") + 2] === "Z"; // the state comes after the command name, in parentheses
   } catch {
     return false;
   }

@@ -21,7 +21,7 @@ export function isUrl(source: string): boolean {
  */
 export async function probeRange(url: string, options: HttpOptions & { init?: RequestInit; bytes?: number } = {}): Promise<Uint8Array> {
   const n = options.bytes ?? 8;
-  const client = options.client ?? new HttpClient({ ...options, fetchInit: options.fetchInit ?? options.init });
+  const client = HttpClient.for({ ...options, fetchInit: options.fetchInit ?? options.init });
   try {
     const got = await client.range(url, 0, n);
     return got?.bytes ?? new Uint8Array(0);
